@@ -1,0 +1,1 @@
+"""Differential suite: the same scenarios on the real kernel and on netkernel."""

@@ -1,0 +1,358 @@
+"""Backends for the differential suite: the real kernel (in a fresh network namespace) and netkernel.
+
+Both offer the same small surface (see ``Backend``).  Scenarios only talk to that surface, so the same
+scenario code drives the real kernel and the model.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno as _errno
+import os
+import shutil
+import socket
+import subprocess
+import threading
+from typing import Any, Protocol
+
+import pytest
+
+CLONE_NEWNET = 0x40000000
+NETNS_DIR = "/run/netns"
+SYSCTLS = ("rmem_max", "wmem_max", "rmem_default", "wmem_default", "netdev_max_backlog")
+
+
+class Backend(Protocol):
+    """What every backend (and every namespace handle of a backend) offers."""
+
+    def link_add(self, name: str, kind: str, peer: str | None = None) -> None: ...
+    def link_set(self, name: str, up: bool | None = None, mtu: int | None = None,
+                 address: str | None = None, netns: str | None = None) -> None: ...
+    def link_del(self, name: str) -> None: ...
+    def if_nametoindex(self, name: str) -> int: ...
+    def socket(self, family: int, type: int, proto: int = 0) -> Any: ...
+    def netns_add(self, name: str) -> "Backend": ...
+    def sys_bind(self, s, addr: bytes) -> int: ...
+    def sys_sendto(self, s, buf: bytes, flags: int, addr: bytes | None) -> int: ...
+    def sys_recvfrom(self, s, size: int, flags: int) -> tuple[int, bytes, bytes]: ...
+    def sys_getsockname(self, s) -> bytes: ...
+    def sys_setsockopt(self, s, level: int, name: int, optval: bytes) -> int: ...
+    def sys_getsockopt(self, s, level: int, name: int, optlen: int) -> bytes: ...
+    def close(self) -> None: ...
+
+
+def _oserror(err: int) -> OSError:
+    if err in (_errno.EAGAIN, _errno.EWOULDBLOCK):
+        return BlockingIOError(err, os.strerror(err))
+    return OSError(err, os.strerror(err))
+
+
+# ----------------------------------------------------------------------------------------------
+# Real kernel
+# ----------------------------------------------------------------------------------------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
+_libc.bind.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint32]
+_libc.sendto.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                         ctypes.c_void_p, ctypes.c_uint32]
+_libc.sendto.restype = ctypes.c_ssize_t
+_libc.recvfrom.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                           ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]
+_libc.recvfrom.restype = ctypes.c_ssize_t
+_libc.getsockname.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]
+_libc.setsockopt.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_uint32]
+_libc.getsockopt.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
+                             ctypes.POINTER(ctypes.c_int)]
+
+
+def _check(ret: int) -> int:
+    if ret < 0:
+        raise _oserror(ctypes.get_errno())
+    return ret
+
+
+def _buf(data: bytes):
+    # Never a NULL pointer, even for b"" (a zero-length but non-NULL buffer).
+    return ctypes.create_string_buffer(bytes(data), max(len(data), 1))
+
+
+class _InNetns:
+    """Run the calling thread inside a named netns for the duration of a with-block."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, ns: str):
+        self.ns = ns
+
+    def __enter__(self):
+        self._lock.acquire()
+        try:
+            self.orig = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+            fd = os.open(os.path.join(NETNS_DIR, self.ns), os.O_RDONLY)
+            try:
+                if _libc.setns(fd, CLONE_NEWNET) != 0:
+                    raise _oserror(ctypes.get_errno())
+            finally:
+                os.close(fd)
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            if _libc.setns(self.orig, CLONE_NEWNET) != 0:
+                raise _oserror(ctypes.get_errno())
+        finally:
+            os.close(self.orig)
+            self._lock.release()
+
+
+def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    p = subprocess.run(["ip", *args], capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise RuntimeError(f"ip {' '.join(args)}: {p.stderr.strip()}")
+    return p
+
+
+def _reap_stale_namespaces() -> None:
+    try:
+        names = os.listdir(NETNS_DIR)
+    except OSError:
+        return
+    for n in names:
+        parts = n.split("-")
+        if len(parts) >= 3 and parts[0] == "nkdiff" and parts[1].isdigit():
+            pid = int(parts[1])
+            if pid != os.getpid() and not os.path.exists(f"/proc/{pid}"):
+                _ip("netns", "del", n, check=False)
+
+
+class _LinuxState:
+    counter = 0
+    reaped = False
+
+
+class LinuxBackend:
+    """The real kernel, confined to fresh network namespaces that are deleted by close()."""
+
+    def __init__(self, _root: "LinuxBackend | None" = None, _ns: str | None = None):
+        if _root is None:
+            if os.geteuid() != 0:
+                pytest.skip("LinuxBackend needs root (CAP_NET_ADMIN/CAP_NET_RAW)")
+            if shutil.which("ip") is None:
+                pytest.skip("LinuxBackend needs iproute2 (`ip`)")
+            if not _LinuxState.reaped:
+                _LinuxState.reaped = True
+                _reap_stale_namespaces()
+            self._root = self
+            self._namespaces: list[str] = []      # real names, for cleanup
+            self._logical: dict[str, str] = {}    # logical name -> real netns name
+            self._sockets: list[socket.socket] = []
+            self.ns = self._new_ns()
+        else:
+            self._root = _root
+            self.ns = _ns
+
+    # -- namespaces -------------------------------------------------------------------------
+    def _new_ns(self) -> str:
+        _LinuxState.counter += 1
+        name = f"nkdiff-{os.getpid()}-{_LinuxState.counter}"
+        p = _ip("netns", "add", name, check=False)
+        if p.returncode != 0:
+            pytest.skip(f"`ip netns add` failed: {p.stderr.strip()}")
+        self._root._namespaces.append(name)
+        with _InNetns(name):
+            # No IPv6 autoconfiguration traffic (DAD/RS/MLD) on the test links.
+            for key in ("all", "default"):
+                try:
+                    with open(f"/proc/sys/net/ipv6/conf/{key}/disable_ipv6", "w") as f:
+                        f.write("1")
+                except OSError:
+                    pass
+        _ip("-n", name, "link", "set", "dev", "lo", "up")
+        return name
+
+    def netns_add(self, name: str) -> "LinuxBackend":
+        real = self._root._new_ns()
+        self._root._logical[name] = real
+        return LinuxBackend(_root=self._root, _ns=real)
+
+    def netns(self, name: str) -> "LinuxBackend":
+        return LinuxBackend(_root=self._root, _ns=self._root._logical[name])
+
+    # -- links ------------------------------------------------------------------------------
+    def link_add(self, name: str, kind: str, peer: str | None = None) -> None:
+        args = ["-n", self.ns, "link", "add", name, "type", kind]
+        if kind == "veth" and peer is not None:
+            args += ["peer", "name", peer]
+        p = _ip(*args, check=False)
+        if p.returncode != 0:
+            if kind == "dummy" and "Unknown device type" in p.stderr:
+                pytest.skip("kernel has no dummy module")
+            raise RuntimeError(f"ip {' '.join(args)}: {p.stderr.strip()}")
+
+    def link_set(self, name, up=None, mtu=None, address=None, netns=None) -> None:
+        base = ["-n", self.ns, "link", "set", "dev", name]
+        if up is False:
+            _ip(*base, "down")
+        if address is not None:
+            _ip(*base, "address", address)
+        if mtu is not None:
+            _ip(*base, "mtu", str(mtu))
+        if up is True:
+            _ip(*base, "up")
+        if netns is not None:
+            _ip(*base, "netns", self._root._logical[netns])
+
+    def link_del(self, name: str) -> None:
+        _ip("-n", self.ns, "link", "del", "dev", name)
+
+    def if_nametoindex(self, name: str) -> int:
+        with _InNetns(self.ns):
+            return socket.if_nametoindex(name)
+
+    # -- sockets ----------------------------------------------------------------------------
+    def socket(self, family: int, type: int, proto: int = 0):
+        with _InNetns(self.ns):
+            s = socket.socket(family, type, proto)
+        self._root._sockets.append(s)
+        return s
+
+    def sys_bind(self, s, addr: bytes) -> int:
+        b = _buf(addr)
+        return _check(_libc.bind(s.fileno(), b, len(addr)))
+
+    def sys_sendto(self, s, buf: bytes, flags: int, addr: bytes | None) -> int:
+        data = _buf(buf)
+        if addr is None:
+            return _check(_libc.sendto(s.fileno(), data, len(buf), flags, None, 0))
+        a = _buf(addr)
+        return _check(_libc.sendto(s.fileno(), data, len(buf), flags, a, len(addr)))
+
+    def sys_recvfrom(self, s, size: int, flags: int) -> tuple[int, bytes, bytes]:
+        data = ctypes.create_string_buffer(max(size, 1))
+        addr = ctypes.create_string_buffer(128)
+        alen = ctypes.c_uint32(128)
+        ret = _check(_libc.recvfrom(s.fileno(), data, size, flags, addr, ctypes.byref(alen)))
+        return ret, data.raw[:min(ret, size)], addr.raw[:min(alen.value, 128)]
+
+    def sys_getsockname(self, s) -> bytes:
+        addr = ctypes.create_string_buffer(128)
+        alen = ctypes.c_uint32(128)
+        _check(_libc.getsockname(s.fileno(), addr, ctypes.byref(alen)))
+        return addr.raw[:min(alen.value, 128)]
+
+    def sys_setsockopt(self, s, level: int, name: int, optval: bytes) -> int:
+        b = _buf(optval)
+        return _check(_libc.setsockopt(s.fileno(), level, name, b, len(optval)))
+
+    def sys_getsockopt(self, s, level: int, name: int, optlen: int) -> bytes:
+        b = ctypes.create_string_buffer(max(optlen, 0) + 1)
+        olen = ctypes.c_int(optlen)
+        _check(_libc.getsockopt(s.fileno(), level, name, b, ctypes.byref(olen)))
+        return b.raw[:max(0, min(olen.value, optlen))]
+
+    def close(self) -> None:
+        if self._root is not self:
+            return
+        for s in self._sockets:
+            try:
+                s.close()
+            except OSError:
+                pass
+        self._sockets.clear()
+        for ns in reversed(self._namespaces):
+            _ip("netns", "del", ns, check=False)
+        self._namespaces.clear()
+
+
+# ----------------------------------------------------------------------------------------------
+# netkernel
+# ----------------------------------------------------------------------------------------------
+
+class NetkernelBackend:
+    """A fresh netkernel.Kernel with the host's buffer/backlog sysctls copied in."""
+
+    def __init__(self, _root: "NetkernelBackend | None" = None, _handle=None):
+        if _root is None:
+            import netkernel  # noqa: WPS433 (a failing import makes the netkernel run error out)
+
+            self.k = netkernel.Kernel()
+            for n in SYSCTLS:
+                try:
+                    with open(f"/proc/sys/net/core/{n}") as f:
+                        v = int(f.read().split()[0])
+                except OSError:
+                    continue
+                self.k.sysctl(f"net.core.{n}", v)
+            self._root = self
+            self.h = self.k
+            self._owner: dict[int, Any] = {}
+            self._sockets: list[Any] = []
+        else:
+            self._root = _root
+            self.k = _root.k
+            self.h = _handle
+
+    def netns_add(self, name: str) -> "NetkernelBackend":
+        self.k.netns_add(name)
+        return NetkernelBackend(_root=self._root, _handle=self.k.netns(name))
+
+    def netns(self, name: str) -> "NetkernelBackend":
+        return NetkernelBackend(_root=self._root, _handle=self.k.netns(name))
+
+    def link_add(self, name, kind, peer=None):
+        if peer is None:
+            return self.h.link_add(name, kind=kind)
+        return self.h.link_add(name, kind=kind, peer=peer)
+
+    def link_set(self, name, up=None, mtu=None, address=None, netns=None):
+        kw = {k: v for k, v in dict(up=up, mtu=mtu, address=address, netns=netns).items() if v is not None}
+        return self.h.link_set(name, **kw)
+
+    def link_del(self, name):
+        return self.h.link_del(name)
+
+    def if_nametoindex(self, name):
+        return self.h.if_nametoindex(name)
+
+    def socket(self, family, type, proto=0):
+        s = self.h.socket(family, type, proto)
+        self._root._owner[id(s)] = self.h
+        self._root._sockets.append(s)
+        return s
+
+    def _o(self, s):
+        return self._root._owner.get(id(s), self.h)
+
+    def sys_bind(self, s, addr):
+        return self._o(s).sys_bind(s.fileno(), addr)
+
+    def sys_sendto(self, s, buf, flags, addr):
+        return self._o(s).sys_sendto(s.fileno(), buf, flags, addr)
+
+    def sys_recvfrom(self, s, size, flags):
+        return self._o(s).sys_recvfrom(s.fileno(), size, flags)
+
+    def sys_getsockname(self, s):
+        return self._o(s).sys_getsockname(s.fileno())
+
+    def sys_setsockopt(self, s, level, name, optval):
+        return self._o(s).sys_setsockopt(s.fileno(), level, name, optval)
+
+    def sys_getsockopt(self, s, level, name, optlen):
+        return self._o(s).sys_getsockopt(s.fileno(), level, name, optlen)
+
+    def close(self):
+        if self._root is not self:
+            return
+        for s in self._sockets:
+            try:
+                s.close()
+            except Exception:
+                pass
+        self._sockets.clear()
+
+
+BACKENDS = {"linux": LinuxBackend, "netkernel": NetkernelBackend}
