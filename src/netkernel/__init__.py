@@ -1,0 +1,5 @@
+"""netkernel: Linux 5.15's packet-socket path as a pure-Python model you can run, trace and test."""
+from netkernel.api import Kernel, Netns, Process, Socket
+
+__all__ = ["Kernel", "Netns", "Process", "Socket"]
+__version__ = "0.1.0"

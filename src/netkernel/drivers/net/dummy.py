@@ -1,0 +1,35 @@
+"""The dummy device (drivers/net/dummy.c): Ethernet that swallows what it is given."""
+from __future__ import annotations
+
+from netkernel.net.core.dev import NETDEV_TX_OK, NetDevice, NetDeviceOps
+from netkernel.net.core.rtnetlink import RtnlLinkOps
+from netkernel.net.core.skbuff import SkBuff, consume_skb
+from netkernel.net.ethernet.eth import ether_setup
+from netkernel.net.sched.sch_generic import noqueue
+from netkernel.uapi.if_ import IFF_MULTICAST, IFF_NOARP
+
+
+def dummy_xmit(skb: SkBuff, dev: NetDevice) -> int:
+    """dummy_xmit: count and free."""
+    dev.stats.tx_packets += 1
+    dev.stats.tx_bytes += skb.tail - skb.data
+    consume_skb(skb)
+    return NETDEV_TX_OK
+
+
+DUMMY_OPS = NetDeviceOps(ndo_start_xmit=dummy_xmit)
+
+
+def dummy_setup(dev: NetDevice) -> None:
+    """dummy_setup: Ethernet, NOARP, no multicast, no queue (IFF_NO_QUEUE), any MTU up to 65535."""
+    ether_setup(dev)
+    dev.netdev_ops = DUMMY_OPS
+    dev.flags |= IFF_NOARP
+    dev.flags &= ~IFF_MULTICAST
+    dev.no_queue = True
+    dev.qdisc = noqueue()
+    dev.min_mtu = 0
+    dev.max_mtu = 65535
+
+
+DUMMY_LINK_OPS = RtnlLinkOps("dummy", dummy_setup, live_addr_change=True)

@@ -1,0 +1,47 @@
+"""The loopback device (drivers/net/loopback.c)."""
+from __future__ import annotations
+
+from netkernel.net.core.dev import NETDEV_TX_OK, NetDevice, NetDeviceOps, netif_rx
+from netkernel.net.core.skbuff import SkBuff, skb_orphan
+from netkernel.net.ethernet.eth import ETH_HEADER_OPS, eth_type_trans
+from netkernel.net.sched.sch_generic import noqueue
+from netkernel.uapi.if_ import IFF_LOOPBACK
+from netkernel.uapi.if_arp import ARPHRD_LOOPBACK
+from netkernel.uapi.if_ether import ETH_ALEN, ETH_HLEN
+
+
+def loopback_xmit(skb: SkBuff, dev: NetDevice) -> int:
+    """loopback_xmit: the sent frame comes straight back in as received (eth_type_trans, netif_rx)."""
+    skb_orphan(skb)
+    skb.tstamp = 0
+    skb.protocol = eth_type_trans(skb, dev)
+    n = skb.tail - skb.data
+    if netif_rx(skb) == 0:
+        st = dev.stats
+        st.tx_packets += 1
+        st.tx_bytes += n
+        st.rx_packets += 1
+        st.rx_bytes += n
+    return NETDEV_TX_OK
+
+
+LOOPBACK_OPS = NetDeviceOps(ndo_start_xmit=loopback_xmit)
+
+
+def loopback_setup(dev: NetDevice) -> None:
+    """loopback_setup: MTU 64 KiB, Ethernet-style 14-byte header, all-zero address, no queue."""
+    dev.mtu = 64 * 1024
+    dev.min_mtu = 0
+    dev.max_mtu = 0
+    dev.hard_header_len = ETH_HLEN
+    dev.min_header_len = ETH_HLEN
+    dev.addr_len = ETH_ALEN
+    dev.type = ARPHRD_LOOPBACK
+    dev.flags = IFF_LOOPBACK
+    dev.tx_queue_len = 0
+    dev.no_queue = True
+    dev.header_ops = ETH_HEADER_OPS
+    dev.netdev_ops = LOOPBACK_OPS
+    dev.dev_addr = bytes(ETH_ALEN)
+    dev.broadcast = bytes(ETH_ALEN)
+    dev.qdisc = noqueue()

@@ -1,0 +1,141 @@
+"""Virtual Ethernet pairs (drivers/net/veth.c): what one end sends, the other end receives."""
+from __future__ import annotations
+
+from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NetDevice, NetDeviceOps,
+                                    netif_carrier_off, netif_carrier_on, netif_rx,
+                                    register_netdevice, unregister_netdevice)
+from netkernel.net.core.rtnetlink import RtnlLinkOps, rtnl_create_link
+from netkernel.net.core.skbuff import SkBuff, kfree_skb
+from netkernel.net.ethernet.eth import ether_setup, eth_type_trans
+from netkernel.net.sched.sch_generic import noqueue
+from netkernel.uapi.if_ import IFF_UP
+from netkernel.uapi.if_ether import ETH_HLEN, VLAN_HLEN
+from netkernel.uapi.if_packet import PACKET_HOST
+
+
+class VethPriv:
+    """struct veth_priv: the peer and the drop counter."""
+    __slots__ = ("peer", "dropped")
+
+    def __init__(self):
+        self.peer = None
+        self.dropped = 0
+
+
+def is_skb_forwardable(dev: NetDevice, skb: SkBuff) -> bool:
+    """is_skb_forwardable: the receiving device must be up and the frame fit its MTU (+ a tag)."""
+    if not dev.flags & IFF_UP:
+        return False
+    return skb.tail - skb.data <= dev.mtu + dev.hard_header_len + VLAN_HLEN
+
+
+def __dev_forward_skb(dev: NetDevice, skb: SkBuff) -> int:
+    """__dev_forward_skb: scrub the frame for its new device and classify it (eth_type_trans)."""
+    if not is_skb_forwardable(dev, skb):
+        dev.stats.rx_dropped += 1
+        kfree_skb(skb)
+        return 1
+    skb.pkt_type = PACKET_HOST
+    skb.tstamp = 0
+    skb.priority = 0
+    if skb.dev.nd_net is not dev.nd_net:
+        skb.mark = 0
+    skb.protocol = eth_type_trans(skb, dev)
+    return 0
+
+
+def veth_forward_skb(dev: NetDevice, skb: SkBuff) -> int:
+    if __dev_forward_skb(dev, skb):
+        return 1
+    return netif_rx(skb)
+
+
+def veth_xmit(skb: SkBuff, dev: NetDevice) -> int:
+    """veth_xmit: hand the frame to the peer's receive path; count drops on this end."""
+    priv = dev.priv
+    rcv = priv.peer
+    n = skb.tail - skb.data
+    if rcv is None or n < ETH_HLEN:
+        kfree_skb(skb)
+        priv.dropped += 1
+        dev.stats.tx_dropped += 1
+        return NETDEV_TX_OK
+    if veth_forward_skb(rcv, skb) == NET_RX_SUCCESS:
+        dev.stats.tx_packets += 1
+        dev.stats.tx_bytes += n
+        rcv.stats.rx_packets += 1
+        rcv.stats.rx_bytes += n
+    else:
+        priv.dropped += 1
+        dev.stats.tx_dropped += 1
+    return NETDEV_TX_OK
+
+
+def veth_open(dev: NetDevice) -> int:
+    """veth_open: the carrier comes up on both ends once both are up."""
+    peer = dev.priv.peer
+    if peer is None:
+        return -107  # ENOTCONN
+    if peer.flags & IFF_UP:
+        netif_carrier_on(dev)
+        netif_carrier_on(peer)
+    return 0
+
+
+def veth_close(dev: NetDevice) -> int:
+    netif_carrier_off(dev)
+    peer = dev.priv.peer
+    if peer is not None:
+        netif_carrier_off(peer)
+    return 0
+
+
+VETH_OPS = NetDeviceOps(ndo_start_xmit=veth_xmit, ndo_open=veth_open, ndo_stop=veth_close)
+
+
+def veth_setup(dev: NetDevice) -> None:
+    """veth_setup: Ethernet, no queue, MTU up to 65535, random address (given by the caller)."""
+    ether_setup(dev)
+    dev.netdev_ops = VETH_OPS
+    dev.no_queue = True
+    dev.qdisc = noqueue()
+    dev.max_mtu = 65535
+    dev.priv = VethPriv()
+    dev.carrier = False
+
+
+def veth_newlink(net, dev: NetDevice, peer: str | None = None, peer_net=None, mac=None,
+                 **kw) -> int:
+    """veth_newlink: the peer is registered first (so it gets the lower ifindex), then this end."""
+    if peer is None:
+        peer = "veth0"
+        i = 0
+        while peer in (peer_net or net).dev_by_name or peer == dev.name:
+            i += 1
+            peer = f"veth{i}"
+    p = rtnl_create_link(dev.link_ops, peer)
+    if mac is not None:
+        p.dev_addr = mac()
+    err = register_netdevice(peer_net or net, p)
+    if err:
+        return err
+    err = register_netdevice(net, dev)
+    if err:
+        unregister_netdevice(p)
+        return err
+    dev.priv.peer = p
+    p.priv.peer = dev
+    return 0
+
+
+def veth_dellink(dev: NetDevice) -> None:
+    """veth_dellink: deleting one end deletes both."""
+    peer = dev.priv.peer
+    dev.priv.peer = None
+    unregister_netdevice(dev)
+    if peer is not None:
+        peer.priv.peer = None
+        unregister_netdevice(peer)
+
+
+VETH_LINK_OPS = RtnlLinkOps("veth", veth_setup, newlink=veth_newlink, dellink=veth_dellink)

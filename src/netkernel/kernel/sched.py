@@ -1,0 +1,50 @@
+"""The running task (`current`) and capability checks (kernel/capability.c).
+
+Like Linux's per-CPU `current`, the task is per thread: a syscall entry sets it for the duration
+of the call, so code deep in the stack (packet_create, dev_validate_header) can ask `capable()`.
+"""
+from __future__ import annotations
+
+import threading
+
+_tls = threading.local()
+
+
+class Task:
+    """struct task_struct, reduced to what the network stack asks: pid, capabilities, the network
+    namespace (nsproxy->net_ns) and the fd table."""
+    __slots__ = ("pid", "caps", "net", "files", "next_fd", "comm")
+
+    def __init__(self, pid: int, caps: frozenset, net, comm: str = "python"):
+        self.pid = pid
+        self.caps = frozenset(caps)
+        self.net = net
+        self.files: dict = {}
+        self.next_fd = 3   # 0-2 are stdio, as in a real process
+        self.comm = comm
+
+    def alloc_fd(self, file) -> int:
+        fd = 3
+        files = self.files
+        while fd in files:
+            fd += 1
+        files[fd] = file
+        return fd
+
+
+def current() -> Task:
+    return _tls.task
+
+
+def set_current(task: Task | None) -> Task | None:
+    prev = getattr(_tls, "task", None)
+    _tls.task = task
+    return prev
+
+
+def capable(cap: int) -> bool:
+    task = getattr(_tls, "task", None)
+    return task is None or cap in task.caps
+
+
+ns_capable = capable

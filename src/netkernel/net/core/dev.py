@@ -1,0 +1,492 @@
+"""Devices and the packet core (net/core/dev.c, include/linux/netdevice.h).
+
+Transmit: dev_queue_xmit → __dev_queue_xmit → qdisc or dev_hard_start_xmit → xmit_one →
+dev_queue_xmit_nit (taps see PACKET_OUTGOING) → ndo_start_xmit.
+Receive: netif_rx → backlog (netdev_max_backlog) → net_rx_action → process_backlog →
+__netif_receive_skb_core → ptype_all taps, then ptype_base/ptype_specific by protocol.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb
+from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
+from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP
+from netkernel.uapi.if_ether import ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, VLAN_HLEN
+from netkernel.uapi.if_packet import PACKET_OUTGOING, PACKET_OTHERHOST
+
+# netdevice notifier events (include/linux/netdevice.h)
+NETDEV_UP = 1
+NETDEV_DOWN = 2
+NETDEV_CHANGE = 4
+NETDEV_REGISTER = 5
+NETDEV_UNREGISTER = 6
+NETDEV_CHANGEMTU = 7
+NETDEV_CHANGEADDR = 8
+NETDEV_GOING_DOWN = 9
+
+# transmit return codes
+NETDEV_TX_OK = 0
+NETDEV_TX_BUSY = 0x10
+NET_XMIT_SUCCESS = 0
+NET_XMIT_DROP = 1
+NET_XMIT_CN = 2
+NET_RX_SUCCESS = 0
+NET_RX_DROP = 1
+
+NETREG_UNINITIALIZED, NETREG_REGISTERED, NETREG_UNREGISTERED = 0, 1, 3
+
+
+class NetCore:
+    """Machine-wide networking state: what Linux keeps in globals (ptype_all, ptype_base,
+    netdev_chain, net_families, per-CPU softnet backlog) and the net.core sysctls.
+    One per Kernel, so several machines can live in one process."""
+    __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
+                 "backlog", "backlog_dropped", "in_softirq", "clock", "nets", "lock")
+
+    def __init__(self, profile, sysctl: dict, clock, lock):
+        self.profile = profile
+        self.sysctl = sysctl
+        self.ptype_all: list = []
+        self.ptype_base: dict[int, list] = {}
+        self.netdev_chain: list = []
+        self.net_families: dict = {}
+        self.backlog: deque = deque()
+        self.backlog_dropped = 0
+        self.in_softirq = False
+        self.clock = clock
+        self.nets: list = []
+        self.lock = lock
+
+
+class NetDeviceStats:
+    """struct rtnl_link_stats64 (the part `ip -s link` shows)."""
+    __slots__ = ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_errors", "tx_errors",
+                 "rx_dropped", "tx_dropped", "multicast")
+
+    def __init__(self):
+        for f in self.__slots__:
+            setattr(self, f, 0)
+
+    def as_dict(self) -> dict:
+        return {f: getattr(self, f) for f in self.__slots__}
+
+
+class NetDeviceOps:
+    """struct net_device_ops: the driver's callbacks. Missing ones are None."""
+    __slots__ = ("ndo_init", "ndo_open", "ndo_stop", "ndo_start_xmit", "ndo_uninit")
+
+    def __init__(self, ndo_start_xmit, ndo_open=None, ndo_stop=None, ndo_init=None, ndo_uninit=None):
+        self.ndo_start_xmit = ndo_start_xmit
+        self.ndo_open = ndo_open
+        self.ndo_stop = ndo_stop
+        self.ndo_init = ndo_init
+        self.ndo_uninit = ndo_uninit
+
+
+class HeaderOps:
+    """struct header_ops: build/parse the link-layer header."""
+    __slots__ = ("create", "parse", "validate", "parse_protocol")
+
+    def __init__(self, create, parse, validate=None, parse_protocol=None):
+        self.create = create
+        self.parse = parse
+        self.validate = validate
+        self.parse_protocol = parse_protocol
+
+
+class NetDevice:
+    """struct net_device. One class for every kind; drivers supply ops and `priv`."""
+    __slots__ = ("name", "ifindex", "type", "flags", "mtu", "min_mtu", "max_mtu", "dev_addr",
+                 "broadcast", "addr_len", "hard_header_len", "min_header_len", "needed_headroom",
+                 "needed_tailroom", "header_ops", "netdev_ops", "link_ops", "qdisc", "ptype_all",
+                 "ptype_specific", "nd_net", "priv", "stats", "carrier", "reg_state",
+                 "tx_queue_len", "promiscuity", "allmulti", "no_queue", "queue_stopped",
+                 "iflink")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.ifindex = 0
+        self.type = 0
+        self.flags = 0
+        self.mtu = 1500
+        self.min_mtu = 68
+        self.max_mtu = 1500
+        self.dev_addr = b""
+        self.broadcast = b""
+        self.addr_len = 0
+        self.hard_header_len = 0
+        self.min_header_len = 0
+        self.needed_headroom = 0
+        self.needed_tailroom = 0
+        self.header_ops = None
+        self.netdev_ops = None
+        self.link_ops = None
+        self.qdisc = None
+        self.ptype_all: list = []
+        self.ptype_specific: list = []
+        self.nd_net = None
+        self.priv = None
+        self.stats = NetDeviceStats()
+        self.carrier = True
+        self.reg_state = NETREG_UNINITIALIZED
+        self.tx_queue_len = 1000
+        self.promiscuity = 0
+        self.allmulti = 0
+        self.no_queue = False
+        self.queue_stopped = False
+        self.iflink = 0
+
+    def __repr__(self) -> str:
+        return f"<net_device {self.name} ifindex={self.ifindex}>"
+
+
+class PacketType:
+    """struct packet_type: a protocol hook. `func(skb, dev, pt, orig_dev)`; `af_packet_priv` is
+    the owning socket (used by skb_loop_sk to skip the sender's own taps)."""
+    __slots__ = ("type", "dev", "func", "af_packet_priv", "ignore_outgoing", "id_match")
+
+    def __init__(self, type: int, func, af_packet_priv=None):
+        self.type = type
+        self.dev = None
+        self.func = func
+        self.af_packet_priv = af_packet_priv
+        self.ignore_outgoing = False
+        self.id_match = None
+
+
+# ---------------------------------------------------------------- device tables
+
+def dev_get_by_index(net, ifindex: int):
+    return net.dev_by_index.get(ifindex)
+
+
+def dev_get_by_name(net, name: str):
+    return net.dev_by_name.get(name)
+
+
+def call_netdevice_notifiers(event: int, dev: NetDevice) -> None:
+    for fn in list(dev.nd_net.core.netdev_chain):
+        fn(event, dev)
+
+
+def register_netdevice_notifier(core: NetCore, fn) -> None:
+    core.netdev_chain.append(fn)
+
+
+def register_netdevice(net, dev: NetDevice, ifindex: int = 0) -> int:
+    """register_netdevice: give the device an index in `net` and announce it (NETDEV_REGISTER)."""
+    if dev.name in net.dev_by_name:
+        return -17  # EEXIST
+    dev.nd_net = net
+    if ifindex == 0:
+        ifindex = net.dev_new_index()
+    dev.ifindex = ifindex
+    if dev.netdev_ops.ndo_init is not None:
+        dev.netdev_ops.ndo_init(dev)
+    net.dev_by_name[dev.name] = dev
+    net.dev_by_index[dev.ifindex] = dev
+    dev.reg_state = NETREG_REGISTERED
+    call_netdevice_notifiers(NETDEV_REGISTER, dev)
+    return 0
+
+
+def unregister_netdevice(dev: NetDevice) -> None:
+    """unregister_netdevice: close the device, tell listeners (NETDEV_UNREGISTER), unlink it."""
+    if dev.flags & IFF_UP:
+        dev_close(dev)
+    call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
+    for pt in list(dev.ptype_all) + list(dev.ptype_specific):
+        dev_remove_pack(pt)
+    if dev.netdev_ops.ndo_uninit is not None:
+        dev.netdev_ops.ndo_uninit(dev)
+    net = dev.nd_net
+    net.dev_by_name.pop(dev.name, None)
+    net.dev_by_index.pop(dev.ifindex, None)
+    dev.reg_state = NETREG_UNREGISTERED
+
+
+def dev_change_net_namespace(dev: NetDevice, net) -> int:
+    """dev_change_net_namespace: down, unregister in the old namespace, keep the ifindex unless it is
+    taken in the new one, register there (the device arrives down)."""
+    if dev.nd_net is net:
+        return 0
+    if dev.name in net.dev_by_name:
+        return -17
+    if dev.flags & IFF_UP:
+        dev_close(dev)
+    call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
+    old = dev.nd_net
+    old.dev_by_name.pop(dev.name, None)
+    old.dev_by_index.pop(dev.ifindex, None)
+    ifindex = dev.ifindex if dev.ifindex not in net.dev_by_index else net.dev_new_index()
+    dev.nd_net = net
+    dev.ifindex = ifindex
+    net.dev_by_name[dev.name] = dev
+    net.dev_by_index[ifindex] = dev
+    call_netdevice_notifiers(NETDEV_REGISTER, dev)
+    return 0
+
+
+def dev_open(dev: NetDevice) -> int:
+    """__dev_open: run ndo_open, set IFF_UP, attach the qdisc, announce NETDEV_UP."""
+    if dev.flags & IFF_UP:
+        return 0
+    ops = dev.netdev_ops
+    if ops.ndo_open is not None:
+        ret = ops.ndo_open(dev)
+        if ret:
+            return ret
+    dev.flags |= IFF_UP
+    if dev.qdisc is not None:
+        dev.qdisc.activate()
+    call_netdevice_notifiers(NETDEV_UP, dev)
+    return 0
+
+
+def dev_close(dev: NetDevice) -> None:
+    """__dev_close: NETDEV_GOING_DOWN, ndo_stop, clear IFF_UP, deactivate the qdisc, NETDEV_DOWN."""
+    if not dev.flags & IFF_UP:
+        return
+    call_netdevice_notifiers(NETDEV_GOING_DOWN, dev)
+    if dev.qdisc is not None:
+        dev.qdisc.deactivate()
+    ops = dev.netdev_ops
+    if ops.ndo_stop is not None:
+        ops.ndo_stop(dev)
+    dev.flags &= ~IFF_UP
+    call_netdevice_notifiers(NETDEV_DOWN, dev)
+
+
+def dev_set_mtu(dev: NetDevice, mtu: int) -> int:
+    if mtu < dev.min_mtu or (dev.max_mtu and mtu > dev.max_mtu):
+        return -EINVAL
+    if mtu != dev.mtu:
+        dev.mtu = mtu
+        call_netdevice_notifiers(NETDEV_CHANGEMTU, dev)
+    return 0
+
+
+def dev_set_mac_address(dev: NetDevice, addr: bytes) -> int:
+    if len(addr) != dev.addr_len:
+        return -EINVAL
+    if dev.flags & IFF_UP and dev.link_ops is not None and not dev.link_ops.live_addr_change:
+        return -EBUSY
+    dev.dev_addr = bytes(addr)
+    call_netdevice_notifiers(NETDEV_CHANGEADDR, dev)
+    return 0
+
+
+def netif_carrier_on(dev: NetDevice) -> None:
+    if not dev.carrier:
+        dev.carrier = True
+        call_netdevice_notifiers(NETDEV_CHANGE, dev)
+
+
+def netif_carrier_off(dev: NetDevice) -> None:
+    if dev.carrier:
+        dev.carrier = False
+        call_netdevice_notifiers(NETDEV_CHANGE, dev)
+
+
+def dev_get_flags(dev: NetDevice) -> int:
+    flags = dev.flags
+    if flags & IFF_UP and dev.carrier:
+        flags |= IFF_LOWER_UP
+    return flags
+
+
+# ---------------------------------------------------------------- protocol hooks
+
+def dev_add_pack(pt: PacketType, core: NetCore) -> None:
+    """dev_add_pack: ETH_P_ALL hooks go on the all-protocol list (global or the device's), the
+    others on the protocol hash (global) or the device's specific list. New hooks go first."""
+    if pt.type == ETH_P_ALL:
+        lst = pt.dev.ptype_all if pt.dev is not None else core.ptype_all
+    elif pt.dev is not None:
+        lst = pt.dev.ptype_specific
+    else:
+        lst = core.ptype_base.setdefault(pt.type, [])
+    lst.insert(0, pt)
+
+
+def dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
+    if pt.type == ETH_P_ALL:
+        lst = pt.dev.ptype_all if pt.dev is not None else core.ptype_all
+    elif pt.dev is not None:
+        lst = pt.dev.ptype_specific
+    else:
+        lst = core.ptype_base.get(pt.type, [])
+    try:
+        lst.remove(pt)
+    except ValueError:
+        pass
+
+
+# ---------------------------------------------------------------- transmit
+
+def skb_loop_sk(pt: PacketType, skb: SkBuff) -> bool:
+    """skb_loop_sk: a tap never sees what its own socket sent."""
+    if pt.af_packet_priv is None or skb.sk is None:
+        return False
+    if pt.af_packet_priv is skb.sk:
+        return True
+    if pt.id_match is not None and pt.id_match(pt, skb.sk):
+        return True
+    return False
+
+
+def dev_queue_xmit_nit(skb: SkBuff, dev: NetDevice) -> None:
+    """dev_queue_xmit_nit: give each ETH_P_ALL tap (global, then the device's) a clone of the
+    outgoing frame marked PACKET_OUTGOING, except taps ignoring outgoing and the sender's own."""
+    core = dev.nd_net.core
+    for lst in (core.ptype_all, dev.ptype_all):
+        for pt in list(lst):
+            if pt.ignore_outgoing or skb_loop_sk(pt, skb):
+                continue
+            skb2 = skb_clone(skb)
+            skb2.tstamp = core.clock()
+            skb2.mac_header = skb2.data
+            if skb2.network_header < skb2.data or skb2.network_header > skb2.tail:
+                skb2.network_header = skb2.data
+            skb2.pkt_type = PACKET_OUTGOING
+            pt.func(skb2, dev, pt, dev)
+
+
+def xmit_one(skb: SkBuff, dev: NetDevice) -> int:
+    if dev.ptype_all or dev.nd_net.core.ptype_all:
+        dev_queue_xmit_nit(skb, dev)
+    return dev.netdev_ops.ndo_start_xmit(skb, dev)
+
+
+def dev_hard_start_xmit(skb: SkBuff, dev: NetDevice) -> int:
+    """dev_hard_start_xmit: hand the frame to the driver (through xmit_one)."""
+    return xmit_one(skb, dev)
+
+
+def dev_queue_xmit(skb: SkBuff) -> int:
+    """dev_queue_xmit: queue the frame on its device for transmission."""
+    return __dev_queue_xmit(skb, None)
+
+
+def __dev_queue_xmit(skb: SkBuff, sb_dev) -> int:
+    """__dev_queue_xmit: through the qdisc if the device has one, else straight to the driver
+    (noqueue: a down device gives -ENETDOWN). Softirqs raised meanwhile run before returning."""
+    dev = skb.dev
+    core = dev.nd_net.core
+    skb.mac_header = skb.data
+    q = dev.qdisc
+    if q is not None and q.enqueue is not None:
+        rc = __dev_xmit_skb(skb, q, dev)
+    elif dev.flags & IFF_UP:
+        if dev.queue_stopped:
+            dev.stats.tx_dropped += 1
+            kfree_skb(skb)
+            rc = -ENETDOWN
+        else:
+            rc = dev_hard_start_xmit(skb, dev)
+            if rc == NETDEV_TX_BUSY:
+                kfree_skb(skb)
+                rc = -ENETDOWN
+    else:
+        kfree_skb(skb)
+        rc = -ENETDOWN
+    if core.backlog and not core.in_softirq:
+        do_softirq(core)
+    return rc
+
+
+def __dev_xmit_skb(skb: SkBuff, q, dev: NetDevice) -> int:
+    rc = q.enqueue(skb, q)
+    q.run(dev)
+    return rc
+
+
+# ---------------------------------------------------------------- receive
+
+def netif_rx(skb: SkBuff) -> int:
+    """netif_rx → enqueue_to_backlog: queue for softirq processing, or drop when the backlog
+    already holds more than net.core.netdev_max_backlog frames."""
+    core = skb.dev.nd_net.core
+    if len(core.backlog) > core.sysctl["net.core.netdev_max_backlog"]:
+        core.backlog_dropped += 1
+        skb.dev.stats.rx_dropped += 1
+        kfree_skb(skb)
+        return NET_RX_DROP
+    core.backlog.append(skb)
+    return NET_RX_SUCCESS
+
+
+def do_softirq(core: NetCore) -> None:
+    """do_softirq → net_rx_action → process_backlog: drain the backlog in the current context."""
+    core.in_softirq = True
+    try:
+        backlog = core.backlog
+        while backlog:
+            __netif_receive_skb(backlog.popleft())
+    finally:
+        core.in_softirq = False
+
+
+def netif_receive_skb(skb: SkBuff) -> int:
+    """netif_receive_skb: process a received frame now (NAPI drivers)."""
+    return __netif_receive_skb(skb)
+
+
+def __netif_receive_skb(skb: SkBuff) -> int:
+    return __netif_receive_skb_core(skb)
+
+
+def skb_vlan_untag(skb: SkBuff) -> None:
+    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci."""
+    buf = skb.buf
+    d = skb.data
+    if skb.tail - d < VLAN_HLEN:
+        return
+    skb.vlan_proto = skb.protocol
+    skb.vlan_tci = (buf[d] << 8) | buf[d + 1]
+    inner = (buf[d + 2] << 8) | buf[d + 3]
+    # remove the 4 tag bytes: shift the MAC addresses up by VLAN_HLEN
+    mac = skb.mac_header
+    buf[mac + VLAN_HLEN:mac + 12 + VLAN_HLEN] = bytes(buf[mac:mac + 12])
+    skb.mac_header = mac + VLAN_HLEN
+    skb.data = d + VLAN_HLEN
+    skb.protocol = inner
+
+
+def __netif_receive_skb_core(skb: SkBuff) -> int:
+    """__netif_receive_skb_core: untag VLAN, deliver to every ETH_P_ALL hook (global, then the
+    device's), then to hooks of skb->protocol (global hash, then the device's specific list)."""
+    dev = skb.dev
+    core = dev.nd_net.core
+    skb.network_header = skb.data
+    skb.skb_iif = dev.ifindex
+    if skb.tstamp == 0:
+        skb.tstamp = core.clock()
+    if skb.protocol in (ETH_P_8021Q, ETH_P_8021AD):
+        skb.buf = bytearray(skb.buf)  # untagging rewrites the buffer: take a private copy
+        skb_vlan_untag(skb)
+        skb.network_header = skb.data
+    delivered = False
+    for pt in list(core.ptype_all):
+        pt.func(skb_clone(skb), dev, pt, dev)
+        delivered = True
+    for pt in list(dev.ptype_all):
+        pt.func(skb_clone(skb), dev, pt, dev)
+        delivered = True
+    if skb.vlan_tci >= 0:
+        if skb.vlan_tci & 0xFFF:
+            skb.pkt_type = PACKET_OTHERHOST
+        skb.vlan_tci = -1
+    ptype = skb.protocol
+    for pt in list(core.ptype_base.get(ptype, ())):
+        pt.func(skb_clone(skb), dev, pt, dev)
+        delivered = True
+    for pt in list(dev.ptype_specific):
+        if pt.type == ptype:
+            pt.func(skb_clone(skb), dev, pt, dev)
+            delivered = True
+    kfree_skb(skb)
+    if not delivered:
+        return NET_RX_DROP
+    return NET_RX_SUCCESS

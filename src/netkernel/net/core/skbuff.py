@@ -1,0 +1,181 @@
+"""struct sk_buff and its buffer arithmetic (net/core/skbuff.c, include/linux/skbuff.h).
+
+The data lives in one bytearray shared by clones; head/data/tail/end are offsets into it, so
+push/pull/put/reserve are arithmetic. `truesize` is what the kernel would charge a socket for the
+buffer: computed from the machine profile exactly as __alloc_skb/alloc_skb_with_frags size it.
+"""
+from __future__ import annotations
+
+PAGE_SIZE = 4096
+
+
+class MachineProfile:
+    """Per-architecture sizes users can observe through truesize/rcvbuf accounting."""
+    __slots__ = ("name", "cache_line", "sizeof_sk_buff", "sizeof_shinfo", "kmalloc_max_cache")
+
+    def __init__(self, name: str, cache_line: int, sizeof_sk_buff: int, sizeof_shinfo: int):
+        self.name = name
+        self.cache_line = cache_line
+        self.sizeof_sk_buff = sizeof_sk_buff
+        self.sizeof_shinfo = sizeof_shinfo
+        self.kmalloc_max_cache = 2 * PAGE_SIZE
+
+    def data_align(self, n: int) -> int:
+        """SKB_DATA_ALIGN: round up to the cache line."""
+        a = self.cache_line - 1
+        return (n + a) & ~a
+
+    def ksize(self, n: int) -> int:
+        """Size of the kmalloc object that serves a request of n bytes (SLUB buckets)."""
+        if n > self.kmalloc_max_cache:
+            size = PAGE_SIZE
+            while size < n:
+                size <<= 1
+            return size
+        if n <= 8:
+            return 8
+        if 64 < n <= 96:
+            return 96
+        if 128 < n <= 192:
+            return 192
+        size = 16
+        while size < n:
+            size <<= 1
+        return size
+
+    def head_truesize(self, size: int) -> int:
+        """truesize of alloc_skb(size): the kmalloc'd head (data + shared info) plus the sk_buff."""
+        shinfo = self.data_align(self.sizeof_shinfo)
+        return self.ksize(self.data_align(size) + shinfo) + self.data_align(self.sizeof_sk_buff)
+
+
+# x86_64, 5.15 defconfig: sizeof(struct sk_buff) = 232, sizeof(struct skb_shared_info) = 320.
+X86_64 = MachineProfile("x86_64", 64, 232, 320)
+# armv7 (AST2500, Cortex-A7... ARM1176 class): 32-bit pointers, 32-byte cache lines.
+ARMV7 = MachineProfile("armv7", 32, 168, 164)
+PROFILES = {"x86_64": X86_64, "armv7": ARMV7}
+
+
+class SkBuff:
+    """struct sk_buff (include/linux/skbuff.h). Clones share `buf`; offsets are private."""
+    __slots__ = ("buf", "head", "data", "tail", "end", "mac_header", "network_header",
+                 "protocol", "pkt_type", "dev", "sk", "truesize", "priority", "mark", "tstamp",
+                 "vlan_tci", "vlan_proto", "destructor", "ip_summed", "skb_iif", "cb")
+
+    def __init__(self, buf: bytearray, truesize: int):
+        self.buf = buf
+        self.head = 0
+        self.data = 0
+        self.tail = 0
+        self.end = len(buf)
+        self.mac_header = -1
+        self.network_header = -1
+        self.protocol = 0
+        self.pkt_type = 0
+        self.dev = None
+        self.sk = None
+        self.truesize = truesize
+        self.priority = 0
+        self.mark = 0
+        self.tstamp = 0
+        self.vlan_tci = -1          # -1: no tag present
+        self.vlan_proto = 0
+        self.destructor = None
+        self.ip_summed = 0
+        self.skb_iif = 0
+        self.cb = None              # skb->cb: the owning layer's private record
+
+    @property
+    def len(self) -> int:
+        return self.tail - self.data
+
+    def bytes(self) -> bytes:
+        return bytes(self.buf[self.data:self.tail])
+
+    def view(self) -> memoryview:
+        return memoryview(self.buf)[self.data:self.tail]
+
+    def __repr__(self) -> str:
+        return f"<sk_buff len={self.len} protocol=0x{self.protocol:04x} pkt_type={self.pkt_type}>"
+
+
+def alloc_skb(profile: MachineProfile, size: int, data_len: int = 0) -> SkBuff:
+    """__alloc_skb / alloc_skb_with_frags (net/core/skbuff.c): a head of `size` bytes plus
+    `data_len` bytes in order-0 page fragments, charged one page each.
+
+    The model keeps all bytes in one linear buffer; only truesize reflects the fragments.
+    """
+    truesize = profile.head_truesize(size)
+    if data_len:
+        truesize += ((data_len + PAGE_SIZE - 1) // PAGE_SIZE) * PAGE_SIZE
+    return SkBuff(bytearray(size + data_len), truesize)
+
+
+def skb_reserve(skb: SkBuff, n: int) -> None:
+    skb.data += n
+    skb.tail += n
+
+
+def skb_put(skb: SkBuff, n: int) -> int:
+    """Extend the data area at the tail; returns the offset of the new bytes."""
+    off = skb.tail
+    skb.tail += n
+    return off
+
+
+def skb_push(skb: SkBuff, n: int) -> int:
+    skb.data -= n
+    return skb.data
+
+
+def skb_pull(skb: SkBuff, n: int) -> int:
+    skb.data += n
+    return skb.data
+
+
+def skb_trim(skb: SkBuff, n: int) -> None:
+    if skb.tail - skb.data > n:
+        skb.tail = skb.data + n
+
+
+def skb_clone(skb: SkBuff) -> SkBuff:
+    """skb_clone: a new sk_buff sharing the data buffer, with the same truesize and metadata."""
+    n = SkBuff.__new__(SkBuff)
+    n.buf = skb.buf
+    n.head = skb.head
+    n.data = skb.data
+    n.tail = skb.tail
+    n.end = skb.end
+    n.mac_header = skb.mac_header
+    n.network_header = skb.network_header
+    n.protocol = skb.protocol
+    n.pkt_type = skb.pkt_type
+    n.dev = skb.dev
+    n.sk = None
+    n.truesize = skb.truesize
+    n.priority = skb.priority
+    n.mark = skb.mark
+    n.tstamp = skb.tstamp
+    n.vlan_tci = skb.vlan_tci
+    n.vlan_proto = skb.vlan_proto
+    n.destructor = None
+    n.ip_summed = skb.ip_summed
+    n.skb_iif = skb.skb_iif
+    n.cb = skb.cb
+    return n
+
+
+def skb_orphan(skb: SkBuff) -> None:
+    """Run and clear the owner's destructor (returns charged memory to the socket)."""
+    d = skb.destructor
+    if d is not None:
+        skb.destructor = None
+        d(skb)
+    skb.sk = None
+
+
+def kfree_skb(skb: SkBuff) -> None:
+    skb_orphan(skb)
+
+
+consume_skb = kfree_skb

@@ -1,0 +1,297 @@
+"""struct sock and the SOL_SOCKET options (net/core/sock.c, include/net/sock.h).
+
+Functions return what C returns: 0 or a value, or a negative errno.
+"""
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+from netkernel.net.core.skbuff import SkBuff, alloc_skb
+from netkernel.uapi import errno as E
+from netkernel.uapi.capability import CAP_NET_ADMIN
+from netkernel.uapi.socket import (INT, TIMEVAL, TIMEVAL_SIZE, SO_BROADCAST, SO_DEBUG, SO_DOMAIN,
+                                   SO_DONTROUTE, SO_ERROR, SO_KEEPALIVE, SO_MARK, SO_NO_CHECK,
+                                   SO_OOBINLINE, SO_PRIORITY, SO_PROTOCOL, SO_RCVBUF,
+                                   SO_RCVBUFFORCE, SO_RCVLOWAT, SO_RCVTIMEO, SO_REUSEADDR,
+                                   SO_REUSEPORT, SO_SNDBUF, SO_SNDBUFFORCE, SO_SNDTIMEO, SO_TYPE)
+
+INT_MAX = 0x7FFFFFFF
+MAX_SCHEDULE_TIMEOUT = (1 << 63) - 1   # LONG_MAX jiffies: wait forever
+SOCK_RCVBUF_LOCK = 2
+SOCK_SNDBUF_LOCK = 1
+RCV_SHUTDOWN = 1
+SEND_SHUTDOWN = 2
+
+
+class ProtoOps:
+    """struct proto_ops: a family's socket calls. Each is a function taking the KernelSocket."""
+    __slots__ = ("family", "release", "bind", "connect", "socketpair", "accept", "getname", "poll",
+                 "ioctl", "listen", "shutdown", "setsockopt", "getsockopt", "sendmsg", "recvmsg")
+
+    def __init__(self, **ops):
+        for name in self.__slots__:
+            setattr(self, name, ops.get(name))
+
+
+class NetProtoFamily:
+    """struct net_proto_family: `create(net, sock, protocol, kern, task)`."""
+    __slots__ = ("family", "create")
+
+    def __init__(self, family: int, create):
+        self.family = family
+        self.create = create
+
+
+class Sock:
+    """struct sock: buffers and their accounting, the receive queue, the pending error, timeouts.
+    Lock: the machine lock (NetCore.lock) guards every field; `sk_wq` waits on it."""
+    __slots__ = ("sk_family", "sk_type", "sk_protocol", "sk_net", "sk_socket", "sk_rcvbuf",
+                 "sk_sndbuf", "sk_rmem_alloc", "sk_wmem_alloc", "sk_err", "sk_err_soft",
+                 "sk_receive_queue", "sk_drops", "sk_rcvtimeo", "sk_sndtimeo", "sk_wq",
+                 "sk_userlocks", "sk_priority", "sk_mark", "sk_shutdown", "sk_dead", "sk_flags",
+                 "sk_rcvlowat", "sk_reuse", "sk_reuseport", "__weakref__")
+
+    def __init__(self, net, family: int, type: int, lock):
+        sysctl = net.core.sysctl
+        self.sk_family = family
+        self.sk_type = type
+        self.sk_protocol = 0
+        self.sk_net = net
+        self.sk_socket = None
+        self.sk_rcvbuf = sysctl["net.core.rmem_default"]
+        self.sk_sndbuf = sysctl["net.core.wmem_default"]
+        self.sk_rmem_alloc = 0
+        self.sk_wmem_alloc = 0
+        self.sk_err = 0
+        self.sk_err_soft = 0
+        self.sk_receive_queue: deque = deque()
+        self.sk_drops = 0
+        self.sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT
+        self.sk_sndtimeo = MAX_SCHEDULE_TIMEOUT
+        self.sk_wq = threading.Condition(lock)
+        self.sk_userlocks = 0
+        self.sk_priority = 0
+        self.sk_mark = 0
+        self.sk_shutdown = 0
+        self.sk_dead = False
+        self.sk_flags = set()   # SOCK_DBG, SOCK_KEEPOPEN, ... by option number
+        self.sk_rcvlowat = 1
+        self.sk_reuse = 0
+        self.sk_reuseport = 0
+
+
+def sk_data_ready(sk: Sock) -> None:
+    sk.sk_wq.notify_all()
+
+
+sk_error_report = sk_data_ready
+sk_write_space = sk_data_ready
+
+
+def sock_error(sk: Sock) -> int:
+    """sock_error: take the pending error (returned negative, cleared)."""
+    err = sk.sk_err
+    if not err:
+        return 0
+    sk.sk_err = 0
+    return -err
+
+
+def sock_rfree(skb: SkBuff) -> None:
+    sk = skb.sk
+    sk.sk_rmem_alloc -= skb.truesize
+
+
+def sock_wfree(skb: SkBuff) -> None:
+    sk = skb.sk
+    sk.sk_wmem_alloc -= skb.truesize
+    if not sk.sk_dead:
+        sk_write_space(sk)
+
+
+def skb_set_owner_r(skb: SkBuff, sk: Sock) -> None:
+    """skb_set_owner_r: charge the buffer's truesize to the receiver."""
+    skb.sk = sk
+    skb.destructor = sock_rfree
+    sk.sk_rmem_alloc += skb.truesize
+
+
+def skb_set_owner_w(skb: SkBuff, sk: Sock) -> None:
+    skb.sk = sk
+    skb.destructor = sock_wfree
+    sk.sk_wmem_alloc += skb.truesize
+
+
+def sock_wait(sk: Sock, timeo: int, ready, hz: int) -> int:
+    """Sleep on sk_wq until `ready()` is true or `timeo` jiffies pass; returns jiffies left (0 on
+    timeout). MAX_SCHEDULE_TIMEOUT waits forever."""
+    clock = sk.sk_net.core.clock
+    if timeo >= MAX_SCHEDULE_TIMEOUT:
+        while not ready():
+            sk.sk_wq.wait()
+        return timeo
+    deadline = clock() + timeo * 1_000_000_000 // hz
+    while not ready():
+        left = deadline - clock()
+        if left <= 0:
+            return 0
+        sk.sk_wq.wait(left / 1e9)
+    return max(1, (deadline - clock()) * hz // 1_000_000_000)
+
+
+def sock_alloc_send_pskb(sk: Sock, header_len: int, data_len: int, noblock: bool, hz: int):
+    """sock_alloc_send_pskb: report a pending error first, wait for send-buffer room (or -EAGAIN),
+    then allocate the skb charged to the sender. Returns an SkBuff or a negative errno."""
+    timeo = 0 if noblock else sk.sk_sndtimeo
+    while True:
+        err = sock_error(sk)
+        if err:
+            return err
+        if sk.sk_shutdown & SEND_SHUTDOWN:
+            return -32  # EPIPE
+        if sk.sk_wmem_alloc < sk.sk_sndbuf:
+            break
+        if not timeo:
+            return -E.EAGAIN
+        timeo = sock_wait(sk, timeo, lambda: sk.sk_wmem_alloc < sk.sk_sndbuf or sk.sk_err, hz)
+    skb = alloc_skb(sk.sk_net.core.profile, header_len, data_len)
+    skb_set_owner_w(skb, sk)
+    return skb
+
+
+def sock_min_rcvbuf(profile) -> int:
+    """SOCK_MIN_RCVBUF: 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)); SOCK_MIN_SNDBUF is twice it."""
+    return 2048 + profile.data_align(profile.sizeof_sk_buff)
+
+
+def _set_timeout(optval: bytes, hz: int):
+    """sock_set_timeout: struct timeval → jiffies. Returns (errno or 0, jiffies)."""
+    if len(optval) < TIMEVAL_SIZE:
+        return -E.EINVAL, 0
+    sec, usec = TIMEVAL.unpack_from(optval, 0)
+    if usec < 0 or usec >= 1_000_000:
+        return -E.EDOM, 0
+    if sec < 0:
+        return 0, 0
+    if sec == 0 and usec == 0:
+        return 0, MAX_SCHEDULE_TIMEOUT
+    if sec < MAX_SCHEDULE_TIMEOUT // hz - 1:
+        return 0, sec * hz + (usec + (1_000_000 // hz) - 1) // (1_000_000 // hz)
+    return 0, MAX_SCHEDULE_TIMEOUT
+
+
+def _get_timeout(timeo: int, hz: int) -> bytes:
+    if timeo >= MAX_SCHEDULE_TIMEOUT:
+        return TIMEVAL.pack(0, 0)
+    return TIMEVAL.pack(timeo // hz, (timeo % hz) * 1_000_000 // hz)
+
+
+# SOL_SOCKET options that are plain booleans on a packet socket (stored, read back as 0/1).
+_BOOL_OPTS = (SO_DONTROUTE, SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE, SO_NO_CHECK, SO_REUSEPORT,
+              16)  # 16 = SO_PASSCRED
+
+
+def sock_setsockopt(sk: Sock, optname: int, optval: bytes, capable) -> int:
+    """sock_setsockopt: every option needs at least an int; the first int is the value."""
+    if len(optval) < 4:
+        return -E.EINVAL
+    val = INT.unpack_from(optval, 0)[0]
+    sysctl = sk.sk_net.core.sysctl
+    profile = sk.sk_net.core.profile
+    hz = sk.sk_net.core.sysctl["kernel.hz"]
+    if optname == SO_RCVBUF or optname == SO_RCVBUFFORCE:
+        if optname == SO_RCVBUF:
+            v = min(val & 0xFFFFFFFF, sysctl["net.core.rmem_max"])
+        else:
+            if not capable(CAP_NET_ADMIN):
+                return -E.EPERM
+            v = max(val, 0)
+        v = min(v, INT_MAX // 2)
+        sk.sk_userlocks |= SOCK_RCVBUF_LOCK
+        sk.sk_rcvbuf = max(v * 2, sock_min_rcvbuf(profile))
+        return 0
+    if optname == SO_SNDBUF or optname == SO_SNDBUFFORCE:
+        if optname == SO_SNDBUF:
+            v = min(val & 0xFFFFFFFF, sysctl["net.core.wmem_max"])
+        else:
+            if not capable(CAP_NET_ADMIN):
+                return -E.EPERM
+            v = max(val, 0)
+        v = min(v, INT_MAX // 2)
+        sk.sk_userlocks |= SOCK_SNDBUF_LOCK
+        sk.sk_sndbuf = max(v * 2, 2 * sock_min_rcvbuf(profile))
+        sk_write_space(sk)
+        return 0
+    if optname == SO_RCVTIMEO or optname == SO_SNDTIMEO:
+        err, timeo = _set_timeout(optval, hz)
+        if err:
+            return err
+        if optname == SO_RCVTIMEO:
+            sk.sk_rcvtimeo = timeo
+        else:
+            sk.sk_sndtimeo = timeo
+        return 0
+    if optname == SO_PRIORITY:
+        if not (0 <= val <= 6) and not capable(CAP_NET_ADMIN):
+            return -E.EPERM
+        sk.sk_priority = val
+        return 0
+    if optname == SO_MARK:
+        if not capable(CAP_NET_ADMIN):
+            return -E.EPERM
+        sk.sk_mark = val & 0xFFFFFFFF
+        return 0
+    if optname == SO_DEBUG:
+        if val and not capable(CAP_NET_ADMIN):
+            return -E.EPERM
+        (sk.sk_flags.add if val else sk.sk_flags.discard)(SO_DEBUG)
+        return 0
+    if optname == SO_REUSEADDR:
+        sk.sk_reuse = 1 if val else 0
+        return 0
+    if optname == SO_RCVLOWAT:
+        if val < 0:
+            val = INT_MAX
+        sk.sk_rcvlowat = val or 1
+        return 0
+    if optname in _BOOL_OPTS:
+        (sk.sk_flags.add if val else sk.sk_flags.discard)(optname)
+        return 0
+    return -E.ENOPROTOOPT
+
+
+def sock_getsockopt(sk: Sock, optname: int, optlen: int) -> bytes | int:
+    """sock_getsockopt: the value's bytes, cut to the caller's optlen (negative optlen: -EINVAL)."""
+    if optlen < 0:
+        return -E.EINVAL
+    hz = sk.sk_net.core.sysctl["kernel.hz"]
+    if optname == SO_TYPE:
+        v = sk.sk_type
+    elif optname == SO_PROTOCOL:
+        v = sk.sk_protocol
+    elif optname == SO_DOMAIN:
+        v = sk.sk_family
+    elif optname == SO_ERROR:
+        v = -sock_error(sk) or sk.sk_err_soft
+    elif optname == SO_RCVBUF:
+        v = sk.sk_rcvbuf
+    elif optname == SO_SNDBUF:
+        v = sk.sk_sndbuf
+    elif optname == SO_RCVTIMEO:
+        return _get_timeout(sk.sk_rcvtimeo, hz)[:optlen]
+    elif optname == SO_SNDTIMEO:
+        return _get_timeout(sk.sk_sndtimeo, hz)[:optlen]
+    elif optname == SO_PRIORITY:
+        v = sk.sk_priority
+    elif optname == SO_MARK:
+        v = sk.sk_mark
+    elif optname == SO_REUSEADDR:
+        v = sk.sk_reuse
+    elif optname == SO_RCVLOWAT:
+        v = sk.sk_rcvlowat
+    elif optname == SO_DEBUG or optname in _BOOL_OPTS:
+        v = 1 if optname in sk.sk_flags else 0
+    else:
+        return -E.ENOPROTOOPT
+    return INT.pack(v if v < 0x80000000 else v - (1 << 32))[:optlen]

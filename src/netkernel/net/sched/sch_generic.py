@@ -1,0 +1,74 @@
+"""Queueing disciplines (net/sched/sch_generic.c): noqueue and pfifo_fast.
+
+A device whose qdisc has no `enqueue` (noqueue: lo, veth) transmits directly from
+__dev_queue_xmit. pfifo_fast queues, then __qdisc_run drains it through dev_hard_start_xmit in
+the same call. A deactivated qdisc (device down) behaves as noop: every frame is dropped.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+from netkernel.net.core.dev import (NET_XMIT_CN, NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_TX_BUSY,
+                                    dev_hard_start_xmit)
+from netkernel.net.core.skbuff import kfree_skb
+
+
+class Qdisc:
+    """struct Qdisc."""
+    __slots__ = ("id", "enqueue", "q", "active", "drops", "requeues", "packets", "bytes")
+
+    def __init__(self, id: str, enqueue):
+        self.id = id
+        self.enqueue = enqueue
+        self.q: deque = deque()
+        self.active = False
+        self.drops = 0
+        self.requeues = 0
+        self.packets = 0
+        self.bytes = 0
+
+    def activate(self) -> None:
+        self.active = True
+
+    def deactivate(self) -> None:
+        self.active = False
+        while self.q:
+            kfree_skb(self.q.popleft())
+
+    def run(self, dev) -> None:
+        """__qdisc_run → qdisc_restart → sch_direct_xmit: dequeue and transmit until empty or
+        the driver pushes back."""
+        q = self.q
+        while q and not dev.queue_stopped:
+            skb = q.popleft()
+            rc = dev_hard_start_xmit(skb, dev)
+            if rc == NETDEV_TX_BUSY:
+                q.appendleft(skb)
+                self.requeues += 1
+                break
+            self.packets += 1
+            self.bytes += skb.len
+
+
+def noqueue() -> Qdisc:
+    q = Qdisc("noqueue", None)
+    return q
+
+
+def pfifo_fast_enqueue(skb, qdisc: Qdisc) -> int:
+    """pfifo_fast_enqueue (a single band here): drop when the device's tx_queue_len is reached;
+    a deactivated qdisc is the noop qdisc, which drops everything (NET_XMIT_CN)."""
+    if not qdisc.active:
+        qdisc.drops += 1
+        kfree_skb(skb)
+        return NET_XMIT_CN
+    if len(qdisc.q) >= skb.dev.tx_queue_len:
+        qdisc.drops += 1
+        kfree_skb(skb)
+        return NET_XMIT_DROP
+    qdisc.q.append(skb)
+    return NET_XMIT_SUCCESS
+
+
+def pfifo_fast() -> Qdisc:
+    return Qdisc("pfifo_fast", pfifo_fast_enqueue)

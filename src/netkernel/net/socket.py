@@ -1,0 +1,376 @@
+"""The socket system calls (net/socket.c).
+
+Each `sys_*` takes the calling task first and returns what the syscall returns in C (a count or
+fd, or a negative errno). Data the kernel copies back to user memory travels in a MsgHdr/return
+tuple. `raise_on_error` is the one place that turns a negative errno into OSError.
+"""
+from __future__ import annotations
+
+from netkernel.kernel.sched import Task
+from netkernel.uapi import errno as E
+from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
+                                   MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
+                                   SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
+from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
+from netkernel.kernel.sched import capable
+
+O_NONBLOCK = 0o4000
+SS_UNCONNECTED = 1
+MAX_RW_COUNT = 0x7FFFF000
+
+
+class KernelSocket:
+    """struct socket: the type, the family's proto_ops, the struct sock, the file."""
+    __slots__ = ("type", "state", "ops", "sk", "file")
+
+    def __init__(self):
+        self.type = 0
+        self.state = SS_UNCONNECTED
+        self.ops = None
+        self.sk = None
+        self.file = None
+
+
+class File:
+    """struct file of a socket: the open flags (O_NONBLOCK) and the socket."""
+    __slots__ = ("f_flags", "private_data", "cloexec")
+
+    def __init__(self, sock: KernelSocket, flags: int, cloexec: bool):
+        self.f_flags = flags
+        self.private_data = sock
+        self.cloexec = cloexec
+
+
+class MsgHdr:
+    """struct msghdr as the kernel sees it: the address, the data and the control buffer."""
+    __slots__ = ("name", "namelen", "want_name", "data", "flags", "controllen", "control",
+                 "control_used", "ancdata")
+
+    def __init__(self):
+        self.name = None
+        self.namelen = 0
+        self.want_name = False
+        self.data = b""
+        self.flags = 0
+        self.controllen = 0
+        self.control: list = []
+        self.control_used = 0
+        self.ancdata = None
+
+
+def raise_on_error(ret):
+    """Turn a negative errno into OSError(errno, strerror) — EAGAIN becomes BlockingIOError."""
+    if type(ret) is int and ret < 0:
+        err = -ret
+        raise OSError(err, E.strerror(err))
+    return ret
+
+
+# ---------------------------------------------------------------- socket()
+
+def sock_alloc() -> KernelSocket:
+    """sock_alloc: a new struct socket (allocate socket)."""
+    return KernelSocket()
+
+
+def __sock_create(task: Task, net, family: int, type: int, protocol: int, kern: bool):
+    """__sock_create: range-check family and type, map PF_INET/SOCK_PACKET to PF_PACKET, then
+    the family's create()."""
+    if family < 0 or family >= NPROTO:
+        return -E.EAFNOSUPPORT
+    if type < 0 or type >= SOCK_MAX:
+        return -E.EINVAL
+    if family == AF_INET and type == SOCK_PACKET:
+        family = AF_PACKET
+    sock = sock_alloc()
+    sock.type = type
+    pf = net.core.net_families.get(family)
+    if pf is None:
+        return -E.EAFNOSUPPORT
+    err = pf.create(net, sock, protocol, kern)
+    if err < 0:
+        return err
+    return sock
+
+
+def sock_create(task: Task, family: int, type: int, protocol: int):
+    return __sock_create(task, task.net, family, type, protocol, False)
+
+
+def sock_map_fd(task: Task, sock: KernelSocket, flags: int) -> int:
+    """sock_map_fd: allocate a file handle for the socket, and install it to fd table."""
+    f = File(sock, flags & O_NONBLOCK, bool(flags & SOCK_CLOEXEC))
+    sock.file = f
+    return task.alloc_fd(f)
+
+
+def __sys_socket(task: Task, family: int, type: int, protocol: int) -> int:
+    flags = type & ~SOCK_TYPE_MASK
+    if flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK):
+        return -E.EINVAL
+    type &= SOCK_TYPE_MASK
+    sock = sock_create(task, family, type, protocol)
+    if isinstance(sock, int):
+        return sock
+    return sock_map_fd(task, sock, flags)
+
+
+def sys_socket(task: Task, family: int, type: int, protocol: int) -> int:
+    return __sys_socket(task, family, type, protocol)
+
+
+# ---------------------------------------------------------------- helpers
+
+def sockfd_lookup_light(task: Task, fd: int):
+    """sockfd_lookup_light: get socket by file descriptor (EBADF; ENOTSOCK for other files)."""
+    f = task.files.get(fd)
+    if f is None:
+        return -E.EBADF
+    sock = f.private_data
+    if not isinstance(sock, KernelSocket):
+        return -E.ENOTSOCK
+    return sock
+
+
+def move_addr_to_kernel(uaddr: bytes, ulen: int):
+    """move_addr_to_kernel: copy data from user to kernel space (0..128 bytes, else EINVAL)."""
+    if ulen < 0 or ulen > SOCKADDR_STORAGE_SIZE:
+        return -E.EINVAL
+    return bytes(uaddr[:ulen]).ljust(SOCKADDR_STORAGE_SIZE, b"\0")
+
+
+def import_single_range(buf, len: int):
+    """import_single_range: copy buf from user space to kernel iov (capped at MAX_RW_COUNT)."""
+    if len > MAX_RW_COUNT:
+        len = MAX_RW_COUNT
+    return buf if len == buf.__len__() else buf[:len]
+
+
+# ---------------------------------------------------------------- bind / name
+
+def __sys_bind(task: Task, fd: int, umyaddr: bytes, addrlen: int) -> int:
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    address = move_addr_to_kernel(umyaddr, addrlen)
+    if isinstance(address, int):
+        return address
+    return sock.ops.bind(sock, address, addrlen)
+
+
+def sys_bind(task: Task, fd: int, umyaddr: bytes, addrlen: int | None = None) -> int:
+    return __sys_bind(task, fd, umyaddr, len(umyaddr) if addrlen is None else addrlen)
+
+
+def __sys_getsockname(task: Task, fd: int, peer: bool):
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    return sock.ops.getname(sock, peer)
+
+
+def sys_getsockname(task: Task, fd: int):
+    return __sys_getsockname(task, fd, False)
+
+
+def sys_getpeername(task: Task, fd: int):
+    return __sys_getsockname(task, fd, True)
+
+
+def __sys_connect(task: Task, fd: int, uservaddr: bytes, addrlen: int) -> int:
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    address = move_addr_to_kernel(uservaddr, addrlen)
+    if isinstance(address, int):
+        return address
+    return sock.ops.connect(sock, address, addrlen)
+
+
+def sys_connect(task: Task, fd: int, uservaddr: bytes) -> int:
+    return __sys_connect(task, fd, uservaddr, len(uservaddr))
+
+
+def sys_listen(task: Task, fd: int, backlog: int) -> int:
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    return sock.ops.listen(sock, backlog)
+
+
+def sys_accept(task: Task, fd: int) -> int:
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    return sock.ops.accept(sock)
+
+
+def sys_shutdown(task: Task, fd: int, how: int) -> int:
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    return sock.ops.shutdown(sock, how)
+
+
+# ---------------------------------------------------------------- send
+
+def sock_sendmsg_nosec(sock: KernelSocket, msg: MsgHdr) -> int:
+    return sock.ops.sendmsg(sock, msg, len(msg.data))
+
+
+def sock_sendmsg(sock: KernelSocket, msg: MsgHdr) -> int:
+    return sock_sendmsg_nosec(sock, msg)
+
+
+def __sys_sendto(task: Task, fd: int, buff, len: int, flags: int, addr, addr_len: int) -> int:
+    data = import_single_range(buff, len)
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    msg = MsgHdr()
+    msg.data = data
+    if addr is not None:
+        address = move_addr_to_kernel(addr, addr_len)
+        if isinstance(address, int):
+            return address
+        msg.name = address
+        msg.namelen = addr_len
+    if sock.file.f_flags & O_NONBLOCK:
+        flags |= MSG_DONTWAIT
+    msg.flags = flags
+    return sock_sendmsg(sock, msg)
+
+
+def sys_sendto(task: Task, fd: int, buf, flags: int, addr) -> int:
+    return __sys_sendto(task, fd, buf, len(buf), flags, addr, 0 if addr is None else len(addr))
+
+
+def sys_sendmsg(task: Task, fd: int, buf, ancdata, flags: int, addr) -> int:
+    """___sys_sendmsg: a NULL name means no address; control messages ride along."""
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    msg = MsgHdr()
+    msg.data = import_single_range(buf, len(buf))
+    if addr is not None:
+        address = move_addr_to_kernel(addr, min(len(addr), SOCKADDR_STORAGE_SIZE))
+        msg.name = address
+        msg.namelen = min(len(addr), SOCKADDR_STORAGE_SIZE)
+    msg.ancdata = list(ancdata or ())
+    if sock.file.f_flags & O_NONBLOCK:
+        flags |= MSG_DONTWAIT
+    msg.flags = flags
+    return sock_sendmsg(sock, msg)
+
+
+# ---------------------------------------------------------------- receive
+
+def sock_recvmsg_nosec(sock: KernelSocket, msg: MsgHdr, size: int, flags: int) -> int:
+    return sock.ops.recvmsg(sock, msg, size, flags)
+
+
+def sock_recvmsg(sock: KernelSocket, msg: MsgHdr, size: int, flags: int) -> int:
+    return sock_recvmsg_nosec(sock, msg, size, flags)
+
+
+def __sys_recvfrom(task: Task, fd: int, size: int, flags: int, want_addr: bool):
+    """__sys_recvfrom: returns (ret, data, addr) or a negative errno."""
+    if size < 0:
+        return -E.EFAULT
+    size = min(size, MAX_RW_COUNT)
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    msg = MsgHdr()
+    msg.want_name = want_addr
+    if sock.file.f_flags & O_NONBLOCK:
+        flags |= MSG_DONTWAIT
+    err = sock_recvmsg(sock, msg, size, flags)
+    if err < 0:
+        return err
+    return err, msg.data, msg.name if msg.name is not None else b""
+
+
+def sys_recvfrom(task: Task, fd: int, size: int, flags: int):
+    return __sys_recvfrom(task, fd, size, flags, True)
+
+
+def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int):
+    """___sys_recvmsg: returns (ret, data, ancdata, msg_flags, addr) or a negative errno."""
+    if size < 0 or ancbufsize < 0:
+        return -E.EINVAL
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    msg = MsgHdr()
+    msg.want_name = True
+    msg.controllen = ancbufsize
+    msg.flags = flags & (MSG_CMSG_CLOEXEC | MSG_CMSG_COMPAT)
+    if sock.file.f_flags & O_NONBLOCK:
+        flags |= MSG_DONTWAIT
+    err = sock_recvmsg(sock, msg, min(size, MAX_RW_COUNT), flags)
+    if err < 0:
+        return err
+    return err, msg.data, msg.control, msg.flags, msg.name if msg.name is not None else b""
+
+
+# ---------------------------------------------------------------- options
+
+def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: bytes) -> int:
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    if level == SOL_SOCKET:
+        return sock_setsockopt(sock.sk, optname, optval, capable)
+    if sock.ops.setsockopt is None:
+        return -E.EOPNOTSUPP
+    return sock.ops.setsockopt(sock, level, optname, optval)
+
+
+def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: bytes) -> int:
+    return __sys_setsockopt(task, fd, level, optname, bytes(optval))
+
+
+def __sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int):
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    if level == SOL_SOCKET:
+        return sock_getsockopt(sock.sk, optname, optlen)
+    if sock.ops.getsockopt is None:
+        return -E.EOPNOTSUPP
+    return sock.ops.getsockopt(sock, level, optname, optlen)
+
+
+def sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int):
+    return __sys_getsockopt(task, fd, level, optname, optlen)
+
+
+def sock_poll(task: Task, fd: int) -> int:
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return sock
+    return sock.ops.poll(sock)
+
+
+# ---------------------------------------------------------------- close
+
+def __sock_release(sock: KernelSocket) -> None:
+    """__sock_release: the family's release(), then the socket is gone."""
+    if sock.ops is not None:
+        sock.ops.release(sock)
+        sock.ops = None
+    sock.file = None
+
+
+def sock_close(sock: KernelSocket) -> None:
+    __sock_release(sock)
+
+
+def sys_close(task: Task, fd: int) -> int:
+    """close_fd → fput → sock_close: remove the fd, release the socket."""
+    f = task.files.pop(fd, None)
+    if f is None:
+        return -E.EBADF
+    sock_close(f.private_data)
+    return 0

@@ -1,0 +1,75 @@
+"""Packet-socket ABI: include/uapi/linux/if_packet.h (x86_64 layouts)."""
+import struct
+
+SOL_PACKET = 263
+
+PACKET_HOST = 0
+PACKET_BROADCAST = 1
+PACKET_MULTICAST = 2
+PACKET_OTHERHOST = 3
+PACKET_OUTGOING = 4
+PACKET_LOOPBACK = 5
+PACKET_USER = 6
+PACKET_KERNEL = 7
+
+PACKET_ADD_MEMBERSHIP = 1
+PACKET_DROP_MEMBERSHIP = 2
+PACKET_RECV_OUTPUT = 3
+PACKET_RX_RING = 5
+PACKET_STATISTICS = 6
+PACKET_COPY_THRESH = 7
+PACKET_AUXDATA = 8
+PACKET_ORIGDEV = 9
+PACKET_VERSION = 10
+PACKET_HDRLEN = 11
+PACKET_RESERVE = 12
+PACKET_TX_RING = 13
+PACKET_LOSS = 14
+PACKET_VNET_HDR = 15
+PACKET_TX_TIMESTAMP = 16
+PACKET_TIMESTAMP = 17
+PACKET_FANOUT = 18
+PACKET_TX_HAS_OFF = 19
+PACKET_QDISC_BYPASS = 20
+PACKET_ROLLOVER_STATS = 21
+PACKET_FANOUT_DATA = 22
+PACKET_IGNORE_OUTGOING = 23
+
+TPACKET_V1 = 0
+TPACKET_V2 = 1
+TPACKET_V3 = 2
+
+TP_STATUS_USER = 0x1
+TP_STATUS_CSUMNOTREADY = 0x8
+TP_STATUS_VLAN_VALID = 0x10
+TP_STATUS_VLAN_TPID_VALID = 0x40
+TP_STATUS_CSUM_VALID = 0x80
+
+# struct sockaddr_ll: family u16, protocol __be16, ifindex s32, hatype u16, pkttype u8, halen u8, addr[8]
+SOCKADDR_LL_SIZE = 20
+SOCKADDR_LL_ADDR_OFFSET = 12
+_SLL_HEAD = struct.Struct("<H2siHBB")  # the first 12 bytes; protocol kept as its 2 wire bytes
+
+
+def sockaddr_ll_pack(protocol: int, ifindex: int, hatype: int, pkttype: int, halen: int,
+                     addr: bytes, family: int = 17) -> bytes:
+    """struct sockaddr_ll head (12 bytes) + addr; `protocol` is the EtherType value (host order)."""
+    return _SLL_HEAD.pack(family, protocol.to_bytes(2, "big"), ifindex, hatype, pkttype, halen) + addr
+
+
+def sockaddr_ll_unpack(buf: bytes) -> tuple[int, int, int, int, int, int, bytes]:
+    """(family, protocol, ifindex, hatype, pkttype, halen, addr[8]) from a 20-byte sockaddr_ll;
+    protocol is returned as the EtherType value (host order)."""
+    fam, proto, ifindex, hatype, pkttype, halen = _SLL_HEAD.unpack_from(buf, 0)
+    return fam, int.from_bytes(proto, "big"), ifindex, hatype, pkttype, halen, bytes(buf[12:20])
+
+
+def proto_from_user(protocol: int) -> int:
+    """The EtherType a little-endian caller means by a __be16 `protocol` argument (low 16 bits)."""
+    p = protocol & 0xFFFF
+    return ((p & 0xFF) << 8) | (p >> 8)
+
+
+# struct tpacket_stats / tpacket_auxdata
+TPACKET_STATS = struct.Struct("=II")
+TPACKET_AUXDATA = struct.Struct("=IIIHHHH")

@@ -1,0 +1,84 @@
+"""Socket-layer ABI: include/linux/socket.h, include/uapi/asm-generic/socket.h (x86_64)."""
+import struct
+
+AF_UNSPEC = 0
+AF_INET = 2
+AF_PACKET = 17
+PF_PACKET = AF_PACKET
+NPROTO = 46  # AF_MAX in 5.15
+
+SOCK_STREAM = 1
+SOCK_DGRAM = 2
+SOCK_RAW = 3
+SOCK_RDM = 4
+SOCK_SEQPACKET = 5
+SOCK_DCCP = 6
+SOCK_PACKET = 10
+SOCK_MAX = 11
+SOCK_TYPE_MASK = 0xF
+SOCK_NONBLOCK = 0o4000
+SOCK_CLOEXEC = 0o2000000
+
+SOL_SOCKET = 1
+SO_DEBUG = 1
+SO_REUSEADDR = 2
+SO_TYPE = 3
+SO_ERROR = 4
+SO_DONTROUTE = 5
+SO_BROADCAST = 6
+SO_SNDBUF = 7
+SO_RCVBUF = 8
+SO_KEEPALIVE = 9
+SO_OOBINLINE = 10
+SO_NO_CHECK = 11
+SO_PRIORITY = 12
+SO_LINGER = 13
+SO_REUSEPORT = 15
+SO_RCVLOWAT = 18
+SO_SNDLOWAT = 19
+SO_RCVTIMEO = 20
+SO_SNDTIMEO = 21
+SO_BINDTODEVICE = 25
+SO_ATTACH_FILTER = 26
+SO_DETACH_FILTER = 27
+SO_TIMESTAMP = 29
+SO_ACCEPTCONN = 30
+SO_SNDBUFFORCE = 32
+SO_RCVBUFFORCE = 33
+SO_MARK = 36
+SO_PROTOCOL = 38
+SO_DOMAIN = 39
+SO_RXQ_OVFL = 40
+
+MSG_OOB = 0x1
+MSG_PEEK = 0x2
+MSG_DONTROUTE = 0x4
+MSG_CTRUNC = 0x8
+MSG_TRUNC = 0x20
+MSG_DONTWAIT = 0x40
+MSG_EOR = 0x80
+MSG_WAITALL = 0x100
+MSG_CONFIRM = 0x800
+MSG_ERRQUEUE = 0x2000
+MSG_NOSIGNAL = 0x4000
+MSG_MORE = 0x8000
+MSG_CMSG_CLOEXEC = 0x40000000
+MSG_CMSG_COMPAT = 0x80000000
+
+SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
+
+SOCKADDR_STORAGE_SIZE = 128  # sizeof(struct __kernel_sockaddr_storage)
+
+INT = struct.Struct("=i")
+UINT = struct.Struct("=I")
+TIMEVAL = struct.Struct("=qq")  # struct __kernel_old_timeval on x86_64
+TIMEVAL_SIZE = TIMEVAL.size
+CMSGHDR = struct.Struct("=Qii")  # struct cmsghdr: cmsg_len (size_t), level, type
+
+
+def cmsg_align(n: int) -> int:
+    return (n + 7) & ~7
+
+
+def cmsg_space(n: int) -> int:
+    return CMSGHDR.size + cmsg_align(n)
