@@ -241,3 +241,50 @@ def scenario_send_raw_protocol_field_on_tap(b):
         send(b, s, eth(MAC_B, MAC_A, ETH_P_EX, size=60), v0, p)
     return {"tap": [f["sll"]["protocol"] for f in drain(b, tap, names, show_data=False)],
             "peer": [f["sll"]["protocol"] for f in drain(b, peer, names, show_data=False)]}
+
+
+SO_NOFCS, SO_MARK, SO_PRIORITY, SCM_RIGHTS = 43, 36, 12, 1
+
+
+def scenario_send_nofcs_unsupported(b):
+    """SO_NOFCS on a device without IFF_SUPP_NOFCS: sends fail with EPROTONOSUPPORT (also SOCK_PACKET)."""
+    setup_veth(b)
+    out = {}
+    for t in (SOCK_RAW, SOCK_DGRAM):
+        s = b.socket(AF_PACKET, t, 0)
+        out[f"{t}_set"] = only_err(attempt(setint, b, s, SOL_SOCKET, SO_NOFCS, 1))
+        payload = eth(size=60) if t == SOCK_RAW else bytes(46)
+        out[f"{t}_veth"] = only_err(send(b, s, payload, ifx(b, "veth0"), ETH_P_EX, halen=6, addr=MAC_B))
+        out[f"{t}_lo"] = only_err(send(b, s, payload, ifx(b, "lo"), ETH_P_EX, halen=6))
+    sp = b.socket(AF_PACKET, SOCK_PACKET, 0)
+    setint(b, sp, SOL_SOCKET, SO_NOFCS, 1)
+    out["spkt"] = only_err(attempt(b.sys_sendto, sp, eth(size=60), 0, spkt("veth0")))
+    return out
+
+
+def scenario_send_cmsg_handling(b):
+    """sendmsg control messages: only SOL_SOCKET ones are looked at; unknown SOL_SOCKET types are EINVAL."""
+    import struct as _s
+    s = b.socket(AF_PACKET, SOCK_RAW, 0)
+    f = eth(ZERO, ZERO, ETH_P_EX, size=60)
+    addr = ("lo", ETH_P_EX)
+    cases = {
+        "none": [],
+        "other_level": [(SOL_PACKET, 99, _s.pack("<i", 1))],
+        "sol_socket_unknown": [(SOL_SOCKET, 9999, _s.pack("<i", 1))],
+        "so_mark_root": [(SOL_SOCKET, SO_MARK, _s.pack("<I", 7))],
+        "so_mark_short": [(SOL_SOCKET, SO_MARK, b"\x07")],
+    }
+    return {k: only_err(attempt(s.sendmsg, [f], anc, 0, addr)) for k, anc in cases.items()}
+
+
+@kernel_differs(
+    reason="an SO_PRIORITY control message is accepted by newer kernels; 5.15's SOL_SOCKET cmsg parser only "
+           "knows SO_MARK, SO_TIMESTAMPING and SCM_TXTIME and rejects the rest with EINVAL",
+    commit="sock: support SO_PRIORITY cmsg (Anna Emese Nyiri, v6.14)",
+    expected_515="EINVAL")
+def scenario_send_cmsg_so_priority(b):
+    import struct as _s
+    s = b.socket(AF_PACKET, SOCK_RAW, 0)
+    return only_err(attempt(s.sendmsg, [eth(ZERO, ZERO, ETH_P_EX, size=60)],
+                            [(SOL_SOCKET, SO_PRIORITY, _s.pack("<i", 1))], 0, ("lo", ETH_P_EX)))

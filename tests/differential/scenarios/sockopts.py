@@ -150,7 +150,7 @@ def scenario_so_rcvbuf_effect_on_lo(b):
         rx = psock(b, SOCK_RAW, ETH_P_EX, bind_to="lo")
         setint(b, rx, SOL_SOCKET, SO_RCVBUF, v)
         for _ in range(40):
-            send(b, tx, eth(ZERO, ZERO, ETH_P_EX, size=300), lo, ETH_P_EX)
+            send(b, tx, eth(ZERO, ZERO, ETH_P_EX, size=1000), lo, ETH_P_EX)
         out[v] = stats(b, rx)
         rx.close()
     return out
