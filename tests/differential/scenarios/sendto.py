@@ -281,7 +281,7 @@ def scenario_send_cmsg_handling(b):
 @kernel_differs(
     reason="an SO_PRIORITY control message is accepted by newer kernels; 5.15's SOL_SOCKET cmsg parser only "
            "knows SO_MARK, SO_TIMESTAMPING and SCM_TXTIME and rejects the rest with EINVAL",
-    commit="sock: support SO_PRIORITY cmsg (Anna Emese Nyiri, v6.14)",
+    commit="a32f3e9d1ed1 sock: support SO_PRIORITY cmsg (v6.14)",
     expected_515="EINVAL")
 def scenario_send_cmsg_so_priority(b):
     import struct as _s
