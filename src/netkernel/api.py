@@ -497,6 +497,11 @@ class Socket:
         self._check_open()
         self._view.sys_listen(self._fd, backlog)
 
+    def accept(self):
+        self._check_open()
+        fd = self._sock_call(EPOLLIN, lambda: self._view.sys_accept(self._fd))
+        return Socket(self._view, self._family, self._type, self._proto, fd), None
+
     def shutdown(self, how: int) -> None:
         self._check_open()
         self._view.sys_shutdown(self._fd, how)

@@ -138,4 +138,5 @@ def veth_dellink(dev: NetDevice) -> None:
         unregister_netdevice(peer)
 
 
-VETH_LINK_OPS = RtnlLinkOps("veth", veth_setup, newlink=veth_newlink, dellink=veth_dellink)
+VETH_LINK_OPS = RtnlLinkOps("veth", veth_setup, newlink=veth_newlink, dellink=veth_dellink,
+                            live_addr_change=True)

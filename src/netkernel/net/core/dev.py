@@ -238,8 +238,7 @@ def dev_open(dev: NetDevice) -> int:
         if ret:
             return ret
     dev.flags |= IFF_UP
-    if dev.qdisc is not None:
-        dev.qdisc.activate()
+    dev_activate(dev)
     call_netdevice_notifiers(NETDEV_UP, dev)
     return 0
 
@@ -249,8 +248,7 @@ def dev_close(dev: NetDevice) -> None:
     if not dev.flags & IFF_UP:
         return
     call_netdevice_notifiers(NETDEV_GOING_DOWN, dev)
-    if dev.qdisc is not None:
-        dev.qdisc.deactivate()
+    dev.qdisc.deactivate()
     ops = dev.netdev_ops
     if ops.ndo_stop is not None:
         ops.ndo_stop(dev)
@@ -268,24 +266,37 @@ def dev_set_mtu(dev: NetDevice, mtu: int) -> int:
 
 
 def dev_set_mac_address(dev: NetDevice, addr: bytes) -> int:
+    if dev.link_ops is None:
+        return -95  # EOPNOTSUPP: no ndo_set_mac_address (loopback)
     if len(addr) != dev.addr_len:
         return -EINVAL
-    if dev.flags & IFF_UP and dev.link_ops is not None and not dev.link_ops.live_addr_change:
+    if dev.flags & IFF_UP and not dev.link_ops.live_addr_change:
         return -EBUSY
     dev.dev_addr = bytes(addr)
     call_netdevice_notifiers(NETDEV_CHANGEADDR, dev)
     return 0
 
 
+def dev_activate(dev: NetDevice) -> None:
+    """dev_activate (sch_generic.c): the real qdisc replaces noop only once there is carrier."""
+    if dev.carrier:
+        dev.qdisc.activate()
+
+
 def netif_carrier_on(dev: NetDevice) -> None:
+    """netif_carrier_on; linkwatch (run at once here) then activates the qdisc of an up device."""
     if not dev.carrier:
         dev.carrier = True
+        if dev.flags & IFF_UP:
+            dev_activate(dev)
         call_netdevice_notifiers(NETDEV_CHANGE, dev)
 
 
 def netif_carrier_off(dev: NetDevice) -> None:
+    """netif_carrier_off; linkwatch deactivates the qdisc: frames sent meanwhile are dropped."""
     if dev.carrier:
         dev.carrier = False
+        dev.qdisc.deactivate()
         call_netdevice_notifiers(NETDEV_CHANGE, dev)
 
 
@@ -376,7 +387,12 @@ def __dev_queue_xmit(skb: SkBuff, sb_dev) -> int:
     core = dev.nd_net.core
     skb.mac_header = skb.data
     q = dev.qdisc
-    if q is not None and q.enqueue is not None:
+    if not q.active:
+        # the device's queue is still the noop qdisc (no carrier yet, or lost): drop
+        q.drops += 1
+        kfree_skb(skb)
+        rc = NET_XMIT_CN
+    elif q.enqueue is not None:
         rc = __dev_xmit_skb(skb, q, dev)
     elif dev.flags & IFF_UP:
         if dev.queue_stopped:

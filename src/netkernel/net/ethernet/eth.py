@@ -47,7 +47,8 @@ def eth_header_parse_protocol(skb: SkBuff) -> int:
 
 
 def eth_type_trans(skb: SkBuff, dev: NetDevice) -> int:
-    """eth_type_trans: set pkt_type from the destination MAC, pull the header, return the
+    """eth_type_trans: set pkt_type from the destination MAC (broadcast = the device's broadcast
+    address, which is all-zero on lo), pull the header, return the
     protocol (EtherType, or 802.3/802.2 for length-field frames)."""
     skb.dev = dev
     d = skb.data
@@ -55,7 +56,7 @@ def eth_type_trans(skb: SkBuff, dev: NetDevice) -> int:
     buf = skb.buf
     skb.data = d + ETH_HLEN
     if buf[d] & 1:
-        if buf[d:d + 6] == BROADCAST:
+        if buf[d:d + 6] == dev.broadcast:
             skb.pkt_type = PACKET_BROADCAST
         else:
             skb.pkt_type = PACKET_MULTICAST

@@ -268,7 +268,10 @@ def packet_extra_vlan_len_allowed(dev, skb: SkBuff) -> bool:
 
 
 def packet_alloc_skb(sk: PacketSock, prepad: int, reserve: int, len: int, linear: int, noblock: bool):
-    """packet_alloc_skb: `linear` bytes in the head after `prepad`, the rest in page fragments."""
+    """packet_alloc_skb: `linear` bytes in the head after `prepad`, the rest in page fragments —
+    unless the whole frame fits under a page, which then goes in the head."""
+    if prepad + len < 4096 or not linear:
+        linear = len
     skb = sock_alloc_send_pskb(sk, prepad + linear, len - linear, noblock,
                                sk.sk_net.core.sysctl["kernel.hz"])
     if isinstance(skb, int):
@@ -409,6 +412,12 @@ def packet_sendmsg_spkt(sock, msg, len: int) -> int:
 
 # ---------------------------------------------------------------- receive
 
+def run_filter(skb: SkBuff, sk: PacketSock, res: int) -> int:
+    """run_filter: the socket filter's verdict on the frame; without a filter, its length — so an
+    empty frame counts as rejected."""
+    return res
+
+
 def packet_rcv(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
     """packet_rcv: skip looped-back and foreign-namespace frames; start the data at the link
     header (SOCK_RAW) or network header (SOCK_DGRAM); drop and count when sk_rmem_alloc has
@@ -426,6 +435,11 @@ def packet_rcv(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
         elif skb.pkt_type == PACKET_OUTGOING:
             skb_pull(skb, skb.network_header - skb.data)
     snaplen = skb.tail - skb.data
+    res = run_filter(skb, sk, snaplen)
+    if not res:
+        return 0
+    if snaplen > res:
+        snaplen = res
     if sk.sk_rmem_alloc >= sk.sk_rcvbuf:
         sk.stat_drops += 1
         sk.sk_drops += 1

@@ -2,13 +2,14 @@
 
 A device whose qdisc has no `enqueue` (noqueue: lo, veth) transmits directly from
 __dev_queue_xmit. pfifo_fast queues, then __qdisc_run drains it through dev_hard_start_xmit in
-the same call. A deactivated qdisc (device down) behaves as noop: every frame is dropped.
+the same call. While deactivated (device down or without carrier) the device has the noop qdisc,
+which __dev_queue_xmit models by dropping every frame.
 """
 from __future__ import annotations
 
 from collections import deque
 
-from netkernel.net.core.dev import (NET_XMIT_CN, NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_TX_BUSY,
+from netkernel.net.core.dev import (NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_TX_BUSY,
                                     dev_hard_start_xmit)
 from netkernel.net.core.skbuff import kfree_skb
 
@@ -56,12 +57,7 @@ def noqueue() -> Qdisc:
 
 
 def pfifo_fast_enqueue(skb, qdisc: Qdisc) -> int:
-    """pfifo_fast_enqueue (a single band here): drop when the device's tx_queue_len is reached;
-    a deactivated qdisc is the noop qdisc, which drops everything (NET_XMIT_CN)."""
-    if not qdisc.active:
-        qdisc.drops += 1
-        kfree_skb(skb)
-        return NET_XMIT_CN
+    """pfifo_fast_enqueue (a single band here): drop when the device's tx_queue_len is reached."""
     if len(qdisc.q) >= skb.dev.tx_queue_len:
         qdisc.drops += 1
         kfree_skb(skb)
