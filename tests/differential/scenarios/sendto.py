@@ -257,7 +257,7 @@ def scenario_send_nofcs_unsupported(b):
         out[f"{t}_veth"] = only_err(send(b, s, payload, ifx(b, "veth0"), ETH_P_EX, halen=6, addr=MAC_B))
         out[f"{t}_lo"] = only_err(send(b, s, payload, ifx(b, "lo"), ETH_P_EX, halen=6))
     sp = b.socket(AF_PACKET, SOCK_PACKET, 0)
-    setint(b, sp, SOL_SOCKET, SO_NOFCS, 1)
+    out["spkt_set"] = only_err(attempt(setint, b, sp, SOL_SOCKET, SO_NOFCS, 1))
     out["spkt"] = only_err(attempt(b.sys_sendto, sp, eth(size=60), 0, spkt("veth0")))
     return out
 
