@@ -102,7 +102,7 @@ class NetDevice:
                  "needed_tailroom", "header_ops", "netdev_ops", "link_ops", "qdisc", "ptype_all",
                  "ptype_specific", "nd_net", "priv", "stats", "carrier", "reg_state",
                  "tx_queue_len", "promiscuity", "allmulti", "no_queue", "queue_stopped",
-                 "iflink")
+                 "iflink", "supp_nofcs")
 
     def __init__(self, name: str):
         self.name = name
@@ -136,6 +136,7 @@ class NetDevice:
         self.no_queue = False
         self.queue_stopped = False
         self.iflink = 0
+        self.supp_nofcs = False     # IFF_SUPP_NOFCS
 
     def __repr__(self) -> str:
         return f"<net_device {self.name} ifindex={self.ifindex}>"

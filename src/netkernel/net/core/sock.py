@@ -14,7 +14,9 @@ from netkernel.uapi.socket import (INT, TIMEVAL, TIMEVAL_SIZE, SO_BROADCAST, SO_
                                    SO_DONTROUTE, SO_ERROR, SO_KEEPALIVE, SO_MARK, SO_NO_CHECK,
                                    SO_OOBINLINE, SO_PRIORITY, SO_PROTOCOL, SO_RCVBUF,
                                    SO_RCVBUFFORCE, SO_RCVLOWAT, SO_RCVTIMEO, SO_REUSEADDR,
-                                   SO_REUSEPORT, SO_SNDBUF, SO_SNDBUFFORCE, SO_SNDTIMEO, SO_TYPE)
+                                   SO_REUSEPORT, SO_SNDBUF, SO_SNDBUFFORCE, SO_SNDTIMEO, SO_TYPE,
+                                   SO_NOFCS, SO_TIMESTAMPING_OLD, SCM_TXTIME, SCM_RIGHTS,
+                                   SCM_CREDENTIALS, SOL_SOCKET, UINT)
 
 INT_MAX = 0x7FFFFFFF
 MAX_SCHEDULE_TIMEOUT = (1 << 63) - 1   # LONG_MAX jiffies: wait forever
@@ -160,6 +162,16 @@ def sock_alloc_send_pskb(sk: Sock, header_len: int, data_len: int, noblock: bool
     return skb
 
 
+def sock_wmalloc(sk: Sock, size: int):
+    """sock_wmalloc: allocate at once while the send buffer has room, else None (no waiting, no
+    pending-error check)."""
+    if sk.sk_wmem_alloc >= sk.sk_sndbuf:
+        return None
+    skb = alloc_skb(sk.sk_net.core.profile, size)
+    skb_set_owner_w(skb, sk)
+    return skb
+
+
 def sock_min_rcvbuf(profile) -> int:
     """SOCK_MIN_RCVBUF: 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)); SOCK_MIN_SNDBUF is twice it."""
     return 2048 + profile.data_align(profile.sizeof_sk_buff)
@@ -189,7 +201,45 @@ def _get_timeout(timeo: int, hz: int) -> bytes:
 
 # SOL_SOCKET options that are plain booleans on a packet socket (stored, read back as 0/1).
 _BOOL_OPTS = (SO_DONTROUTE, SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE, SO_NO_CHECK, SO_REUSEPORT,
-              16)  # 16 = SO_PASSCRED
+              SO_NOFCS, 16)  # 16 = SO_PASSCRED
+
+
+class SockcmCookie:
+    """struct sockcm_cookie: per-send overrides from control messages."""
+    __slots__ = ("mark", "tsflags", "transmit_time")
+
+    def __init__(self, sk: Sock):
+        self.mark = sk.sk_mark
+        self.tsflags = 0
+        self.transmit_time = 0
+
+
+def sock_cmsg_send(sk: Sock, ancdata, sockc: SockcmCookie, capable) -> int:
+    """sock_cmsg_send / __sock_cmsg_send: only SOL_SOCKET messages count; SO_MARK (CAP_NET_ADMIN,
+    a u32), SO_TIMESTAMPING (a u32) and SCM_TXTIME (a u64) set per-send values, SCM_RIGHTS and
+    SCM_CREDENTIALS are ignored, any other type is EINVAL."""
+    for level, type, data in ancdata:
+        if level != SOL_SOCKET:
+            continue
+        if type == SO_MARK:
+            if not capable(CAP_NET_ADMIN):
+                return -E.EPERM
+            if len(data) != 4:
+                return -E.EINVAL
+            sockc.mark = UINT.unpack(data)[0]
+        elif type == SO_TIMESTAMPING_OLD:
+            if len(data) != 4:
+                return -E.EINVAL
+            sockc.tsflags = UINT.unpack(data)[0]
+        elif type == SCM_TXTIME:
+            if len(data) != 8:
+                return -E.EINVAL
+            sockc.transmit_time = int.from_bytes(data, "little")
+        elif type in (SCM_RIGHTS, SCM_CREDENTIALS):
+            continue
+        else:
+            return -E.EINVAL
+    return 0
 
 
 def sock_setsockopt(sk: Sock, optname: int, optval: bytes, capable) -> int:

@@ -10,8 +10,9 @@ from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
 from netkernel.net.core.dev import PacketType, dev_add_pack, dev_remove_pack, dev_queue_xmit
 from netkernel.net.core.skbuff import SkBuff, kfree_skb, skb_push, skb_pull, skb_trim, skb_reserve, skb_put
-from netkernel.net.core.sock import (NetProtoFamily, ProtoOps, Sock, sk_data_ready, sk_error_report,
-                                     skb_set_owner_r, sock_alloc_send_pskb)
+from netkernel.net.core.sock import (NetProtoFamily, ProtoOps, Sock, SockcmCookie, sk_data_ready,
+                                     sk_error_report, skb_set_owner_r, sock_alloc_send_pskb,
+                                     sock_cmsg_send, sock_wmalloc)
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_RAW, CAP_SYS_RAWIO
 from netkernel.uapi.if_ import IFF_UP
@@ -30,7 +31,7 @@ from netkernel.uapi.if_packet import (PACKET_AUXDATA, PACKET_COPY_THRESH, PACKET
                                       proto_from_user)
 from netkernel.uapi.socket import (AF_PACKET, INT, MSG_CTRUNC, MSG_DONTWAIT, MSG_ERRQUEUE,
                                    MSG_PEEK, MSG_TRUNC, MSG_CMSG_COMPAT, SOCK_DGRAM, SOCK_PACKET,
-                                   SOCK_RAW)
+                                   SOCK_RAW, SO_NOFCS)
 
 SOCKADDR_SIZE = 16      # sizeof(struct sockaddr)
 SOCKADDR_PKT_SIZE = 18  # sizeof(struct sockaddr_pkt)
@@ -302,6 +303,14 @@ def ll_reserved_space(dev) -> int:
     return ((dev.hard_header_len + dev.needed_headroom) & ~(HH_DATA_MOD - 1)) + HH_DATA_MOD
 
 
+def packet_nofcs_extra_len(sk: PacketSock, dev) -> int:
+    """SO_NOFCS: the frame may carry 4 more bytes, on devices that support it (else
+    EPROTONOSUPPORT)."""
+    if SO_NOFCS not in sk.sk_flags:
+        return 0
+    return 4 if dev.supp_nofcs else -E.EPROTONOSUPPORT
+
+
 def packet_snd(sock, msg, len: int) -> int:
     """packet_snd: pick device and protocol (bound ones, or from the address), check them, size
     the frame against the MTU, build the skb (link header via dev_hard_header for SOCK_DGRAM, a
@@ -328,8 +337,15 @@ def packet_snd(sock, msg, len: int) -> int:
         return -E.ENXIO
     if not dev.flags & IFF_UP:
         return -E.ENETDOWN
+    sockc = SockcmCookie(sk)
+    if msg.ancdata:
+        err = sock_cmsg_send(sk, msg.ancdata, sockc, capable)
+        if err:
+            return err
     reserve = dev.hard_header_len if sock.type == SOCK_RAW else 0
-    extra_len = 0
+    extra_len = packet_nofcs_extra_len(sk, dev)
+    if extra_len < 0:
+        return extra_len
     if len > dev.mtu + reserve + VLAN_HLEN + extra_len:
         return -E.EMSGSIZE
     hlen = ll_reserved_space(dev)
@@ -359,7 +375,8 @@ def packet_snd(sock, msg, len: int) -> int:
     skb.protocol = proto
     skb.dev = dev
     skb.priority = sk.sk_priority
-    skb.mark = sk.sk_mark
+    skb.mark = sockc.mark
+    skb.tstamp = sockc.transmit_time
     packet_parse_headers(skb, sock)
     err = dev_queue_xmit(skb)
     if err > 0:
@@ -388,24 +405,36 @@ def packet_sendmsg_spkt(sock, msg, len: int) -> int:
         return -E.ENODEV
     if not dev.flags & IFF_UP:
         return -E.ENETDOWN
-    if len > dev.mtu + dev.hard_header_len + VLAN_HLEN:
+    extra_len = packet_nofcs_extra_len(sk, dev)
+    if extra_len < 0:
+        return extra_len
+    if len > dev.mtu + dev.hard_header_len + VLAN_HLEN + extra_len:
         return -E.EMSGSIZE
-    skb = packet_alloc_skb(sk, ll_reserved_space(dev), ll_reserved_space(dev), len, len,
-                           bool(msg.flags & MSG_DONTWAIT))
-    if isinstance(skb, int):
-        return skb
+    hlen = ll_reserved_space(dev)
+    skb = sock_wmalloc(sk, len + hlen + dev.needed_tailroom)
+    if skb is None:
+        return -E.ENOBUFS
+    skb_reserve(skb, hlen)
+    skb_put(skb, len)
     skb.network_header = skb.data + dev.hard_header_len
     skb_copy_datagram_from_iter(skb, 0, msg.data, len)
     if not dev_validate_header(dev, skb, len):
         kfree_skb(skb)
         return -E.EINVAL
-    if len > dev.mtu + dev.hard_header_len and not packet_extra_vlan_len_allowed(dev, skb):
+    if len > dev.mtu + dev.hard_header_len + extra_len and \
+            not packet_extra_vlan_len_allowed(dev, skb):
         kfree_skb(skb)
         return -E.EMSGSIZE
+    sockc = SockcmCookie(sk)
+    if msg.ancdata:
+        err = sock_cmsg_send(sk, msg.ancdata, sockc, capable)
+        if err:
+            kfree_skb(skb)
+            return err
     skb.protocol = proto
     skb.dev = dev
     skb.priority = sk.sk_priority
-    skb.mark = sk.sk_mark
+    skb.mark = sockc.mark
     dev_queue_xmit(skb)
     return len
 
