@@ -1,0 +1,5 @@
+import sys
+
+from netkernel.cli import main
+
+sys.exit(main())
