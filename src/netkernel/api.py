@@ -309,6 +309,11 @@ class Kernel(_View):
         netdev.dev_open(lo)
         return net
 
+    def trace(self) -> "Trace":
+        """`with k.trace() as t:` records the kernel functions run inside (see netkernel.trace)."""
+        from netkernel.trace import Trace
+        return Trace()
+
     def sysctl(self, name: str, value: int | None = None) -> int:
         if name not in SYSCTL_DEFAULTS and name not in CONFIG_DEFAULTS:
             raise KeyError(name)

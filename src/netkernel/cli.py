@@ -41,28 +41,27 @@ def demo(out=sys.stdout) -> int:
     rx = peer.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     rx.bind(("peer0", 0))
 
-    s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-    p(f"socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)) = {s.fileno()}")
-    p("    sys_socket → __sys_socket → sock_create → __sock_create → sock_alloc,")
-    p("    packet_create (→ __register_prot_hook: ETH_P_ALL on every device) → sock_map_fd")
-    s.bind(("eth0", 0))
-    p(f"bind({s.fileno()}, {{sll_family=AF_PACKET, sll_ifindex={k.if_nametoindex('eth0')}}}, 20) = 0")
-    p("    sys_bind → __sys_bind → sockfd_lookup_light, move_addr_to_kernel, packet_bind →")
-    p("    packet_do_bind (device by index; hook moved onto eth0's ptype_all)")
     frame = bytes.fromhex("020000002501" "020000002500" "88b5") + b"hello from netkernel".ljust(46, b".")
-    n = s.sendto(frame, ("eth0", 0x88B5, 0, 0, bytes.fromhex("020000002501")))
-    p(f"sendto({s.fileno()}, frame, {len(frame)}, 0, {{sll_ifindex={k.if_nametoindex('eth0')}}}, 20) = {n}")
-    p("    sys_sendto → __sys_sendto → import_single_range, sockfd_lookup_light,")
-    p("    move_addr_to_kernel, sock_sendmsg → sock_sendmsg_nosec → packet_sendmsg → packet_snd →")
-    p("    packet_alloc_skb, skb_copy_datagram_from_iter, dev_queue_xmit → veth_xmit")
-    p("")
-    data, addr = rx.recvfrom(2048)
+    with k.trace() as t1:
+        s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    p(f"socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)) = {s.fileno()}")
+    p(t1.render() + "\n")
+    with k.trace() as t2:
+        s.bind(("eth0", 0))
+    p(f"bind({s.fileno()}, {{sll_family=AF_PACKET, sll_ifindex={k.if_nametoindex('eth0')}}}, 20) = 0")
+    p(t2.render() + "\n")
+    with k.trace() as t3:
+        n = s.sendto(frame, ("eth0", 0x88B5, 0, 0, bytes.fromhex("020000002501")))
+    p(f"sendto({s.fileno()}, frame, {len(frame)}, 0, {{sll_ifindex={k.if_nametoindex('eth0')}}}, 20)"
+      f" = {n}")
+    p(t3.render() + "\n")
+    with k.trace() as t4:
+        data, addr = rx.recvfrom(2048)
+    p(f"recvfrom on the peer (namespace 'peer', peer0) = {len(data)}")
+    p(t4.render() + "\n")
     p("where the frame went:")
-    p(f"  eth0 → veth_xmit → peer0 (namespace 'peer'): eth_type_trans → netif_rx → "
-      f"__netif_receive_skb_core → packet_rcv")
-    p(f"  recvfrom on peer0 = {len(data)} bytes, sll = (ifname={addr[0]!r}, "
-      f"protocol=0x{addr[1]:04x}, pkttype={PKTTYPES.get(addr[2], addr[2])}, hatype={addr[3]}, "
-      f"addr={addr[4].hex(':')})")
+    p(f"  sll = (ifname={addr[0]!r}, protocol=0x{addr[1]:04x}, "
+      f"pkttype={PKTTYPES.get(addr[2], addr[2])}, hatype={addr[3]}, addr={addr[4].hex(':')})")
     p(_hexdump(data))
     st = TPACKET_STATS.unpack(rx.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))
     p(f"  PACKET_STATISTICS of the receiver: tp_packets={st[0]} tp_drops={st[1]}")

@@ -87,8 +87,12 @@ def sk_data_ready(sk: Sock) -> None:
     sk.sk_wq.notify_all()
 
 
-sk_error_report = sk_data_ready
-sk_write_space = sk_data_ready
+def sk_error_report(sk: Sock) -> None:
+    sk.sk_wq.notify_all()
+
+
+def sk_write_space(sk: Sock) -> None:
+    sk.sk_wq.notify_all()
 
 
 def sock_error(sk: Sock) -> int:
