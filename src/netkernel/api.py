@@ -107,8 +107,9 @@ class _View:
     def sys_setsockopt(self, fd: int, level: int, name: int, optval: bytes) -> int:
         return self._call(sys.sys_setsockopt, fd, level, name, bytes(optval))
 
-    def sys_getsockopt(self, fd: int, level: int, name: int, optlen: int) -> bytes:
-        return self._call(sys.sys_getsockopt, fd, level, name, optlen)
+    def sys_getsockopt(self, fd: int, level: int, name: int, optlen: int,
+                       optval: bytes = b"") -> bytes:
+        return self._call(sys.sys_getsockopt, fd, level, name, optlen, bytes(optval))
 
     def sys_shutdown(self, fd: int, how: int) -> int:
         return self._call(sys.sys_shutdown, fd, how)
@@ -239,7 +240,8 @@ class _View:
             peer = getattr(dev.priv, "peer", None)
             flags = netdev.dev_get_flags(dev)
             out.append({
-                "ifindex": ifindex, "name": dev.name,
+                "ifindex": ifindex, "name": dev.name, "promiscuity": dev.promiscuity,
+                "allmulti": dev.allmulti, "mc": [format_mac(a) for a in dev.mc],
                 "kind": dev.link_ops.kind if dev.link_ops else "loopback",
                 "flags": flags, "up": bool(flags & IFF_UP), "carrier": dev.carrier,
                 "mtu": dev.mtu, "address": format_mac(dev.dev_addr), "type": dev.type,
@@ -596,8 +598,8 @@ class Socket:
     def getsockopt(self, level: int, optname: int, buflen: int = 0):
         self._check_open()
         if buflen == 0:
-            v = self._view.sys_getsockopt(self._fd, level, optname, 4)
+            v = self._view.sys_getsockopt(self._fd, level, optname, 4, bytes(4))
             return INT.unpack(v.ljust(4, b"\0"))[0]
         if buflen < 0 or buflen > 1024:
             raise OSError("getsockopt buflen out of range")
-        return self._view.sys_getsockopt(self._fd, level, optname, buflen)
+        return self._view.sys_getsockopt(self._fd, level, optname, buflen, bytes(buflen))

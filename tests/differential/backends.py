@@ -36,7 +36,8 @@ class Backend(Protocol):
     def sys_recvfrom(self, s, size: int, flags: int) -> tuple[int, bytes, bytes]: ...
     def sys_getsockname(self, s) -> bytes: ...
     def sys_setsockopt(self, s, level: int, name: int, optval: bytes) -> int: ...
-    def sys_getsockopt(self, s, level: int, name: int, optlen: int) -> bytes: ...
+    def sys_getsockopt(self, s, level: int, name: int, optlen: int, optval: bytes = b"") -> bytes: ...
+    def link_info(self, name: str) -> dict: ...
     def close(self) -> None: ...
 
 
@@ -208,6 +209,13 @@ class LinuxBackend:
     def link_del(self, name: str) -> None:
         _ip("-n", self.ns, "link", "del", "dev", name)
 
+    def link_info(self, name: str) -> dict:
+        """promiscuity/allmulti counters and the PROMISC/ALLMULTI flags `ip -d link` shows."""
+        import json
+        d = json.loads(_ip("-n", self.ns, "-d", "-j", "link", "show", "dev", name).stdout)[0]
+        return {"promiscuity": d["promiscuity"], "allmulti": d["allmulti"],
+                "flag_promisc": "PROMISC" in d["flags"], "flag_allmulti": "ALLMULTI" in d["flags"]}
+
     def if_nametoindex(self, name: str) -> int:
         with _InNetns(self.ns):
             return socket.if_nametoindex(name)
@@ -247,8 +255,8 @@ class LinuxBackend:
         b = _buf(optval)
         return _check(_libc.setsockopt(s.fileno(), level, name, b, len(optval)))
 
-    def sys_getsockopt(self, s, level: int, name: int, optlen: int) -> bytes:
-        b = ctypes.create_string_buffer(max(optlen, 0) + 1)
+    def sys_getsockopt(self, s, level: int, name: int, optlen: int, optval: bytes = b"") -> bytes:
+        b = ctypes.create_string_buffer(bytes(optval).ljust(max(optlen, 0) + 1, b"\0"))
         olen = ctypes.c_int(optlen)
         _check(_libc.getsockopt(s.fileno(), level, name, b, ctypes.byref(olen)))
         return b.raw[:max(0, min(olen.value, optlen))]
@@ -341,8 +349,15 @@ class NetkernelBackend:
     def sys_setsockopt(self, s, level, name, optval):
         return self._o(s).sys_setsockopt(s.fileno(), level, name, optval)
 
-    def sys_getsockopt(self, s, level, name, optlen):
-        return self._o(s).sys_getsockopt(s.fileno(), level, name, optlen)
+    def sys_getsockopt(self, s, level, name, optlen, optval=b""):
+        return self._o(s).sys_getsockopt(s.fileno(), level, name, optlen,
+                                         bytes(optval).ljust(max(optlen, 0), b"\0"))
+
+    def link_info(self, name):
+        link = next(li for li in self.h.links() if li["name"] == name)
+        return {"promiscuity": link["promiscuity"], "allmulti": link["allmulti"],
+                "flag_promisc": bool(link["flags"] & 0x100),
+                "flag_allmulti": bool(link["flags"] & 0x200)}
 
     def close(self):
         if self._root is not self:

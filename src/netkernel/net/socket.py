@@ -331,7 +331,7 @@ def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: bytes)
     return __sys_setsockopt(task, fd, level, optname, bytes(optval))
 
 
-def __sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int):
+def __sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int, optval: bytes):
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
@@ -339,11 +339,14 @@ def __sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int)
         return sock_getsockopt(sock.sk, optname, optlen)
     if sock.ops.getsockopt is None:
         return -E.EOPNOTSUPP
-    return sock.ops.getsockopt(sock, level, optname, optlen)
+    return sock.ops.getsockopt(sock, level, optname, optlen, optval)
 
 
-def sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int):
-    return __sys_getsockopt(task, fd, level, optname, optlen)
+def sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int,
+                   optval: bytes = b""):
+    """getsockopt(2): `optval` is what the user's buffer held before the call (PACKET_HDRLEN
+    reads it)."""
+    return __sys_getsockopt(task, fd, level, optname, optlen, optval)
 
 
 def sock_poll(task: Task, fd: int) -> int:

@@ -70,6 +70,20 @@ def proto_from_user(protocol: int) -> int:
     return ((p & 0xFF) << 8) | (p >> 8)
 
 
+PACKET_MR_MULTICAST = 0
+PACKET_MR_PROMISC = 1
+PACKET_MR_ALLMULTI = 2
+PACKET_MR_UNICAST = 3
+
+# struct packet_mreq: mr_ifindex s32, mr_type u16, mr_alen u16, mr_address[8]; the kernel reads
+# up to struct packet_mreq_max (32-byte address, 40 bytes in all).
+PACKET_MREQ = struct.Struct("=iHH")
+PACKET_MREQ_SIZE = 16
+PACKET_MREQ_MAX_SIZE = 40
+PACKET_MREQ_ADDR_OFFSET = 8
+
+TPACKET_HDR_SIZES = {0: 32, 1: 32, 2: 48}   # sizeof tpacket_hdr / tpacket2_hdr / tpacket3_hdr
+
 # struct tpacket_stats / tpacket_auxdata
 TPACKET_STATS = struct.Struct("=II")
 TPACKET_AUXDATA = struct.Struct("=IIIHHHH")

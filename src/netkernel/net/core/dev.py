@@ -11,7 +11,7 @@ from collections import deque
 
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb
 from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
-from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP
+from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
 from netkernel.uapi.if_ether import ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, VLAN_HLEN
 from netkernel.uapi.if_packet import PACKET_OUTGOING, PACKET_OTHERHOST
 
@@ -102,7 +102,7 @@ class NetDevice:
                  "needed_tailroom", "header_ops", "netdev_ops", "link_ops", "qdisc", "ptype_all",
                  "ptype_specific", "nd_net", "priv", "stats", "carrier", "reg_state",
                  "tx_queue_len", "promiscuity", "allmulti", "no_queue", "queue_stopped",
-                 "iflink", "supp_nofcs")
+                 "iflink", "supp_nofcs", "mc", "uc")
 
     def __init__(self, name: str):
         self.name = name
@@ -137,6 +137,8 @@ class NetDevice:
         self.queue_stopped = False
         self.iflink = 0
         self.supp_nofcs = False     # IFF_SUPP_NOFCS
+        self.mc: dict = {}          # multicast address list → refcount
+        self.uc: dict = {}          # secondary unicast address list → refcount
 
     def __repr__(self) -> str:
         return f"<net_device {self.name} ifindex={self.ifindex}>"
@@ -302,10 +304,54 @@ def netif_carrier_off(dev: NetDevice) -> None:
 
 
 def dev_get_flags(dev: NetDevice) -> int:
-    flags = dev.flags
+    """dev_get_flags: PROMISC/ALLMULTI show only when user space asked for them (not modelled:
+    the counters raised by packet memberships never show)."""
+    flags = dev.flags & ~(IFF_PROMISC | IFF_ALLMULTI)
     if flags & IFF_UP and dev.carrier:
         flags |= IFF_LOWER_UP
     return flags
+
+
+def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
+    """__dev_set_promiscuity: count up/down; IFF_PROMISC while the count is non-zero."""
+    n = dev.promiscuity + inc
+    if n < 0:
+        n = 0
+    if n > 0xFFFFFFFF:
+        return -75  # EOVERFLOW
+    dev.promiscuity = n
+    if n:
+        dev.flags |= IFF_PROMISC
+    else:
+        dev.flags &= ~IFF_PROMISC
+    return 0
+
+
+def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
+    """__dev_set_allmulti: as promiscuity, for IFF_ALLMULTI."""
+    n = dev.allmulti + inc
+    if n < 0:
+        n = 0
+    if n > 0xFFFFFFFF:
+        return -75
+    dev.allmulti = n
+    if n:
+        dev.flags |= IFF_ALLMULTI
+    else:
+        dev.flags &= ~IFF_ALLMULTI
+    return 0
+
+
+def dev_addr_list_change(lst: dict, addr: bytes, inc: int) -> int:
+    """dev_mc_add/dev_mc_del, dev_uc_add/dev_uc_del: reference-counted address lists."""
+    n = lst.get(addr, 0) + inc
+    if n < 0:
+        return -2  # ENOENT
+    if n:
+        lst[addr] = n
+    else:
+        lst.pop(addr, None)
+    return 0
 
 
 # ---------------------------------------------------------------- protocol hooks

@@ -18,7 +18,11 @@ from netkernel.uapi.capability import CAP_NET_RAW, CAP_SYS_RAWIO
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.if_arp import ARPHRD_ETHER
 from netkernel.uapi.if_ether import ETH_P_ALL, ETH_P_8021Q, VLAN_HLEN
-from netkernel.uapi.if_packet import (PACKET_AUXDATA, PACKET_COPY_THRESH, PACKET_FANOUT,
+from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP,
+                                      PACKET_MR_ALLMULTI, PACKET_MR_MULTICAST, PACKET_MR_PROMISC,
+                                      PACKET_MR_UNICAST, PACKET_MREQ, PACKET_MREQ_ADDR_OFFSET,
+                                      PACKET_MREQ_MAX_SIZE, PACKET_MREQ_SIZE, TPACKET_HDR_SIZES,
+                                      PACKET_AUXDATA, PACKET_COPY_THRESH, PACKET_FANOUT,
                                       PACKET_HDRLEN, PACKET_IGNORE_OUTGOING, PACKET_LOOPBACK,
                                       PACKET_LOSS, PACKET_ORIGDEV, PACKET_OUTGOING,
                                       PACKET_QDISC_BYPASS, PACKET_RESERVE,
@@ -54,12 +58,24 @@ class PacketCB:
         self.origlen = origlen
 
 
+class PacketMclist:
+    """struct packet_mclist: one membership (device, type, address) with its use count."""
+    __slots__ = ("ifindex", "type", "alen", "addr", "count")
+
+    def __init__(self, ifindex: int, type: int, alen: int, addr: bytes):
+        self.ifindex = ifindex
+        self.type = type
+        self.alen = alen
+        self.addr = addr
+        self.count = 1
+
+
 class PacketSock(Sock):
     """struct packet_sock. Lock order: machine lock only (bind_lock is folded into it)."""
     __slots__ = ("num", "ifindex", "prot_hook", "running", "cached_dev", "auxdata", "origdev",
                  "tp_version", "tp_reserve", "tp_loss", "tp_tstamp", "tp_tx_has_off",
                  "copy_thresh", "has_vnet_hdr", "qdisc_bypass", "stat_packets", "stat_drops",
-                 "fanout", "rx_ring", "tx_ring")
+                 "fanout", "rx_ring", "tx_ring", "mclist")
 
     def __init__(self, net, type: int, lock):
         super().__init__(net, AF_PACKET, type, lock)
@@ -83,6 +99,7 @@ class PacketSock(Sock):
         self.fanout = None
         self.rx_ring = None
         self.tx_ring = None
+        self.mclist: list[PacketMclist] = []
 
 
 # ---------------------------------------------------------------- hooks
@@ -142,6 +159,7 @@ def packet_release(sock) -> int:
     except ValueError:
         pass
     unregister_prot_hook(sk)
+    packet_flush_mclist(sk)
     sk.prot_hook.dev = None
     sk.cached_dev = None
     q = sk.sk_receive_queue
@@ -569,6 +587,70 @@ def packet_poll(sock) -> int:
     return datagram_poll(sock.sk)
 
 
+# ---------------------------------------------------------------- memberships
+
+def packet_dev_mc(dev, i: PacketMclist, what: int) -> int:
+    """packet_dev_mc: apply (+1) or undo (-1) a membership on the device. Multicast and unicast
+    entries need a full-length address (EINVAL); unknown types have no effect."""
+    if i.type == PACKET_MR_MULTICAST or i.type == PACKET_MR_UNICAST:
+        if i.alen != dev.addr_len:
+            return -E.EINVAL
+        lst = dev.mc if i.type == PACKET_MR_MULTICAST else dev.uc
+        return netdev.dev_addr_list_change(lst, i.addr[:i.alen], 1 if what > 0 else -1)
+    if i.type == PACKET_MR_PROMISC:
+        return netdev.dev_set_promiscuity(dev, what)
+    if i.type == PACKET_MR_ALLMULTI:
+        return netdev.dev_set_allmulti(dev, what)
+    return 0
+
+
+def packet_mc_add(sk: PacketSock, ifindex: int, type: int, alen: int, addr: bytes) -> int:
+    """packet_mc_add: the device must exist (ENODEV) and take an address that long (EINVAL); an
+    identical membership only gains a reference."""
+    dev = sk.sk_net.dev_by_index.get(ifindex)
+    if dev is None:
+        return -E.ENODEV
+    if alen > dev.addr_len:
+        return -E.EINVAL
+    addr = addr[:alen].ljust(32, b"\0")
+    for ml in sk.mclist:
+        if ml.ifindex == ifindex and ml.type == type and ml.alen == alen and ml.addr == addr:
+            ml.count += 1
+            return 0
+    i = PacketMclist(ifindex, type, alen, addr)
+    sk.mclist.insert(0, i)
+    err = packet_dev_mc(dev, i, 1)
+    if err:
+        sk.mclist.remove(i)
+    return err
+
+
+def packet_mc_drop(sk: PacketSock, ifindex: int, type: int, alen: int, addr: bytes) -> int:
+    """packet_mc_drop: release one reference of a matching membership; always succeeds."""
+    addr = addr[:alen].ljust(32, b"\0")
+    for ml in sk.mclist:
+        if ml.ifindex == ifindex and ml.type == type and ml.alen == alen and ml.addr == addr:
+            ml.count -= 1
+            if ml.count == 0:
+                sk.mclist.remove(ml)
+                dev = sk.sk_net.dev_by_index.get(ml.ifindex)
+                if dev is not None:
+                    packet_dev_mc(dev, ml, -1)
+            break
+    return 0
+
+
+def packet_flush_mclist(sk: PacketSock, dev=None) -> None:
+    """packet_flush_mclist (all, at close) / packet_dev_mclist_delete (one device, at unregister)."""
+    for ml in list(sk.mclist):
+        if dev is not None and ml.ifindex != dev.ifindex:
+            continue
+        sk.mclist.remove(ml)
+        d = dev if dev is not None else sk.sk_net.dev_by_index.get(ml.ifindex)
+        if d is not None:
+            packet_dev_mc(d, ml, -1)
+
+
 # ---------------------------------------------------------------- options
 
 def _int_opt(optval: bytes, exact: bool) -> int | None:
@@ -583,6 +665,19 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         return -E.ENOPROTOOPT
     sk = sock.sk
     has_ring = sk.rx_ring is not None or sk.tx_ring is not None
+    if optname == PACKET_ADD_MEMBERSHIP or optname == PACKET_DROP_MEMBERSHIP:
+        n = len(optval)
+        if n < PACKET_MREQ_SIZE:
+            return -E.EINVAL
+        mreq = bytes(optval[:PACKET_MREQ_MAX_SIZE]).ljust(PACKET_MREQ_MAX_SIZE, b"\0")
+        n = min(n, PACKET_MREQ_MAX_SIZE)
+        ifindex, type, alen = PACKET_MREQ.unpack_from(mreq, 0)
+        if n < alen + PACKET_MREQ_ADDR_OFFSET:
+            return -E.EINVAL
+        addr = mreq[PACKET_MREQ_ADDR_OFFSET:]
+        if optname == PACKET_ADD_MEMBERSHIP:
+            return packet_mc_add(sk, ifindex, type, alen, addr)
+        return packet_mc_drop(sk, ifindex, type, alen, addr)
     if optname == PACKET_VERSION:
         val = _int_opt(optval, True)
         if val is None or val not in (TPACKET_V1, TPACKET_V2, TPACKET_V3):
@@ -641,12 +736,13 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         else:
             sk.qdisc_bypass = bool(val)
         return 0
-    # DIVERGENCE(#2): memberships, rings and fanout (options 1, 2, 5, 13, 18, 22) belong to later
-    # issues; until they land they are refused as unknown options.
+    # DIVERGENCE(#2): rings and fanout (options 5, 13, 18, 22) belong to later issues; until
+    # they land they are refused as unknown options.
     return -E.ENOPROTOOPT
 
 
-def packet_getsockopt(sock, level: int, optname: int, optlen: int) -> bytes | int:
+def packet_getsockopt(sock, level: int, optname: int, optlen: int,
+                      optval: bytes = b"") -> bytes | int:
     """packet_getsockopt: SOL_PACKET only; the value cut to optlen. PACKET_STATISTICS reports
     packets including drops, then resets both counters."""
     if level != SOL_PACKET:
@@ -663,7 +759,15 @@ def packet_getsockopt(sock, level: int, optname: int, optlen: int) -> bytes | in
         sk.stat_drops = 0
         return data[:optlen]
     if optname == PACKET_HDRLEN:
-        return -E.EINVAL   # needs the input value: handled by the syscall layer via optval
+        # the user's buffer is input too: the version whose header size is asked for
+        if optlen > 4:
+            optlen = 4
+        if optlen < 4:
+            return -E.EINVAL
+        version = INT.unpack(bytes(optval[:4]).ljust(4, b"\0"))[0]
+        if version not in TPACKET_HDR_SIZES:
+            return -E.EINVAL
+        return INT.pack(TPACKET_HDR_SIZES[version])
     values = {
         PACKET_AUXDATA: sk.auxdata, PACKET_ORIGDEV: sk.origdev, PACKET_VNET_HDR: sk.has_vnet_hdr,
         PACKET_VERSION: sk.tp_version, PACKET_RESERVE: sk.tp_reserve, PACKET_LOSS: sk.tp_loss,
@@ -686,6 +790,8 @@ def packet_notifier(event: int, dev) -> None:
     socket has a protocol."""
     if event in (netdev.NETDEV_DOWN, netdev.NETDEV_UNREGISTER):
         for sk in list(dev.nd_net.packet_sklist):
+            if event == netdev.NETDEV_UNREGISTER and sk.mclist:
+                packet_flush_mclist(sk, dev)
             if sk.ifindex != dev.ifindex:
                 continue
             if sk.running:
