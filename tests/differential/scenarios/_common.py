@@ -296,3 +296,14 @@ def kernel_differs(reason: str, commit: str, expected_515):
         fn.expected_515 = expected_515
         return fn
     return deco
+
+
+def host_may_lack(what: str, expected_515):
+    """Mark a scenario whose device kind the host kernel may lack (e.g. no dummy module). Where the
+    Linux run skips for that reason, netkernel is compared with ``expected_515``: values worked out
+    from the 5.15 source's rules, written in the scenario."""
+    def deco(fn):
+        fn.host_may_lack = what
+        fn.expected_515 = expected_515
+        return fn
+    return deco
