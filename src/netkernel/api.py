@@ -60,7 +60,10 @@ class _View:
         with k._lock:
             prev = set_current(self._task)
             try:
-                ret = fn(self._task, *args)
+                if k._tracer is None:
+                    ret = fn(self._task, *args)
+                else:
+                    ret = k._tracer.run_syscall(fn, self._task, *args)
             finally:
                 set_current(prev)
         return sys.raise_on_error(ret)
@@ -273,6 +276,7 @@ class Kernel(_View):
 
     def __init__(self, profile: str = "x86_64", clock: str = "real", seed: int = 0):
         self._lock = threading.RLock()
+        self._tracer = None
         self._sysctl = dict(SYSCTL_DEFAULTS)
         self._sysctl.update(CONFIG_DEFAULTS)
         if clock == "virtual":
@@ -311,10 +315,11 @@ class Kernel(_View):
         netdev.dev_open(lo)
         return net
 
-    def trace(self) -> "Trace":
-        """`with k.trace() as t:` records the kernel functions run inside (see netkernel.trace)."""
+    def trace(self, syscalls=None, process=None, depth: int | None = None):
+        """`with k.trace() as t:` records the kernel functions run inside (see netkernel.trace);
+        optionally only some syscalls, one process, or a maximum depth."""
         from netkernel.trace import Trace
-        return Trace()
+        return Trace(self, syscalls=syscalls, process=process, depth=depth)
 
     def sysctl(self, name: str, value: int | None = None) -> int:
         if name not in SYSCTL_DEFAULTS and name not in CONFIG_DEFAULTS:
@@ -465,6 +470,9 @@ class Socket:
 
     # -- addresses (CPython's getsockaddrarg for AF_PACKET)
     def _sockaddr(self, address) -> bytes:
+        """CPython 3.11's getsockaddrarg for AF_PACKET, in its order: parse (str, int[, int[, int
+        [, bytes]]]); resolve the name (SIOCGIFINDEX: ENODEV); hwaddr ≤ 8 bytes (ValueError);
+        protocol 0..65535 (OverflowError); pkttype/hatype are stored truncated."""
         if not isinstance(address, tuple):
             raise TypeError(f"AF_PACKET address must be tuple, not {type(address).__name__}")
         if not 2 <= len(address) <= 5:
@@ -474,23 +482,27 @@ class Socket:
         hatype = rest[1] if len(rest) > 1 else 0
         haddr = rest[2] if len(rest) > 2 else b""
         if not isinstance(ifname, str):
-            raise TypeError("AF_PACKET address must be a tuple (str, int[, int[, int[, bytes]]])")
+            raise TypeError(f"AF_PACKET address must be a tuple of two to five elements")
+        if "\0" in ifname:
+            raise ValueError("embedded null character")
         for v in (proto, pkttype, hatype):
             if not isinstance(v, int):
-                raise TypeError("'%s' object cannot be interpreted as an integer" % type(v).__name__)
-        if not 0 <= proto <= 0xFFFF:
-            raise OverflowError("sockaddr_ll: protoNumber must be 0-65535.")
+                raise TypeError(f"'{type(v).__name__}' object cannot be interpreted as an integer")
+            if not -(1 << 31) <= v < (1 << 31):
+                raise OverflowError("signed integer is greater than maximum"
+                                    if v > 0 else "signed integer is less than minimum")
         if not isinstance(haddr, (bytes, bytearray, memoryview)):
-            raise TypeError("a bytes-like object is required")
+            raise TypeError(f"a bytes-like object is required, not '{type(haddr).__name__}'")
         haddr = bytes(haddr)
-        if len(haddr) > 8:
-            raise ValueError("Hardware address must be 8 bytes or less")
-        dev = self._view.net.dev_by_name.get(ifname)
+        dev = self._view.net.dev_by_name.get(ifname.encode()[:IFNAMSIZ - 1].decode("utf-8", "ignore"))
         if dev is None:
             raise _oserror(E.ENODEV)
-        if not 0 <= pkttype <= 0xFF or not 0 <= hatype <= 0xFFFF:
-            raise OverflowError("argument out of range")
-        return sockaddr_ll_pack(proto, dev.ifindex, hatype, pkttype, len(haddr), haddr.ljust(8, b"\0"))
+        if len(haddr) > 8:
+            raise ValueError("Hardware address must be 8 bytes or less")
+        if not 0 <= proto <= 0xFFFF:
+            raise OverflowError("getsockaddrarg(): protoNumber must be 0-65535.")
+        return sockaddr_ll_pack(proto, dev.ifindex, hatype & 0xFFFF, pkttype & 0xFF, len(haddr),
+                                haddr.ljust(8, b"\0"))
 
     def bind(self, address) -> None:
         self._check_open()
