@@ -13,12 +13,10 @@ $(VENV)/.installed: pyproject.toml
 
 .venv: $(VENV)/.installed
 
-# iproute2 is what the differential suite uses to build real namespaces and veth pairs.
+# System tools the tests use (iproute2 for real namespaces, chromium for the HTML view, tshark,
+# tcpdump, arping and qemu for the ways out), installed from Debian's packages when missing.
 sysdeps:
-	@command -v ip >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2; \
-	  else echo "iproute2 missing and cannot be installed: the differential suite will skip"; fi; }
+	@bash scripts/sysdeps.sh
 
 demo: .venv
 	$(VENV)/bin/netkernel demo

@@ -6,6 +6,7 @@ import socket
 import sys
 
 import netkernel
+from netkernel.trace import render
 from netkernel.uapi.if_ether import ETH_P_ALL
 from netkernel.uapi.if_packet import PACKET_STATISTICS, SOL_PACKET, TPACKET_STATS
 
@@ -22,66 +23,120 @@ def _hexdump(data: bytes, indent: str = "    ") -> str:
     return "\n".join(lines)
 
 
-def demo(out=sys.stdout) -> int:
-    """The study case: socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)), bind to eth0, sendto."""
-    p = lambda *a: print(*a, file=out)  # noqa: E731
-    k = netkernel.Kernel(seed=1)
+def study_machine():
+    """The study case's machine: eth0 is one end of a veth pair whose other end (peer0) lives in a
+    peer namespace. Returns (kernel, peer view, peer interface name, frame to send)."""
+    k = netkernel.Kernel(seed=1, clock="virtual")
     peer = k.netns_add("peer")
-    # eth0 is one end of a veth pair; the other end lives in the peer's namespace.
     k.link_add("eth0", kind="veth", peer="peer0")
     k.link_set("peer0", netns="peer")
     k.link_set("eth0", address="02:00:00:00:25:00", up=True)
     peer.link_set("peer0", address="02:00:00:00:25:01", up=True)
-    p("netkernel: Linux 5.15 AF_PACKET path, study case (eth0 = veth to a peer namespace)")
-    p("")
-    for link in k.links():
-        p(f"  {link['ifindex']}: {link['name']:6} {link['kind']:8} mtu {link['mtu']:<6} "
-          f"{link['address']}  {'UP' if link['up'] else 'DOWN'}")
-    p("")
-    rx = peer.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-    rx.bind(("peer0", 0))
-
     frame = bytes.fromhex("020000002501" "020000002500" "88b5") + b"hello from netkernel".ljust(46, b".")
-    with k.trace() as t1:
+    return k, peer, "peer0", frame
+
+
+def study_case():
+    """Run socket/bind/sendto on eth0 and the peer's recvfrom, each traced.
+    Returns ([(call text, trace)], observations)."""
+    k, peer, peer_if, frame = study_machine()
+    rx = peer.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    rx.bind((peer_if, 0))
+    calls = []
+    with k.trace() as t:
         s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-    p(f"socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)) = {s.fileno()}")
-    p(t1.render() + "\n")
-    with k.trace() as t2:
+    fd = s.fileno()
+    calls.append((f"socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)) = {fd}", t))
+    ifindex = k.if_nametoindex("eth0")
+    with k.trace() as t:
         s.bind(("eth0", 0))
-    p(f"bind({s.fileno()}, {{sll_family=AF_PACKET, sll_ifindex={k.if_nametoindex('eth0')}}}, 20) = 0")
-    p(t2.render() + "\n")
-    with k.trace() as t3:
-        n = s.sendto(frame, ("eth0", 0x88B5, 0, 0, bytes.fromhex("020000002501")))
-    p(f"sendto({s.fileno()}, frame, {len(frame)}, 0, {{sll_ifindex={k.if_nametoindex('eth0')}}}, 20)"
-      f" = {n}")
-    p(t3.render() + "\n")
-    with k.trace() as t4:
+    calls.append((f"bind({fd}, {{sll_family=AF_PACKET, sll_protocol=0, sll_ifindex={ifindex}}}, 20) = 0", t))
+    with k.trace() as t:
+        n = s.sendto(frame, ("eth0", 0x88B5, 0, 0, frame[:6]))
+    calls.append((f"sendto({fd}, frame, {len(frame)}, 0, {{sll_ifindex={ifindex}, "
+                  f"sll_protocol=0x88b5}}, 20) = {n}", t))
+    with k.trace() as t:
         data, addr = rx.recvfrom(2048)
-    p(f"recvfrom on the peer (namespace 'peer', peer0) = {len(data)}")
-    p(t4.render() + "\n")
-    p("where the frame went:")
-    p(f"  sll = (ifname={addr[0]!r}, protocol=0x{addr[1]:04x}, "
-      f"pkttype={PKTTYPES.get(addr[2], addr[2])}, hatype={addr[3]}, addr={addr[4].hex(':')})")
-    p(_hexdump(data))
+    calls.append((f"recvfrom(peer's socket on {peer_if}, buf, 2048, 0) = {len(data)}", t))
     st = TPACKET_STATS.unpack(rx.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))
-    p(f"  PACKET_STATISTICS of the receiver: tp_packets={st[0]} tp_drops={st[1]}")
-    for name, view in (("eth0", k), ("peer0", peer)):
-        link = next(li for li in view.links() if li["name"] == name)
-        st = link["stats"]
-        p(f"  {name}: tx_packets={st['tx_packets']} tx_bytes={st['tx_bytes']} "
-          f"rx_packets={st['rx_packets']} rx_bytes={st['rx_bytes']}")
+    obs = {"frame": frame, "data": data, "addr": addr, "stats": st,
+           "links": [(name, next(li for li in view.links() if li["name"] == name)["stats"])
+                     for name, view in (("eth0", k), (peer_if, peer))],
+           "topology": k.links()}
     s.close()
     rx.close()
-    return 0 if data == frame else 1
+    return calls, obs
+
+
+def demo(fmt: str = "boxes", out=None) -> int:
+    """The study case: socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)), bind to eth0, sendto."""
+    out = out or sys.stdout
+    calls, obs = study_case()
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    roots = [n for _, t in calls for n in t.roots]
+    if fmt == "json":
+        p(render.to_json(roots))
+    elif fmt == "html":
+        p(render.to_html(roots))
+    elif fmt == "markdown":
+        p(study_case_markdown(calls, obs))
+    else:
+        p("netkernel: Linux 5.15 AF_PACKET path, study case (socket, bind, sendto on eth0)\n")
+        for link in obs["topology"]:
+            p(f"  {link['ifindex']}: {link['name']:6} {link['kind']:8} mtu {link['mtu']:<6} "
+              f"{link['address']}  {'UP' if link['up'] else 'DOWN'}")
+        p("")
+        for text, t in calls:
+            p(text)
+            p(t.render(fmt) + "\n")
+        p(where_it_went(obs))
+    return 0 if obs["data"] == obs["frame"] else 1
+
+
+def where_it_went(obs) -> str:
+    addr = obs["addr"]
+    lines = ["where the frame went:",
+             f"  received on {addr[0]}: {len(obs['data'])} bytes, sll_protocol=0x{addr[1]:04x}, "
+             f"sll_pkttype={PKTTYPES.get(addr[2], addr[2])}, sll_hatype={addr[3]}, "
+             f"sll_addr={addr[4].hex(':')}",
+             _hexdump(obs["data"]),
+             f"  PACKET_STATISTICS of the receiver: tp_packets={obs['stats'][0]} "
+             f"tp_drops={obs['stats'][1]}"]
+    for name, st in obs["links"]:
+        lines.append(f"  {name}: tx_packets={st['tx_packets']} tx_bytes={st['tx_bytes']} "
+                     f"rx_packets={st['rx_packets']} rx_bytes={st['rx_bytes']}")
+    return "\n".join(lines)
+
+
+def study_case_markdown(calls, obs) -> str:
+    head = ["# Study case: Linux 5.15 AF_PACKET on netkernel", "",
+            "Generated by `netkernel demo --format markdown` — do not edit by hand "
+            "(a test regenerates it and fails when it is stale).", "",
+            "`socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL))`, `bind()` to eth0, `sendto()` a frame, "
+            "and the peer's `recvfrom()`, each as the call graph netkernel ran, with the Linux 5.15 "
+            "file that defines every function.", ""]
+    body = []
+    for text, t in calls:
+        body.append(f"## `{text}`\n")
+        body.append(render.markdown(t.roots))
+    body.append("## Where the frame went\n")
+    body.append("```\n" + where_it_went(obs) + "\n```")
+    return "\n".join(head + body)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="netkernel", description=netkernel.__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("demo", help="run the study case: socket/bind/sendto on eth0")
+    d = sub.add_parser("demo", help="run the study case: socket/bind/sendto on eth0, traced")
+    d.add_argument("--format", default="boxes",
+                   choices=["boxes", "function_graph", "tree", "json", "html", "markdown"])
+    d.add_argument("--out", help="write to this file instead of standard output")
     args = ap.parse_args(argv)
     if args.cmd == "demo":
-        return demo()
+        if args.out:
+            with open(args.out, "w") as f:
+                return demo(args.format, f)
+        return demo(args.format)
     return 2
 
 

@@ -50,4 +50,4 @@ def test_demo_runs_and_delivers_the_frame(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "packet_do_bind" in out and "dev_queue_xmit" in out and "packet_rcv" in out
-    assert "pkttype=PACKET_HOST" in out
+    assert "sll_pkttype=PACKET_HOST" in out

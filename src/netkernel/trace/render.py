@@ -37,9 +37,9 @@ def _box(node) -> list[str]:
             # an indirect call: "call ->op()" and the implementation as an example
             lines.append("   |")
             lines.append(arrow + "call " + child.via)
-            pad = " " * 7
+            pad = " " * 6
             lines.append(cont + pad + sub[0])
-            lines.append(cont + "e.g., " + " " + sub[1])
+            lines.append(cont + "e.g., " + sub[1])
             lines.extend(cont + pad + s for s in sub[2:])
         else:
             lines.append("   |    " + sub[0])
