@@ -500,12 +500,14 @@ def __netif_receive_skb(skb: SkBuff) -> int:
     return __netif_receive_skb_core(skb)
 
 
-def skb_vlan_untag(skb: SkBuff) -> None:
-    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci."""
+def skb_vlan_untag(skb: SkBuff) -> bool:
+    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci; a frame too short
+    to hold the tag is freed (False)."""
     buf = skb.buf
     d = skb.data
     if skb.tail - d < VLAN_HLEN:
-        return
+        kfree_skb(skb)
+        return False
     skb.vlan_proto = skb.protocol
     skb.vlan_tci = (buf[d] << 8) | buf[d + 1]
     inner = (buf[d + 2] << 8) | buf[d + 3]
@@ -515,6 +517,7 @@ def skb_vlan_untag(skb: SkBuff) -> None:
     skb.mac_header = mac + VLAN_HLEN
     skb.data = d + VLAN_HLEN
     skb.protocol = inner
+    return True
 
 
 def __netif_receive_skb_core(skb: SkBuff) -> int:
@@ -528,7 +531,8 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
         skb.tstamp = core.clock()
     if skb.protocol in (ETH_P_8021Q, ETH_P_8021AD):
         skb.buf = bytearray(skb.buf)  # untagging rewrites the buffer: take a private copy
-        skb_vlan_untag(skb)
+        if not skb_vlan_untag(skb):
+            return NET_RX_DROP
         skb.network_header = skb.data
     delivered = False
     for pt in list(core.ptype_all):
