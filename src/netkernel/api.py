@@ -9,8 +9,10 @@ import struct
 import threading
 import time
 
+from netkernel.capture import Capture, epoch_offset
 from netkernel.drivers.net.dummy import DUMMY_LINK_OPS
 from netkernel.drivers.net.loopback import loopback_setup
+from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
 from netkernel.kernel.sched import Task, set_current
 from netkernel.kernel.sysctl import CONFIG_DEFAULTS, SYSCTL_DEFAULTS
@@ -169,7 +171,7 @@ class _View:
             dev = rtnl_create_link(ops, name)
             if dev.addr_len:
                 dev.dev_addr = k._random_mac()
-            extra = {}
+            extra = dict(kw)    # kind-specific: host_ifname/host_netns (tap), netdev (qemu)
             if peer is not None:
                 extra["peer"] = peer
             prev = set_current(self._task)
@@ -236,6 +238,14 @@ class _View:
     def if_nameindex(self) -> list[tuple[int, str]]:
         return sorted((i, d.name) for i, d in self.net.dev_by_index.items())
 
+    def capture(self, dev, path) -> "Capture":
+        """Record what `dev` (a name, or several) sends and receives as pcapng at `path`, until
+        `.close()` or the end of a `with` block (see netkernel.capture)."""
+        names = [dev] if isinstance(dev, str) else list(dev)
+        with self._kernel._lock:
+            devs = [self._dev(n) for n in names]
+            return Capture(self._kernel.core, devs, path, epoch_offset(self._kernel.core.clock))
+
     def links(self) -> list[dict]:
         out = []
         for ifindex in sorted(self.net.dev_by_index):
@@ -288,7 +298,8 @@ class Kernel(_View):
             raise ValueError("clock must be 'real' or 'virtual'")
         self.core = NetCore(PROFILES[profile], self._sysctl, clock_fn, self._lock)
         packet_init(self.core)
-        self.link_kinds = {"veth": VETH_LINK_OPS, "dummy": DUMMY_LINK_OPS}
+        self.link_kinds = {"veth": VETH_LINK_OPS, "dummy": DUMMY_LINK_OPS,
+                           "tap": TAP_LINK_OPS, "qemu": QEMU_LINK_OPS}
         self._rng = random.Random(seed)
         self._pids = 1
         self._nets: dict[str, Netns] = {}

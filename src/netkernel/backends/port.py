@@ -1,0 +1,106 @@
+"""`Port`: a device's end of a cable that leaves the machine (see backends/__init__.py)."""
+from __future__ import annotations
+
+import os
+import select
+import threading
+
+
+def _nothing(*args) -> None:
+    return None
+
+
+class Port:
+    """One cable end. The device fills `rx`, `link` and `tx_ready`; `attach` plugs a backend in.
+
+    `rx(frames: list[bytes])`, `link(up: bool)` and `tx_ready()` are called from backend threads;
+    the device's callbacks take its machine lock themselves."""
+    __slots__ = ("name", "backend", "rx", "link", "tx_ready")
+
+    def __init__(self, name: str, rx=_nothing, link=_nothing, tx_ready=_nothing):
+        self.name = name
+        self.backend = None
+        self.rx = rx
+        self.link = link
+        self.tx_ready = tx_ready
+
+    def attach(self, backend) -> None:
+        """Plug `backend` in (replacing and closing any previous one) and start its threads."""
+        old, self.backend = self.backend, backend
+        if old is not None:
+            old.close()
+        backend.start(self)
+
+    def detach(self) -> None:
+        old, self.backend = self.backend, None
+        if old is not None:
+            old.close()
+
+    def send(self, frame) -> bool:
+        """Put a frame on the cable; without a backend the frame is lost (and counts as sent)."""
+        b = self.backend
+        if b is None:
+            return True
+        return b.send(frame)
+
+    def __repr__(self) -> str:
+        return f"<Port {self.name} backend={self.backend!r}>"
+
+
+class ReaderThread:
+    """A daemon thread that waits for `fd` to be readable and calls `on_readable()` (which returns
+    False to end the thread), until `stop()`. A pipe wakes it for stopping, so stopping never races
+    with a blocked read; `on_exit()` runs on the thread as it ends (the backend closes its fds
+    there, so no fd is closed under a select that still watches it)."""
+
+    def __init__(self, name: str, on_readable, fd: int, on_exit=_nothing, on_timeout=_nothing):
+        self.fd = fd                 # -1: wait only for the timeout (or stop)
+        self.timeout = None          # seconds; on_timeout() runs when it passes with nothing read
+        self._on_timeout = on_timeout
+        self._on_readable = on_readable
+        self._on_exit = on_exit
+        self._wake_r, self._wake_w = os.pipe()
+        self._stopping = False
+        self._pipe_lock = threading.Lock()   # the pipe is closed by the thread, written by stop()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close_unstarted(self) -> None:
+        """Release the pipe of a thread that was never started."""
+        if not self._thread.is_alive() and self._wake_r >= 0:
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+            self._wake_r = self._wake_w = -1
+
+    def _run(self) -> None:
+        wake = self._wake_r
+        try:
+            while not self._stopping:
+                fds = [self.fd, wake] if self.fd >= 0 else [wake]
+                r, _, _ = select.select(fds, [], [], self.timeout)
+                if wake in r or self._stopping:
+                    break
+                if (self._on_readable() if r else self._on_timeout()) is False:
+                    break
+        finally:
+            with self._pipe_lock:
+                self._stopping = True
+                os.close(self._wake_r)
+                os.close(self._wake_w)
+                self._wake_r = self._wake_w = -1
+            self._on_exit()
+
+    def stop(self, wait: float = 0.0) -> None:
+        """Ask the thread to end; wait up to `wait` seconds for it (never from itself)."""
+        with self._pipe_lock:
+            self._stopping = True
+            if self._wake_w >= 0:
+                os.write(self._wake_w, b"x")
+        if wait and self._thread is not threading.current_thread():
+            self._thread.join(wait)

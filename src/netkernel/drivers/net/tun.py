@@ -1,0 +1,155 @@
+"""Devices whose cable leaves the machine: kind "tap" (the other end is a real TAP device in a real
+network namespace) and kind "qemu" (the other end is a QEMU `-netdev stream|dgram` socket).
+
+In Linux, drivers/net/tun.c is the device whose frames go to a file descriptor; here the
+netkernel device plays the NIC and the fd (a real TAP, or a socket) is its cable. The driver is
+thin: ndo_start_xmit hands the frame to the cable's backend (backends/), and the backend's reader
+thread hands received frames to `tun_net_rx`, which takes the machine lock, builds sk_buffs,
+queues them with netif_rx and runs the receive softirq, as a NAPI-less NIC interrupt would.
+Carrier follows the backend's link state (a stream socket has none until its peer is there).
+"""
+from __future__ import annotations
+
+from netkernel.backends.port import Port
+from netkernel.backends.qemu_socket import netdev_backend
+from netkernel.backends.tap import TapBackend
+from netkernel.net.core.dev import (NETDEV_TX_OK, NETREG_REGISTERED, NetDevice, NetDeviceOps,
+                                    do_softirq, netif_carrier_off, netif_carrier_on, netif_rx,
+                                    register_netdevice, unregister_netdevice)
+from netkernel.net.core.rtnetlink import RtnlLinkOps
+from netkernel.net.core.skbuff import SkBuff, alloc_skb, consume_skb, skb_reserve
+from netkernel.net.ethernet.eth import eth_type_trans, ether_setup
+from netkernel.net.sched.sch_generic import pfifo_fast
+from netkernel.uapi.if_ import IFF_UP
+from netkernel.uapi.if_ether import ETH_HLEN
+
+NET_SKB_PAD = 64        # headroom netdev_alloc_skb reserves (x86_64: max(32, L1_CACHE_BYTES))
+TUN_MAX_MTU = 65535
+
+
+class TunPriv:
+    """The device's cable end (`port`) and receive error counters."""
+    __slots__ = ("port", "rx_length_errors")
+
+    def __init__(self, port: Port):
+        self.port = port
+        self.rx_length_errors = 0
+
+
+def tun_net_xmit(skb: SkBuff, dev: NetDevice) -> int:
+    """tun_net_xmit: give the frame to the cable; when the backend says it is filling up, stop the
+    queue until it calls tx_ready (netif_stop_queue / netif_wake_queue)."""
+    data = skb.buf[skb.data:skb.tail]
+    n = len(data)
+    if not dev.priv.port.send(data):
+        dev.queue_stopped = True
+    st = dev.stats
+    st.tx_packets += 1
+    st.tx_bytes += n
+    consume_skb(skb)
+    return NETDEV_TX_OK
+
+
+def tun_net_rx(dev: NetDevice, frames) -> None:
+    """Receive from the cable (backend thread): one sk_buff per frame, netif_rx, then the softirq.
+    A device that is down or gone drops them (rx_dropped); runts count as rx_length_errors."""
+    core = dev.nd_net.core
+    with core.lock:
+        st = dev.stats
+        if not dev.flags & IFF_UP or dev.reg_state != NETREG_REGISTERED:
+            st.rx_dropped += len(frames)
+            return
+        profile = core.profile
+        for frame in frames:
+            n = len(frame)
+            if n < ETH_HLEN:
+                dev.priv.rx_length_errors += 1
+                st.rx_errors += 1
+                continue
+            skb = alloc_skb(profile, NET_SKB_PAD + n)
+            skb_reserve(skb, NET_SKB_PAD)
+            skb.buf[NET_SKB_PAD:NET_SKB_PAD + n] = frame
+            skb.tail += n
+            skb.protocol = eth_type_trans(skb, dev)
+            st.rx_packets += 1
+            st.rx_bytes += n
+            netif_rx(skb)
+        if core.backlog and not core.in_softirq:
+            do_softirq(core)
+
+
+def tun_link(dev: NetDevice, up: bool) -> None:
+    """The backend's link changed: carrier on or off (linkwatch runs at once)."""
+    with dev.nd_net.core.lock:
+        if dev.reg_state != NETREG_REGISTERED:
+            return
+        if up:
+            netif_carrier_on(dev)
+        else:
+            netif_carrier_off(dev)
+
+
+def tun_tx_ready(dev: NetDevice) -> None:
+    """netif_wake_queue: the backend can take frames again; drain the qdisc."""
+    core = dev.nd_net.core
+    with core.lock:
+        if not dev.queue_stopped:
+            return
+        dev.queue_stopped = False
+        if dev.reg_state == NETREG_REGISTERED and dev.qdisc.active:
+            dev.qdisc.run(dev)
+        if core.backlog and not core.in_softirq:
+            do_softirq(core)
+
+
+TUN_OPS = NetDeviceOps(ndo_start_xmit=tun_net_xmit)
+
+
+def tun_setup(dev: NetDevice) -> None:
+    """Ethernet with a pfifo_fast queue (so a busy cable pushes back), no carrier until the cable
+    is plugged, MTU up to 65535."""
+    ether_setup(dev)
+    dev.netdev_ops = TUN_OPS
+    dev.qdisc = pfifo_fast()
+    dev.max_mtu = TUN_MAX_MTU
+    dev.carrier = False
+    dev.priv = TunPriv(Port(dev.name,
+                            rx=lambda frames: tun_net_rx(dev, frames),
+                            link=lambda up: tun_link(dev, up),
+                            tx_ready=lambda: tun_tx_ready(dev)))
+
+
+def tun_attach_newlink(net, dev: NetDevice, backend) -> int:
+    """Register the device, then plug the backend into its port (which may raise carrier)."""
+    err = register_netdevice(net, dev)
+    if err:
+        backend.close()
+        return err
+    dev.priv.port.attach(backend)
+    return 0
+
+
+def tap_newlink(net, dev: NetDevice, host_ifname: str | None = None,
+                host_netns: str | None = None, **kw) -> int:
+    """kind "tap": open the real TAP `host_ifname` (default: the device's name) in the real
+    network namespace `host_netns` (default: the caller's). Errors from the real kernel raise."""
+    return tun_attach_newlink(net, dev, TapBackend(host_ifname or dev.name, host_netns))
+
+
+def qemu_newlink(net, dev: NetDevice, netdev: str | None = None, **kw) -> int:
+    """kind "qemu": `netdev` is QEMU's `-netdev stream,...` or `dgram,...` option string."""
+    if netdev is None:
+        raise ValueError('kind "qemu" needs netdev="stream,..." or netdev="dgram,..."')
+    return tun_attach_newlink(net, dev, netdev_backend(netdev))
+
+
+def tun_dellink(dev: NetDevice) -> None:
+    """Unplug the cable (the backend closes its fds), then unregister."""
+    dev.priv.port.detach()
+    unregister_netdevice(dev)
+
+
+TAP_LINK_OPS = RtnlLinkOps("tap", tun_setup, newlink=tap_newlink, dellink=tun_dellink,
+                           live_addr_change=True)
+QEMU_LINK_OPS = RtnlLinkOps("qemu", tun_setup, newlink=qemu_newlink, dellink=tun_dellink,
+                            live_addr_change=True)
