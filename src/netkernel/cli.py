@@ -131,7 +131,40 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--format", default="boxes",
                    choices=["boxes", "function_graph", "tree", "json", "html", "markdown"])
     d.add_argument("--out", help="write to this file instead of standard output")
+    r = sub.add_parser("run", help="run a Python program written for real packet sockets on a "
+                                   "netkernel machine")
+    r.add_argument("--topology", help="file of `ip link ...` commands building the machine")
+    r.add_argument("--trace", choices=["boxes", "function_graph", "tree", "json", "html"],
+                   help="print the traces of the program's syscalls (to stderr or --trace-out)")
+    r.add_argument("--trace-out", help="write the trace to this file")
+    r.add_argument("program", nargs=argparse.REMAINDER, help="-- python script.py [args]")
+    ip = sub.add_parser("ip", help="iproute2's `ip link`/`ip netns add` on a netkernel machine")
+    ip.add_argument("--topology", help="file of `ip ...` commands applied first")
+    ip.add_argument("words", nargs=argparse.REMAINDER)
     args = ap.parse_args(argv)
+    if args.cmd == "run":
+        from netkernel import iproute
+        from netkernel.run import run_program
+        k = netkernel.Kernel()
+        if args.topology:
+            iproute.load_topology(k, args.topology)
+        prog = args.program[1:] if args.program[:1] == ["--"] else args.program
+        if args.trace_out:
+            with open(args.trace_out, "w") as f:
+                return run_program(k, prog, args.trace, f)
+        return run_program(k, prog, args.trace)
+    if args.cmd == "ip":
+        from netkernel import iproute
+        k = netkernel.Kernel()
+        if args.topology:
+            iproute.load_topology(k, args.topology)
+        words = args.words[1:] if args.words[:1] == ["--"] else args.words
+        try:
+            sys.stdout.write(iproute.run(k, words or ["link", "show"]))
+        except (iproute.IpError, OSError) as e:
+            print(f"ip: {e}", file=sys.stderr)
+            return 1
+        return 0
     if args.cmd == "demo":
         if args.out:
             with open(args.out, "w") as f:
