@@ -1,0 +1,164 @@
+"""`k.capture(dev, path)`: pcapng recorded at tcpdump's capture point, read back with tshark."""
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+from decimal import Decimal
+
+import pytest
+
+import netkernel
+from netkernel.backends.pcap import PCAPNG_EPB, PCAPNG_IDB, PCAPNG_SHB, read_blocks
+from netkernel.uapi import ETH_P_ALL, PACKET_AUXDATA, PACKET_STATISTICS, SOL_PACKET
+
+MAC0 = bytes.fromhex("020000000001")
+MAC1 = bytes.fromhex("020000000002")
+OTHER = bytes.fromhex("020000000099")
+MCAST = bytes.fromhex("01005e000001")
+BCAST = b"\xff" * 6
+OUTBOUND, INBOUND = 2, 1
+UNICAST, MULTICAST, BROADCAST, PROMISCUOUS = 1, 2, 3, 4
+
+
+def _frame(dst, src, n=60, etype=b"\x88\xb5", fill=b"\x5a"):
+    return (dst + src + etype).ljust(n, fill)
+
+
+# (sender device, frame, the receiving device's reception type)
+TRAFFIC = [
+    ("veth0", _frame(MAC1, MAC0, 60, fill=b"\x01"), UNICAST),
+    ("veth0", _frame(BCAST, MAC0, 64, fill=b"\x02"), BROADCAST),
+    ("veth0", _frame(MCAST, MAC0, 100, fill=b"\x03"), MULTICAST),
+    ("veth0", _frame(OTHER, MAC0, 61, fill=b"\x04"), PROMISCUOUS),
+    ("veth0", MAC1 + MAC0 + b"\x81\x00\x00\x05\x88\xb5" + b"\x05" * 50, UNICAST),  # VLAN 5
+    ("veth1", _frame(MAC0, MAC1, 1514, fill=b"\x06"), UNICAST),
+    ("veth1", _frame(MAC0, MAC1, 15, etype=b"\x88\xb5"), UNICAST),      # 15 bytes: no padding
+]
+PEER = {"veth0": "veth1", "veth1": "veth0"}
+
+
+def _machine():
+    k = netkernel.Kernel(clock="virtual")
+    k.link_add("veth0", kind="veth", peer="veth1")
+    k.link_set("veth0", address=MAC0, up=True)
+    k.link_set("veth1", address=MAC1, up=True)
+    return k
+
+
+def _run(k, path=None):
+    """Send TRAFFIC (1 µs apart) and return everything the sockets observed."""
+    socks = {}
+    for name in ("veth0", "veth1"):
+        s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        s.bind((name, 0))
+        s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+        s.setblocking(False)
+        socks[name] = s
+    cap = k.capture(["veth0", "veth1"], path) if path else None
+    sent_at = []
+    for name, frame, _ in TRAFFIC:
+        k.advance(1000)
+        sent_at.append(k._now)
+        socks[name].send(frame)
+    if cap is not None:
+        cap.close()
+    obs = []
+    for name, s in socks.items():
+        while True:
+            try:
+                obs.append((name, s.recvmsg(4096, 256)))
+            except BlockingIOError:
+                break
+        obs.append((name, s.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8)))
+    obs.append([(x["name"], x["stats"]) for x in k.links()])
+    return obs, sent_at
+
+
+def _tshark(path):
+    if shutil.which("tshark") is None:
+        pytest.skip("tshark is not installed (make sysdeps installs it)")
+    r = subprocess.run(["tshark", "-r", str(path), "-T", "json", "-x"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    out = []
+    for pkt in json.loads(r.stdout):
+        layers = pkt["_source"]["layers"]
+        fr = layers["frame"]
+        flags = int(fr["frame.packet_flags"], 16)
+        out.append({
+            "bytes": bytes.fromhex(layers["frame_raw"][0]),
+            "ifname": fr["frame.interface_id_tree"]["frame.interface_name"],
+            "direction": flags & 3,
+            "reception": (flags >> 2) & 7,
+            "ns": int(Decimal(fr["frame.time_epoch"]) * 10**9),
+        })
+    return out
+
+
+def test_tshark_reads_every_frame_with_interface_direction_time_and_order(tmp_path):
+    path = tmp_path / "out.pcapng"
+    _, sent_at = _run(_machine(), str(path))
+    expected = []
+    for (dev, frame, rtype), t in zip(TRAFFIC, sent_at):
+        expected.append({"bytes": frame, "ifname": dev, "direction": OUTBOUND, "reception": 0,
+                         "ns": t})
+        if len(frame) >= 14:
+            expected.append({"bytes": frame, "ifname": PEER[dev], "direction": INBOUND,
+                             "reception": rtype, "ns": t})
+    assert _tshark(path) == expected
+
+
+def test_capture_changes_nothing_sockets_observe(tmp_path):
+    without, _ = _run(_machine())
+    with_capture, _ = _run(_machine(), str(tmp_path / "out.pcapng"))
+    assert with_capture == without
+
+
+def test_capture_file_has_one_section_one_interface_per_device_then_packets(tmp_path):
+    path = tmp_path / "out.pcapng"
+    k = _machine()
+    with k.capture(["veth0", "veth1"], str(path)) as cap:
+        k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).sendto(_frame(MAC1, MAC0),
+                                                               ("veth0", 0x88B5))
+    assert cap.packets == 2
+    kinds = [b for b, _ in read_blocks(path.read_bytes())]
+    assert kinds == [PCAPNG_SHB, PCAPNG_IDB, PCAPNG_IDB, PCAPNG_EPB, PCAPNG_EPB]
+
+
+def test_closed_capture_records_nothing_more_and_unhooks(tmp_path):
+    path = tmp_path / "out.pcapng"
+    k = _machine()
+    cap = k.capture("veth0", str(path))
+    cap.close()
+    size = path.stat().st_size
+    k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).sendto(_frame(MAC1, MAC0), ("veth0", 0x88B5))
+    assert path.stat().st_size == size
+    assert k.init_net.dev_by_name["veth0"].ptype_all == []
+    cap.close()                                   # twice is harmless
+
+
+def test_capture_through_a_namespace_handle_names_the_namespace(tmp_path):
+    k = netkernel.Kernel(clock="virtual")
+    b = k.netns_add("b")
+    k.link_add("veth0", kind="veth", peer="veth1")
+    k.link_set("veth1", netns="b")
+    k.link_set("veth0", up=True)
+    b.link_set("veth1", up=True)
+    path = tmp_path / "b.pcapng"
+    with b.capture("veth1", str(path)):
+        k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).sendto(
+            _frame(BCAST, MAC0), ("veth0", 0x88B5))
+    got = _tshark(path)
+    assert [(g["ifname"], g["direction"], g["reception"]) for g in got] == \
+        [("veth1", INBOUND, BROADCAST)]
+    idb = [body for t, body in read_blocks(path.read_bytes()) if t == PCAPNG_IDB][0]
+    assert b"netns b" in idb
+
+
+def test_capture_of_an_unknown_device_is_enodev(tmp_path):
+    k = _machine()
+    with pytest.raises(OSError) as e:
+        k.capture("nope0", str(tmp_path / "x.pcapng"))
+    assert e.value.errno == 19
