@@ -1,0 +1,53 @@
+"""`netkernel.connect`: plug a device's cable into another machine, a QEMU socket backend or a real
+TAP device.
+
+    netkernel.connect(k1, "eth0", k2, "eth0")                  # a cable between two machines
+    netkernel.connect(k, "eth0", netdev="stream,addr.type=inet,addr.host=127.0.0.1,addr.port=5555")
+    netkernel.connect(k, "eth0", tap="nktap0", host_netns="ns1")
+
+A device has a cable when its driver's private data exposes the cable end as `priv.port` (a
+netkernel.backends.port.Port): the `tap` and `qemu` kinds do, and so does a MAC whose model has
+one. Connecting again replaces (and closes) what the port was plugged into.
+"""
+from __future__ import annotations
+
+from netkernel.backends.port import Port
+from netkernel.backends.qemu_socket import netdev_backend
+from netkernel.backends.tap import TapBackend
+from netkernel.uapi import errno as E
+
+
+def device_port(k, dev: str) -> Port:
+    """The cable end of device `dev` on machine (or namespace view) `k`."""
+    d = k.net.dev_by_name.get(dev)
+    if d is None:
+        raise OSError(E.ENODEV, f"{dev}: no such device")
+    port = getattr(d.priv, "port", None)
+    if not isinstance(port, Port):
+        kind = d.link_ops.kind if d.link_ops is not None else "loopback"
+        raise TypeError(f"{dev} ({kind}) has no cable to connect: use kind 'tap' or 'qemu', or a MAC")
+    return port
+
+
+def connect(k, dev: str, k2=None, dev2: str | None = None, *, netdev: str | None = None,
+            tap: str | None = None, host_netns: str | None = None):
+    """Plug `dev`'s cable into `k2`'s `dev2`, a QEMU `-netdev stream|dgram` backend (`netdev=`),
+    or the real TAP `tap` in the real namespace `host_netns`. Returns the backend (or the Wire)."""
+    forms = (k2 is not None or dev2 is not None, netdev is not None, tap is not None)
+    if sum(forms) != 1:
+        raise TypeError("connect(k, dev, k2, dev2) or connect(k, dev, netdev=...) or "
+                        "connect(k, dev, tap=..., host_netns=...)")
+    if host_netns is not None and tap is None:
+        raise TypeError("host_netns= goes with tap=")
+    port = device_port(k, dev)
+    if netdev is not None:
+        backend = netdev_backend(netdev)
+    elif tap is not None:
+        backend = TapBackend(tap, host_netns)
+    else:
+        from netkernel.hw.wire import Wire   # the hardware layer is loaded only when needed
+        if k2 is None or dev2 is None:
+            raise TypeError("connect(k1, dev1, k2, dev2) needs both k2 and dev2")
+        return Wire().connect(port, device_port(k2, dev2))
+    port.attach(backend)
+    return backend

@@ -1,0 +1,321 @@
+"""QEMU's socket network backends (backends/qemu_socket.py) behind kind "qemu" and connect():
+option syntax, stream framing against plain Python peers, carrier, reconnect, dgram."""
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import time
+
+import pytest
+
+import netkernel
+from netkernel.backends.qemu_socket import NET_BUFSIZE, parse_netdev
+from netkernel.uapi import ETH_P_ALL
+
+MAC_A = bytes.fromhex("020000000a0a")
+MAC_B = bytes.fromhex("020000000b0b")
+
+
+def _frame(dst, src, n=60, fill=b"\x77"):
+    return (dst + src + b"\x88\xb5").ljust(n, fill)
+
+
+def wait_until(cond, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def _qemu_dev(k, netdev, name="q0", mac=MAC_A):
+    k.link_add(name, kind="qemu", netdev=netdev)
+    k.link_set(name, address=mac, up=True)
+    return k.net.dev_by_name[name]
+
+
+def _sock(k, dev="q0", timeout=5.0):
+    s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((dev, 0))
+    s.settimeout(timeout)
+    return s
+
+
+def _recv_exact(conn, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = conn.recv(n - len(buf))
+        assert chunk, "peer closed"
+        buf += chunk
+    return buf
+
+
+def _carrier(dev):
+    return dev.carrier
+
+
+# ---------------------------------------------------------------- option syntax
+
+def test_parse_netdev_reads_qemu_option_syntax():
+    assert parse_netdev("stream,id=n0,server=on,addr.type=unix,addr.path=/tmp/a,,b") == \
+        ("stream", {"id": "n0", "server": "on", "addr.type": "unix", "addr.path": "/tmp/a,b"})
+    assert parse_netdev("-netdev dgram,local.type=inet,local.host=127.0.0.1,local.port=1")[0] == \
+        "dgram"
+
+
+@pytest.mark.parametrize("spec", [
+    "server=on,stream",                                  # type not first
+    "stream,server=on,server=off",                       # given twice
+    "stream,server",                                     # no value
+    "stream,addr.type=inet,addr.port=1,bogus=1",         # unknown option
+    "stream,addr.type=inet,addr.port=1,server=maybe",    # not a boolean
+    "stream,addr.type=carrier-pigeon",
+    "dgram,remote.type=inet,remote.host=230.0.0.1,remote.port=1234",   # multicast
+    "socket,mcast=230.0.0.1:1234",
+    "user",
+])
+def test_bad_netdev_is_valueerror_and_adds_no_device(spec):
+    k = netkernel.Kernel()
+    with pytest.raises(ValueError):
+        k.link_add("q0", kind="qemu", netdev=spec)
+    assert "q0" not in k.net.dev_by_name
+
+
+def test_client_without_peer_or_reconnect_fails_at_link_add_like_qemu():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    k = netkernel.Kernel()
+    with pytest.raises(ConnectionRefusedError):
+        k.link_add("q0", kind="qemu",
+                   netdev=f"stream,addr.type=inet,addr.host=127.0.0.1,addr.port={port}")
+    assert "q0" not in k.net.dev_by_name
+
+
+# ---------------------------------------------------------------- stream
+
+def test_stream_server_frames_are_4_byte_big_endian_length_then_frame_both_ways():
+    k = netkernel.Kernel()
+    dev = _qemu_dev(k, "stream,id=n0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=0")
+    addr = dev.priv.port.backend.address
+    assert not dev.carrier                                   # no peer yet: no carrier
+    s = _sock(k)
+    peer = socket.create_connection(addr[:2])
+    peer.settimeout(5)
+    assert wait_until(lambda: dev.carrier)
+    sent = [_frame(MAC_B, MAC_A, n) for n in (60, 61, 1514)]
+    for f in sent:
+        s.send(f)
+    for f in sent:
+        (n,) = struct.unpack("!I", _recv_exact(peer, 4))
+        assert n == len(f)
+        assert _recv_exact(peer, n) == f
+    # the other way, with the framing split at every byte
+    back = [_frame(MAC_A, MAC_B, 60, b"\x01"), _frame(MAC_A, MAC_B, 99, b"\x02")]
+    wire = b"".join(struct.pack("!I", len(f)) + f for f in back)
+    for i in range(len(wire)):
+        peer.send(wire[i:i + 1])
+    assert [s.recv(4096) for _ in back] == back
+    peer.close()
+    assert wait_until(lambda: not dev.carrier)              # peer gone: carrier off
+
+
+def test_stream_server_listens_again_when_its_peer_leaves():
+    k = netkernel.Kernel()
+    dev = _qemu_dev(k, "stream,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=0")
+    addr = dev.priv.port.backend.address[:2]
+    s = _sock(k)
+    for i in range(2):
+        peer = socket.create_connection(addr)
+        assert wait_until(lambda: dev.carrier)
+        f = _frame(MAC_A, MAC_B, 60, bytes([i]))
+        peer.sendall(struct.pack("!I", len(f)) + f)
+        assert s.recv(4096) == f
+        peer.close()
+        assert wait_until(lambda: not dev.carrier)
+
+
+def test_stream_length_over_net_bufsize_drops_the_connection():
+    k = netkernel.Kernel()
+    dev = _qemu_dev(k, "stream,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=0")
+    peer = socket.create_connection(dev.priv.port.backend.address[:2])
+    assert wait_until(lambda: dev.carrier)
+    peer.sendall(struct.pack("!I", NET_BUFSIZE + 1))
+    assert wait_until(lambda: not dev.carrier)
+    peer.settimeout(5)
+    assert peer.recv(10) == b""
+
+
+def test_stream_client_with_reconnect_finds_a_peer_that_comes_later():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    k = netkernel.Kernel()
+    dev = _qemu_dev(k, f"stream,addr.type=inet,addr.host=127.0.0.1,addr.port={port},reconnect=1")
+    assert not dev.carrier
+    lst = socket.create_server(("127.0.0.1", port))
+    lst.settimeout(5)
+    conn, _ = lst.accept()
+    assert wait_until(lambda: dev.carrier)
+    s = _sock(k)
+    f = _frame(MAC_B, MAC_A)
+    s.send(f)
+    conn.settimeout(5)
+    assert _recv_exact(conn, 4 + len(f)) == struct.pack("!I", len(f)) + f
+    conn.close()
+    assert wait_until(lambda: not dev.carrier)
+    conn, _ = lst.accept()                                  # it comes back by itself
+    assert wait_until(lambda: dev.carrier)
+    conn.close()
+    lst.close()
+
+
+def test_stream_over_unix_socket_between_two_machines(tmp_path):
+    path = str(tmp_path / "q.sock")
+    k1, k2 = netkernel.Kernel(), netkernel.Kernel()
+    d1 = _qemu_dev(k1, f"stream,server=on,addr.type=unix,addr.path={path}", mac=MAC_A)
+    d2 = _qemu_dev(k2, f"stream,server=off,addr.type=unix,addr.path={path}", mac=MAC_B)
+    assert wait_until(lambda: d1.carrier and d2.carrier)
+    a, b = _sock(k1), _sock(k2)
+    a.send(_frame(MAC_B, MAC_A))
+    data, addr = b.recvfrom(4096)
+    assert data == _frame(MAC_B, MAC_A) and addr[2] == socket.PACKET_HOST
+    b.send(_frame(MAC_A, MAC_B, 200))
+    assert a.recv(4096) == _frame(MAC_A, MAC_B, 200)
+
+
+def test_legacy_socket_listen_and_connect_are_stream():
+    k1, k2 = netkernel.Kernel(), netkernel.Kernel()
+    d1 = _qemu_dev(k1, "socket,listen=127.0.0.1:0", mac=MAC_A)
+    port = d1.priv.port.backend.address[1]
+    d2 = _qemu_dev(k2, f"socket,connect=127.0.0.1:{port}", mac=MAC_B)
+    assert wait_until(lambda: d1.carrier and d2.carrier)
+    a, b = _sock(k1), _sock(k2)
+    a.send(_frame(MAC_B, MAC_A))
+    assert b.recv(4096) == _frame(MAC_B, MAC_A)
+
+
+def test_a_busy_stream_pushes_back_instead_of_losing_frames():
+    """A peer that does not read: frames wait in the qdisc and the sender's sndbuf, then all
+    arrive in order once the peer reads (nothing dropped on the way)."""
+    k = netkernel.Kernel()
+    dev = _qemu_dev(k, "stream,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=0")
+    peer = socket.create_connection(dev.priv.port.backend.address[:2])
+    assert wait_until(lambda: dev.carrier)
+    s = _sock(k)
+    s.settimeout(None)
+    s.setblocking(False)
+    sent = 0
+    frames = []
+    while True:
+        f = (MAC_B + MAC_A + b"\x88\xb5" + sent.to_bytes(4, "big")).ljust(1514, b"\x33")
+        try:
+            s.send(f)
+        except (BlockingIOError, OSError):
+            break
+        frames.append(f)
+        sent += 1
+        if sent > 20000:
+            break
+    assert dev.queue_stopped
+    peer.settimeout(5)
+    for f in frames:
+        (n,) = struct.unpack("!I", _recv_exact(peer, 4))
+        assert _recv_exact(peer, n) == f
+    assert wait_until(lambda: not dev.queue_stopped)
+
+
+# ---------------------------------------------------------------- dgram
+
+def _udp_port():
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    return u
+
+
+def test_dgram_udp_is_one_frame_per_datagram_both_ways():
+    peer = _udp_port()
+    peer.settimeout(5)
+    pport = peer.getsockname()[1]
+    k = netkernel.Kernel()
+    dev = _qemu_dev(k, "dgram,id=d0,local.type=inet,local.host=127.0.0.1,local.port=0,"
+                       f"remote.type=inet,remote.host=127.0.0.1,remote.port={pport}")
+    assert dev.carrier
+    local = dev.priv.port.backend.address
+    s = _sock(k)
+    sent = [_frame(MAC_B, MAC_A, n) for n in (60, 1514, 61)]
+    for f in sent:
+        s.send(f)
+    assert [peer.recvfrom(70000)[0] for _ in sent] == sent
+    back = [_frame(MAC_A, MAC_B, n, b"\x09") for n in (60, 333)]
+    for f in back:
+        peer.sendto(f, local)
+    assert [s.recv(4096) for _ in back] == back
+
+
+def test_dgram_unix_between_two_machines_and_legacy_udp(tmp_path):
+    a_path, b_path = str(tmp_path / "a"), str(tmp_path / "b")
+    k1, k2 = netkernel.Kernel(), netkernel.Kernel()
+    _qemu_dev(k1, f"dgram,local.type=unix,local.path={a_path},remote.type=unix,"
+                  f"remote.path={b_path}", mac=MAC_A)
+    _qemu_dev(k2, f"dgram,local.type=unix,local.path={b_path},remote.type=unix,"
+                  f"remote.path={a_path}", mac=MAC_B)
+    a, b = _sock(k1), _sock(k2)
+    a.send(_frame(MAC_B, MAC_A))
+    assert b.recv(4096) == _frame(MAC_B, MAC_A)
+    b.send(_frame(MAC_A, MAC_B, 100))
+    assert a.recv(4096) == _frame(MAC_A, MAC_B, 100)
+    peer = _udp_port()
+    peer.settimeout(5)
+    k3 = netkernel.Kernel()
+    _qemu_dev(k3, f"socket,udp=127.0.0.1:{peer.getsockname()[1]},localaddr=127.0.0.1:0")
+    _sock(k3).send(_frame(MAC_B, MAC_A))
+    assert peer.recv(4096) == _frame(MAC_B, MAC_A)
+
+
+# ---------------------------------------------------------------- connect()
+
+def test_connect_plugs_a_device_cable_into_a_netdev_and_replaces_the_old_one():
+    peer = _udp_port()
+    peer.settimeout(5)
+    k = netkernel.Kernel()
+    dev = _qemu_dev(k, "stream,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=0")
+    old = dev.priv.port.backend
+    b = netkernel.connect(k, "q0", netdev="dgram,local.type=inet,local.host=127.0.0.1,"
+                          f"local.port=0,remote.type=inet,remote.host=127.0.0.1,"
+                          f"remote.port={peer.getsockname()[1]}")
+    assert dev.priv.port.backend is b and b is not old
+    assert wait_until(lambda: old._listener is None)         # the old backend closed
+    _sock(k).send(_frame(MAC_B, MAC_A))
+    assert peer.recv(4096) == _frame(MAC_B, MAC_A)
+
+
+def test_connect_needs_a_device_with_a_cable_and_one_form():
+    k = netkernel.Kernel()
+    k.link_add("veth0", kind="veth", peer="veth1")
+    with pytest.raises(TypeError):
+        netkernel.connect(k, "veth0", netdev="stream,addr.type=inet,addr.port=1")
+    with pytest.raises(OSError):
+        netkernel.connect(k, "nope0", netdev="stream,addr.type=inet,addr.port=1")
+    with pytest.raises(TypeError):
+        netkernel.connect(k, "veth0")
+
+
+def test_link_del_closes_the_backend():
+    k = netkernel.Kernel()
+    dev = _qemu_dev(k, "stream,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=0")
+    addr = dev.priv.port.backend.address[:2]
+    k.link_del("q0")
+    assert wait_until(lambda: _refused(addr))
+
+
+def _refused(addr) -> bool:
+    try:
+        socket.create_connection(addr, timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
