@@ -25,6 +25,7 @@ from netkernel.uapi.if_ether import ETH_HLEN
 
 NET_SKB_PAD = 64        # headroom netdev_alloc_skb reserves (x86_64: max(32, L1_CACHE_BYTES))
 TUN_MAX_MTU = 65535
+NAPI_POLL_WEIGHT = 64   # frames queued before the softirq runs, so a burst never overflows the backlog
 
 
 class TunPriv:
@@ -74,6 +75,8 @@ def tun_net_rx(dev: NetDevice, frames) -> None:
             st.rx_packets += 1
             st.rx_bytes += n
             netif_rx(skb)
+            if len(core.backlog) >= NAPI_POLL_WEIGHT and not core.in_softirq:
+                do_softirq(core)        # a long batch is taken a NAPI budget at a time
         if core.backlog and not core.in_softirq:
             do_softirq(core)
 
