@@ -22,7 +22,7 @@ import struct
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -418,12 +418,33 @@ def test_topologies_match(real):
     assert {n: k.if_nametoindex(n) for n in LINKS} == real.ifindex
 
 
-@settings(max_examples=250, deadline=None, derandomize=True,
+VLAN_TYPES = (b"\x81\x00", b"\x88\xa8")
+
+
+def _outgoing_vlan_to_dgram(specs, seq) -> bool:
+    """Excluded input class: 802.1Q/802.1AD-typed frames sent while a SOCK_DGRAM socket exists.
+    6.10's "af_packet: Handle outgoing VLAN packets without hardware offloading" (spec §10.3) makes
+    SOCK_DGRAM receivers of OUTGOING VLAN frames parse the tag (inner protocol in sll_protocol, the
+    tag pulled off the data); 5.15 -- and the model -- report skb->protocol 0x8100 and keep it."""
+    if not any(t == SOCK_DGRAM for t, _ in specs):
+        return False
+    for op in seq:
+        if op[0] == "sendto" and (op[2][12:14] in VLAN_TYPES
+                                  or (op[4] is not None and op[4][2:4] in VLAN_TYPES)
+                                  or specs[op[1]][1] in (0x0081, 0xA888)):
+            return True
+        if op[0] == "bind" and op[2][2:4] in VLAN_TYPES:
+            return True
+    return False
+
+
+@settings(max_examples=500, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
+                                 HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
 @given(scenario=scenarios(max_ops=10, differential=True))
 def test_differential_call_by_call(real, scenario):
     specs, down, seq = scenario
+    assume(not _outgoing_vlan_to_dgram(specs, seq))
     real.set_down(down)
     k = model_kernel(down, host=True)
     try:
