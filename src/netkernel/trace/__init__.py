@@ -14,7 +14,7 @@ import time
 from netkernel.uapi.errno import ERRNO_NAMES
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_LAYERS = ("net" + os.sep, "drivers" + os.sep, "kernel" + os.sep)
+_LAYERS = ("net" + os.sep, "drivers" + os.sep, "kernel" + os.sep, "lib" + os.sep)
 
 # Functions whose 5.15 definition is not in the file their module models.
 SOURCE_OVERRIDES = {

@@ -1,6 +1,7 @@
 """Virtual Ethernet pairs (drivers/net/veth.c): what one end sends, the other end receives."""
 from __future__ import annotations
 
+from netkernel.backends.port import Port
 from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NetDevice, NetDeviceOps,
                                     netif_carrier_off, netif_carrier_on, netif_rx,
                                     register_netdevice, unregister_netdevice)
@@ -15,11 +16,12 @@ from netkernel.uapi.if_packet import PACKET_HOST
 
 class VethPriv:
     """struct veth_priv: the peer and the drop counter."""
-    __slots__ = ("peer", "dropped")
+    __slots__ = ("peer", "dropped", "port")
 
     def __init__(self):
         self.peer = None
         self.dropped = 0
+        self.port = None        # cable end: used once netkernel.connect plugs something in
 
 
 def is_skb_forwardable(dev: NetDevice, skb: SkBuff) -> bool:
@@ -53,6 +55,8 @@ def veth_forward_skb(dev: NetDevice, skb: SkBuff) -> int:
 def veth_xmit(skb: SkBuff, dev: NetDevice) -> int:
     """veth_xmit: hand the frame to the peer's receive path; count drops on this end."""
     priv = dev.priv
+    if priv.port.backend is not None:
+        return veth_xmit_wire(skb, dev)
     rcv = priv.peer
     n = skb.tail - skb.data
     if rcv is None or n < ETH_HLEN:
@@ -90,6 +94,48 @@ def veth_close(dev: NetDevice) -> int:
     return 0
 
 
+def veth_xmit_wire(skb: SkBuff, dev: NetDevice) -> int:
+    """A veth end given a cable (netkernel.connect): its frames go onto the cable, not the peer.
+    DIVERGENCE(#4): not in Linux; it stands for a veth whose peer lives on another machine."""
+    n = skb.tail - skb.data
+    dev.priv.port.send(bytes(skb.buf[skb.data:skb.tail]))
+    dev.stats.tx_packets += 1
+    dev.stats.tx_bytes += n
+    kfree_skb(skb)
+    return NETDEV_TX_OK
+
+
+def veth_wire_rx(dev: NetDevice, frames) -> None:
+    """Frames from the cable arrive as if the peer had sent them (veth_forward_skb), then the
+    backlog is drained (the sender's softirq in Linux)."""
+    core = dev.nd_net.core
+    with core.lock:
+        _veth_wire_rx(dev, core, frames)
+
+
+def _veth_wire_rx(dev: NetDevice, core, frames) -> None:
+    from netkernel.net.core.dev import do_softirq
+    from netkernel.net.core.skbuff import alloc_skb, skb_put
+    for f in frames:
+        skb = alloc_skb(core.profile, len(f))
+        off = skb_put(skb, len(f))
+        skb.buf[off:off + len(f)] = f
+        skb.dev = dev
+        if veth_forward_skb(dev, skb) == NET_RX_SUCCESS:
+            dev.stats.rx_packets += 1
+            dev.stats.rx_bytes += len(f)
+    if core.backlog and not core.in_softirq:
+        do_softirq(core)
+
+
+def veth_wire_link(dev: NetDevice, up: bool) -> None:
+    with dev.nd_net.core.lock:
+        if up and dev.flags & IFF_UP:
+            netif_carrier_on(dev)
+        elif not up:
+            netif_carrier_off(dev)
+
+
 VETH_OPS = NetDeviceOps(ndo_start_xmit=veth_xmit, ndo_open=veth_open, ndo_stop=veth_close)
 
 
@@ -101,6 +147,8 @@ def veth_setup(dev: NetDevice) -> None:
     dev.qdisc = noqueue()
     dev.max_mtu = 65535
     dev.priv = VethPriv()
+    dev.priv.port = Port(dev.name, rx=lambda frames: veth_wire_rx(dev, frames),
+                         link=lambda up: veth_wire_link(dev, up))
     dev.carrier = False
 
 

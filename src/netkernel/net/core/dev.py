@@ -12,7 +12,8 @@ from collections import deque
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb
 from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
 from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
-from netkernel.uapi.if_ether import ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, VLAN_HLEN
+from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
+                                     ETH_P_802_3_MIN, VLAN_HLEN)
 from netkernel.uapi.if_packet import PACKET_OUTGOING, PACKET_OTHERHOST
 
 # netdevice notifier events (include/linux/netdevice.h)
@@ -42,7 +43,7 @@ class NetCore:
     netdev_chain, net_families, per-CPU softnet backlog) and the net.core sysctls.
     One per Kernel, so several machines can live in one process."""
     __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
-                 "backlog", "backlog_dropped", "in_softirq", "clock", "nets", "lock")
+                 "backlog", "backlog_dropped", "in_softirq", "clock", "nets", "lock", "poll_list")
 
     def __init__(self, profile, sysctl: dict, clock, lock):
         self.profile = profile
@@ -57,12 +58,14 @@ class NetCore:
         self.clock = clock
         self.nets: list = []
         self.lock = lock
+        self.poll_list: deque = deque()   # softnet_data.poll_list: NAPI instances scheduled
 
 
 class NetDeviceStats:
     """struct rtnl_link_stats64 (the part `ip -s link` shows)."""
     __slots__ = ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_errors", "tx_errors",
-                 "rx_dropped", "tx_dropped", "multicast")
+                 "rx_dropped", "tx_dropped", "multicast", "rx_length_errors", "rx_over_errors",
+                 "rx_crc_errors", "rx_fifo_errors", "tx_fifo_errors")
 
     def __init__(self):
         for f in self.__slots__:
@@ -433,6 +436,18 @@ def __dev_queue_xmit(skb: SkBuff, sb_dev) -> int:
     dev = skb.dev
     core = dev.nd_net.core
     skb.mac_header = skb.data
+    bh = core.in_softirq
+    core.in_softirq = True      # rcu_read_lock_bh: softirqs raised meanwhile wait until the end
+    try:
+        rc = _dev_queue_xmit_body(skb, dev, core)
+    finally:
+        core.in_softirq = bh
+    if (core.backlog or core.poll_list) and not bh:
+        do_softirq(core)
+    return rc
+
+
+def _dev_queue_xmit_body(skb: SkBuff, dev: NetDevice, core: NetCore) -> int:
     q = dev.qdisc
     if not q.active:
         # the device's queue is still the noop qdisc (no carrier yet, or lost): drop
@@ -454,8 +469,6 @@ def __dev_queue_xmit(skb: SkBuff, sb_dev) -> int:
     else:
         kfree_skb(skb)
         rc = -ENETDOWN
-    if core.backlog and not core.in_softirq:
-        do_softirq(core)
     return rc
 
 
@@ -463,6 +476,32 @@ def __dev_xmit_skb(skb: SkBuff, q, dev: NetDevice) -> int:
     rc = q.enqueue(skb, q)
     q.run(dev)
     return rc
+
+
+def dev_direct_xmit(skb: SkBuff, queue_id: int = 0) -> int:
+    """__dev_direct_xmit: straight to the driver, past the qdisc and the taps (PACKET_QDISC_BYPASS);
+    a device that is down or without carrier drops the frame (NET_XMIT_DROP, tx_dropped)."""
+    dev = skb.dev
+    core = dev.nd_net.core
+    if not dev.flags & IFF_UP or not dev.carrier:
+        dev.stats.tx_dropped += 1
+        kfree_skb(skb)
+        return NET_XMIT_DROP
+    skb.mac_header = skb.data
+    bh = core.in_softirq
+    core.in_softirq = True
+    try:
+        if dev.queue_stopped:
+            ret = NETDEV_TX_BUSY
+        else:
+            ret = dev.netdev_ops.ndo_start_xmit(skb, dev)
+        if ret == NETDEV_TX_BUSY:
+            kfree_skb(skb)
+    finally:
+        core.in_softirq = bh
+    if not bh:
+        do_softirq(core)
+    return ret
 
 
 # ---------------------------------------------------------------- receive
@@ -481,14 +520,132 @@ def netif_rx(skb: SkBuff) -> int:
 
 
 def do_softirq(core: NetCore) -> None:
-    """do_softirq → net_rx_action → process_backlog: drain the backlog in the current context."""
+    """do_softirq → net_rx_action (NAPI polls) → process_backlog: drain in the current context."""
     core.in_softirq = True
     try:
+        if core.poll_list:
+            net_rx_action(core)
         backlog = core.backlog
         while backlog:
             __netif_receive_skb(backlog.popleft())
     finally:
         core.in_softirq = False
+
+
+# ---------------------------------------------------------------- NAPI
+
+NAPI_STATE_SCHED = 1 << 0
+NAPI_STATE_DISABLE = 1 << 1
+NAPI_POLL_WEIGHT = 64
+
+
+class NapiStruct:
+    """struct napi_struct: a device's poll function, its weight, and whether it is scheduled."""
+    __slots__ = ("dev", "poll", "weight", "state", "core")
+
+    def __init__(self):
+        self.dev = None
+        self.poll = None
+        self.weight = NAPI_POLL_WEIGHT
+        self.state = NAPI_STATE_DISABLE
+        self.core = None
+
+
+def netif_napi_add(dev: NetDevice, napi: NapiStruct, poll, weight: int = NAPI_POLL_WEIGHT) -> None:
+    """netif_napi_add: attach a poll function; the instance starts disabled."""
+    napi.dev = dev
+    napi.poll = poll
+    napi.weight = weight
+    napi.state = NAPI_STATE_DISABLE
+    napi.core = dev.nd_net.core
+
+
+def netif_napi_del(napi: NapiStruct) -> None:
+    napi.poll = None
+
+
+def napi_enable(napi: NapiStruct) -> None:
+    napi.state &= ~(NAPI_STATE_SCHED | NAPI_STATE_DISABLE)
+
+
+def napi_disable(napi: NapiStruct) -> None:
+    """napi_disable: no more polls; a scheduled instance leaves the poll list."""
+    napi.state = NAPI_STATE_DISABLE
+    try:
+        napi.core.poll_list.remove(napi)
+    except (ValueError, AttributeError):
+        pass
+
+
+def napi_schedule(napi: NapiStruct) -> None:
+    """napi_schedule (include/linux/netdevice.h): unless already scheduled or disabled, put the
+    instance on the poll list; NET_RX runs at irq_exit or local_bh_enable."""
+    if napi.state & (NAPI_STATE_SCHED | NAPI_STATE_DISABLE):
+        return
+    napi.state |= NAPI_STATE_SCHED
+    napi.core.poll_list.append(napi)
+
+
+napi_schedule_irqoff = napi_schedule
+
+
+def napi_complete_done(napi: NapiStruct, work_done: int) -> bool:
+    """napi_complete_done: the poll is finished; the instance may be scheduled again."""
+    napi.state &= ~NAPI_STATE_SCHED
+    return True
+
+
+def napi_complete(napi: NapiStruct) -> bool:
+    return napi_complete_done(napi, 0)
+
+
+def napi_gro_receive(napi: NapiStruct, skb: SkBuff) -> int:
+    """napi_gro_receive: DIVERGENCE(#4): no GRO merging; the frame goes up as it is."""
+    return netif_receive_skb(skb)
+
+
+def net_rx_action(core: NetCore) -> None:
+    """net_rx_action: poll each scheduled instance with its weight within netdev_budget; one
+    that used its whole weight (still has work) is polled again; what is left waits for the
+    next softirq run (ksoftirqd in Linux)."""
+    budget = core.sysctl.get("net.core.netdev_budget", 300)
+    poll_list = core.poll_list
+    while poll_list and budget > 0:
+        n = poll_list.popleft()
+        if not n.state & NAPI_STATE_SCHED or n.poll is None:
+            continue
+        work = n.poll(n, n.weight)
+        budget -= work if work else 1
+        if work >= n.weight and n.state & NAPI_STATE_SCHED:
+            poll_list.append(n)
+
+
+# ---------------------------------------------------------------- TX queue state
+
+def netif_start_queue(dev: NetDevice) -> None:
+    dev.queue_stopped = False
+
+
+def netif_stop_queue(dev: NetDevice) -> None:
+    """netif_stop_queue: the driver has no room; the qdisc keeps the frames."""
+    dev.queue_stopped = True
+
+
+def netif_queue_stopped(dev: NetDevice) -> bool:
+    return dev.queue_stopped
+
+
+def netif_wake_queue(dev: NetDevice) -> None:
+    """netif_wake_queue → __netif_schedule: the qdisc runs again (net_tx_action, at once here)."""
+    if dev.queue_stopped:
+        dev.queue_stopped = False
+        q = dev.qdisc
+        if q is not None and q.active and q.enqueue is not None and q.q:
+            q.run(dev)
+
+
+def netif_tx_disable(dev: NetDevice) -> None:
+    dev.queue_stopped = True
 
 
 def netif_receive_skb(skb: SkBuff) -> int:
@@ -516,7 +673,12 @@ def skb_vlan_untag(skb: SkBuff) -> bool:
     buf[mac + VLAN_HLEN:mac + 12 + VLAN_HLEN] = bytes(buf[mac:mac + 12])
     skb.mac_header = mac + VLAN_HLEN
     skb.data = d + VLAN_HLEN
-    skb.protocol = inner
+    if inner >= ETH_P_802_3_MIN:
+        skb.protocol = inner
+    elif skb.tail - skb.data >= 2 and buf[skb.data] == 0xFF and buf[skb.data + 1] == 0xFF:
+        skb.protocol = ETH_P_802_3      # vlan_set_encap_proto: a length, then raw 802.3
+    else:
+        skb.protocol = ETH_P_802_2      # a length, then an 802.2 LLC header
     return True
 
 
