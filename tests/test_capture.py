@@ -162,3 +162,22 @@ def test_capture_of_an_unknown_device_is_enodev(tmp_path):
     with pytest.raises(OSError) as e:
         k.capture("nope0", str(tmp_path / "x.pcapng"))
     assert e.value.errno == 19
+
+
+def test_netkernel_run_capture_records_an_unmodified_program(tmp_path):
+    import os
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = tmp_path / "run.pcapng"
+    r = subprocess.run([sys.executable, "-m", "netkernel", "run", "--topology",
+                        os.path.join(root, "examples", "veth.topology"), "--capture", str(path),
+                        "--", sys.executable, os.path.join(root, "examples", "arp_ping.py"),
+                        "veth0", "veth1"],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, PYTHONPATH=os.path.join(root, "src")))
+    assert r.returncode == 0, r.stdout + r.stderr
+    got = _tshark(path)
+    assert [(g["ifname"], g["direction"], g["bytes"][12:14]) for g in got] == [
+        ("veth0", OUTBOUND, b"\x08\x06"), ("veth1", INBOUND, b"\x08\x06"),     # who-has
+        ("veth1", OUTBOUND, b"\x08\x06"), ("veth0", INBOUND, b"\x08\x06")]     # is-at
+    assert got[0]["bytes"] == got[1]["bytes"] and got[2]["bytes"] == got[3]["bytes"]

@@ -100,3 +100,15 @@ def epoch_offset(clock) -> int:
     if clock is time.monotonic_ns:
         return time.time_ns() - time.monotonic_ns()
     return 0
+
+
+def capture_devices(k, path, names=None) -> Capture:
+    """`netkernel run --capture`: the named devices of init_net, or every device but lo in every
+    namespace of machine `k`."""
+    with k._lock:
+        if names:
+            devs = [k._dev(n) for n in names]
+        else:
+            devs = [d for net in k.core.nets for _, d in sorted(net.dev_by_index.items())
+                    if d is not net.loopback_dev]
+        return Capture(k.core, devs, path, epoch_offset(k.core.clock))

@@ -137,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--trace", choices=["boxes", "function_graph", "tree", "json", "html"],
                    help="print the traces of the program's syscalls (to stderr or --trace-out)")
     r.add_argument("--trace-out", help="write the trace to this file")
+    r.add_argument("--capture", metavar="FILE.pcapng",
+                   help="record what the devices send and receive (pcapng, for Wireshark)")
+    r.add_argument("--capture-dev", metavar="DEV", action="append",
+                   help="capture only this device of init_net (repeatable; default: every "
+                        "device but lo, in every namespace)")
     r.add_argument("program", nargs=argparse.REMAINDER, help="-- python script.py [args]")
     ip = sub.add_parser("ip", help="iproute2's `ip link`/`ip netns add` on a netkernel machine")
     ip.add_argument("--topology", help="file of `ip ...` commands applied first")
@@ -149,10 +154,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.topology:
             iproute.load_topology(k, args.topology)
         prog = args.program[1:] if args.program[:1] == ["--"] else args.program
-        if args.trace_out:
-            with open(args.trace_out, "w") as f:
-                return run_program(k, prog, args.trace, f)
-        return run_program(k, prog, args.trace)
+        cap = None
+        if args.capture:
+            from netkernel.capture import capture_devices
+            cap = capture_devices(k, args.capture, args.capture_dev)
+        try:
+            if args.trace_out:
+                with open(args.trace_out, "w") as f:
+                    return run_program(k, prog, args.trace, f)
+            return run_program(k, prog, args.trace)
+        finally:
+            if cap is not None:
+                cap.close()
     if args.cmd == "ip":
         from netkernel import iproute
         k = netkernel.Kernel()

@@ -15,7 +15,8 @@ from netkernel.backends.qemu_socket import netdev_backend
 from netkernel.backends.tap import TapBackend
 from netkernel.net.core.dev import (NETDEV_TX_OK, NETREG_REGISTERED, NetDevice, NetDeviceOps,
                                     do_softirq, netif_carrier_off, netif_carrier_on, netif_rx,
-                                    register_netdevice, unregister_netdevice)
+                                    netif_stop_queue, netif_wake_queue, register_netdevice,
+                                    unregister_netdevice)
 from netkernel.net.core.rtnetlink import RtnlLinkOps
 from netkernel.net.core.skbuff import SkBuff, alloc_skb, consume_skb, skb_reserve
 from netkernel.net.ethernet.eth import eth_type_trans, ether_setup
@@ -43,7 +44,7 @@ def tun_net_xmit(skb: SkBuff, dev: NetDevice) -> int:
     data = skb.buf[skb.data:skb.tail]
     n = len(data)
     if not dev.priv.port.send(data):
-        dev.queue_stopped = True
+        netif_stop_queue(dev)
     st = dev.stats
     st.tx_packets += 1
     st.tx_bytes += n
@@ -96,11 +97,9 @@ def tun_tx_ready(dev: NetDevice) -> None:
     """netif_wake_queue: the backend can take frames again; drain the qdisc."""
     core = dev.nd_net.core
     with core.lock:
-        if not dev.queue_stopped:
+        if dev.reg_state != NETREG_REGISTERED:
             return
-        dev.queue_stopped = False
-        if dev.reg_state == NETREG_REGISTERED and dev.qdisc.active:
-            dev.qdisc.run(dev)
+        netif_wake_queue(dev)
         if core.backlog and not core.in_softirq:
             do_softirq(core)
 
