@@ -116,7 +116,10 @@ def test_tcpdump_on_the_real_side_records_exactly_what_netkernel_sent(real_netns
                           "-U", "-n", "-c", str(len(frames)), "-w", str(out)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        line = p.stderr.readline()      # "tcpdump: listening on nktap0, ..." once capturing
+        for _ in range(5):              # "tcpdump: listening on nktap0, ..." once capturing
+            line = p.stderr.readline()
+            if "listening on" in line or not line:
+                break
         assert "listening on" in line, line
         s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         s.bind(("tap0", 0))
