@@ -378,7 +378,7 @@ class Ftgmac100State:
             self.rbsr = value & 0x3FFF
         elif off == FTGMAC100_OFFSET_MACCR:
             if value & FTGMAC100_MACCR_SW_RST:
-                speed = self.maccr & (FTGMAC100_MACCR_GIGA_MODE | FTGMAC100_MACCR_FAST_MODE)
+                speed = value & (FTGMAC100_MACCR_GIGA_MODE | FTGMAC100_MACCR_FAST_MODE)
                 self.reset()
                 self.maccr = speed                  # SW_RST keeps the speed bits, then self-clears
             else:
