@@ -7,6 +7,10 @@ buffer: computed from the machine profile exactly as __alloc_skb/alloc_skb_with_
 from __future__ import annotations
 
 PAGE_SIZE = 4096
+CHECKSUM_NONE = 0
+CHECKSUM_UNNECESSARY = 1
+CHECKSUM_COMPLETE = 2
+CHECKSUM_PARTIAL = 3
 
 
 class MachineProfile:
@@ -60,7 +64,8 @@ class SkBuff:
     """struct sk_buff (include/linux/skbuff.h). Clones share `buf`; offsets are private."""
     __slots__ = ("buf", "head", "data", "tail", "end", "mac_header", "network_header",
                  "protocol", "pkt_type", "dev", "sk", "truesize", "priority", "mark", "tstamp",
-                 "vlan_tci", "vlan_proto", "destructor", "ip_summed", "skb_iif", "cb")
+                 "vlan_tci", "vlan_proto", "destructor", "ip_summed", "csum_start", "csum_offset",
+                 "skb_iif", "cb")
 
     def __init__(self, buf: bytearray, truesize: int):
         self.buf = buf
@@ -81,7 +86,9 @@ class SkBuff:
         self.vlan_tci = -1          # -1: no tag present
         self.vlan_proto = 0
         self.destructor = None
-        self.ip_summed = 0
+        self.ip_summed = 0          # CHECKSUM_NONE; CHECKSUM_PARTIAL = 3
+        self.csum_start = 0         # with CHECKSUM_PARTIAL: buffer offset where summing starts
+        self.csum_offset = 0
         self.skb_iif = 0
         self.cb = None              # skb->cb: the owning layer's private record
 
@@ -160,6 +167,8 @@ def skb_clone(skb: SkBuff) -> SkBuff:
     n.vlan_proto = skb.vlan_proto
     n.destructor = None
     n.ip_summed = skb.ip_summed
+    n.csum_start = skb.csum_start
+    n.csum_offset = skb.csum_offset
     n.skb_iif = skb.skb_iif
     n.cb = skb.cb
     return n

@@ -8,8 +8,10 @@ from __future__ import annotations
 from netkernel.kernel.sched import capable, ns_capable
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
-from netkernel.net.core.dev import PacketType, dev_add_pack, dev_remove_pack, dev_queue_xmit
-from netkernel.net.core.skbuff import SkBuff, kfree_skb, skb_push, skb_pull, skb_trim, skb_reserve, skb_put
+from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
+                                    dev_remove_pack)
+from netkernel.net.core.skbuff import (CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SkBuff, kfree_skb,
+                                      skb_pull, skb_push, skb_put, skb_reserve, skb_trim)
 from netkernel.net.core.sock import (NetProtoFamily, ProtoOps, Sock, SockcmCookie, sk_data_ready,
                                      sk_error_report, skb_set_owner_r, sock_alloc_send_pskb,
                                      sock_cmsg_send, sock_wmalloc)
@@ -30,6 +32,11 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       PACKET_TX_HAS_OFF, PACKET_VERSION, PACKET_VNET_HDR,
                                       SOCKADDR_LL_ADDR_OFFSET, SOCKADDR_LL_SIZE, SOL_PACKET,
                                       TPACKET_AUXDATA, TPACKET_STATS, TPACKET_V1, TPACKET_V2,
+                                      TP_STATUS_CSUMNOTREADY, VIRTIO_NET_HDR, VIRTIO_NET_HDR_SIZE,
+                                      VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+                                      VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_NONE,
+                                      VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6,
+                                      VIRTIO_NET_HDR_GSO_UDP,
                                       TPACKET_V3, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID,
                                       TP_STATUS_VLAN_VALID, sockaddr_ll_pack, sockaddr_ll_unpack,
                                       proto_from_user)
@@ -321,6 +328,49 @@ def ll_reserved_space(dev) -> int:
     return ((dev.hard_header_len + dev.needed_headroom) & ~(HH_DATA_MOD - 1)) + HH_DATA_MOD
 
 
+def packet_snd_vnet_parse(data, len: int):
+    """packet_snd_vnet_parse: the frame starts with a virtio_net_hdr (EINVAL when shorter); a
+    checksum request widens hdr_len to cover the checksum field; hdr_len beyond the frame is EINVAL.
+    Returns the header fields (list) or a negative errno."""
+    if len < VIRTIO_NET_HDR_SIZE:
+        return -E.EINVAL
+    hdr = list(VIRTIO_NET_HDR.unpack_from(bytes(data[:VIRTIO_NET_HDR_SIZE])))
+    flags, _, hdr_len, _, csum_start, csum_offset = hdr
+    if flags & VIRTIO_NET_HDR_F_NEEDS_CSUM and csum_start + csum_offset + 2 > hdr_len:
+        hdr[2] = hdr_len = (csum_start + csum_offset + 2) & 0xFFFF
+    if hdr_len > len - VIRTIO_NET_HDR_SIZE:
+        return -E.EINVAL
+    return hdr
+
+
+_GSO_THLEN = {VIRTIO_NET_HDR_GSO_TCPV4: 20, VIRTIO_NET_HDR_GSO_TCPV6: 20, VIRTIO_NET_HDR_GSO_UDP: 8}
+
+
+def virtio_net_hdr_to_skb(skb: SkBuff, hdr, headlen: int) -> int:
+    """virtio_net_hdr_to_skb (include/linux/virtio_net.h): a known GSO type needs a gso_size; a
+    checksum request must lie inside the linear data (it makes the skb CHECKSUM_PARTIAL)."""
+    flags, gso_type, _, gso_size, start, off = hdr
+    thlen = 0
+    if gso_type != VIRTIO_NET_HDR_GSO_NONE:
+        thlen = _GSO_THLEN.get(gso_type & ~VIRTIO_NET_HDR_GSO_ECN)
+        if thlen is None or gso_size == 0:
+            return -E.EINVAL
+    # DIVERGENCE(#2): GSO frames are accepted but not segmented, and a GSO frame without a
+    # checksum request is not dissected (5.15 checks its transport header).
+    if flags & VIRTIO_NET_HDR_F_NEEDS_CSUM:
+        n = skb.tail - skb.data
+        if start + max(thlen, off + 2) > n:
+            return -E.EINVAL
+        if start + off + 2 > headlen or (skb.data - skb.head) + start > 0xFFFF:
+            return -E.EINVAL
+        if start + thlen > n:
+            return -E.EINVAL
+        skb.ip_summed = CHECKSUM_PARTIAL
+        skb.csum_start = skb.data + start
+        skb.csum_offset = off
+    return 0
+
+
 def packet_nofcs_extra_len(sk: PacketSock, dev) -> int:
     """SO_NOFCS: the frame may carry 4 more bytes, on devices that support it (else
     EPROTONOSUPPORT)."""
@@ -361,14 +411,24 @@ def packet_snd(sock, msg, len: int) -> int:
         if err:
             return err
     reserve = dev.hard_header_len if sock.type == SOCK_RAW else 0
+    data = msg.data
+    vnet = None
+    gso = False
+    if sk.has_vnet_hdr:
+        vnet = packet_snd_vnet_parse(data, len)
+        if isinstance(vnet, int):
+            return vnet
+        len -= VIRTIO_NET_HDR_SIZE
+        data = data[VIRTIO_NET_HDR_SIZE:]
+        gso = vnet[1] != VIRTIO_NET_HDR_GSO_NONE
     extra_len = packet_nofcs_extra_len(sk, dev)
     if extra_len < 0:
         return extra_len
-    if len > dev.mtu + reserve + VLAN_HLEN + extra_len:
+    if not gso and len > dev.mtu + reserve + VLAN_HLEN + extra_len:
         return -E.EMSGSIZE
     hlen = ll_reserved_space(dev)
     tlen = dev.needed_tailroom
-    linear = min(len, dev.hard_header_len)
+    linear = max(vnet[2] if vnet else 0, min(len, dev.hard_header_len))
     skb = packet_alloc_skb(sk, hlen + tlen, hlen, len, linear, bool(msg.flags & MSG_DONTWAIT))
     if isinstance(skb, int):
         return skb
@@ -383,11 +443,12 @@ def packet_snd(sock, msg, len: int) -> int:
         skb_reserve(skb, -reserve)
         if len < reserve + IPV6HDR_LEN and dev.min_header_len != dev.hard_header_len:
             skb.network_header = skb.data
-    skb_copy_datagram_from_iter(skb, offset, msg.data, len)
+    skb_copy_datagram_from_iter(skb, offset, data, len)
     if sock.type == SOCK_RAW and not dev_validate_header(dev, skb, len):
         kfree_skb(skb)
         return -E.EINVAL
-    if len > dev.mtu + reserve + extra_len and not packet_extra_vlan_len_allowed(dev, skb):
+    if not gso and len > dev.mtu + reserve + extra_len and \
+            not packet_extra_vlan_len_allowed(dev, skb):
         kfree_skb(skb)
         return -E.EMSGSIZE
     skb.protocol = proto
@@ -396,7 +457,14 @@ def packet_snd(sock, msg, len: int) -> int:
     skb.mark = sockc.mark
     skb.tstamp = sockc.transmit_time
     packet_parse_headers(skb, sock)
-    err = dev_queue_xmit(skb)
+    if vnet is not None:
+        headlen = len + offset if hlen + tlen + len < 4096 else max(linear, offset)
+        err = virtio_net_hdr_to_skb(skb, vnet, headlen)
+        if err:
+            kfree_skb(skb)
+            return err
+        len += VIRTIO_NET_HDR_SIZE
+    err = dev_direct_xmit(skb) if sk.qdisc_bypass else dev_queue_xmit(skb)
     if err > 0:
         err = 0 if err == netdev.NET_XMIT_CN else -E.ENOBUFS
         if err:
@@ -551,12 +619,20 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
     skb = skb_recv_datagram(sk, flags, bool(flags & MSG_DONTWAIT))
     if isinstance(skb, int):
         return skb
+    vnet_hdr = b""
+    if sk.has_vnet_hdr:
+        if len < VIRTIO_NET_HDR_SIZE:
+            if not flags & MSG_PEEK:
+                kfree_skb(skb)
+            return -E.EINVAL
+        len -= VIRTIO_NET_HDR_SIZE
+        vnet_hdr = virtio_net_hdr_from_skb(skb)
     flen = skb.tail - skb.data
     copied = flen
     if copied > len:
         copied = len
         msg.flags |= MSG_TRUNC
-    msg.data = bytes(skb.buf[skb.data:skb.data + copied])
+    msg.data = vnet_hdr + bytes(skb.buf[skb.data:skb.data + copied])
     cb = skb.cb
     if msg.want_name:
         if sock.type == SOCK_PACKET:
@@ -571,6 +647,8 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
                 msg.name = msg.name[:12 + cb.halen]
     if sk.auxdata and sock.type != SOCK_PACKET:
         status = TP_STATUS_USER
+        if skb.ip_summed == CHECKSUM_PARTIAL:
+            status |= TP_STATUS_CSUMNOTREADY
         tci = tpid = 0
         if skb.vlan_tci >= 0:
             tci, tpid = skb.vlan_tci, skb.vlan_proto
@@ -580,7 +658,17 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
                  TPACKET_AUXDATA.pack(status, cb.origlen, flen, 0, net_off, tci, tpid))
     if not flags & MSG_PEEK:
         kfree_skb(skb)
-    return flen if flags & MSG_TRUNC else copied
+    return (VIRTIO_NET_HDR_SIZE if vnet_hdr else 0) + (flen if flags & MSG_TRUNC else copied)
+
+
+def virtio_net_hdr_from_skb(skb: SkBuff) -> bytes:
+    """virtio_net_hdr_from_skb: no GSO; a CHECKSUM_PARTIAL frame reports where to checksum."""
+    if skb.ip_summed == CHECKSUM_PARTIAL:
+        return VIRTIO_NET_HDR.pack(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
+                                   skb.csum_start - skb.data, skb.csum_offset)
+    if skb.ip_summed == CHECKSUM_UNNECESSARY:
+        return VIRTIO_NET_HDR.pack(VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 0, 0)
+    return bytes(VIRTIO_NET_HDR_SIZE)
 
 
 def packet_poll(sock) -> int:
