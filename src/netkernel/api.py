@@ -255,7 +255,7 @@ class _View:
             out.append({
                 "ifindex": ifindex, "name": dev.name, "promiscuity": dev.promiscuity,
                 "allmulti": dev.allmulti, "mc": [format_mac(a) for a in dev.mc],
-                "kind": dev.link_ops.kind if dev.link_ops else "loopback",
+                "kind": dev.link_ops.kind if dev.link_ops else ("loopback" if dev.flags & IFF_LOOPBACK else ""),
                 "flags": flags, "up": bool(flags & IFF_UP), "carrier": dev.carrier,
                 "mtu": dev.mtu, "address": format_mac(dev.dev_addr), "type": dev.type,
                 "qdisc": dev.qdisc.id if dev.qdisc else "noop",

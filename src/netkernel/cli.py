@@ -24,16 +24,16 @@ def _hexdump(data: bytes, indent: str = "    ") -> str:
 
 
 def study_machine():
-    """The study case's machine: eth0 is one end of a veth pair whose other end (peer0) lives in a
-    peer namespace. Returns (kernel, peer view, peer interface name, frame to send)."""
-    k = netkernel.Kernel(seed=1, clock="virtual")
-    peer = k.netns_add("peer")
-    k.link_add("eth0", kind="veth", peer="peer0")
-    k.link_set("peer0", netns="peer")
-    k.link_set("eth0", address="02:00:00:00:25:00", up=True)
-    peer.link_set("peer0", address="02:00:00:00:25:01", up=True)
+    """The study case's machine: an AST2500 whose eth0 (FTGMAC100 MAC0) is cabled to eth0 of a
+    second AST2500, the peer. Returns (kernel, peer machine, peer interface name, frame to send)."""
+    from netkernel import machines
+    k = machines.ast2500(seed=1, clock="virtual", macaddrs=(
+        bytes.fromhex("020000002500"), bytes.fromhex("020000002502")))
+    peer = machines.ast2500(seed=2, clock="virtual", macaddrs=(
+        bytes.fromhex("020000002501"), bytes.fromhex("020000002503")))
+    netkernel.connect(k, "eth0", peer, "eth0")
     frame = bytes.fromhex("020000002501" "020000002500" "88b5") + b"hello from netkernel".ljust(46, b".")
-    return k, peer, "peer0", frame
+    return k, peer, "eth0", frame
 
 
 def study_case():
@@ -51,10 +51,12 @@ def study_case():
     with k.trace() as t:
         s.bind(("eth0", 0))
     calls.append((f"bind({fd}, {{sll_family=AF_PACKET, sll_protocol=0, sll_ifindex={ifindex}}}, 20) = 0", t))
-    with k.trace() as t:
+    with k.trace() as t, peer.trace() as t_rx:
         n = s.sendto(frame, ("eth0", 0x88B5, 0, 0, frame[:6]))
     calls.append((f"sendto({fd}, frame, {len(frame)}, 0, {{sll_ifindex={ifindex}, "
                   f"sll_protocol=0x88b5}}, 20) = {n}", t))
+    calls.append(("on the peer machine: the FTGMAC100 interrupt (MAC0, VIC IRQ 2) as the frame "
+                  "arrives", t_rx))
     with k.trace() as t:
         data, addr = rx.recvfrom(2048)
     calls.append((f"recvfrom(peer's socket on {peer_if}, buf, 2048, 0) = {len(data)}", t))
@@ -91,6 +93,47 @@ def demo(fmt: str = "boxes", out=None) -> int:
             p(t.render(fmt) + "\n")
         p(where_it_went(obs))
     return 0 if obs["data"] == obs["frame"] else 1
+
+
+def hw_view(what: str, out=None) -> int:
+    """`netkernel hw regs|rings|irqs`: what the driver wrote to MAC0 for one sendto on eth0."""
+    from netkernel.hw.net.ftgmac100_regs import decode_int
+    out = out or sys.stdout
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    k, peer, peer_if, frame = study_machine()
+    s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind(("eth0", 0))
+    k.hw.clear_irq_log()
+    k.hw.mac0.tx_hold(True)          # hold the transmitter: see the descriptor as handed over
+    s.sendto(frame, ("eth0", 0x88B5, 0, 0, frame[:6]))
+    held = k.hw.mac0.tx_ring(2)
+    k.hw.mac0.tx_hold(False)
+    p("AST2500 MAC0 (ftgmac100 @ 0x1e660000, IRQ 2) after sendto of "
+      f"{len(frame)} bytes on eth0")
+    if what == "regs":
+        for name, v in k.hw.mac0.regs().items():
+            extra = f"  {' | '.join(decode_int(v))}" if name in ("ISR", "IER") and v else ""
+            p(f"  {name:<11} 0x{v:08x}{extra}")
+    elif what == "rings":
+        p("  TX slot 0 as handed to the MAC (transmitter held):")
+        for d in held:
+            p(f"    [{d['index']}] @0x{d['addr']:08x} txdes0=0x{d['txdes0']:08x} "
+              f"{'|'.join(d['flags']) or '-':<14} size={d['size']:<5} buf=0x{d['buf']:08x}")
+        p("  TX ring after completion (first 2 slots):")
+        for d in k.hw.mac0.tx_ring(2):
+            p(f"    [{d['index']}] @0x{d['addr']:08x} txdes0=0x{d['txdes0']:08x} "
+              f"{'|'.join(d['flags']) or '-':<14} size={d['size']:<5} buf=0x{d['buf']:08x}")
+        p("  peer RX ring (first 2 slots):")
+        for d in peer.hw.mac0.rx_ring(2):
+            p(f"    [{d['index']}] @0x{d['addr']:08x} rxdes0=0x{d['rxdes0']:08x} "
+              f"{'|'.join(d['flags']) or '-':<14} vdbc={d['vdbc']:<5} buf=0x{d['buf']:08x}")
+    else:
+        for seq, irq, dev, event in k.hw.irq_log():
+            p(f"  #{seq:<3} irq {irq} {dev:<12} {event}")
+        for irq, (count, name) in sorted(k.hw.interrupts().items()):
+            p(f"  /proc/interrupts: {irq:>3}: {count:>6}  VIC  {name}")
+    s.close()
+    return 0
 
 
 def where_it_went(obs) -> str:
@@ -143,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="capture only this device of init_net (repeatable; default: every "
                         "device but lo, in every namespace)")
     r.add_argument("program", nargs=argparse.REMAINDER, help="-- python script.py [args]")
+    h = sub.add_parser("hw", help="the AST2500's MAC0 after the study case's sendto: registers, "
+                                  "descriptor rings or the interrupt log")
+    h.add_argument("what", choices=["regs", "rings", "irqs"])
     ip = sub.add_parser("ip", help="iproute2's `ip link`/`ip netns add` on a netkernel machine")
     ip.add_argument("--topology", help="file of `ip ...` commands applied first")
     ip.add_argument("words", nargs=argparse.REMAINDER)
@@ -178,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ip: {e}", file=sys.stderr)
             return 1
         return 0
+    if args.cmd == "hw":
+        return hw_view(args.what)
     if args.cmd == "demo":
         if args.out:
             with open(args.out, "w") as f:
