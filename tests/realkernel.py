@@ -93,8 +93,9 @@ def sys_setsockopt(fd: int, level: int, name: int, optval: bytes) -> int:
     return _check(_libc.setsockopt(fd, level, name, _buf(optval), len(optval)))
 
 
-def sys_getsockopt(fd: int, level: int, name: int, optlen: int) -> bytes:
-    b = ctypes.create_string_buffer(max(optlen, 0) + 1)
+def sys_getsockopt(fd: int, level: int, name: int, optlen: int, optval: bytes = b"") -> bytes:
+    """`optval`: what the user's buffer holds before the call (PACKET_HDRLEN reads it)."""
+    b = ctypes.create_string_buffer(bytes(optval).ljust(max(optlen, 0) + 1, b"\0"))
     olen = ctypes.c_int(optlen)
     _check(_libc.getsockopt(fd, level, name, b, ctypes.byref(olen)))
     return b.raw[:max(0, min(olen.value, optlen))]

@@ -5,19 +5,21 @@ scenario code drives the real kernel and the model.
 """
 from __future__ import annotations
 
-import ctypes
-import errno as _errno
 import os
 import shutil
 import socket
-import subprocess
-import threading
 from typing import Any, Protocol
 
 import pytest
 
-CLONE_NEWNET = 0x40000000
-NETNS_DIR = "/run/netns"
+try:                                   # under pytest, tests/ is on sys.path
+    import realkernel as rk
+except ImportError:                    # python -m tests.differential.show
+    from tests import realkernel as rk
+
+NETNS_DIR = rk.NETNS_DIR
+_ip = rk._ip
+_InNetns = rk.in_netns
 SYSCTLS = ("rmem_max", "wmem_max", "rmem_default", "wmem_default", "netdev_max_backlog")
 
 
@@ -41,80 +43,9 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-def _oserror(err: int) -> OSError:
-    if err in (_errno.EAGAIN, _errno.EWOULDBLOCK):
-        return BlockingIOError(err, os.strerror(err))
-    return OSError(err, os.strerror(err))
-
-
 # ----------------------------------------------------------------------------------------------
-# Real kernel
+# Real kernel (raw syscalls and netns entering live in tests/realkernel.py)
 # ----------------------------------------------------------------------------------------------
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
-_libc.bind.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint32]
-_libc.sendto.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
-                         ctypes.c_void_p, ctypes.c_uint32]
-_libc.sendto.restype = ctypes.c_ssize_t
-_libc.recvfrom.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
-                           ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]
-_libc.recvfrom.restype = ctypes.c_ssize_t
-_libc.getsockname.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]
-_libc.setsockopt.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_uint32]
-_libc.getsockopt.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
-                             ctypes.POINTER(ctypes.c_int)]
-
-
-def _check(ret: int) -> int:
-    if ret < 0:
-        raise _oserror(ctypes.get_errno())
-    return ret
-
-
-def _buf(data: bytes):
-    # Never a NULL pointer, even for b"" (a zero-length but non-NULL buffer).
-    return ctypes.create_string_buffer(bytes(data), max(len(data), 1))
-
-
-class _InNetns:
-    """Run the calling thread inside a named netns for the duration of a with-block."""
-
-    _lock = threading.Lock()
-
-    def __init__(self, ns: str):
-        self.ns = ns
-
-    def __enter__(self):
-        self._lock.acquire()
-        try:
-            self.orig = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-            fd = os.open(os.path.join(NETNS_DIR, self.ns), os.O_RDONLY)
-            try:
-                if _libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise _oserror(ctypes.get_errno())
-            finally:
-                os.close(fd)
-        except BaseException:
-            self._lock.release()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        try:
-            if _libc.setns(self.orig, CLONE_NEWNET) != 0:
-                raise _oserror(ctypes.get_errno())
-        finally:
-            os.close(self.orig)
-            self._lock.release()
-
-
-def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    p = subprocess.run(["ip", *args], capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise RuntimeError(f"ip {' '.join(args)}: {p.stderr.strip()}")
-    return p
-
 
 def _reap_stale_namespaces() -> None:
     try:
@@ -228,38 +159,22 @@ class LinuxBackend:
         return s
 
     def sys_bind(self, s, addr: bytes) -> int:
-        b = _buf(addr)
-        return _check(_libc.bind(s.fileno(), b, len(addr)))
+        return rk.sys_bind(s.fileno(), addr)
 
     def sys_sendto(self, s, buf: bytes, flags: int, addr: bytes | None) -> int:
-        data = _buf(buf)
-        if addr is None:
-            return _check(_libc.sendto(s.fileno(), data, len(buf), flags, None, 0))
-        a = _buf(addr)
-        return _check(_libc.sendto(s.fileno(), data, len(buf), flags, a, len(addr)))
+        return rk.sys_sendto(s.fileno(), buf, flags, addr)
 
     def sys_recvfrom(self, s, size: int, flags: int) -> tuple[int, bytes, bytes]:
-        data = ctypes.create_string_buffer(max(size, 1))
-        addr = ctypes.create_string_buffer(128)
-        alen = ctypes.c_uint32(128)
-        ret = _check(_libc.recvfrom(s.fileno(), data, size, flags, addr, ctypes.byref(alen)))
-        return ret, data.raw[:min(ret, size)], addr.raw[:min(alen.value, 128)]
+        return rk.sys_recvfrom(s.fileno(), size, flags)
 
     def sys_getsockname(self, s) -> bytes:
-        addr = ctypes.create_string_buffer(128)
-        alen = ctypes.c_uint32(128)
-        _check(_libc.getsockname(s.fileno(), addr, ctypes.byref(alen)))
-        return addr.raw[:min(alen.value, 128)]
+        return rk.sys_getsockname(s.fileno())
 
     def sys_setsockopt(self, s, level: int, name: int, optval: bytes) -> int:
-        b = _buf(optval)
-        return _check(_libc.setsockopt(s.fileno(), level, name, b, len(optval)))
+        return rk.sys_setsockopt(s.fileno(), level, name, optval)
 
     def sys_getsockopt(self, s, level: int, name: int, optlen: int, optval: bytes = b"") -> bytes:
-        b = ctypes.create_string_buffer(bytes(optval).ljust(max(optlen, 0) + 1, b"\0"))
-        olen = ctypes.c_int(optlen)
-        _check(_libc.getsockopt(s.fileno(), level, name, b, ctypes.byref(olen)))
-        return b.raw[:max(0, min(olen.value, optlen))]
+        return rk.sys_getsockopt(s.fileno(), level, name, optlen, optval)
 
     def close(self) -> None:
         if self._root is not self:
