@@ -254,28 +254,24 @@ def sock_setsockopt(sk: Sock, optname: int, optval: bytes, capable) -> int:
     sysctl = sk.sk_net.core.sysctl
     profile = sk.sk_net.core.profile
     hz = sk.sk_net.core.sysctl["kernel.hz"]
-    if optname == SO_RCVBUF or optname == SO_RCVBUFFORCE:
-        if optname == SO_RCVBUF:
-            v = min(val & 0xFFFFFFFF, sysctl["net.core.rmem_max"])
+    if optname in (SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE):
+        rcv = optname in (SO_RCVBUF, SO_RCVBUFFORCE)
+        if optname in (SO_RCVBUF, SO_SNDBUF):
+            # the plain options cap at the sysctl (a negative int, read unsigned, hits the cap)
+            v = min(val & 0xFFFFFFFF, sysctl["net.core.rmem_max" if rcv else "net.core.wmem_max"])
         else:
             if not capable(CAP_NET_ADMIN):
                 return -E.EPERM
             v = max(val, 0)
-        v = min(v, INT_MAX // 2)
-        sk.sk_userlocks |= SOCK_RCVBUF_LOCK
-        sk.sk_rcvbuf = max(v * 2, sock_min_rcvbuf(profile))
-        return 0
-    if optname == SO_SNDBUF or optname == SO_SNDBUFFORCE:
-        if optname == SO_SNDBUF:
-            v = min(val & 0xFFFFFFFF, sysctl["net.core.wmem_max"])
+        # __sock_set_rcvbuf / sock_set_sndbuf: doubled (bookkeeping overhead), with a floor
+        v = max(min(v, INT_MAX // 2) * 2, sock_min_rcvbuf(profile) * (1 if rcv else 2))
+        if rcv:
+            sk.sk_userlocks |= SOCK_RCVBUF_LOCK
+            sk.sk_rcvbuf = v
         else:
-            if not capable(CAP_NET_ADMIN):
-                return -E.EPERM
-            v = max(val, 0)
-        v = min(v, INT_MAX // 2)
-        sk.sk_userlocks |= SOCK_SNDBUF_LOCK
-        sk.sk_sndbuf = max(v * 2, 2 * sock_min_rcvbuf(profile))
-        sk_write_space(sk)
+            sk.sk_userlocks |= SOCK_SNDBUF_LOCK
+            sk.sk_sndbuf = v
+            sk_write_space(sk)
         return 0
     if optname == SO_RCVTIMEO or optname == SO_SNDTIMEO:
         err, timeo = _set_timeout(optval, hz)
