@@ -146,15 +146,15 @@ def host_net_core_sysctls() -> dict[str, int]:
     return out
 
 
-def _reap_stale() -> None:
-    """Delete namespaces left behind by earlier runs of this module whose process is gone."""
+def _reap_stale(prefix: str = PREFIX) -> None:
+    """Delete namespaces named `prefix-PID-...` left behind by runs whose process is gone."""
     try:
         names = os.listdir(NETNS_DIR)
     except OSError:
         return
     for n in names:
         parts = n.split("-")
-        if len(parts) >= 3 and parts[0] == PREFIX and parts[1].isdigit():
+        if len(parts) >= 3 and parts[0] == prefix and parts[1].isdigit():
             if int(parts[1]) != os.getpid() and not os.path.exists(f"/proc/{parts[1]}"):
                 _ip("netns", "del", n, check=False)
 

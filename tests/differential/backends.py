@@ -47,19 +47,6 @@ class Backend(Protocol):
 # Real kernel (raw syscalls and netns entering live in tests/realkernel.py)
 # ----------------------------------------------------------------------------------------------
 
-def _reap_stale_namespaces() -> None:
-    try:
-        names = os.listdir(NETNS_DIR)
-    except OSError:
-        return
-    for n in names:
-        parts = n.split("-")
-        if len(parts) >= 3 and parts[0] == "nkdiff" and parts[1].isdigit():
-            pid = int(parts[1])
-            if pid != os.getpid() and not os.path.exists(f"/proc/{pid}"):
-                _ip("netns", "del", n, check=False)
-
-
 class _LinuxState:
     counter = 0
     reaped = False
@@ -76,7 +63,7 @@ class LinuxBackend:
                 pytest.skip("LinuxBackend needs iproute2 (`ip`)")
             if not _LinuxState.reaped:
                 _LinuxState.reaped = True
-                _reap_stale_namespaces()
+                rk._reap_stale("nkdiff")
             self._root = self
             self._namespaces: list[str] = []      # real names, for cleanup
             self._logical: dict[str, str] = {}    # logical name -> real netns name
