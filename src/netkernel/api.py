@@ -67,6 +67,7 @@ class _View:
                 else:
                     ret = k._tracer.run_syscall(fn, self._task, *args)
             finally:
+                sys.syscall_exit()
                 set_current(prev)
         return sys.raise_on_error(ret)
 
@@ -125,25 +126,7 @@ class _View:
     def sys_poll(self, fd: int, events: int, timeout: float | None) -> int:
         """Wait until the socket's poll mask meets `events` (or an error); returns the mask
         (0 on timeout). timeout None waits forever."""
-        k = self._kernel
-        with k._lock:
-            sock = sys.sockfd_lookup_light(self._task, fd)
-            sys.raise_on_error(sock if isinstance(sock, int) else 0)
-            sk = sock.sk
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                if sock.ops is None:
-                    return EPOLLERR
-                mask = sock.ops.poll(sock)
-                if mask & (events | EPOLLERR):
-                    return mask
-                if deadline is None:
-                    sk.sk_wq.wait()
-                else:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return 0
-                    sk.sk_wq.wait(left)
+        return self._call(sys.sys_poll, fd, events, timeout)
 
     # -- Python-socket-style API
     def socket(self, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,

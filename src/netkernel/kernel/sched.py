@@ -42,6 +42,22 @@ def set_current(task: Task | None) -> Task | None:
     return prev
 
 
+def defer_fput(f) -> None:
+    """Remember a file referenced by the running syscall; syscall_exit() drops the reference."""
+    lst = getattr(_tls, "fput", None)
+    if lst is None:
+        lst = _tls.fput = []
+    lst.append(f)
+
+
+def take_deferred_fputs() -> list:
+    lst = getattr(_tls, "fput", None)
+    if not lst:
+        return ()
+    _tls.fput = []
+    return lst
+
+
 def capable(cap: int) -> bool:
     task = getattr(_tls, "task", None)
     return task is None or cap in task.caps

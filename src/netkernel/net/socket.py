@@ -6,11 +6,14 @@ tuple. `raise_on_error` is the one place that turns a negative errno into OSErro
 """
 from __future__ import annotations
 
-from netkernel.kernel.sched import Task
+import time
+
+from netkernel.kernel.sched import Task, defer_fput, take_deferred_fputs
 from netkernel.uapi import errno as E
 from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
+from netkernel.net.core.datagram import EPOLLERR
 from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
 from netkernel.kernel.sched import capable
 
@@ -32,13 +35,15 @@ class KernelSocket:
 
 
 class File:
-    """struct file of a socket: the open flags (O_NONBLOCK) and the socket."""
-    __slots__ = ("f_flags", "private_data", "cloexec")
+    """struct file of a socket: the open flags (O_NONBLOCK), the socket, and its reference count
+    (the fd table holds one; every syscall using it holds one until it returns)."""
+    __slots__ = ("f_flags", "private_data", "cloexec", "f_count")
 
     def __init__(self, sock: KernelSocket, flags: int, cloexec: bool):
         self.f_flags = flags
         self.private_data = sock
         self.cloexec = cloexec
+        self.f_count = 1
 
 
 class MsgHdr:
@@ -122,14 +127,31 @@ def sys_socket(task: Task, family: int, type: int, protocol: int) -> int:
 # ---------------------------------------------------------------- helpers
 
 def sockfd_lookup_light(task: Task, fd: int):
-    """sockfd_lookup_light: get socket by file descriptor (EBADF; ENOTSOCK for other files)."""
+    """sockfd_lookup_light: get socket by file descriptor (EBADF; ENOTSOCK for other files). The
+    file stays referenced until the syscall returns, so a close() from another thread meanwhile
+    only removes the descriptor (the socket lives on until that syscall is done)."""
     f = task.files.get(fd)
     if f is None:
         return -E.EBADF
     sock = f.private_data
     if not isinstance(sock, KernelSocket):
         return -E.ENOTSOCK
+    f.f_count += 1
+    defer_fput(f)
     return sock
+
+
+def fput(f: File) -> None:
+    """fput: drop a reference; the last one releases the socket (sock_close)."""
+    f.f_count -= 1
+    if f.f_count == 0:
+        sock_close(f.private_data)
+
+
+def syscall_exit() -> None:
+    """Drop the file references the finished syscall took (fdput at the end of each syscall)."""
+    for f in take_deferred_fputs():
+        fput(f)
 
 
 def move_addr_to_kernel(uaddr: bytes, ulen: int):
@@ -349,11 +371,27 @@ def sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int,
     return __sys_getsockopt(task, fd, level, optname, optlen, optval)
 
 
-def sock_poll(task: Task, fd: int) -> int:
+def sys_poll(task: Task, fd: int, events: int, timeout: float | None) -> int:
+    """do_sys_poll (fs/select.c) for one socket: its poll mask once it meets `events` (or shows an
+    error), 0 when `timeout` seconds pass first (None: wait forever)."""
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
-    return sock.ops.poll(sock)
+    sk = sock.sk
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        if sock.ops is None:
+            return 0x20   # POLLNVAL
+        mask = sock.ops.poll(sock)
+        if mask & (events | EPOLLERR):
+            return mask
+        if deadline is None:
+            sk.sk_wq.wait()
+        else:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return 0
+            sk.sk_wq.wait(left)
 
 
 # ---------------------------------------------------------------- close
@@ -371,9 +409,10 @@ def sock_close(sock: KernelSocket) -> None:
 
 
 def sys_close(task: Task, fd: int) -> int:
-    """close_fd → fput → sock_close: remove the fd, release the socket."""
+    """close_fd → fput: remove the fd and drop the table's reference; the socket is released
+    (sock_close) once no other syscall still uses it."""
     f = task.files.pop(fd, None)
     if f is None:
         return -E.EBADF
-    sock_close(f.private_data)
+    fput(f)
     return 0

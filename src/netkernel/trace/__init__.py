@@ -36,7 +36,8 @@ SOURCE_OVERRIDES = {
     "__dev_forward_skb": "net/core/dev.c",
     "capable": "kernel/capability.c",
     "ns_capable": "kernel/capability.c",
-    "sock_poll": "net/socket.c",
+    "sys_poll": "fs/select.c",
+    "fput": "fs/file_table.c",
     "netif_carrier_on": "net/sched/sch_generic.c",
     "netif_carrier_off": "net/sched/sch_generic.c",
     "skb_orphan": "include/linux/skbuff.h",
@@ -81,6 +82,9 @@ INDIRECT = {
 _SKIP = {"raise_on_error", "current", "set_current", "alloc_fd", "view", "bytes", "len",
          "as_dict", "activate", "deactivate", "run", "sock_wait", "data_align", "ksize",
          "head_truesize", "op", "ready"}
+# Model plumbing run around a syscall (its subtree is never recorded).
+_MUTE = {"syscall_exit"}
+_SKIP |= {"defer_fput", "take_deferred_fputs"}
 _ARG_NAMES = ("fd", "family", "type", "protocol", "proto", "ifindex", "level", "optname", "len",
               "size", "flags", "event")
 
@@ -170,6 +174,10 @@ class Trace:
             if info is None:
                 stack.append(None)
                 return
+            if info is False:
+                stack.append(False)
+                self._muted += 1
+                return
             parent = None
             for n in reversed(stack):
                 if n is not None:
@@ -216,6 +224,9 @@ class Trace:
     def _classify(self, code):
         name = code.co_name
         info = None
+        if name in _MUTE:
+            self._codes[code] = False
+            return False
         if not (name in _SKIP or name.startswith("<") or name.endswith("__")
                 or (name.startswith("_") and not name.startswith("__"))):
             src = source_of(code.co_filename, name)

@@ -159,3 +159,20 @@ def scenario_recv_dgram_trunc_flag_semantics(b):
 def scenario_recv_sock_nonblock_type_flag(b):
     s = b.socket(AF_PACKET, SOCK_DGRAM | socket.SOCK_NONBLOCK, htons(ETH_P_EX))
     return [only_err(attempt(b.sys_recvfrom, s, 10, 0)), only_err(attempt(s.recv, 10))]
+
+
+def scenario_close_while_another_thread_blocks_in_recv(b):
+    """close() only removes the descriptor: a recvfrom already blocked in another thread keeps the
+    socket alive and still gets the next frame (the file is released when that call returns)."""
+    import time
+    names = setup_veth(b)
+    tx = b.socket(AF_PACKET, SOCK_RAW, 0)
+    rx = psock(b, SOCK_RAW, ETH_P_EX, bind_to="veth1")
+    set_rcvtimeo(b, rx, 2.0)
+    join = in_thread(lambda: b.sys_recvfrom(rx, 2048, 0)[1])
+    time.sleep(0.1)        # let the reader block in the kernel
+    rx.close()
+    send(b, tx, eth(MAC_B, MAC_A, ETH_P_EX, payload=b"after close", size=60), ifx(b, "veth0"), ETH_P_EX)
+    got = join()
+    again = attempt(b.sys_recvfrom, rx, 2048, MSG_DONTWAIT)
+    return {"blocked_reader": got, "after": again}
