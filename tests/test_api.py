@@ -504,3 +504,13 @@ def test_if_nametoindex_and_indextoname():
         k.if_indextoname(99)
     assert e.value.errno == errno.ENXIO
     assert k.if_nameindex() == [(1, "lo"), (2, "veth1"), (3, "veth0")]
+
+
+def test_receive_timeout_expires_on_a_virtual_clock_machine():
+    """SO_RCVTIMEO waits real time even when the machine's clock is virtual (frozen)."""
+    import struct as _struct
+    k = netkernel.Kernel(clock="virtual")
+    s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88B5))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _struct.pack("qq", 0, 50_000))
+    with pytest.raises(BlockingIOError):
+        s.recv(100)

@@ -5,6 +5,7 @@ Functions return what C returns: 0 or a value, or a negative errno.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 
 from netkernel.net.core.skbuff import SkBuff, alloc_skb
@@ -131,8 +132,9 @@ def skb_set_owner_w(skb: SkBuff, sk: Sock) -> None:
 
 def sock_wait(sk: Sock, timeo: int, ready, hz: int) -> int:
     """Sleep on sk_wq until `ready()` is true or `timeo` jiffies pass; returns jiffies left (0 on
-    timeout). MAX_SCHEDULE_TIMEOUT waits forever."""
-    clock = sk.sk_net.core.clock
+    timeout). MAX_SCHEDULE_TIMEOUT waits forever. Waiting is real time (time.monotonic_ns), also
+    on a machine with a virtual clock, whose time only moves when a test advances it."""
+    clock = time.monotonic_ns
     if timeo >= MAX_SCHEDULE_TIMEOUT:
         while not ready():
             sk.sk_wq.wait()
