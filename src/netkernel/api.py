@@ -280,6 +280,8 @@ class Kernel(_View):
         else:
             raise ValueError("clock must be 'real' or 'virtual'")
         self.core = NetCore(PROFILES[profile], self._sysctl, clock_fn, self._lock)
+        if clock == "real":
+            self.core.realtime_offset = time.time_ns() - time.monotonic_ns()
         packet_init(self.core)
         self.link_kinds = {"veth": VETH_LINK_OPS, "dummy": DUMMY_LINK_OPS,
                            "tap": TAP_LINK_OPS, "qemu": QEMU_LINK_OPS}

@@ -28,6 +28,8 @@ SOURCE_OVERRIDES = {
     "skb_set_owner_r": "include/net/sock.h",
     "sock_error": "include/net/sock.h",
     "sk_data_ready": "include/net/sock.h",
+    "sock_skb_dropcount": "include/net/sock.h",
+    "sock_recv_ts_and_drops": "include/net/sock.h",
     "sk_error_report": "include/net/sock.h",
     "sk_write_space": "include/net/sock.h",
     "sys_close": "fs/open.c",

@@ -43,7 +43,8 @@ class NetCore:
     netdev_chain, net_families, per-CPU softnet backlog) and the net.core sysctls.
     One per Kernel, so several machines can live in one process."""
     __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
-                 "backlog", "backlog_dropped", "in_softirq", "clock", "nets", "lock", "poll_list")
+                 "backlog", "backlog_dropped", "in_softirq", "clock", "realtime_offset", "nets",
+                 "lock", "poll_list")
 
     def __init__(self, profile, sysctl: dict, clock, lock):
         self.profile = profile
@@ -56,6 +57,7 @@ class NetCore:
         self.backlog_dropped = 0
         self.in_softirq = False
         self.clock = clock
+        self.realtime_offset = 0      # add to clock() for CLOCK_REALTIME (skb timestamps)
         self.nets: list = []
         self.lock = lock
         self.poll_list: deque = deque()   # softnet_data.poll_list: NAPI instances scheduled

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import deque
 
+from netkernel.net.core.scm import put_cmsg
 from netkernel.net.core.skbuff import SkBuff, alloc_skb
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
@@ -17,7 +18,9 @@ from netkernel.uapi.socket import (INT, TIMEVAL, TIMEVAL_SIZE, SO_BROADCAST, SO_
                                    SO_RCVBUFFORCE, SO_RCVLOWAT, SO_RCVTIMEO, SO_REUSEADDR,
                                    SO_REUSEPORT, SO_SNDBUF, SO_SNDBUFFORCE, SO_SNDTIMEO, SO_TYPE,
                                    SO_NOFCS, SO_TIMESTAMPING_OLD, SCM_TXTIME, SCM_RIGHTS,
-                                   SCM_CREDENTIALS, SOL_SOCKET, UINT)
+                                   SCM_CREDENTIALS, SOL_SOCKET, UINT, SO_RXQ_OVFL,
+                                   SO_TIMESTAMP_OLD, SO_TIMESTAMPNS_OLD, SO_TIMESTAMP_NEW,
+                                   SO_TIMESTAMPNS_NEW, TIMESPEC)
 
 INT_MAX = 0x7FFFFFFF
 MAX_SCHEDULE_TIMEOUT = (1 << 63) - 1   # LONG_MAX jiffies: wait forever
@@ -210,6 +213,38 @@ _BOOL_OPTS = (SO_DONTROUTE, SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE, SO_NO_CHEC
               SO_NOFCS, 16)  # 16 = SO_PASSCRED
 
 
+# internal sk_flags (include/net/sock.h enum sock_flags) next to the option numbers kept there
+SOCK_RCVTSTAMP = "SOCK_RCVTSTAMP"
+SOCK_RCVTSTAMPNS = "SOCK_RCVTSTAMPNS"
+SOCK_TSTAMP_NEW = "SOCK_TSTAMP_NEW"
+
+
+def sock_skb_dropcount(sk: Sock) -> int:
+    """sock_skb_set_dropcount: with SO_RXQ_OVFL on, a queued frame remembers sk_drops."""
+    return sk.sk_drops if SO_RXQ_OVFL in sk.sk_flags else 0
+
+
+def sock_recv_ts_and_drops(msg, sk: Sock, skb: SkBuff, dropcount: int) -> None:
+    """sock_recv_ts_and_drops: the receive timestamp (SO_TIMESTAMP[NS], old or new layout), then
+    the drop count at queueing time (SO_RXQ_OVFL, only when non-zero)."""
+    f = sk.sk_flags
+    if SOCK_RCVTSTAMP in f:
+        core = sk.sk_net.core
+        if not skb.tstamp:
+            skb.tstamp = core.clock()
+        t = skb.tstamp + core.realtime_offset
+        sec, ns = divmod(t, 1_000_000_000)
+        new = SOCK_TSTAMP_NEW in f
+        if SOCK_RCVTSTAMPNS in f:
+            put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMPNS_NEW if new else SO_TIMESTAMPNS_OLD,
+                     TIMESPEC.pack(sec, ns))
+        else:
+            put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMP_NEW if new else SO_TIMESTAMP_OLD,
+                     TIMEVAL.pack(sec, ns // 1000))
+    if SO_RXQ_OVFL in f and dropcount:
+        put_cmsg(msg, SOL_SOCKET, SO_RXQ_OVFL, UINT.pack(dropcount & 0xFFFFFFFF))
+
+
 class SockcmCookie:
     """struct sockcm_cookie: per-send overrides from control messages."""
     __slots__ = ("mark", "tsflags", "transmit_time")
@@ -302,6 +337,21 @@ def sock_setsockopt(sk: Sock, optname: int, optval: bytes, capable) -> int:
     if optname == SO_REUSEADDR:
         sk.sk_reuse = 1 if val else 0
         return 0
+    if optname in (SO_TIMESTAMP_OLD, SO_TIMESTAMPNS_OLD, SO_TIMESTAMP_NEW, SO_TIMESTAMPNS_NEW):
+        # __sock_set_timestamps: on picks the format (ns or µs, old or new layout); off clears both
+        flags = sk.sk_flags
+        if val:
+            for flag, on in ((SOCK_TSTAMP_NEW, optname in (SO_TIMESTAMP_NEW, SO_TIMESTAMPNS_NEW)),
+                             (SOCK_RCVTSTAMPNS, optname in (SO_TIMESTAMPNS_OLD, SO_TIMESTAMPNS_NEW)),
+                             (SOCK_RCVTSTAMP, True)):
+                (flags.add if on else flags.discard)(flag)
+        else:
+            flags.discard(SOCK_RCVTSTAMP)
+            flags.discard(SOCK_RCVTSTAMPNS)
+        return 0
+    if optname == SO_RXQ_OVFL:
+        (sk.sk_flags.add if val else sk.sk_flags.discard)(SO_RXQ_OVFL)
+        return 0
     if optname == SO_RCVLOWAT:
         if val < 0:
             val = INT_MAX
@@ -342,7 +392,15 @@ def sock_getsockopt(sk: Sock, optname: int, optlen: int) -> bytes | int:
         v = sk.sk_reuse
     elif optname == SO_RCVLOWAT:
         v = sk.sk_rcvlowat
-    elif optname == SO_DEBUG or optname in _BOOL_OPTS:
+    elif optname in (SO_TIMESTAMP_OLD, SO_TIMESTAMPNS_OLD, SO_TIMESTAMP_NEW, SO_TIMESTAMPNS_NEW):
+        f = sk.sk_flags
+        new = SOCK_TSTAMP_NEW in f
+        ns = SOCK_RCVTSTAMPNS in f
+        v = int({SO_TIMESTAMP_OLD: SOCK_RCVTSTAMP in f and not new and not ns,
+                 SO_TIMESTAMPNS_OLD: ns and not new,
+                 SO_TIMESTAMP_NEW: SOCK_RCVTSTAMP in f and new,
+                 SO_TIMESTAMPNS_NEW: ns and new}[optname])
+    elif optname == SO_DEBUG or optname == SO_RXQ_OVFL or optname in _BOOL_OPTS:
         v = 1 if optname in sk.sk_flags else 0
     else:
         return -E.ENOPROTOOPT

@@ -12,9 +12,11 @@ from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, d
                                     dev_remove_pack)
 from netkernel.net.core.skbuff import (CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SkBuff, kfree_skb,
                                       skb_pull, skb_push, skb_put, skb_reserve, skb_trim)
+from netkernel.net.core.scm import put_cmsg
 from netkernel.net.core.sock import (NetProtoFamily, ProtoOps, Sock, SockcmCookie, sk_data_ready,
                                      sk_error_report, skb_set_owner_r, sock_alloc_send_pskb,
-                                     sock_cmsg_send, sock_wmalloc)
+                                     sock_cmsg_send, sock_recv_ts_and_drops, sock_skb_dropcount,
+                                     sock_wmalloc)
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_RAW, CAP_SYS_RAWIO
 from netkernel.uapi.if_ import IFF_UP
@@ -53,16 +55,18 @@ TPACKET3_HDRLEN = 48
 
 
 class PacketCB:
-    """struct packet_skb_cb: the address a received frame is reported with, and its wire length."""
-    __slots__ = ("hatype", "pkttype", "ifindex", "halen", "addr", "origlen")
+    """struct packet_skb_cb: the address a received frame is reported with, its wire length, and
+    (sock_skb_cb) the socket's drop count when it was queued, for SO_RXQ_OVFL."""
+    __slots__ = ("hatype", "pkttype", "ifindex", "halen", "addr", "origlen", "dropcount")
 
-    def __init__(self, hatype, pkttype, ifindex, halen, addr, origlen):
+    def __init__(self, hatype, pkttype, ifindex, halen, addr, origlen, dropcount=0):
         self.hatype = hatype
         self.pkttype = pkttype
         self.ifindex = ifindex
         self.halen = halen
         self.addr = addr
         self.origlen = origlen
+        self.dropcount = dropcount
 
 
 class PacketMclist:
@@ -564,7 +568,7 @@ def packet_rcv(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
     else:
         haddr = b""
     skb.cb = PacketCB(dev.type, skb.pkt_type, orig_dev.ifindex if sk.origdev else dev.ifindex,
-                      len(haddr), haddr, snaplen)
+                      len(haddr), haddr, snaplen, sock_skb_dropcount(sk))
     skb_trim(skb, snaplen)
     skb_set_owner_r(skb, sk)
     skb.dev = None
@@ -584,27 +588,12 @@ def packet_rcv_spkt(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
     if sk.sk_rmem_alloc + skb.truesize >= sk.sk_rcvbuf:
         sk.sk_drops += 1
         return 0
-    skb.cb = PacketCB(dev.type, skb.pkt_type, dev.ifindex, 0, dev.name, skb.len)
+    skb.cb = PacketCB(dev.type, skb.pkt_type, dev.ifindex, 0, dev.name, skb.len,
+                      sock_skb_dropcount(sk))
     skb_set_owner_r(skb, sk)
     sk.sk_receive_queue.append(skb)
     sk_data_ready(sk)
     return 0
-
-
-def put_cmsg(msg, level: int, type: int, data: bytes) -> None:
-    """put_cmsg (net/core/scm.c): append a control message, truncating (MSG_CTRUNC) when the
-    caller's control buffer is too small."""
-    from netkernel.uapi.socket import CMSGHDR, cmsg_space
-    room = msg.controllen - msg.control_used
-    need = CMSGHDR.size + len(data)
-    if room < CMSGHDR.size:
-        msg.flags |= MSG_CTRUNC
-        return
-    if room < need:
-        msg.flags |= MSG_CTRUNC
-        data = data[:room - CMSGHDR.size]
-    msg.control.append((level, type, data))
-    msg.control_used += min(cmsg_space(len(data)), room)
 
 
 def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
@@ -634,6 +623,8 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         msg.flags |= MSG_TRUNC
     msg.data = vnet_hdr + bytes(skb.buf[skb.data:skb.data + copied])
     cb = skb.cb
+    if sk.sk_flags:
+        sock_recv_ts_and_drops(msg, sk, skb, cb.dropcount)
     if msg.want_name:
         if sock.type == SOCK_PACKET:
             name = cb.addr.encode()[:14] if isinstance(cb.addr, str) else b""
