@@ -14,7 +14,7 @@ from netkernel.drivers.net.dummy import DUMMY_LINK_OPS
 from netkernel.drivers.net.loopback import loopback_setup
 from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
-from netkernel.kernel.sched import Task, set_current
+from netkernel.kernel.sched import Task, _tls, set_current
 from netkernel.kernel.sysctl import CONFIG_DEFAULTS, SYSCTL_DEFAULTS
 from netkernel.net import socket as sys
 from netkernel.net.core import dev as netdev
@@ -58,18 +58,26 @@ class _View:
 
     # -- syscall plumbing
     def _call(self, fn, *args):
+        """Enter the kernel as this view's task: take the machine lock, make the task `current`,
+        run the syscall, drop the file references it took, and raise its errno."""
         k = self._kernel
+        task = self._task
+        tls = _tls
         with k._lock:
-            prev = set_current(self._task)
+            prev = getattr(tls, "task", None)
+            tls.task = task
             try:
                 if k._tracer is None:
-                    ret = fn(self._task, *args)
+                    ret = fn(task, *args)
                 else:
-                    ret = k._tracer.run_syscall(fn, self._task, *args)
+                    ret = k._tracer.run_syscall(fn, task, *args)
             finally:
-                sys.syscall_exit()
-                set_current(prev)
-        return sys.raise_on_error(ret)
+                if getattr(tls, "fput", None):
+                    sys.syscall_exit()
+                tls.task = prev
+        if type(ret) is int and ret < 0:
+            return sys.raise_on_error(ret)
+        return ret
 
     @property
     def net(self) -> Net:
@@ -531,7 +539,10 @@ class Socket:
 
     # -- send
     def send(self, data, flags: int = 0) -> int:
-        data = bytes(memoryview(data))
+        if type(data) is not bytes:
+            data = bytes(memoryview(data))
+        if not self._timeout and self._fd >= 0:     # blocking or non-blocking: one syscall
+            return self._view._call(sys.sys_sendto, self._fd, data, flags, None)
         return self._sock_call(EPOLLOUT, lambda: self._view.sys_sendto(self._fd, data, flags, None))
 
     def sendall(self, data, flags: int = 0) -> None:
@@ -556,6 +567,8 @@ class Socket:
     def _recvfrom(self, bufsize: int, flags: int):
         if bufsize < 0:
             raise ValueError("negative buffersize in recvfrom")
+        if not self._timeout and self._fd >= 0:
+            return self._view._call(sys.sys_recvfrom, self._fd, bufsize, flags)
         return self._sock_call(EPOLLIN, lambda: self._view.sys_recvfrom(self._fd, bufsize, flags))
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:

@@ -14,7 +14,7 @@ from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMS
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
 from netkernel.net.core.datagram import EPOLLERR
-from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
+from netkernel.net.core.sock import sk_sleep, sock_getsockopt, sock_setsockopt
 from netkernel.kernel.sched import capable
 
 O_NONBLOCK = 0o4000
@@ -386,12 +386,12 @@ def sys_poll(task: Task, fd: int, events: int, timeout: float | None) -> int:
         if mask & (events | EPOLLERR):
             return mask
         if deadline is None:
-            sk.sk_wq.wait()
+            sk_sleep(sk)
         else:
             left = deadline - time.monotonic()
             if left <= 0:
                 return 0
-            sk.sk_wq.wait(left)
+            sk_sleep(sk, left)
 
 
 # ---------------------------------------------------------------- close

@@ -15,7 +15,8 @@ CHECKSUM_PARTIAL = 3
 
 class MachineProfile:
     """Per-architecture sizes users can observe through truesize/rcvbuf accounting."""
-    __slots__ = ("name", "cache_line", "sizeof_sk_buff", "sizeof_shinfo", "kmalloc_max_cache")
+    __slots__ = ("name", "cache_line", "sizeof_sk_buff", "sizeof_shinfo", "kmalloc_max_cache",
+                 "_truesize")
 
     def __init__(self, name: str, cache_line: int, sizeof_sk_buff: int, sizeof_shinfo: int):
         self.name = name
@@ -23,6 +24,7 @@ class MachineProfile:
         self.sizeof_sk_buff = sizeof_sk_buff
         self.sizeof_shinfo = sizeof_shinfo
         self.kmalloc_max_cache = 2 * PAGE_SIZE
+        self._truesize: dict[int, int] = {}   # head size → truesize (a pure function: memoised)
 
     def data_align(self, n: int) -> int:
         """SKB_DATA_ALIGN: round up to the cache line."""
@@ -49,8 +51,12 @@ class MachineProfile:
 
     def head_truesize(self, size: int) -> int:
         """truesize of alloc_skb(size): the kmalloc'd head (data + shared info) plus the sk_buff."""
-        shinfo = self.data_align(self.sizeof_shinfo)
-        return self.ksize(self.data_align(size) + shinfo) + self.data_align(self.sizeof_sk_buff)
+        t = self._truesize.get(size)
+        if t is None:
+            shinfo = self.data_align(self.sizeof_shinfo)
+            t = self._truesize[size] = (self.ksize(self.data_align(size) + shinfo)
+                                        + self.data_align(self.sizeof_sk_buff))
+        return t
 
 
 # x86_64, 5.15 defconfig: sizeof(struct sk_buff) = 232, sizeof(struct skb_shared_info) = 320.

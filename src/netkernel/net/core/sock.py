@@ -56,7 +56,7 @@ class Sock:
                  "sk_sndbuf", "sk_rmem_alloc", "sk_wmem_alloc", "sk_err", "sk_err_soft",
                  "sk_receive_queue", "sk_drops", "sk_rcvtimeo", "sk_sndtimeo", "sk_wq",
                  "sk_userlocks", "sk_priority", "sk_mark", "sk_shutdown", "sk_dead", "sk_flags",
-                 "sk_rcvlowat", "sk_reuse", "sk_reuseport", "__weakref__")
+                 "sk_rcvlowat", "sk_reuse", "sk_reuseport", "sk_sleepers", "__weakref__")
 
     def __init__(self, net, family: int, type: int, lock):
         sysctl = net.core.sysctl
@@ -85,18 +85,33 @@ class Sock:
         self.sk_rcvlowat = 1
         self.sk_reuse = 0
         self.sk_reuseport = 0
+        self.sk_sleepers = 0          # tasks asleep on sk_wq (wq_has_sleeper)
 
 
 def sk_data_ready(sk: Sock) -> None:
-    sk.sk_wq.notify_all()
+    """sock_def_readable: wake the sleepers, if there are any (skwq_has_sleeper)."""
+    if sk.sk_sleepers:
+        sk.sk_wq.notify_all()
 
 
 def sk_error_report(sk: Sock) -> None:
-    sk.sk_wq.notify_all()
+    if sk.sk_sleepers:
+        sk.sk_wq.notify_all()
 
 
 def sk_write_space(sk: Sock) -> None:
-    sk.sk_wq.notify_all()
+    if sk.sk_sleepers:
+        sk.sk_wq.notify_all()
+
+
+def sk_sleep(sk: Sock, timeout: float | None = None) -> None:
+    """Sleep on the socket's wait queue (releasing the machine lock) until woken or `timeout`
+    seconds pass."""
+    sk.sk_sleepers += 1
+    try:
+        sk.sk_wq.wait(timeout)
+    finally:
+        sk.sk_sleepers -= 1
 
 
 def sock_error(sk: Sock) -> int:
@@ -140,14 +155,14 @@ def sock_wait(sk: Sock, timeo: int, ready, hz: int) -> int:
     clock = time.monotonic_ns
     if timeo >= MAX_SCHEDULE_TIMEOUT:
         while not ready():
-            sk.sk_wq.wait()
+            sk_sleep(sk)
         return timeo
     deadline = clock() + timeo * 1_000_000_000 // hz
     while not ready():
         left = deadline - clock()
         if left <= 0:
             return 0
-        sk.sk_wq.wait(left / 1e9)
+        sk_sleep(sk, left / 1e9)
     return max(1, (deadline - clock()) * hz // 1_000_000_000)
 
 

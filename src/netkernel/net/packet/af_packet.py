@@ -177,7 +177,7 @@ def packet_release(sock) -> int:
     while q:
         kfree_skb(q.popleft())
     sk.sk_dead = True
-    sk.sk_wq.notify_all()
+    sk_error_report(sk)
     sock.sk = None
     return 0
 
@@ -409,8 +409,9 @@ def packet_snd(sock, msg, len: int) -> int:
         return -E.ENXIO
     if not dev.flags & IFF_UP:
         return -E.ENETDOWN
-    sockc = SockcmCookie(sk)
+    sockc = None
     if msg.ancdata:
+        sockc = SockcmCookie(sk)
         err = sock_cmsg_send(sk, msg.ancdata, sockc, capable)
         if err:
             return err
@@ -458,8 +459,11 @@ def packet_snd(sock, msg, len: int) -> int:
     skb.protocol = proto
     skb.dev = dev
     skb.priority = sk.sk_priority
-    skb.mark = sockc.mark
-    skb.tstamp = sockc.transmit_time
+    if sockc is None:
+        skb.mark = sk.sk_mark
+    else:
+        skb.mark = sockc.mark
+        skb.tstamp = sockc.transmit_time
     packet_parse_headers(skb, sock)
     if vnet is not None:
         headlen = len + offset if hlen + tlen + len < 4096 else max(linear, offset)
