@@ -40,9 +40,8 @@ def skb_recv_datagram(sk: Sock, flags: int, noblock: bool):
             return 0
         if not timeo:
             return -E.EAGAIN
-        timeo = sock_wait(sk, timeo, lambda: sk.sk_receive_queue or sk.sk_err or sk.sk_dead, hz)
-        if sk.sk_dead:
-            return -E.EBADF
+        # (a blocked reader holds the socket's file, so the socket cannot be released meanwhile)
+        timeo = sock_wait(sk, timeo, lambda: sk.sk_receive_queue or sk.sk_err, hz)
 
 
 def datagram_poll(sk: Sock) -> int:
