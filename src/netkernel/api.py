@@ -620,7 +620,12 @@ class Socket:
         self._check_open()
         if buflen == 0:
             v = self._view.sys_getsockopt(self._fd, level, optname, 4, bytes(4))
+            if type(v) is tuple:      # SO_GET_FILTER: (*optlen as written, bytes copied)
+                v = v[1][:4]
             return INT.unpack(v.ljust(4, b"\0"))[0]
         if buflen < 0 or buflen > 1024:
             raise OSError("getsockopt buflen out of range")
-        return self._view.sys_getsockopt(self._fd, level, optname, buflen, bytes(buflen))
+        v = self._view.sys_getsockopt(self._fd, level, optname, buflen, bytes(buflen))
+        if type(v) is tuple:          # like CPython: the buffer cut to the written *optlen
+            return v[1][:buflen].ljust(buflen, b"\0")[:v[0]]
+        return v

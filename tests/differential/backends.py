@@ -20,7 +20,8 @@ except ImportError:                    # python -m tests.differential.show
 NETNS_DIR = rk.NETNS_DIR
 _ip = rk._ip
 _InNetns = rk.in_netns
-SYSCTLS = ("rmem_max", "wmem_max", "rmem_default", "wmem_default", "netdev_max_backlog")
+SYSCTLS = ("rmem_max", "wmem_max", "rmem_default", "wmem_default", "netdev_max_backlog",
+           "optmem_max")
 
 
 class Backend(Protocol):
@@ -160,8 +161,16 @@ class LinuxBackend:
     def sys_setsockopt(self, s, level: int, name: int, optval: bytes) -> int:
         return rk.sys_setsockopt(s.fileno(), level, name, optval)
 
-    def sys_getsockopt(self, s, level: int, name: int, optlen: int, optval: bytes = b"") -> bytes:
+    def sys_getsockopt(self, s, level: int, name: int, optlen: int, optval: bytes = b""):
+        if level == 1 and name == 26:
+            return _get_filter(s.fileno(), optlen)
         return rk.sys_getsockopt(s.fileno(), level, name, optlen, optval)
+
+    def sysctl(self, name: str, value: int) -> None:
+        """Set a per-netns sysctl (net.core.optmem_max is per netns on the host kernel)."""
+        with _InNetns(self.ns):
+            with open("/proc/sys/" + name.replace(".", "/"), "w") as f:
+                f.write(str(value))
 
     def close(self) -> None:
         if self._root is not self:
@@ -255,6 +264,9 @@ class NetkernelBackend:
         return self._o(s).sys_getsockopt(s.fileno(), level, name, optlen,
                                          bytes(optval).ljust(max(optlen, 0), b"\0"))
 
+    def sysctl(self, name, value):
+        self.k.sysctl(name, value)
+
     def link_info(self, name):
         link = next(li for li in self.h.links() if li["name"] == name)
         return {"promiscuity": link["promiscuity"], "allmulti": link["allmulti"],
@@ -270,6 +282,17 @@ class NetkernelBackend:
             except Exception:
                 pass
         self._sockets.clear()
+
+
+def _get_filter(fd: int, optlen: int):
+    """SO_GET_FILTER on the real kernel: *optlen counts instructions (8 bytes each), so the buffer
+    is sized for that many; returns (*optlen as written, the bytes copied) like netkernel."""
+    import ctypes
+    buf = ctypes.create_string_buffer(max(optlen, 1) * 8)
+    olen = ctypes.c_int(optlen)
+    rk._check(rk._libc.getsockopt(fd, 1, 26, buf, ctypes.byref(olen)))
+    n = olen.value
+    return n, (buf.raw[:8 * n] if optlen and n else b"")
 
 
 BACKENDS = {"linux": LinuxBackend, "netkernel": NetkernelBackend}

@@ -8,10 +8,15 @@ import threading
 import time
 from collections import deque
 
+from netkernel.kernel.uaccess import copy_from_user
+from netkernel.net.core.filter import (SOCK_FILTER_LOCKED, sk_attach_filter, sk_detach_filter,
+                                       sk_get_filter)
 from netkernel.net.core.scm import put_cmsg
 from netkernel.net.core.skbuff import SkBuff, alloc_skb
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
+from netkernel.uapi.filter import SOCK_FPROG_SIZE, sock_fprog_unpack
+from netkernel.uapi.socket import SO_ATTACH_FILTER, SO_DETACH_FILTER, SO_LOCK_FILTER
 from netkernel.uapi.socket import (INT, TIMEVAL, TIMEVAL_SIZE, SO_BROADCAST, SO_DEBUG, SO_DOMAIN,
                                    SO_DONTROUTE, SO_ERROR, SO_KEEPALIVE, SO_MARK, SO_NO_CHECK,
                                    SO_OOBINLINE, SO_PRIORITY, SO_PROTOCOL, SO_RCVBUF,
@@ -56,7 +61,8 @@ class Sock:
                  "sk_sndbuf", "sk_rmem_alloc", "sk_wmem_alloc", "sk_err", "sk_err_soft",
                  "sk_receive_queue", "sk_drops", "sk_rcvtimeo", "sk_sndtimeo", "sk_wq",
                  "sk_userlocks", "sk_priority", "sk_mark", "sk_shutdown", "sk_dead", "sk_flags",
-                 "sk_rcvlowat", "sk_reuse", "sk_reuseport", "sk_sleepers", "__weakref__")
+                 "sk_rcvlowat", "sk_reuse", "sk_reuseport", "sk_sleepers", "sk_filter", "sk_omem_alloc",
+                 "__weakref__")
 
     def __init__(self, net, family: int, type: int, lock):
         sysctl = net.core.sysctl
@@ -86,6 +92,8 @@ class Sock:
         self.sk_reuse = 0
         self.sk_reuseport = 0
         self.sk_sleepers = 0          # tasks asleep on sk_wq (wq_has_sleeper)
+        self.sk_filter = None         # SkFilter (net/core/filter.py) or None
+        self.sk_omem_alloc = 0        # option memory: the attached filter's charge
 
 
 def sk_data_ready(sk: Sock) -> None:
@@ -372,6 +380,19 @@ def sock_setsockopt(sk: Sock, optname: int, optval: bytes, capable) -> int:
             val = INT_MAX
         sk.sk_rcvlowat = val or 1
         return 0
+    if optname == SO_ATTACH_FILTER:
+        # copy_bpf_fprog_from_user: exactly a struct sock_fprog, whose `filter` is a user pointer
+        if len(optval) != SOCK_FPROG_SIZE:
+            return -E.EINVAL
+        flen, ufilter = sock_fprog_unpack(optval)
+        return sk_attach_filter(sk, flen, ufilter, copy_from_user)
+    if optname == SO_DETACH_FILTER:
+        return sk_detach_filter(sk)
+    if optname == SO_LOCK_FILTER:
+        if SOCK_FILTER_LOCKED in sk.sk_flags and not val:
+            return -E.EPERM
+        (sk.sk_flags.add if val else sk.sk_flags.discard)(SOCK_FILTER_LOCKED)
+        return 0
     if optname in _BOOL_OPTS:
         (sk.sk_flags.add if val else sk.sk_flags.discard)(optname)
         return 0
@@ -415,6 +436,11 @@ def sock_getsockopt(sk: Sock, optname: int, optlen: int) -> bytes | int:
                  SO_TIMESTAMPNS_OLD: ns and not new,
                  SO_TIMESTAMP_NEW: SOCK_RCVTSTAMP in f and new,
                  SO_TIMESTAMPNS_NEW: ns and new}[optname])
+    elif optname == SO_ATTACH_FILTER:
+        # SO_GET_FILTER: optlen counts instructions; the written *optlen with the copied bytes
+        return sk_get_filter(sk, optlen)
+    elif optname == SO_LOCK_FILTER:
+        v = 1 if SOCK_FILTER_LOCKED in sk.sk_flags else 0
     elif optname == SO_DEBUG or optname == SO_RXQ_OVFL or optname in _BOOL_OPTS:
         v = 1 if optname in sk.sk_flags else 0
     else:

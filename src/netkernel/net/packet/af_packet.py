@@ -10,6 +10,7 @@ from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
 from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
                                     dev_remove_pack)
+from netkernel.net.core.filter import bpf_prog_run, sk_filter
 from netkernel.net.core.skbuff import (CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SkBuff, kfree_skb,
                                       skb_pull, skb_push, skb_put, skb_reserve, skb_trim)
 from netkernel.net.core.scm import put_cmsg
@@ -538,6 +539,9 @@ def packet_sendmsg_spkt(sock, msg, len: int) -> int:
 def run_filter(skb: SkBuff, sk: PacketSock, res: int) -> int:
     """run_filter: the socket filter's verdict on the frame; without a filter, its length — so an
     empty frame counts as rejected."""
+    f = sk.sk_filter
+    if f is not None:
+        res = bpf_prog_run(f.prog, skb)
     return res
 
 
@@ -589,6 +593,9 @@ def packet_rcv_spkt(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
     if skb.pkt_type == PACKET_LOOPBACK or dev.nd_net is not sk.sk_net:
         return 0
     skb_push(skb, skb.data - skb.mac_header)
+    # sock_queue_rcv_skb: the socket filter first (drop uncounted, or trim), then the buffer
+    if sk.sk_filter is not None and sk_filter(sk, skb):
+        return 0
     if sk.sk_rmem_alloc + skb.truesize >= sk.sk_rcvbuf:
         sk.sk_drops += 1
         return 0
