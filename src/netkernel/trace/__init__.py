@@ -44,6 +44,14 @@ SOURCE_OVERRIDES = {
     "netif_carrier_off": "net/sched/sch_generic.c",
     "skb_orphan": "include/linux/skbuff.h",
 }
+# packet fanout lives in its own module here but in af_packet.c in Linux
+SOURCE_OVERRIDES.update(dict.fromkeys((
+    "packet_rcv_fanout", "fanout_add", "fanout_release", "__fanout_link", "__fanout_unlink",
+    "fanout_find_new_id", "fanout_set_data", "fanout_set_data_cbpf", "fanout_set_data_ebpf",
+    "fanout_demux_hash", "fanout_demux_lb", "fanout_demux_cpu", "fanout_demux_rnd",
+    "fanout_demux_qm", "fanout_demux_bpf", "fanout_demux_rollover", "fanout_flow_is_huge",
+    "match_fanout_group", "packet_rcv_has_room", "__packet_rcv_has_room",
+    "packet_rcv_try_clear_pressure"), "net/packet/af_packet.c"))
 
 # One-line purposes shown beside a box (the study note's wording where it has one).
 COMMENTS = {

@@ -11,6 +11,7 @@ EBUSY = 16
 ENODEV = 19
 EINVAL = 22
 ENOTTY = 25
+ENOSPC = 28
 EDOM = 33
 ENOTSOCK = 88
 EDESTADDRREQ = 89
@@ -55,6 +56,7 @@ _STRERROR = {
     ENOTCONN: "Transport endpoint is not connected",
     ETIMEDOUT: "Connection timed out",
     EALREADY: "Operation already in progress",
+    ENOSPC: "No space left on device",
 }
 
 ERRNO_NAMES = {v: k for k, v in globals().items() if k.startswith("E") and isinstance(v, int)}

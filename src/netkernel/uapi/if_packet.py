@@ -98,3 +98,25 @@ VIRTIO_NET_HDR_GSO_ECN = 0x80
 # struct tpacket_stats / tpacket_auxdata
 TPACKET_STATS = struct.Struct("=II")
 TPACKET_AUXDATA = struct.Struct("=IIIHHHH")
+
+# PACKET_FANOUT modes and flags (the flags sit in the high byte of the 16-bit type_flags)
+PACKET_FANOUT_HASH = 0
+PACKET_FANOUT_LB = 1
+PACKET_FANOUT_CPU = 2
+PACKET_FANOUT_ROLLOVER = 3
+PACKET_FANOUT_RND = 4
+PACKET_FANOUT_QM = 5
+PACKET_FANOUT_CBPF = 6
+PACKET_FANOUT_EBPF = 7
+PACKET_FANOUT_FLAG_ROLLOVER = 0x1000
+PACKET_FANOUT_FLAG_UNIQUEID = 0x2000
+PACKET_FANOUT_FLAG_DEFRAG = 0x8000
+PACKET_FANOUT_MAX = 1 << 16
+
+# struct fanout_args: id u16, type_flags u16, max_num_members u32 (the legacy form is one int:
+# id in bits 0-15, type_flags in bits 16-31, which is the same first 4 bytes)
+FANOUT_ARGS = struct.Struct("<HHI")
+FANOUT_ARGS_SIZE = 8
+
+# struct tpacket_rollover_stats: tp_all, tp_huge, tp_failed (u64 each)
+TPACKET_ROLLOVER_STATS = struct.Struct("=QQQ")

@@ -485,3 +485,22 @@ def sk_filter(sk, skb) -> int:
         return -E.EPERM
     skb_trim(skb, res if res > 1 else 1)
     return 0
+
+
+def bpf_prog_create_from_user(flen: int, ufilter: int, copy_from_user):
+    """bpf_prog_create_from_user: a classic program for a kernel user other than a socket filter
+    (packet fanout): NULL, empty or longer than 4096 is EINVAL, unreadable EFAULT, then the
+    classic checks (EINVAL). Nothing is charged to a socket. Returns the decoded program or -errno."""
+    if not ufilter or flen == 0 or flen > BPF_MAXINSNS:
+        return -E.EINVAL
+    raw = copy_from_user(ufilter, flen * SOCK_FILTER_SIZE)
+    if isinstance(raw, int):
+        return raw
+    prog = tuple(SOCK_FILTER.iter_unpack(raw))
+    err = bpf_check_classic(prog)
+    if err:
+        return err
+    err = bpf_convert_filter(prog)
+    if err < 0:
+        return err
+    return prog

@@ -5,7 +5,7 @@ from __future__ import annotations
 class Net:
     """struct net: devices by name and index, the ifindex allocator, the loopback device."""
     __slots__ = ("name", "core", "dev_by_name", "dev_by_index", "ifindex", "loopback_dev",
-                 "packet_sklist")
+                 "packet_sklist", "packet_fanouts")
 
     def __init__(self, core, name: str):
         self.name = name
@@ -15,6 +15,7 @@ class Net:
         self.ifindex = 0              # last ifindex handed out (dev_new_index)
         self.loopback_dev = None
         self.packet_sklist: list = []  # net->packet.sklist
+        self.packet_fanouts: dict = {}  # af_packet.c fanout_list entries of this netns, by id
 
     def dev_new_index(self) -> int:
         """dev_new_index (net/core/dev.c): the next free index after the last one handed out."""

@@ -14,6 +14,10 @@ from netkernel.net.core.filter import bpf_prog_run, sk_filter
 from netkernel.net.core.skbuff import (CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SkBuff, kfree_skb,
                                       skb_pull, skb_push, skb_put, skb_reserve, skb_trim)
 from netkernel.net.core.scm import put_cmsg
+from netkernel.net.packet.fanout import (__fanout_link, __fanout_unlink, fanout_add,
+                                         fanout_getsockopt_value, fanout_release,
+                                         fanout_set_data, packet_rcv_try_clear_pressure,
+                                         rollover_stats)
 from netkernel.net.core.sock import (NetProtoFamily, ProtoOps, Sock, SockcmCookie, sk_data_ready,
                                      sk_error_report, skb_set_owner_r, sock_alloc_send_pskb,
                                      sock_cmsg_send, sock_recv_ts_and_drops, sock_skb_dropcount,
@@ -28,6 +32,7 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       PACKET_MR_UNICAST, PACKET_MREQ, PACKET_MREQ_ADDR_OFFSET,
                                       PACKET_MREQ_MAX_SIZE, PACKET_MREQ_SIZE, TPACKET_HDR_SIZES,
                                       PACKET_AUXDATA, PACKET_COPY_THRESH, PACKET_FANOUT,
+                                      PACKET_FANOUT_DATA, FANOUT_ARGS, FANOUT_ARGS_SIZE,
                                       PACKET_HDRLEN, PACKET_IGNORE_OUTGOING, PACKET_LOOPBACK,
                                       PACKET_LOSS, PACKET_ORIGDEV, PACKET_OUTGOING,
                                       PACKET_QDISC_BYPASS, PACKET_RESERVE,
@@ -87,7 +92,7 @@ class PacketSock(Sock):
     __slots__ = ("num", "ifindex", "prot_hook", "running", "cached_dev", "auxdata", "origdev",
                  "tp_version", "tp_reserve", "tp_loss", "tp_tstamp", "tp_tx_has_off",
                  "copy_thresh", "has_vnet_hdr", "qdisc_bypass", "stat_packets", "stat_drops",
-                 "fanout", "rx_ring", "tx_ring", "mclist")
+                 "fanout", "rollover", "pressure", "rx_ring", "tx_ring", "mclist")
 
     def __init__(self, net, type: int, lock):
         super().__init__(net, AF_PACKET, type, lock)
@@ -109,6 +114,8 @@ class PacketSock(Sock):
         self.stat_packets = 0
         self.stat_drops = 0
         self.fanout = None
+        self.rollover = None
+        self.pressure = False
         self.rx_ring = None
         self.tx_ring = None
         self.mclist: list[PacketMclist] = []
@@ -117,9 +124,13 @@ class PacketSock(Sock):
 # ---------------------------------------------------------------- hooks
 
 def __register_prot_hook(sk: PacketSock) -> None:
-    """__register_prot_hook: put the socket's packet_type on the device/protocol lists."""
+    """__register_prot_hook: put the socket's packet_type on the device/protocol lists (a fanout
+    member rejoins its group's member array instead)."""
     if not sk.running:
-        dev_add_pack(sk.prot_hook, sk.sk_net.core)
+        if sk.fanout is not None:
+            __fanout_link(sk)
+        else:
+            dev_add_pack(sk.prot_hook, sk.sk_net.core)
         sk.running = True
 
 
@@ -129,7 +140,10 @@ def register_prot_hook(sk: PacketSock) -> None:
 
 def __unregister_prot_hook(sk: PacketSock) -> None:
     sk.running = False
-    dev_remove_pack(sk.prot_hook, sk.sk_net.core)
+    if sk.fanout is not None:
+        __fanout_unlink(sk)
+    else:
+        dev_remove_pack(sk.prot_hook, sk.sk_net.core)
 
 
 def unregister_prot_hook(sk: PacketSock) -> None:
@@ -174,6 +188,7 @@ def packet_release(sock) -> int:
     packet_flush_mclist(sk)
     sk.prot_hook.dev = None
     sk.cached_dev = None
+    fanout_release(sk)
     q = sk.sk_receive_queue
     while q:
         kfree_skb(q.popleft())
@@ -660,6 +675,8 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
                  TPACKET_AUXDATA.pack(status, cb.origlen, flen, 0, net_off, tci, tpid))
     if not flags & MSG_PEEK:
         kfree_skb(skb)
+    if sk.pressure:
+        packet_rcv_try_clear_pressure(sk)
     return (VIRTIO_NET_HDR_SIZE if vnet_hdr else 0) + (flen if flags & MSG_TRUNC else copied)
 
 
@@ -674,7 +691,11 @@ def virtio_net_hdr_from_skb(skb: SkBuff) -> bytes:
 
 
 def packet_poll(sock) -> int:
-    return datagram_poll(sock.sk)
+    """packet_poll: datagram_poll, after lifting a fanout member's pressure if it has room again."""
+    sk = sock.sk
+    if sk.pressure:
+        packet_rcv_try_clear_pressure(sk)
+    return datagram_poll(sk)
 
 
 # ---------------------------------------------------------------- memberships
@@ -826,8 +847,19 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         else:
             sk.qdisc_bypass = bool(val)
         return 0
-    # DIVERGENCE(#2): rings and fanout (options 5, 13, 18, 22) belong to later issues; until
-    # they land they are refused as unknown options.
+    if optname == PACKET_FANOUT:
+        # a legacy int (id | type_flags << 16) or a whole struct fanout_args
+        n = len(optval)
+        if n != 4 and n != FANOUT_ARGS_SIZE:
+            return -E.EINVAL
+        id, type_flags, max_num_members = FANOUT_ARGS.unpack(bytes(optval).ljust(8, b"\0"))
+        return fanout_add(sk, id, type_flags, max_num_members)
+    if optname == PACKET_FANOUT_DATA:
+        if sk.fanout is None:
+            return -E.EINVAL
+        return fanout_set_data(sk, optval)
+    # DIVERGENCE(#2): rings (options 5 and 13) belong to a later issue; until they land they are
+    # refused as unknown options.
     return -E.ENOPROTOOPT
 
 
@@ -861,14 +893,17 @@ def packet_getsockopt(sock, level: int, optname: int, optlen: int,
     values = {
         PACKET_AUXDATA: sk.auxdata, PACKET_ORIGDEV: sk.origdev, PACKET_VNET_HDR: sk.has_vnet_hdr,
         PACKET_VERSION: sk.tp_version, PACKET_RESERVE: sk.tp_reserve, PACKET_LOSS: sk.tp_loss,
-        PACKET_TIMESTAMP: sk.tp_tstamp, PACKET_FANOUT: 0,
+        PACKET_TIMESTAMP: sk.tp_tstamp,
         PACKET_IGNORE_OUTGOING: sk.prot_hook.ignore_outgoing,
         PACKET_TX_HAS_OFF: sk.tp_tx_has_off, PACKET_QDISC_BYPASS: sk.qdisc_bypass,
     }
     if optname in values:
         return INT.pack(int(values[optname]))[:optlen]
+    if optname == PACKET_FANOUT:
+        return fanout_getsockopt_value(sk).to_bytes(4, "little")[:optlen]
     if optname == PACKET_ROLLOVER_STATS:
-        return -E.EINVAL
+        data = rollover_stats(sk)
+        return data if isinstance(data, int) else data[:optlen]
     return -E.ENOPROTOOPT
 
 
