@@ -205,13 +205,6 @@ def scenario_fanout_join_needs_running_hook(b):
     return out
 
 
-scenario_fanout_join_needs_running_hook = kernel_differs(
-    "6.x answers ENXIO for a socket without protocol or device (fanout_add tests num/ifindex "
-    "instead of RUNNING)",
-    "af_packet: allow fanout_add when socket is not RUNNING (Gur Stavi, 2024)",
-    {"proto0": "EINVAL", "val": "00000000", "bound_proto0": "EINVAL",
-     "then_proto_group_ok": "ok"})(scenario_fanout_join_needs_running_hook)
-
 
 @kernel_differs("6.x lets a socket bound to a down device join (it is linked on NETDEV_UP)",
                 "af_packet: allow fanout_add when socket is not RUNNING (Gur Stavi, 2024)",
