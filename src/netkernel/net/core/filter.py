@@ -416,13 +416,10 @@ class SkFilter:
         self.size = size
 
 
-def sk_attach_filter(sk, flen: int, ufilter: int, copy_from_user) -> int:
-    """sk_attach_filter / __get_filter: a locked filter is EPERM; a NULL program, no instructions
-    or more than 4096 is EINVAL; an unreadable program EFAULT; then bpf_check_classic and the
-    translation (EINVAL); the translated size must fit under optmem_max together with what the
-    socket holds (ENOMEM). The new filter replaces the old one, whose charge is returned."""
-    if SOCK_FILTER_LOCKED in sk.sk_flags:
-        return -E.EPERM
+def __get_filter(flen: int, ufilter: int, copy_from_user):
+    """__get_filter / bpf_prog_create_from_user's common part: a NULL program, no instructions or
+    more than 4096 is EINVAL; an unreadable one EFAULT; then bpf_check_classic and the translation
+    (EINVAL). Returns (program, its raw bytes, translated length) or -errno."""
     if not ufilter or flen == 0 or flen > BPF_MAXINSNS:
         return -E.EINVAL
     raw = copy_from_user(ufilter, flen * SOCK_FILTER_SIZE)
@@ -435,6 +432,20 @@ def sk_attach_filter(sk, flen: int, ufilter: int, copy_from_user) -> int:
     new_len = bpf_convert_filter(prog)
     if new_len < 0:
         return new_len
+    return prog, raw, new_len
+
+
+def sk_attach_filter(sk, flen: int, ufilter: int, copy_from_user) -> int:
+    """sk_attach_filter / __get_filter: a locked filter is EPERM; a NULL program, no instructions
+    or more than 4096 is EINVAL; an unreadable program EFAULT; then bpf_check_classic and the
+    translation (EINVAL); the translated size must fit under optmem_max together with what the
+    socket holds (ENOMEM). The new filter replaces the old one, whose charge is returned."""
+    if SOCK_FILTER_LOCKED in sk.sk_flags:
+        return -E.EPERM
+    got = __get_filter(flen, ufilter, copy_from_user)
+    if isinstance(got, int):
+        return got
+    prog, raw, new_len = got
     core = sk.sk_net.core
     size = bpf_prog_size(core.profile.name, new_len)
     optmem_max = core.sysctl["net.core.optmem_max"]
@@ -491,16 +502,5 @@ def bpf_prog_create_from_user(flen: int, ufilter: int, copy_from_user):
     """bpf_prog_create_from_user: a classic program for a kernel user other than a socket filter
     (packet fanout): NULL, empty or longer than 4096 is EINVAL, unreadable EFAULT, then the
     classic checks (EINVAL). Nothing is charged to a socket. Returns the decoded program or -errno."""
-    if not ufilter or flen == 0 or flen > BPF_MAXINSNS:
-        return -E.EINVAL
-    raw = copy_from_user(ufilter, flen * SOCK_FILTER_SIZE)
-    if isinstance(raw, int):
-        return raw
-    prog = tuple(SOCK_FILTER.iter_unpack(raw))
-    err = bpf_check_classic(prog)
-    if err:
-        return err
-    err = bpf_convert_filter(prog)
-    if err < 0:
-        return err
-    return prog
+    got = __get_filter(flen, ufilter, copy_from_user)
+    return got if isinstance(got, int) else got[0]
