@@ -37,8 +37,13 @@ def real_rx(ifname: str, n: int) -> None:
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETHERTYPE))
     s.bind((ifname, ETHERTYPE))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-    s.settimeout(2.0)
     print("ready", flush=True)
+    _count_frames(s, n, 2.0)
+
+
+def _count_frames(s, n: int, timeout: float) -> None:
+    """Receive up to n frames (giving up after `timeout` seconds of silence); print 'count t_last'."""
+    s.settimeout(timeout)
     count, last = 0, 0.0
     while count < n:
         try:
@@ -70,16 +75,7 @@ def stream_rx(netdev: str, n: int) -> None:
     k.sysctl("net.core.rmem_max", 64 << 20)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
     print("ready", flush=True)
-    s.settimeout(3.0)
-    count, last = 0, 0.0
-    while count < n:
-        try:
-            s.recv(4096)
-        except TimeoutError:
-            break
-        count += 1
-        last = time.monotonic()
-    print(count, last, flush=True)
+    _count_frames(s, n, 3.0)
 
 
 # ---------------------------------------------------------------- measurements
