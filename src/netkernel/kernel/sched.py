@@ -13,17 +13,17 @@ _tls = threading.local()
 class Task:
     """struct task_struct, reduced to what the network stack asks: pid, capabilities, the network
     namespace (nsproxy->net_ns) and the fd table."""
-    __slots__ = ("pid", "caps", "net", "files", "next_fd", "comm")
+    __slots__ = ("pid", "caps", "net", "files", "comm")
 
     def __init__(self, pid: int, caps: frozenset, net, comm: str = "python"):
         self.pid = pid
         self.caps = frozenset(caps)
         self.net = net
         self.files: dict = {}
-        self.next_fd = 3   # 0-2 are stdio, as in a real process
         self.comm = comm
 
     def alloc_fd(self, file) -> int:
+        """The lowest free descriptor from 3 up (0-2 are stdio, as in a real process)."""
         fd = 3
         files = self.files
         while fd in files:
