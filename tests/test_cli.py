@@ -216,3 +216,12 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_program_exit_message_and_status(tmp_path):
+    prog = tmp_path / "quit.py"
+    prog.write_text("import sys\nsys.exit('no interface given')\n")
+    r = nk("run", "--", "python", str(prog))
+    assert (r.returncode, r.stderr) == (1, "no interface given\n")
+    prog.write_text("import sys\nsys.exit(3)\n")
+    assert nk("run", "--", "python", str(prog)).returncode == 3

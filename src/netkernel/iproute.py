@@ -332,8 +332,8 @@ def _link_set(k, v, rest: list[str]) -> str:
                 raise IpError(f'Error: duplicate "{w}": "{val}" is the second value.')
             elif w == "mtu":
                 kw["mtu"] = _parse_int(val, "mtu")
-            elif w == "address":
-                kw["address"] = parse_lladdr(val)
+            elif w == "address":     # parsed as ip(8) parses it, passed on in canonical form
+                kw["address"] = parse_lladdr(val).hex(":")
             else:
                 try:
                     k.netns(val)

@@ -158,7 +158,11 @@ def run_program(k, argv: list[str], trace: str | None = None, trace_out=None) ->
             try:
                 runpy.run_path(argv[0], run_name="__main__")
             except SystemExit as e:
-                status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+                if e.code is None or isinstance(e.code, int):
+                    status = e.code or 0
+                else:                       # sys.exit("message"): printed, status 1, as python does
+                    print(e.code, file=sys.stderr)
+                    status = 1
             except Exception as e:      # the program's own uncaught exception
                 _print_program_exception(e, argv[0])
                 status = 1
