@@ -14,6 +14,7 @@ import textwrap
 
 from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_BROADCAST, IFF_LOOPBACK, IFF_LOWER_UP,
                                 IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_UP)
+from netkernel.uapi.if_arp import ARPHRD_ETHER, ARPHRD_LOOPBACK
 
 IFNAMSIZ = 16
 NAME_MAX = 255
@@ -64,6 +65,9 @@ TYPE := { veth | dummy | tap | qemu }, with their ARGS:
 _FLAG_NAMES = ((IFF_LOOPBACK, "LOOPBACK"), (IFF_BROADCAST, "BROADCAST"),
                (IFF_MULTICAST, "MULTICAST"), (IFF_NOARP, "NOARP"), (IFF_ALLMULTI, "ALLMULTI"),
                (IFF_PROMISC, "PROMISC"), (IFF_UP, "UP"), (IFF_LOWER_UP, "LOWER_UP"))
+
+# ARPHRD_* as ip(8)'s ll_type_n2a names them
+_LINK_TYPES = {ARPHRD_ETHER: "ether", ARPHRD_LOOPBACK: "loopback"}
 
 # include/uapi/linux/if.h IF_OPER_*, as ip(8) names them
 IF_OPER_UNKNOWN, IF_OPER_DOWN, IF_OPER_LOWERLAYERDOWN, IF_OPER_UP = 0, 2, 3, 6
@@ -424,52 +428,46 @@ def _operstate(link: dict, has_iflink: bool) -> int:
 
 
 def ifinfo(v) -> list[dict]:
-    """What an RTM_GETLINK dump tells ip(8) about each device of the view's namespace, in the
-    names of `ip -j link show`."""
-    net = getattr(v, "net", None)
-    names = {}
-    links = v.links()
-    for li in links:
-        names[li["name"]] = li
+    """What an RTM_GETLINK dump tells ip(8) about each device of the view's namespace, with the
+    keys of `ip -j link show`: `links()`, plus two things rtnl_fill_ifinfo reads from struct
+    net_device that `links()` does not carry: tx_queue_len (IFLA_TXQLEN) and the peer device
+    (IFLA_LINK; IFLA_LINK_NETNSID when it lives in another namespace)."""
+    net = v.net
+    nsids: dict = {}     # peernet2id: ids handed out in order of first use within this dump
     out = []
-    nsids: dict = {}     # peernet2id: ids handed out in order of first use (one dump's view)
-    for li in links:
-        dev = net.dev_by_index.get(li["ifindex"]) if net is not None else None
-        peer_dev = getattr(getattr(dev, "priv", None), "peer", None) if dev is not None else None
-        peer_net = getattr(peer_dev, "nd_net", None) if peer_dev is not None else None
+    for li in v.links():
+        dev = net.dev_by_index.get(li["ifindex"])
+        if dev is None:          # deleted since links() read it
+            continue
+        peer = getattr(dev.priv, "peer", None)
         info = {"ifindex": li["ifindex"]}
         link_netns = None
         m_down = False
-        if li["peer"] is not None:
-            if peer_dev is not None and peer_net is not None and peer_net is not net:
-                info["link_index"] = peer_dev.ifindex
-                link_netns = (nsids.setdefault(id(peer_net), len(nsids)),
-                              getattr(peer_net, "name", None))
+        if peer is not None:
+            if peer.nd_net is not net:
+                info["link_index"] = peer.ifindex
+                link_netns = (nsids.setdefault(id(peer.nd_net), len(nsids)), peer.nd_net.name)
             else:
-                info["link"] = li["peer"]             # ip -j prints "link" before "ifname"
-                peer = names.get(li["peer"])
-                m_down = peer is not None and not peer["up"]
+                info["link"] = peer.name             # ip -j prints "link" before "ifname"
+                m_down = not peer.flags & IFF_UP     # print_name_and_link: the lower device is down
         info["ifname"] = li["name"]
-        operstate = _operstate(li, li["peer"] is not None)
+        operstate = _operstate(li, peer is not None)
         flags = []
         if li["up"] and operstate not in (IF_OPER_UP, IF_OPER_UNKNOWN):
-            flags.append("NO-CARRIER")           # IFF_UP without IFF_RUNNING
+            flags.append("NO-CARRIER")               # IFF_UP without IFF_RUNNING
         flags += [n for bit, n in _FLAG_NAMES if li["flags"] & bit]
         if m_down:
             flags.append("M-DOWN")
         info.update(flags=flags, mtu=li["mtu"], qdisc=li["qdisc"],
                     operstate=_OPER_NAMES[operstate], linkmode="DEFAULT", group="default")
-        qlen = getattr(dev, "tx_queue_len", 0) if dev is not None else 0
-        if qlen:
-            info["txqlen"] = qlen
-        loop = li["kind"] == "loopback"
-        info["link_type"] = "loopback" if loop else "ether"
+        if dev.tx_queue_len:                         # print_queuelen leaves out a zero
+            info["txqlen"] = dev.tx_queue_len
+        info["link_type"] = _LINK_TYPES.get(li["type"], "none")
         info["address"] = li["address"]
-        info["broadcast"] = "00:00:00:00:00:00" if loop else "ff:ff:ff:ff:ff:ff"
+        info["broadcast"] = dev.broadcast.hex(":")
         if link_netns is not None:
-            # ip(8) names a peer namespace that has a name under /run/netns (not init_net)
             info["link_netnsid"] = link_netns[0]
-            if link_netns[1] not in (None, "init_net"):
+            if link_netns[1] != "init_net":          # ip(8) names it when /run/netns has a name
                 info["link_netns"] = link_netns[1]
         out.append(info)
     return out
