@@ -257,3 +257,10 @@ def test_help_names_every_kind_and_its_keywords():
         assert f"kind=\"{kind}\"" in text
         for w in words:
             assert w in text and f"{w}=" in text
+
+
+def test_add_time_attributes_are_refused_not_ignored():
+    k = Kernel()
+    with pytest.raises(iproute.IpError, match='"mtu" is not supported by `netkernel ip link add`'):
+        iproute.run(k, "link add veth0 mtu 9000 type veth peer name veth1".split())
+    assert [li["name"] for li in k.links()] == ["lo"]

@@ -40,6 +40,8 @@ KINDS = {
              "its cable is a QEMU socket backend written as QEMU's -netdev option: "
              "stream,addr.type=inet,addr.host=H,addr.port=P (4-byte length + frame), or dgram,... (a frame a datagram)"),
 }
+_SET_AFTER_ADD = frozenset({"mtu", "address", "netns", "txqueuelen", "txqlen", "broadcast",
+                            "index", "numtxqueues", "numrxqueues", "group", "up", "down"})
 _KIND_WORDS = {"tap": ("host_ifname", "host_netns"), "qemu": ("netdev",)}
 
 def _kinds_text() -> str:
@@ -272,6 +274,11 @@ def _link_add(v, rest: list[str]) -> str:
             kind = rest[i + 1]
             i += 2
             break
+        elif w in _SET_AFTER_ADD:
+            # DIVERGENCE(#8): ip(8) sends these with the creation request; netkernel's
+            # link_add takes none of them, so they are refused rather than ignored
+            raise IpError(f'Error: "{w}" is not supported by `netkernel ip link add`; '
+                          f"set it afterwards: ip link set NAME {w} ...", EXIT_FAILURE)
         elif name is None:
             name = w
             if not check_ifname(name):
