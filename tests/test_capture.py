@@ -50,9 +50,10 @@ def _machine():
     return k
 
 
-def _run(k, path=None, errors=None):
+def _run(k, path=None, errors=None, after_start=None):
     """Send TRAFFIC (1 µs apart) and return everything the sockets observed, their memory
-    accounting included. `errors`: a list that gets what cap.close() raised."""
+    accounting included. `errors`: a list that gets what cap.close() raised; `after_start()`
+    runs once the capture is recording."""
     socks = {}
     for name in ("veth0", "veth1"):
         s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -61,6 +62,8 @@ def _run(k, path=None, errors=None):
         s.setblocking(False)
         socks[name] = s
     cap = k.capture(["veth0", "veth1"], path) if path else None
+    if after_start is not None:
+        after_start()
     sent_at = []
     for name, frame, _ in TRAFFIC:
         k.advance(1000)
@@ -265,6 +268,28 @@ def test_a_failing_capture_stops_alone_and_every_frame_still_arrives(why):
     assert e.value.errno == err
     cap.close()                                       # reported once
     assert cap.error.errno == err
+
+
+@pytest.mark.parametrize("why", ["disk full", "closed file", "broken pipe", "EIO"])
+def test_a_capture_failing_mid_run_changes_nothing_sockets_observe(why):
+    without, _ = _run(_machine())
+    after = None
+    if why == "disk full":
+        f = open("/dev/full", "wb", buffering=0)
+        f.write = _after(3, f.write)
+    elif why == "closed file":
+        f = tempfile.TemporaryFile()
+        after = f.close
+    elif why == "broken pipe":
+        r, w = os.pipe()
+        f = os.fdopen(w, "wb", buffering=0)
+        after = lambda: os.close(r)             # noqa: E731
+    else:
+        f = _FailingFile(good=5)                # fails on the third frame
+    errors = []
+    failing, _ = _run(_machine(), f, errors, after)
+    assert failing == without
+    assert len(errors) == 1
 
 
 def _after(n, write):
