@@ -14,7 +14,6 @@ being recorded (see Capture).
 """
 from __future__ import annotations
 
-import errno
 import struct
 import time
 
@@ -22,6 +21,7 @@ from netkernel.backends.pcap import (EPB_DIR_INBOUND, EPB_DIR_OUTBOUND, EPB_RECV
                                      EPB_RECV_MULTICAST, EPB_RECV_PROMISCUOUS, EPB_RECV_UNICAST,
                                      LINKTYPE_ETHERNET, PcapngWriter)
 from netkernel.net.core.dev import PacketType, dev_add_pack, dev_remove_pack
+from netkernel.uapi import errno as E
 from netkernel.uapi.if_ether import ETH_P_ALL
 from netkernel.uapi.if_packet import (PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST,
                                       PACKET_OTHERHOST, PACKET_OUTGOING)
@@ -174,8 +174,8 @@ def _as_oserror(e: Exception) -> OSError:
     if isinstance(e, OSError):
         return e
     if isinstance(e, ValueError):
-        return OSError(errno.EBADF, f"capture file unusable: {e}")
-    return OSError(errno.EIO, f"capture file failed: {e!r}")
+        return OSError(E.EBADF, f"{E.strerror(E.EBADF)} (capture file: {e})")
+    return OSError(E.EIO, f"{E.strerror(E.EIO)} (capture file: {e!r})")
 
 
 def _close_quietly(f) -> None:
