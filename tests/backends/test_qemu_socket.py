@@ -573,3 +573,33 @@ def test_runts_into_a_qemu_device_never_reach_sockets(kind, tmp_path):
     _send_runts_then(send, s, _frame(MAC_A, MAC_B))
     assert dev.priv.rx_length_errors == 13 and dev.stats.rx_packets == 1
     assert dev.priv.port.backend.stats()["rx_empty"] == 1
+
+
+def test_random_datagrams_never_kill_an_ast2500_mac_cable():
+    import random
+    from netkernel import machines
+    rng = random.Random(11)
+    peer = _udp_port()
+    k = machines.ast2500(clock="real")
+    eth0 = k.net.dev_by_name["eth0"]
+    eth0_mac = bytes(eth0.dev_addr)
+    b = netkernel.connect(k, "eth0", netdev="dgram,local.type=inet,local.host=127.0.0.1,"
+                          "local.port=0,remote.type=inet,remote.host=127.0.0.1,"
+                          f"remote.port={peer.getsockname()[1]}")
+    s = _sock(k, "eth0")
+    s.settimeout(5)
+    sent = 0
+    for _ in range(300):
+        n = rng.choice([0, 1, 6, 13, 14, 15, 17, 18, 60, 200, 1600])
+        head = rng.choice([b"", eth0_mac, b"\xff" * 6, b"\x01\x00\x5e\x00\x00\x01"])
+        d = (head + rng.randbytes(n))[:n]
+        if n >= 16 and rng.random() < 0.3:
+            d = d[:12] + b"\x81\x00" + d[14:]          # a VLAN tag, maybe too short to strip
+        peer.sendto(d, b.address)
+        sent += 1
+        if sent % 50 == 0:                            # let the ring drain now and then
+            good = _frame(eth0_mac, MAC_B, 60, bytes([sent & 0xFF]))
+            peer.sendto(good, b.address)
+            while s.recv(4096) != good:
+                pass
+    assert eth0.carrier and b.stats()["rx_errors"] == 0
