@@ -13,8 +13,9 @@ address-filtered; with MACCR.RX_RUNT set (the Linux driver sets it) it is stored
 for the driver to drop, else discarded and counted (rx_runt_drops); an empty frame is no frame on
 the wire and is only counted. DIVERGENCE(#8): the chip calls runt anything under 64 bytes with
 its FCS; frames from socket backends come unpadded, and QEMU delivers them, so frames of 14..59
-bytes are received as QEMU does. (QEMU itself drops frames under 10 bytes in 7.2 and reads past
-the end of shorter ones in later versions.)
+bytes are received as QEMU does. (QEMU's model has no runt rule of its own: it leaves short
+frames to its net layer, whose tap and user backends pad them to 60 bytes and whose stream and
+dgram backends pass them on as they come.)
 Faults a test can inject: `set_link(False)`, `tx_hold(True)` (the transmitter is held, as by
 PAUSE frames from the link partner); RX exhaustion happens on its own when the CPU stops
 servicing the interrupt (see Ast2500.irqs_off).
