@@ -103,13 +103,17 @@ class Capture:
             return 0
         return capture_rcv
 
-    def _failed(self, e: Exception) -> None:
-        """Keep the first error, count this one, unhook from every device (machine lock held)."""
+    def _record(self, e: Exception) -> None:
+        """Count a failed write, flush or close; keep the first error (machine lock held)."""
         self.write_errors += 1
         if self.error is None:
             self.error = _as_oserror(e)
             if self.error is not e:
                 self.error.__cause__ = e
+
+    def _failed(self, e: Exception) -> None:
+        """A write or flush failed: record it and unhook from every device (machine lock held)."""
+        self._record(e)
         hooks, self._hooks = self._hooks, []
         for pt in hooks:
             dev_remove_pack(pt, self._core)
@@ -146,11 +150,7 @@ class Capture:
                 try:
                     f.close()               # flushes what is buffered
                 except Exception as e:      # noqa: BLE001
-                    if self.error is None:
-                        self.write_errors += 1
-                        self.error = _as_oserror(e)
-                        if self.error is not e:
-                            self.error.__cause__ = e
+                    self._record(e)
             if self.error is not None and not self._reported:
                 self._reported = True
                 raise self.error

@@ -560,6 +560,7 @@ class DgramBackend:
     Counters: `stats()` (DGRAM_STATS)."""
 
     def __init__(self, opts: dict):
+        self._unix_file = None          # (path, dev, ino) of the socket file we created
         if "local.type" not in opts:
             raise ValueError("-netdev dgram: multicast (remote only) is not supported; "
                              "give local.* and remote.*")
@@ -590,8 +591,6 @@ class DgramBackend:
         self._reader = None
         self._sendto = self.sock.sendto
         self._rxbuf = bytearray(NET_BUFSIZE + 1)     # one byte more: an oversize datagram shows
-
-    _unix_file = None
 
     def _bind(self, sa, unix: bool = False) -> None:
         try:
