@@ -172,3 +172,20 @@ def test_a_real_tap_deleted_underneath_turns_carrier_off_and_is_counted(real_net
     assert next(x for x in k.links() if x["name"] == "tap0")["carrier"] is False
     k.link_del("tap0")                             # still removable afterwards
     assert [x["name"] for x in k.links()] == ["lo"]
+
+
+def test_a_real_tap_deleted_under_an_ast2500_mac_takes_its_carrier_down(real_netns):
+    from netkernel import machines
+    k = machines.ast2500(clock="real")
+    b = netkernel.connect(k, "eth0", tap=HOST_IF, host_netns=real_netns)
+    eth0 = k.net.dev_by_name["eth0"]
+    deadline = time.monotonic() + 5
+    while not eth0.carrier and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert eth0.carrier
+    assert ns_run(real_netns, "ip", "link", "del", HOST_IF).returncode == 0
+    deadline = time.monotonic() + 5
+    while eth0.carrier and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not eth0.carrier and not k.hw.mac0.state.phy_link
+    assert b.stats()["detached"] == 1
