@@ -591,6 +591,7 @@ class DgramBackend:
         self._reader = None
         self._sendto = self.sock.sendto
         self._rxbuf = bytearray(NET_BUFSIZE + 1)     # one byte more: an oversize datagram shows
+        self._rxview = memoryview(self._rxbuf)
 
     def _bind(self, sa, unix: bool = False) -> None:
         try:
@@ -642,6 +643,7 @@ class DgramBackend:
     def _on_readable(self):
         frames = []
         buf = self._rxbuf
+        view = self._rxview
         recv_into = self.sock.recv_into
         ok = True
         for _ in range(RX_BATCH):
@@ -660,7 +662,7 @@ class DgramBackend:
             elif n > NET_BUFSIZE:
                 self.rx_oversize += 1
             else:
-                frames.append(bytes(buf[:n]))
+                frames.append(bytes(view[:n]))
         if frames:
             self.rx_frames += len(frames)
             self.port.rx(frames)
