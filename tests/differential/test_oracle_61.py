@@ -23,7 +23,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN = os.path.join(ROOT, "scripts", "oracle-6.1", "run.sh")
-SUMMARY = re.compile(r"^=+ (.*(passed|failed|error).*) in ([0-9.]+)s")
+SUMMARY = re.compile(r"^=*\s*(\d+ (passed|failed|errors?)\b.*?) in ([0-9.]+)s")
 RESULT: dict = {}          # read by tests/conftest.py's terminal summary
 
 
