@@ -15,12 +15,15 @@ from netkernel.drivers.net.loopback import loopback_setup
 from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
 from netkernel.kernel.sched import Task, _tls, set_current
+from netkernel.kernel.uaccess import UserBuffer
 from netkernel.kernel.sysctl import CONFIG_DEFAULTS, SYSCTL_DEFAULTS
 from netkernel.net import socket as sys
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import EPOLLERR, EPOLLIN, EPOLLOUT
 from netkernel.net.core.dev import NetCore, NetDevice
 from netkernel.net.core.net_namespace import Net
+from netkernel.net.core.net_procfs import procfs_read
+from netkernel.net.core.net_sysfs import sysfs_read
 from netkernel.net.core.rtnetlink import rtnl_create_link
 from netkernel.net.core.skbuff import PROFILES
 from netkernel.net.packet.af_packet import packet_init
@@ -254,6 +257,43 @@ class _View:
                 "stats": dev.stats.as_dict(),
             })
         return out
+
+    # -- ioctl and the kernel's text views
+    def sys_ioctl(self, fd: int, request: int, arg=None):
+        """ioctl(2) on a socket, as the syscall sees it: `arg` bytes are the caller's buffer
+        (exactly that much user memory: a request reading past it is EFAULT) and come back as
+        the kernel left them, as (ret, bytes); an int is a raw argument (a user address, e.g.
+        ctypes.addressof) and gives (ret, None); None is NULL. Errors raise OSError."""
+        if isinstance(arg, (bytes, bytearray, memoryview)):
+            buf = UserBuffer(bytes(arg))
+            ret = self._call(sys.sys_ioctl, fd, request, buf)
+            return ret, bytes(buf.data)
+        if arg is not None and not isinstance(arg, int):
+            raise TypeError(f"ioctl argument must be bytes, int or None, not {type(arg).__name__}")
+        return self._call(sys.sys_ioctl, fd, request, arg), None
+
+    def ioctl(self, fd: int, request: int, arg=b"") -> bytes:
+        """`fcntl.ioctl` on a netkernel socket: the buffer after the call (an int argument:
+        the call's return value)."""
+        ret, out = self.sys_ioctl(fd, request, arg)
+        return ret if out is None else out
+
+    def sysfs(self, path: str):
+        """What Linux shows under /sys for this view's namespace: `k.sysfs("class/net/eth0/mtu")`
+        is the file's text ("1500\n"); a directory ("class/net", "class/net/eth0/statistics")
+        is the sorted list of its entries. A missing file is OSError ENOENT; an attribute Linux
+        refuses to read in the device's state (carrier of a device that is down) raises its
+        errno."""
+        with self._kernel._lock:
+            ret = sysfs_read(self.net, path)
+        return sys.raise_on_error(ret)
+
+    def procfs(self, path: str) -> str:
+        """The text of /proc/<path> for this view's namespace: "net/dev", "net/packet",
+        "net/dev_mcast". A missing file is OSError ENOENT."""
+        with self._kernel._lock:
+            ret = procfs_read(self.net, path)
+        return sys.raise_on_error(ret)
 
 
 class Process(_View):

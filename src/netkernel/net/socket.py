@@ -6,6 +6,7 @@ tuple. `raise_on_error` is the one place that turns a negative errno into OSErro
 """
 from __future__ import annotations
 
+import itertools
 import time
 
 from netkernel.kernel.sched import Task, defer_fput, take_deferred_fputs
@@ -16,6 +17,15 @@ from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMS
 from netkernel.net.core.datagram import EPOLLERR
 from netkernel.net.core.sock import sk_sleep, sock_getsockopt, sock_setsockopt
 from netkernel.kernel.sched import capable
+from netkernel.kernel.uaccess import get_user_arg, put_user_arg
+from netkernel.net.core.dev_ioctl import dev_ifconf, dev_ioctl
+from netkernel.uapi.capability import CAP_NET_ADMIN
+from netkernel.uapi.if_ import IFR_DATA, IFR_PTR, IFREQ_SIZE
+from netkernel.uapi.socket import INT
+from netkernel.uapi.sockios import (FIONBIO, SIOCBRADDBR, SIOCBRDELBR, SIOCDEVPRIVATE,
+                                    SIOCGIFBR, SIOCGIFCONF, SIOCGIFVLAN, SIOCGSKNS,
+                                    SIOCGSTAMP_NEW, SIOCGSTAMP_OLD, SIOCGSTAMPNS_NEW,
+                                    SIOCGSTAMPNS_OLD, SIOCSIFBR, SIOCSIFVLAN, is_socket_ioctl_cmd)
 
 O_NONBLOCK = 0o4000
 SS_UNCONNECTED = 1
@@ -23,8 +33,9 @@ MAX_RW_COUNT = 0x7FFFF000
 
 
 class KernelSocket:
-    """struct socket: the type, the family's proto_ops, the struct sock, the file."""
-    __slots__ = ("type", "state", "ops", "sk", "file")
+    """struct socket: the type, the family's proto_ops, the struct sock, the file, and the inode
+    number of its sockfs inode (get_next_ino: one counter for the whole model, as in Linux)."""
+    __slots__ = ("type", "state", "ops", "sk", "file", "ino")
 
     def __init__(self):
         self.type = 0
@@ -32,6 +43,10 @@ class KernelSocket:
         self.ops = None
         self.sk = None
         self.file = None
+        self.ino = next(_next_ino)
+
+
+_next_ino = itertools.count(1)
 
 
 class File:
@@ -392,6 +407,112 @@ def sys_poll(task: Task, fd: int, events: int, timeout: float | None) -> int:
             if left <= 0:
                 return 0
             sk_sleep(sk, left)
+
+
+# ---------------------------------------------------------------- ioctl
+
+FIONCLEX = 0x5450
+FIOCLEX = 0x5451
+
+
+def get_user_ifreq(arg):
+    """get_user_ifreq: the caller's struct ifreq (EFAULT), and its ifr_data pointer."""
+    raw = get_user_arg(arg, IFREQ_SIZE)
+    if isinstance(raw, int):
+        return raw, 0
+    return bytearray(raw), IFR_PTR.unpack_from(raw, IFR_DATA)[0]
+
+
+def put_user_ifreq(ifr: bytearray, arg) -> int:
+    """put_user_ifreq: the whole struct ifreq back to the caller (EFAULT)."""
+    return put_user_arg(arg, bytes(ifr))
+
+
+def sock_do_ioctl(net, sock: KernelSocket, cmd: int, arg) -> int:
+    """sock_do_ioctl: the family's ioctl first; what it does not know (ENOIOCTLCMD) and is a
+    socket request (type 0x89, else ENOTTY) is an interface request: copy the ifreq in, run
+    dev_ioctl, copy it back when dev_ioctl says so."""
+    err = sock.ops.ioctl(sock, cmd, arg) if sock.ops.ioctl is not None else -E.ENOIOCTLCMD
+    if err != -E.ENOIOCTLCMD:
+        return err
+    if not is_socket_ioctl_cmd(cmd):
+        return -E.ENOTTY
+    ifr, data = get_user_ifreq(arg)
+    if isinstance(ifr, int):
+        return ifr
+    err, need_copyout = dev_ioctl(net, cmd, ifr, data)
+    if not err and need_copyout:
+        if put_user_ifreq(ifr, arg):
+            return -E.EFAULT
+    return err
+
+
+def sock_ioctl(sock: KernelSocket, cmd: int, arg) -> int:
+    """sock_ioctl: private device requests straight to dev_ioctl; receive timestamps through the
+    family's gettstamp; SIOCGIFCONF to dev_ifconf; the namespace request needs CAP_NET_ADMIN;
+    bridge/VLAN requests find no module loaded (ENOPKG); the rest to sock_do_ioctl.
+    DIVERGENCE(#10): FIOSETOWN/FIOGETOWN (no signal owner is modelled), SIOCGSKNS (no namespace
+    files) and wireless extensions fall through to the generic path."""
+    net = sock.sk.sk_net
+    if SIOCDEVPRIVATE <= cmd <= SIOCDEVPRIVATE + 15:
+        ifr, data = get_user_ifreq(arg)
+        if isinstance(ifr, int):
+            return ifr
+        err, need_copyout = dev_ioctl(net, cmd, ifr, data)
+        if not err and need_copyout and put_user_ifreq(ifr, arg):
+            return -E.EFAULT
+        return err
+    if cmd in (SIOCGIFBR, SIOCSIFBR, SIOCBRADDBR, SIOCBRDELBR, SIOCGIFVLAN, SIOCSIFVLAN):
+        return -E.ENOPKG
+    if cmd == SIOCGSKNS and not capable(CAP_NET_ADMIN):
+        return -E.EPERM
+    if cmd in (SIOCGSTAMP_OLD, SIOCGSTAMPNS_OLD, SIOCGSTAMP_NEW, SIOCGSTAMPNS_NEW):
+        if sock.ops.gettstamp is None:
+            return -E.ENOIOCTLCMD
+        return sock.ops.gettstamp(sock, arg, cmd in (SIOCGSTAMP_OLD, SIOCGSTAMP_NEW), False)
+    if cmd == SIOCGIFCONF:
+        return dev_ifconf(net, arg)
+    return sock_do_ioctl(net, sock, cmd, arg)
+
+
+def do_vfs_ioctl(task: Task, f: File, cmd: int, arg) -> int:
+    """do_vfs_ioctl (fs/ioctl.c): the requests every file answers — close-on-exec and FIONBIO
+    (an int: non-zero sets O_NONBLOCK) — else ENOIOCTLCMD for the file's own ioctl."""
+    if cmd == FIOCLEX:
+        f.cloexec = True
+        return 0
+    if cmd == FIONCLEX:
+        f.cloexec = False
+        return 0
+    if cmd == FIONBIO:
+        raw = get_user_arg(arg, INT.size)
+        if isinstance(raw, int):
+            return raw
+        if INT.unpack(raw)[0]:
+            f.f_flags |= O_NONBLOCK
+        else:
+            f.f_flags &= ~O_NONBLOCK
+        return 0
+    return -E.ENOIOCTLCMD
+
+
+def sys_ioctl(task: Task, fd: int, cmd: int, arg) -> int:
+    """ioctl(2) on a socket: the file-level requests, then sock_ioctl; ENOIOCTLCMD leaves the
+    syscall as ENOTTY. `arg` is a UserBuffer (the caller's bytes, copied back into it), a user
+    address, or None (NULL). `cmd` is an unsigned int (the upper bits are dropped)."""
+    cmd &= 0xFFFFFFFF
+    f = task.files.get(fd)
+    if f is None:
+        return -E.EBADF
+    sock = sockfd_lookup_light(task, fd)
+    if isinstance(sock, int):
+        return -E.ENOTTY if sock == -E.ENOTSOCK else sock
+    err = do_vfs_ioctl(task, f, cmd, arg)
+    if err == -E.ENOIOCTLCMD:
+        err = sock_ioctl(sock, cmd, arg)
+    if err == -E.ENOIOCTLCMD:
+        err = -E.ENOTTY
+    return err
 
 
 # ---------------------------------------------------------------- close

@@ -5,6 +5,7 @@ from netkernel.net.core.dev import NETDEV_TX_OK, NetDevice, NetDeviceOps
 from netkernel.net.core.rtnetlink import RtnlLinkOps
 from netkernel.net.core.skbuff import SkBuff, consume_skb
 from netkernel.net.ethernet.eth import ether_setup
+from netkernel.net.ethtool.ioctl import EthtoolOps
 from netkernel.net.sched.sch_generic import noqueue
 from netkernel.uapi.if_ import IFF_MULTICAST, IFF_NOARP
 
@@ -20,6 +21,16 @@ def dummy_xmit(skb: SkBuff, dev: NetDevice) -> int:
 DUMMY_OPS = NetDeviceOps(ndo_start_xmit=dummy_xmit)
 
 
+def dummy_get_drvinfo(dev: NetDevice, info) -> None:
+    """dummy_get_drvinfo: driver "dummy", version "1.0"."""
+    info.driver = b"dummy"
+    info.version = b"1.0"
+
+
+# dummy_ethtool_ops: driver info only (no get_link: ETHTOOL_GLINK is EOPNOTSUPP)
+DUMMY_ETHTOOL_OPS = EthtoolOps(get_drvinfo=dummy_get_drvinfo)
+
+
 def dummy_setup(dev: NetDevice) -> None:
     """dummy_setup: Ethernet, NOARP, no multicast, no queue (IFF_NO_QUEUE), any MTU up to 65535."""
     ether_setup(dev)
@@ -30,6 +41,7 @@ def dummy_setup(dev: NetDevice) -> None:
     dev.qdisc = noqueue()
     dev.min_mtu = 0
     dev.max_mtu = 65535
+    dev.ethtool_ops = DUMMY_ETHTOOL_OPS
 
 
 DUMMY_LINK_OPS = RtnlLinkOps("dummy", dummy_setup, live_addr_change=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from netkernel.net.core.dev import NETDEV_TX_OK, NetDevice, NetDeviceOps, netif_rx
 from netkernel.net.core.skbuff import SkBuff, skb_orphan
 from netkernel.net.ethernet.eth import ETH_HEADER_OPS, eth_type_trans
+from netkernel.net.ethtool.ioctl import EthtoolOps
 from netkernel.net.sched.sch_generic import noqueue
 from netkernel.uapi.if_ import IFF_LOOPBACK
 from netkernel.uapi.if_arp import ARPHRD_LOOPBACK
@@ -28,6 +29,15 @@ def loopback_xmit(skb: SkBuff, dev: NetDevice) -> int:
 LOOPBACK_OPS = NetDeviceOps(ndo_start_xmit=loopback_xmit)
 
 
+def always_on(dev: NetDevice) -> int:
+    """always_on: the loopback link never goes down."""
+    return 1
+
+
+# loopback_ethtool_ops: a link that is always on, no driver info, no link settings
+LOOPBACK_ETHTOOL_OPS = EthtoolOps(get_link=always_on)
+
+
 def loopback_setup(dev: NetDevice) -> None:
     """loopback_setup: MTU 64 KiB, Ethernet-style 14-byte header, all-zero address, no queue
     (IFF_NO_QUEUE; tx_queue_len keeps alloc_netdev's 1000, which `ip link` shows as qlen 1000)."""
@@ -45,3 +55,4 @@ def loopback_setup(dev: NetDevice) -> None:
     dev.dev_addr = bytes(ETH_ALEN)
     dev.broadcast = bytes(ETH_ALEN)
     dev.qdisc = noqueue()
+    dev.ethtool_ops = LOOPBACK_ETHTOOL_OPS

@@ -20,6 +20,8 @@ from netkernel.net.core.dev import (NETDEV_TX_OK, NETREG_REGISTERED, NetDevice, 
 from netkernel.net.core.rtnetlink import RtnlLinkOps
 from netkernel.net.core.skbuff import SkBuff, alloc_skb, consume_skb, skb_reserve
 from netkernel.net.ethernet.eth import eth_type_trans, ether_setup
+from netkernel.net.ethtool.ioctl import EthtoolOps, ethtool_op_get_link
+from netkernel.uapi.ethtool import AUTONEG_DISABLE, DUPLEX_FULL, PORT_TP, SPEED_10
 from netkernel.net.sched.sch_generic import pfifo_fast
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.if_ether import ETH_HLEN
@@ -107,6 +109,27 @@ def tun_tx_ready(dev: NetDevice) -> None:
 TUN_OPS = NetDeviceOps(ndo_start_xmit=tun_net_xmit)
 
 
+def tun_get_drvinfo(dev: NetDevice, info) -> None:
+    """tun_get_drvinfo: driver "tun", version "1.6", bus "tap" (these devices are TAPs)."""
+    info.driver = b"tun"
+    info.version = b"1.6"
+    info.bus_info = b"tap"
+
+
+def tun_get_link_ksettings(dev: NetDevice, ks) -> int:
+    """tun_default_link_ksettings as 5.15 has it: 10 Mb/s full duplex, twisted pair, no
+    autonegotiation, no link modes (6.2 reports 10 Gb/s)."""
+    ks.speed = SPEED_10
+    ks.duplex = DUPLEX_FULL
+    ks.port = PORT_TP
+    ks.autoneg = AUTONEG_DISABLE
+    return 0
+
+
+TUN_ETHTOOL_OPS = EthtoolOps(get_drvinfo=tun_get_drvinfo, get_link=ethtool_op_get_link,
+                             get_link_ksettings=tun_get_link_ksettings)
+
+
 def tun_setup(dev: NetDevice) -> None:
     """Ethernet with a pfifo_fast queue (so a busy cable pushes back), no carrier until the cable
     is plugged, MTU up to 65535."""
@@ -114,6 +137,7 @@ def tun_setup(dev: NetDevice) -> None:
     dev.netdev_ops = TUN_OPS
     dev.qdisc = pfifo_fast()
     dev.max_mtu = TUN_MAX_MTU
+    dev.ethtool_ops = TUN_ETHTOOL_OPS
     dev.carrier = False
     dev.priv = TunPriv(Port(dev.name,
                             rx=lambda frames: tun_net_rx(dev, frames),

@@ -5,7 +5,10 @@ from netkernel.backends.port import Port
 from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NetDevice, NetDeviceOps,
                                     netif_carrier_off, netif_carrier_on, netif_rx,
                                     register_netdevice, unregister_netdevice)
+from netkernel.net.core.link_watch import rfc2863_policy
 from netkernel.net.core.rtnetlink import RtnlLinkOps, rtnl_create_link
+from netkernel.net.ethtool.ioctl import EthtoolOps, ethtool_op_get_link
+from netkernel.uapi.ethtool import AUTONEG_DISABLE, DUPLEX_FULL, ETH_SS_STATS, PORT_TP, SPEED_10000
 from netkernel.net.core.skbuff import SkBuff, kfree_skb
 from netkernel.net.ethernet.eth import ether_setup, eth_type_trans
 from netkernel.net.sched.sch_generic import noqueue
@@ -136,7 +139,14 @@ def veth_wire_link(dev: NetDevice, up: bool) -> None:
             netif_carrier_off(dev)
 
 
-VETH_OPS = NetDeviceOps(ndo_start_xmit=veth_xmit, ndo_open=veth_open, ndo_stop=veth_close)
+def veth_get_iflink(dev: NetDevice) -> int:
+    """veth_get_iflink: the peer's ifindex (0 without a peer)."""
+    peer = dev.priv.peer
+    return peer.ifindex if peer is not None else 0
+
+
+VETH_OPS = NetDeviceOps(ndo_start_xmit=veth_xmit, ndo_open=veth_open, ndo_stop=veth_close,
+                        ndo_get_iflink=veth_get_iflink)
 
 
 def veth_setup(dev: NetDevice) -> None:
@@ -149,7 +159,7 @@ def veth_setup(dev: NetDevice) -> None:
     dev.priv = VethPriv()
     dev.priv.port = Port(dev.name, rx=lambda frames: veth_wire_rx(dev, frames),
                          link=lambda up: veth_wire_link(dev, up))
-    dev.carrier = False
+    dev.ethtool_ops = VETH_ETHTOOL_OPS
 
 
 def veth_newlink(net, dev: NetDevice, peer: str | None = None, peer_net=None, mac=None,
@@ -167,12 +177,18 @@ def veth_newlink(net, dev: NetDevice, peer: str | None = None, peer_net=None, ma
     err = register_netdevice(peer_net or net, p)
     if err:
         return err
+    netif_carrier_off(p)
     err = register_netdevice(net, dev)
     if err:
         unregister_netdevice(p)
         return err
+    netif_carrier_off(dev)
     dev.priv.peer = p
     p.priv.peer = dev
+    # the linkwatch work queued by netif_carrier_off runs after this: the ends are linked by
+    # then, so each counts as stacked on its peer (LOWERLAYERDOWN once up without carrier)
+    rfc2863_policy(p)
+    rfc2863_policy(dev)
     return 0
 
 
@@ -188,3 +204,36 @@ def veth_dellink(dev: NetDevice) -> None:
 
 VETH_LINK_OPS = RtnlLinkOps("veth", veth_setup, newlink=veth_newlink, dellink=veth_dellink,
                             live_addr_change=True)
+
+
+# ---------------------------------------------------------------- ethtool
+
+DRV_NAME = b"veth"
+DRV_VERSION = b"1.0"
+# ethtool_stats_keys (peer_ifindex), the per-RX-queue XDP counters (veth_rq_stats_desc: 7) and
+# the per-TX-queue ones (veth_tq_stats_desc: 2), one queue each way
+VETH_N_STATS = 1 + 7 + 2
+
+
+def veth_get_drvinfo(dev: NetDevice, info) -> None:
+    """veth_get_drvinfo: driver "veth", version "1.0"."""
+    info.driver = DRV_NAME
+    info.version = DRV_VERSION
+
+
+def veth_get_sset_count(dev: NetDevice, sset: int) -> int:
+    return VETH_N_STATS if sset == ETH_SS_STATS else -95  # EOPNOTSUPP
+
+
+def veth_get_link_ksettings(dev: NetDevice, ks) -> int:
+    """veth_get_link_ksettings: 10 Gb/s full duplex, twisted pair, no autonegotiation."""
+    ks.speed = SPEED_10000
+    ks.duplex = DUPLEX_FULL
+    ks.port = PORT_TP
+    ks.autoneg = AUTONEG_DISABLE
+    return 0
+
+
+VETH_ETHTOOL_OPS = EthtoolOps(get_drvinfo=veth_get_drvinfo, get_link=ethtool_op_get_link,
+                              get_link_ksettings=veth_get_link_ksettings,
+                              get_sset_count=veth_get_sset_count)

@@ -11,7 +11,10 @@ from collections import deque
 
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb
 from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
-from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
+from netkernel.uapi.if_ import (IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI, IFF_RUNNING,
+                                IFF_DEBUG, IFF_NOTRAILERS, IFF_NOARP, IFF_DYNAMIC, IFF_MULTICAST,
+                                IFF_PORTSEL, IFF_AUTOMEDIA, IFF_VOLATILE,
+                                IFF_DORMANT, IF_OPER_UNKNOWN, IF_OPER_UP, IF_LINK_MODE_DEFAULT)
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
                                      ETH_P_802_3_MIN, VLAN_HLEN)
 from netkernel.uapi.if_packet import PACKET_OUTGOING, PACKET_OTHERHOST
@@ -25,6 +28,7 @@ NETDEV_UNREGISTER = 6
 NETDEV_CHANGEMTU = 7
 NETDEV_CHANGEADDR = 8
 NETDEV_GOING_DOWN = 9
+NETDEV_CHANGE_TX_QUEUE_LEN = 31
 
 # transmit return codes
 NETDEV_TX_OK = 0
@@ -81,14 +85,17 @@ class NetDeviceStats:
 
 class NetDeviceOps:
     """struct net_device_ops: the driver's callbacks. Missing ones are None."""
-    __slots__ = ("ndo_init", "ndo_open", "ndo_stop", "ndo_start_xmit", "ndo_uninit")
+    __slots__ = ("ndo_init", "ndo_open", "ndo_stop", "ndo_start_xmit", "ndo_uninit",
+                 "ndo_get_iflink")
 
-    def __init__(self, ndo_start_xmit, ndo_open=None, ndo_stop=None, ndo_init=None, ndo_uninit=None):
+    def __init__(self, ndo_start_xmit, ndo_open=None, ndo_stop=None, ndo_init=None, ndo_uninit=None,
+                 ndo_get_iflink=None):
         self.ndo_start_xmit = ndo_start_xmit
         self.ndo_open = ndo_open
         self.ndo_stop = ndo_stop
         self.ndo_init = ndo_init
         self.ndo_uninit = ndo_uninit
+        self.ndo_get_iflink = ndo_get_iflink
 
 
 class HeaderOps:
@@ -109,7 +116,11 @@ class NetDevice:
                  "needed_tailroom", "header_ops", "netdev_ops", "link_ops", "qdisc", "ptype_all",
                  "ptype_specific", "nd_net", "priv", "stats", "carrier", "reg_state",
                  "tx_queue_len", "promiscuity", "allmulti", "no_queue", "queue_stopped",
-                 "iflink", "supp_nofcs", "mc", "uc")
+                 "iflink", "supp_nofcs", "mc", "uc",
+                 # link state as user space reads it (operstate, ethtool, SIOCGIFMAP, sysfs)
+                 "gflags", "operstate", "link_mode", "dormant", "ethtool_ops", "carrier_up_count",
+                 "carrier_down_count", "mem_start", "mem_end", "base_addr", "irq", "dma",
+                 "if_port")
 
     def __init__(self, name: str):
         self.name = name
@@ -146,6 +157,19 @@ class NetDevice:
         self.supp_nofcs = False     # IFF_SUPP_NOFCS
         self.mc: dict = {}          # multicast address list → refcount
         self.uc: dict = {}          # secondary unicast address list → refcount
+        self.gflags = 0             # PROMISC/ALLMULTI as user space asked (SIOCSIFFLAGS)
+        self.operstate = IF_OPER_UNKNOWN    # RFC 2863 state, kept by linkwatch (link_watch.py)
+        self.link_mode = IF_LINK_MODE_DEFAULT
+        self.dormant = False        # __LINK_STATE_DORMANT (netif_dormant_on/off)
+        self.ethtool_ops = None     # EthtoolOps of the driver (net/ethtool/ioctl.py), or None
+        self.carrier_up_count = 0
+        self.carrier_down_count = 0
+        self.mem_start = 0          # struct ifmap as SIOCGIFMAP reports it
+        self.mem_end = 0
+        self.base_addr = 0
+        self.irq = 0
+        self.dma = 0
+        self.if_port = 0
 
     def __repr__(self) -> str:
         return f"<net_device {self.name} ifindex={self.ifindex}>"
@@ -197,6 +221,7 @@ def register_netdevice(net, dev: NetDevice, ifindex: int = 0) -> int:
     net.dev_by_name[dev.name] = dev
     net.dev_by_index[dev.ifindex] = dev
     dev.reg_state = NETREG_REGISTERED
+    link_watch.linkwatch_init_dev(dev)
     call_netdevice_notifiers(NETDEV_REGISTER, dev)
     return 0
 
@@ -266,6 +291,35 @@ def dev_close(dev: NetDevice) -> None:
     call_netdevice_notifiers(NETDEV_DOWN, dev)
 
 
+# the flags __dev_change_flags takes from the caller; the others are the kernel's to keep
+IFF_USER_SETTABLE = (IFF_DEBUG | IFF_NOTRAILERS | IFF_NOARP | IFF_DYNAMIC | IFF_MULTICAST
+                     | IFF_PORTSEL | IFF_AUTOMEDIA)
+
+
+def __dev_change_flags(dev: NetDevice, flags: int) -> int:
+    """__dev_change_flags: take the user-settable flags from `flags` and keep UP, the volatile
+    ones and the promiscuity/allmulti state; then IFF_UP opens or closes the device; PROMISC and
+    ALLMULTI asked for by user space (gflags) each hold one reference on the counters. `flags`
+    is an unsigned int (SIOCSIFFLAGS passes the short ifr_flags sign-extended)."""
+    flags &= 0xFFFFFFFF
+    old_flags = dev.flags
+    dev.flags = (flags & IFF_USER_SETTABLE) | (
+        dev.flags & (IFF_UP | IFF_VOLATILE | IFF_PROMISC | IFF_ALLMULTI))
+    ret = 0
+    if (old_flags ^ flags) & IFF_UP:
+        if old_flags & IFF_UP:
+            dev_close(dev)
+        else:
+            ret = dev_open(dev)
+    if (flags ^ dev.gflags) & IFF_PROMISC:
+        dev.gflags ^= IFF_PROMISC
+        dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1)
+    if (flags ^ dev.gflags) & IFF_ALLMULTI:
+        dev.gflags ^= IFF_ALLMULTI
+        dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
+    return ret
+
+
 def dev_set_mtu(dev: NetDevice, mtu: int) -> int:
     if mtu < dev.min_mtu or (dev.max_mtu and mtu > dev.max_mtu):
         return -EINVAL
@@ -294,29 +348,75 @@ def dev_activate(dev: NetDevice) -> None:
 
 
 def netif_carrier_on(dev: NetDevice) -> None:
-    """netif_carrier_on; linkwatch (run at once here) then activates the qdisc of an up device."""
+    """netif_carrier_on; linkwatch (run at once here) then recomputes the operstate and activates
+    the qdisc of an up device. Changes before registration are not counted."""
     if not dev.carrier:
         dev.carrier = True
+        if dev.reg_state == NETREG_UNINITIALIZED:
+            return
+        dev.carrier_up_count += 1
+        link_watch.rfc2863_policy(dev)
         if dev.flags & IFF_UP:
             dev_activate(dev)
         call_netdevice_notifiers(NETDEV_CHANGE, dev)
 
 
 def netif_carrier_off(dev: NetDevice) -> None:
-    """netif_carrier_off; linkwatch deactivates the qdisc: frames sent meanwhile are dropped."""
+    """netif_carrier_off; linkwatch recomputes the operstate and deactivates the qdisc: frames
+    sent meanwhile are dropped. Changes before registration are not counted."""
     if dev.carrier:
         dev.carrier = False
+        if dev.reg_state == NETREG_UNINITIALIZED:
+            return
+        dev.carrier_down_count += 1
+        link_watch.rfc2863_policy(dev)
         dev.qdisc.deactivate()
         call_netdevice_notifiers(NETDEV_CHANGE, dev)
 
 
 def dev_get_flags(dev: NetDevice) -> int:
-    """dev_get_flags: PROMISC/ALLMULTI show only when user space asked for them (not modelled:
-    the counters raised by packet memberships never show)."""
-    flags = dev.flags & ~(IFF_PROMISC | IFF_ALLMULTI)
-    if flags & IFF_UP and dev.carrier:
-        flags |= IFF_LOWER_UP
+    """dev_get_flags: the flags user space sees. PROMISC/ALLMULTI show only when user space asked
+    for them (gflags: the counters raised by packet memberships never show); a running
+    device adds RUNNING when its operstate says it can pass frames (netif_oper_up: UP or
+    UNKNOWN), LOWER_UP with carrier, DORMANT while dormant."""
+    flags = (dev.flags & ~(IFF_PROMISC | IFF_ALLMULTI)) | (dev.gflags & (IFF_PROMISC | IFF_ALLMULTI))
+    if flags & IFF_UP:
+        if netif_oper_up(dev):
+            flags |= IFF_RUNNING
+        if dev.carrier:
+            flags |= IFF_LOWER_UP
+        if dev.dormant:
+            flags |= IFF_DORMANT
     return flags
+
+
+def netif_oper_up(dev: NetDevice) -> bool:
+    """netif_oper_up (include/linux/netdevice.h): the operstate lets frames through."""
+    return dev.operstate in (IF_OPER_UP, IF_OPER_UNKNOWN)
+
+
+def netif_running(dev: NetDevice) -> bool:
+    """netif_running: the device has been opened (__LINK_STATE_START, set with IFF_UP here)."""
+    return bool(dev.flags & IFF_UP)
+
+
+def dev_get_iflink(dev: NetDevice) -> int:
+    """dev_get_iflink: the driver's ndo_get_iflink (a veth names its peer), else the device's
+    own ifindex."""
+    get = dev.netdev_ops.ndo_get_iflink if dev.netdev_ops is not None else None
+    return get(dev) if get is not None else dev.ifindex
+
+
+def dev_change_tx_queue_len(dev: NetDevice, new_len: int) -> int:
+    """dev_change_tx_queue_len: a length that does not fit an unsigned int is ERANGE; a change
+    is announced (NETDEV_CHANGE_TX_QUEUE_LEN). The queueing disciplines here do not bound their
+    length by it (DIVERGENCE(#10): pfifo_fast keeps its own limit)."""
+    if new_len < 0 or new_len > 0xFFFFFFFF:
+        return -34  # ERANGE
+    if new_len != dev.tx_queue_len:
+        dev.tx_queue_len = new_len
+        call_netdevice_notifiers(NETDEV_CHANGE_TX_QUEUE_LEN, dev)
+    return 0
 
 
 def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
@@ -723,3 +823,8 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
     if not delivered:
         return NET_RX_DROP
     return NET_RX_SUCCESS
+
+
+# link_watch.c sits beside dev.c and calls back into it: imported as a module, after this one's
+# names exist, so either may be imported first.
+from netkernel.net.core import link_watch  # noqa: E402

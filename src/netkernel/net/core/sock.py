@@ -8,7 +8,7 @@ import threading
 import time
 from collections import deque
 
-from netkernel.kernel.uaccess import copy_from_user
+from netkernel.kernel.uaccess import copy_from_user, put_user_arg
 from netkernel.net.core.filter import (SOCK_FILTER_LOCKED, sk_attach_filter, sk_detach_filter,
                                        sk_get_filter)
 from netkernel.net.core.scm import put_cmsg
@@ -35,10 +35,15 @@ RCV_SHUTDOWN = 1
 SEND_SHUTDOWN = 2
 
 
+SK_DEFAULT_STAMP = -1_000_000_000     # -1 s: "no frame read yet" (SIOCGSTAMP answers ENOENT)
+SOCK_TIMESTAMP = "SOCK_TIMESTAMP"     # SIOCGSTAMP was asked: each read records its frame's time
+
+
 class ProtoOps:
     """struct proto_ops: a family's socket calls. Each is a function taking the KernelSocket."""
     __slots__ = ("family", "release", "bind", "connect", "socketpair", "accept", "getname", "poll",
-                 "ioctl", "listen", "shutdown", "setsockopt", "getsockopt", "sendmsg", "recvmsg")
+                 "ioctl", "gettstamp", "listen", "shutdown", "setsockopt", "getsockopt", "sendmsg",
+                 "recvmsg")
 
     def __init__(self, **ops):
         for name in self.__slots__:
@@ -62,7 +67,7 @@ class Sock:
                  "sk_receive_queue", "sk_drops", "sk_rcvtimeo", "sk_sndtimeo", "sk_wq",
                  "sk_userlocks", "sk_priority", "sk_mark", "sk_shutdown", "sk_dead", "sk_flags",
                  "sk_rcvlowat", "sk_reuse", "sk_reuseport", "sk_sleepers", "sk_filter", "sk_omem_alloc",
-                 "__weakref__")
+                 "sk_stamp", "__weakref__")
 
     def __init__(self, net, family: int, type: int, lock):
         sysctl = net.core.sysctl
@@ -94,6 +99,7 @@ class Sock:
         self.sk_sleepers = 0          # tasks asleep on sk_wq (wq_has_sleeper)
         self.sk_filter = None         # SkFilter (net/core/filter.py) or None
         self.sk_omem_alloc = 0        # option memory: the attached filter's charge
+        self.sk_stamp = SK_DEFAULT_STAMP  # last receive time (SIOCGSTAMP), CLOCK_REALTIME ns
 
 
 def sk_data_ready(sk: Sock) -> None:
@@ -249,9 +255,19 @@ def sock_skb_dropcount(sk: Sock) -> int:
 
 def sock_recv_ts_and_drops(msg, sk: Sock, skb: SkBuff, dropcount: int) -> None:
     """sock_recv_ts_and_drops: the receive timestamp (SO_TIMESTAMP[NS], old or new layout), then
-    the drop count at queueing time (SO_RXQ_OVFL, only when non-zero)."""
+    the drop count at queueing time (SO_RXQ_OVFL, only when non-zero). Without either, the
+    frame's time is only remembered for SIOCGSTAMP: once SIOCGSTAMP was asked (SOCK_TIMESTAMP),
+    else as 0 on the first read ("read, no time": SIOCGSTAMP then latches the current time)."""
     f = sk.sk_flags
-    if SOCK_RCVTSTAMP in f:
+    if SOCK_RCVTSTAMP not in f and SO_RXQ_OVFL not in f:
+        if SOCK_TIMESTAMP in f:
+            sk.sk_stamp = skb.tstamp + sk.sk_net.core.realtime_offset if skb.tstamp else 0
+        elif sk.sk_stamp == SK_DEFAULT_STAMP:
+            sk.sk_stamp = 0
+        return
+    if SOCK_RCVTSTAMP not in f:
+        sk.sk_stamp = skb.tstamp + sk.sk_net.core.realtime_offset if skb.tstamp else 0
+    else:
         core = sk.sk_net.core
         if not skb.tstamp:
             skb.tstamp = core.clock()
@@ -266,6 +282,22 @@ def sock_recv_ts_and_drops(msg, sk: Sock, skb: SkBuff, dropcount: int) -> None:
                      TIMEVAL.pack(sec, ns // 1000))
     if SO_RXQ_OVFL in f and dropcount:
         put_cmsg(msg, SOL_SOCKET, SO_RXQ_OVFL, UINT.pack(dropcount & 0xFFFFFFFF))
+
+
+def sock_gettstamp(sock, userstamp, timeval: bool, time32: bool) -> int:
+    """sock_gettstamp (SIOCGSTAMP[NS]): turns SOCK_TIMESTAMP on; ENOENT before any frame was
+    read; a read frame without a time gets the current time, latched; a timeval has µs. The
+    old and new layouts are the same 16 bytes on x86_64."""
+    sk = sock.sk
+    sk.sk_flags.add(SOCK_TIMESTAMP)
+    t = sk.sk_stamp
+    if t == SK_DEFAULT_STAMP:
+        return -E.ENOENT
+    if t == 0:
+        core = sk.sk_net.core
+        t = sk.sk_stamp = core.clock() + core.realtime_offset
+    sec, ns = divmod(t, 1_000_000_000)
+    return put_user_arg(userstamp, TIMESPEC.pack(sec, ns // 1000 if timeval else ns))
 
 
 class SockcmCookie:
@@ -368,6 +400,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval: bytes, capable) -> int:
                              (SOCK_RCVTSTAMPNS, optname in (SO_TIMESTAMPNS_OLD, SO_TIMESTAMPNS_NEW)),
                              (SOCK_RCVTSTAMP, True)):
                 (flags.add if on else flags.discard)(flag)
+            flags.add(SOCK_TIMESTAMP)       # sock_enable_timestamp: stays on when turned off
         else:
             flags.discard(SOCK_RCVTSTAMP)
             flags.discard(SOCK_RCVTSTAMPNS)

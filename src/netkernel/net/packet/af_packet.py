@@ -11,6 +11,7 @@ from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
 from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
                                     dev_remove_pack)
 from netkernel.net.core.filter import bpf_prog_run, sk_filter
+from netkernel.net.core.net_procfs import proc_create_net
 from netkernel.net.core.skbuff import (CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SkBuff, kfree_skb,
                                       skb_pull, skb_push, skb_put, skb_reserve, skb_trim)
 from netkernel.net.core.scm import put_cmsg
@@ -18,11 +19,18 @@ from netkernel.net.packet.fanout import (__fanout_link, __fanout_unlink, fanout_
                                          fanout_getsockopt_value, fanout_release,
                                          fanout_set_data, packet_rcv_try_clear_pressure,
                                          rollover_stats)
-from netkernel.net.core.sock import (NetProtoFamily, ProtoOps, Sock, SockcmCookie, sk_data_ready,
+from netkernel.net.core.sock import (SK_DEFAULT_STAMP, NetProtoFamily, ProtoOps, Sock, SockcmCookie,
+                                     sk_data_ready, sock_gettstamp,
                                      sk_error_report, skb_set_owner_r, sock_alloc_send_pskb,
                                      sock_cmsg_send, sock_recv_ts_and_drops, sock_skb_dropcount,
                                      sock_wmalloc)
+from netkernel.kernel.uaccess import put_user_arg
+from netkernel.net.ipv4.af_inet import inet_ioctl
 from netkernel.uapi import errno as E
+from netkernel.uapi.sockios import (SIOCADDRT, SIOCDARP, SIOCDELRT, SIOCGARP, SIOCGIFADDR,
+                                    SIOCGIFBRDADDR, SIOCGIFDSTADDR, SIOCGIFNETMASK, SIOCINQ,
+                                    SIOCOUTQ, SIOCSARP, SIOCSIFADDR, SIOCSIFBRDADDR,
+                                    SIOCSIFDSTADDR, SIOCSIFFLAGS, SIOCSIFNETMASK)
 from netkernel.uapi.capability import CAP_NET_RAW, CAP_SYS_RAWIO
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.if_arp import ARPHRD_ETHER
@@ -649,7 +657,7 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         msg.flags |= MSG_TRUNC
     msg.data = vnet_hdr + bytes(skb.buf[skb.data:skb.data + copied])
     cb = skb.cb
-    if sk.sk_flags:
+    if sk.sk_flags or sk.sk_stamp == SK_DEFAULT_STAMP:
         sock_recv_ts_and_drops(msg, sk, skb, cb.dropcount)
     if msg.want_name:
         if sock.type == SOCK_PACKET:
@@ -934,6 +942,33 @@ def packet_notifier(event: int, dev) -> None:
                 register_prot_hook(sk)
 
 
+# ---------------------------------------------------------------- ioctl
+
+def packet_ioctl(sock, cmd: int, arg) -> int:
+    """packet_ioctl: SIOCOUTQ is the bytes of sent frames not yet freed (sk_wmem_alloc), SIOCINQ
+    the length of the first queued frame (0 when none), both an int written at `arg` (EFAULT);
+    the IPv4 interface, route and ARP requests (and SIOCSIFFLAGS) go to inet_ioctl as on an
+    AF_INET datagram socket; anything else is ENOIOCTLCMD (sock_do_ioctl tries dev_ioctl)."""
+    sk = sock.sk
+    if cmd == SIOCOUTQ:
+        return put_user_arg(arg, INT.pack(sk.sk_wmem_alloc))
+    if cmd == SIOCINQ:
+        q = sk.sk_receive_queue
+        amount = 0
+        if q:
+            skb = q[0]
+            amount = skb.tail - skb.data
+        return put_user_arg(arg, INT.pack(amount))
+    if cmd in _INET_IOCTLS:
+        return inet_ioctl(sock, cmd, arg)
+    return -E.ENOIOCTLCMD
+
+
+_INET_IOCTLS = frozenset({SIOCADDRT, SIOCDELRT, SIOCDARP, SIOCGARP, SIOCSARP, SIOCGIFADDR,
+                          SIOCSIFADDR, SIOCGIFBRDADDR, SIOCSIFBRDADDR, SIOCGIFNETMASK,
+                          SIOCSIFNETMASK, SIOCGIFDSTADDR, SIOCSIFDSTADDR, SIOCSIFFLAGS})
+
+
 def _no_op(err: int):
     def op(*args, **kwargs):
         return -err
@@ -943,21 +978,50 @@ def _no_op(err: int):
 PACKET_OPS = ProtoOps(
     family=AF_PACKET, release=packet_release, bind=packet_bind,
     connect=_no_op(E.EOPNOTSUPP), socketpair=_no_op(E.EOPNOTSUPP), accept=_no_op(E.EOPNOTSUPP),
-    getname=packet_getname, poll=packet_poll, ioctl=None, listen=_no_op(E.EOPNOTSUPP),
+    getname=packet_getname, poll=packet_poll, ioctl=packet_ioctl, gettstamp=sock_gettstamp,
+    listen=_no_op(E.EOPNOTSUPP),
     shutdown=_no_op(E.EOPNOTSUPP), setsockopt=packet_setsockopt, getsockopt=packet_getsockopt,
     sendmsg=packet_sendmsg, recvmsg=packet_recvmsg)
 
 PACKET_OPS_SPKT = ProtoOps(
     family=AF_PACKET, release=packet_release, bind=packet_bind_spkt,
     connect=_no_op(E.EOPNOTSUPP), socketpair=_no_op(E.EOPNOTSUPP), accept=_no_op(E.EOPNOTSUPP),
-    getname=packet_getname_spkt, poll=packet_poll, ioctl=None, listen=_no_op(E.EOPNOTSUPP),
+    getname=packet_getname_spkt, poll=packet_poll, ioctl=packet_ioctl, gettstamp=sock_gettstamp,
+    listen=_no_op(E.EOPNOTSUPP),
     shutdown=_no_op(E.EOPNOTSUPP), setsockopt=None, getsockopt=None,
     sendmsg=packet_sendmsg_spkt, recvmsg=packet_recvmsg)
 
 PACKET_FAMILY_OPS = NetProtoFamily(AF_PACKET, packet_create)
 
 
+# ---------------------------------------------------------------- /proc/net/packet
+
+# the kernel address %pK would print: a stable stand-in derived from the socket's inode
+FAKE_SK_BASE = 0xFFFF888000000000
+FAKE_SK_STRIDE = 0x800
+
+
+def packet_seq_show(net) -> str:
+    """packet_seq_show (/proc/net/packet): a header, then one line per packet socket of the
+    namespace in creation order: sk, refcount (the socket list's and, while hooked, the
+    protocol hook's hold on top of the owner's), type, protocol (host order), bound ifindex,
+    running, sk_rmem_alloc, owner uid, inode. DIVERGENCE(#10): `sk` is a stand-in pointer
+    (FAKE_SK_BASE + inode * FAKE_SK_STRIDE; Linux prints a hashed kernel address) and the inode
+    comes from the model's own counter; every task here runs as uid 0."""
+    out = ["%-17sRefCnt Type Proto  Iface R Rmem   User   Inode\n" % "sk"]
+    for sk in list(net.packet_sklist):
+        sock = sk.sk_socket
+        ino = sock.ino if sock is not None else 0
+        refcnt = 2 + (1 if sk.running else 0)
+        out.append("%016x %-6d %-4d %04x   %-5d %1d %-6d %-6d %-6d\n" % (
+            FAKE_SK_BASE + ino * FAKE_SK_STRIDE, refcnt, sk.sk_type,
+            sk.num, sk.ifindex, 1 if sk.running else 0,
+            sk.sk_rmem_alloc, 0, ino))
+    return "".join(out)
+
+
 def packet_init(core) -> None:
-    """packet_init: register the family and the device notifier on one machine."""
+    """packet_init: register the family, the device notifier and /proc/net/packet."""
     core.net_families[AF_PACKET] = PACKET_FAMILY_OPS
     netdev.register_netdevice_notifier(core, packet_notifier)
+    proc_create_net("packet", packet_seq_show)

@@ -95,3 +95,34 @@ def phy_stop(phydev: PhyDevice) -> None:
         netif_carrier_off(phydev.attached_dev)
         phydev.adjust_link(phydev.attached_dev)
     phydev.state = PHY_HALTED
+
+
+# ---------------------------------------------------------------- ethtool
+
+# PHY_GBIT_FEATURES (10/100/1000 half and full, autoneg, twisted pair, MII) plus the pause modes
+# the MAC declares (phy_support_asym_pause). DIVERGENCE(#10): not read from the PHY's BMSR/ESTATUS
+# registers, and the link partner's abilities (lp_advertising) are not read (0).
+PHY_SUPPORTED = sum(1 << b for b in (0, 1, 2, 3, 4, 5, 6, 7, 9, 13, 14))
+AUTONEG_ENABLE = 1
+XCVR_EXTERNAL = 1
+PORT_TP = 0
+SPEED_UNKNOWN = -1
+DUPLEX_UNKNOWN = 0xFF
+
+
+def phy_ethtool_get_link_ksettings(dev, ks) -> int:
+    """phy_ethtool_get_link_ksettings → phy_ethtool_ksettings_get: ENODEV without a PHY; the
+    PHY's modes, speed and duplex (unknown without link), port, address, autonegotiation; an
+    external transceiver."""
+    phydev = getattr(dev.priv, "phydev", None)
+    if phydev is None:
+        return -19  # ENODEV
+    ks.supported = ks.advertising = PHY_SUPPORTED
+    ks.lp_advertising = 0
+    ks.speed = phydev.speed if phydev.link and phydev.speed else SPEED_UNKNOWN
+    ks.duplex = phydev.duplex if phydev.link else DUPLEX_UNKNOWN
+    ks.port = PORT_TP
+    ks.transceiver = XCVR_EXTERNAL
+    ks.phy_address = phydev.addr
+    ks.autoneg = AUTONEG_ENABLE
+    return 0

@@ -1,0 +1,1 @@
+"""ethtool (net/ethtool/)."""
