@@ -186,6 +186,60 @@ class LinuxBackend:
             return _get_filter(s.fileno(), optlen)
         return rk.sys_getsockopt(s.fileno(), level, name, optlen, optval)
 
+    # -- ioctl and kernel views ---------------------------------------------------------------
+    def ioctl(self, s, request: int, arg=None, drop_caps=()):
+        """ioctl(2) on the socket's fd: ``arg`` bytes are placed at the very end of a readable
+        page followed by an inaccessible one (a request reading past them faults: EFAULT), None
+        is NULL, an int is passed as is. Returns (ret, the bytes after the call). With
+        ``drop_caps`` the call runs in a forked child that first drops those capabilities."""
+        if drop_caps:
+            return _in_child_without(drop_caps, _raw_ioctl, s.fileno(), request, arg)
+        return _raw_ioctl(s.fileno(), request, arg)
+
+    def settle(self) -> None:
+        """Let the real kernel's linkwatch worker apply a carrier change (it runs urgent events
+        at once, others within a second; netkernel applies them synchronously)."""
+        import time
+        time.sleep(0.05)
+
+    def read_sysfs(self, path: str):
+        """/sys/<path> as seen in this namespace (`ip netns exec` mounts a sysfs of it): the
+        text of a file, the sorted entries of a directory, or OSError."""
+        return self.read_sysfs_many([path])[path]
+
+    def read_sysfs_many(self, paths):
+        """Several /sys reads in one `ip netns exec`: {path: text | [entries] | OSError}."""
+        import json
+        import subprocess
+        import sys as _sys
+        script = (
+            "import json, os, sys\n"
+            "out = {}\n"
+            "for p in sys.argv[1:]:\n"
+            "    full = '/sys/' + p\n"
+            "    try:\n"
+            "        if os.path.isdir(full):\n"
+            "            out[p] = ['dir', sorted(os.listdir(full))]\n"
+            "        else:\n"
+            "            with open(full) as f:\n"
+            "                out[p] = ['ok', f.read()]\n"
+            "    except OSError as e:\n"
+            "        out[p] = ['err', e.errno]\n"
+            "print(json.dumps(out))\n")
+        r = subprocess.run(["ip", "netns", "exec", self.ns, _sys.executable, "-c", script,
+                            *paths], capture_output=True, text=True, check=True)
+        res = {}
+        for p, (kind, v) in json.loads(r.stdout).items():
+            res[p] = OSError(v, os.strerror(v)) if kind == "err" else v
+        return res
+
+    def read_procfs(self, path: str) -> str:
+        """/proc/<path> read by a thread inside this namespace (/proc/thread-self/...)."""
+        rel = path[len("net/"):] if path.startswith("net/") else None
+        with _InNetns(self.ns):
+            with open(f"/proc/thread-self/net/{rel}" if rel is not None else f"/proc/{path}") as f:
+                return f.read()
+
     def sysctl(self, name: str, value: int) -> None:
         """Set a sysctl for this backend's namespaces. net.core.optmem_max is per netns since 6.7
         (it is global on 5.15 and 6.1): where the netns has no such file, the global value is set
@@ -300,6 +354,40 @@ class NetkernelBackend:
         return self._o(s).sys_getsockopt(s.fileno(), level, name, optlen,
                                          bytes(optval).ljust(max(optlen, 0), b"\0"))
 
+    def ioctl(self, s, request, arg=None, drop_caps=()):
+        """The model's ioctl on the socket; with ``drop_caps`` through a process that shares
+        the owner's descriptors without those capabilities (a forked child that dropped them)."""
+        view = self._o(s)
+        if drop_caps:
+            from netkernel.api import Process
+            from netkernel.kernel.sched import Task
+            t = view._task
+            task = Task(t.pid + 100000, t.caps - set(drop_caps), t.net)
+            task.files = t.files
+            view = Process(self.k, task)
+        try:
+            return view.sys_ioctl(s.fileno(), request, arg)
+        except OSError:
+            raise
+
+    def settle(self):
+        pass
+
+    def read_sysfs(self, path):
+        return self.h.sysfs(path)
+
+    def read_sysfs_many(self, paths):
+        res = {}
+        for p in paths:
+            try:
+                res[p] = self.h.sysfs(p)
+            except OSError as e:
+                res[p] = e
+        return res
+
+    def read_procfs(self, path):
+        return self.h.procfs(path)
+
     def sysctl(self, name, value):
         self.k.sysctl(name, value)
 
@@ -329,6 +417,101 @@ def _get_filter(fd: int, optlen: int):
     rk._check(rk._libc.getsockopt(fd, 1, 26, buf, ctypes.byref(olen)))
     n = olen.value
     return n, (buf.raw[:8 * n] if optlen and n else b"")
+
+
+def _raw_ioctl(fd: int, request: int, arg):
+    """ioctl through libc with the argument bytes ending at a page boundary (see
+    LinuxBackend.ioctl); (ret, bytes after) or OSError."""
+    import ctypes
+    import mmap
+    libc = rk._libc
+    libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+    libc.ioctl.restype = ctypes.c_int
+    if arg is None or isinstance(arg, int):
+        ret = libc.ioctl(fd, request & 0xFFFFFFFF, arg)
+        if ret < 0:
+            raise rk._oserror(ctypes.get_errno())
+        return ret, None
+    data = bytes(arg)
+    page = mmap.PAGESIZE
+    m = mmap.mmap(-1, 2 * page, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    try:
+        base = ctypes.addressof(ctypes.c_char.from_buffer(m))
+        libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        if libc.mprotect(base + page, page, 0) != 0:
+            raise rk._oserror(ctypes.get_errno())
+        off = page - len(data)
+        m[off:page] = data
+        ret = libc.ioctl(fd, request & 0xFFFFFFFF, base + off)
+        err = ctypes.get_errno()
+        out = bytes(m[off:page])
+        libc.mprotect(base + page, page, mmap.PROT_READ | mmap.PROT_WRITE)
+    finally:
+        del base
+        try:
+            m.close()
+        except BufferError:
+            pass
+    if ret < 0:
+        raise rk._oserror(err)
+    return ret, out
+
+
+def _in_child_without(caps, fn, *args):
+    """Run fn(*args) in a forked child that first removes `caps` from its effective, permitted
+    and inheritable sets (capset); its result or OSError comes back through a pipe."""
+    import ctypes
+    import pickle
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                   # child: no Python-level cleanup on exit
+        try:
+            os.close(r)
+            hdr = Header(0x20080522, 0)
+            data = (Data * 2)()
+            libc = rk._libc
+            if libc.capget(ctypes.byref(hdr), data) != 0:
+                raise rk._oserror(ctypes.get_errno())
+            for c in caps:
+                mask = ~(1 << (c % 32)) & 0xFFFFFFFF
+                d = data[c // 32]
+                d.effective &= mask
+                d.permitted &= mask
+                d.inheritable &= mask
+            if libc.capset(ctypes.byref(hdr), data) != 0:
+                raise rk._oserror(ctypes.get_errno())
+            try:
+                res = ("ok", fn(*args))
+            except OSError as e:
+                res = ("err", e.errno)
+            os.write(w, pickle.dumps(res))
+        except BaseException:                      # noqa: BLE001 - report, never return
+            os.write(w, pickle.dumps(("crash", None)))
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks = []
+    while True:
+        b = os.read(r, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(r)
+    os.waitpid(pid, 0)
+    kind, v = pickle.loads(b"".join(chunks))
+    if kind == "crash":
+        raise RuntimeError("the unprivileged child failed")
+    if kind == "err":
+        raise rk._oserror(v)
+    return v
 
 
 BACKENDS = {"linux": LinuxBackend, "netkernel": NetkernelBackend}

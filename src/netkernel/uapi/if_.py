@@ -56,9 +56,10 @@ IFR_INT = struct.Struct("<i")
 IFR_PTR = struct.Struct("<Q")
 IFR_FAMILY = struct.Struct("<H")
 
-# struct ifmap (24 bytes): mem_start, mem_end (unsigned long), base_addr (u16), irq, dma, port (u8)
-IFMAP = struct.Struct("<QQHBBB3x")
-IFMAP_SIZE = IFMAP.size
+# struct ifmap (24 bytes): mem_start, mem_end (unsigned long), base_addr (u16), irq, dma, port (u8),
+# 3 bytes of tail padding (IFMAP covers the fields only: the kernel never writes the padding)
+IFMAP = struct.Struct("<QQHBBB")
+IFMAP_SIZE = 24
 
 # struct ifconf (16 bytes): int ifc_len, 4 bytes padding, the buffer pointer
 IFCONF = struct.Struct("<i4xQ")
