@@ -821,6 +821,7 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
             delivered = True
     kfree_skb(skb)
     if not delivered:
+        dev.stats.rx_dropped += 1       # no handler took it: the core's rx_dropped counter
         return NET_RX_DROP
     return NET_RX_SUCCESS
 
