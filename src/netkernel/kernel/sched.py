@@ -5,6 +5,9 @@ of the call, so code deep in the stack (packet_create, dev_validate_header) can 
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "include/linux/sched.h"
+MODEL_HELPERS = ("current", "set_current", "defer_fput", "take_deferred_fputs")   # not kernel functions (see netkernel.trace)
+
 import threading
 
 _tls = threading.local()

@@ -6,6 +6,8 @@ is read through /proc/self/mem, so an unmapped or bad address gives -EFAULT inst
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "include/linux/uaccess.h"
+
 import os
 
 from netkernel.uapi import errno as E

@@ -6,6 +6,10 @@ tuple. `raise_on_error` is the one place that turns a negative errno into OSErro
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/socket.c"
+MODEL_HELPERS = ("raise_on_error",)   # not kernel functions (see netkernel.trace)
+MODEL_PLUMBING = ("syscall_exit",)
+
 import time
 
 from netkernel.kernel.sched import Task, defer_fput, take_deferred_fputs

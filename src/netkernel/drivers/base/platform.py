@@ -1,6 +1,8 @@
 """Platform devices (drivers/base/platform.c): what a device tree node gives a driver."""
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/base/platform.c"
+
 from netkernel.lib.iomap import IoMem
 
 

@@ -10,6 +10,8 @@ Carrier follows the backend's link state (a stream socket has none until its pee
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/tun.c"
+
 from netkernel.backends.port import Port
 from netkernel.backends.qemu_socket import netdev_backend
 from netkernel.backends.tap import TapBackend

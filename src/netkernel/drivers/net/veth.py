@@ -1,6 +1,8 @@
 """Virtual Ethernet pairs (drivers/net/veth.c): what one end sends, the other end receives."""
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/veth.c"
+
 from netkernel.backends.port import Port
 from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NetDevice, NetDeviceOps,
                                     netif_carrier_off, netif_carrier_on, netif_rx,

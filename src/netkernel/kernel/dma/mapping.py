@@ -7,6 +7,8 @@ buffer in, dma_unmap_single copies a FROM_DEVICE buffer back out (only the bytes
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "kernel/dma/mapping.c"
+
 DMA_TO_DEVICE = 1
 DMA_FROM_DEVICE = 2
 DMA_MAPPING_ERROR = 0

@@ -1,6 +1,8 @@
 """Interrupt descriptors and the flow from the CPU's entry (kernel/irq/irqdesc.c)."""
 from __future__ import annotations
 
+LINUX_SOURCE = "kernel/irq/irqdesc.c"
+
 IRQ_NONE = 0
 IRQ_HANDLED = 1
 

@@ -1,6 +1,8 @@
 """Requesting and freeing interrupt lines (kernel/irq/manage.c)."""
 from __future__ import annotations
 
+LINUX_SOURCE = "kernel/irq/manage.c"
+
 from netkernel.kernel.irq.irqdesc import IrqDescTable
 from netkernel.uapi.errno import EBUSY, EINVAL
 

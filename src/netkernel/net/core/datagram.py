@@ -1,6 +1,8 @@
 """Datagram receive helpers (net/core/datagram.c)."""
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/datagram.c"
+
 from netkernel.net.core.sock import Sock, sock_error, sock_wait, RCV_SHUTDOWN
 from netkernel.uapi import errno as E
 from netkernel.uapi.socket import MSG_PEEK

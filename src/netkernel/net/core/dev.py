@@ -7,6 +7,8 @@ __netif_receive_skb_core → ptype_all taps, then ptype_base/ptype_specific by p
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/dev.c"
+
 from collections import deque
 
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb

@@ -10,6 +10,8 @@ layer: it takes `struct sock` fields by duck typing and never imports the socket
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/filter.c"
+
 import random
 
 from netkernel.net.core.skbuff import skb_trim

@@ -12,6 +12,8 @@ frames without an IP flow hash on their EtherType alone), and the hash is never 
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/flow_dissector.c"
+
 import random
 import struct
 import zlib

@@ -1,6 +1,8 @@
 """Link kinds (struct rtnl_link_ops, net/core/rtnetlink.c): what `ip link add type KIND` creates."""
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/rtnetlink.c"
+
 from netkernel.net.core.dev import NetDevice, register_netdevice
 
 

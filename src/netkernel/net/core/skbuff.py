@@ -6,6 +6,8 @@ buffer: computed from the machine profile exactly as __alloc_skb/alloc_skb_with_
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/skbuff.c"
+
 PAGE_SIZE = 4096
 CHECKSUM_NONE = 0
 CHECKSUM_UNNECESSARY = 1

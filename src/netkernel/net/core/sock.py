@@ -4,6 +4,9 @@ Functions return what C returns: 0 or a value, or a negative errno.
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/sock.c"
+MODEL_HELPERS = ("sock_wait",)   # not kernel functions (see netkernel.trace)
+
 import threading
 import time
 from collections import deque

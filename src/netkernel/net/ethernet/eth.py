@@ -1,6 +1,8 @@
 """Ethernet link layer (net/ethernet/eth.c): header build/parse and eth_type_trans."""
 from __future__ import annotations
 
+LINUX_SOURCE = "net/ethernet/eth.c"
+
 from netkernel.net.core.dev import HeaderOps, NetDevice
 from netkernel.net.core.skbuff import SkBuff, skb_push
 from netkernel.uapi.if_ import IFF_BROADCAST, IFF_MULTICAST, IFF_LOOPBACK, IFF_NOARP

@@ -5,6 +5,8 @@ negative errno). Rules are cited per function; see ../shared/spec/afpacket-seman
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/packet/af_packet.c"
+
 from netkernel.kernel.sched import capable, ns_capable
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram

@@ -14,6 +14,8 @@ never be a BPF program) gives EINVAL, exactly as 5.15 answers for an fd that is 
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/packet/af_packet.c"
+
 import random
 
 from netkernel.kernel.sched import current

@@ -7,6 +7,8 @@ which __dev_queue_xmit models by dropping every frame.
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/sched/sch_generic.c"
+
 from collections import deque
 
 from netkernel.net.core.dev import (NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_TX_BUSY,

@@ -5,6 +5,8 @@ machine triggers the state machine when the cable changes (DIVERGENCE(#4): no 1 
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/phy/phy.c"
+
 from netkernel.net.core.dev import netif_carrier_off, netif_carrier_on
 
 MII_BMSR = 1

@@ -16,6 +16,8 @@ DIVERGENCE(#4): no NC-SI, no ethtool, no VLAN-filter ops; AHB errors reset from 
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/ethernet/faraday/ftgmac100.c"
+
 from netkernel.drivers.base.platform import (PlatformDevice, devm_ioremap_resource,
                                              platform_get_irq)
 from netkernel.drivers.net.phy.phy import (DUPLEX_FULL, PhyDevice, phy_connect, phy_start,
