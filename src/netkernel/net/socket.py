@@ -19,11 +19,11 @@ from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMS
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
 from netkernel.net.core.datagram import EPOLLERR
 from netkernel.net.core.sock import sk_sleep, sock_getsockopt, sock_setsockopt
-from netkernel.kernel.sched import capable
+from netkernel.kernel.capability import capable
+from netkernel.lib.iov_iter import MAX_RW_COUNT, import_single_range
 
 O_NONBLOCK = 0o4000
 SS_UNCONNECTED = 1
-MAX_RW_COUNT = 0x7FFFF000
 
 
 class KernelSocket:
@@ -163,13 +163,6 @@ def move_addr_to_kernel(uaddr: bytes, ulen: int):
     if ulen < 0 or ulen > SOCKADDR_STORAGE_SIZE:
         return -E.EINVAL
     return bytes(uaddr[:ulen]).ljust(SOCKADDR_STORAGE_SIZE, b"\0")
-
-
-def import_single_range(buf, len: int):
-    """import_single_range: copy buf from user space to kernel iov (capped at MAX_RW_COUNT)."""
-    if len > MAX_RW_COUNT:
-        len = MAX_RW_COUNT
-    return buf if len == buf.__len__() else buf[:len]
 
 
 # ---------------------------------------------------------------- bind / name

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/skbuff.c"
 
+from netkernel.include.linux.skbuff import skb_orphan, skb_reserve  # noqa: F401 (re-exported)
+
 PAGE_SIZE = 4096
 CHECKSUM_NONE = 0
 CHECKSUM_UNNECESSARY = 1
@@ -127,11 +129,6 @@ def alloc_skb(profile: MachineProfile, size: int, data_len: int = 0) -> SkBuff:
     return SkBuff(bytearray(size + data_len), truesize)
 
 
-def skb_reserve(skb: SkBuff, n: int) -> None:
-    skb.data += n
-    skb.tail += n
-
-
 def skb_put(skb: SkBuff, n: int) -> int:
     """Extend the data area at the tail; returns the offset of the new bytes."""
     off = skb.tail
@@ -181,15 +178,6 @@ def skb_clone(skb: SkBuff) -> SkBuff:
     n.skb_iif = skb.skb_iif
     n.cb = skb.cb
     return n
-
-
-def skb_orphan(skb: SkBuff) -> None:
-    """Run and clear the owner's destructor (returns charged memory to the socket)."""
-    d = skb.destructor
-    if d is not None:
-        skb.destructor = None
-        d(skb)
-    skb.sk = None
 
 
 def kfree_skb(skb: SkBuff) -> None:

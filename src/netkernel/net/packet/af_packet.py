@@ -7,7 +7,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/packet/af_packet.c"
 
-from netkernel.kernel.sched import capable, ns_capable
+from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
 from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
