@@ -57,3 +57,10 @@ def datagram_poll(sk: Sock) -> int:
     if sk.sk_wmem_alloc < (sk.sk_sndbuf >> 1):
         mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
     return mask
+
+
+def skb_copy_datagram_from_iter(skb, offset: int, data, len: int) -> int:
+    """skb_copy_datagram_from_iter: copy the user's bytes into the buffer at `offset`."""
+    start = skb.data + offset
+    skb.buf[start:start + len] = data[:len]
+    return 0

@@ -16,7 +16,7 @@ from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
 from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
                                      ETH_P_802_3_MIN, VLAN_HLEN)
-from netkernel.uapi.if_packet import PACKET_OUTGOING, PACKET_OTHERHOST
+from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERHOST
 
 # netdevice notifier events (include/linux/netdevice.h)
 NETDEV_UP = 1
@@ -250,7 +250,7 @@ def dev_open(dev: NetDevice) -> int:
         if ret:
             return ret
     dev.flags |= IFF_UP
-    dev_activate(dev)
+    _sch.dev_activate(dev)
     call_netdevice_notifiers(NETDEV_UP, dev)
     return 0
 
@@ -287,29 +287,6 @@ def dev_set_mac_address(dev: NetDevice, addr: bytes) -> int:
     dev.dev_addr = bytes(addr)
     call_netdevice_notifiers(NETDEV_CHANGEADDR, dev)
     return 0
-
-
-def dev_activate(dev: NetDevice) -> None:
-    """dev_activate (sch_generic.c): the real qdisc replaces noop only once there is carrier."""
-    if dev.carrier:
-        dev.qdisc.activate()
-
-
-def netif_carrier_on(dev: NetDevice) -> None:
-    """netif_carrier_on; linkwatch (run at once here) then activates the qdisc of an up device."""
-    if not dev.carrier:
-        dev.carrier = True
-        if dev.flags & IFF_UP:
-            dev_activate(dev)
-        call_netdevice_notifiers(NETDEV_CHANGE, dev)
-
-
-def netif_carrier_off(dev: NetDevice) -> None:
-    """netif_carrier_off; linkwatch deactivates the qdisc: frames sent meanwhile are dropped."""
-    if dev.carrier:
-        dev.carrier = False
-        dev.qdisc.deactivate()
-        call_netdevice_notifiers(NETDEV_CHANGE, dev)
 
 
 def dev_get_flags(dev: NetDevice) -> int:
@@ -512,6 +489,28 @@ def dev_direct_xmit(skb: SkBuff, queue_id: int = 0) -> int:
 
 # ---------------------------------------------------------------- receive
 
+def is_skb_forwardable(dev: NetDevice, skb: SkBuff) -> bool:
+    """is_skb_forwardable: the receiving device must be up and the frame fit its MTU (+ a tag)."""
+    if not dev.flags & IFF_UP:
+        return False
+    return skb.tail - skb.data <= dev.mtu + dev.hard_header_len + VLAN_HLEN
+
+
+def __dev_forward_skb(dev: NetDevice, skb: SkBuff) -> int:
+    """__dev_forward_skb: scrub the frame for its new device and classify it (eth_type_trans)."""
+    if not is_skb_forwardable(dev, skb):
+        dev.stats.rx_dropped += 1
+        kfree_skb(skb)
+        return 1
+    skb.pkt_type = PACKET_HOST
+    skb.tstamp = 0
+    skb.priority = 0
+    if skb.dev.nd_net is not dev.nd_net:
+        skb.mark = 0
+    skb.protocol = _eth.eth_type_trans(skb, dev)
+    return 0
+
+
 def netif_rx(skb: SkBuff) -> int:
     """netif_rx → enqueue_to_backlog: queue for softirq processing, or drop when the backlog
     already holds more than net.core.netdev_max_backlog frames."""
@@ -566,10 +565,6 @@ def netif_napi_add(dev: NetDevice, napi: NapiStruct, poll, weight: int = NAPI_PO
     napi.core = dev.nd_net.core
 
 
-def netif_napi_del(napi: NapiStruct) -> None:
-    napi.poll = None
-
-
 def napi_enable(napi: NapiStruct) -> None:
     napi.state &= ~(NAPI_STATE_SCHED | NAPI_STATE_DISABLE)
 
@@ -583,26 +578,10 @@ def napi_disable(napi: NapiStruct) -> None:
         pass
 
 
-def napi_schedule(napi: NapiStruct) -> None:
-    """napi_schedule (include/linux/netdevice.h): unless already scheduled or disabled, put the
-    instance on the poll list; NET_RX runs at irq_exit or local_bh_enable."""
-    if napi.state & (NAPI_STATE_SCHED | NAPI_STATE_DISABLE):
-        return
-    napi.state |= NAPI_STATE_SCHED
-    napi.core.poll_list.append(napi)
-
-
-napi_schedule_irqoff = napi_schedule
-
-
 def napi_complete_done(napi: NapiStruct, work_done: int) -> bool:
     """napi_complete_done: the poll is finished; the instance may be scheduled again."""
     napi.state &= ~NAPI_STATE_SCHED
     return True
-
-
-def napi_complete(napi: NapiStruct) -> bool:
-    return napi_complete_done(napi, 0)
 
 
 def napi_gro_receive(napi: NapiStruct, skb: SkBuff) -> int:
@@ -627,32 +606,6 @@ def net_rx_action(core: NetCore) -> None:
 
 
 # ---------------------------------------------------------------- TX queue state
-
-def netif_start_queue(dev: NetDevice) -> None:
-    dev.queue_stopped = False
-
-
-def netif_stop_queue(dev: NetDevice) -> None:
-    """netif_stop_queue: the driver has no room; the qdisc keeps the frames."""
-    dev.queue_stopped = True
-
-
-def netif_queue_stopped(dev: NetDevice) -> bool:
-    return dev.queue_stopped
-
-
-def netif_wake_queue(dev: NetDevice) -> None:
-    """netif_wake_queue → __netif_schedule: the qdisc runs again (net_tx_action, at once here)."""
-    if dev.queue_stopped:
-        dev.queue_stopped = False
-        q = dev.qdisc
-        if q is not None and q.active and q.enqueue is not None and q.q:
-            q.run(dev)
-
-
-def netif_tx_disable(dev: NetDevice) -> None:
-    dev.queue_stopped = True
-
 
 def netif_receive_skb(skb: SkBuff) -> int:
     """netif_receive_skb: process a received frame now (NAPI drivers)."""
@@ -725,3 +678,10 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
     if not delivered:
         return NET_RX_DROP
     return NET_RX_SUCCESS
+
+
+# net/core/dev.c calls into net/sched/sch_generic.c (dev_activate) and net/ethernet/eth.c
+# (eth_type_trans), which both build on this module: bound last, as modules, so that either side
+# may be imported first.
+from netkernel.net.ethernet import eth as _eth  # noqa: E402
+from netkernel.net.sched import sch_generic as _sch  # noqa: E402

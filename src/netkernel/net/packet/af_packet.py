@@ -9,7 +9,9 @@ LINUX_SOURCE = "net/packet/af_packet.c"
 
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
-from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
+from netkernel.include.linux.netdevice import dev_hard_header, dev_validate_header, ll_reserved_space
+from netkernel.net.core.datagram import (datagram_poll, skb_copy_datagram_from_iter,
+                                         skb_recv_datagram)
 from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
                                     dev_remove_pack)
 from netkernel.net.core.filter import bpf_prog_run, sk_filter
@@ -57,7 +59,6 @@ from netkernel.uapi.socket import (AF_PACKET, INT, MSG_CTRUNC, MSG_DONTWAIT, MSG
 SOCKADDR_SIZE = 16      # sizeof(struct sockaddr)
 SOCKADDR_PKT_SIZE = 18  # sizeof(struct sockaddr_pkt)
 IPV6HDR_LEN = 40
-HH_DATA_MOD = 16
 TPACKET_HDRLEN_V1_V2 = 32
 TPACKET3_HDRLEN = 48
 
@@ -280,32 +281,6 @@ def packet_getname_spkt(sock, peer: bool) -> bytes | int:
 
 # ---------------------------------------------------------------- send
 
-def dev_hard_header(skb: SkBuff, dev, type: int, daddr, saddr, len: int) -> int:
-    """dev_hard_header (include/linux/netdevice.h): build the link header, if the device has one."""
-    ops = dev.header_ops
-    if ops is None or ops.create is None:
-        return 0
-    return ops.create(skb, dev, type, daddr, saddr, len)
-
-
-def dev_validate_header(dev, skb: SkBuff, len: int) -> bool:
-    """dev_validate_header: a full link header passes; shorter than min_header_len fails; in
-    between, CAP_SYS_RAWIO zero-fills the rest or the device's validate op decides."""
-    if len >= dev.hard_header_len:
-        return True
-    if len < dev.min_header_len:
-        return False
-    if capable(CAP_SYS_RAWIO):
-        buf = skb.buf
-        end = skb.data + dev.hard_header_len
-        buf[skb.data + len:end] = bytes(dev.hard_header_len - len)
-        return True
-    ops = dev.header_ops
-    if ops is not None and ops.validate is not None:
-        return ops.validate(skb, len)
-    return False
-
-
 def packet_extra_vlan_len_allowed(dev, skb: SkBuff) -> bool:
     """packet_extra_vlan_len_allowed: an Ethernet frame whose type field says 802.1Q may carry
     VLAN_HLEN more bytes than the MTU allows."""
@@ -329,13 +304,6 @@ def packet_alloc_skb(sk: PacketSock, prepad: int, reserve: int, len: int, linear
     return skb
 
 
-def skb_copy_datagram_from_iter(skb: SkBuff, offset: int, data, len: int) -> int:
-    """skb_copy_datagram_from_iter: copy the user's bytes into the buffer at `offset`."""
-    start = skb.data + offset
-    skb.buf[start:start + len] = data[:len]
-    return 0
-
-
 def packet_parse_headers(skb: SkBuff, sock) -> None:
     """packet_parse_headers: a SOCK_RAW frame sent with protocol 0 or ETH_P_ALL takes its protocol
     from the link header it carries."""
@@ -343,11 +311,6 @@ def packet_parse_headers(skb: SkBuff, sock) -> None:
         skb.mac_header = skb.data
         ops = skb.dev.header_ops
         skb.protocol = ops.parse_protocol(skb) if ops is not None and ops.parse_protocol else 0
-
-
-def ll_reserved_space(dev) -> int:
-    """LL_RESERVED_SPACE: headroom for the link header, rounded to HH_DATA_MOD, plus one unit."""
-    return ((dev.hard_header_len + dev.needed_headroom) & ~(HH_DATA_MOD - 1)) + HH_DATA_MOD
 
 
 def packet_snd_vnet_parse(data, len: int):

@@ -11,9 +11,11 @@ LINUX_SOURCE = "net/sched/sch_generic.c"
 
 from collections import deque
 
-from netkernel.net.core.dev import (NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_TX_BUSY,
+from netkernel.net.core.dev import (NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
+                                    NETDEV_TX_BUSY, NetDevice, call_netdevice_notifiers,
                                     dev_hard_start_xmit)
 from netkernel.net.core.skbuff import kfree_skb
+from netkernel.uapi.if_ import IFF_UP
 
 
 class Qdisc:
@@ -70,3 +72,28 @@ def pfifo_fast_enqueue(skb, qdisc: Qdisc) -> int:
 
 def pfifo_fast() -> Qdisc:
     return Qdisc("pfifo_fast", pfifo_fast_enqueue)
+
+
+# ---------------------------------------------------------------- activation and carrier
+
+def dev_activate(dev: NetDevice) -> None:
+    """dev_activate: the real qdisc replaces noop only once there is carrier."""
+    if dev.carrier:
+        dev.qdisc.activate()
+
+
+def netif_carrier_on(dev: NetDevice) -> None:
+    """netif_carrier_on; linkwatch (run at once here) then activates the qdisc of an up device."""
+    if not dev.carrier:
+        dev.carrier = True
+        if dev.flags & IFF_UP:
+            dev_activate(dev)
+        call_netdevice_notifiers(NETDEV_CHANGE, dev)
+
+
+def netif_carrier_off(dev: NetDevice) -> None:
+    """netif_carrier_off; linkwatch deactivates the qdisc: frames sent meanwhile are dropped."""
+    if dev.carrier:
+        dev.carrier = False
+        dev.qdisc.deactivate()
+        call_netdevice_notifiers(NETDEV_CHANGE, dev)

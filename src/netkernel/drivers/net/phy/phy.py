@@ -7,7 +7,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "drivers/net/phy/phy.c"
 
-from netkernel.net.core.dev import netif_carrier_off, netif_carrier_on
+from netkernel.net.sched.sch_generic import netif_carrier_off, netif_carrier_on
 
 MII_BMSR = 1
 MII_STAT1000 = 10

@@ -57,12 +57,13 @@ from netkernel.kernel.dma.mapping import (DMA_FROM_DEVICE, DMA_TO_DEVICE, dma_al
                                           _coherent_read32, dma_unmap_single, _coherent_write32)
 from netkernel.kernel.irq.manage import free_irq, request_irq
 from netkernel.lib.iomap import ioread32, iowrite32
+from netkernel.include.linux.netdevice import (napi_complete, napi_schedule_irqoff,
+                                               netif_napi_del, netif_queue_stopped,
+                                               netif_start_queue, netif_stop_queue,
+                                               netif_tx_disable, netif_wake_queue)
 from netkernel.net.core.dev import (NETDEV_TX_OK, NapiStruct, NetDevice, NetDeviceOps,
-                                    napi_complete, napi_disable, napi_enable, napi_gro_receive,
-                                    napi_schedule_irqoff, netif_napi_add, netif_napi_del,
-                                    netif_queue_stopped, netif_receive_skb, netif_start_queue,
-                                    netif_stop_queue, netif_tx_disable, netif_wake_queue,
-                                    register_netdevice)
+                                    napi_disable, napi_enable, napi_gro_receive, netif_napi_add,
+                                    netif_receive_skb, register_netdevice)
 from netkernel.net.core.skbuff import SkBuff, alloc_skb, kfree_skb, skb_put, skb_reserve
 from netkernel.net.ethernet.eth import eth_type_trans, ether_setup
 from netkernel.net.sched.sch_generic import pfifo_fast
