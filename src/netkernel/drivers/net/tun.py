@@ -11,6 +11,9 @@ Carrier follows the backend's link state (a stream socket has none until its pee
 from __future__ import annotations
 
 LINUX_SOURCE = "drivers/net/tun.c"
+# not kernel functions (see netkernel.trace): the cable to a backend and the link kinds' glue
+MODEL_HELPERS = ("tun_link", "tun_net_rx", "tun_tx_ready", "tun_attach_newlink", "tap_newlink",
+                 "qemu_newlink", "tun_dellink")
 
 from netkernel.backends.port import Port
 from netkernel.backends.qemu_socket import netdev_backend

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 LINUX_SOURCE = "drivers/net/veth.c"
+# not kernel functions (see netkernel.trace): a veth end cabled to another machine
+MODEL_HELPERS = ("veth_xmit_wire", "veth_wire_rx", "veth_wire_link")
 
 from netkernel.backends.port import Port
 from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NetDevice, NetDeviceOps,

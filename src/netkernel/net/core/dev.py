@@ -8,6 +8,8 @@ __netif_receive_skb_core → ptype_all taps, then ptype_base/ptype_specific by p
 from __future__ import annotations
 
 LINUX_SOURCE = "net/core/dev.c"
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("dev_addr_list_change",)
 
 from collections import deque
 

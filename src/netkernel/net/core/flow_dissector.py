@@ -13,6 +13,8 @@ frames without an IP flow hash on their EtherType alone), and the hash is never 
 from __future__ import annotations
 
 LINUX_SOURCE = "net/core/flow_dissector.c"
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("flow_hash_seed", "skb_flow_dissect_symmetric")
 
 import random
 import struct

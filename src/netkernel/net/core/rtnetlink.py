@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 LINUX_SOURCE = "net/core/rtnetlink.c"
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("default_newlink",)
 
 from netkernel.net.core.dev import NetDevice, register_netdevice
 

@@ -5,7 +5,7 @@ Functions return what C returns: 0 or a value, or a negative errno.
 from __future__ import annotations
 
 LINUX_SOURCE = "net/core/sock.c"
-MODEL_HELPERS = ("sock_wait",)   # not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("sock_wait",)   # not a kernel function (see netkernel.trace)
 # sk_data_ready / sk_write_space model the sk->sk_data_ready / sk->sk_write_space calls, whose
 # defaults (sock_def_readable, sock_def_write_space) are here in 5.15; sock.h's inline helpers
 # are in netkernel.include.net.sock (re-exported below).

@@ -6,6 +6,8 @@ negative errno). Rules are cited per function; see ../shared/spec/afpacket-seman
 from __future__ import annotations
 
 LINUX_SOURCE = "net/packet/af_packet.c"
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("packet_nofcs_extra_len",)
 
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev

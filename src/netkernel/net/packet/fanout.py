@@ -15,6 +15,8 @@ never be a BPF program) gives EINVAL, exactly as 5.15 answers for an fd that is 
 from __future__ import annotations
 
 LINUX_SOURCE = "net/packet/af_packet.c"
+# not kernel functions (see netkernel.trace): parts of packet_getsockopt
+MODEL_HELPERS = ("fanout_getsockopt_value", "rollover_stats")
 
 import random
 

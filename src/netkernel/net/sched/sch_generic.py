@@ -8,6 +8,8 @@ which __dev_queue_xmit models by dropping every frame.
 from __future__ import annotations
 
 LINUX_SOURCE = "net/sched/sch_generic.c"
+# not kernel functions (see netkernel.trace): qdisc constructors (Linux has ops tables)
+MODEL_HELPERS = ("noqueue", "pfifo_fast")
 
 from collections import deque
 
