@@ -84,16 +84,12 @@ PACKET_MREQ_ADDR_OFFSET = 8
 
 TPACKET_HDR_SIZES = {0: 32, 1: 32, 2: 48}   # sizeof tpacket_hdr / tpacket2_hdr / tpacket3_hdr
 
-# struct virtio_net_hdr (include/uapi/linux/virtio_net.h), little-endian fields for packet sockets
-VIRTIO_NET_HDR = struct.Struct("<BBHHHH")   # flags, gso_type, hdr_len, gso_size, csum_start, csum_offset
-VIRTIO_NET_HDR_SIZE = 10
-VIRTIO_NET_HDR_F_NEEDS_CSUM = 1
-VIRTIO_NET_HDR_F_DATA_VALID = 2
-VIRTIO_NET_HDR_GSO_NONE = 0
-VIRTIO_NET_HDR_GSO_TCPV4 = 1
-VIRTIO_NET_HDR_GSO_UDP = 3
-VIRTIO_NET_HDR_GSO_TCPV6 = 4
-VIRTIO_NET_HDR_GSO_ECN = 0x80
+# struct virtio_net_hdr lives in netkernel.uapi.virtio_net (include/uapi/linux/virtio_net.h)
+from netkernel.uapi.virtio_net import (VIRTIO_NET_HDR, VIRTIO_NET_HDR_F_DATA_VALID,  # noqa: E402,F401
+                                       VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_ECN,
+                                       VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4,
+                                       VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_UDP,
+                                       VIRTIO_NET_HDR_SIZE)
 
 # struct tpacket_stats / tpacket_auxdata
 TPACKET_STATS = struct.Struct("=II")

@@ -12,6 +12,7 @@ MODEL_HELPERS = ("packet_nofcs_extra_len",)
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
 from netkernel.include.linux.netdevice import dev_hard_header, dev_validate_header, ll_reserved_space
+from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
 from netkernel.net.core.datagram import (datagram_poll, skb_copy_datagram_from_iter,
                                          skb_recv_datagram)
 from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
@@ -46,14 +47,12 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       PACKET_TX_HAS_OFF, PACKET_VERSION, PACKET_VNET_HDR,
                                       SOCKADDR_LL_ADDR_OFFSET, SOCKADDR_LL_SIZE, SOL_PACKET,
                                       TPACKET_AUXDATA, TPACKET_STATS, TPACKET_V1, TPACKET_V2,
-                                      TP_STATUS_CSUMNOTREADY, VIRTIO_NET_HDR, VIRTIO_NET_HDR_SIZE,
-                                      VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_F_NEEDS_CSUM,
-                                      VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_NONE,
-                                      VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6,
-                                      VIRTIO_NET_HDR_GSO_UDP,
+                                      TP_STATUS_CSUMNOTREADY,
                                       TPACKET_V3, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID,
                                       TP_STATUS_VLAN_VALID, sockaddr_ll_pack, sockaddr_ll_unpack,
                                       proto_from_user)
+from netkernel.uapi.virtio_net import (VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE,
+                                       VIRTIO_NET_HDR_SIZE, virtio_net_hdr_unpack)
 from netkernel.uapi.socket import (AF_PACKET, INT, MSG_CTRUNC, MSG_DONTWAIT, MSG_ERRQUEUE,
                                    MSG_PEEK, MSG_TRUNC, MSG_CMSG_COMPAT, SOCK_DGRAM, SOCK_PACKET,
                                    SOCK_RAW, SO_NOFCS)
@@ -321,41 +320,13 @@ def packet_snd_vnet_parse(data, len: int):
     Returns the header fields (list) or a negative errno."""
     if len < VIRTIO_NET_HDR_SIZE:
         return -E.EINVAL
-    hdr = list(VIRTIO_NET_HDR.unpack_from(bytes(data[:VIRTIO_NET_HDR_SIZE])))
+    hdr = list(virtio_net_hdr_unpack(bytes(data[:VIRTIO_NET_HDR_SIZE])))
     flags, _, hdr_len, _, csum_start, csum_offset = hdr
     if flags & VIRTIO_NET_HDR_F_NEEDS_CSUM and csum_start + csum_offset + 2 > hdr_len:
         hdr[2] = hdr_len = (csum_start + csum_offset + 2) & 0xFFFF
     if hdr_len > len - VIRTIO_NET_HDR_SIZE:
         return -E.EINVAL
     return hdr
-
-
-_GSO_THLEN = {VIRTIO_NET_HDR_GSO_TCPV4: 20, VIRTIO_NET_HDR_GSO_TCPV6: 20, VIRTIO_NET_HDR_GSO_UDP: 8}
-
-
-def virtio_net_hdr_to_skb(skb: SkBuff, hdr, headlen: int) -> int:
-    """virtio_net_hdr_to_skb (include/linux/virtio_net.h): a known GSO type needs a gso_size; a
-    checksum request must lie inside the linear data (it makes the skb CHECKSUM_PARTIAL)."""
-    flags, gso_type, _, gso_size, start, off = hdr
-    thlen = 0
-    if gso_type != VIRTIO_NET_HDR_GSO_NONE:
-        thlen = _GSO_THLEN.get(gso_type & ~VIRTIO_NET_HDR_GSO_ECN)
-        if thlen is None or gso_size == 0:
-            return -E.EINVAL
-    # DIVERGENCE(#2): GSO frames are accepted but not segmented, and a GSO frame without a
-    # checksum request is not dissected (5.15 checks its transport header).
-    if flags & VIRTIO_NET_HDR_F_NEEDS_CSUM:
-        n = skb.tail - skb.data
-        if start + max(thlen, off + 2) > n:
-            return -E.EINVAL
-        if start + off + 2 > headlen or (skb.data - skb.head) + start > 0xFFFF:
-            return -E.EINVAL
-        if start + thlen > n:
-            return -E.EINVAL
-        skb.ip_summed = CHECKSUM_PARTIAL
-        skb.csum_start = skb.data + start
-        skb.csum_offset = off
-    return 0
 
 
 def packet_nofcs_extra_len(sk: PacketSock, dev) -> int:
@@ -645,16 +616,6 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
     if sk.pressure:
         packet_rcv_try_clear_pressure(sk)
     return (VIRTIO_NET_HDR_SIZE if vnet_hdr else 0) + (flen if flags & MSG_TRUNC else copied)
-
-
-def virtio_net_hdr_from_skb(skb: SkBuff) -> bytes:
-    """virtio_net_hdr_from_skb: no GSO; a CHECKSUM_PARTIAL frame reports where to checksum."""
-    if skb.ip_summed == CHECKSUM_PARTIAL:
-        return VIRTIO_NET_HDR.pack(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
-                                   skb.csum_start - skb.data, skb.csum_offset)
-    if skb.ip_summed == CHECKSUM_UNNECESSARY:
-        return VIRTIO_NET_HDR.pack(VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 0, 0)
-    return bytes(VIRTIO_NET_HDR_SIZE)
 
 
 def packet_poll(sock) -> int:
