@@ -5,12 +5,14 @@ from __future__ import annotations
 LINUX_SOURCE = "include/linux/netdevice.h"
 
 from netkernel.kernel.capability import capable
-from netkernel.net.core.dev import (NAPI_STATE_DISABLE, NAPI_STATE_SCHED, NapiStruct, NetDevice,
-                                    napi_complete_done)
-from netkernel.net.core.skbuff import SkBuff
 from netkernel.uapi.capability import CAP_SYS_RAWIO
 
 HH_DATA_MOD = 16
+
+
+def netdev_priv(netdev):
+    """netdev_priv: the driver's private state that follows struct net_device."""
+    return netdev.priv
 
 
 def dev_hard_header(skb: SkBuff, dev, type: int, daddr, saddr, len: int) -> int:
@@ -44,7 +46,23 @@ def ll_reserved_space(dev) -> int:
     return ((dev.hard_header_len + dev.needed_headroom) & ~(HH_DATA_MOD - 1)) + HH_DATA_MOD
 
 
+
+def unregister_netdevice(dev) -> None:
+    """unregister_netdevice: unregister_netdevice_queue for this one device, now."""
+    _dev.unregister_netdevice_queue(dev, None)
+
+
+def dev_change_net_namespace(dev, net) -> int:
+    """dev_change_net_namespace: __dev_change_net_namespace, with no new ifindex asked for."""
+    return _dev.__dev_change_net_namespace(dev, net)
+
+
 # ---------------------------------------------------------------- transmit queue
+
+def dev_direct_xmit(skb, queue_id: int = 0) -> int:
+    """dev_direct_xmit: __dev_direct_xmit (which frees a frame the driver did not take)."""
+    return _dev.__dev_direct_xmit(skb, queue_id)
+
 
 def netif_start_queue(dev: NetDevice) -> None:
     dev.queue_stopped = False
@@ -81,9 +99,9 @@ def netif_napi_del(napi: NapiStruct) -> None:
 def napi_schedule(napi: NapiStruct) -> None:
     """napi_schedule (include/linux/netdevice.h): unless already scheduled or disabled, put the
     instance on the poll list; NET_RX runs at irq_exit or local_bh_enable."""
-    if napi.state & (NAPI_STATE_SCHED | NAPI_STATE_DISABLE):
+    if napi.state & (_dev.NAPI_STATE_SCHED | _dev.NAPI_STATE_DISABLE):
         return
-    napi.state |= NAPI_STATE_SCHED
+    napi.state |= _dev.NAPI_STATE_SCHED
     napi.core.poll_list.append(napi)
 
 
@@ -91,4 +109,9 @@ napi_schedule_irqoff = napi_schedule
 
 
 def napi_complete(napi: NapiStruct) -> bool:
-    return napi_complete_done(napi, 0)
+    return _dev.napi_complete_done(napi, 0)
+
+
+# These inlines call into net/core/dev.c, which uses them too: dev is bound last, as a module,
+# so that either side may be imported first.
+from netkernel.net.core import dev as _dev  # noqa: E402

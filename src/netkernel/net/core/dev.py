@@ -13,6 +13,10 @@ MODEL_HELPERS = ("dev_addr_list_change",)
 
 from collections import deque
 
+from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's helpers, re-exported)
+    dev_change_net_namespace, dev_direct_xmit, napi_complete, napi_schedule, napi_schedule_irqoff,
+    netif_napi_del, netif_queue_stopped, netif_start_queue, netif_stop_queue, netif_tx_disable,
+    netif_wake_queue, unregister_netdevice)
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb
 from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
 from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
@@ -205,8 +209,8 @@ def register_netdevice(net, dev: NetDevice, ifindex: int = 0) -> int:
     return 0
 
 
-def unregister_netdevice(dev: NetDevice) -> None:
-    """unregister_netdevice: close the device, tell listeners (NETDEV_UNREGISTER), unlink it."""
+def unregister_netdevice_queue(dev: NetDevice, head=None) -> None:
+    """unregister_netdevice_queue: close the device, tell listeners (NETDEV_UNREGISTER), unlink it."""
     if dev.flags & IFF_UP:
         dev_close(dev)
     call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
@@ -220,8 +224,8 @@ def unregister_netdevice(dev: NetDevice) -> None:
     dev.reg_state = NETREG_UNREGISTERED
 
 
-def dev_change_net_namespace(dev: NetDevice, net) -> int:
-    """dev_change_net_namespace: down, unregister in the old namespace, keep the ifindex unless it is
+def __dev_change_net_namespace(dev: NetDevice, net) -> int:
+    """__dev_change_net_namespace: down, unregister in the old namespace, keep the ifindex unless it is
     taken in the new one, register there (the device arrives down)."""
     if dev.nd_net is net:
         return 0
@@ -463,7 +467,7 @@ def __dev_xmit_skb(skb: SkBuff, q, dev: NetDevice) -> int:
     return rc
 
 
-def dev_direct_xmit(skb: SkBuff, queue_id: int = 0) -> int:
+def __dev_direct_xmit(skb: SkBuff, queue_id: int) -> int:
     """__dev_direct_xmit: straight to the driver, past the qdisc and the taps (PACKET_QDISC_BYPASS);
     a device that is down or without carrier drops the frame (NET_XMIT_DROP, tx_dropped)."""
     dev = skb.dev

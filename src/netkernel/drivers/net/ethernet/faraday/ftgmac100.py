@@ -57,7 +57,7 @@ from netkernel.kernel.dma.mapping import (DMA_FROM_DEVICE, DMA_TO_DEVICE, dma_al
                                           _coherent_read32, dma_unmap_single, _coherent_write32)
 from netkernel.kernel.irq.manage import free_irq, request_irq
 from netkernel.lib.iomap import ioread32, iowrite32
-from netkernel.include.linux.netdevice import (napi_complete, napi_schedule_irqoff,
+from netkernel.include.linux.netdevice import (napi_complete, napi_schedule_irqoff, netdev_priv,
                                                netif_napi_del, netif_queue_stopped,
                                                netif_start_queue, netif_stop_queue,
                                                netif_tx_disable, netif_wake_queue)
@@ -109,10 +109,6 @@ class Ftgmac100:
     def __init__(self):
         for f in self.__slots__:
             setattr(self, f, None)
-
-
-def netdev_priv(netdev: NetDevice) -> Ftgmac100:
-    return netdev.priv
 
 
 def _txdes(priv: Ftgmac100, i: int) -> int:
