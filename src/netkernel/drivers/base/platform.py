@@ -36,6 +36,3 @@ def platform_get_irq(pdev: PlatformDevice, num: int = 0) -> int:
     return pdev.irq
 
 
-def devm_ioremap_resource(pdev: PlatformDevice) -> IoMem:
-    """devm_ioremap_resource: map the device's register window."""
-    return IoMem(pdev.bus, pdev.res_start)

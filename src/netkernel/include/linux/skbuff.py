@@ -3,6 +3,8 @@ from __future__ import annotations
 
 LINUX_SOURCE = "include/linux/skbuff.h"
 
+NET_IP_ALIGN = 2    # the generic value (x86 defines 0); its one caller here is the armv7 AST2500
+
 
 def skb_reserve(skb, n: int) -> None:
     """skb_reserve: move data and tail `n` bytes on (headroom for the headers pushed later)."""
@@ -17,3 +19,18 @@ def skb_orphan(skb) -> None:
         skb.destructor = None
         d(skb)
     skb.sk = None
+
+
+def netdev_alloc_skb_ip_align(netdev, length: int):
+    """netdev_alloc_skb_ip_align: NET_SKB_PAD + NET_IP_ALIGN of headroom before `length` bytes."""
+    profile = netdev.nd_net.core.profile
+    headroom = max(32, profile.cache_line) + NET_IP_ALIGN   # NET_SKB_PAD: max(32, L1_CACHE_BYTES)
+    skb = _skbuff.alloc_skb(profile, headroom + length)
+    skb_reserve(skb, headroom)
+    skb.dev = netdev
+    return skb
+
+
+# net/core/skbuff.c re-exports these inlines and they allocate through it: bound last, as a
+# module, so either side may be imported first.
+from netkernel.net.core import skbuff as _skbuff  # noqa: E402

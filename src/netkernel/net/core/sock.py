@@ -17,7 +17,7 @@ from collections import deque
 from netkernel.include.net.sock import (SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS,  # noqa: F401 (re-exported)
                                        SOCK_TSTAMP_NEW, sk_sleep, skb_set_owner_r, sock_error,
                                        sock_recv_ts_and_drops, sock_skb_dropcount)
-from netkernel.kernel.uaccess import copy_from_user
+from netkernel.include.linux.uaccess import copy_from_user
 from netkernel.net.core.filter import (SOCK_FILTER_LOCKED, sk_attach_filter, sk_detach_filter,
                                        sk_get_filter)
 from netkernel.net.core.scm import put_cmsg

@@ -21,7 +21,7 @@ MODEL_HELPERS = ("fanout_getsockopt_value", "rollover_stats")
 import random
 
 from netkernel.kernel.sched import current
-from netkernel.kernel.uaccess import copy_from_user
+from netkernel.include.linux.uaccess import copy_from_user
 from netkernel.net.core.dev import PacketType, dev_add_pack, dev_remove_pack
 from netkernel.net.core.filter import SOCK_FILTER_LOCKED, bpf_prog_create_from_user, bpf_prog_run
 from netkernel.net.core.flow_dissector import __skb_get_hash_symmetric, skb_get_hash

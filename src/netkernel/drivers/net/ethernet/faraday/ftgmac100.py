@@ -18,8 +18,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "drivers/net/ethernet/faraday/ftgmac100.c"
 
-from netkernel.drivers.base.platform import (PlatformDevice, devm_ioremap_resource,
-                                             platform_get_irq)
+from netkernel.drivers.base.platform import PlatformDevice, platform_get_irq
 from netkernel.drivers.net.phy.phy import (DUPLEX_FULL, PhyDevice, phy_connect, phy_start,
                                            phy_stop)
 from netkernel.hw.net.ftgmac100_regs import (
@@ -56,7 +55,10 @@ from netkernel.kernel.dma.mapping import (DMA_FROM_DEVICE, DMA_TO_DEVICE, dma_al
                                           dma_free_coherent, dma_map_single, dma_mapping_error,
                                           _coherent_read32, dma_unmap_single, _coherent_write32)
 from netkernel.kernel.irq.manage import free_irq, request_irq
+from netkernel.include.linux.skbuff import netdev_alloc_skb_ip_align
+from netkernel.lib.devres import devm_ioremap_resource
 from netkernel.lib.iomap import ioread32, iowrite32
+from netkernel.include.linux.etherdevice import eth_skb_pad
 from netkernel.include.linux.netdevice import (napi_complete, napi_schedule_irqoff, netdev_priv,
                                                netif_napi_del, netif_queue_stopped,
                                                netif_start_queue, netif_stop_queue,
@@ -250,14 +252,6 @@ def ftgmac100_alloc_rx_buf(priv: Ftgmac100, entry: int) -> int:
     return err
 
 
-def netdev_alloc_skb_ip_align(netdev: NetDevice, length: int) -> SkBuff:
-    """netdev_alloc_skb_ip_align: NET_SKB_PAD + NET_IP_ALIGN of headroom before `length` bytes."""
-    skb = alloc_skb(netdev.nd_net.core.profile, NET_SKB_PAD + NET_IP_ALIGN + length)
-    skb_reserve(skb, NET_SKB_PAD + NET_IP_ALIGN)
-    skb.dev = netdev
-    return skb
-
-
 def ftgmac100_rx_packet_error(priv: Ftgmac100, status: int) -> None:
     st = priv.netdev.stats
     if status & FTGMAC100_RXDES0_RX_ERR:
@@ -376,21 +370,6 @@ def ftgmac100_tx_complete(priv: Ftgmac100) -> None:
     netdev = priv.netdev
     if netif_queue_stopped(netdev) and ftgmac100_tx_buf_avail(priv) >= TX_THRESHOLD:
         netif_wake_queue(netdev)
-
-
-def eth_skb_pad(skb: SkBuff) -> int:
-    """eth_skb_pad: zero-pad a frame shorter than ETH_ZLEN (the MAC does not pad)."""
-    n = skb.tail - skb.data
-    if n < ETH_ZLEN:
-        pad = ETH_ZLEN - n
-        if skb.end - skb.tail < pad:
-            skb.buf = bytearray(skb.buf) + bytearray(pad)   # pskb_expand_head
-            skb.end = len(skb.buf)
-        else:
-            skb.buf = bytearray(skb.buf)    # the data may be shared with clones: unshare first
-        skb.buf[skb.tail:skb.tail + pad] = bytes(pad)
-        skb.tail += pad
-    return 0
 
 
 def ftgmac100_hard_start_xmit(skb: SkBuff, netdev: NetDevice) -> int:
