@@ -1,4 +1,4 @@
-"""Classic BPF socket filters (net/core/filter.c, include/linux/filter.h).
+"""Classic BPF socket filters (net/core/filter.c; filter.h's inlines: include/linux/filter.py).
 
 A filter is checked once when it is attached (bpf_check_classic) and then run over every frame the
 socket would queue. Linux translates the classic program to eBPF and charges the translated size
@@ -11,6 +11,9 @@ layer: it takes `struct sock` fields by duck typing and never imports the socket
 from __future__ import annotations
 
 LINUX_SOURCE = "net/core/filter.c"
+
+from netkernel.include.linux.filter import (  # noqa: F401 (filter.h's inlines, re-exported)
+    SIZEOF_BPF_PROG, bpf_prog_run, bpf_prog_size, sk_filter)
 
 import random
 
@@ -35,9 +38,6 @@ M32 = 0xFFFFFFFF
 SKF_AD_BASE = SKF_AD_OFF & M32          # 0xFFFFF000: LD ABS at or above it is ancillary
 S16_MIN, S16_MAX = -0x8000, 0x7FFF
 
-# offsetof(struct bpf_prog, insns) = sizeof(struct bpf_prog) in 5.15, per machine profile: the
-# charged size is this header plus 8 bytes per translated (eBPF) instruction.
-SIZEOF_BPF_PROG = {"x86_64": 72, "armv7": 48}
 
 # chk_code_allowed: the opcodes a classic socket filter may use.
 _ALU_OPS = (BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_MOD, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH)
@@ -199,12 +199,6 @@ def bpf_convert_filter(prog) -> int:
     return a
 
 
-def bpf_prog_size(profile_name: str, new_len: int) -> int:
-    """bpf_prog_size: the struct bpf_prog header plus 8 bytes per eBPF instruction."""
-    hdr = SIZEOF_BPF_PROG.get(profile_name, 72)
-    return max(hdr, hdr + new_len * 8)
-
-
 # ---------------------------------------------------------------- the interpreter
 
 def _load(skb, off: int, size: int):
@@ -289,8 +283,8 @@ def _ancillary(n: int, skb, A: int, X: int):
     return 0
 
 
-def bpf_prog_run(prog, skb) -> int:
-    """__bpf_prog_run on a classic program (the semantics of its eBPF translation): 32-bit A and
+def _run_classic(prog, skb) -> int:
+    """What bpf_prog_run runs (___bpf_prog_run, kernel/bpf/core.c) for a classic program (the semantics of its eBPF translation): 32-bit A and
     X, 16 scratch cells, unsigned jumps; a packet load outside the frame or a division by X = 0
     ends the program with 0. Returns the u32 verdict: 0 drops, otherwise the bytes to keep."""
     A = X = 0
@@ -487,16 +481,16 @@ def sk_get_filter(sk, len: int):
     return count, f.orig
 
 
-def sk_filter(sk, skb) -> int:
-    """sk_filter → sk_filter_trim_cap(sk, skb, 1): verdict 0 drops (-EPERM); a smaller verdict
-    trims the frame, never below one byte."""
+def sk_filter_trim_cap(sk, skb, cap: int) -> int:
+    """sk_filter_trim_cap: verdict 0 drops (-EPERM); a smaller verdict trims the frame, never
+    below `cap` bytes."""
     f = sk.sk_filter
     if f is None:
         return 0
     res = bpf_prog_run(f.prog, skb)
     if not res:
         return -E.EPERM
-    skb_trim(skb, res if res > 1 else 1)
+    skb_trim(skb, res if res > cap else cap)
     return 0
 
 
