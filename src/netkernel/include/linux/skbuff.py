@@ -6,6 +6,11 @@ LINUX_SOURCE = "include/linux/skbuff.h"
 NET_IP_ALIGN = 2    # the generic value (x86 defines 0); its one caller here is the armv7 AST2500
 
 
+def alloc_skb(profile, size: int, data_len: int = 0):
+    """alloc_skb: __alloc_skb for the machine's profile (one linear head of `size` bytes)."""
+    return _skbuff.__alloc_skb(profile, size, data_len)
+
+
 def skb_reserve(skb, n: int) -> None:
     """skb_reserve: move data and tail `n` bytes on (headroom for the headers pushed later)."""
     skb.data += n
@@ -31,6 +36,12 @@ def netdev_alloc_skb_ip_align(netdev, length: int):
     return skb
 
 
+def skb_get_hash(skb, core) -> int:
+    """skb_get_hash: the frame's flow hash (here the symmetric one: the model keeps no skb->hash)."""
+    return _flow.__skb_get_hash_symmetric(skb, core)
+
+
 # net/core/skbuff.c re-exports these inlines and they allocate through it: bound last, as a
 # module, so either side may be imported first.
+from netkernel.net.core import flow_dissector as _flow  # noqa: E402
 from netkernel.net.core import skbuff as _skbuff  # noqa: E402

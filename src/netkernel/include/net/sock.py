@@ -26,6 +26,11 @@ def sk_sleep(sk, timeout: float | None = None) -> None:
         sk.sk_sleepers -= 1
 
 
+def sock_min_rcvbuf(profile) -> int:
+    """SOCK_MIN_RCVBUF: 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)); SOCK_MIN_SNDBUF is twice it."""
+    return 2048 + profile.data_align(profile.sizeof_sk_buff)
+
+
 def sock_error(sk) -> int:
     """sock_error: take the pending error (returned negative, cleared)."""
     err = sk.sk_err

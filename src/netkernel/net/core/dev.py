@@ -17,7 +17,7 @@ from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's hel
     dev_change_net_namespace, dev_direct_xmit, napi_complete, napi_schedule, napi_schedule_irqoff,
     netif_napi_del, netif_queue_stopped, netif_start_queue, netif_stop_queue, netif_tx_disable,
     netif_wake_queue, unregister_netdevice)
-from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb
+from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag
 from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
 from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
@@ -620,31 +620,6 @@ def netif_receive_skb(skb: SkBuff) -> int:
 
 def __netif_receive_skb(skb: SkBuff) -> int:
     return __netif_receive_skb_core(skb)
-
-
-def skb_vlan_untag(skb: SkBuff) -> bool:
-    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci; a frame too short
-    to hold the tag is freed (False)."""
-    buf = skb.buf
-    d = skb.data
-    if skb.tail - d < VLAN_HLEN:
-        kfree_skb(skb)
-        return False
-    skb.vlan_proto = skb.protocol
-    skb.vlan_tci = (buf[d] << 8) | buf[d + 1]
-    inner = (buf[d + 2] << 8) | buf[d + 3]
-    # remove the 4 tag bytes: shift the MAC addresses up by VLAN_HLEN
-    mac = skb.mac_header
-    buf[mac + VLAN_HLEN:mac + 12 + VLAN_HLEN] = bytes(buf[mac:mac + 12])
-    skb.mac_header = mac + VLAN_HLEN
-    skb.data = d + VLAN_HLEN
-    if inner >= ETH_P_802_3_MIN:
-        skb.protocol = inner
-    elif skb.tail - skb.data >= 2 and buf[skb.data] == 0xFF and buf[skb.data + 1] == 0xFF:
-        skb.protocol = ETH_P_802_3      # vlan_set_encap_proto: a length, then raw 802.3
-    else:
-        skb.protocol = ETH_P_802_2      # a length, then an 802.2 LLC header
-    return True
 
 
 def __netif_receive_skb_core(skb: SkBuff) -> int:

@@ -92,6 +92,3 @@ def __skb_get_hash_symmetric(skb, core) -> int:
     return h or 1
 
 
-def skb_get_hash(skb, core) -> int:
-    """skb_get_hash: the frame's flow hash (here the symmetric one: the model keeps no skb->hash)."""
-    return __skb_get_hash_symmetric(skb, core)

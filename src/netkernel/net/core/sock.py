@@ -14,9 +14,9 @@ import threading
 import time
 from collections import deque
 
-from netkernel.include.net.sock import (SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS,  # noqa: F401 (re-exported)
-                                       SOCK_TSTAMP_NEW, sk_sleep, skb_set_owner_r, sock_error,
-                                       sock_recv_ts_and_drops, sock_skb_dropcount)
+from netkernel.include.net.sock import (  # noqa: F401 (sock.h's inlines and flags, re-exported)
+    SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TSTAMP_NEW, sk_sleep, skb_set_owner_r, sock_error,
+    sock_min_rcvbuf, sock_recv_ts_and_drops, sock_skb_dropcount)
 from netkernel.include.linux.uaccess import copy_from_user
 from netkernel.net.core.filter import (SOCK_FILTER_LOCKED, sk_attach_filter, sk_detach_filter,
                                        sk_get_filter)
@@ -185,11 +185,6 @@ def sock_wmalloc(sk: Sock, size: int):
     skb = alloc_skb(sk.sk_net.core.profile, size)
     skb_set_owner_w(skb, sk)
     return skb
-
-
-def sock_min_rcvbuf(profile) -> int:
-    """SOCK_MIN_RCVBUF: 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)); SOCK_MIN_SNDBUF is twice it."""
-    return 2048 + profile.data_align(profile.sizeof_sk_buff)
 
 
 def _set_timeout(optval: bytes, hz: int):

@@ -24,7 +24,8 @@ from netkernel.kernel.sched import current
 from netkernel.include.linux.uaccess import copy_from_user
 from netkernel.net.core.dev import PacketType, dev_add_pack, dev_remove_pack
 from netkernel.net.core.filter import SOCK_FILTER_LOCKED, bpf_prog_create_from_user, bpf_prog_run
-from netkernel.net.core.flow_dissector import __skb_get_hash_symmetric, skb_get_hash
+from netkernel.include.linux.skbuff import skb_get_hash
+from netkernel.net.core.flow_dissector import __skb_get_hash_symmetric
 from netkernel.uapi import errno as E
 from netkernel.uapi.filter import SOCK_FPROG_SIZE, sock_fprog_unpack
 from netkernel.uapi.if_packet import (PACKET_FANOUT_CBPF, PACKET_FANOUT_CPU, PACKET_FANOUT_EBPF,
