@@ -46,7 +46,8 @@ def source_of(module_globals: dict, qualname: str, name: str) -> str | None:
         return None
     if name.startswith("_") and not name.startswith("__"):
         return None
-    if name in module_globals.get("MODEL_HELPERS", ()):
+    if name in module_globals.get("MODEL_HELPERS", ()) or name in module_globals.get(
+            "MODEL_PLUMBING", ()):
         return None
     return src
 
