@@ -241,7 +241,7 @@ class Trace:
         if (code.co_qualname == name and module_globals.get("LINUX_SOURCE")
                 and name in module_globals.get("MODEL_PLUMBING", ())):
             info = _MUTED
-        elif code.co_filename.startswith(_PKG):
+        elif os.path.abspath(code.co_filename).startswith(_PKG):
             src = source_of(module_globals, code.co_qualname, name)
             if src:
                 argnames = tuple(a for a in code.co_varnames[:code.co_argcount]
