@@ -64,6 +64,25 @@ def sockaddr_ll_unpack(buf: bytes) -> tuple[int, int, int, int, int, int, bytes]
     return fam, int.from_bytes(proto, "big"), ifindex, hatype, pkttype, halen, bytes(buf[12:20])
 
 
+# struct sockaddr_pkt (SOCK_PACKET): family, the device's name, the protocol (__be16)
+SPKT_DEVICE_OFFSET = 2
+SPKT_DEVICE_SIZE = 14
+SPKT_PROTOCOL_OFFSET = 16
+SOCKADDR_PKT_SIZE = 18
+_SPKT = struct.Struct("<H14s2s")
+
+
+def sockaddr_pkt_pack(family: int, device: bytes, protocol: int) -> bytes:
+    """struct sockaddr_pkt; `device` is NUL-padded to 14 bytes, `protocol` goes big-endian."""
+    return _SPKT.pack(family, device, protocol.to_bytes(2, "big"))
+
+
+def sockaddr_pkt_unpack(buf) -> tuple[int, bytes, int]:
+    """(spkt_family, spkt_device[14], spkt_protocol as a host-order value)."""
+    fam, dev, proto = _SPKT.unpack_from(buf)
+    return fam, dev, int.from_bytes(proto, "big")
+
+
 def proto_from_user(protocol: int) -> int:
     """The EtherType a little-endian caller means by a __be16 `protocol` argument (low 16 bits)."""
     p = protocol & 0xFFFF

@@ -11,7 +11,8 @@ LINUX_SOURCE = "net/core/skbuff.c"
 from netkernel.include.linux.skbuff import (  # noqa: F401 (skbuff.h's inlines, re-exported)
     alloc_skb, skb_get_hash, skb_orphan, skb_reserve)
 
-from netkernel.uapi.if_ether import ETH_P_802_2, ETH_P_802_3, ETH_P_802_3_MIN, VLAN_HLEN
+from netkernel.uapi.if_ether import (ETH_H_PROTO, ETH_P_802_2, ETH_P_802_3, ETH_P_802_3_MIN,
+                                     VLAN_HLEN, vlan_hdr_unpack)
 
 PAGE_SIZE = 4096
 CHECKSUM_NONE = 0
@@ -199,11 +200,10 @@ def skb_vlan_untag(skb: SkBuff) -> bool:
         kfree_skb(skb)
         return False
     skb.vlan_proto = skb.protocol
-    skb.vlan_tci = (buf[d] << 8) | buf[d + 1]
-    inner = (buf[d + 2] << 8) | buf[d + 3]
-    # remove the 4 tag bytes: shift the MAC addresses up by VLAN_HLEN
+    skb.vlan_tci, inner = vlan_hdr_unpack(buf, d)
+    # remove the tag: move the two MAC addresses up by VLAN_HLEN
     mac = skb.mac_header
-    buf[mac + VLAN_HLEN:mac + 12 + VLAN_HLEN] = bytes(buf[mac:mac + 12])
+    buf[mac + VLAN_HLEN:mac + ETH_H_PROTO + VLAN_HLEN] = bytes(buf[mac:mac + ETH_H_PROTO])
     skb.mac_header = mac + VLAN_HLEN
     skb.data = d + VLAN_HLEN
     if inner >= ETH_P_802_3_MIN:

@@ -33,7 +33,7 @@ from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_RAW, CAP_SYS_RAWIO
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.if_arp import ARPHRD_ETHER
-from netkernel.uapi.if_ether import ETH_P_ALL, ETH_P_8021Q, VLAN_HLEN
+from netkernel.uapi.if_ether import ETH_HLEN, ETH_H_PROTO, ETH_P_ALL, ETH_P_8021Q, VLAN_HLEN
 from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP,
                                       PACKET_MR_ALLMULTI, PACKET_MR_MULTICAST, PACKET_MR_PROMISC,
                                       PACKET_MR_UNICAST, PACKET_MREQ, PACKET_MREQ_ADDR_OFFSET,
@@ -45,7 +45,9 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       PACKET_QDISC_BYPASS, PACKET_RESERVE,
                                       PACKET_ROLLOVER_STATS, PACKET_STATISTICS, PACKET_TIMESTAMP,
                                       PACKET_TX_HAS_OFF, PACKET_VERSION, PACKET_VNET_HDR,
-                                      SOCKADDR_LL_ADDR_OFFSET, SOCKADDR_LL_SIZE, SOL_PACKET,
+                                      SOCKADDR_LL_ADDR_OFFSET, SOCKADDR_LL_SIZE, SOCKADDR_PKT_SIZE,
+                                      SOL_PACKET, SPKT_DEVICE_SIZE, sockaddr_pkt_pack,
+                                      sockaddr_pkt_unpack,
                                       TPACKET_AUXDATA, TPACKET_STATS, TPACKET_V1, TPACKET_V2,
                                       TP_STATUS_CSUMNOTREADY,
                                       TPACKET_V3, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID,
@@ -58,7 +60,7 @@ from netkernel.uapi.socket import (AF_PACKET, INT, MSG_CTRUNC, MSG_DONTWAIT, MSG
                                    SOCK_RAW, SO_NOFCS)
 
 SOCKADDR_SIZE = 16      # sizeof(struct sockaddr)
-SOCKADDR_PKT_SIZE = 18  # sizeof(struct sockaddr_pkt)
+SA_DATA_OFFSET = 2      # struct sockaddr: sa_data after sa_family
 IPV6HDR_LEN = 40
 TPACKET_HDRLEN_V1_V2 = 32
 TPACKET3_HDRLEN = 48
@@ -255,7 +257,7 @@ def packet_bind_spkt(sock, uaddr: bytes, addr_len: int) -> int:
     """packet_bind_spkt: exactly a struct sockaddr; the device is named in sa_data."""
     if addr_len != SOCKADDR_SIZE:
         return -E.EINVAL
-    name = bytes(uaddr[2:16]).split(b"\0", 1)[0].decode("latin-1")
+    name = bytes(uaddr[SA_DATA_OFFSET:SOCKADDR_SIZE]).split(b"\0", 1)[0].decode("latin-1")
     sk = sock.sk
     return packet_do_bind(sk, name, 0, sk.num)
 
@@ -276,8 +278,8 @@ def packet_getname_spkt(sock, peer: bool) -> bytes | int:
         return -E.EOPNOTSUPP
     sk = sock.sk
     dev = sk.sk_net.dev_by_index.get(sk.ifindex)
-    name = dev.name.encode()[:14] if dev is not None else b""
-    return AF_PACKET.to_bytes(2, "little") + name.ljust(14, b"\0")
+    name = dev.name.encode()[:SPKT_DEVICE_SIZE] if dev is not None else b""
+    return sockaddr_pkt_pack(AF_PACKET, name, 0)[:SOCKADDR_SIZE]    # struct sockaddr: no protocol
 
 
 # ---------------------------------------------------------------- send
@@ -288,7 +290,8 @@ def packet_extra_vlan_len_allowed(dev, skb: SkBuff) -> bool:
     if dev.type != ARPHRD_ETHER:
         return False
     d = skb.data
-    return skb.tail - d >= 14 and ((skb.buf[d + 12] << 8) | skb.buf[d + 13]) == ETH_P_8021Q
+    return (skb.tail - d >= ETH_HLEN
+            and ((skb.buf[d + ETH_H_PROTO] << 8) | skb.buf[d + ETH_H_PROTO + 1]) == ETH_P_8021Q)
 
 
 def packet_alloc_skb(sk: PacketSock, prepad: int, reserve: int, len: int, linear: int, noblock: bool):
@@ -446,8 +449,11 @@ def packet_sendmsg_spkt(sock, msg, len: int) -> int:
         return -E.ENOTCONN
     if msg.namelen < SOCKADDR_SIZE:
         return -E.EINVAL
-    proto = int.from_bytes(msg.name[16:18], "big") if msg.namelen == SOCKADDR_PKT_SIZE else 0
-    name = bytes(msg.name[2:15]).split(b"\0", 1)[0].decode("latin-1")
+    head = bytes(msg.name[:SOCKADDR_PKT_SIZE]).ljust(SOCKADDR_PKT_SIZE, b"\0")
+    _, device, proto = sockaddr_pkt_unpack(head)
+    if msg.namelen != SOCKADDR_PKT_SIZE:
+        proto = 0               # a plain struct sockaddr carries no protocol
+    name = device[:SPKT_DEVICE_SIZE - 1].split(b"\0", 1)[0].decode("latin-1")   # NUL-terminated
     dev = sk.sk_net.dev_by_name.get(name)
     if dev is None:
         return -E.ENODEV
@@ -591,9 +597,8 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         sock_recv_ts_and_drops(msg, sk, skb, cb.dropcount)
     if msg.want_name:
         if sock.type == SOCK_PACKET:
-            name = cb.addr.encode()[:14] if isinstance(cb.addr, str) else b""
-            msg.name = cb.hatype.to_bytes(2, "little") + name.ljust(14, b"\0") + \
-                skb.protocol.to_bytes(2, "big")
+            name = cb.addr.encode()[:SPKT_DEVICE_SIZE] if isinstance(cb.addr, str) else b""
+            msg.name = sockaddr_pkt_pack(cb.hatype, name, skb.protocol)
         else:
             addr = cb.addr[:8].ljust(8, b"\0")
             msg.name = sockaddr_ll_pack(skb.protocol, cb.ifindex, cb.hatype, cb.pkttype,
