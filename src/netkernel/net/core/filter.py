@@ -19,6 +19,7 @@ import random
 
 from netkernel.net.core.skbuff import skb_trim
 from netkernel.uapi import errno as E
+from netkernel.uapi.netlink import NLA_ALIGNTO, NLA_HDRLEN, NLA_LEN, NLA_TYPE, NLA_TYPE_MASK
 from netkernel.uapi.filter import (BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_B, BPF_DIV,
                                    BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT,
                                    BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LEN, BPF_LSH,
@@ -231,13 +232,13 @@ def _load(skb, off: int, size: int):
 
 def _nla_find(buf, start: int, end: int, attrtype: int):
     """nla_find: the first attribute of `attrtype` in [start, end) (type bits above 13 ignored)."""
-    while end - start >= 4:
-        nla_len = buf[start] | buf[start + 1] << 8
-        if nla_len < 4 or nla_len > end - start:
+    while end - start >= NLA_HDRLEN:
+        nla_len = buf[start + NLA_LEN] | buf[start + NLA_LEN + 1] << 8
+        if nla_len < NLA_HDRLEN or nla_len > end - start:
             return None
-        if (buf[start + 2] | buf[start + 3] << 8) & 0x3FFF == attrtype:
+        if (buf[start + NLA_TYPE] | buf[start + NLA_TYPE + 1] << 8) & NLA_TYPE_MASK == attrtype:
             return start
-        start += (nla_len + 3) & ~3
+        start += (nla_len + NLA_ALIGNTO - 1) & ~(NLA_ALIGNTO - 1)
     return None
 
 
@@ -266,17 +267,17 @@ def _ancillary(n: int, skb, A: int, X: int):
         return random.getrandbits(32)
     if n == SKF_AD_NLATTR or n == SKF_AD_NLATTR_NEST:
         plen = skb.tail - skb.data
-        if plen < 4 or A > plen - 4:
+        if plen < NLA_HDRLEN or A > plen - NLA_HDRLEN:
             return 0
         d = skb.data
         if n == SKF_AD_NLATTR:
             at = _nla_find(skb.buf, d + A, skb.tail, X)
         else:
             nest = d + A
-            nla_len = skb.buf[nest] | skb.buf[nest + 1] << 8
+            nla_len = skb.buf[nest + NLA_LEN] | skb.buf[nest + NLA_LEN + 1] << 8
             if nla_len > plen - A:
                 return 0
-            at = _nla_find(skb.buf, nest + 4, nest + max(nla_len, 4), X)
+            at = _nla_find(skb.buf, nest + NLA_HDRLEN, nest + max(nla_len, NLA_HDRLEN), X)
         return 0 if at is None else at - d
     # DIVERGENCE(#2): SKF_AD_QUEUE and SKF_AD_RXHASH read 0 (no queue mapping or flow hash is
     # modelled), SKF_AD_CPU reads 0 (one CPU), SKF_AD_PAY_OFFSET reads 0 (no flow dissector).

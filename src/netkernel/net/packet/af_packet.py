@@ -361,7 +361,8 @@ def packet_snd(sock, msg, len: int) -> int:
         if sock.type == SOCK_DGRAM:
             if dev is not None and namelen < dev.addr_len + SOCKADDR_LL_ADDR_OFFSET:
                 return -E.EINVAL
-            addr = bytes(msg.name[12:12 + max(dev.addr_len if dev else 8, 8)])
+            addr = bytes(msg.name[SOCKADDR_LL_ADDR_OFFSET:
+                                  SOCKADDR_LL_ADDR_OFFSET + max(dev.addr_len if dev else 8, 8)])
     if dev is None or dev.reg_state != netdev.NETREG_REGISTERED:
         return -E.ENXIO
     if not dev.flags & IFF_UP:
