@@ -604,8 +604,8 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
             addr = cb.addr[:8].ljust(8, b"\0")
             msg.name = sockaddr_ll_pack(skb.protocol, cb.ifindex, cb.hatype, cb.pkttype,
                                         cb.halen, addr)
-            if 12 + cb.halen > SOCKADDR_LL_SIZE:
-                msg.name = msg.name[:12 + cb.halen]
+            if SOCKADDR_LL_ADDR_OFFSET + cb.halen > SOCKADDR_LL_SIZE:
+                msg.name = msg.name[:SOCKADDR_LL_ADDR_OFFSET + cb.halen]
     if sk.auxdata and sock.type != SOCK_PACKET:
         status = TP_STATUS_USER
         if skb.ip_summed == CHECKSUM_PARTIAL:
