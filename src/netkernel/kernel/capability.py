@@ -3,13 +3,16 @@ from __future__ import annotations
 
 LINUX_SOURCE = "kernel/capability.c"
 
-from netkernel.kernel.sched import _tls
-
 
 def capable(cap: int) -> bool:
     """capable (kernel/capability.c): the current task holds `cap` (no task: the machine itself)."""
-    task = getattr(_tls, "task", None)
+    task = getattr(_sched._tls, "task", None)
     return task is None or cap in task.caps
 
 
 ns_capable = capable
+
+
+# kernel/sched.py re-exports these (their old home): bound last, as a module, so either side may
+# be imported first.
+from netkernel.kernel import sched as _sched  # noqa: E402

@@ -7,9 +7,12 @@ of the call, so code deep in the stack (packet_create, dev_validate_header) can 
 from __future__ import annotations
 
 LINUX_SOURCE = "include/linux/sched.h"
-MODEL_HELPERS = ("current", "set_current", "defer_fput", "take_deferred_fputs")   # not kernel functions (see netkernel.trace)
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("current", "set_current", "defer_fput", "take_deferred_fputs")
 
 import threading
+
+from netkernel.kernel.capability import capable, ns_capable  # noqa: F401 (re-exported)
 
 _tls = threading.local()
 

@@ -7,6 +7,25 @@ LINUX_SOURCE = "include/linux/netdevice.h"
 from netkernel.kernel.capability import capable
 from netkernel.uapi.capability import CAP_SYS_RAWIO
 
+# netdevice notifier events (include/linux/netdevice.h)
+NETDEV_UP = 1
+NETDEV_DOWN = 2
+NETDEV_CHANGE = 4
+NETDEV_REGISTER = 5
+NETDEV_UNREGISTER = 6
+NETDEV_CHANGEMTU = 7
+NETDEV_CHANGEADDR = 8
+NETDEV_GOING_DOWN = 9
+
+# transmit return codes
+NETDEV_TX_OK = 0
+NETDEV_TX_BUSY = 0x10
+NET_XMIT_SUCCESS = 0
+NET_XMIT_DROP = 1
+NET_XMIT_CN = 2
+NET_RX_SUCCESS = 0
+NET_RX_DROP = 1
+
 HH_DATA_MOD = 16
 
 

@@ -14,34 +14,20 @@ MODEL_HELPERS = ("dev_addr_list_change",)
 from collections import deque
 
 from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's helpers, re-exported)
-    dev_change_net_namespace, dev_direct_xmit, napi_complete, napi_schedule, napi_schedule_irqoff,
+    NET_RX_DROP, NET_RX_SUCCESS, NET_XMIT_CN, NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
+    NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_DOWN, NETDEV_GOING_DOWN, NETDEV_REGISTER,
+    NETDEV_TX_BUSY, NETDEV_TX_OK, NETDEV_UNREGISTER, NETDEV_UP, dev_change_net_namespace, dev_direct_xmit, napi_complete, napi_schedule, napi_schedule_irqoff,
     netif_napi_del, netif_queue_stopped, netif_start_queue, netif_stop_queue, netif_tx_disable,
     netif_wake_queue, unregister_netdevice)
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag
+from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
+    dev_activate, netif_carrier_off, netif_carrier_on)
 from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
 from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
                                      ETH_P_802_3_MIN, VLAN_HLEN)
 from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERHOST
 
-# netdevice notifier events (include/linux/netdevice.h)
-NETDEV_UP = 1
-NETDEV_DOWN = 2
-NETDEV_CHANGE = 4
-NETDEV_REGISTER = 5
-NETDEV_UNREGISTER = 6
-NETDEV_CHANGEMTU = 7
-NETDEV_CHANGEADDR = 8
-NETDEV_GOING_DOWN = 9
-
-# transmit return codes
-NETDEV_TX_OK = 0
-NETDEV_TX_BUSY = 0x10
-NET_XMIT_SUCCESS = 0
-NET_XMIT_DROP = 1
-NET_XMIT_CN = 2
-NET_RX_SUCCESS = 0
-NET_RX_DROP = 1
 
 NETREG_UNINITIALIZED, NETREG_REGISTERED, NETREG_UNREGISTERED = 0, 1, 3
 
@@ -256,7 +242,7 @@ def dev_open(dev: NetDevice) -> int:
         if ret:
             return ret
     dev.flags |= IFF_UP
-    _sch.dev_activate(dev)
+    dev_activate(dev)
     call_netdevice_notifiers(NETDEV_UP, dev)
     return 0
 
@@ -661,8 +647,6 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
     return NET_RX_SUCCESS
 
 
-# net/core/dev.c calls into net/sched/sch_generic.c (dev_activate) and net/ethernet/eth.c
-# (eth_type_trans), which both build on this module: bound last, as modules, so that either side
-# may be imported first.
+# net/core/dev.c calls eth_type_trans (net/ethernet/eth.c), which builds on this module: bound
+# last, as a module, so that either side may be imported first.
 from netkernel.net.ethernet import eth as _eth  # noqa: E402
-from netkernel.net.sched import sch_generic as _sch  # noqa: E402

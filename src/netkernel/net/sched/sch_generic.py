@@ -13,9 +13,8 @@ MODEL_HELPERS = ("noqueue", "pfifo_fast")
 
 from collections import deque
 
-from netkernel.net.core.dev import (NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
-                                    NETDEV_TX_BUSY, NetDevice, call_netdevice_notifiers,
-                                    dev_hard_start_xmit)
+from netkernel.include.linux.netdevice import (NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
+                                               NETDEV_TX_BUSY)
 from netkernel.net.core.skbuff import kfree_skb
 from netkernel.uapi.if_ import IFF_UP
 
@@ -48,7 +47,7 @@ class Qdisc:
         q = self.q
         while q and not dev.queue_stopped:
             skb = q.popleft()
-            rc = dev_hard_start_xmit(skb, dev)
+            rc = _dev.dev_hard_start_xmit(skb, dev)
             if rc == NETDEV_TX_BUSY:
                 q.appendleft(skb)
                 self.requeues += 1
@@ -90,7 +89,7 @@ def netif_carrier_on(dev: NetDevice) -> None:
         dev.carrier = True
         if dev.flags & IFF_UP:
             dev_activate(dev)
-        call_netdevice_notifiers(NETDEV_CHANGE, dev)
+        _dev.call_netdevice_notifiers(NETDEV_CHANGE, dev)
 
 
 def netif_carrier_off(dev: NetDevice) -> None:
@@ -98,4 +97,9 @@ def netif_carrier_off(dev: NetDevice) -> None:
     if dev.carrier:
         dev.carrier = False
         dev.qdisc.deactivate()
-        call_netdevice_notifiers(NETDEV_CHANGE, dev)
+        _dev.call_netdevice_notifiers(NETDEV_CHANGE, dev)
+
+
+# sch_generic.c and dev.c call each other (dev_open -> dev_activate, the qdisc ->
+# dev_hard_start_xmit): dev is bound last, as a module, so that either side may be imported first.
+from netkernel.net.core import dev as _dev  # noqa: E402
