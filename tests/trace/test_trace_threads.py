@@ -144,3 +144,16 @@ def test_deliveries_from_another_machine_are_traced_on_the_receiver_only():
     assert "ftgmac100_interrupt" in funcs and "packet_rcv" in funcs
     assert "ftgmac100_hard_start_xmit" not in funcs      # the sender's work stays on b
     assert [r.function for r in t.roots].count("sys_recvfrom") == ROUNDS
+
+
+def test_an_inner_trace_of_the_same_machine_hands_the_machine_back_to_the_outer_one():
+    k = veth_machine()
+    s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    with k.trace() as outer:
+        with k.trace() as inner:
+            s.sendto(FRAME, ("eth0", ETH_P_STUDY))
+        assert k._tracer is outer
+        run_threads([lambda: s.sendto(FRAME, ("eth0", ETH_P_STUDY))])   # another thread
+    assert k._tracer is None
+    assert [r.function for r in inner.roots] == ["sys_sendto"]
+    assert [r.function for r in outer.roots] == ["sys_sendto"]

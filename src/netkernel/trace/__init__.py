@@ -232,6 +232,7 @@ class Trace:
         self._prev = None
         self._opening: _Recorder | None = None
         self._closed = False
+        self._prev_tracer = None
         lock = getattr(kernel, "_lock", None)
         self._owned = getattr(lock, "_is_owned", None)   # does this thread hold the machine's lock?
 
@@ -269,6 +270,7 @@ class Trace:
         self._closed = False
         self._opening = _Recorder(self, opening=True)
         if self.kernel is not None:
+            self._prev_tracer = self.kernel._tracer      # a trace of the same machine, opened outside
             self.kernel._tracer = self
         self._prev = sys.getprofile()
         sys.setprofile(self._opening.hook)
@@ -278,7 +280,8 @@ class Trace:
         self._closed = True
         sys.setprofile(self._prev)
         if self.kernel is not None and self.kernel._tracer is self:
-            self.kernel._tracer = None
+            self.kernel._tracer = self._prev_tracer
+        self._prev_tracer = None
         self._opening = None
 
     def run_syscall(self, fn, *args):
