@@ -5,8 +5,10 @@ below was written independently, by looking each function up in v5.15 (torvalds/
 v5.15, and debug-info locations of 5.15 builds) — not by reading the declarations.
 """
 import ast
+import ctypes
 import os
 import socket
+import struct
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from netkernel.trace import source_of
 PKG = Path(netkernel.__file__).resolve().parent
 KERNEL_LAYERS = ("net", "drivers", "kernel", "lib", "include", "fs")
 
-NET_SOCKET = ("sys_socket __sys_socket sock_create __sock_create sock_alloc sock_map_fd "
+NET_SOCKET = ("sys_getsockname __sys_getsockname sys_socket __sys_socket sock_create __sock_create sock_alloc sock_map_fd "
               "sockfd_lookup_light move_addr_to_kernel sys_bind __sys_bind sys_sendto __sys_sendto "
               "sock_sendmsg sock_sendmsg_nosec sys_recvfrom __sys_recvfrom sys_recvmsg sock_recvmsg "
               "sock_recvmsg_nosec sys_setsockopt __sys_setsockopt sys_getsockopt __sys_getsockopt "
@@ -29,12 +31,15 @@ AF_PACKET = ("packet_create __register_prot_hook register_prot_hook __unregister
              "packet_alloc_skb packet_parse_headers packet_rcv run_filter packet_recvmsg "
              "packet_setsockopt packet_getsockopt packet_release packet_notifier "
              "packet_flush_mclist fanout_add __fanout_link __fanout_unlink fanout_release "
-             "packet_rcv_fanout fanout_demux_cpu")
+             "packet_rcv_fanout fanout_demux_cpu packet_dev_mc packet_mc_add packet_getname "
+             "packet_poll packet_rcv_spkt packet_sendmsg_spkt packet_snd_vnet_parse")
 DEV_C = ("dev_add_pack dev_remove_pack dev_queue_xmit __dev_queue_xmit __dev_xmit_skb "
          "dev_hard_start_xmit xmit_one dev_queue_xmit_nit skb_loop_sk netif_rx net_rx_action "
          "netif_receive_skb __netif_receive_skb __netif_receive_skb_core is_skb_forwardable "
          "__dev_forward_skb register_netdevice call_netdevice_notifiers dev_open dev_close "
-         "netif_napi_add napi_enable napi_disable napi_complete_done")
+         "netif_napi_add napi_enable napi_disable napi_complete_done dev_set_promiscuity "
+         "__dev_direct_xmit __dev_change_net_namespace unregister_netdevice_queue")
+FILTER_C = "__get_filter bpf_check_classic check_load_and_stores bpf_convert_filter sk_attach_filter"
 FTGMAC100 = ("ftgmac100_adjust_link ftgmac100_alloc_rings ftgmac100_alloc_rx_buf "
              "ftgmac100_alloc_rx_buffers ftgmac100_base_tx_ctlstat ftgmac100_check_rx "
              "ftgmac100_config_pause ftgmac100_free_buffers ftgmac100_free_rings "
@@ -50,6 +55,20 @@ EXPECTED = {
     **dict.fromkeys(AF_PACKET.split(), "net/packet/af_packet.c"),
     **dict.fromkeys(DEV_C.split(), "net/core/dev.c"),
     **dict.fromkeys(FTGMAC100.split(), "drivers/net/ethernet/faraday/ftgmac100.c"),
+    **dict.fromkeys(FILTER_C.split(), "net/core/filter.c"),
+    "sys_poll": "fs/select.c",                  # SYSCALL_DEFINE3(poll)
+    "datagram_poll": "net/core/datagram.c",
+    "sock_wmalloc": "net/core/sock.c",
+    "copy_from_user": "include/linux/uaccess.h",
+    "bpf_prog_run": "include/linux/filter.h",   # a function (no longer the macro) since 5.15
+    "bpf_prog_size": "include/linux/filter.h",
+    "eth_header_parse_protocol": "net/ethernet/eth.c",
+    "veth_close": "drivers/net/veth.c",
+    "veth_dellink": "drivers/net/veth.c",
+    "virtio_net_hdr_to_skb": "include/linux/virtio_net.h",
+    "dev_direct_xmit": "include/linux/netdevice.h",            # over __dev_direct_xmit
+    "unregister_netdevice": "include/linux/netdevice.h",       # over unregister_netdevice_queue
+    "dev_change_net_namespace": "include/linux/netdevice.h",   # over __dev_change_net_namespace
     "sys_close": "fs/open.c",                   # SYSCALL_DEFINE1(close)
     "fput": "fs/file_table.c",
     "import_single_range": "lib/iov_iter.c",
@@ -164,7 +183,52 @@ def _trees():
         a.link_set("eth0", up=False)
         a.link_set("eth0", up=True)
     traces.append(t)
+    traces.append(_more_syscalls())
     return [n for t in traces for r in t.roots for n in r.walk()]
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def _more_syscalls():
+    """Filters, fanout, memberships, PACKET_VNET_HDR, qdisc bypass, SOCK_PACKET, poll, names,
+    a namespace move and a link deletion."""
+    k = netkernel.Kernel()
+    k.link_add("eth0", kind="veth", peer="peer0")
+    k.link_add("dum0", kind="dummy")
+    k.netns_add("ns1")
+    frame = b"\xff" * 6 + b"\x02" * 6 + b"\x88\xb5" + b"m" * 46
+    insns = (_SockFilter * 1)(_SockFilter(0x06, 0, 0, 0xFFFF))        # ret #65535
+    prog = _SockFprog(1, insns)
+    with k.trace() as t:
+        k.link_set("eth0", up=True)
+        k.link_set("peer0", up=True)
+        r = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+        r.bind(("peer0", 0))
+        r.setsockopt(socket.SOL_SOCKET, 26, bytes(prog))                # SO_ATTACH_FILTER
+        r.setsockopt(263, 18, 2 << 16 | 7)                             # PACKET_FANOUT, CPU, id 7
+        r.setsockopt(263, 1, struct.pack("=iHH8s", 3, 1, 0, b""))       # PROMISC membership
+        v = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        v.setsockopt(263, 15, 1)                                       # PACKET_VNET_HDR
+        v.setsockopt(263, 20, 1)                                       # PACKET_QDISC_BYPASS
+        v.bind(("eth0", 0))
+        v.send(bytes(10) + frame)
+        k.sys_poll(r.fileno(), 1, 0)
+        r.recv(2048)
+        r.getsockname()
+        p = k.socket(socket.AF_PACKET, 10, socket.htons(3))                # SOCK_PACKET
+        k.sys_sendto(p.fileno(), frame, 0, b"\x11\x00eth0" + bytes(10) + b"\x88\xb5")   # sockaddr_pkt
+        for s in (r, v, p):
+            s.close()
+        k.link_set("dum0", netns="ns1")
+        k.link_del("eth0")
+    return t
 
 
 def test_every_traced_function_is_reported_in_its_linux_5_15_file():
