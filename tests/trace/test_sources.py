@@ -21,11 +21,12 @@ from netkernel.trace import source_of
 PKG = Path(netkernel.__file__).resolve().parent
 KERNEL_LAYERS = ("net", "drivers", "kernel", "lib", "include", "fs", "mm")
 
-NET_SOCKET = ("sys_getsockname __sys_getsockname sys_socket __sys_socket sock_create __sock_create sock_alloc sock_map_fd "
-              "sockfd_lookup_light move_addr_to_kernel sys_bind __sys_bind sys_sendto __sys_sendto "
-              "sock_sendmsg sock_sendmsg_nosec sys_recvfrom __sys_recvfrom sys_recvmsg sock_recvmsg "
-              "sock_recvmsg_nosec sys_setsockopt __sys_setsockopt sys_getsockopt __sys_getsockopt "
-              "sock_close __sock_release")
+NET_SOCKET = ("sys_getsockname __sys_getsockname sys_socket __sys_socket sock_create "
+              "__sock_create sock_alloc sock_map_fd sockfd_lookup_light move_addr_to_kernel "
+              "sys_bind __sys_bind sys_sendto __sys_sendto sock_sendmsg sock_sendmsg_nosec "
+              "sys_recvfrom __sys_recvfrom sys_recvmsg sock_recvmsg sock_recvmsg_nosec "
+              "sys_setsockopt __sys_setsockopt sys_getsockopt __sys_getsockopt sock_close "
+              "__sock_release")
 AF_PACKET = ("packet_create __register_prot_hook register_prot_hook __unregister_prot_hook "
              "unregister_prot_hook packet_bind packet_do_bind packet_sendmsg packet_snd "
              "packet_alloc_skb packet_parse_headers packet_rcv run_filter packet_recvmsg "
@@ -39,7 +40,8 @@ DEV_C = ("dev_add_pack dev_remove_pack dev_queue_xmit __dev_queue_xmit __dev_xmi
          "__dev_forward_skb register_netdevice call_netdevice_notifiers dev_open dev_close "
          "netif_napi_add napi_enable napi_disable napi_complete_done dev_set_promiscuity "
          "__dev_direct_xmit __dev_change_net_namespace unregister_netdevice_queue")
-FILTER_C = "__get_filter bpf_check_classic check_load_and_stores bpf_convert_filter sk_attach_filter"
+FILTER_C = ("__get_filter bpf_check_classic check_load_and_stores bpf_convert_filter "
+            "sk_attach_filter")
 FTGMAC100 = ("ftgmac100_adjust_link ftgmac100_alloc_rings ftgmac100_alloc_rx_buf "
              "ftgmac100_alloc_rx_buffers ftgmac100_base_tx_ctlstat ftgmac100_check_rx "
              "ftgmac100_config_pause ftgmac100_free_buffers ftgmac100_free_rings "
@@ -222,7 +224,8 @@ def _more_syscalls():
         r.recv(2048)
         r.getsockname()
         p = k.socket(socket.AF_PACKET, 10, socket.htons(3))                # SOCK_PACKET
-        k.sys_sendto(p.fileno(), frame, 0, b"\x11\x00eth0" + bytes(10) + b"\x88\xb5")   # sockaddr_pkt
+        spkt = b"\x11\x00eth0" + bytes(10) + b"\x88\xb5"                 # struct sockaddr_pkt
+        k.sys_sendto(p.fileno(), frame, 0, spkt)
         for s in (r, v, p):
             s.close()
         k.link_set("dum0", netns="ns1")
@@ -240,7 +243,7 @@ def test_every_traced_function_is_reported_in_its_linux_5_15_file():
     wrong = {f: (s, EXPECTED[f]) for f, s in seen.items()
              if s != {EXPECTED[f]} and f not in KNOWN_MISPLACED}
     assert not wrong, wrong
-    assert len(seen) > 150     # the scenarios really reach syscalls, core, driver and hardware paths
+    assert len(seen) > 150     # the scenarios reach syscalls, core, driver and hardware paths
 
 
 def _modules():

@@ -270,7 +270,7 @@ class Trace:
         self._closed = False
         self._opening = _Recorder(self, opening=True)
         if self.kernel is not None:
-            self._prev_tracer = self.kernel._tracer      # a trace of the same machine, opened outside
+            self._prev_tracer = self.kernel._tracer      # the same machine's outer trace
             self.kernel._tracer = self
         self._prev = sys.getprofile()
         sys.setprofile(self._opening.hook)

@@ -104,7 +104,8 @@ PACKET_MREQ_ADDR_OFFSET = 8
 TPACKET_HDR_SIZES = {0: 32, 1: 32, 2: 48}   # sizeof tpacket_hdr / tpacket2_hdr / tpacket3_hdr
 
 # struct virtio_net_hdr lives in netkernel.uapi.virtio_net (include/uapi/linux/virtio_net.h)
-from netkernel.uapi.virtio_net import (VIRTIO_NET_HDR, VIRTIO_NET_HDR_F_DATA_VALID,  # noqa: E402,F401
+from netkernel.uapi.virtio_net import (  # noqa: E402,F401
+                                       VIRTIO_NET_HDR, VIRTIO_NET_HDR_F_DATA_VALID,
                                        VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_ECN,
                                        VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4,
                                        VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_UDP,

@@ -1,4 +1,5 @@
-"""copy_from_user (include/linux/uaccess.py): our own memory through /proc/self/mem, faults as EFAULT."""
+"""copy_from_user (include/linux/uaccess.py): our own memory through /proc/self/mem; faults are
+EFAULT."""
 import ctypes
 
 from netkernel.include.linux.uaccess import copy_from_user

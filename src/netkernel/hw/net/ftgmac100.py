@@ -275,7 +275,8 @@ class Ftgmac100State:
             max_len += 9216 - MAX_FRAME
         rxdes1 = 0
         if data[ETH_H_PROTO:ETH_HLEN] == _TPID and len(data) >= VLAN_ETH_HLEN:
-            rxdes1 = ((data[VLAN_ETH_H_TCI] << 8) | data[VLAN_ETH_H_TCI + 1]) | FTGMAC100_RXDES1_VLANTAG_AVAIL
+            tci = (data[VLAN_ETH_H_TCI] << 8) | data[VLAN_ETH_H_TCI + 1]
+            rxdes1 = tci | FTGMAC100_RXDES1_VLANTAG_AVAIL
             if self.maccr & FTGMAC100_MACCR_RM_VLAN:
                 del data[ETH_H_PROTO:ETH_H_PROTO + VLAN_HLEN]
         if self.rx_fcs:

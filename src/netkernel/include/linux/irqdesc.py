@@ -6,7 +6,7 @@ LINUX_SOURCE = "include/linux/irqdesc.h"
 
 
 def handle_domain_irq(table, irq: int) -> int:
-    """handle_domain_irq: the CPU's interrupt entry for one line (__handle_domain_irq, looked up)."""
+    """handle_domain_irq: the CPU's entry for one interrupt line (__handle_domain_irq)."""
     return _irqdesc.__handle_domain_irq(table, irq)
 
 

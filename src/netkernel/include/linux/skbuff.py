@@ -37,7 +37,7 @@ def netdev_alloc_skb_ip_align(netdev, length: int):
 
 
 def skb_get_hash(skb, core) -> int:
-    """skb_get_hash: the frame's flow hash (here the symmetric one: the model keeps no skb->hash)."""
+    """skb_get_hash: the frame's flow hash (the symmetric one: the model keeps no skb->hash)."""
     return _flow.__skb_get_hash_symmetric(skb, core)
 
 

@@ -27,7 +27,7 @@ def sk_sleep(sk, timeout: float | None = None) -> None:
 
 
 def sock_min_rcvbuf(profile) -> int:
-    """SOCK_MIN_RCVBUF: 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)); SOCK_MIN_SNDBUF is twice it."""
+    """SOCK_MIN_RCVBUF: 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)); SOCK_MIN_SNDBUF: twice."""
     return 2048 + profile.data_align(profile.sizeof_sk_buff)
 
 

@@ -11,7 +11,8 @@ from netkernel.uapi.errno import EBUSY, EINVAL
 
 def request_threaded_irq(table: IrqDescTable, irq: int, handler, thread_fn, flags: int,
                          name: str, dev_id) -> int:
-    """request_threaded_irq: install the handler (no threaded handlers here); a line already taken (no IRQF_SHARED here) is EBUSY."""
+    """request_threaded_irq: install the handler (no thread functions here); a line already
+    taken (no IRQF_SHARED here) is EBUSY."""
     if handler is None:
         return -EINVAL
     desc = table._desc(irq)

@@ -16,9 +16,10 @@ from collections import deque
 from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's helpers, re-exported)
     NET_RX_DROP, NET_RX_SUCCESS, NET_XMIT_CN, NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
     NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_DOWN, NETDEV_GOING_DOWN, NETDEV_REGISTER,
-    NETDEV_TX_BUSY, NETDEV_TX_OK, NETDEV_UNREGISTER, NETDEV_UP, dev_change_net_namespace, dev_direct_xmit, napi_complete, napi_schedule, napi_schedule_irqoff,
-    netif_napi_del, netif_queue_stopped, netif_start_queue, netif_stop_queue, netif_tx_disable,
-    netif_wake_queue, unregister_netdevice)
+    NETDEV_TX_BUSY, NETDEV_TX_OK, NETDEV_UNREGISTER, NETDEV_UP, dev_change_net_namespace,
+    dev_direct_xmit, napi_complete, napi_schedule, napi_schedule_irqoff, netif_napi_del,
+    netif_queue_stopped, netif_start_queue, netif_stop_queue, netif_tx_disable, netif_wake_queue,
+    unregister_netdevice)
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
     dev_activate, netif_carrier_off, netif_carrier_on)
@@ -196,7 +197,8 @@ def register_netdevice(net, dev: NetDevice, ifindex: int = 0) -> int:
 
 
 def unregister_netdevice_queue(dev: NetDevice, head=None) -> None:
-    """unregister_netdevice_queue: close the device, tell listeners (NETDEV_UNREGISTER), unlink it."""
+    """unregister_netdevice_queue: close the device, tell listeners (NETDEV_UNREGISTER), unlink
+    it."""
     if dev.flags & IFF_UP:
         dev_close(dev)
     call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
@@ -211,8 +213,8 @@ def unregister_netdevice_queue(dev: NetDevice, head=None) -> None:
 
 
 def __dev_change_net_namespace(dev: NetDevice, net) -> int:
-    """__dev_change_net_namespace: down, unregister in the old namespace, keep the ifindex unless it is
-    taken in the new one, register there (the device arrives down)."""
+    """__dev_change_net_namespace: down, unregister in the old namespace, keep the ifindex unless
+    it is taken in the new one, register there (the device arrives down)."""
     if dev.nd_net is net:
         return 0
     if dev.name in net.dev_by_name:

@@ -285,9 +285,10 @@ def _ancillary(n: int, skb, A: int, X: int):
 
 
 def _run_classic(prog, skb) -> int:
-    """What bpf_prog_run runs (___bpf_prog_run, kernel/bpf/core.c) for a classic program (the semantics of its eBPF translation): 32-bit A and
-    X, 16 scratch cells, unsigned jumps; a packet load outside the frame or a division by X = 0
-    ends the program with 0. Returns the u32 verdict: 0 drops, otherwise the bytes to keep."""
+    """What bpf_prog_run runs (___bpf_prog_run, kernel/bpf/core.c) for a classic program (the
+    semantics of its eBPF translation): 32-bit A and X, 16 scratch cells, unsigned jumps; a packet
+    load outside the frame or a division by X = 0 ends the program with 0. Returns the u32
+    verdict: 0 drops, otherwise the bytes to keep."""
     A = X = 0
     mem = [0] * BPF_MEMWORDS
     data = skb.data

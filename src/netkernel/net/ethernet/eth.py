@@ -23,7 +23,8 @@ def eth_header(skb: SkBuff, dev: NetDevice, type: int, daddr: bytes | None, sadd
     buf = skb.buf
     proto = type if type != ETH_P_802_3 and type != ETH_P_802_2 else len
     buf[off + ETH_H_PROTO:off + ETH_HLEN] = (proto & 0xFFFF).to_bytes(2, "big")
-    buf[off + ETH_H_SOURCE:off + ETH_H_SOURCE + ETH_ALEN] = saddr[:ETH_ALEN] if saddr else dev.dev_addr
+    src = saddr[:ETH_ALEN] if saddr else dev.dev_addr
+    buf[off + ETH_H_SOURCE:off + ETH_H_SOURCE + ETH_ALEN] = src
     if daddr is not None:
         buf[off + ETH_H_DEST:off + ETH_H_DEST + ETH_ALEN] = daddr[:ETH_ALEN]
         return ETH_HLEN

@@ -11,7 +11,8 @@ MODEL_HELPERS = ("packet_nofcs_extra_len",)
 
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
-from netkernel.include.linux.netdevice import dev_hard_header, dev_validate_header, ll_reserved_space
+from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
+                                               ll_reserved_space)
 from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
 from netkernel.net.core.datagram import (datagram_poll, skb_copy_datagram_from_iter,
                                          skb_recv_datagram)

@@ -411,7 +411,8 @@ def ftgmac100_hard_start_xmit(skb: SkBuff, netdev: NetDevice) -> int:
     _coherent_write32(dev, txdes + FTGMAC100_TXDES3, addr)
     _coherent_write32(dev, txdes + FTGMAC100_TXDES1, csum_vlan)
     pointer = (pointer + 1) & (priv.tx_q_entries - 1)
-    _coherent_write32(dev, txdes + FTGMAC100_TXDES0, f_ctl_stat)            # dma_wmb(); then OWN goes to the MAC
+    # dma_wmb(); then OWN goes to the MAC
+    _coherent_write32(dev, txdes + FTGMAC100_TXDES0, f_ctl_stat)
     priv.tx_pointer = pointer
     if ftgmac100_tx_buf_avail(priv) < TX_THRESHOLD:
         netif_stop_queue(netdev)
@@ -429,14 +430,15 @@ def ftgmac100_free_buffers(priv: Ftgmac100) -> None:
         if skb is None:
             continue
         priv.rx_skbs[i] = None
-        dma_unmap_single(priv.dev, _coherent_read32(priv.dev, _rxdes(priv, i) + FTGMAC100_RXDES3), 0,
-                         DMA_FROM_DEVICE)
+        buf = _coherent_read32(priv.dev, _rxdes(priv, i) + FTGMAC100_RXDES3)
+        dma_unmap_single(priv.dev, buf, 0, DMA_FROM_DEVICE)
         kfree_skb(skb)
     for i in range(priv.tx_q_entries or 0):
         skb = priv.tx_skbs[i]
         if skb is None:
             continue
-        ftgmac100_free_tx_packet(priv, i, skb, _coherent_read32(priv.dev, _txdes(priv, i) + FTGMAC100_TXDES0))
+        ctl_stat = _coherent_read32(priv.dev, _txdes(priv, i) + FTGMAC100_TXDES0)
+        ftgmac100_free_tx_packet(priv, i, skb, ctl_stat)
 
 
 def ftgmac100_free_rings(priv: Ftgmac100) -> None:
