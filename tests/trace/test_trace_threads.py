@@ -157,3 +157,41 @@ def test_an_inner_trace_of_the_same_machine_hands_the_machine_back_to_the_outer_
     assert k._tracer is None
     assert [r.function for r in inner.roots] == ["sys_sendto"]
     assert [r.function for r in outer.roots] == ["sys_sendto"]
+
+
+def test_a_machines_own_interrupt_thread_records_through_run_syscall():
+    """The contract with an interrupt/ksoftirqd thread: it takes the machine's lock and, while the
+    machine is traced, runs its work through `k._tracer.run_syscall(fn, *args)`. Its work shows as
+    roots of its own, next to the syscalls of the threads blocked meanwhile."""
+    from netkernel.include.linux.skbuff import alloc_skb
+    from netkernel.net.core.dev import dev_queue_xmit
+    from netkernel.net.core.skbuff import skb_put
+    k = veth_machine()
+    eth0 = k.init_net.dev_by_name["eth0"]
+    rx = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_STUDY))
+    rx.bind(("peer0", 0))
+    rx.settimeout(WATCHDOG)
+
+    def irq_thread():
+        for _ in range(ROUNDS):
+            with k._lock:
+                skb = alloc_skb(k.core.profile, len(FRAME))
+                skb_put(skb, len(FRAME))
+                skb.buf[skb.data:skb.tail] = FRAME
+                skb.dev = eth0
+                skb.protocol = ETH_P_STUDY
+                t = k._tracer
+                if t is not None:
+                    t.run_syscall(dev_queue_xmit, skb)
+                else:
+                    dev_queue_xmit(skb)
+
+    got = []
+    with k.trace() as t:
+        run_threads([irq_thread, lambda: got.extend(rx.recv(2048) for _ in range(ROUNDS))])
+    assert got == [FRAME] * ROUNDS
+    assert_well_formed(t.roots, {"dev_queue_xmit", "sys_recvfrom", "sys_poll"})
+    irq = [r for r in t.roots if r.function == "dev_queue_xmit"]
+    assert len(irq) == ROUNDS and all(r.pid == 0 for r in irq)      # no task: interrupt context
+    assert all("packet_rcv" in {n.function for n in r.walk()} for r in irq)
+    assert [r.function for r in t.roots].count("sys_recvfrom") == ROUNDS
