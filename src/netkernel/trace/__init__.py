@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 
+from netkernel.kernel.sched import _tls
 from netkernel.uapi.errno import ERRNO_NAMES
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -187,7 +187,6 @@ class _Recorder:
                 v = _argval(loc.get(a))
                 if v is not None:
                     args[a] = v
-            from netkernel.kernel.sched import _tls
             task = getattr(_tls, "task", None)
             node = Node(info[0], info[1], args, task.pid if task is not None else 0, depth)
             (parent.children if parent is not None else trace.roots).append(node)
@@ -259,7 +258,6 @@ class Trace:
         if self.syscalls is not None and name not in self.syscalls:
             return False
         if self.pid is not None:
-            from netkernel.kernel.sched import _tls
             task = getattr(_tls, "task", None)
             if task is None or task.pid != self.pid:
                 return False
