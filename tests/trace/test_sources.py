@@ -336,3 +336,9 @@ def test_source_of_follows_the_declarations():
     assert source_of(decl, "f.<locals>.g", "g") is None              # a nested function
     assert source_of({}, "packet_rcv", "packet_rcv") is None         # not a kernel module
     assert source_of({"LINUX_SOURCE": "a.c"}, "helper", "helper") == "a.c"
+    # a kernel name with one leading underscore is declared as such
+    kernel_names = {"LINUX_SOURCE": "net/packet/af_packet.c",
+                    "KERNEL_NAMES": ("_prb_refresh_rx_retire_blk_timer",)}
+    assert source_of(kernel_names, "_prb_refresh_rx_retire_blk_timer",
+                     "_prb_refresh_rx_retire_blk_timer") == "net/packet/af_packet.c"
+    assert source_of(kernel_names, "_other", "_other") is None

@@ -11,9 +11,10 @@ themselves, never by a table of names here:
   (a header's helpers live in a module named after the header: include/linux/netdevice.h ->
   netkernel/include/linux/netdevice.py). A module without the declaration is not kernel code.
 - its module-level functions are the kernel functions, reported as defined in LINUX_SOURCE —
-  except names with one leading underscore (`_helper`; `__sys_bind` is a kernel name) and the
-  names the module lists in `MODEL_HELPERS` (model helpers that are not kernel functions: they
-  are not drawn, their kernel callees are). Methods and nested functions are never kernel
+  except names with one leading underscore (`_helper`; `__sys_bind` is a kernel name; the few
+  kernel names with one underscore, like `_prb_refresh_rx_retire_blk_timer`, are listed in the
+  module's `KERNEL_NAMES`) and the names the module lists in `MODEL_HELPERS` (model helpers that
+  are not kernel functions: they are not drawn, their kernel callees are). Methods and nested functions are never kernel
   functions (kernel names are module-level: a class body would mangle `__names`).
 - `MODEL_PLUMBING` lists a module's functions run around a syscall (e.g. syscall_exit) whose
   whole subtree is left out.
@@ -45,7 +46,7 @@ def source_of(module_globals: dict, qualname: str, name: str) -> str | None:
     if not src or qualname != name or name.startswith("<") or name.endswith("__"):
         return None
     if name.startswith("_") and not name.startswith("__"):
-        return None
+        return src if name in module_globals.get("KERNEL_NAMES", ()) else None
     if name in module_globals.get("MODEL_HELPERS", ()) or name in module_globals.get(
             "MODEL_PLUMBING", ()):
         return None
