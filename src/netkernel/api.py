@@ -17,6 +17,8 @@ from netkernel.drivers.net.veth import VETH_LINK_OPS
 from netkernel.kernel.sched import Task, _tls, set_current
 from netkernel.kernel.uaccess import UserBuffer
 from netkernel.kernel.sysctl import CONFIG_DEFAULTS, SYSCTL_DEFAULTS
+from netkernel.fs import ioctl as fs_ioctl
+from netkernel.fs import select
 from netkernel.net import socket as sys
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import EPOLLERR, EPOLLIN, EPOLLOUT
@@ -137,7 +139,7 @@ class _View:
     def sys_poll(self, fd: int, events: int, timeout: float | None) -> int:
         """Wait until the socket's poll mask meets `events` (or an error); returns the mask
         (0 on timeout). timeout None waits forever."""
-        return self._call(sys.sys_poll, fd, events, timeout)
+        return self._call(select.sys_poll, fd, events, timeout)
 
     # -- Python-socket-style API
     def socket(self, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,
@@ -266,11 +268,11 @@ class _View:
         ctypes.addressof) and gives (ret, None); None is NULL. Errors raise OSError."""
         if isinstance(arg, (bytes, bytearray, memoryview)):
             buf = UserBuffer(bytes(arg))
-            ret = self._call(sys.sys_ioctl, fd, request, buf)
+            ret = self._call(fs_ioctl.sys_ioctl, fd, request, buf)
             return ret, bytes(buf.data)
         if arg is not None and not isinstance(arg, int):
             raise TypeError(f"ioctl argument must be bytes, int or None, not {type(arg).__name__}")
-        return self._call(sys.sys_ioctl, fd, request, arg), None
+        return self._call(fs_ioctl.sys_ioctl, fd, request, arg), None
 
     def ioctl(self, fd: int, request: int, arg=b"") -> bytes:
         """`fcntl.ioctl` on a netkernel socket: the buffer after the call (an int argument:

@@ -12,7 +12,7 @@ MODEL_HELPERS = ("ethtool_str",)
 
 from netkernel.kernel.sched import ns_capable
 from netkernel.kernel.uaccess import copy_from_user, copy_to_user
-from netkernel.net.core.dev import netif_running
+from netkernel.include.linux.netdevice import netif_running
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.uapi.ethtool import (ETH_SS_PRIV_FLAGS, ETH_SS_STATS, ETH_SS_TEST, ETHTOOL_CMD,
