@@ -107,6 +107,8 @@ EXPECTED = {
     "veth_newlink": "drivers/net/veth.c",
     "veth_setup": "drivers/net/veth.c",
     "veth_open": "drivers/net/veth.c",
+    "veth_get_iflink": "drivers/net/veth.c",
+    "dev_get_iflink": "net/core/dev.c",
     "veth_xmit": "drivers/net/veth.c",
     "veth_forward_skb": "drivers/net/veth.c",
     "phy_start": "drivers/net/phy/phy.c",

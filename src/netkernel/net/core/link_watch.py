@@ -6,6 +6,8 @@ state. DIVERGENCE(#10): no deferral.
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/link_watch.c"
+
 from netkernel.net.core import dev as netdev
 from netkernel.uapi.if_ import (IF_LINK_MODE_DORMANT, IF_LINK_MODE_TESTING, IF_OPER_DORMANT,
                                 IF_OPER_DOWN, IF_OPER_LOWERLAYERDOWN, IF_OPER_TESTING,
