@@ -12,7 +12,9 @@ import os
 import shlex
 import textwrap
 
-from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_BROADCAST, IFF_LOOPBACK, IFF_LOWER_UP,
+from netkernel.uapi.if_ import (IF_OPER_DORMANT, IF_OPER_DOWN, IF_OPER_LOWERLAYERDOWN,
+                                IF_OPER_NOTPRESENT, IF_OPER_TESTING, IF_OPER_UNKNOWN, IF_OPER_UP,
+                                IFF_RUNNING, IFF_ALLMULTI, IFF_BROADCAST, IFF_LOOPBACK, IFF_LOWER_UP,
                                 IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_UP)
 from netkernel.uapi.if_arp import ARPHRD_ETHER, ARPHRD_LOOPBACK
 
@@ -72,13 +74,10 @@ _FLAG_NAMES = ((IFF_LOOPBACK, "LOOPBACK"), (IFF_BROADCAST, "BROADCAST"),
 _LINK_TYPES = {ARPHRD_ETHER: "ether", ARPHRD_LOOPBACK: "loopback"}
 
 # include/uapi/linux/if.h IF_OPER_*, as ip(8) names them
-IF_OPER_UNKNOWN, IF_OPER_DOWN, IF_OPER_LOWERLAYERDOWN, IF_OPER_UP = 0, 2, 3, 6
-_OPER_NAMES = {IF_OPER_UNKNOWN: "UNKNOWN", IF_OPER_DOWN: "DOWN",
-               IF_OPER_LOWERLAYERDOWN: "LOWERLAYERDOWN", IF_OPER_UP: "UP"}
+_OPER_NAMES = {IF_OPER_UNKNOWN: "UNKNOWN", IF_OPER_NOTPRESENT: "NOTPRESENT",
+               IF_OPER_DOWN: "DOWN", IF_OPER_LOWERLAYERDOWN: "LOWERLAYERDOWN",
+               IF_OPER_TESTING: "TESTING", IF_OPER_DORMANT: "DORMANT", IF_OPER_UP: "UP"}
 
-# Drivers that never call netif_carrier_on/off (v5.15 drivers/net/loopback.c, dummy.c): linkwatch
-# never runs rfc2863_policy for them, so dev->operstate keeps IF_OPER_UNKNOWN while they are up.
-_CARRIER_UNMANAGED = frozenset({"loopback", "dummy"})
 
 
 class IpError(ValueError):
@@ -419,19 +418,12 @@ def show(v, name: str | None = None) -> str:
     return _link_show(v, [] if name is None else ["dev", name])
 
 
-def _operstate(link: dict, has_iflink: bool) -> int:
+def _operstate(dev) -> int:
     """IFLA_OPERSTATE as v5.15 rtnl_fill_ifinfo reports it: DOWN when the device is not
-    running, else dev->operstate, which linkwatch sets on each carrier change
-    (link_watch.c rfc2863_policy/default_operstate): UP with carrier; without carrier
-    LOWERLAYERDOWN for a device stacked on another (iflink != ifindex, a veth) and DOWN for
-    the rest; a driver that never reports carrier leaves it at UNKNOWN."""
-    if not link["up"]:
-        return IF_OPER_DOWN
-    if link["kind"] in _CARRIER_UNMANAGED and link["carrier"]:
-        return IF_OPER_UNKNOWN
-    if link["carrier"]:
-        return IF_OPER_UP
-    return IF_OPER_LOWERLAYERDOWN if has_iflink else IF_OPER_DOWN
+    running, else the operational state linkwatch keeps (net/core/link_watch.py: UNKNOWN for
+    devices that never report carrier, such as lo and dummy; UP; LOWERLAYERDOWN for a veth
+    whose peer is down; DOWN)."""
+    return dev.operstate if dev.flags & IFF_UP else IF_OPER_DOWN
 
 
 def ifinfo(v) -> list[dict]:
@@ -458,9 +450,9 @@ def ifinfo(v) -> list[dict]:
                 info["link"] = peer.name             # ip -j prints "link" before "ifname"
                 m_down = not peer.flags & IFF_UP     # print_name_and_link: the lower device is down
         info["ifname"] = li["name"]
-        operstate = _operstate(li, peer is not None)
+        operstate = _operstate(dev)
         flags = []
-        if li["up"] and operstate not in (IF_OPER_UP, IF_OPER_UNKNOWN):
+        if li["up"] and not li["flags"] & IFF_RUNNING:
             flags.append("NO-CARRIER")               # IFF_UP without IFF_RUNNING
         flags += [n for bit, n in _FLAG_NAMES if li["flags"] & bit]
         if m_down:
