@@ -14,8 +14,8 @@ import textwrap
 
 from netkernel.uapi.if_ import (IF_OPER_DORMANT, IF_OPER_DOWN, IF_OPER_LOWERLAYERDOWN,
                                 IF_OPER_NOTPRESENT, IF_OPER_TESTING, IF_OPER_UNKNOWN, IF_OPER_UP,
-                                IFF_RUNNING, IFF_ALLMULTI, IFF_BROADCAST, IFF_LOOPBACK, IFF_LOWER_UP,
-                                IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_UP)
+                                IFF_RUNNING, IFF_ALLMULTI, IFF_BROADCAST, IFF_LOOPBACK,
+                                IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_UP)
 from netkernel.uapi.if_arp import ARPHRD_ETHER, ARPHRD_LOOPBACK
 
 IFNAMSIZ = 16

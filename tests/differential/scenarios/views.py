@@ -25,12 +25,6 @@ def sysfs_attrs(b, dev, attrs=ATTRS):
     return {a: _enc(got[p]) for a, p in zip(attrs, paths)}
 
 
-def _ifindex_names(b, text, devs):
-    """ifindex values in a text replaced by names would hide nothing here: ifindexes are equal on
-    both sides (fresh namespaces); kept as they are."""
-    return text
-
-
 def scenario_sysfs_class_net(b):
     """/sys/class/net lists the namespace's devices; a device's statistics/ directory lists the
     24 counters of struct rtnl_link_stats64 that sysfs shows."""
@@ -70,10 +64,10 @@ def scenario_sysfs_veth_peer_bounce(b):
            "veth1": sysfs_attrs(b, "veth1", ("operstate", "carrier", "carrier_changes"))}
     b.link_set("veth1", up=True)
     b.settle()
-    return {"mid": mid,
-            "after": {"veth0": sysfs_attrs(b, "veth0", ("operstate", "carrier", "carrier_changes",
-                                                        "carrier_up_count", "carrier_down_count")),
-                      "veth1": sysfs_attrs(b, "veth1", ("operstate", "carrier", "carrier_changes"))}}
+    attrs = ("operstate", "carrier", "carrier_changes")
+    counts = attrs + ("carrier_up_count", "carrier_down_count")
+    return {"mid": mid, "after": {"veth0": sysfs_attrs(b, "veth0", counts),
+                                  "veth1": sysfs_attrs(b, "veth1", attrs)}}
 
 
 def scenario_sysfs_lo(b):

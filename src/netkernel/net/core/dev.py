@@ -28,7 +28,7 @@ from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
 from netkernel.uapi.if_ import (IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI, IFF_RUNNING,
                                 IFF_DEBUG, IFF_NOTRAILERS, IFF_NOARP, IFF_DYNAMIC, IFF_MULTICAST,
                                 IFF_PORTSEL, IFF_AUTOMEDIA, IFF_VOLATILE,
-                                IFF_DORMANT, IF_OPER_UNKNOWN, IF_OPER_UP, IF_LINK_MODE_DEFAULT)
+                                IFF_DORMANT, IF_OPER_UNKNOWN, IF_LINK_MODE_DEFAULT)
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
                                      ETH_P_802_3_MIN, VLAN_HLEN)
 from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERHOST
@@ -342,7 +342,8 @@ def dev_get_flags(dev: NetDevice) -> int:
     for them (gflags: the counters raised by packet memberships never show); a running
     device adds RUNNING when its operstate says it can pass frames (netif_oper_up: UP or
     UNKNOWN), LOWER_UP with carrier, DORMANT while dormant."""
-    flags = (dev.flags & ~(IFF_PROMISC | IFF_ALLMULTI)) | (dev.gflags & (IFF_PROMISC | IFF_ALLMULTI))
+    user = IFF_PROMISC | IFF_ALLMULTI
+    flags = (dev.flags & ~user) | (dev.gflags & user)
     if flags & IFF_UP:
         if netif_oper_up(dev):
             flags |= IFF_RUNNING
