@@ -365,10 +365,7 @@ class NetkernelBackend:
             task = Task(t.pid + 100000, t.caps - set(drop_caps), t.net)
             task.files = t.files
             view = Process(self.k, task)
-        try:
-            return view.sys_ioctl(s.fileno(), request, arg)
-        except OSError:
-            raise
+        return view.sys_ioctl(s.fileno(), request, arg)
 
     def settle(self):
         pass

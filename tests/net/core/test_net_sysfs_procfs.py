@@ -92,3 +92,17 @@ def test_proc_net_packet_columns(k):
     assert len(cols[0][0]) == 16 and cols[0][0] != cols[1][0]
     s.close()
     d.close()
+
+
+def test_proc_net_dev_mcast_lists_memberships(k):
+    s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    mreq = (3).to_bytes(4, "little") + (0).to_bytes(2, "little") + (6).to_bytes(2, "little") \
+        + bytes.fromhex("01005e0000fb") + bytes(2)           # PACKET_MR_MULTICAST on veth0
+    s2 = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    s.setsockopt(263, 1, mreq)
+    s.setsockopt(263, 1, mreq)        # the same socket again: its own count, one device reference
+    s2.setsockopt(263, 1, mreq)
+    assert k.procfs("net/dev_mcast") == "3    veth0           2     0     01005e0000fb\n"
+    s.close()
+    s2.close()
+    assert k.procfs("net/dev_mcast") == ""
