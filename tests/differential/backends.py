@@ -197,10 +197,12 @@ class LinuxBackend:
         return _raw_ioctl(s.fileno(), request, arg)
 
     def settle(self) -> None:
-        """Let the real kernel's linkwatch worker apply a carrier change (it runs urgent events
-        at once, others within a second; netkernel applies them synchronously)."""
+        """Let the real kernel's linkwatch worker apply carrier changes: urgent events run at
+        once, the others (a carrier change while the device is down, e.g. veth's carrier-off at
+        creation) at most a second after the previous run; until then the operstate is stale
+        (UNKNOWN reads as RUNNING). netkernel applies them synchronously."""
         import time
-        time.sleep(0.05)
+        time.sleep(1.1)
 
     def read_sysfs(self, path: str):
         """/sys/<path> as seen in this namespace (`ip netns exec` mounts a sysfs of it): the
