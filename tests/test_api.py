@@ -75,9 +75,10 @@ def test_sysctls_are_per_kernel():
     assert k2.sysctl("net.core.rmem_max") == 212992
 
 
-def test_unknown_sysctl_is_keyerror():
-    with pytest.raises(KeyError):
+def test_unknown_sysctl_is_enoent_like_a_missing_proc_file():
+    with pytest.raises(OSError) as e:
         netkernel.Kernel().sysctl("net.core.nope")
+    assert e.value.errno == errno.ENOENT
 
 
 # ---------------------------------------------------------------- namespaces

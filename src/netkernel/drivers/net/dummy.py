@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netkernel.net.core.dev import NETDEV_TX_OK, NetDevice, NetDeviceOps
-from netkernel.net.core.rtnetlink import RtnlLinkOps
+from netkernel.net.core.rtnetlink import RtnlLinkOps, eth_validate_linkmsg
 from netkernel.net.core.skbuff import SkBuff, consume_skb
 from netkernel.net.ethernet.eth import ether_setup
 from netkernel.net.sched.sch_generic import noqueue
@@ -32,4 +32,9 @@ def dummy_setup(dev: NetDevice) -> None:
     dev.max_mtu = 65535
 
 
-DUMMY_LINK_OPS = RtnlLinkOps("dummy", dummy_setup, live_addr_change=True)
+def dummy_validate(msg, data) -> int:
+    """dummy_validate: IFLA_ADDRESS a 6-byte unicast address (EINVAL / EADDRNOTAVAIL)."""
+    return eth_validate_linkmsg(msg)
+
+
+DUMMY_LINK_OPS = RtnlLinkOps("dummy", dummy_setup, validate=dummy_validate, live_addr_change=True)

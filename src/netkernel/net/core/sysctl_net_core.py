@@ -1,0 +1,37 @@
+"""The net.core sysctls the model uses (net/core/sysctl_net_core.c), with 5.15's handlers."""
+from __future__ import annotations
+
+from netkernel.kernel.sysctl import (CtlTable, SysctlRoot, proc_dointvec, proc_dointvec_minmax,
+                                     register_sysctl)
+
+SK_WMEM_MAX = 212992    # include/net/sock.h: _SK_MEM_PACKETS * _SK_MEM_OVERHEAD on x86_64
+SK_RMEM_MAX = 212992
+
+
+def sock_min_bufs(profile) -> tuple[int, int]:
+    """include/net/sock.h: TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff));
+    SOCK_MIN_RCVBUF is one of those, SOCK_MIN_SNDBUF two (x86_64: 2304 and 4608)."""
+    truesize = 2048 + profile.data_align(profile.sizeof_sk_buff)
+    return truesize, 2 * truesize
+
+
+def proc_do_dev_weight(table: CtlTable, value: int) -> int:
+    """proc_do_dev_weight: proc_dointvec, then dev_rx_weight/dev_tx_weight follow weight_p
+    (the model's NAPI instances keep their own weight)."""
+    return proc_dointvec(table, value)
+
+
+def sysctl_core_init(root: SysctlRoot, profile) -> None:
+    """sysctl_core_init: register net_core_table. The buffer minimums are the machine's
+    SOCK_MIN_RCVBUF/SOCK_MIN_SNDBUF (proc_dointvec_minmax with only a lower bound)."""
+    min_rcvbuf, min_sndbuf = sock_min_bufs(profile)
+    register_sysctl(root, "net.core", [
+        CtlTable("wmem_max", SK_WMEM_MAX, proc_dointvec_minmax, min_sndbuf),
+        CtlTable("rmem_max", SK_RMEM_MAX, proc_dointvec_minmax, min_rcvbuf),
+        CtlTable("wmem_default", SK_WMEM_MAX, proc_dointvec_minmax, min_sndbuf),
+        CtlTable("rmem_default", SK_RMEM_MAX, proc_dointvec_minmax, min_rcvbuf),
+        CtlTable("dev_weight", 64, proc_do_dev_weight),
+        CtlTable("netdev_max_backlog", 1000, proc_dointvec),
+        CtlTable("optmem_max", 20480, proc_dointvec),
+        CtlTable("netdev_budget", 300, proc_dointvec),
+    ])
