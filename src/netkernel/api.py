@@ -229,8 +229,8 @@ class _View:
         the device arrives there down —, address, MTU, up/down), so a rejected call changes
         nothing. Errors: ENODEV (no such device), EPERM (no CAP_NET_ADMIN), EINVAL (MTU outside
         the device's min/max, address too short, moving lo), EBUSY (address of an up device that
-        cannot change it live), EADDRNOTAVAIL (multicast/zero address), EOPNOTSUPP (lo's
-        address), EEXIST (name taken in the target namespace), ENOENT (unknown netns)."""
+        cannot change it live), EADDRNOTAVAIL (multicast/zero address), EEXIST (name
+        taken in the target namespace), ENOENT (unknown netns)."""
         msg = _link_msg(self, name, up=up, mtu=mtu, address=address, netns=netns)
         self._call(rtnetlink_rcv_msg, RTM_SETLINK, msg)
 

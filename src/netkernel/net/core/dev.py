@@ -15,7 +15,6 @@ from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN
                                   EOPNOTSUPP)
 from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_LOOPBACK, IFF_LOWER_UP, IFF_PROMISC, IFF_UP,
                                 IFNAMSIZ)
-from netkernel.uapi.if_arp import ARPHRD_ETHER
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
                                      ETH_P_802_3_MIN, VLAN_HLEN)
 from netkernel.uapi.if_packet import PACKET_OUTGOING, PACKET_OTHERHOST
@@ -368,18 +367,20 @@ def dev_set_mtu(dev: NetDevice, mtu: int) -> int:
 
 
 def dev_validate_mac_address(dev: NetDevice, addr: bytes, running: bool) -> int:
-    """What dev_set_mac_address and the driver's eth_prepare_mac_addr_change check before the
-    address changes: a device without ndo_set_mac_address (loopback) is EOPNOTSUPP; fewer bytes
-    than addr_len EINVAL (validate_linkmsg; extra bytes are ignored, as do_setlink copies
-    addr_len); a `running` device without IFF_LIVE_ADDR_CHANGE EBUSY; for Ethernet, a group or
-    all-zero address EADDRNOTAVAIL."""
-    if dev.link_ops is None:
+    """What dev_set_mac_address and eth_mac_addr's eth_prepare_mac_addr_change check before the
+    address changes: fewer bytes than addr_len EINVAL (validate_linkmsg; extra bytes are ignored,
+    as do_setlink copies addr_len); a `running` device without IFF_LIVE_ADDR_CHANGE EBUSY; a group
+    or all-zero address EADDRNOTAVAIL. Loopback and every kind here set addresses with
+    eth_mac_addr (lo and veth/dummy/tap/qemu change them live); the FTGMAC100 model has no
+    ndo_set_mac_address yet (EOPNOTSUPP)."""
+    loopback = dev.flags & IFF_LOOPBACK
+    if dev.link_ops is None and not loopback:
         return -EOPNOTSUPP
     if len(addr) < dev.addr_len:
         return -EINVAL
-    if running and not dev.link_ops.live_addr_change:
+    if running and not (loopback or dev.link_ops.live_addr_change):
         return -EBUSY
-    if dev.type == ARPHRD_ETHER and not is_valid_ether_addr(addr):
+    if not is_valid_ether_addr(addr):
         return -EADDRNOTAVAIL
     return 0
 
