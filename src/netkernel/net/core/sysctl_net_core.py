@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from netkernel.kernel.sysctl import (CtlTable, SysctlRoot, proc_dointvec, proc_dointvec_minmax,
                                      register_sysctl)
+from netkernel.net.core.sock import sock_min_rcvbuf
 
 SK_WMEM_MAX = 212992    # include/net/sock.h: _SK_MEM_PACKETS * _SK_MEM_OVERHEAD on x86_64
 SK_RMEM_MAX = 212992
 
 
 def sock_min_bufs(profile) -> tuple[int, int]:
-    """include/net/sock.h: TCP_SKB_MIN_TRUESIZE = 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff));
-    SOCK_MIN_RCVBUF is one of those, SOCK_MIN_SNDBUF two (x86_64: 2304 and 4608)."""
-    truesize = 2048 + profile.data_align(profile.sizeof_sk_buff)
-    return truesize, 2 * truesize
+    """(SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF) of include/net/sock.h for the machine: one and two
+    TCP_SKB_MIN_TRUESIZE (2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff))) — 2304 and 4608 on x86_64."""
+    rcv = sock_min_rcvbuf(profile)
+    return rcv, 2 * rcv
 
 
 def proc_do_dev_weight(table: CtlTable, value: int) -> int:
