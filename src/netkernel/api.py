@@ -328,7 +328,9 @@ class Process(_View):
 
 
 class Netns(_View):
-    """A network namespace of the machine, seen through a root task living in it."""
+    """A network namespace of the machine (from `k.netns_add(name)` / `k.netns(name)`), seen
+    through a root task living in it: its sockets, links and captures are this namespace's.
+    `ns.net` is the kernel's struct net."""
 
     @property
     def name(self) -> str:

@@ -433,3 +433,11 @@ def test_rtnetlink_requests_match_the_real_kernel():
     model = _model_run(DIFF_CASES)
     diffs = [(i, DIFF_CASES[i], lx, md) for i, (lx, md) in enumerate(zip(linux, model)) if lx != md]
     assert not diffs, "\n".join(map(repr, diffs))
+
+
+def test_a_kind_whose_backend_raises_changes_nothing():
+    k = _machine()
+    before = _state(k)
+    with pytest.raises(ValueError):
+        k.link_add("q0", kind="qemu")               # no netdev=
+    assert _state(k) == before

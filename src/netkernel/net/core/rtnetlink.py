@@ -229,7 +229,11 @@ def rtnl_newlink(net, msg: IfInfoMsg, nlflags: int = NLM_F_CREATE | NLM_F_EXCL) 
     if type(dev) is int:
         rng.setstate(state)
         return dev
-    err = ops.newlink(net, dev, msg, data)
+    try:
+        err = ops.newlink(net, dev, msg, data)
+    except BaseException:               # a backend that cannot open (tap, qemu) raises
+        rng.setstate(state)
+        raise
     if err:
         rng.setstate(state)
         return err
