@@ -188,6 +188,13 @@ class _View:
                fileno: int | None = None) -> "Socket":
         return Socket(self, family, type, proto, fileno)
 
+    def _dev(self, name: str) -> NetDevice:
+        """The device `name` of this view's namespace, or OSError(ENODEV) (call under the lock)."""
+        dev = self.net.dev_by_name.get(name)
+        if dev is None:
+            raise E.oserror(E.ENODEV)
+        return dev
+
     # -- links (ip link): thin calls into net/core/rtnetlink.py
     def link_add(self, name: str, kind: str, peer: str | None = None, *, up: bool | None = None,
                  mtu: int | None = None, address=None, netns: str | None = None,
