@@ -1,6 +1,8 @@
 """The net.core sysctls the model uses (net/core/sysctl_net_core.c), with 5.15's handlers."""
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/sysctl_net_core.c"
+
 from netkernel.kernel.sysctl import (CtlTable, SysctlRoot, proc_dointvec, proc_dointvec_minmax,
                                      register_sysctl)
 from netkernel.net.core.sock import sock_min_rcvbuf
