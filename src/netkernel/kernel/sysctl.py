@@ -12,6 +12,9 @@ Readers on hot paths use `root.values` (NetCore.sysctl) directly: a plain dict, 
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "kernel/sysctl.c"
+MODEL_HELPERS = ("proc_do_config_choice",)   # not kernel functions (see netkernel.trace)
+
 from netkernel.uapi.errno import EINVAL, ENOENT
 
 INT_MAX = 0x7FFFFFFF

@@ -1,6 +1,8 @@
 """struct net (include/net/net_namespace.h) and namespace creation (net/core/net_namespace.c)."""
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/net_namespace.c"
+
 from netkernel.kernel.sched import capable
 from netkernel.uapi.capability import CAP_SYS_ADMIN
 from netkernel.uapi.errno import EPERM

@@ -22,6 +22,9 @@ uses up an ifindex and sends notifications there, not here.
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/rtnetlink.c"
+MODEL_HELPERS = ("eth_validate_linkmsg",)   # not kernel functions (see netkernel.trace)
+
 from netkernel.kernel.sched import capable
 from netkernel.net.core.dev import (NETREG_REGISTERED, NetDevice, dev_can_change_net_namespace, dev_change_flags,
                                     dev_change_net_namespace, dev_get_by_index, dev_get_by_name,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 LINUX_SOURCE = "net/core/sysctl_net_core.c"
+MODEL_HELPERS = ("sock_min_bufs",)   # not kernel functions (see netkernel.trace)
 
 from netkernel.kernel.sysctl import (CtlTable, SysctlRoot, proc_dointvec, proc_dointvec_minmax,
                                      register_sysctl)
