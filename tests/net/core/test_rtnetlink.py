@@ -402,13 +402,14 @@ def _model_msg(m):
                      data={"peer": _model_msg(m["peer"])} if "peer" in m else None)
 
 
-def _model_run(cases):
+def _model_run(cases, caps=None):
     k = netkernel.Kernel()
     k.link_set("lo", up=False)        # a fresh namespace's lo is down
+    v = k if caps is None else k.process(caps=caps)
     out = []
     for mtype, flags, m in cases:
         try:
-            k._call(rtnetlink_rcv_msg, mtype, _model_msg(m), flags)
+            v._call(rtnetlink_rcv_msg, mtype, _model_msg(m), flags)
             err = 0
         except OSError as e:
             err = e.errno
@@ -416,10 +417,15 @@ def _model_run(cases):
     return out
 
 
-def _linux_run(cases):
+def _linux_run(cases, drop: str | None = None):
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("needs root and unshare(1) for a fresh network namespace")
-    r = subprocess.run(["unshare", "-n", sys.executable, "-c", _NL_CLIENT],
+    cmd = ["unshare", "-n", sys.executable, "-c", _NL_CLIENT]
+    if drop is not None:
+        if shutil.which("setpriv") is None:
+            pytest.skip("needs setpriv(1) to drop a capability")
+        cmd[2:2] = ["setpriv", "--bounding-set", f"-{drop}"]
+    r = subprocess.run(cmd,
                        input=json.dumps(cases), capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         pytest.skip(f"no fresh netns here: {r.stderr.strip()[:200]}")
@@ -441,3 +447,23 @@ def test_a_kind_whose_backend_raises_changes_nothing():
     with pytest.raises(ValueError):
         k.link_add("q0", kind="qemu")               # no netdev=
     assert _state(k) == before
+
+
+UNPRIVILEGED_CASES = [
+    (RTM_NEWLINK, _CX, {"ifname": "v0", "kind": "veth", "peer": {"ifname": "v1"}}),
+    (RTM_NEWLINK, _CX, {"ifname": "lo", "kind": "veth"}),
+    (RTM_NEWLINK, _CX, {"ifname": "n0", "kind": "nosuchkind"}),
+    (RTM_SETLINK, 0, {"ifname": "lo", "mtu": 1500}),
+    (RTM_SETLINK, 0, {"ifname": "nope", "mtu": 1500}),
+    (RTM_SETLINK, 0, {"mtu": 1500}),
+    (RTM_DELLINK, 0, {"ifname": "lo"}),
+    (RTM_DELLINK, 0, {"ifname": "nope"}),
+]
+
+
+def test_without_cap_net_admin_every_change_is_eperm_first_like_the_real_kernel():
+    from netkernel.uapi.capability import ALL_CAPS
+    linux = _linux_run(UNPRIVILEGED_CASES, drop="net_admin")
+    model = _model_run(UNPRIVILEGED_CASES, caps=ALL_CAPS - {CAP_NET_ADMIN})
+    assert linux == model
+    assert {err for err, _ in model} == {errno.EPERM}
