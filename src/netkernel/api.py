@@ -22,7 +22,8 @@ from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import EPOLLERR, EPOLLIN, EPOLLOUT
 from netkernel.net.core.dev import NetCore, NetDevice
 from netkernel.net.core.net_namespace import Net, copy_net_ns, register_pernet_device, setup_net
-from netkernel.net.core.rtnetlink import IfInfoMsg, rtnetlink_rcv_msg, rtnl_link_register
+from netkernel.net.core.rtnetlink import (IfInfoMsg, rtnetlink_rcv_msg, rtnl_link_ops_get,
+                                          rtnl_link_register)
 from netkernel.net.core.skbuff import PROFILES
 from netkernel.net.core.sysctl_net_core import sysctl_core_init
 from netkernel.net.packet.af_packet import packet_init
@@ -217,13 +218,20 @@ class _View:
 
         Errors are Linux's, and a rejected call changes nothing: EPERM without CAP_NET_ADMIN;
         EEXIST for a name in use; EINVAL for a bad name (empty, ≥ 16 bytes, ".", "..", '/', ':'
-        or whitespace), an MTU out of range, a keyword the kind does not take; EOPNOTSUPP for an
-        unknown kind; EADDRNOTAVAIL for a multicast or all-zero address; ENOENT for an unknown
-        netns name. TypeError/ValueError for arguments of the wrong type or a malformed address.
+        or whitespace) or an MTU out of range; EOPNOTSUPP for an unknown kind; EADDRNOTAVAIL for
+        a multicast or all-zero address; ENOENT for an unknown netns name. TypeError for a keyword the kind does not take or an argument of the wrong
+        type, ValueError for a malformed address — raised before the kernel sees the request.
         """
         if not isinstance(kind, str):
             raise TypeError(f"kind must be str, not {type(kind).__name__}")
         if peer is not None or peer_netns is not None:
+            data["peer"] = None
+        ops = rtnl_link_ops_get(self._kernel.core, kind)
+        for key in data:
+            if ops is not None and key not in ops.policy:
+                raise TypeError(f"link_add() got an unexpected keyword argument {key!r} for kind "
+                                f"{kind!r} (it takes: {', '.join(ops.policy) or 'none'})")
+        if "peer" in data:
             data["peer"] = _link_msg(self, "veth%d" if peer is None else peer, netns=peer_netns)
         msg = _link_msg(self, name, up=up, mtu=mtu, address=address, netns=netns, kind=kind,
                         data=data)
@@ -369,7 +377,7 @@ class Kernel(_View):
         if clock not in ("real", "virtual"):
             raise ValueError("clock must be 'real' or 'virtual'")
         if seed is None:
-            seed = next(_machine_seeds)
+            seed = next(_machine_seeds)       # k.seed tells which one a machine got
         elif isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int or None, not {type(seed).__name__}")
         self.seed = seed

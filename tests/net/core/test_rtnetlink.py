@@ -75,7 +75,6 @@ REJECTED = [
     ("link_add", ("d",), dict(kind="dummy", address="01:00:00:00:00:01"), errno.EADDRNOTAVAIL),
     ("link_add", ("d",), dict(kind="dummy", address="00:00:00:00:00:00"), errno.EADDRNOTAVAIL),
     ("link_add", ("d",), dict(kind="dummy", address="02:00:00:00:00"), errno.EINVAL),
-    ("link_add", ("d",), dict(kind="dummy", peer="x"), errno.EINVAL),     # not a dummy keyword
     ("link_add", ("d",), dict(kind="dummy", netns="nope"), errno.ENOENT),
     ("link_add", ("v2",), dict(kind="veth", peer="v3", peer_netns="nope"), errno.ENOENT),
     ("link_add", ("v2",), dict(kind="veth", peer="veth0", peer_netns="a"), errno.EEXIST),
@@ -102,6 +101,23 @@ def test_a_rejected_request_changes_nothing(call, args, kw, err):
     before = _state(k)
     assert _errno(getattr(k, call), *args, **kw) == err
     assert _state(k) == before
+
+
+@pytest.mark.parametrize("kw", [dict(peer="x"), dict(host_ifname="x"), dict(netdev="dgram")])
+def test_a_keyword_the_kind_does_not_take_is_typeerror(kw):
+    k = _machine()
+    before = _state(k)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        k.link_add("d", kind="dummy", **kw)
+    assert _state(k) == before
+
+
+def test_info_data_the_kind_does_not_take_is_einval_through_rtnetlink():
+    """The same request as a netlink message (IFLA_INFO_DATA): EINVAL, strictly."""
+    k = _machine()
+    msg = IfInfoMsg("d", kind="dummy", data={"peer": IfInfoMsg("x")})
+    assert _errno(k._call, rtnetlink_rcv_msg, RTM_NEWLINK, msg, NLM_F_CREATE | NLM_F_EXCL) \
+        == errno.EINVAL
 
 
 @pytest.mark.parametrize("kw,exc", [
