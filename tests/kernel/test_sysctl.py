@@ -160,3 +160,38 @@ def test_unknown_name_matches_a_missing_proc_file():
         open("/proc/sys/net/core/nope")
     with pytest.raises(FileNotFoundError):
         netkernel.Kernel().sysctl("net.core.nope")
+
+
+ACCEPTED = {
+    "rmem_max": ["2304", "0x900", " 5000 6000"],
+    "wmem_max": ["4608", "011000"],          # 0o11000 = 4608
+    "rmem_default": ["2304"],
+    "wmem_default": ["4608\n"],
+    "netdev_max_backlog": ["-1", "2147483647", "\t77"],
+    "optmem_max": ["-5", "-2147483648", "0"],           # 5.15 and 6.1: proc_dointvec
+    "netdev_budget": ["-0", "0X1f"],
+    "dev_weight": ["1", "0x40"],
+}
+# 5.15.0 takes these (proc_dointvec); d1f9f79fa2af ("net: let net.core.dev_weight always be
+# non-zero", 6.14, backported to 5.15.179 and to Debian's 6.1) makes the real kernel refuse them.
+BACKPORTED_REJECTS = {"dev_weight": ["0", "-64"]}
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED))
+def test_accepted_writes_match_the_real_kernel_in_the_disposable_guest(name):
+    """Writes the kernel takes change a global: only inside the 6.1 oracle's guest
+    (`scripts/oracle-6.1/run.sh`), where nothing else runs; restored afterwards anyway."""
+    if not os.environ.get("NK_ORACLE_GUEST"):
+        pytest.skip("changes the host's global sysctls: runs only inside the 6.1 oracle guest")
+    path = f"/proc/sys/net/core/{name}"
+    k = netkernel.Kernel()
+    old = open(path).read()
+    try:
+        for text in ACCEPTED[name]:
+            assert _write_proc(name, text) == 0, text
+            assert int(open(path).read()) == k.sysctl(f"net.core.{name}", text), text
+        for text in BACKPORTED_REJECTS.get(name, ()):
+            assert _write_proc(name, text) == errno.EINVAL, f"{text}: backport missing?"
+            k.sysctl(f"net.core.{name}", text)        # the model keeps 5.15.0's rule
+    finally:
+        _write_proc(name, old)

@@ -21,7 +21,8 @@ DUMMY_OPS = NetDeviceOps(ndo_start_xmit=dummy_xmit)
 
 
 def dummy_setup(dev: NetDevice) -> None:
-    """dummy_setup: Ethernet, NOARP, no multicast, no queue (IFF_NO_QUEUE), any MTU up to 65535."""
+    """dummy_setup: Ethernet, NOARP, no multicast, no queue (IFF_NO_QUEUE), any MTU (min_mtu and
+    max_mtu 0: no limit — checked against Debian's 6.1 by the rtnl differential)."""
     ether_setup(dev)
     dev.netdev_ops = DUMMY_OPS
     dev.flags |= IFF_NOARP
@@ -29,7 +30,7 @@ def dummy_setup(dev: NetDevice) -> None:
     dev.no_queue = True
     dev.qdisc = noqueue()
     dev.min_mtu = 0
-    dev.max_mtu = 65535
+    dev.max_mtu = 0
 
 
 def dummy_validate(msg, data) -> int:

@@ -21,7 +21,8 @@ def sock_min_bufs(profile) -> tuple[int, int]:
 
 def proc_do_dev_weight(table: CtlTable, value: int) -> int:
     """proc_do_dev_weight: proc_dointvec, then dev_rx_weight/dev_tx_weight follow weight_p
-    (the model's NAPI instances keep their own weight)."""
+    (the model's NAPI instances keep their own weight). 5.15.0 takes 0 and negative weights;
+    stable kernels from 5.15.179 (and Debian's 6.1) refuse them (d1f9f79fa2af, extra1 = 1)."""
     return proc_dointvec(table, value)
 
 
