@@ -77,7 +77,19 @@ def _link_msg(view: "_View", name, *, up=None, mtu=None, address=None, netns=Non
         raise TypeError(f"mtu must be an int, not {type(mtu).__name__}")
     return IfInfoMsg(name, ifi_flags=IFF_UP if up else 0, ifi_change=0 if up is None else IFF_UP,
                      mtu=mtu, address=None if address is None else parse_mac(address),
-                     net=None if netns is None else view._kernel.netns(netns).net, **attrs)
+                     net=None if netns is None else _netns_arg(view, netns), **attrs)
+
+
+def _netns_arg(view: "_View", netns) -> Net:
+    """A target namespace: a name from netns_add (ENOENT if unknown), or a view (the Kernel for
+    init_net, a Netns, a Process) of the same machine — as `ip link set ... netns NAME|PID`."""
+    if isinstance(netns, str):
+        return view._kernel.netns(netns).net
+    if isinstance(netns, _View):
+        if netns._kernel is not view._kernel:
+            raise ValueError("netns must be a namespace of the same machine")
+        return netns.net
+    raise TypeError(f"netns must be a name or a view, not {type(netns).__name__}")
 
 
 def _capture_open(task: Task, kernel: "Kernel", names: list, path) -> "Capture | int":
@@ -213,7 +225,8 @@ class _View:
             stream,...|dgram,...` option string (required).
         Common keywords: `mtu` (within the kind's range, e.g. 68..65535 for veth), `address`
         ("02:00:00:00:00:01" or 6 bytes; default a random locally administered address drawn from
-        the machine's seed), `up=True` to bring it up, `netns` to create it in another namespace.
+        the machine's seed), `up=True` to bring it up, `netns` to create it in another namespace
+        (a name from netns_add, or a view: `k` itself is init_net).
         A NAME with "%d" takes the lowest free number ("dummy%d" → dummy0).
 
         Errors are Linux's, and a rejected call changes nothing: EPERM without CAP_NET_ADMIN;
@@ -240,7 +253,8 @@ class _View:
     def link_set(self, name: str, up: bool | None = None, mtu: int | None = None,
                  address=None, netns: str | None = None) -> None:
         """Change a device, as `ip link set NAME [netns NS] [address MAC] [mtu N] [up|down]`; any
-        subset of keywords. Everything is checked first, then applied in Linux's order (namespace —
+        subset of keywords; `netns` is a name from netns_add or a view of the same machine (`k`
+        for init_net). Everything is checked first, then applied in Linux's order (namespace —
         the device arrives there down —, address, MTU, up/down), so a rejected call changes
         nothing. Errors: ENODEV (no such device), EPERM (no CAP_NET_ADMIN), EINVAL (MTU outside
         the device's min/max, address too short, moving lo), EBUSY (address of an up device that

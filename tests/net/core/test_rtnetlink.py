@@ -519,3 +519,15 @@ def test_dummy_requests_match_the_real_kernel_where_it_has_dummy():
     model = _model_run(DUMMY_CASES)
     diffs = [(i, DUMMY_CASES[i], lx, md) for i, (lx, md) in enumerate(zip(linux, model)) if lx != md]
     assert not diffs, "\n".join(map(repr, diffs))
+
+
+def test_netns_can_be_a_view_so_a_device_can_come_back_to_init_net():
+    k = netkernel.Kernel()
+    a = k.netns_add("a")
+    k.link_add("v0", kind="veth", peer="v1", peer_netns=a)
+    a.link_set("v1", netns=k)
+    assert k.if_nameindex() == [(1, "lo"), (2, "v0"), (3, "v1")]   # 2 taken: a new index
+    with pytest.raises(ValueError):
+        k.link_set("v1", netns=netkernel.Kernel())
+    with pytest.raises(TypeError):
+        k.link_set("v1", netns=1)
