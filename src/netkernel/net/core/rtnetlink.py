@@ -3,7 +3,8 @@
 A request is an IfInfoMsg — struct ifinfomsg and its IFLA_* attributes, already parsed — handed to
 rtnetlink_rcv_msg(task, RTM_NEWLINK | RTM_SETLINK | RTM_DELLINK, msg, nlmsg_flags) on the machine
 (under its lock, with `task` current). The Python API (`k.link_add/link_set/link_del`, and through
-it topology files and `netkernel ip`) builds the IfInfoMsg from keywords; a NETLINK_ROUTE socket
+it topology files and `netkernel ip`) builds the IfInfoMsg from keywords — type errors and a
+malformed address string are its TypeError/ValueError, before any of this runs; a NETLINK_ROUTE socket
 builds it from the message's attributes (IFLA_IFNAME → ifname, IFLA_MTU → mtu, IFLA_ADDRESS →
 address, IFLA_NET_NS_FD/PID → net, IFLA_LINKINFO/IFLA_INFO_KIND → kind, IFLA_INFO_DATA → data,
 veth's VETH_INFO_PEER → data["peer"], an IfInfoMsg of its own). An empty IFLA_IFNAME is absent.
@@ -25,14 +26,15 @@ from __future__ import annotations
 LINUX_SOURCE = "net/core/rtnetlink.c"
 MODEL_HELPERS = ("eth_validate_linkmsg",)   # not kernel functions (see netkernel.trace)
 
-from netkernel.kernel.sched import capable
-from netkernel.net.core.dev import (NETREG_REGISTERED, NetDevice, dev_can_change_net_namespace, dev_change_flags,
-                                    dev_change_net_namespace, dev_get_by_index, dev_get_by_name,
-                                    dev_set_mac_address, dev_set_mtu, dev_validate_mac_address,
-                                    dev_validate_mtu, register_netdevice, unregister_netdevice)
 from netkernel.include.linux.etherdevice import eth_hw_addr_random, is_valid_ether_addr
+from netkernel.kernel.sched import capable
+from netkernel.net.core.dev import (NETREG_REGISTERED, NetDevice, dev_can_change_net_namespace,
+                                    dev_change_flags, dev_change_net_namespace, dev_get_by_index,
+                                    dev_get_by_name, dev_set_mac_address, dev_set_mtu,
+                                    dev_validate_mac_address, dev_validate_mtu, register_netdevice,
+                                    unregister_netdevice)
 from netkernel.uapi.capability import CAP_NET_ADMIN
-from netkernel.uapi.errno import (EADDRNOTAVAIL, EEXIST, EINVAL, ENODEV, EOPNOTSUPP, EPERM)
+from netkernel.uapi.errno import EADDRNOTAVAIL, EEXIST, EINVAL, ENODEV, EOPNOTSUPP, EPERM
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.if_arp import ARPHRD_ETHER
 from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE
