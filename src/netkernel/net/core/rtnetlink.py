@@ -2,10 +2,10 @@
 
 A request is an IfInfoMsg — struct ifinfomsg and its IFLA_* attributes, already parsed — handed to
 rtnetlink_rcv_msg(task, RTM_NEWLINK | RTM_SETLINK | RTM_DELLINK, msg, nlmsg_flags) on the machine
-(under its lock, with `task` current). The Python API (`k.link_add/link_set/link_del`, and through
-it topology files and `netkernel ip`) builds the IfInfoMsg from keywords — type errors and a
-malformed address string are its TypeError/ValueError, before any of this runs; a NETLINK_ROUTE socket
-builds it from the message's attributes (IFLA_IFNAME → ifname, IFLA_MTU → mtu, IFLA_ADDRESS →
+(under its lock, with `task` current). The Python API (`k.link_add/link_set/link_del`, and
+through it topology files and `netkernel ip`) builds the IfInfoMsg from keywords — type errors
+and a malformed address string are its TypeError/ValueError, before any of this runs; a
+NETLINK_ROUTE socket builds it from the message's attributes (IFLA_IFNAME → ifname, IFLA_MTU → mtu, IFLA_ADDRESS →
 address, IFLA_NET_NS_FD/PID → net, IFLA_LINKINFO/IFLA_INFO_KIND → kind, IFLA_INFO_DATA → data,
 veth's VETH_INFO_PEER → data["peer"], an IfInfoMsg of its own). An empty IFLA_IFNAME is absent.
 The netlink layer keeps its own policy checks (an IFLA_IFNAME of IFNAMSIZ bytes or more is ERANGE
