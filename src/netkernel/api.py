@@ -232,8 +232,9 @@ class _View:
         Errors are Linux's, and a rejected call changes nothing: EPERM without CAP_NET_ADMIN;
         EEXIST for a name in use; EINVAL for a bad name (empty, ≥ 16 bytes, ".", "..", '/', ':'
         or whitespace) or an MTU out of range; EOPNOTSUPP for an unknown kind; EADDRNOTAVAIL for
-        a multicast or all-zero address; ENOENT for an unknown netns name. TypeError for a keyword the kind does not take or an argument of the wrong
-        type, ValueError for a malformed address — raised before the kernel sees the request.
+        a multicast or all-zero address; ENOENT for an unknown netns name. TypeError for a
+        keyword the kind does not take or an argument of the wrong type, ValueError for a
+        malformed address — raised before the kernel sees the request.
         """
         if not isinstance(kind, str):
             raise TypeError(f"kind must be str, not {type(kind).__name__}")
@@ -310,7 +311,8 @@ class _View:
                 out.append({
                     "ifindex": ifindex, "name": dev.name, "promiscuity": dev.promiscuity,
                     "allmulti": dev.allmulti, "mc": [format_mac(a) for a in dev.mc],
-                    "kind": dev.link_ops.kind if dev.link_ops else ("loopback" if dev.flags & IFF_LOOPBACK else ""),
+                    "kind": dev.link_ops.kind if dev.link_ops else
+                            ("loopback" if dev.flags & IFF_LOOPBACK else ""),
                     "flags": flags, "up": bool(flags & IFF_UP), "carrier": dev.carrier,
                     "mtu": dev.mtu, "address": format_mac(dev.dev_addr), "type": dev.type,
                     "qdisc": dev.qdisc.id if dev.qdisc else "noop",

@@ -67,8 +67,8 @@ class NetCore:
         self.poll_list: deque = deque()   # softnet_data.poll_list: NAPI instances scheduled
         self.fanout_next_id = 0           # af_packet.c fanout_next_id (global, not per netns)
         self.flow_hashrnd = 0             # flow_dissector.c hashrnd, drawn on first use
-        self.link_ops: dict = {}          # rtnetlink.c link_ops: kind → rtnl_link_ops (rtnl_link_register)
-        self.pernet_list: list = []       # net_namespace.c pernet_list: init(net) run for each new netns
+        self.link_ops: dict = {}          # rtnetlink.c link_ops: kind → rtnl_link_ops
+        self.pernet_list: list = []       # net_namespace.c pernet_list: init(net) per new netns
         self.random = None                # get_random_bytes: the machine's seeded random.Random
 
 
