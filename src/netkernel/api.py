@@ -15,7 +15,9 @@ from netkernel.drivers.net.dummy import DUMMY_LINK_OPS
 from netkernel.drivers.net.loopback import loopback_net_init
 from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
-from netkernel.kernel.sched import Task, _tls, capable
+from netkernel.fs import select
+from netkernel.kernel.capability import capable
+from netkernel.kernel.sched import Task, _tls
 from netkernel.kernel.sysctl import SysctlRoot, proc_sys_read, proc_sys_write, sysctl_init
 from netkernel.net import socket as sys
 from netkernel.net.core import dev as netdev
@@ -194,7 +196,7 @@ class _View:
     def sys_poll(self, fd: int, events: int, timeout: float | None) -> int:
         """Wait until the socket's poll mask meets `events` (or an error); returns the mask
         (0 on timeout). timeout None waits forever."""
-        return self._call(sys.sys_poll, fd, events, timeout)
+        return self._call(select.sys_poll, fd, events, timeout)
 
     # -- Python-socket-style API
     def socket(self, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,

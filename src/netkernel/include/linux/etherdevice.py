@@ -3,7 +3,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "include/linux/etherdevice.h"
 
-from netkernel.uapi.if_ether import ETH_ALEN
+from netkernel.uapi.if_ether import ETH_ALEN, ETH_ZLEN
 
 
 def is_zero_ether_addr(addr: bytes) -> bool:
@@ -31,3 +31,18 @@ def eth_random_addr(rng) -> bytes:
 def eth_hw_addr_random(dev, rng) -> None:
     """eth_hw_addr_random: give the device a random address (NET_ADDR_RANDOM)."""
     dev.dev_addr = eth_random_addr(rng)
+
+
+def eth_skb_pad(skb) -> int:
+    """eth_skb_pad: zero-pad a frame shorter than ETH_ZLEN (the MAC does not pad)."""
+    n = skb.tail - skb.data
+    if n < ETH_ZLEN:
+        pad = ETH_ZLEN - n
+        if skb.end - skb.tail < pad:
+            skb.buf = bytearray(skb.buf) + bytearray(pad)   # pskb_expand_head
+            skb.end = len(skb.buf)
+        else:
+            skb.buf = bytearray(skb.buf)    # the data may be shared with clones: unshare first
+        skb.buf[skb.tail:skb.tail + pad] = bytes(pad)
+        skb.tail += pad
+    return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/net_namespace.c"
 
-from netkernel.kernel.sched import capable
+from netkernel.kernel.capability import capable
 from netkernel.uapi.capability import CAP_SYS_ADMIN
 from netkernel.uapi.errno import EPERM
 

@@ -24,10 +24,10 @@ uses up an ifindex and sends notifications there, not here.
 from __future__ import annotations
 
 LINUX_SOURCE = "net/core/rtnetlink.c"
-MODEL_HELPERS = ("eth_validate_linkmsg",)   # not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("eth_validate_linkmsg", "default_newlink")   # not kernel functions (netkernel.trace)
 
 from netkernel.include.linux.etherdevice import eth_hw_addr_random, is_valid_ether_addr
-from netkernel.kernel.sched import capable
+from netkernel.kernel.capability import capable
 from netkernel.net.core.dev import (NETREG_REGISTERED, NetDevice, dev_can_change_net_namespace,
                                     dev_change_flags, dev_change_net_namespace, dev_get_by_index,
                                     dev_get_by_name, dev_set_mac_address, dev_set_mtu,
