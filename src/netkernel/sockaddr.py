@@ -7,6 +7,7 @@ closed socket's name lookup fails with EBADF and the lookup happens in the socke
 """
 from __future__ import annotations
 
+from netkernel.fs.ioctl import sys_ioctl
 from netkernel.getargs import conv_i, conv_s, conv_y_star, parsetuple, tp_name
 from netkernel.uapi.if_ import IFNAMSIZ, IFR_IFINDEX, IFR_NAME, IFREQ_SIZE
 from netkernel.uapi.if_packet import sockaddr_ll_pack, sockaddr_ll_unpack
@@ -59,11 +60,11 @@ def makesockaddr(s, addr: bytes):
         ifr = bytearray(IFREQ_SIZE)
         INT.pack_into(ifr, IFR_IFINDEX, ifindex)
         try:
-            ifr = s._view.ioctl(s._fd, SIOCGIFNAME, ifr)
+            s._view._call(sys_ioctl, s._fd, SIOCGIFNAME, ifr)      # the hot path: no copies
         except OSError:
             pass
         else:
-            raw = ifr[IFR_NAME:IFR_NAME + IFNAMSIZ]
-            end = raw.find(b"\0")
-            ifname = (raw if end < 0 else raw[:end]).decode("utf-8", "surrogateescape")
+            end = ifr.find(0, IFR_NAME, IFR_NAME + IFNAMSIZ)
+            ifname = ifr[IFR_NAME:end if end >= 0 else IFR_NAME + IFNAMSIZ].decode(
+                "utf-8", "surrogateescape")
     return (ifname, proto, pkttype, hatype, hw[:halen])

@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "fs/fcntl.c"
+
 from netkernel.kernel.sched import Task
 from netkernel.uapi import errno as E
 from netkernel.uapi.fcntl import (F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_APPEND,

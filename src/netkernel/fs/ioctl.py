@@ -6,6 +6,8 @@ place (struct ifreq for SIOCGIF*, an int for FIONBIO); the call returns 0 or a n
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "fs/ioctl.c"
+
 from netkernel.kernel.sched import Task
 from netkernel.uapi import errno as E
 from netkernel.uapi.fcntl import O_NONBLOCK

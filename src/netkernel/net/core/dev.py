@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb
-from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
+from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY, ENODEV
 from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
                                      ETH_P_802_3_MIN, VLAN_HLEN)
@@ -173,6 +173,14 @@ def dev_get_by_index(net, ifindex: int):
 
 def dev_get_by_name(net, name: str):
     return net.dev_by_name.get(name)
+
+
+def netdev_get_name(net, ifindex: int):
+    """netdev_get_name: the name of the device with this ifindex (to copy out), or -ENODEV."""
+    dev = dev_get_by_index(net, ifindex)
+    if dev is None:
+        return -ENODEV
+    return dev.name
 
 
 def call_netdevice_notifiers(event: int, dev: NetDevice) -> None:

@@ -6,11 +6,13 @@ AF_PACKET addresses into tuples and back) are modelled; other requests answer EN
 """
 from __future__ import annotations
 
-from netkernel.net.core.dev import dev_get_by_index, dev_get_by_name
-from netkernel.uapi import errno as E
-from netkernel.uapi.if_ import IFNAMSIZ, IFR_IFINDEX, IFR_NAME
-from netkernel.uapi.ioctls import SIOCGIFINDEX, SIOCGIFNAME
-from netkernel.uapi.socket import INT
+LINUX_SOURCE = "net/core/dev_ioctl.c"
+
+from netkernel.net.core.dev import dev_get_by_name, netdev_get_name  # noqa: E402
+from netkernel.uapi import errno as E  # noqa: E402
+from netkernel.uapi.if_ import IFNAMSIZ, IFR_IFINDEX, IFR_NAME  # noqa: E402
+from netkernel.uapi.ioctls import SIOCGIFINDEX, SIOCGIFNAME  # noqa: E402
+from netkernel.uapi.socket import INT  # noqa: E402
 
 
 def _ifr_name(ifr: bytearray) -> bytes:
@@ -20,19 +22,14 @@ def _ifr_name(ifr: bytearray) -> bytes:
     return name[:name.index(0)]
 
 
-def netdev_get_name(net, ifr: bytearray, ifindex: int) -> int:
-    """netdev_get_name (net/core/dev.c): the name of the device with this ifindex, or ENODEV."""
-    dev = dev_get_by_index(net, ifindex)
-    if dev is None:
-        return -E.ENODEV
-    ifr[IFR_NAME:IFR_NAME + IFNAMSIZ] = dev.name.encode("utf-8", "surrogateescape").ljust(IFNAMSIZ, b"\0")
-    return 0
-
-
 def dev_ifname(net, ifr: bytearray) -> int:
     """dev_ifname: SIOCGIFNAME, the ifindex's device name into ifr_name."""
     ifr[IFR_NAME + IFNAMSIZ - 1] = 0
-    return netdev_get_name(net, ifr, INT.unpack_from(ifr, IFR_IFINDEX)[0])
+    name = netdev_get_name(net, INT.unpack_from(ifr, IFR_IFINDEX)[0])
+    if type(name) is int:
+        return name
+    ifr[IFR_NAME:IFR_NAME + IFNAMSIZ] = name.encode("utf-8", "surrogateescape").ljust(IFNAMSIZ, b"\0")
+    return 0
 
 
 def dev_ifsioc_locked(net, ifr: bytearray, cmd: int, name: bytes) -> int:
