@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import array  # noqa: F401  (used by the case expressions)
 import fcntl
-import math
 import os
 import socket
-import struct
 import sys
 import time
 from decimal import Decimal
@@ -27,9 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import realkernel  # noqa: E402
 
 import netkernel  # noqa: E402
-from netkernel.uapi.fcntl import (F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_APPEND,  # noqa: E402
-                                  O_DIRECT, O_NONBLOCK)
-from netkernel.uapi.ioctls import FIOCLEX, FIONBIO, FIONCLEX, SIOCGIFINDEX, SIOCGIFNAME  # noqa: E402
+from netkernel.uapi.fcntl import F_GETFD, F_GETFL, O_NONBLOCK  # noqa: E402
 
 BIG = 1 << 64
 I32 = 1 << 31
@@ -597,93 +593,6 @@ def test_timeout_expires_with_timeouterror(real):
     assert 0.04 < time.monotonic() - t < 2.0
     with pytest.raises(TimeoutError, match="timed out"):
         m.recvfrom_into(bytearray(10))
-
-
-# ---------------------------------------------------------------- fcntl and ioctl, against Linux
-
-def _fcntl_script(fcntl_call, fd):
-    out = [fcntl_call(fd, F_GETFL, 0), fcntl_call(fd, F_GETFD, 0)]
-    out.append(fcntl_call(fd, F_SETFL, O_NONBLOCK | O_APPEND))
-    out.append(fcntl_call(fd, F_GETFL, 0))
-    out.append(fcntl_call(fd, F_SETFL, O_DIRECT))
-    out.append(fcntl_call(fd, F_SETFL, 0))
-    out.append(fcntl_call(fd, F_GETFL, 0))
-    out.append(fcntl_call(fd, F_SETFD, 0))
-    out.append(fcntl_call(fd, F_GETFD, 0))
-    out.append(fcntl_call(fd, 9999, 0))
-    out.append(fcntl_call(fd + 1000, F_GETFL, 0))
-    return out
-
-
-def _errno_of(fn):
-    def call(*args):
-        try:
-            return fn(*args)
-        except OSError as e:
-            return -e.errno
-    return call
-
-
-@pytest.mark.skipif(not _AVAILABLE, reason=f"needs a real AF_PACKET socket: {_REASON}")
-@pytest.mark.parametrize("nonblock", [False, True])
-def test_fcntl_flags_like_linux(real, nonblock):
-    extra = socket.SOCK_NONBLOCK if nonblock else 0
-    r = real.socket(socket.AF_PACKET, socket.SOCK_RAW | extra, 0)
-    k = netkernel.Kernel()
-    fd = k.sys_socket(socket.AF_PACKET, socket.SOCK_RAW | extra | socket.SOCK_CLOEXEC, 0)
-    want = _fcntl_script(_errno_of(fcntl.fcntl), r.fileno())
-    got = _fcntl_script(_errno_of(k.sys_fcntl), fd)
-    r.close()
-    assert got == want
-
-
-def _ifreq(name: bytes = b"", ifindex: int = 0) -> bytes:
-    return name.ljust(16, b"\0") + struct.pack("=i", ifindex) + bytes(20)
-
-
-def _cut(v, a, b):
-    return v[a:b] if isinstance(v, bytes) else v
-
-
-def _ioctl_script(ioctl_call, fd):
-    out = []
-    for name in (b"lo", b"nosuch", b"lo:1", b"lo" + b"x" * 14, b""):
-        out.append(_cut(ioctl_call(fd, SIOCGIFINDEX, _ifreq(name)), 16, 20))
-    for ifindex in (1, 0, 99, -1):
-        out.append(_cut(ioctl_call(fd, SIOCGIFNAME, _ifreq(ifindex=ifindex)), 0, 16))
-    out.append(ioctl_call(fd, FIONBIO, struct.pack("=i", 1)))
-    out.append(ioctl_call(fd, FIONCLEX, b""))
-    out.append(ioctl_call(fd, FIOCLEX, b""))
-    out.append(ioctl_call(fd, 0x1234, bytes(8)))
-    out.append(ioctl_call(fd + 1000, FIONBIO, struct.pack("=i", 1)))
-    return out
-
-
-@pytest.mark.skipif(not _AVAILABLE, reason=f"needs a real AF_PACKET socket: {_REASON}")
-def test_ioctl_requests_like_linux(real):
-    r = real.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
-    k = netkernel.Kernel()
-    fd = k.sys_socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
-    want = _ioctl_script(_errno_of(fcntl.ioctl), r.fileno())
-    want.append(fcntl.fcntl(r.fileno(), F_GETFL) & O_NONBLOCK)
-    want.append(fcntl.fcntl(r.fileno(), F_GETFD) & FD_CLOEXEC)
-    got = _ioctl_script(_errno_of(k.ioctl), fd)
-    got.append(k.sys_fcntl(fd, F_GETFL) & O_NONBLOCK)
-    got.append(k.sys_fcntl(fd, F_GETFD) & FD_CLOEXEC)
-    r.close()
-    assert got == want
-
-
-def test_ioctl_ifreq_shorter_than_struct_ifreq_is_efault():
-    # sock_do_ioctl copies a whole struct ifreq from user memory before dev_ioctl
-    k = netkernel.Kernel()
-    fd = k.sys_socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
-    with pytest.raises(OSError) as e:
-        k.ioctl(fd, SIOCGIFINDEX, b"lo\0")
-    assert e.value.errno == 14
-    with pytest.raises(OSError) as e:
-        k.ioctl(fd, FIONBIO, b"\1")
-    assert e.value.errno == 14
 
 
 def test_address_lookup_uses_the_socket_namespace():

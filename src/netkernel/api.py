@@ -26,12 +26,11 @@ from netkernel.net.packet.af_packet import packet_init
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import ALL_CAPS
 from netkernel.uapi.if_ import IFF_UP, IFF_LOOPBACK, IFNAMSIZ
-from netkernel.socketmodule import Socket
 from netkernel.uapi.socket import AF_PACKET, SOCK_RAW
+from netkernel.socketmodule import Socket  # noqa: F401 (netkernel.Socket)
 
 
-def _oserror(err: int) -> OSError:
-    return OSError(err, E.strerror(err))
+_oserror = E.oserror
 
 
 def parse_mac(address) -> bytes:
