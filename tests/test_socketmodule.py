@@ -665,3 +665,38 @@ def test_random_calls_end_like_cpython(real, model, case):
         _compare(real, model, expr, closed)
     except pytest.skip.Exception:
         return
+
+
+def test_default_timeout_makes_new_sockets_non_blocking_like_cpython(real):
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(2.5)
+    try:
+        k = netkernel.Kernel()
+        m = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        got = (m.gettimeout(), m.getblocking(), k.sys_fcntl(m.fileno(), F_GETFL) & O_NONBLOCK)
+        if real is not None:
+            r = real.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+            assert got == (r.gettimeout(), r.getblocking(), fcntl.fcntl(r.fileno(), F_GETFL) & O_NONBLOCK)
+            r.close()
+        assert got == (2.5, True, O_NONBLOCK)
+    finally:
+        socket.setdefaulttimeout(old)
+
+
+def test_calls_with_a_timeout_wait_for_readiness_and_then_succeed():
+    k = netkernel.Kernel()
+    rx, frame = _loaded(k)
+    rx.settimeout(1.0)
+    assert rx.recv(2048) == frame
+    with k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0) as tx:
+        tx.bind(("lo", 0))
+        tx.settimeout(1.0)
+        assert tx.sendall(frame, 0) is None
+        assert tx.send(frame) == len(frame)
+        assert tx.sendto(frame, ("lo", 0)) == len(frame)
+    buf = bytearray(100)
+    assert rx.recv_into(buf) == len(frame) and bytes(buf[:len(frame)]) == frame
+    assert rx.recv(2048) == frame
+    assert rx.recvfrom(2048)[0] == frame
+    data, anc, flags, addr = rx.recvmsg(2048)
+    assert data == frame and addr[0] == "lo"
