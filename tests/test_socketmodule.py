@@ -700,3 +700,12 @@ def test_calls_with_a_timeout_wait_for_readiness_and_then_succeed():
     assert rx.recvfrom(2048)[0] == frame
     data, anc, flags, addr = rx.recvmsg(2048)
     assert data == frame and addr[0] == "lo"
+
+
+@pytest.mark.parametrize("args", [(1.5,), (socket.AF_PACKET, None), (socket.AF_PACKET, socket.SOCK_RAW, BIG),
+                                  (socket.AF_PACKET, socket.SOCK_RAW, "0")])
+def test_socket_creation_arguments_like_cpython(args):
+    k = netkernel.Kernel()
+    want = outcome(lambda: socket.socket(*args))
+    got = outcome(lambda: k.socket(*args))
+    assert got == want and want[0] in ("TypeError", "OverflowError")

@@ -145,7 +145,7 @@ class Socket:
 
     def __init__(self, view, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,
                  fileno: int | None = None):
-        family, type, proto = conv_i(family), conv_i(type), conv_i(proto)
+        family, type, proto = as_int(family), as_int(type), as_int(proto)   # clinic "int"
         self._view = view
         self._closed = False
         if fileno is None:

@@ -36,25 +36,18 @@ class KernelSocket:
         self.file = None
 
 
-class FileOperations:
-    """struct file_operations (include/linux/fs.h): what the file layer calls on an open file."""
-    __slots__ = ("unlocked_ioctl",)
-
-    def __init__(self, unlocked_ioctl=None):
-        self.unlocked_ioctl = unlocked_ioctl
-
-
 class File:
-    """struct file of a socket: the open flags (O_RDWR, O_NONBLOCK), the socket, and its reference
-    count (the fd table holds one; every syscall using it holds one until it returns). `f_op` is
-    socket_file_ops for every file here."""
-    __slots__ = ("f_flags", "private_data", "cloexec", "f_count")
+    """struct file of a socket: the open flags (O_RDWR, O_NONBLOCK), the socket, its reference
+    count (the fd table holds one; every syscall using it holds one until it returns) and its
+    file operations (socket_file_ops)."""
+    __slots__ = ("f_flags", "private_data", "cloexec", "f_count", "f_op")
 
     def __init__(self, sock: KernelSocket, flags: int, cloexec: bool):
         self.f_flags = flags
         self.private_data = sock
         self.cloexec = cloexec
         self.f_count = 1
+        self.f_op = socket_file_ops
 
 
 class MsgHdr:
@@ -459,10 +452,6 @@ def sock_ioctl(file: File, cmd: int, arg: bytearray) -> int:
     return sock_do_ioctl(sock.sk.sk_net, sock, cmd, arg)
 
 
-socket_file_ops = FileOperations(unlocked_ioctl=sock_ioctl)
-File.f_op = socket_file_ops
-
-
 # ---------------------------------------------------------------- close
 
 def __sock_release(sock: KernelSocket) -> None:
@@ -485,3 +474,15 @@ def sys_close(task: Task, fd: int) -> int:
         return -E.EBADF
     fput(f)
     return 0
+
+
+class FileOperations:
+    """struct file_operations (include/linux/fs.h), reduced to what a socket's file uses."""
+    __slots__ = ("release", "unlocked_ioctl")
+
+    def __init__(self, release, unlocked_ioctl):
+        self.release = release
+        self.unlocked_ioctl = unlocked_ioctl
+
+
+socket_file_ops = FileOperations(release=sock_close, unlocked_ioctl=sock_ioctl)
