@@ -217,7 +217,10 @@ def parsetuple_kw(args: tuple, kwargs: dict, fname: str, kwlist: tuple, units: t
 
 
 def no_keywords(qualname: str, kwargs: dict) -> None:
-    """_PyArg_NoKeywords: a METH_VARARGS/METH_O/METH_NOARGS method takes no keywords."""
+    """_PyArg_NoKwnames: a METH_VARARGS/METH_O/METH_NOARGS method takes no keywords.
+
+    DIVERGENCE(#8): worded as for `s.recv(x=1)`; CPython drops the "socket." of a METH_VARARGS
+    method called through a bound method object (`f = s.recv; f(x=1)`)."""
     if kwargs:
         raise TypeError(f"{qualname}() takes no keyword arguments")
 
@@ -240,8 +243,9 @@ def meth_noargs(qualname: str, args: tuple, kwargs: dict) -> None:
 
 
 def python_noargs(qualname: str, args: tuple, kwargs: dict) -> None:
-    """A method written in Python as `def f(self)` called with arguments."""
-    if args:
-        raise TypeError(f"{qualname}() takes 1 positional argument but {len(args) + 1} were given")
+    """A method written in Python as `def f(self)` called with arguments: an unexpected keyword
+    is reported before extra positional arguments."""
     for key in kwargs:
         raise TypeError(f"{qualname}() got an unexpected keyword argument '{key}'")
+    if args:
+        raise TypeError(f"{qualname}() takes 1 positional argument but {len(args) + 1} were given")
