@@ -108,7 +108,8 @@ def get_buffer(o) -> bytes:
     try:
         m = memoryview(o)
     except TypeError:
-        raise TypeError(f"a bytes-like object is required, not '{tp_name(type(o))[:100]}'") from None
+        raise TypeError(
+            f"a bytes-like object is required, not '{tp_name(type(o))[:100]}'") from None
     if not m.c_contiguous:
         raise BufferError("memoryview: underlying buffer is not C-contiguous")
     return m.tobytes()
@@ -160,7 +161,8 @@ def count_error(fname: str, nargs: int, nmin: int, nmax: int) -> TypeError:
     return TypeError(f"{fname}() takes {how} {n} argument{'' if n == 1 else 's'} ({nargs} given)")
 
 
-def parsetuple(args: tuple, fname: str, units: tuple, nmin: int, message: str | None = None) -> list:
+def parsetuple(args: tuple, fname: str, units: tuple, nmin: int,
+               message: str | None = None) -> list:
     """PyArg_ParseTuple: count, then convert left to right; the first failure raises."""
     n = len(args)
     if n < nmin or n > len(units):

@@ -28,7 +28,8 @@ def getsockaddrarg(s, addro, caller: str) -> bytes:
     if s._family != AF_PACKET:
         raise OSError(f"{caller}(): bad family")
     if not isinstance(addro, tuple):
-        raise TypeError(f"{caller}(): AF_PACKET address must be tuple, not {tp_name(type(addro))[:500]}")
+        raise TypeError(f"{caller}(): AF_PACKET address must be tuple, "
+                        f"not {tp_name(type(addro))[:500]}")
     try:
         args = parsetuple(addro, caller, _PACKET_ADDR_UNITS, 2, _PACKET_ADDR_MSG)
     except OverflowError:

@@ -28,7 +28,8 @@ def dev_ifname(net, ifr: bytearray) -> int:
     name = netdev_get_name(net, INT.unpack_from(ifr, IFR_IFINDEX)[0])
     if type(name) is int:
         return name
-    ifr[IFR_NAME:IFR_NAME + IFNAMSIZ] = name.encode("utf-8", "surrogateescape").ljust(IFNAMSIZ, b"\0")
+    raw = name.encode("utf-8", "surrogateescape")
+    ifr[IFR_NAME:IFR_NAME + IFNAMSIZ] = raw.ljust(IFNAMSIZ, b"\0")
     return 0
 
 
