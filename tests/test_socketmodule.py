@@ -361,6 +361,22 @@ CASES += [
     "s.close(x=1)",
     "s.fileno(x=1)",
     "s.settimeout(x=1)",
+    "s.get_inheritable()",
+    "s.get_inheritable(1)",
+    "s.set_inheritable(True) or s.get_inheritable()",
+    "s.set_inheritable(0) or s.get_inheritable()",
+    "s.set_inheritable()",
+    "s.set_inheritable(1, 2)",
+    "s.set_inheritable(1.5)",
+    "s.set_inheritable(None)",
+    "s.set_inheritable(2**31)",
+    "s.set_inheritable(inheritable=1)",
+    "s.set_inheritable(1, x=2)",
+    "s.set_inheritable(1, inheritable=2)",
+    "s.set_inheritable(1, 2, x=1)",
+    "s.set_inheritable(x=1)",
+    "s.accept(1)",
+    "s.accept(x=1)",
 ]
 
 # Cases that reach a kernel rule that changed after 5.15 (host kernel 6.x): case -> (on a closed
@@ -660,6 +676,7 @@ SIGS = {
     "connect": (1, [ADDRS]), "connect_ex": (1, [ADDRS]), "shutdown": (1, [INTS]),
     "listen": (0, [INTS]), "close": (0, []), "detach": (0, []), "gettimeout": (0, []),
     "getblocking": (0, []), "getsockname": (0, []), "getpeername": (0, []),
+    "get_inheritable": (0, []), "set_inheritable": (1, [INTS]),
 }
 KEYWORDS = {"recv_into": ("buffer", "nbytes", "flags"), "recvfrom_into": ("buffer", "nbytes", "flags")}
 

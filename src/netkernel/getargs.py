@@ -244,10 +244,35 @@ def meth_noargs(qualname: str, args: tuple, kwargs: dict) -> None:
         raise TypeError(f"{qualname}() takes no arguments ({len(args)} given)")
 
 
+_MISSING = object()
+
+
+def python_args(qualname: str, names: tuple, args: tuple, kwargs: dict) -> list:
+    """The arguments of a method written in Python as `def f(self, a, ...)` (no defaults), bound
+    in the interpreter's order: unknown or repeated keywords, then too many positionals, then
+    missing ones."""
+    n = len(names)
+    bound = list(args[:n]) + [_MISSING] * (n - min(len(args), n))
+    for key, value in kwargs.items():
+        if key not in names:
+            raise TypeError(f"{qualname}() got an unexpected keyword argument '{key}'")
+        i = names.index(key)
+        if bound[i] is not _MISSING:
+            raise TypeError(f"{qualname}() got multiple values for argument '{key}'")
+        bound[i] = value
+    if len(args) > n:
+        raise TypeError(f"{qualname}() takes {n + 1} positional argument{'s' if n else ''} "
+                        f"but {len(args) + 1} were given")
+    missing = [name for name, v in zip(names, bound) if v is _MISSING]
+    if missing:
+        quoted = [f"'{m}'" for m in missing]
+        listed = quoted[0] if len(quoted) == 1 else (
+            ", ".join(quoted[:-1]) + (", and " if len(quoted) > 2 else " and ") + quoted[-1])
+        raise TypeError(f"{qualname}() missing {len(missing)} required positional "
+                        f"argument{'s' if len(missing) > 1 else ''}: {listed}")
+    return bound
+
+
 def python_noargs(qualname: str, args: tuple, kwargs: dict) -> None:
-    """A method written in Python as `def f(self)` called with arguments: an unexpected keyword
-    is reported before extra positional arguments."""
-    for key in kwargs:
-        raise TypeError(f"{qualname}() got an unexpected keyword argument '{key}'")
-    if args:
-        raise TypeError(f"{qualname}() takes 1 positional argument but {len(args) + 1} were given")
+    """A method written in Python as `def f(self)` called with arguments."""
+    python_args(qualname, (), args, kwargs)

@@ -22,12 +22,13 @@ import time
 from netkernel.getargs import (INT_MAX, PY_SSIZE_T_MAX, as_int, as_long, conv_i,
                                conv_I, conv_n, conv_none, conv_O, conv_w_star, conv_y_star,
                                get_buffer, meth_noargs, meth_o, no_keywords, parsetuple,
-                               parsetuple_kw, python_noargs, tp_name)
+                               parsetuple_kw, python_args, python_noargs, tp_name)
 from netkernel.net import socket as sys
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
 from netkernel.sockaddr import getsockaddrarg, makesockaddr
 from netkernel.uapi import errno as E
-from netkernel.uapi.ioctls import FIONBIO
+from netkernel.uapi.fcntl import F_GETFD, FD_CLOEXEC
+from netkernel.uapi.ioctls import FIOCLEX, FIONBIO, FIONCLEX
 from netkernel.uapi.socket import AF_PACKET, INT, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW
 
 SEC_TO_NS = 1_000_000_000
@@ -231,6 +232,19 @@ class Socket:
         self._closed = True
         fd, self._fd = self._fd, -1
         return fd
+
+    def get_inheritable(self, *args, **kwargs) -> bool:
+        """Lib/socket.py get_inheritable: os.get_inheritable(fd), i.e. FD_CLOEXEC clear."""
+        if args or kwargs:
+            python_noargs("socket.get_inheritable", args, kwargs)
+        return not self._view.sys_fcntl(self._fd, F_GETFD) & FD_CLOEXEC
+
+    def set_inheritable(self, *args, **kwargs) -> None:
+        """Lib/socket.py set_inheritable: os.set_inheritable(fd, inheritable) with a C int, which
+        Linux does with ioctl(FIONCLEX/FIOCLEX)."""
+        inheritable, = python_args("socket.set_inheritable", ("inheritable",), args, kwargs)
+        flag = as_int(inheritable)
+        self._view.ioctl(self._fd, FIONCLEX if flag else FIOCLEX)
 
     # -- blocking mode and timeout
     def _internal_setblocking(self, block: bool) -> None:
