@@ -166,6 +166,21 @@ EXPECTED = {
     "sock_error": "include/net/sock.h",
     "sock_skb_dropcount": "include/net/sock.h",     # sock_skb_set_dropcount
     "sock_recv_ts_and_drops": "include/net/sock.h",
+    # link management (the one rtnl path)
+    **dict.fromkeys("rtnetlink_rcv_msg rtnl_newlink rtnl_setlink rtnl_dellink do_setlink "
+                    "rtnl_dev_get validate_linkmsg rtnl_dev_combine_flags rtnl_configure_link "
+                    "rtnl_link_ops_get rtnl_link_register".split(), "net/core/rtnetlink.c"),
+    **dict.fromkeys("dev_get_by_name dev_get_by_index dev_change_flags dev_valid_name "
+                    "dev_get_valid_name __dev_alloc_name dev_validate_mtu dev_set_mtu "
+                    "dev_set_mac_address".split(), "net/core/dev.c"),
+    **dict.fromkeys("eth_hw_addr_random eth_random_addr is_valid_ether_addr "
+                    "is_multicast_ether_addr is_zero_ether_addr".split(),
+                    "include/linux/etherdevice.h"),
+    **dict.fromkeys("copy_net_ns setup_net register_pernet_device".split(),
+                    "net/core/net_namespace.c"),
+    "veth_validate": "drivers/net/veth.c",
+    "dummy_validate": "drivers/net/dummy.c",
+    "loopback_net_init": "drivers/net/loopback.c",
 }
 
 # Still in the wrong module, with the reason (drop the entry once it has moved).
