@@ -2,7 +2,7 @@
 import ctypes
 import mmap
 
-from netkernel.kernel.uaccess import UserBuffer, copy_to_user, get_user_arg, put_user_arg
+from netkernel.include.linux.uaccess import copy_to_user, get_user_arg, put_user_arg
 from netkernel.uapi import errno as E
 
 
@@ -22,9 +22,9 @@ def test_copy_to_user_writes_and_honours_protection():
     ro.close()
 
 
-def test_user_buffer_bounds():
-    u = UserBuffer(b"\0" * 4)
-    assert put_user_arg(u, b"\1\2\3\4") == 0 and u.data == bytearray(b"\1\2\3\4")
+def test_by_value_argument_bounds():
+    u = bytearray(4)                  # the in-process API's user memory: exactly these bytes
+    assert put_user_arg(u, b"\1\2\3\4") == 0 and u == bytearray(b"\1\2\3\4")
     assert put_user_arg(u, b"\1\2\3\4\5") == -E.EFAULT
     assert get_user_arg(u, 5) == -E.EFAULT and get_user_arg(u, 2, 2) == b"\3\4"
     assert get_user_arg(None, 4) == -E.EFAULT and put_user_arg(None, b"x") == -E.EFAULT

@@ -73,6 +73,21 @@ EXPECTED = {
     "dev_change_net_namespace": "include/linux/netdevice.h",   # over __dev_change_net_namespace
     "sys_close": "fs/open.c",                   # SYSCALL_DEFINE1(close)
     "fput": "fs/file_table.c",
+    "sys_ioctl": "fs/ioctl.c",                  # SYSCALL_DEFINE3(ioctl)
+    "do_vfs_ioctl": "fs/ioctl.c",
+    "vfs_ioctl": "fs/ioctl.c",
+    "ioctl_fionbio": "fs/ioctl.c",
+    "sys_fcntl": "fs/fcntl.c",                  # SYSCALL_DEFINE3(fcntl)
+    "do_fcntl": "fs/fcntl.c",
+    "setfl": "fs/fcntl.c",
+    "sock_ioctl": "net/socket.c",
+    "sock_do_ioctl": "net/socket.c",
+    "dev_ioctl": "net/core/dev_ioctl.c",
+    "dev_ifname": "net/core/dev_ioctl.c",
+    "dev_ifsioc_locked": "net/core/dev_ioctl.c",
+    "dev_get_by_name": "net/core/dev.c",
+    "dev_get_by_index": "net/core/dev.c",
+    "netdev_get_name": "net/core/dev.c",
     "import_single_range": "lib/iov_iter.c",
     "capable": "kernel/capability.c",
     "put_cmsg": "net/core/scm.c",
@@ -109,6 +124,12 @@ EXPECTED = {
     "veth_open": "drivers/net/veth.c",
     "veth_get_iflink": "drivers/net/veth.c",
     "dev_get_iflink": "net/core/dev.c",
+    "dev_get_flags": "net/core/dev.c",
+    "__dev_change_flags": "net/core/dev.c",
+    "netif_oper_up": "include/linux/netdevice.h",
+    "get_user_ifreq": "net/socket.c",
+    "put_user_ifreq": "net/socket.c",
+    "packet_ioctl": "net/packet/af_packet.c",
     "rfc2863_policy": "net/core/link_watch.c",
     "default_operstate": "net/core/link_watch.c",
     "linkwatch_init_dev": "net/core/link_watch.c",
@@ -156,6 +177,21 @@ EXPECTED = {
     "sock_error": "include/net/sock.h",
     "sock_skb_dropcount": "include/net/sock.h",     # sock_skb_set_dropcount
     "sock_recv_ts_and_drops": "include/net/sock.h",
+    # link management (the one rtnl path)
+    **dict.fromkeys("rtnetlink_rcv_msg rtnl_newlink rtnl_setlink rtnl_dellink do_setlink "
+                    "rtnl_dev_get validate_linkmsg rtnl_dev_combine_flags rtnl_configure_link "
+                    "rtnl_link_ops_get rtnl_link_register".split(), "net/core/rtnetlink.c"),
+    **dict.fromkeys("dev_get_by_name dev_get_by_index dev_change_flags dev_valid_name "
+                    "dev_get_valid_name __dev_alloc_name dev_validate_mtu dev_set_mtu "
+                    "dev_set_mac_address".split(), "net/core/dev.c"),
+    **dict.fromkeys("eth_hw_addr_random eth_random_addr is_valid_ether_addr "
+                    "is_multicast_ether_addr is_zero_ether_addr".split(),
+                    "include/linux/etherdevice.h"),
+    **dict.fromkeys("copy_net_ns setup_net register_pernet_device".split(),
+                    "net/core/net_namespace.c"),
+    "veth_validate": "drivers/net/veth.c",
+    "dummy_validate": "drivers/net/dummy.c",
+    "loopback_net_init": "drivers/net/loopback.c",
 }
 
 # Still in the wrong module, with the reason (drop the entry once it has moved).

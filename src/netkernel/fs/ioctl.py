@@ -1,62 +1,70 @@
-"""ioctl(2) (fs/ioctl.c): the requests every file answers, then the file's own ioctl (every file
-here is a socket: net/socket.c's sock_ioctl)."""
+"""ioctl(2) (fs/ioctl.c): the requests every open file answers (FIONBIO, FIOCLEX, FIONCLEX), then
+the file's own unlocked_ioctl (sock_ioctl for a socket).
+
+`arg` is the user memory the request points to, as a bytearray the kernel reads and writes in
+place (struct ifreq for SIOCGIF*, an int for FIONBIO) — exactly that much memory: a request
+reading past it is EFAULT — or a user address (int, e.g. ctypes.addressof) or None (NULL);
+the call returns 0 or a negative errno.
+"""
 from __future__ import annotations
 
 LINUX_SOURCE = "fs/ioctl.c"
 
 from netkernel.include.linux.uaccess import get_user_arg
-from netkernel.net.socket import O_NONBLOCK, sock_ioctl, sockfd_lookup_light
+from netkernel.kernel.sched import Task
 from netkernel.uapi import errno as E
+from netkernel.uapi.fcntl import O_NONBLOCK
+from netkernel.uapi.ioctls import FIOCLEX, FIONBIO, FIONCLEX
 from netkernel.uapi.socket import INT
-from netkernel.uapi.sockios import FIONBIO
-
-FIONCLEX = 0x5450
-FIOCLEX = 0x5451
 
 
-def do_vfs_ioctl(task, f, cmd: int, arg) -> int:
-    """do_vfs_ioctl (fs/ioctl.c): the requests every file answers — close-on-exec and FIONBIO
-    (an int: non-zero sets O_NONBLOCK) — else ENOIOCTLCMD for the file's own ioctl."""
+def ioctl_fionbio(filp, argp) -> int:
+    """ioctl_fionbio (fs/ioctl.c): read an int from user memory (EFAULT if it is not there);
+    non-zero sets O_NONBLOCK on the open file, zero clears it."""
+    raw = get_user_arg(argp, INT.size)
+    if type(raw) is int:
+        return raw
+    on = INT.unpack(raw)[0]
+    if on:
+        filp.f_flags |= O_NONBLOCK
+    else:
+        filp.f_flags &= ~O_NONBLOCK
+    return 0
+
+
+def vfs_ioctl(filp, cmd: int, arg: bytearray) -> int:
+    """vfs_ioctl (fs/ioctl.c): the file's unlocked_ioctl; none, or a request it does not know
+    (ENOIOCTLCMD), is ENOTTY."""
+    f_op = filp.f_op
+    if f_op is None or f_op.unlocked_ioctl is None:
+        return -E.ENOTTY
+    err = f_op.unlocked_ioctl(filp, cmd, arg)
+    return -E.ENOTTY if err == -E.ENOIOCTLCMD else err
+
+
+def do_vfs_ioctl(filp, fd: int, cmd: int, arg: bytearray) -> int:
+    """do_vfs_ioctl (fs/ioctl.c): the generic requests; others are ENOIOCTLCMD (left to the file).
+
+    DIVERGENCE(#8): FIOASYNC, FIOQSIZE, FIGETBSZ and the freeze/clone/dedupe requests are not
+    modelled (they reach the file, which answers ENOTTY)."""
     if cmd == FIOCLEX:
-        f.cloexec = True
+        filp.cloexec = True
         return 0
     if cmd == FIONCLEX:
-        f.cloexec = False
+        filp.cloexec = False
         return 0
     if cmd == FIONBIO:
-        raw = get_user_arg(arg, INT.size)
-        if isinstance(raw, int):
-            return raw
-        if INT.unpack(raw)[0]:
-            f.f_flags |= O_NONBLOCK
-        else:
-            f.f_flags &= ~O_NONBLOCK
-        return 0
+        return ioctl_fionbio(filp, arg)
     return -E.ENOIOCTLCMD
 
 
-def sys_ioctl(task, fd: int, cmd: int, arg) -> int:
-    """ioctl(2) on a socket: the file-level requests, then sock_ioctl; ENOIOCTLCMD leaves the
-    syscall as ENOTTY. `arg` is a UserBuffer (the caller's bytes, copied back into it), a user
-    address, or None (NULL). `cmd` is an unsigned int (the upper bits are dropped)."""
-    cmd &= 0xFFFFFFFF
-    f = task.files.get(fd)
-    if f is None:
+def sys_ioctl(task: Task, fd: int, cmd: int, arg: bytearray) -> int:
+    """ioctl(2): look the descriptor up (EBADF), the generic requests, then vfs_ioctl."""
+    filp = task.files.get(fd & 0xFFFFFFFF)
+    if filp is None:
         return -E.EBADF
-    sock = sockfd_lookup_light(task, fd)
-    if isinstance(sock, int):
-        return -E.ENOTTY if sock == -E.ENOTSOCK else sock
-    err = do_vfs_ioctl(task, f, cmd, arg)
+    cmd &= 0xFFFFFFFF
+    err = do_vfs_ioctl(filp, fd, cmd, arg)
     if err == -E.ENOIOCTLCMD:
-        err = vfs_ioctl(sock, cmd, arg)
+        err = vfs_ioctl(filp, cmd, arg)
     return err
-
-
-def vfs_ioctl(sock, cmd: int, arg) -> int:
-    """vfs_ioctl: the file's unlocked_ioctl (sockets: sock_ioctl); ENOIOCTLCMD becomes ENOTTY."""
-    err = sock_ioctl(sock, cmd, arg)
-    if err == -E.ENOIOCTLCMD:
-        err = -E.ENOTTY
-    return err
-
-

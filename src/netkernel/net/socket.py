@@ -25,13 +25,13 @@ from netkernel.lib.iov_iter import MAX_RW_COUNT, import_single_range
 from netkernel.include.linux.uaccess import get_user_arg, put_user_arg
 from netkernel.net.core.dev_ioctl import dev_ifconf, dev_ioctl
 from netkernel.uapi.capability import CAP_NET_ADMIN
+from netkernel.uapi.fcntl import O_NONBLOCK, O_RDWR
 from netkernel.uapi.if_ import IFR_DATA, IFR_PTR, IFREQ_SIZE
 from netkernel.uapi.sockios import (SIOCBRADDBR, SIOCBRDELBR, SIOCDEVPRIVATE, SIOCGIFBR,
                                     SIOCGIFCONF, SIOCGIFVLAN, SIOCGSKNS, SIOCGSTAMP_NEW,
                                     SIOCGSTAMP_OLD, SIOCGSTAMPNS_NEW, SIOCGSTAMPNS_OLD, SIOCSIFBR,
                                     SIOCSIFVLAN, is_socket_ioctl_cmd)
 
-O_NONBLOCK = 0o4000
 SS_UNCONNECTED = 1
 
 
@@ -53,8 +53,9 @@ _next_ino = itertools.count(1)
 
 
 class File:
-    """struct file of a socket: the open flags (O_NONBLOCK), the socket, and its reference count
-    (the fd table holds one; every syscall using it holds one until it returns)."""
+    """struct file of a socket: the open flags (O_RDWR, O_NONBLOCK), the socket, its reference
+    count (the fd table holds one; every syscall using it holds one until it returns) and its
+    file operations (socket_file_ops)."""
     __slots__ = ("f_flags", "private_data", "cloexec", "f_count", "f_op")
 
     def __init__(self, sock: KernelSocket, flags: int, cloexec: bool):
@@ -85,8 +86,7 @@ class MsgHdr:
 def raise_on_error(ret):
     """Turn a negative errno into OSError(errno, strerror) — EAGAIN becomes BlockingIOError."""
     if type(ret) is int and ret < 0:
-        err = -ret
-        raise OSError(err, E.strerror(err))
+        raise E.oserror(-ret)
     return ret
 
 
@@ -123,7 +123,7 @@ def sock_create(task: Task, family: int, type: int, protocol: int):
 
 def sock_map_fd(task: Task, sock: KernelSocket, flags: int) -> int:
     """sock_map_fd: allocate a file handle for the socket, and install it to fd table."""
-    f = File(sock, flags & O_NONBLOCK, bool(flags & SOCK_CLOEXEC))
+    f = File(sock, O_RDWR | (flags & O_NONBLOCK), bool(flags & SOCK_CLOEXEC))
     sock.file = f
     return task.alloc_fd(f)
 
@@ -343,10 +343,25 @@ def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int):
 
 # ---------------------------------------------------------------- options
 
-def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: bytes) -> int:
+def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optlen: int) -> int:
+    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. A NULL
+    optval (None) with optlen 0 reads nothing; with optlen > 0, sock_setsockopt checks the length
+    (EINVAL below an int) and then faults copying the int (EFAULT).
+
+    DIVERGENCE(#8): for other levels a NULL optval with optlen > 0 is EFAULT at once; Linux's
+    option handlers check the length (EINVAL) or the level (ENOPROTOOPT) before the copy faults."""
+    if optlen < 0:
+        return -E.EINVAL
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    if optval is None:
+        if optlen == 0:
+            optval = b""
+        elif level == SOL_SOCKET and optlen < 4:
+            return -E.EINVAL
+        else:
+            return -E.EFAULT
     if level == SOL_SOCKET:
         return sock_setsockopt(sock.sk, optname, optval, capable)
     if sock.ops.setsockopt is None:
@@ -354,8 +369,19 @@ def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: byte
     return sock.ops.setsockopt(sock, level, optname, optval)
 
 
-def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: bytes) -> int:
-    return __sys_setsockopt(task, fd, level, optname, bytes(optval))
+def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval,
+                   optlen: int | None = None) -> int:
+    """setsockopt(2): `optval` is the user's bytes, or None for a NULL pointer; `optlen` is the C
+    int (default: len(optval))."""
+    if optval is not None:
+        optval = bytes(optval)
+        if optlen is None:
+            optlen = len(optval)
+        elif optlen < len(optval):
+            optval = optval[:max(optlen, 0)]
+    elif optlen is None:
+        optlen = 0
+    return __sys_setsockopt(task, fd, level, optname, optval, optlen)
 
 
 def __sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int, optval: bytes):
@@ -395,7 +421,8 @@ def sock_do_ioctl(net, sock: KernelSocket, cmd: int, arg) -> int:
     """sock_do_ioctl: the family's ioctl first; what it does not know (ENOIOCTLCMD) and is a
     socket request (type 0x89, else ENOTTY) is an interface request: copy the ifreq in, run
     dev_ioctl, copy it back when dev_ioctl says so."""
-    err = sock.ops.ioctl(sock, cmd, arg) if sock.ops.ioctl is not None else -E.ENOIOCTLCMD
+    ops_ioctl = sock.ops.ioctl if sock.ops is not None else None
+    err = ops_ioctl(sock, cmd, arg) if ops_ioctl is not None else -E.ENOIOCTLCMD
     if err != -E.ENOIOCTLCMD:
         return err
     if not is_socket_ioctl_cmd(cmd):
@@ -410,12 +437,14 @@ def sock_do_ioctl(net, sock: KernelSocket, cmd: int, arg) -> int:
     return err
 
 
-def sock_ioctl(sock: KernelSocket, cmd: int, arg) -> int:
-    """sock_ioctl: private device requests straight to dev_ioctl; receive timestamps through the
-    family's gettstamp; SIOCGIFCONF to dev_ifconf; the namespace request needs CAP_NET_ADMIN;
+def sock_ioctl(file, cmd: int, arg) -> int:
+    """sock_ioctl (a socket file's unlocked_ioctl): private device requests straight to
+    dev_ioctl; receive timestamps through the family's gettstamp; SIOCGIFCONF to dev_ifconf; the
+    namespace request needs CAP_NET_ADMIN;
     bridge/VLAN requests find no module loaded (ENOPKG); the rest to sock_do_ioctl.
     DIVERGENCE(#10): FIOSETOWN/FIOGETOWN (no signal owner is modelled), SIOCGSKNS (no namespace
     files) and wireless extensions fall through to the generic path."""
+    sock = file.private_data
     net = sock.sk.sk_net
     if SIOCDEVPRIVATE <= cmd <= SIOCDEVPRIVATE + 15:
         ifr, data = get_user_ifreq(arg)
@@ -430,7 +459,7 @@ def sock_ioctl(sock: KernelSocket, cmd: int, arg) -> int:
     if cmd == SIOCGSKNS and not capable(CAP_NET_ADMIN):
         return -E.EPERM
     if cmd in (SIOCGSTAMP_OLD, SIOCGSTAMPNS_OLD, SIOCGSTAMP_NEW, SIOCGSTAMPNS_NEW):
-        if sock.ops.gettstamp is None:
+        if sock.ops is None or sock.ops.gettstamp is None:
             return -E.ENOIOCTLCMD
         return sock.ops.gettstamp(sock, arg, cmd in (SIOCGSTAMP_OLD, SIOCGSTAMP_NEW), False)
     if cmd == SIOCGIFCONF:
@@ -453,11 +482,12 @@ def sock_close(sock: KernelSocket) -> None:
 
 
 class FileOperations:
-    """struct file_operations, reduced to what a socket's file uses."""
-    __slots__ = ("release",)
+    """struct file_operations (include/linux/fs.h), reduced to what a socket's file uses."""
+    __slots__ = ("release", "unlocked_ioctl")
 
-    def __init__(self, release):
+    def __init__(self, release, unlocked_ioctl):
         self.release = release
+        self.unlocked_ioctl = unlocked_ioctl
 
 
-socket_file_ops = FileOperations(release=sock_close)
+socket_file_ops = FileOperations(release=sock_close, unlocked_ioctl=sock_ioctl)

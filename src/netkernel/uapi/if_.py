@@ -45,6 +45,7 @@ IFR_NAME = 0                 # char ifr_name[IFNAMSIZ]
 IFR_IFRU = 16                # the union ifr_ifru
 IFR_FLAGS = IFR_IFRU         # short ifr_flags
 IFR_IVALUE = IFR_IFRU        # int ifr_ifindex / ifr_metric / ifr_mtu / ifr_qlen
+IFR_IFINDEX = IFR_IVALUE     # int ifr_ifindex
 IFR_HWADDR_FAMILY = IFR_IFRU          # struct sockaddr ifr_hwaddr: sa_family (u16)
 IFR_HWADDR_DATA = IFR_IFRU + 2        # sa_data[14]
 SOCKADDR_DATA_SIZE = 14

@@ -7,6 +7,8 @@ is read through /proc/self/mem, so an unmapped or bad address gives -EFAULT inst
 from __future__ import annotations
 
 LINUX_SOURCE = "include/linux/uaccess.h"
+# not kernel functions (see netkernel.trace): the in-process form of a syscall's user pointer
+MODEL_HELPERS = ("get_user_arg", "put_user_arg")
 
 import ctypes
 import os
@@ -66,35 +68,27 @@ def copy_to_user(addr: int, data: bytes) -> int:
     return 0
 
 
-class UserBuffer:
-    """A syscall argument given by value (the in-process API passes the bytes of the user's
-    buffer): exactly len(data) bytes of user memory, nothing around them — a copy that reaches
-    past the end faults (EFAULT), as a buffer that ends at an unmapped page. Copies back write
-    into `data`, which the API returns to the caller."""
-    __slots__ = ("data",)
-
-    def __init__(self, data):
-        self.data = bytearray(data)
-
-
 def get_user_arg(arg, n: int, off: int = 0):
-    """copy_from_user from a syscall argument: a UserBuffer, a user address (int), or None
-    (NULL: EFAULT)."""
-    if isinstance(arg, UserBuffer):
-        if off < 0 or off + n > len(arg.data):
+    """copy_from_user from a syscall argument: a bytearray (the in-process API passes the user's
+    buffer by value — exactly len(arg) bytes of user memory, nothing around them, so a copy past
+    the end faults, as for a buffer that ends at an unmapped page), a user address (int), or
+    None (NULL: EFAULT)."""
+    if type(arg) is bytearray:
+        if off < 0 or off + n > len(arg):
             return -E.EFAULT
-        return bytes(arg.data[off:off + n])
+        return bytes(arg[off:off + n])
     if not arg:
         return -E.EFAULT
     return copy_from_user(arg + off, n)
 
 
 def put_user_arg(arg, data: bytes, off: int = 0) -> int:
-    """copy_to_user into a syscall argument (see get_user_arg); 0 or -EFAULT."""
-    if isinstance(arg, UserBuffer):
-        if off < 0 or off + len(data) > len(arg.data):
+    """copy_to_user into a syscall argument (see get_user_arg; a bytearray is written in
+    place); 0 or -EFAULT."""
+    if type(arg) is bytearray:
+        if off < 0 or off + len(data) > len(arg):
             return -E.EFAULT
-        arg.data[off:off + len(data)] = data
+        arg[off:off + len(data)] = data
         return 0
     if not arg:
         return -E.EFAULT

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/dev.c"
 # not kernel functions (see netkernel.trace)
-MODEL_HELPERS = ("dev_addr_list_change",)
+MODEL_HELPERS = ("dev_addr_list_change", "dev_can_change_net_namespace",
+                 "dev_validate_mac_address")
 
 from collections import deque
 
+from netkernel.include.linux.etherdevice import is_valid_ether_addr
 from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's helpers, re-exported)
     NET_RX_DROP, NET_RX_SUCCESS, NET_XMIT_CN, NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
     NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_DOWN, NETDEV_GOING_DOWN, NETDEV_REGISTER,
@@ -24,11 +26,12 @@ from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's hel
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
     dev_activate, netif_carrier_off, netif_carrier_on)
-from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
-from netkernel.uapi.if_ import (IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI, IFF_RUNNING,
-                                IFF_DEBUG, IFF_NOTRAILERS, IFF_NOARP, IFF_DYNAMIC, IFF_MULTICAST,
-                                IFF_PORTSEL, IFF_AUTOMEDIA, IFF_VOLATILE,
-                                IFF_DORMANT, IF_OPER_UNKNOWN, IF_LINK_MODE_DEFAULT)
+from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN, ENFILE,
+                                  ENODEV, EOPNOTSUPP)
+from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_AUTOMEDIA, IFF_DEBUG, IFF_DORMANT, IFF_DYNAMIC,
+                                IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP,
+                                IFF_NOTRAILERS, IFF_PORTSEL, IFF_PROMISC, IFF_RUNNING, IFF_UP,
+                                IFF_VOLATILE, IF_LINK_MODE_DEFAULT, IF_OPER_UNKNOWN, IFNAMSIZ)
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
                                      ETH_P_802_3_MIN, VLAN_HLEN)
 from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERHOST
@@ -43,7 +46,8 @@ class NetCore:
     One per Kernel, so several machines can live in one process."""
     __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
                  "backlog", "backlog_dropped", "in_softirq", "clock", "realtime_offset", "nets",
-                 "lock", "poll_list", "fanout_next_id", "flow_hashrnd")
+                 "lock", "poll_list", "fanout_next_id", "flow_hashrnd", "link_ops", "pernet_list",
+                 "random")
 
     def __init__(self, profile, sysctl: dict, clock, lock):
         self.profile = profile
@@ -62,6 +66,9 @@ class NetCore:
         self.poll_list: deque = deque()   # softnet_data.poll_list: NAPI instances scheduled
         self.fanout_next_id = 0           # af_packet.c fanout_next_id (global, not per netns)
         self.flow_hashrnd = 0             # flow_dissector.c hashrnd, drawn on first use
+        self.link_ops: dict = {}          # rtnetlink.c link_ops: kind → rtnl_link_ops
+        self.pernet_list: list = []       # net_namespace.c pernet_list: init(net) per new netns
+        self.random = None                # get_random_bytes: the machine's seeded random.Random
 
 
 class NetDeviceStats:
@@ -194,6 +201,14 @@ def dev_get_by_name(net, name: str):
     return net.dev_by_name.get(name)
 
 
+def netdev_get_name(net, ifindex: int):
+    """netdev_get_name: the name of the device with this ifindex (to copy out), or -ENODEV."""
+    dev = dev_get_by_index(net, ifindex)
+    if dev is None:
+        return -ENODEV
+    return dev.name
+
+
 def call_netdevice_notifiers(event: int, dev: NetDevice) -> None:
     for fn in list(dev.nd_net.core.netdev_chain):
         fn(event, dev)
@@ -203,10 +218,57 @@ def register_netdevice_notifier(core: NetCore, fn) -> None:
     core.netdev_chain.append(fn)
 
 
+# ---------------------------------------------------------------- names
+
+_NAME_SPACES = b" \t\n\v\f\r\xa0"   # the kernel's isspace() (lib/ctype.c marks 0xA0 too)
+MAX_NETDEVICES = 8 * 4096              # __dev_alloc_name's bitmap: one page of bits
+
+
+def dev_valid_name(name: str) -> bool:
+    """dev_valid_name (v5.15 net/core/dev.c): 1 to IFNAMSIZ-1 bytes, not "." or "..", and no
+    '/', ':' or whitespace. A NUL cannot be part of a C string: it is refused too."""
+    if not isinstance(name, str) or not name or "\0" in name:
+        return False
+    b = name.encode("utf-8", "surrogateescape")
+    if len(b) >= IFNAMSIZ or name in (".", ".."):
+        return False
+    return not any(c in _NAME_SPACES or c in b"/:" for c in b)
+
+
+def __dev_alloc_name(net, name: str, taken=()) -> str | int:
+    """__dev_alloc_name: a template with one "%d" becomes the lowest unit number whose name is free
+    in `net` (and not in `taken`: names a request is about to register); the result is cut to
+    IFNAMSIZ-1 bytes as snprintf does. Any other '%' is EINVAL; no free number, ENFILE."""
+    p = name.find("%")
+    if name[p + 1:p + 2] != "d" or "%" in name[p + 2:]:
+        return -EINVAL
+    used = net.dev_by_name
+    for i in range(MAX_NETDEVICES):
+        cand = (name[:p] + str(i) + name[p + 2:]).encode()[:IFNAMSIZ - 1].decode("utf-8", "ignore")
+        if cand not in used and cand not in taken:
+            return cand
+    return -ENFILE
+
+
+def dev_get_valid_name(net, name: str, taken=()) -> str | int:
+    """dev_get_valid_name: the name a device registered in `net` would get — EINVAL for an invalid
+    name, a "%d" template expanded, EEXIST if it is in use (or in `taken`). Changes nothing."""
+    if not dev_valid_name(name):
+        return -EINVAL
+    if "%" in name:
+        return __dev_alloc_name(net, name, taken)
+    if name in net.dev_by_name or name in taken:
+        return -EEXIST
+    return name
+
+
 def register_netdevice(net, dev: NetDevice, ifindex: int = 0) -> int:
-    """register_netdevice: give the device an index in `net` and announce it (NETDEV_REGISTER)."""
-    if dev.name in net.dev_by_name:
-        return -17  # EEXIST
+    """register_netdevice: check the name (dev_get_valid_name), give the device an index in `net`
+    and announce it (NETDEV_REGISTER)."""
+    name = dev_get_valid_name(net, dev.name)
+    if type(name) is int:
+        return name
+    dev.name = name
     dev.nd_net = net
     if ifindex == 0:
         ifindex = net.dev_new_index()
@@ -237,13 +299,23 @@ def unregister_netdevice_queue(dev: NetDevice, head=None) -> None:
     dev.reg_state = NETREG_UNREGISTERED
 
 
+def dev_can_change_net_namespace(dev: NetDevice, net) -> int:
+    """The checks __dev_change_net_namespace makes before it touches anything: a device that must
+    stay in its namespace (NETIF_F_NETNS_LOCAL: loopback) or is not registered is EINVAL; its name
+    taken in the target namespace is EEXIST. Moving to its own namespace is a no-op (0)."""
+    if dev.flags & IFF_LOOPBACK or dev.reg_state != NETREG_REGISTERED:
+        return -EINVAL
+    if dev.nd_net is not net and dev.name in net.dev_by_name:
+        return -EEXIST
+    return 0
+
+
 def __dev_change_net_namespace(dev: NetDevice, net) -> int:
     """__dev_change_net_namespace: down, unregister in the old namespace, keep the ifindex unless
     it is taken in the new one, register there (the device arrives down)."""
-    if dev.nd_net is net:
-        return 0
-    if dev.name in net.dev_by_name:
-        return -17
+    err = dev_can_change_net_namespace(dev, net)
+    if err or dev.nd_net is net:
+        return err
     if dev.flags & IFF_UP:
         dev_close(dev)
     call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
@@ -316,23 +388,62 @@ def __dev_change_flags(dev: NetDevice, flags: int) -> int:
     return ret
 
 
-def dev_set_mtu(dev: NetDevice, mtu: int) -> int:
-    if mtu < dev.min_mtu or (dev.max_mtu and mtu > dev.max_mtu):
+def dev_change_flags(dev: NetDevice, flags: int) -> int:
+    """dev_change_flags: __dev_change_flags, then __dev_notify_flags (the NETDEV_UP/DOWN
+    notifications dev_open/dev_close already sent; no rtnetlink listeners here)."""
+    return __dev_change_flags(dev, flags)
+
+
+INT_MAX = 0x7FFFFFFF
+
+
+def dev_validate_mtu(dev: NetDevice, mtu: int) -> int:
+    """dev_validate_mtu: EINVAL below the device's min_mtu or above its max_mtu (0: no maximum).
+    The MTU arrives as a u32 (IFLA_MTU) read into an int: above INT_MAX it is negative."""
+    if mtu < 0 or mtu > INT_MAX or mtu < dev.min_mtu:
         return -EINVAL
-    if mtu != dev.mtu:
-        dev.mtu = mtu
-        call_netdevice_notifiers(NETDEV_CHANGEMTU, dev)
+    if dev.max_mtu > 0 and mtu > dev.max_mtu:
+        return -EINVAL
+    return 0
+
+
+def dev_set_mtu(dev: NetDevice, mtu: int) -> int:
+    """dev_set_mtu_ext: the same MTU again is a no-op; else validate, set, NETDEV_CHANGEMTU."""
+    if mtu == dev.mtu:
+        return 0
+    err = dev_validate_mtu(dev, mtu)
+    if err:
+        return err
+    dev.mtu = mtu
+    call_netdevice_notifiers(NETDEV_CHANGEMTU, dev)
+    return 0
+
+
+def dev_validate_mac_address(dev: NetDevice, addr: bytes, running: bool) -> int:
+    """What dev_set_mac_address and eth_mac_addr's eth_prepare_mac_addr_change check before the
+    address changes: fewer bytes than addr_len EINVAL (validate_linkmsg; extra bytes are ignored,
+    as do_setlink copies addr_len); a `running` device without IFF_LIVE_ADDR_CHANGE EBUSY; a group
+    or all-zero address EADDRNOTAVAIL. Loopback and every kind here set addresses with
+    eth_mac_addr (lo and veth/dummy/tap/qemu change them live); the FTGMAC100 model has no
+    ndo_set_mac_address yet (EOPNOTSUPP)."""
+    loopback = dev.flags & IFF_LOOPBACK
+    if dev.link_ops is None and not loopback:
+        return -EOPNOTSUPP
+    if len(addr) < dev.addr_len:
+        return -EINVAL
+    if running and not (loopback or dev.link_ops.live_addr_change):
+        return -EBUSY
+    if not is_valid_ether_addr(addr):
+        return -EADDRNOTAVAIL
     return 0
 
 
 def dev_set_mac_address(dev: NetDevice, addr: bytes) -> int:
-    if dev.link_ops is None:
-        return -95  # EOPNOTSUPP: no ndo_set_mac_address (loopback)
-    if len(addr) != dev.addr_len:
-        return -EINVAL
-    if dev.flags & IFF_UP and not dev.link_ops.live_addr_change:
-        return -EBUSY
-    dev.dev_addr = bytes(addr)
+    """dev_set_mac_address: validate (dev_validate_mac_address), set, NETDEV_CHANGEADDR."""
+    err = dev_validate_mac_address(dev, addr, bool(dev.flags & IFF_UP))
+    if err:
+        return err
+    dev.dev_addr = bytes(addr[:dev.addr_len])
     call_netdevice_notifiers(NETDEV_CHANGEADDR, dev)
     return 0
 

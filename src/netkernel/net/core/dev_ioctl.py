@@ -43,19 +43,18 @@ def dev_ifname(net, ifr: bytearray) -> int:
     """dev_ifname (SIOCGIFNAME): the name of the device with index ifr_ifindex (ENODEV); the
     name and its NUL are written over ifr_name, the bytes after them stay as they were."""
     ifr[IFNAMSIZ - 1] = 0
-    ifindex = IFR_INT.unpack_from(ifr, IFR_IVALUE)[0]
-    dev = net.dev_by_index.get(ifindex)
-    if dev is None:
-        return -E.ENODEV
-    name = dev.name.encode() + b"\0"
-    ifr[IFR_NAME:IFR_NAME + len(name)] = name
+    name = netdev.netdev_get_name(net, IFR_INT.unpack_from(ifr, IFR_IVALUE)[0])
+    if type(name) is int:
+        return name
+    raw = name.encode("utf-8", "surrogateescape") + b"\0"
+    ifr[IFR_NAME:IFR_NAME + len(raw)] = raw
     return 0
 
 
 def dev_get_mac_address(ifr: bytearray, net, name: str) -> int:
     """dev_get_mac_address (net/core/dev.c, SIOCGIFHWADDR): sa_family is the device type; the
     address fills sa_data up to addr_len (a device without address zeroes all of sa_data)."""
-    dev = net.dev_by_name.get(name)
+    dev = netdev.dev_get_by_name(net, name)
     if dev is None:
         return -E.ENODEV
     if not dev.addr_len:
@@ -70,7 +69,7 @@ def dev_get_mac_address(ifr: bytearray, net, name: str) -> int:
 def dev_ifsioc_locked(net, ifr: bytearray, cmd: int) -> int:
     """dev_ifsioc_locked: the getters anyone may call. SIOCGIFFLAGS is a short: IFF_LOWER_UP and
     the higher flags do not fit and never show; the metric is always 0; SIOCGIFSLAVE EINVAL."""
-    dev = net.dev_by_name.get(ifr_name(ifr))
+    dev = netdev.dev_get_by_name(net, ifr_name(ifr))
     if dev is None:
         return -E.ENODEV
     if cmd == SIOCGIFFLAGS:
@@ -110,7 +109,7 @@ def dev_set_hwaddr(dev, ifr: bytearray) -> int:
 def dev_ifsioc(net, ifr: bytearray, data: int, cmd: int) -> int:
     """dev_ifsioc: the device by name (ENODEV), then the setter. SIOCSIFMETRIC is EOPNOTSUPP;
     a negative txqlen EINVAL; unknown commands EINVAL."""
-    dev = net.dev_by_name.get(ifr_name(ifr))
+    dev = netdev.dev_get_by_name(net, ifr_name(ifr))
     if dev is None:
         return -E.ENODEV
     if cmd == SIOCSIFFLAGS:
