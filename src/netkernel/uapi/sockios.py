@@ -1,23 +1,17 @@
 """Socket ioctl numbers: include/uapi/linux/sockios.h, asm-generic/sockios.h, asm-generic/ioctls.h
 (x86_64 values)."""
 
-SOCK_IOC_TYPE = 0x89            # _IOC_TYPE of every socket-level request
-
-
-def _ioc_type(cmd: int) -> int:
-    """_IOC_TYPE: bits 8-15 of a request number."""
-    return (cmd >> 8) & 0xFF
+from netkernel.uapi.ioctls import (FIONBIO, FIONREAD, SOCK_IOC_TYPE,  # noqa: F401 (re-exported)
+                                   _IOC_TYPE)
 
 
 def is_socket_ioctl_cmd(cmd: int) -> bool:
     """is_socket_ioctl_cmd (include/linux/netdevice.h): a 0x89xx request."""
-    return _ioc_type(cmd) == SOCK_IOC_TYPE
+    return _IOC_TYPE(cmd) == SOCK_IOC_TYPE
 
 
-# asm-generic/ioctls.h: the tty names the socket layer reuses
+# asm-generic/ioctls.h: the tty names the socket layer reuses (the FIO* ones: uapi/ioctls.py)
 TIOCOUTQ = 0x5411
-FIONREAD = 0x541B
-FIONBIO = 0x5421
 SIOCINQ = FIONREAD
 SIOCOUTQ = TIOCOUTQ
 
