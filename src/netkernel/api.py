@@ -6,14 +6,15 @@ from __future__ import annotations
 import random
 import socket as _pysocket
 import struct
-import threading
 import time
+import weakref
 
 from netkernel.capture import Capture, epoch_offset
 from netkernel.drivers.net.dummy import DUMMY_LINK_OPS
 from netkernel.drivers.net.loopback import loopback_setup
 from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
+from netkernel.hw.cpu import Cpu
 from netkernel.kernel.sched import Task, _tls, set_current
 from netkernel.kernel.sysctl import CONFIG_DEFAULTS, SYSCTL_DEFAULTS
 from netkernel.net import socket as sys
@@ -59,7 +60,12 @@ class _View:
     # -- syscall plumbing
     def _call(self, fn, *args):
         """Enter the kernel as this view's task: take the machine lock, make the task `current`,
-        run the syscall, drop the file references it took, and raise its errno."""
+        run the syscall, drop the file references it took, and raise its errno.
+
+        Entering the machine first runs the hardware events queued on it (frames from other
+        machines and backends); leaving it runs, in their own machines, what this call handed to
+        other machines (netkernel/hw/cpu.py). So a sequential program is deterministic, and no
+        machine ever holds another's lock."""
         k = self._kernel
         task = self._task
         tls = _tls
@@ -276,7 +282,8 @@ class Kernel(_View):
     """One emulated machine running Linux 5.15's packet path. Its init_net has `lo` (up)."""
 
     def __init__(self, profile: str = "x86_64", clock: str = "real", seed: int = 0):
-        self._lock = threading.RLock()
+        self._cpu = Cpu(weakref.ref(self))   # the machine's CPU: its lock and its event inbox
+        self._lock = self._cpu.lock
         self._tracer = None
         self._sysctl = dict(SYSCTL_DEFAULTS)
         self._sysctl.update(CONFIG_DEFAULTS)
@@ -287,7 +294,7 @@ class Kernel(_View):
             clock_fn = time.monotonic_ns
         else:
             raise ValueError("clock must be 'real' or 'virtual'")
-        self.core = NetCore(PROFILES[profile], self._sysctl, clock_fn, self._lock)
+        self.core = NetCore(PROFILES[profile], self._sysctl, clock_fn, self._cpu)
         if clock == "real":
             self.core.realtime_offset = time.time_ns() - time.monotonic_ns()
         packet_init(self.core)

@@ -1,12 +1,20 @@
-"""Virtual Ethernet pairs (drivers/net/veth.c): what one end sends, the other end receives."""
+"""Virtual Ethernet pairs (drivers/net/veth.c): what one end sends, the other end receives.
+
+Within a machine, the peer receives in the sender's context (veth_xmit → netif_rx, then the
+sender's softirq), as in Linux. A veth end given a cable by netkernel.connect stands for a veth
+whose peer lives on another machine: its frames go onto the cable, and what comes off the cable
+is posted to this end's machine (its Port) and received there, in its own context and order
+(veth_wire_rx runs as an event of that machine; see DESIGN.md "Execution model").
+"""
 from __future__ import annotations
 
 from netkernel.backends.port import Port
-from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NetDevice, NetDeviceOps,
-                                    netif_carrier_off, netif_carrier_on, netif_rx,
+from netkernel.kernel.softirq import do_softirq
+from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NETREG_REGISTERED, NetDevice,
+                                    NetDeviceOps, netif_carrier_off, netif_carrier_on, netif_rx,
                                     register_netdevice, unregister_netdevice)
 from netkernel.net.core.rtnetlink import RtnlLinkOps, rtnl_create_link
-from netkernel.net.core.skbuff import SkBuff, kfree_skb
+from netkernel.net.core.skbuff import SkBuff, alloc_skb, kfree_skb, skb_put
 from netkernel.net.ethernet.eth import ether_setup, eth_type_trans
 from netkernel.net.sched.sch_generic import noqueue
 from netkernel.uapi.if_ import IFF_UP
@@ -106,34 +114,32 @@ def veth_xmit_wire(skb: SkBuff, dev: NetDevice) -> int:
 
 
 def veth_wire_rx(dev: NetDevice, frames) -> None:
-    """Frames from the cable arrive as if the peer had sent them (veth_forward_skb), then the
-    backlog is drained (the sender's softirq in Linux)."""
+    """Frames off the cable arrive as if the peer had sent them (veth_forward_skb), then the
+    backlog is drained (the sender's softirq in Linux). Runs as an event of this end's machine,
+    under its lock."""
     core = dev.nd_net.core
-    with core.lock:
-        _veth_wire_rx(dev, core, frames)
-
-
-def _veth_wire_rx(dev: NetDevice, core, frames) -> None:
-    from netkernel.net.core.dev import do_softirq
-    from netkernel.net.core.skbuff import alloc_skb, skb_put
+    profile = core.profile
+    st = dev.stats
     for f in frames:
-        skb = alloc_skb(core.profile, len(f))
+        skb = alloc_skb(profile, len(f))
         off = skb_put(skb, len(f))
         skb.buf[off:off + len(f)] = f
         skb.dev = dev
         if veth_forward_skb(dev, skb) == NET_RX_SUCCESS:
-            dev.stats.rx_packets += 1
-            dev.stats.rx_bytes += len(f)
-    if core.backlog and not core.in_softirq:
+            st.rx_packets += 1
+            st.rx_bytes += len(f)
+    if core.softirq_pending and not core.in_softirq:
         do_softirq(core)
 
 
 def veth_wire_link(dev: NetDevice, up: bool) -> None:
-    with dev.nd_net.core.lock:
-        if up and dev.flags & IFF_UP:
-            netif_carrier_on(dev)
-        elif not up:
-            netif_carrier_off(dev)
+    """The cable was plugged in or pulled out (an event of this end's machine)."""
+    if dev.reg_state != NETREG_REGISTERED:
+        return
+    if up and dev.flags & IFF_UP:
+        netif_carrier_on(dev)
+    elif not up:
+        netif_carrier_off(dev)
 
 
 VETH_OPS = NetDeviceOps(ndo_start_xmit=veth_xmit, ndo_open=veth_open, ndo_stop=veth_close)
@@ -147,8 +153,8 @@ def veth_setup(dev: NetDevice) -> None:
     dev.qdisc = noqueue()
     dev.max_mtu = 65535
     dev.priv = VethPriv()
-    dev.priv.port = Port(dev.name, rx=lambda frames: veth_wire_rx(dev, frames),
-                         link=lambda up: veth_wire_link(dev, up))
+    dev.priv.port = Port(dev.name, on_rx=lambda frames: veth_wire_rx(dev, frames),
+                         on_link=lambda up: veth_wire_link(dev, up))
     dev.carrier = False
 
 
@@ -173,6 +179,8 @@ def veth_newlink(net, dev: NetDevice, peer: str | None = None, peer_net=None, ma
         return err
     dev.priv.peer = p
     p.priv.peer = dev
+    dev.priv.port.cpu = net.core.cpu            # a cable, if one is plugged in, posts here
+    p.priv.port.cpu = p.nd_net.core.cpu
     return 0
 
 

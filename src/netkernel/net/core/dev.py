@@ -2,13 +2,21 @@
 
 Transmit: dev_queue_xmit → __dev_queue_xmit → qdisc or dev_hard_start_xmit → xmit_one →
 dev_queue_xmit_nit (taps see PACKET_OUTGOING) → ndo_start_xmit.
-Receive: netif_rx → backlog (netdev_max_backlog) → net_rx_action → process_backlog →
-__netif_receive_skb_core → ptype_all taps, then ptype_base/ptype_specific by protocol.
+Receive: netif_rx → backlog (netdev_max_backlog), NET_RX raised → do_softirq → net_rx_action
+(NAPI polls, then process_backlog) → __netif_receive_skb_core → ptype_all taps, then
+ptype_base/ptype_specific by protocol. net_dev_init registers net_rx_action as the machine's
+NET_RX_SOFTIRQ handler (open_softirq, kernel/softirq.py).
+
+Concurrency: everything here runs under the machine lock (NetCore.lock); what comes from another
+machine or a backend thread arrives as an event on the machine's inbox (NetCore.cpu, hw/cpu.py)
+and runs in this machine's context — see DESIGN.md "Execution model".
 """
 from __future__ import annotations
 
 from collections import deque
 
+from netkernel.kernel.softirq import (NET_RX_SOFTIRQ, __raise_softirq_irqoff, do_softirq,
+                                      open_softirq, softirq_init)
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb
 from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
 from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
@@ -40,13 +48,16 @@ NETREG_UNINITIALIZED, NETREG_REGISTERED, NETREG_UNREGISTERED = 0, 1, 3
 
 class NetCore:
     """Machine-wide networking state: what Linux keeps in globals (ptype_all, ptype_base,
-    netdev_chain, net_families, per-CPU softnet backlog) and the net.core sysctls.
-    One per Kernel, so several machines can live in one process."""
+    netdev_chain, net_families, per-CPU softnet backlog, the softirq vectors) and the net.core
+    sysctls. One per Kernel, so several machines can live in one process. `cpu` is the
+    machine's CPU (netkernel.hw.cpu.Cpu): `lock` is its machine lock, and `cpu.post` is how
+    another machine or a backend thread hands this machine work."""
     __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
-                 "backlog", "backlog_dropped", "in_softirq", "clock", "realtime_offset", "nets",
-                 "lock", "poll_list", "fanout_next_id", "flow_hashrnd")
+                 "backlog", "backlog_dropped", "backlog_sched", "in_softirq", "clock",
+                 "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
+                 "flow_hashrnd", "softirq_vec", "softirq_pending")
 
-    def __init__(self, profile, sysctl: dict, clock, lock):
+    def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
         self.sysctl = sysctl
         self.ptype_all: list = []
@@ -55,14 +66,18 @@ class NetCore:
         self.net_families: dict = {}
         self.backlog: deque = deque()
         self.backlog_dropped = 0
+        self.backlog_sched = False    # the backlog's NAPI_STATE_SCHED: its poll is due
         self.in_softirq = False
         self.clock = clock
         self.realtime_offset = 0      # add to clock() for CLOCK_REALTIME (skb timestamps)
         self.nets: list = []
-        self.lock = lock
+        self.cpu = cpu
+        self.lock = cpu.lock
         self.poll_list: deque = deque()   # softnet_data.poll_list: NAPI instances scheduled
         self.fanout_next_id = 0           # af_packet.c fanout_next_id (global, not per netns)
         self.flow_hashrnd = 0             # flow_dissector.c hashrnd, drawn on first use
+        softirq_init(self)
+        net_dev_init(self)
 
 
 class NetDeviceStats:
@@ -446,8 +461,8 @@ def __dev_queue_xmit(skb: SkBuff, sb_dev) -> int:
         rc = _dev_queue_xmit_body(skb, dev, core)
     finally:
         core.in_softirq = bh
-    if (core.backlog or core.poll_list) and not bh:
-        do_softirq(core)
+    if core.softirq_pending and not bh:
+        do_softirq(core)       # rcu_read_unlock_bh → local_bh_enable
     return rc
 
 
@@ -510,9 +525,16 @@ def dev_direct_xmit(skb: SkBuff, queue_id: int = 0) -> int:
 
 # ---------------------------------------------------------------- receive
 
+def net_dev_init(core: NetCore) -> None:
+    """net_dev_init: the receive softirq of the machine's CPU. (NET_TX_SOFTIRQ is not opened:
+    a stopped qdisc is run again at once by netif_wake_queue here.)"""
+    open_softirq(core, NET_RX_SOFTIRQ, net_rx_action)
+
+
 def netif_rx(skb: SkBuff) -> int:
     """netif_rx → enqueue_to_backlog: queue for softirq processing, or drop when the backlog
-    already holds more than net.core.netdev_max_backlog frames."""
+    already holds more than net.core.netdev_max_backlog frames. The first frame schedules the
+    backlog's poll (NET_RX raised); later ones join it until process_backlog empties it."""
     core = skb.dev.nd_net.core
     if len(core.backlog) > core.sysctl["net.core.netdev_max_backlog"]:
         core.backlog_dropped += 1
@@ -520,20 +542,21 @@ def netif_rx(skb: SkBuff) -> int:
         kfree_skb(skb)
         return NET_RX_DROP
     core.backlog.append(skb)
+    if not core.backlog_sched:
+        core.backlog_sched = True
+        __raise_softirq_irqoff(core, NET_RX_SOFTIRQ)
     return NET_RX_SUCCESS
 
 
-def do_softirq(core: NetCore) -> None:
-    """do_softirq → net_rx_action (NAPI polls) → process_backlog: drain in the current context."""
-    core.in_softirq = True
-    try:
-        if core.poll_list:
-            net_rx_action(core)
-        backlog = core.backlog
-        while backlog:
-            __netif_receive_skb(backlog.popleft())
-    finally:
-        core.in_softirq = False
+def process_backlog(core: NetCore) -> None:
+    """process_backlog: deliver the backlog's frames (__netif_receive_skb), including those
+    queued meanwhile, then mark its poll done.
+    DIVERGENCE(#8): Linux polls the backlog from the poll list with a quota (dev_rx_weight) within
+    netdev_budget; the model empties it in one poll, after the devices' NAPI polls."""
+    backlog = core.backlog
+    while backlog:
+        __netif_receive_skb(backlog.popleft())
+    core.backlog_sched = False
 
 
 # ---------------------------------------------------------------- NAPI
@@ -588,6 +611,7 @@ def napi_schedule(napi: NapiStruct) -> None:
         return
     napi.state |= NAPI_STATE_SCHED
     napi.core.poll_list.append(napi)
+    __raise_softirq_irqoff(napi.core, NET_RX_SOFTIRQ)
 
 
 napi_schedule_irqoff = napi_schedule
@@ -609,9 +633,10 @@ def napi_gro_receive(napi: NapiStruct, skb: SkBuff) -> int:
 
 
 def net_rx_action(core: NetCore) -> None:
-    """net_rx_action: poll each scheduled instance with its weight within netdev_budget; one
-    that used its whole weight (still has work) is polled again; what is left waits for the
-    next softirq run (ksoftirqd in Linux)."""
+    """net_rx_action (the NET_RX_SOFTIRQ handler): poll each scheduled instance with its weight
+    within netdev_budget; one that used its whole weight (still has work) is polled again; what
+    is left raises NET_RX again and waits for the next softirq run (ksoftirqd in Linux). Then
+    the backlog, if its poll is due (process_backlog)."""
     budget = core.sysctl.get("net.core.netdev_budget", 300)
     poll_list = core.poll_list
     while poll_list and budget > 0:
@@ -622,6 +647,10 @@ def net_rx_action(core: NetCore) -> None:
         budget -= work if work else 1
         if work >= n.weight and n.state & NAPI_STATE_SCHED:
             poll_list.append(n)
+    if poll_list:
+        __raise_softirq_irqoff(core, NET_RX_SOFTIRQ)
+    if core.backlog_sched:
+        process_backlog(core)
 
 
 # ---------------------------------------------------------------- TX queue state
