@@ -49,12 +49,11 @@ __all__ = ["Cpu", "MachineLock"]
 
 
 class _ThreadState(threading.local):
-    """Per thread: the machine it is inside (None: outside every machine), how deeply, and the
-    other machines it posted to meanwhile (entered once it leaves)."""
+    """Per thread: the machine it is inside (None: outside every machine), the other machines it
+    posted to meanwhile (entered once it leaves), and whether it is entering those now."""
 
     def __init__(self):
         self.cpu = None
-        self.depth = 0
         self.kicks: list = []
         self.kicking = False
 
@@ -64,45 +63,59 @@ _tls = _ThreadState()
 
 class MachineLock(_thread.RLock):
     """The machine lock: reentrant; `with lock:` is an entry into the machine (see the module
-    docstring). threading.Condition works on it as on an RLock (socket wait queues sleep on it)."""
-    __slots__ = ("cpu",)
+    docstring). threading.Condition works on it as on an RLock (socket wait queues sleep on it).
+    `depth` is the owner's nesting of `with` (kept across a Condition wait)."""
+    __slots__ = ("cpu", "depth")
 
     def __enter__(self):
         tls = _tls
-        cpu = self.cpu
         cur = tls.cpu
-        if cur is cpu:
+        cpu = self.cpu
+        if cur is None:                 # entering the machine
             self.acquire()
-            tls.depth += 1
+            tls.cpu = cpu
+            self.depth = 1
+            if cpu.inbox:
+                self._take_pending_or_leave()
             return self
-        if cur is not None:
-            raise RuntimeError("a machine never enters another machine: hand the work over with "
-                               "Cpu.post (netkernel.hw.cpu) instead")
-        self.acquire()
-        tls.cpu = cpu
-        tls.depth = 1
-        if cpu.inbox:
-            try:
-                cpu.run_pending()
-            except BaseException:
-                tls.depth = 0
-                tls.cpu = None
-                self.release()
-                raise
-        return self
+        if cur is cpu:                  # already inside it (a nested `with`)
+            self.acquire()
+            self.depth += 1
+            return self
+        raise RuntimeError("a machine never enters another machine: hand the work over with "
+                           "Cpu.post (netkernel.hw.cpu) instead")
 
-    def __exit__(self, *exc) -> None:
-        tls = _tls
-        if tls.depth > 1:
-            tls.depth -= 1
+    def __exit__(self, t, v, tb) -> None:
+        if self.depth > 1:
+            self.depth -= 1
             self.release()
             return
-        cpu = self.cpu
+        if self.cpu.inbox:              # posted to itself (a cable from this machine to itself)
+            self._leave_after(self.cpu.run_pending)
+        else:
+            self.depth = 0
+            tls = _tls
+            tls.cpu = None
+            self.release()
+            if tls.kicks and not tls.kicking:
+                _enter_kicked(tls)
+
+    def _take_pending_or_leave(self) -> None:
+        """Entering: run the pending events; if that fails, leave again before raising."""
         try:
-            if cpu.inbox:
-                cpu.run_pending()       # posted to itself (a cable from this machine to itself)
+            self.cpu.run_pending()
+        except BaseException:
+            self.depth = 0
+            _tls.cpu = None
+            self.release()
+            raise
+
+    def _leave_after(self, fn) -> None:
+        tls = _tls
+        try:
+            fn()
         finally:
-            tls.depth = 0
+            self.depth = 0
             tls.cpu = None
             self.release()
         if tls.kicks and not tls.kicking:
@@ -116,7 +129,13 @@ class MachineLock(_thread.RLock):
             kicks.pop(0).wake()
         if self.cpu.inbox:
             self.cpu.wake()
-        return super()._release_save()
+        depth, self.depth = self.depth, 0
+        return super()._release_save(), depth
+
+    def _acquire_restore(self, state) -> None:
+        saved, depth = state
+        super()._acquire_restore(saved)
+        self.depth = depth
 
 
 def _enter_kicked(tls) -> None:
@@ -144,6 +163,7 @@ class Cpu:
     def __init__(self, owner=None):
         self.lock = MachineLock()
         self.lock.cpu = self
+        self.lock.depth = 0
         self.inbox: deque = deque()
         self.owner = owner
         self.errors = 0                 # events that raised (their traceback went to stderr)

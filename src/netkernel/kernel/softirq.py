@@ -62,14 +62,12 @@ def do_softirq(core) -> None:
         pending = core.softirq_pending
         core.softirq_pending = 0
         vec = core.softirq_vec
-        nr = 0
         while pending:
-            if pending & 1:
-                action = vec[nr]
-                if action is not None:
-                    action(core)
-            pending >>= 1
-            nr += 1
+            bit = pending & -pending            # the lowest pending vector
+            pending ^= bit
+            action = vec[bit.bit_length() - 1]
+            if action is not None:
+                action(core)
     finally:
         core.in_softirq = False
 

@@ -45,6 +45,8 @@ NET_RX_DROP = 1
 
 NETREG_UNINITIALIZED, NETREG_REGISTERED, NETREG_UNREGISTERED = 0, 1, 3
 
+NET_RX_PENDING = 1 << NET_RX_SOFTIRQ   # its bit in the pending mask (raised inline on hot paths)
+
 
 class NetCore:
     """Machine-wide networking state: what Linux keeps in globals (ptype_all, ptype_base,
@@ -544,7 +546,7 @@ def netif_rx(skb: SkBuff) -> int:
     core.backlog.append(skb)
     if not core.backlog_sched:
         core.backlog_sched = True
-        __raise_softirq_irqoff(core, NET_RX_SOFTIRQ)
+        core.softirq_pending |= NET_RX_PENDING      # __raise_softirq_irqoff(NET_RX_SOFTIRQ)
     return NET_RX_SUCCESS
 
 
@@ -611,7 +613,7 @@ def napi_schedule(napi: NapiStruct) -> None:
         return
     napi.state |= NAPI_STATE_SCHED
     napi.core.poll_list.append(napi)
-    __raise_softirq_irqoff(napi.core, NET_RX_SOFTIRQ)
+    napi.core.softirq_pending |= NET_RX_PENDING     # __raise_softirq_irqoff(NET_RX_SOFTIRQ)
 
 
 napi_schedule_irqoff = napi_schedule
@@ -637,18 +639,19 @@ def net_rx_action(core: NetCore) -> None:
     within netdev_budget; one that used its whole weight (still has work) is polled again; what
     is left raises NET_RX again and waits for the next softirq run (ksoftirqd in Linux). Then
     the backlog, if its poll is due (process_backlog)."""
-    budget = core.sysctl.get("net.core.netdev_budget", 300)
     poll_list = core.poll_list
-    while poll_list and budget > 0:
-        n = poll_list.popleft()
-        if not n.state & NAPI_STATE_SCHED or n.poll is None:
-            continue
-        work = n.poll(n, n.weight)
-        budget -= work if work else 1
-        if work >= n.weight and n.state & NAPI_STATE_SCHED:
-            poll_list.append(n)
     if poll_list:
-        __raise_softirq_irqoff(core, NET_RX_SOFTIRQ)
+        budget = core.sysctl.get("net.core.netdev_budget", 300)
+        while poll_list and budget > 0:
+            n = poll_list.popleft()
+            if not n.state & NAPI_STATE_SCHED or n.poll is None:
+                continue
+            work = n.poll(n, n.weight)
+            budget -= work if work else 1
+            if work >= n.weight and n.state & NAPI_STATE_SCHED:
+                poll_list.append(n)
+        if poll_list:
+            __raise_softirq_irqoff(core, NET_RX_SOFTIRQ)
     if core.backlog_sched:
         process_backlog(core)
 
