@@ -148,6 +148,24 @@ def test_the_receiver_works_under_its_own_lock_only(kind):
     assert held == [(False, True)]
 
 
+@pytest.mark.parametrize("kind,rx_root", [("ast2500", "handle_domain_irq"),
+                                           ("veth", "veth_wire_rx")])
+def test_each_machine_traces_its_own_work_only(kind, rx_root):
+    """The receive runs as the receiver's work: its trace shows it (from the interrupt, or the
+    veth end's cable), the sender's does not."""
+    a, da, b, db = PAIRS[kind]()
+    sa, sb = sock(a, da), sock(b, db)
+    with a.trace() as ta, b.trace() as tb:
+        sa.send(frame(MAC_B0, MAC_A0, 1, 0))
+    names_a = {n.function for r in ta.roots for n in r.walk()}
+    names_b = {n.function for r in tb.roots for n in r.walk()}
+    assert [r.function for r in ta.roots] == ["sys_sendto"]
+    assert [r.function for r in tb.roots] == [rx_root]
+    assert "packet_rcv" in names_b and "packet_rcv" not in names_a
+    assert "sys_sendto" not in names_b
+    assert len(drain(sb)) == 1
+
+
 @pytest.mark.parametrize("kind", sorted(PAIRS))
 def test_a_send_is_received_before_the_peers_next_call(kind):
     """Sequential programs are deterministic: once send() returns on one machine, a non-blocking
