@@ -192,33 +192,38 @@ class Cpu:
 
     # -- running the inbox (with the lock held)
     def run_pending(self) -> None:
-        """Take the queued events, oldest first (the caller holds the lock). Traced as this
-        machine's work when it is being traced; never as another machine's."""
+        """Take the events queued so far, oldest first (the caller holds the lock); events that
+        arrive meanwhile are left to the next entry or the interrupt thread, so a flood from a
+        backend cannot keep a syscall from starting. Traced as this machine's work when it is
+        being traced; never as another machine's."""
         if self._running:
             return
         self._running = True
         try:
+            n = len(self.inbox)
             k = self.owner() if self.owner is not None else None
             t = getattr(k, "_tracer", None)
             if t is not None:
-                t.run_syscall(self._take_events)
-                return
-            prev = sys.getprofile()
-            if prev is None:
-                self._take_events()
-                return
-            sys.setprofile(None)        # the thread is traced for another machine
-            try:
-                self._take_events()
-            finally:
-                sys.setprofile(prev)
+                t.run_syscall(self._take_events, n)
+            else:
+                prev = sys.getprofile()
+                if prev is None:
+                    self._take_events(n)
+                else:
+                    sys.setprofile(None)        # the thread is traced for another machine
+                    try:
+                        self._take_events(n)
+                    finally:
+                        sys.setprofile(prev)
         finally:
             self._running = False
+        if self.inbox:
+            self.wake()
 
-    def _take_events(self) -> None:
-        inbox = self.inbox
-        while inbox:
-            fn, args = inbox.popleft()
+    def _take_events(self, n: int) -> None:
+        popleft = self.inbox.popleft
+        for _ in range(n):
+            fn, args = popleft()
             try:
                 fn(*args)
             except Exception:           # noqa: BLE001 - one bad event must not stop the machine
