@@ -360,6 +360,27 @@ def test_the_wire_log_is_bounded_and_counts_every_frame_under_concurrency():
     assert all(len(entry) == 3 for entry in log)
 
 
+def carrier(k, dev):
+    return next(li for li in k.links() if li["name"] == dev)["carrier"]
+
+
+@pytest.mark.parametrize("kind", sorted(PAIRS))
+def test_unplugging_and_replugging_the_cable_is_seen_by_both_machines_at_once(kind):
+    a, da, b, db = PAIRS[kind]()
+    sa, sb = sock(a, da), sock(b, db)
+    w = device_port(a, da).backend.wire
+    assert carrier(a, da) and carrier(b, db)
+    w.unplug()
+    assert not carrier(a, da) and not carrier(b, db)
+    sa.send(frame(MAC_B0, MAC_A0, 1, 0))
+    assert drain(sb) == []
+    netkernel.connect(a, da, b, db)
+    assert carrier(a, da) and carrier(b, db)
+    f = frame(MAC_B0, MAC_A0, 1, 1)
+    sa.send(f)
+    assert drain(sb) == [f]
+
+
 # ---------------------------------------------------------------- QEMU stream between machines
 
 def test_two_machines_on_a_qemu_stream_send_at_once_in_order(tmp_path):

@@ -36,12 +36,14 @@ class WireEnd:
     def send(self, frame) -> bool:
         w = self.wire
         o = self.other
-        if not w.plugged or o is None or o.port is None:
+        port = self.port
+        peer = o.port if o is not None else None
+        if not w.plugged or port is None or peer is None:
             return True                 # on an unplugged cable the bits go nowhere
         frame = bytes(frame)
         self.sent += 1
-        w.log.append((self.port.name, o.port.name, frame))
-        o.port.rx([frame])
+        w.log.append((port.name, peer.name, frame))
+        peer.rx([frame])
         return True
 
     def close(self) -> None:
@@ -81,7 +83,12 @@ class Wire:
         return self
 
     def unplug(self) -> None:
+        """Pull the cable out of both ports (each from inside its machine)."""
         for end in (self.a, self.b):
             p = end.port
             if p is not None and p.backend is end:
-                p.detach()
+                if p.cpu is None:
+                    p.detach()
+                else:
+                    with p.cpu.lock:
+                        p.detach()
