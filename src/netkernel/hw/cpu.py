@@ -263,5 +263,8 @@ def _irq_thread(ref, cond) -> None:
                     cpu._thread = None
                     return
             cpu._wake_pending = False
-        cpu.settle()
+        try:
+            cpu.settle()
+        except Exception:               # noqa: BLE001 - the thread must outlive a bad tracer
+            traceback.print_exc()
         cpu = None
