@@ -381,6 +381,14 @@ def test_unplugging_and_replugging_the_cable_is_seen_by_both_machines_at_once(ki
     assert drain(sb) == [f]
 
 
+def test_deleting_a_cabled_veth_unplugs_the_cable_and_the_other_machine_loses_carrier():
+    a, da, b, db = veth_pair()
+    assert carrier(b, db)
+    a.link_del(da)
+    assert not carrier(b, db)
+    assert device_port(b, db).backend is not None      # its end of the cable, now unplugged
+
+
 # ---------------------------------------------------------------- QEMU stream between machines
 
 def test_two_machines_on_a_qemu_stream_send_at_once_in_order(tmp_path):

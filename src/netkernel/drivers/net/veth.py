@@ -185,12 +185,15 @@ def veth_newlink(net, dev: NetDevice, peer: str | None = None, peer_net=None, ma
 
 
 def veth_dellink(dev: NetDevice) -> None:
-    """veth_dellink: deleting one end deletes both."""
+    """veth_dellink: deleting one end deletes both; a cable plugged into either is unplugged
+    (the machine at its other end loses carrier)."""
     peer = dev.priv.peer
     dev.priv.peer = None
+    dev.priv.port.detach()
     unregister_netdevice(dev)
     if peer is not None:
         peer.priv.peer = None
+        peer.priv.port.detach()
         unregister_netdevice(peer)
 
 
