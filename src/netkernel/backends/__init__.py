@@ -8,4 +8,10 @@ only queue the work on the device's machine (it runs there, in order, in that ma
 so a backend thread never takes a machine lock. The device calls `backend.send(frame) -> bool`
 for every frame it puts on the cable (False: not taken, stop the queue until tx_ready), from its
 machine's context. Backends know nothing about netkernel's kernel layers.
+
+Every backend counts what it does not deliver: `backend.stats()` is a dict of counters whose
+names and meanings are listed in the module's *_STATS table (qemu_socket.STREAM_STATS and
+DGRAM_STATS, tap.TAP_STATS). A peer that misbehaves (zero-length or oversize frames, a half
+frame then a hang-up) costs a counter, never the cable; a real TAP deleted underneath pulls the
+cable (port.link(False)).
 """
