@@ -330,16 +330,6 @@ def test_the_interrupt_thread_stops_when_idle_and_keeps_no_machine_alive(monkeyp
     assert ref() is None
 
 
-def test_entering_another_machine_from_inside_one_is_refused():
-    a, b = netkernel.Kernel(), netkernel.Kernel()
-    with a._lock:
-        with pytest.raises(RuntimeError, match="another machine"):
-            with b._lock:
-                pass
-        with a._lock:                   # re-entering one's own machine is fine
-            pass
-
-
 # ---------------------------------------------------------------- the wire's log
 
 def test_the_wire_log_is_bounded_and_counts_every_frame_under_concurrency():

@@ -62,7 +62,7 @@ def test_a_thread_inside_one_machine_posts_and_the_other_runs_it_after_the_first
     def on_b():
         seen.append((a.lock._is_owned(), b.lock._is_owned(), threading.current_thread()))
     with a.lock:
-        b.post(on_b)
+        b.post_from(a, on_b)
         time.sleep(0.05)                # nobody else runs it meanwhile (no interrupt thread)
         assert seen == []
     assert seen == [(False, True, threading.current_thread())]
@@ -75,7 +75,7 @@ def test_a_thread_sleeping_inside_a_machine_hands_its_events_to_the_receivers():
     cond = threading.Condition(a.lock)
     with a.lock:
         with a.lock:                    # nested: the depth survives the wait
-            b.post(done.set)
+            b.post_from(a, done.set)
             deadline = time.monotonic() + 5
             while not done.is_set() and time.monotonic() < deadline:
                 cond.wait(0.05)
@@ -121,9 +121,23 @@ def test_events_arriving_during_a_drain_are_left_for_later_but_never_stranded():
     assert seen == list(range(51))
 
 
-def test_one_thread_never_holds_two_machine_locks():
+def test_a_chain_of_machines_is_entered_one_at_a_time_without_growing_the_stack():
+    cpus = [Cpu() for _ in range(600)]
+    held = []
+
+    def hop(i):
+        held.append(sum(c.lock._is_owned() for c in cpus))
+        if i + 1 < len(cpus):
+            cpus[i + 1].post_from(cpus[i], hop, i + 1)
+    with cpus[0].lock:
+        cpus[0].post(hop, 0)
+    assert len(held) == 600 and set(held) == {1}
+    assert all(c._thread is None for c in cpus)
+
+
+def test_posting_from_a_machine_the_thread_is_not_in_falls_back_to_the_interrupt_thread():
     a, b = Cpu(), Cpu()
-    with a.lock:
-        with pytest.raises(RuntimeError):
-            b.settle()
-        assert not b.lock._is_owned()
+    done = threading.Event()
+    b.post_from(a, done.set)            # a's lock is not held: nobody would leave a
+    assert done.wait(5)
+    assert a.kicks == []

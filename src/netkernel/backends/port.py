@@ -16,10 +16,11 @@ class Port:
     backend in.
 
     A backend calls `rx(frames: list[bytes])`, `link(up: bool)` and `tx_ready()` from any thread —
-    its reader thread, or another machine's sending thread for a cable between machines. They
-    never call the device: they post the handler to the device's machine, which runs it in its
-    own context (its lock, its tracer), after everything posted before it (DESIGN.md "Execution
-    model"). A port whose device has no machine yet (cpu None) drops what arrives."""
+    its reader thread, or another machine's sending thread for a cable between machines (which
+    says so: `sender=` that machine's Cpu). They never call the device: they post the handler to
+    the device's machine, which runs it in its own context (its lock, its tracer), after
+    everything posted before it (DESIGN.md "Execution model", netkernel/hw/cpu.py). A port whose
+    device has no machine yet (cpu None) drops what arrives."""
     __slots__ = ("name", "backend", "cpu", "on_rx", "on_link", "on_tx_ready")
 
     def __init__(self, name: str, on_rx=_nothing, on_link=_nothing, on_tx_ready=_nothing,
@@ -32,17 +33,18 @@ class Port:
         self.on_tx_ready = on_tx_ready
 
     # -- from the backend (any thread)
-    def rx(self, frames) -> None:
-        """Frames arrived on the cable (Ethernet, no FCS)."""
+    def rx(self, frames, sender=None) -> None:
+        """Frames arrived on the cable (Ethernet, no FCS). `sender`: the Cpu of the machine whose
+        context this runs in, when the far end of the cable is another machine's device."""
         cpu = self.cpu
         if cpu is not None:
-            cpu.post(self.on_rx, frames)
+            cpu.post_from(sender, self.on_rx, frames)
 
-    def link(self, up: bool) -> None:
+    def link(self, up: bool, sender=None) -> None:
         """The cable was plugged in (True) or pulled out (False)."""
         cpu = self.cpu
         if cpu is not None:
-            cpu.post(self.on_link, up)
+            cpu.post_from(sender, self.on_link, up)
 
     def tx_ready(self) -> None:
         """The backend can take frames again after refusing one."""

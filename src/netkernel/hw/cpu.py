@@ -4,34 +4,37 @@ Execution model (DESIGN.md §3, "Execution model"):
 
 - **One machine, one lock.** `Cpu.lock` (a `MachineLock`) is the machine lock: every way into a
   machine — a syscall (api.py `_View._call`), a link change, a capture, an inspection of the
-  hardware — is `with lock:`. A thread is inside at most one machine at a time: entering another
-  machine from inside one raises RuntimeError (that is how two machines sending to each other
-  used to deadlock).
+  hardware — is `with lock:`. Code running inside a machine never enters another one: a thread
+  holds at most one machine lock at a time (two machines sending to each other used to deadlock
+  because each held its own lock while taking the other's).
 - **What crosses machines is posted, never called.** A frame leaving on a cable, a link change, a
   backend saying "I can take frames again": whoever produces it calls `cpu.post(fn, *args)` on
-  the *receiving* machine's Cpu (backends do it through netkernel.backends.port.Port). Posting
-  only appends to `inbox` (a deque: atomic, no lock) — a posting thread never takes, nor waits
-  for, the receiver's lock.
+  the *receiving* machine's Cpu — `cpu.post_from(sender, ...)` when it runs inside another
+  machine, the `sender` (a cable's far end does; backends go through
+  netkernel.backends.port.Port). Posting only appends to `inbox` (a deque: atomic, no lock): a
+  posting thread never takes, nor waits for, the receiver's lock.
 - **The receiver processes its inbox in its own context, in order:** under its own lock, oldest
   event first, with its own tracer (`owner()._tracer`), as the interrupt a NIC raises is taken
   by the CPU it is wired to. Three things run an inbox, whichever comes first:
-  1. *Entering the machine.* The outermost `with lock:` of a thread first takes every pending
-     event, so a sequential program is deterministic: once `k1`'s send has put a frame on the
-     cable, `k2.recv(MSG_DONTWAIT)` finds it.
-  2. *Leaving the sending machine.* A thread that posted events while inside machine A (its send
-     put a frame on a cable to B) remembers B; after it has left A — holding no machine lock —
-     it enters B and takes B's events there (and so on for what B sent meanwhile). So when
-     `send()` returns, the peer has received the frame, in the peer's context; a frame posted to
-     A itself (a cable from A to A) is taken before A's lock is released.
+  1. *Entering the machine.* The outermost `with lock:` first takes the events posted so far, so
+     a sequential program is deterministic: once `k1`'s send has put a frame on the cable,
+     `k2.recv(MSG_DONTWAIT)` finds it.
+  2. *Leaving the sending machine.* Work posted from inside machine A to machine B is noted on A
+     (`A.kicks`); the thread that leaves A (outermost exit) releases A's lock and only then
+     enters B, and takes B's events there (and so on for what B sent meanwhile). So when
+     `send()` returns, the peer has received the frame, in the peer's context. Work a machine
+     posts to itself (a cable from A to A, a backend's link change while A configures it) runs
+     before A's lock is released.
   3. *The machine's interrupt thread* ("irq/ksoftirqd"), for events posted from outside every
      machine (a backend's reader thread): a daemon thread started on the first such event, that
      sleeps on a private condition (never the machine lock), enters the machine (1.) when woken,
      and ends after `IDLE_SECONDS` without events (a later event starts it again). It holds the
      Cpu only weakly while it sleeps, so it keeps no machine alive. A thread that goes to sleep
-     inside a machine (a blocking recv) hands the events it posted to the receivers' interrupt
-     threads, so nothing waits on a sleeper.
+     inside a machine (a blocking recv) hands A's pending kicks to the receivers' interrupt
+     threads, so nothing waits on a sleeper; a drain takes only what was queued when it began
+     (a flood never holds the machine), and what is left goes to the interrupt thread.
 - No helper thread per frame, no reordering (one FIFO per machine, drained only under its lock),
-  no deadlock (no thread ever holds two machine locks, and posting never waits).
+  no deadlock (no thread holds two machine locks, and posting never waits).
 
 Nothing here is a kernel function: the tracer never records this module; what it records is the
 kernel functions the events run (the FTGMAC100 interrupt's handle_domain_irq, veth_wire_rx, ...).
@@ -48,87 +51,59 @@ from collections import deque
 __all__ = ["Cpu", "MachineLock"]
 
 
-class _ThreadState(threading.local):
-    """Per thread: the machine it is inside (None: outside every machine), the other machines it
-    posted to meanwhile (entered once it leaves), and whether it is entering those now."""
-
-    def __init__(self):
-        self.cpu = None
-        self.kicks: list = []
-        self.kicking = False
-
-
-_tls = _ThreadState()
-
-
 class MachineLock(_thread.RLock):
     """The machine lock: reentrant; `with lock:` is an entry into the machine (see the module
     docstring). threading.Condition works on it as on an RLock (socket wait queues sleep on it).
-    `depth` is the owner's nesting of `with` (kept across a Condition wait)."""
+    `depth` is the owner's nesting of `with` (kept across a Condition wait). The outermost entry
+    first runs the pending events; the outermost exit runs those posted to the machine itself,
+    releases, then enters the machines it handed work to (Cpu.kicks)."""
     __slots__ = ("cpu", "depth")
 
     def __enter__(self):
-        tls = _tls
-        cur = tls.cpu
-        cpu = self.cpu
-        if cur is None:                 # entering the machine
-            self.acquire()
-            tls.cpu = cpu
-            self.depth = 1
-            if cpu.inbox:
-                self._take_pending_or_leave()
-            return self
-        if cur is cpu:                  # already inside it (a nested `with`)
-            self.acquire()
-            self.depth += 1
-            return self
-        raise RuntimeError("a machine never enters another machine: hand the work over with "
-                           "Cpu.post (netkernel.hw.cpu) instead")
+        self.acquire()
+        d = self.depth
+        self.depth = d + 1
+        if not d and self.cpu.inbox:
+            try:
+                self.cpu.run_pending()
+            except BaseException:
+                self.depth = 0
+                self.release()
+                raise
+        return self
 
     def __exit__(self, t, v, tb) -> None:
-        if self.depth > 1:
-            self.depth -= 1
+        d = self.depth
+        if d > 1:
+            self.depth = d - 1
             self.release()
             return
-        if self.cpu.inbox:              # posted to itself (a cable from this machine to itself)
-            self._leave_after(self.cpu.run_pending)
-        else:
+        cpu = self.cpu
+        if not (cpu.inbox or cpu.kicks):
             self.depth = 0
-            tls = _tls
-            tls.cpu = None
             self.release()
-            if tls.kicks and not tls.kicking:
-                _enter_kicked(tls)
-
-    def _take_pending_or_leave(self) -> None:
-        """Entering: run the pending events; if that fails, leave again before raising."""
+            return
         try:
-            self.cpu.run_pending()
-        except BaseException:
-            self.depth = 0
-            _tls.cpu = None
-            self.release()
-            raise
-
-    def _leave_after(self, fn) -> None:
-        tls = _tls
-        try:
-            fn()
+            if cpu.inbox:
+                cpu.run_pending()       # posted to itself (a cable from this machine to itself)
         finally:
+            kicks = cpu.kicks
+            cpu.kicks = []
             self.depth = 0
-            tls.cpu = None
             self.release()
-        if tls.kicks and not tls.kicking:
-            _enter_kicked(tls)
+        _enter_kicked(kicks)            # now outside every machine: enter those it sent to
 
     def _release_save(self):
-        """Condition.wait: the thread sleeps inside the machine; what it posted is handed to the
-        receivers' interrupt threads (and its own machine's, for events posted to itself)."""
-        kicks = _tls.kicks
-        while kicks:
-            kicks.pop(0).wake()
-        if self.cpu.inbox:
-            self.cpu.wake()
+        """Condition.wait: the thread sleeps inside the machine; what it handed to other
+        machines goes to their interrupt threads (and its own, for events posted to itself)."""
+        cpu = self.cpu
+        kicks = cpu.kicks
+        if kicks:
+            cpu.kicks = []
+            for other in kicks:
+                other.wake()
+        if cpu.inbox:
+            cpu.wake()
         depth, self.depth = self.depth, 0
         return super()._release_save(), depth
 
@@ -138,25 +113,30 @@ class MachineLock(_thread.RLock):
         self.depth = depth
 
 
-def _enter_kicked(tls) -> None:
-    """After leaving a machine: enter each machine posted to meanwhile, oldest first; entering
-    runs its events, and leaving it adds the machines those events posted to."""
-    tls.kicking = True
+_kicking = threading.local()     # per thread: the machines it still has to enter, while it does
+
+
+def _enter_kicked(kicks: list) -> None:
+    """Enter each machine handed work to, oldest first; entering runs its events, and leaving it
+    adds the machines those events sent to. Iterative, so a long exchange between machines does
+    not grow the stack."""
+    pending = getattr(_kicking, "pending", None)
+    if pending is not None:             # this thread is already working through a list
+        pending.extend(k for k in kicks if k not in pending)
+        return
+    _kicking.pending = pending = list(kicks)
     try:
-        kicks = tls.kicks
-        while kicks:
-            cpu = kicks.pop(0)
-            with cpu.lock:
-                pass
+        while pending:
+            pending.pop(0).settle()
     finally:
-        tls.kicking = False
+        _kicking.pending = None
 
 
 class Cpu:
     """One machine's CPU: `lock` (the machine lock), `inbox` (pending hardware events) and the
     interrupt thread. `owner` is a weak reference to the Kernel (for its tracer)."""
-    __slots__ = ("lock", "inbox", "owner", "errors", "thread_name", "_cond", "_wake_pending",
-                 "_thread", "_running", "__weakref__")
+    __slots__ = ("lock", "inbox", "kicks", "owner", "errors", "thread_name", "_cond",
+                 "_wake_pending", "_thread", "_running", "__weakref__")
 
     IDLE_SECONDS = 1.0          # the interrupt thread ends after this long without events
 
@@ -165,6 +145,7 @@ class Cpu:
         self.lock.cpu = self
         self.lock.depth = 0
         self.inbox: deque = deque()
+        self.kicks: list = []           # other machines this one handed work to (lock held)
         self.owner = owner
         self.errors = 0                 # events that raised (their traceback went to stderr)
         self.thread_name = f"netkernel-irq-{id(self):x}"
@@ -176,14 +157,26 @@ class Cpu:
     # -- handing work to this machine (any thread, no machine lock needed)
     def post(self, fn, *args) -> None:
         """Queue `fn(*args)` to run on this machine, in its context, after everything queued
-        before it (see the module docstring for when it runs)."""
+        before it. From inside this machine it runs before the machine is left; from outside
+        every machine, the interrupt thread runs it (or whoever enters first)."""
         self.inbox.append((fn, args))
-        tls = _tls
-        cur = tls.cpu
-        if cur is None:
+        if not self.lock._is_owned():
             self.wake()
-        elif cur is not self and self not in tls.kicks:
-            tls.kicks.append(self)
+
+    def post_from(self, sender: "Cpu | None", fn, *args) -> None:
+        """`post`, by code running inside machine `sender` (a cable's far end): it runs on this
+        machine once the sending thread has left `sender` — so when the sender's syscall
+        returns, this machine has received — or, if that thread sleeps first, on this machine's
+        interrupt thread."""
+        self.inbox.append((fn, args))
+        if self.lock._is_owned():
+            return
+        if sender is not None and sender.lock._is_owned():
+            kicks = sender.kicks
+            if self not in kicks:
+                kicks.append(self)
+        else:
+            self.wake()
 
     def settle(self) -> None:
         """From outside every machine: enter this one, so that what was posted to it has run."""

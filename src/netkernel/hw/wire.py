@@ -2,8 +2,9 @@
 
 Each end is a backend of one Port (start/send/close, like the TAP and QEMU backends). What one
 port sends — in its machine's context, under that machine's lock — is handed to the other port's
-`rx`, which only posts it to the other machine (netkernel/hw/cpu.py): the other machine receives
-it in its own context, in order, and the sender never waits for it. Plugging the cable in tells
+`rx` with the sending machine named (`sender=`), which only posts it to the other machine
+(netkernel/hw/cpu.py): the other machine receives it in its own context, in order, once the
+sending thread has left its machine; the sender never takes the receiver's lock. Plugging the cable in tells
 both ports the link is up; unplugging, that it is down. The cable carries raw Ethernet frames
 without FCS, as QEMU's backends do.
 
@@ -31,7 +32,7 @@ class WireEnd:
         if self.other is not None and self.other.port is not None:
             self.wire.plugged = True
             port.link(True)
-            self.other.port.link(True)
+            self.other.port.link(True, port.cpu)
 
     def send(self, frame) -> bool:
         w = self.wire
@@ -43,16 +44,18 @@ class WireEnd:
         frame = bytes(frame)
         self.sent += 1
         w.log.append((port.name, peer.name, frame))
-        peer.rx([frame])
+        peer.rx([frame], port.cpu)
         return True
 
     def close(self) -> None:
         w = self.wire
+        port = self.port
         if w.plugged:
             w.plugged = False
+            sender = port.cpu if port is not None else None
             for end in (self, self.other):
                 if end is not None and end.port is not None:
-                    end.port.link(False)
+                    end.port.link(False, sender)
         self.port = None
 
 
