@@ -62,10 +62,10 @@ class _View:
         """Enter the kernel as this view's task: take the machine lock, make the task `current`,
         run the syscall, drop the file references it took, and raise its errno.
 
-        Entering the machine first runs the hardware events queued on it (frames from other
-        machines and backends); leaving it runs, in their own machines, what this call handed to
-        other machines (netkernel/hw/cpu.py). So a sequential program is deterministic, and no
-        machine ever holds another's lock."""
+        Leaving the machine runs what this call handed to other machines (a frame on a cable),
+        each in its own machine and context, after this machine's lock is released
+        (netkernel/hw/cpu.py): when the call returns, the peer has received, and no machine
+        ever holds another's lock."""
         k = self._kernel
         task = self._task
         tls = _tls

@@ -30,15 +30,13 @@ def test_events_posted_from_outside_run_in_order_on_the_interrupt_thread_under_t
     assert all(owned and name == cpu.thread_name for _, owned, name in seen)
 
 
-def test_entering_runs_what_was_posted_before_first():
+def test_settling_runs_what_was_posted_before_in_order():
     cpu = Cpu()
     seen = []
-    with cpu.lock:                      # hold it: the interrupt thread cannot run the events
-        pass
     gate = threading.Event()
     holder_in = threading.Event()
 
-    def hold():
+    def hold():                         # the machine is busy: the interrupt thread must wait
         with cpu.lock:
             holder_in.set()
             gate.wait(5)
@@ -50,9 +48,9 @@ def test_entering_runs_what_was_posted_before_first():
     assert seen == []
     gate.set()
     t.join(5)
-    with cpu.lock:
-        seen.append("entered")
-    assert seen == [1, 2, "entered"]
+    cpu.settle()
+    seen.append("settled")
+    assert seen == [1, 2, "settled"]
 
 
 def test_a_thread_inside_one_machine_posts_and_the_other_runs_it_after_the_first_is_left():

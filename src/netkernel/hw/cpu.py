@@ -15,24 +15,25 @@ Execution model (DESIGN.md §3, "Execution model"):
   posting thread never takes, nor waits for, the receiver's lock.
 - **The receiver processes its inbox in its own context, in order:** under its own lock, oldest
   event first, with its own tracer (`owner()._tracer`), as the interrupt a NIC raises is taken
-  by the CPU it is wired to. Three things run an inbox, whichever comes first:
-  1. *Entering the machine.* The outermost `with lock:` first takes the events posted so far, so
-     a sequential program is deterministic: once `k1`'s send has put a frame on the cable,
-     `k2.recv(MSG_DONTWAIT)` finds it.
-  2. *Leaving the sending machine.* Work posted from inside machine A to machine B is noted on A
-     (`A.kicks`); the thread that leaves A (outermost exit) releases A's lock and only then
-     enters B, and takes B's events there (and so on for what B sent meanwhile). So when
-     `send()` returns, the peer has received the frame, in the peer's context. Work a machine
-     posts to itself (a cable from A to A, a backend's link change while A configures it) runs
-     before A's lock is released.
-  3. *The machine's interrupt thread* ("irq/ksoftirqd"), for events posted from outside every
-     machine (a backend's reader thread): a daemon thread started on the first such event, that
-     sleeps on a private condition (never the machine lock), enters the machine (1.) when woken,
-     and ends after `IDLE_SECONDS` without events (a later event starts it again). It holds the
-     Cpu only weakly while it sleeps, so it keeps no machine alive. A thread that goes to sleep
-     inside a machine (a blocking recv) hands A's pending kicks to the receivers' interrupt
-     threads, so nothing waits on a sleeper; a drain takes only what was queued when it began
-     (a flood never holds the machine), and what is left goes to the interrupt thread.
+  by the CPU it is wired to. Who runs it depends on where the event came from:
+  1. *From inside the machine itself* (a cable from A to A, a backend's link change while A
+     plugs it in): before the lock is left (`owned` counts the events, from the head of the
+     inbox, that must run first).
+  2. *From inside another machine* (a frame on a cable between two machines): the work is
+     noted on the sender (`A.kicks`); the thread that leaves A (outermost exit) releases A's
+     lock and only then enters B (`settle`) and takes B's events there — and so on for what B
+     sent meanwhile. So when `send()` returns, the peer has received the frame, in the peer's
+     context, and a sequential program is deterministic: `k1` sends, `k2.recv(MSG_DONTWAIT)`
+     finds the frame.
+  3. *From outside every machine* (a backend's reader or writer thread): the machine's
+     interrupt thread ("irq/ksoftirqd"), a daemon thread started on the first such event, that
+     sleeps on a private condition (never the machine lock), enters the machine and runs what
+     is queued when woken, and ends after `IDLE_SECONDS` without events (a later event starts
+     it again). It holds the Cpu only weakly while it sleeps, so it keeps no machine alive.
+     These events arrive asynchronously, as interrupts do: a syscall does not run them first.
+  A thread that goes to sleep inside a machine (a blocking recv) hands what it posted (1., 2.)
+  to the interrupt threads, so nothing waits on a sleeper. A run takes only the events queued
+  when it began (a flood never holds the machine); what is left goes to the interrupt thread.
 - No helper thread per frame, no reordering (one FIFO per machine, drained only under its lock),
   no deadlock (no thread holds two machine locks, and posting never waits).
 
@@ -52,24 +53,15 @@ __all__ = ["Cpu", "MachineLock"]
 
 
 class MachineLock(_thread.RLock):
-    """The machine lock: reentrant; `with lock:` is an entry into the machine (see the module
-    docstring). threading.Condition works on it as on an RLock (socket wait queues sleep on it).
-    `depth` is the owner's nesting of `with` (kept across a Condition wait). The outermost entry
-    first runs the pending events; the outermost exit runs those posted to the machine itself,
-    releases, then enters the machines it handed work to (Cpu.kicks)."""
+    """The machine lock: reentrant; `with lock:` enters the machine (see the module docstring).
+    threading.Condition works on it as on an RLock (socket wait queues sleep on it). `depth` is
+    the owner's nesting of `with` (kept across a Condition wait). The outermost exit first runs
+    what the machine posted to itself, releases, then enters the machines it handed work to."""
     __slots__ = ("cpu", "depth")
 
     def __enter__(self):
         self.acquire()
-        d = self.depth
-        self.depth = d + 1
-        if not d and self.cpu.inbox:
-            try:
-                self.cpu.run_pending()
-            except BaseException:
-                self.depth = 0
-                self.release()
-                raise
+        self.depth += 1
         return self
 
     def __exit__(self, t, v, tb) -> None:
@@ -79,14 +71,15 @@ class MachineLock(_thread.RLock):
             self.release()
             return
         cpu = self.cpu
-        if not (cpu.inbox or cpu.kicks):
+        if not (cpu.owned or cpu.kicks):
             self.depth = 0
             self.release()
             return
         try:
-            if cpu.inbox:
-                cpu.run_pending()       # posted to itself (a cable from this machine to itself)
+            while cpu.owned and cpu.inbox and not cpu._running:
+                cpu.run_pending(cpu.owned)  # what it posted to itself, and what came before
         finally:
+            cpu.owned = 0
             kicks = cpu.kicks
             cpu.kicks = []
             self.depth = 0
@@ -94,15 +87,16 @@ class MachineLock(_thread.RLock):
         _enter_kicked(kicks)            # now outside every machine: enter those it sent to
 
     def _release_save(self):
-        """Condition.wait: the thread sleeps inside the machine; what it handed to other
-        machines goes to their interrupt threads (and its own, for events posted to itself)."""
+        """Condition.wait: the thread sleeps inside the machine; what it posted, to itself or to
+        other machines, goes to the interrupt threads."""
         cpu = self.cpu
         kicks = cpu.kicks
         if kicks:
             cpu.kicks = []
             for other in kicks:
                 other.wake()
-        if cpu.inbox:
+        if cpu.owned:
+            cpu.owned = 0
             cpu.wake()
         depth, self.depth = self.depth, 0
         return super()._release_save(), depth
@@ -135,7 +129,7 @@ def _enter_kicked(kicks: list) -> None:
 class Cpu:
     """One machine's CPU: `lock` (the machine lock), `inbox` (pending hardware events) and the
     interrupt thread. `owner` is a weak reference to the Kernel (for its tracer)."""
-    __slots__ = ("lock", "inbox", "kicks", "owner", "errors", "thread_name", "_cond",
+    __slots__ = ("lock", "inbox", "owned", "kicks", "owner", "errors", "thread_name", "_cond",
                  "_wake_pending", "_thread", "_running", "__weakref__")
 
     IDLE_SECONDS = 1.0          # the interrupt thread ends after this long without events
@@ -145,6 +139,7 @@ class Cpu:
         self.lock.cpu = self
         self.lock.depth = 0
         self.inbox: deque = deque()
+        self.owned = 0                  # events from the head to run before the lock is left
         self.kicks: list = []           # other machines this one handed work to (lock held)
         self.owner = owner
         self.errors = 0                 # events that raised (their traceback went to stderr)
@@ -157,10 +152,13 @@ class Cpu:
     # -- handing work to this machine (any thread, no machine lock needed)
     def post(self, fn, *args) -> None:
         """Queue `fn(*args)` to run on this machine, in its context, after everything queued
-        before it. From inside this machine it runs before the machine is left; from outside
-        every machine, the interrupt thread runs it (or whoever enters first)."""
-        self.inbox.append((fn, args))
-        if not self.lock._is_owned():
+        before it. Posted from inside this machine, it runs before the machine is left; from
+        outside every machine, on the interrupt thread (or by whoever settles it first)."""
+        inbox = self.inbox
+        inbox.append((fn, args))
+        if self.lock._is_owned():
+            self.owned = len(inbox)
+        else:
             self.wake()
 
     def post_from(self, sender: "Cpu | None", fn, *args) -> None:
@@ -168,10 +166,11 @@ class Cpu:
         machine once the sending thread has left `sender` — so when the sender's syscall
         returns, this machine has received — or, if that thread sleeps first, on this machine's
         interrupt thread."""
-        self.inbox.append((fn, args))
+        inbox = self.inbox
+        inbox.append((fn, args))
         if self.lock._is_owned():
-            return
-        if sender is not None and sender.lock._is_owned():
+            self.owned = len(inbox)
+        elif sender is not None and sender.lock._is_owned():
             kicks = sender.kicks
             if self not in kicks:
                 kicks.append(self)
@@ -179,21 +178,21 @@ class Cpu:
             self.wake()
 
     def settle(self) -> None:
-        """From outside every machine: enter this one, so that what was posted to it has run."""
+        """From outside every machine: enter this one and run what was posted to it so far."""
         with self.lock:
-            pass
+            if self.inbox:
+                self.run_pending(len(self.inbox))
 
     # -- running the inbox (with the lock held)
-    def run_pending(self) -> None:
-        """Take the events queued so far, oldest first (the caller holds the lock); events that
-        arrive meanwhile are left to the next entry or the interrupt thread, so a flood from a
-        backend cannot keep a syscall from starting. Traced as this machine's work when it is
-        being traced; never as another machine's."""
+    def run_pending(self, n: int) -> None:
+        """Take the next `n` events, oldest first (the caller holds the lock). Events that
+        arrive meanwhile wait for the next run or the interrupt thread, so a flood from a
+        backend never holds the machine. Traced as this machine's work when it is being traced;
+        never as another machine's."""
         if self._running:
             return
         self._running = True
         try:
-            n = len(self.inbox)
             k = self.owner() if self.owner is not None else None
             t = getattr(k, "_tracer", None)
             if t is not None:
@@ -210,12 +209,16 @@ class Cpu:
                         sys.setprofile(prev)
         finally:
             self._running = False
-        if self.inbox:
+        if len(self.inbox) > self.owned:
             self.wake()
 
     def _take_events(self, n: int) -> None:
-        popleft = self.inbox.popleft
-        for _ in range(n):
+        inbox = self.inbox
+        popleft = inbox.popleft
+        while n > 0 and inbox:
+            n -= 1
+            if self.owned:
+                self.owned -= 1
             fn, args = popleft()
             try:
                 fn(*args)
