@@ -15,7 +15,7 @@ SRC = Path(softirq.__file__)
 
 class Core:
     """The fields kernel/softirq.py uses, without a network stack."""
-    __slots__ = ("softirq_vec", "softirq_pending", "in_softirq")
+    __slots__ = ("softirq_vec", "softirq_actions", "softirq_pending", "in_softirq")
 
     def __init__(self):
         self.in_softirq = False

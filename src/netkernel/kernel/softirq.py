@@ -23,14 +23,19 @@ NR_SOFTIRQS = 10
 
 
 def softirq_init(core) -> None:
-    """softirq_init: an empty vector table and nothing pending, for this machine's CPU."""
+    """softirq_init: an empty vector table and nothing pending, for this machine's CPU.
+    `softirq_actions` is the table as do_softirq walks it: (pending bit, handler) of each opened
+    vector, lowest number first."""
     core.softirq_vec = [None] * NR_SOFTIRQS
+    core.softirq_actions = ()
     core.softirq_pending = 0
 
 
 def open_softirq(core, nr: int, action) -> None:
     """open_softirq (v5.15 kernel/softirq.c): install `action(core)` as vector `nr`'s handler."""
     core.softirq_vec[nr] = action
+    core.softirq_actions = tuple((1 << i, a) for i, a in enumerate(core.softirq_vec)
+                                 if a is not None)
 
 
 def __raise_softirq_irqoff(core, nr: int) -> None:
@@ -61,12 +66,8 @@ def do_softirq(core) -> None:
     try:
         pending = core.softirq_pending
         core.softirq_pending = 0
-        vec = core.softirq_vec
-        while pending:
-            bit = pending & -pending            # the lowest pending vector
-            pending ^= bit
-            action = vec[bit.bit_length() - 1]
-            if action is not None:
+        for bit, action in core.softirq_actions:
+            if pending & bit:
                 action(core)
     finally:
         core.in_softirq = False

@@ -57,7 +57,7 @@ class NetCore:
     __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
                  "backlog", "backlog_dropped", "backlog_sched", "in_softirq", "clock",
                  "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
-                 "flow_hashrnd", "softirq_vec", "softirq_pending")
+                 "flow_hashrnd", "softirq_vec", "softirq_actions", "softirq_pending")
 
     def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
