@@ -35,6 +35,7 @@ from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERH
 
 
 NETREG_UNINITIALIZED, NETREG_REGISTERED, NETREG_UNREGISTERED = 0, 1, 3
+LINK_STATE_START = 1 << 0       # enum netdev_state_t: __LINK_STATE_START (bit 0)
 
 
 class NetCore:
@@ -112,7 +113,7 @@ class NetDevice:
                  "needed_tailroom", "header_ops", "netdev_ops", "link_ops", "qdisc", "ptype_all",
                  "ptype_specific", "nd_net", "priv", "stats", "carrier", "reg_state",
                  "tx_queue_len", "promiscuity", "allmulti", "no_queue", "queue_stopped",
-                 "iflink", "supp_nofcs", "mc", "uc")
+                 "iflink", "supp_nofcs", "mc", "uc", "state")
 
     def __init__(self, name: str):
         self.name = name
@@ -146,6 +147,7 @@ class NetDevice:
         self.no_queue = False
         self.queue_stopped = False
         self.iflink = 0
+        self.state = 0              # netdev_state_t bits: __LINK_STATE_START (netif_running)
         self.supp_nofcs = False     # IFF_SUPP_NOFCS
         self.mc: dict = {}          # multicast address list → refcount
         self.uc: dict = {}          # secondary unicast address list → refcount
@@ -308,13 +310,16 @@ def __dev_change_net_namespace(dev: NetDevice, net) -> int:
 
 
 def dev_open(dev: NetDevice) -> int:
-    """__dev_open: run ndo_open, set IFF_UP, attach the qdisc, announce NETDEV_UP."""
+    """__dev_open: mark the device running (netif_running) before ndo_open, so a driver sees
+    itself running while it opens; then set IFF_UP, attach the qdisc, announce NETDEV_UP."""
     if dev.flags & IFF_UP:
         return 0
     ops = dev.netdev_ops
+    dev.state |= LINK_STATE_START
     if ops.ndo_open is not None:
         ret = ops.ndo_open(dev)
         if ret:
+            dev.state &= ~LINK_STATE_START
             return ret
     dev.flags |= IFF_UP
     dev_activate(dev)
@@ -327,6 +332,7 @@ def dev_close(dev: NetDevice) -> None:
     if not dev.flags & IFF_UP:
         return
     call_netdevice_notifiers(NETDEV_GOING_DOWN, dev)
+    dev.state &= ~LINK_STATE_START      # netif_running() is false before ndo_stop runs
     dev.qdisc.deactivate()
     ops = dev.netdev_ops
     if ops.ndo_stop is not None:
