@@ -16,6 +16,8 @@ from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
 from netkernel.kernel.sched import Task, _tls, set_current
 from netkernel.kernel.sysctl import CONFIG_DEFAULTS, SYSCTL_DEFAULTS
+from netkernel.kernel.time.timer import run_timers
+from netkernel.mm import mmap as _mm
 from netkernel.net import socket as sys
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import EPOLLERR, EPOLLIN, EPOLLOUT
@@ -135,6 +137,45 @@ class _View:
         """Wait until the socket's poll mask meets `events` (or an error); returns the mask
         (0 on timeout). timeout None waits forever."""
         return self._call(sys.sys_poll, fd, events, timeout)
+
+    def sys_mmap(self, fd: int, length: int, prot: int = 0x3, flags: int = 0x1,
+                 offset: int = 0):
+        """mmap(2) of a socket: a real mmap.mmap over the pages the kernel model writes (the
+        packet rings: RX ring, then TX ring). Closing it is munmap."""
+        return self._call(_mm.sys_mmap, fd, length, prot, flags, offset)
+
+    def poll(self, fds, timeout: float | None = None) -> list:
+        """poll(2) over socket descriptors, like select.poll().poll(): `fds` is [(fd, events)],
+        `timeout` in milliseconds (None or negative: wait); returns [(fd, revents)] of the
+        ready ones (POLLNVAL for a closed descriptor)."""
+        fds = list(fds)
+        wait = None if timeout is None or timeout < 0 else timeout / 1000
+
+        def ready():
+            out = []
+            for fd, events in fds:
+                try:
+                    m = self.sys_poll(fd, events, 0)
+                except OSError:
+                    m = 0x20                    # POLLNVAL
+                m &= events | EPOLLERR | 0x10 | 0x20
+                if m:
+                    out.append((fd, m))
+            return out
+        if len(fds) == 1 and wait != 0:
+            fd, events = fds[0]
+            try:
+                m = self.sys_poll(fd, events, wait)
+            except OSError:
+                return [(fd, 0x20)]
+            m &= events | EPOLLERR | 0x10 | 0x20
+            return [(fd, m)] if m else []
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            out = ready()
+            if out or (deadline is not None and time.monotonic() >= deadline):
+                return out
+            time.sleep(0.0005)
 
     # -- Python-socket-style API
     def socket(self, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,
@@ -301,8 +342,10 @@ class Kernel(_View):
         self.init_net = init_net
 
     def advance(self, ns: int) -> None:
-        """Move a virtual clock forward."""
-        self._now += ns
+        """Move a virtual clock forward; timers that come due meanwhile run (in order)."""
+        with self._lock:
+            self._now += ns
+            run_timers(self.core)
 
     def _random_mac(self) -> bytes:
         b = bytearray(self._rng.getrandbits(8) for _ in range(6))
@@ -629,3 +672,14 @@ class Socket:
         if type(v) is tuple:          # like CPython: the buffer cut to the written *optlen
             return v[1][:buflen].ljust(buflen, b"\0")[:v[0]]
         return v
+
+    # -- memory-mapped rings
+    def mmap(self, length: int, flags: int = 0x1, prot: int = 0x3, offset: int = 0):
+        """mmap.mmap(sock.fileno(), length, flags, prot, offset=offset) for this socket: the
+        RX ring then the TX ring, shared with the kernel model (closing it is munmap)."""
+        self._check_open()
+        if length < 0:
+            raise OverflowError("memory mapped length must be positive")
+        if offset < 0:
+            raise OverflowError("memory mapped offset must be positive")
+        return self._view.sys_mmap(self._fd, length, prot, flags, offset)

@@ -394,6 +394,17 @@ def sys_poll(task: Task, fd: int, events: int, timeout: float | None) -> int:
             sk_sleep(sk, left)
 
 
+# ---------------------------------------------------------------- mmap
+
+def sock_mmap(file: File, length: int, pgoff: int):
+    """sock_mmap: the family's mmap operation (ENODEV without one). Returns (the file to map,
+    the area's vm_ops close callback) or a negative errno."""
+    sock = file.private_data
+    if sock.ops is None or sock.ops.mmap is None:
+        return -E.ENODEV
+    return sock.ops.mmap(sock, length, pgoff)
+
+
 # ---------------------------------------------------------------- close
 
 def __sock_release(sock: KernelSocket) -> None:

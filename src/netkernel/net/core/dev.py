@@ -44,7 +44,7 @@ class NetCore:
     One per Kernel, so several machines can live in one process."""
     __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
                  "backlog", "backlog_dropped", "in_softirq", "clock", "realtime_offset", "nets",
-                 "lock", "poll_list", "fanout_next_id", "flow_hashrnd")
+                 "lock", "poll_list", "fanout_next_id", "flow_hashrnd", "timer_base")
 
     def __init__(self, profile, sysctl: dict, clock, lock):
         self.profile = profile
@@ -63,6 +63,7 @@ class NetCore:
         self.poll_list: deque = deque()   # softnet_data.poll_list: NAPI instances scheduled
         self.fanout_next_id = 0           # af_packet.c fanout_next_id (global, not per netns)
         self.flow_hashrnd = 0             # flow_dissector.c hashrnd, drawn on first use
+        self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
 
 
 class NetDeviceStats:

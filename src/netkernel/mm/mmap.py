@@ -1,0 +1,96 @@
+"""mmap(2) on a socket (mm/mmap.c, arch/x86/kernel/sys_x86_64.c): the generic checks, then the
+file's mmap operation (sock_mmap → the family's ->mmap, packet_mmap for packet sockets).
+
+What Linux returns is an address in the caller's memory; the model returns a `VmArea`, a real
+`mmap.mmap` of the file that holds the socket's ring pages, so the caller reads and writes the
+very bytes the kernel model writes. Closing it (or dropping it) is munmap: the family's
+vm_ops->close runs (packet_mm_close).
+"""
+from __future__ import annotations
+
+import mmap as _mmap
+import weakref
+
+from netkernel.net.core.skbuff import PAGE_SIZE
+from netkernel.net.socket import KernelSocket, sock_mmap
+from netkernel.uapi import errno as E
+
+PAGE_SHIFT = 12
+PROT_READ, PROT_WRITE, PROT_EXEC = 0x1, 0x2, 0x4
+MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 0x01, 0x02, 0x03, 0x0F
+MAP_FIXED, MAP_ANONYMOUS = 0x10, 0x20
+# the flags MAP_SHARED_VALIDATE accepts (LEGACY_MAP_MASK plus MAP_SYNC's absence of support)
+LEGACY_MAP_MASK = 0x01 | 0x02 | 0x10 | 0x20 | 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 | \
+    0x8000 | 0x10000 | 0x20000 | 0x40000 | 0x100000
+ULONG_MAX = (1 << 64) - 1
+
+
+class VmArea(_mmap.mmap):
+    """A mapping of a socket's ring file, as the caller's vm_area_struct: a real mmap.mmap whose
+    close() (munmap) — or garbage collection — runs the vm_ops close callback once."""
+
+    def __new__(cls, fileno: int, length: int, flags: int, prot: int, on_close):
+        self = super().__new__(cls, fileno, length, flags=flags, prot=prot)
+        state = [on_close]
+        self._nk_state = state
+        weakref.finalize(self, _vm_close, state)
+        return self
+
+    def close(self) -> None:
+        super().close()
+        _vm_close(self._nk_state)
+
+
+def _vm_close(state) -> None:
+    cb = state[0]
+    if cb is not None:
+        state[0] = None
+        cb()
+
+
+def do_mmap(file, length: int, prot: int, flags: int, pgoff: int):
+    """do_mmap: a zero length is EINVAL, a length that overflows when rounded to pages ENOMEM, an
+    unknown mapping type EINVAL, a file without an mmap operation ENODEV; then mmap_region hands
+    the area to the file (call_mmap)."""
+    if not length:
+        return -E.EINVAL
+    length = length & ULONG_MAX
+    aligned = (length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+    if aligned > ULONG_MAX or not aligned:
+        return -E.ENOMEM
+    if pgoff + (aligned >> PAGE_SHIFT) > ULONG_MAX >> PAGE_SHIFT:
+        return -E.EOVERFLOW
+    mtype = flags & MAP_TYPE
+    if mtype == MAP_SHARED_VALIDATE:
+        if flags & ~LEGACY_MAP_MASK & ~MAP_TYPE:
+            return -E.EOPNOTSUPP
+    elif mtype not in (MAP_SHARED, MAP_PRIVATE):
+        return -E.EINVAL
+    if not isinstance(file.private_data, KernelSocket):
+        return -E.ENODEV
+    return sock_mmap(file, aligned, pgoff)
+
+
+def ksys_mmap_pgoff(task, length: int, prot: int, flags: int, fd: int, pgoff: int):
+    """ksys_mmap_pgoff: the descriptor must be open (EBADF) unless the mapping is anonymous."""
+    if flags & MAP_ANONYMOUS:
+        return _mmap.mmap(-1, length, flags=flags & ~MAP_ANONYMOUS | MAP_PRIVATE
+                          if not flags & MAP_SHARED else MAP_SHARED, prot=prot)
+    file = task.files.get(fd)
+    if file is None:
+        return -E.EBADF
+    ret = do_mmap(file, length, prot, flags, pgoff)
+    if isinstance(ret, int):
+        return ret
+    ring, on_close = ret
+    return VmArea(ring.fd, length, flags & MAP_TYPE if flags & MAP_TYPE != MAP_SHARED_VALIDATE
+                  else MAP_SHARED, prot, on_close)
+
+
+def sys_mmap(task, fd: int, length: int, prot: int = PROT_READ | PROT_WRITE,
+             flags: int = MAP_SHARED, offset: int = 0):
+    """mmap(2) on x86_64: the offset must be page aligned (EINVAL); returns the mapping or a
+    negative errno."""
+    if offset & (PAGE_SIZE - 1):
+        return -E.EINVAL
+    return ksys_mmap_pgoff(task, length, prot, flags, fd, offset >> PAGE_SHIFT)
