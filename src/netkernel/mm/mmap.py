@@ -12,7 +12,7 @@ import mmap as _mmap
 import weakref
 
 from netkernel.net.core.skbuff import PAGE_SIZE
-from netkernel.net.socket import KernelSocket, sock_mmap
+from netkernel.net.socket import KernelSocket, fput, sock_mmap
 from netkernel.uapi import errno as E
 
 PAGE_SHIFT = 12
@@ -82,9 +82,23 @@ def ksys_mmap_pgoff(task, length: int, prot: int, flags: int, fd: int, pgoff: in
     ret = do_mmap(file, length, prot, flags, pgoff)
     if isinstance(ret, int):
         return ret
-    ring, on_close = ret
-    return VmArea(ring.fd, length, flags & MAP_TYPE if flags & MAP_TYPE != MAP_SHARED_VALIDATE
-                  else MAP_SHARED, prot, on_close)
+    ring, vm_close = ret
+    # mmap_region: the area holds the file (a close() of the descriptor does not release the
+    # socket while it is mapped); munmap runs vm_ops->close, then drops that reference
+    file.f_count += 1
+    lock = file.private_data.sk.sk_net.core.lock
+
+    def munmap():
+        with lock:
+            vm_close()
+            fput(file)
+    try:
+        return VmArea(ring.fd, length, flags & MAP_TYPE if flags & MAP_TYPE != MAP_SHARED_VALIDATE
+                      else MAP_SHARED, prot, munmap)
+    except OSError as e:
+        vm_close()
+        fput(file)
+        return -e.errno
 
 
 def sys_mmap(task, fd: int, length: int, prot: int = PROT_READ | PROT_WRITE,

@@ -717,17 +717,16 @@ def packet_poll(sock) -> int:
 
 
 def packet_mmap(sock, length: int, pgoff: int):
-    """packet_mmap (the checks are in ring.py): (the ring file to map, the area's close callback
-    packet_mm_close) or a negative errno."""
+    """packet_mmap (the checks are in ring.py): (the ring file to map, the area's vm_ops close
+    callback, packet_mm_close) or a negative errno."""
     sk = sock.sk
     pgv = _ring.packet_mmap(sk, length, pgoff)
     if isinstance(pgv, int):
         return pgv
 
     def close(sock=sock, sk=sk):
-        with sk.sk_net.core.lock:
-            if sock.sk is sk:
-                _ring.packet_mm_close(sk)
+        if sock.sk is sk:
+            _ring.packet_mm_close(sk)
     return pgv, close
 
 
