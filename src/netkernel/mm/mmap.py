@@ -40,6 +40,9 @@ class VmArea(_mmap.mmap):
         super().close()
         _vm_close(self._nk_state)
 
+    def __exit__(self, *exc):
+        self.close()
+
 
 def _vm_close(state) -> None:
     cb = state[0]

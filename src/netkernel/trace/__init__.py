@@ -14,7 +14,7 @@ import time
 from netkernel.uapi.errno import ERRNO_NAMES
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_LAYERS = ("net" + os.sep, "drivers" + os.sep, "kernel" + os.sep, "lib" + os.sep)
+_LAYERS = ("net" + os.sep, "drivers" + os.sep, "kernel" + os.sep, "lib" + os.sep, "mm" + os.sep)
 
 # Functions whose 5.15 definition is not in the file their module models.
 SOURCE_OVERRIDES = {
@@ -52,6 +52,26 @@ SOURCE_OVERRIDES.update(dict.fromkeys((
     "fanout_demux_qm", "fanout_demux_bpf", "fanout_demux_rollover", "fanout_flow_is_huge",
     "match_fanout_group", "packet_rcv_has_room", "__packet_rcv_has_room",
     "packet_rcv_try_clear_pressure"), "net/packet/af_packet.c"))
+
+# the packet rings live in their own module here but in af_packet.c in Linux
+SOURCE_OVERRIDES.update(dict.fromkeys((
+    "packet_set_ring", "alloc_pg_vec", "tpacket_rcv", "tpacket_snd", "tpacket_fill_skb",
+    "tpacket_parse_header", "tpacket_destruct_skb", "tpacket_get_timestamp",
+    "__packet_set_timestamp", "__packet_set_status", "__packet_get_status", "packet_lookup_frame",
+    "packet_current_frame", "packet_previous_frame", "packet_increment_head",
+    "packet_read_pending", "packet_current_rx_frame", "packet_previous_rx_frame",
+    "init_prb_bdqc", "prb_calc_retire_blk_tmo", "prb_setup_retire_blk_timer",
+    "_prb_refresh_rx_retire_blk_timer", "prb_retire_rx_blk_timer_expired",
+    "prb_shutdown_retire_blk_timer", "prb_close_block", "prb_open_block", "prb_freeze_queue",
+    "prb_thaw_queue", "prb_dispatch_next_block", "prb_retire_current_block",
+    "prb_curr_blk_in_use", "prb_queue_frozen", "prb_fill_vlan_info", "prb_run_all_ft_ops",
+    "prb_fill_curr_block", "__packet_lookup_frame_in_block", "prb_lookup_block",
+    "prb_previous_blk_num", "__prb_previous_block", "__tpacket_has_room",
+    "__tpacket_v3_has_room", "tpacket_rcv_has_room", "packet_mm_open", "packet_mm_close",
+    "packet_poll_rings", "packet_rings_release", "packet_mmap"), "net/packet/af_packet.c"))
+SOURCE_OVERRIDES.update({"sys_mmap": "arch/x86/kernel/sys_x86_64.c", "sock_mmap": "net/socket.c",
+                         "ktime_get_real_ts64": "kernel/time/timekeeping.c",
+                         "__ethtool_get_link_speed": "net/ethtool/ioctl.c"})
 
 # One-line purposes shown beside a box (the study note's wording where it has one).
 COMMENTS = {
