@@ -9,6 +9,7 @@ vm_ops->close runs (packet_mm_close).
 from __future__ import annotations
 
 import mmap as _mmap
+import threading
 import weakref
 
 from netkernel.net.core.skbuff import PAGE_SIZE
@@ -33,7 +34,7 @@ class VmArea(_mmap.mmap):
         self = super().__new__(cls, fileno, length, flags=flags, prot=prot)
         state = [on_close]
         self._nk_state = state
-        weakref.finalize(self, _vm_close, state)
+        weakref.finalize(self, _vm_close_later, state)
         return self
 
     def close(self) -> None:
@@ -49,6 +50,19 @@ def _vm_close(state) -> None:
     if cb is not None:
         state[0] = None
         cb()
+
+
+def _vm_close_later(state) -> None:
+    """munmap of a mapping dropped without close(): the garbage collector may run this in the
+    middle of a kernel function of the same thread, so the unmapping waits for the machine lock
+    on a thread of its own instead of changing kernel state from under that function."""
+    if state[0] is None:
+        return
+    try:
+        threading.Thread(target=_vm_close, args=(state,), name="netkernel-munmap",
+                         daemon=True).start()
+    except RuntimeError:          # interpreter shutting down
+        pass
 
 
 def do_mmap(file, length: int, prot: int, flags: int, pgoff: int):

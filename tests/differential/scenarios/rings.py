@@ -1105,3 +1105,98 @@ def scenario_tx_blocking_timeout_after_loss(b):
     return {"send": attempt(b.sys_sendto, s, b"", 0, None), "status": tx_status(m, V2, [0]),
             "dontwait": (tx_frame(m, V2, 2048, b"\x02" * 10),
                          attempt(b.sys_sendto, s, b"", MSG_DONTWAIT, None))[1]}
+
+
+# ---------------------------------------------------------------- rings with fanout, hashes, bypass
+
+def _udp(tag, sport=1000):
+    payload = bytes([tag]) * 18
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + len(payload), 0, 0, 64, 17, 0,
+                     bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    udp = struct.pack("!HHHH", sport, 2000, 8 + len(payload), 0)
+    return mac(MAC_B) + mac(MAC_A) + struct.pack("!H", ETH_P_IP) + ip + udp + payload
+
+
+def scenario_fanout_rollover_between_rings(b):
+    """PACKET_FANOUT_ROLLOVER over two V2 ring members: the first member is used while its ring
+    has normal room (the slot a quarter ahead is free), then frames roll over to the second."""
+    names = setup_veth(b)
+    members = []
+    for _ in range(2):
+        s, m = rx_sock(b, V2, proto=ETH_P_EX, bn=2, fn=4)
+        r = setopt(b, s, 18, struct.pack("<HH", 0x77, 3))
+        assert r == "ok", r
+        members.append((s, m))
+    tx = psock(b, SOCK_RAW, 0)
+    send_frames(b, tx, [pkt(i) for i in range(7)])
+    return {"rings": [[(f["status"], f.get("data", "")[28:30]) for f in frames_v12(m, V2, 4)]
+                      for _, m in members],
+            "stats": [stats(b, s) for s, _ in members]}
+
+
+def scenario_fanout_lb_v3_rings(b):
+    """PACKET_FANOUT_LB alternates between two V3 ring members; each fills its own blocks."""
+    setup_veth(b)
+    members = []
+    for _ in range(2):
+        s, m = rx_sock(b, V3, proto=ETH_P_EX)
+        assert setopt(b, s, 18, struct.pack("<HH", 0x78, 1)) == "ok"
+        members.append((s, m))
+    tx = psock(b, SOCK_RAW, 0)
+    send_frames(b, tx, [_big(i) for i in range(8)])
+    return [{"b0": [p["data"][28:30] for p in block(m, 0)["pkts"]] if u32(m, 8) & 1 else "open",
+             "stats": stats3(b, s)} for s, m in members]
+
+
+def scenario_rx_v3_fill_rxhash_feature(b):
+    """TP_FT_REQ_FILL_RXHASH puts the flow hash of an IP frame in hv1.tp_rxhash (its value is
+    the host's secret: only whether it is set is compared); without the feature it is 0."""
+    setup_veth(b)
+    out = {}
+    for feat in (0, 1):
+        s, m = rx_sock(b, V3, proto=ETH_P_IP, feat=feat)
+        tx = psock(b, SOCK_RAW, 0)
+        for i in range(40):
+            b.sys_sendto(tx, _udp(i) + bytes(1000), 0, sll(ifx(b, "veth0"), ETH_P_IP))
+        out[feat] = [p["rxhash_zero"] for p in block(m, 0, data=False)["pkts"]]
+        s.close()
+        tx.close()
+    return out
+
+
+def scenario_tx_ring_qdisc_bypass(b):
+    """PACKET_QDISC_BYPASS sends ring frames straight to the driver: same frames, same states."""
+    names = setup_veth(b)
+    s, m = tx_ring_sock(b, V2, setup=lambda s: setint(b, s, SOL_PACKET, 20, 1))
+    rx = psock(b, SOCK_RAW, ETH_P_EX, bind_to="veth1")
+    tx_frame(m, V2, 0, pkt(1))
+    tx_frame(m, V2, 2048, pkt(2))
+    return {"send": attempt(b.sys_sendto, s, b"", 0, None), "status": wait_status(m, V2, [0, 2048]),
+            "received": [d["data"][28:36] for d in drain(b, rx, names)]}
+
+
+def scenario_two_mappings_share_pages(b):
+    """Two mappings of one ring see the same bytes: a frame the kernel wrote, and a status the
+    user wrote through the other mapping."""
+    setup_veth(b)
+    s, m1 = rx_sock(b, V1)
+    m2 = b.mmap(s, 2 * PAGE)
+    tx = psock(b, SOCK_RAW, 0)
+    send_frames(b, tx, [pkt(1)])
+    out = {"same": bytes(m1[:2 * PAGE]) == bytes(m2[:2 * PAGE]), "status": m2[0]}
+    set_status(m2, V1, 0, 0)
+    out["after"] = m1[0]
+    send_frames(b, tx, [pkt(2), pkt(3)])
+    out["frames"] = [f["status"] for f in frames_v12(m1, V1, 4, data=False)]
+    return out
+
+
+def scenario_rx_ring_auxdata_and_origdev_options(b):
+    """PACKET_ORIGDEV picks sll_ifindex of the original device (here the same); PACKET_AUXDATA
+    has no effect on ring frames."""
+    names = setup_veth(b)
+    s, m = rx_sock(b, V2, setup=lambda s: (setint(b, s, SOL_PACKET, 9, 1),
+                                           setint(b, s, SOL_PACKET, PACKET_AUXDATA, 1)))
+    tx = psock(b, SOCK_RAW, 0)
+    send_frames(b, tx, [pkt(1)])
+    return frames_v12(m, V2, 1, names=names)

@@ -122,6 +122,9 @@ def test_mapping_close_gc_and_socket_lifetime():
     assert e.value.errno == 16                                  # EBUSY while mapped
     del m
     gc.collect()                                                # dropping it is munmap
+    deadline = time.monotonic() + 2
+    while s._view._task.files[s.fileno()].private_data.sk.mapped and time.monotonic() < deadline:
+        time.sleep(0.001)
     s.setsockopt(SOL_PACKET, PACKET_RX_RING, struct.pack("4I", 0, 0, 0, 0))
     s.setsockopt(SOL_PACKET, PACKET_RX_RING, struct.pack("4I", 4096, 1, 2048, 2))
     with s.mmap(4096) as m:

@@ -844,8 +844,9 @@ def tpacket_snd(po, msg) -> int:
                 if timeo <= 0:
                     return -E.ETIMEDOUT
             elif need_wait and packet_read_pending(rb):
-                # Linux spins here until the device frees the frames of an earlier call;
-                # the model sleeps on the socket instead of spinning under the machine lock
+                # DIVERGENCE(#9): 5.15 spins here until the device frees the frames of an
+                # earlier call; the model sleeps on the socket instead of spinning under the
+                # machine lock (the frames can only be freed by someone taking it)
                 sk_sleep(po, 0.001)
             if need_wait and packet_read_pending(rb):
                 continue
