@@ -38,3 +38,20 @@ def test_private_and_validated_shared_mappings_work():
     a.close()                                  # munmap runs once
     b.close()
     s.setsockopt(263, 5, struct.pack("4I", 0, 0, 0, 0))   # no mapping left: not EBUSY
+
+
+def test_anonymous_mapping_ignores_the_descriptor_and_mmap_file_gives_the_memfd():
+    from netkernel.mm.mmap import MAP_ANONYMOUS, mmap_file
+    k = netkernel.Kernel()
+    a = k.sys_mmap(-1, 4096, 3, MAP_PRIVATE | MAP_ANONYMOUS, 0)
+    a[0] = 7
+    assert a[0] == 7
+    s = ring_socket(k)
+    memfd, munmap = k._call(mmap_file, s.fileno(), 8192, 3, MAP_SHARED, 0)
+    import mmap
+    with mmap.mmap(memfd, 8192) as m:            # what a supervisor maps into a real process
+        assert len(m) == 8192 and m[:4] == bytes(4)
+    with pytest.raises(OSError):
+        s.setsockopt(263, 5, struct.pack("4I", 0, 0, 0, 0))    # still mapped: EBUSY
+    munmap()
+    s.setsockopt(263, 5, struct.pack("4I", 0, 0, 0, 0))

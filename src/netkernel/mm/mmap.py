@@ -88,11 +88,11 @@ def do_mmap(file, length: int, prot: int, flags: int, pgoff: int):
     return sock_mmap(file, aligned, pgoff)
 
 
-def ksys_mmap_pgoff(task, length: int, prot: int, flags: int, fd: int, pgoff: int):
-    """ksys_mmap_pgoff: the descriptor must be open (EBADF) unless the mapping is anonymous."""
-    if flags & MAP_ANONYMOUS:
-        return _mmap.mmap(-1, length, flags=flags & ~MAP_ANONYMOUS | MAP_PRIVATE
-                          if not flags & MAP_SHARED else MAP_SHARED, prot=prot)
+def mmap_file(task, fd: int, length: int, prot: int, flags: int, pgoff: int):
+    """The file-backed part of mmap(2) for a socket: (the memfd holding the pages, the munmap
+    callback) or a negative errno. The area holds a reference to the socket's file until munmap.
+    ksys_mmap_pgoff maps the memfd in this process; a supervisor serving a real process (netkernel
+    run) can map the same memfd there and call munmap when the process unmaps it."""
     file = task.files.get(fd)
     if file is None:
         return -E.EBADF
@@ -109,12 +109,24 @@ def ksys_mmap_pgoff(task, length: int, prot: int, flags: int, fd: int, pgoff: in
         with lock:
             vm_close()
             fput(file)
+    return ring.fd, munmap
+
+
+def ksys_mmap_pgoff(task, length: int, prot: int, flags: int, fd: int, pgoff: int):
+    """ksys_mmap_pgoff: the descriptor must be open (EBADF) unless the mapping is anonymous."""
+    if flags & MAP_ANONYMOUS:
+        if not length:
+            return -E.EINVAL
+        return _mmap.mmap(-1, length, flags=flags & MAP_TYPE, prot=prot)   # no file involved
+    ret = mmap_file(task, fd, length, prot, flags, pgoff)
+    if isinstance(ret, int):
+        return ret
+    memfd, munmap = ret
     try:
-        return VmArea(ring.fd, length, flags & MAP_TYPE if flags & MAP_TYPE != MAP_SHARED_VALIDATE
+        return VmArea(memfd, length, flags & MAP_TYPE if flags & MAP_TYPE != MAP_SHARED_VALIDATE
                       else MAP_SHARED, prot, munmap)
     except OSError as e:
-        vm_close()
-        fput(file)
+        munmap()
         return -e.errno
 
 
