@@ -1093,8 +1093,12 @@ def scenario_tx_ring_poll(b):
 @kernel_differs("6.16 (and stable kernels after it) waits for a completion only while frames are "
                 "pending, so a frame dropped under PACKET_LOSS after its skb was built no longer "
                 "leaves a blocking send() waiting; 5.15 waits until SO_SNDTIMEO (ETIMEDOUT)",
-                "55f0bfc03705 af_packet: fix soft lockup issue caused by tpacket_snd()",
-                {"send": ["err", "ETIMEDOUT"], "status": [0], "dontwait": ["ok", 0]})
+                "55f0bfc03705 af_packet: fix soft lockup issue caused by tpacket_snd() (v6.16, "
+                "Cc stable: queued for 5.4-6.15 stable in Aug 2025)",
+                {"send": ["err", "ETIMEDOUT"], "status": [0], "dontwait": ["ok", 0]},
+                since="6.16", backported={"6.1": "6.1.y stable of Aug 2025",
+                                          "6.6": "6.6.y stable of Aug 2025",
+                                          "6.12": "6.12.y stable of Jul 2025"})
 def scenario_tx_blocking_timeout_after_loss(b):
     """5.15: a frame dropped under PACKET_LOSS after its skb was built leaves a blocking send()
     waiting for a completion that never comes: SO_SNDTIMEO ends it with ETIMEDOUT."""
