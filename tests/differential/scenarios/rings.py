@@ -1204,3 +1204,16 @@ def scenario_rx_ring_auxdata_and_origdev_options(b):
     tx = psock(b, SOCK_RAW, 0)
     send_frames(b, tx, [pkt(1)])
     return frames_v12(m, V2, 1, names=names)
+
+
+def scenario_rx_ring_csum_status_on_lo(b):
+    """A frame sent with a checksum request (PACKET_VNET_HDR, NEEDS_CSUM) is CHECKSUM_PARTIAL:
+    both copies on lo carry TP_STATUS_CSUMNOTREADY; a plain frame carries no checksum bit."""
+    names = {1: "lo"}
+    s, m = rx_sock(b, V2, dev="lo", proto=ETH_P_IP)
+    tx = psock(b, SOCK_RAW, 0)
+    setint(b, tx, SOL_PACKET, PACKET_VNET_HDR, 1)
+    vnet = struct.pack("<BBHHHH", 1, 0, 0, 0, 34, 6)
+    b.sys_sendto(tx, vnet + _udp(1), 0, sll(1, ETH_P_IP))
+    b.sys_sendto(tx, bytes(10) + _udp(2), 0, sll(1, ETH_P_IP))
+    return [(f["status"], f.get("sll", {}).get("pkttype")) for f in frames_v12(m, V2, 4, names=names)]
