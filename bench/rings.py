@@ -159,7 +159,8 @@ def measure_rx_ring_v3(side, count: int | None = None) -> dict:
         t0 = time.perf_counter()
         got = loop(count)
         dt = time.perf_counter() - t0
-        packets, drops, freezes = struct.unpack("3I", r.getsockopt(SOL_PACKET, PACKET_STATISTICS, 12))
+        stats = r.getsockopt(SOL_PACKET, PACKET_STATISTICS, 12)
+        packets, drops, freezes = struct.unpack("3I", stats)
     finally:
         ring.close()
         s.close()

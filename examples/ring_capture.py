@@ -25,7 +25,7 @@ ETH_P_EX, ETH_P_PROBE = 0x88B5, 0x88B6
 BLOCK_SIZE, BLOCK_NR, FRAME_SIZE, RETIRE_TOV_MS = 8192, 4, 2048, 100
 COUNT = 12
 
-# struct tpacket_block_desc / tpacket_hdr_v1 and struct tpacket3_hdr (include/uapi/linux/if_packet.h)
+# struct tpacket_block_desc (with tpacket_hdr_v1) and struct tpacket3_hdr, linux/if_packet.h
 BLOCK_DESC = struct.Struct("=IIIIIIQ")      # version, offset_to_priv, block_status, num_pkts,
 #                                             offset_to_first_pkt, blk_len, seq_num
 TPACKET3_HDR = struct.Struct("=IIIIIIHH")   # next_offset, sec, nsec, snaplen, len, status, mac, net
@@ -42,7 +42,8 @@ def wait_for_link(send_if: str, recv_if: str) -> None:
     tx.bind((send_if, 0))
     try:
         for _ in range(300):
-            tx.send(b"\xff" * 6 + b"\x02" + b"\x00" * 5 + struct.pack("!H", ETH_P_PROBE) + bytes(46))
+            probe = b"\xff" * 6 + b"\x02" + bytes(5) + struct.pack("!H", ETH_P_PROBE) + bytes(46)
+            tx.send(probe)
             try:
                 rx.recv(100)
                 return

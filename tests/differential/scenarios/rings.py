@@ -246,7 +246,8 @@ def scenario_ring_block_size_checks(b):
     out = {}
     for bs in (0, 100, 2048, 4095, 6000, 4096, 8192, 0x80000000, 0xFFFFF000):
         s = psock(b)
-        out[str(bs)] = setopt(b, s, PACKET_RX_RING, req(bs, 1, 2048, bs // 2048 if bs < 1 << 20 else 0))
+        fn = bs // 2048 if bs < 1 << 20 else 0
+        out[str(bs)] = setopt(b, s, PACKET_RX_RING, req(bs, 1, 2048, fn))
         s.close()
     return out
 
@@ -292,8 +293,9 @@ def scenario_ring_overflow_and_enomem(b):
     largest size is ENOMEM (nothing else is allocated)."""
     out = {}
     s = psock(b)
-    out["overflow"] = setopt(b, s, PACKET_RX_RING, req(64 * PAGE, (1 << 20) + 1, 64,
-                                                        ((64 * PAGE // 64) * ((1 << 20) + 1)) & 0xFFFFFFFF))
+    blocks = (1 << 20) + 1                        # 4096 frames per block × blocks > 2^32
+    out["overflow"] = setopt(b, s, PACKET_RX_RING,
+                             req(64 * PAGE, blocks, 64, (4096 * blocks) & 0xFFFFFFFF))
     out["block_array"] = setopt(b, s, PACKET_RX_RING, req(PAGE, 524289, PAGE, 524289))
     out["tx_block_array"] = setopt(b, s, PACKET_TX_RING, req(PAGE, 524289, PAGE, 524289))
     out["then_ok"] = setopt(b, s, PACKET_RX_RING, req())
@@ -485,7 +487,8 @@ def _rx_reserve(v, type, reserve):
     return scenario
 
 
-for _v, _t, _r in ((V1, SOCK_RAW, 32), (V2, SOCK_RAW, 7), (V2, SOCK_DGRAM, 100), (V1, SOCK_DGRAM, 1)):
+for _v, _t, _r in ((V1, SOCK_RAW, 32), (V2, SOCK_RAW, 7), (V2, SOCK_DGRAM, 100),
+                   (V1, SOCK_DGRAM, 1)):
     globals()[f"scenario_rx_v{_v + 1}_{'raw' if _t == SOCK_RAW else 'dgram'}_reserve_{_r}"] = \
         _rx_reserve(_v, _t, _r)
 
@@ -1216,4 +1219,5 @@ def scenario_rx_ring_csum_status_on_lo(b):
     vnet = struct.pack("<BBHHHH", 1, 0, 0, 0, 34, 6)
     b.sys_sendto(tx, vnet + _udp(1), 0, sll(1, ETH_P_IP))
     b.sys_sendto(tx, bytes(10) + _udp(2), 0, sll(1, ETH_P_IP))
-    return [(f["status"], f.get("sll", {}).get("pkttype")) for f in frames_v12(m, V2, 4, names=names)]
+    return [(f["status"], f.get("sll", {}).get("pkttype"))
+            for f in frames_v12(m, V2, 4, names=names)]

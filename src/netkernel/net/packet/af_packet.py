@@ -716,20 +716,6 @@ def packet_poll(sock) -> int:
     return mask
 
 
-def packet_mmap(sock, length: int, pgoff: int):
-    """packet_mmap (the checks are in ring.py): (the ring file to map, the area's vm_ops close
-    callback, packet_mm_close) or a negative errno."""
-    sk = sock.sk
-    pgv = _ring.packet_mmap(sk, length, pgoff)
-    if isinstance(pgv, int):
-        return pgv
-
-    def close(sock=sock, sk=sk):
-        if sock.sk is sk:
-            _ring.packet_mm_close(sk)
-    return pgv, close
-
-
 # ---------------------------------------------------------------- memberships
 
 def packet_dev_mc(dev, i: PacketMclist, what: int) -> int:
@@ -988,7 +974,7 @@ PACKET_OPS = ProtoOps(
     connect=_no_op(E.EOPNOTSUPP), socketpair=_no_op(E.EOPNOTSUPP), accept=_no_op(E.EOPNOTSUPP),
     getname=packet_getname, poll=packet_poll, ioctl=None, listen=_no_op(E.EOPNOTSUPP),
     shutdown=_no_op(E.EOPNOTSUPP), setsockopt=packet_setsockopt, getsockopt=packet_getsockopt,
-    sendmsg=packet_sendmsg, recvmsg=packet_recvmsg, mmap=packet_mmap)
+    sendmsg=packet_sendmsg, recvmsg=packet_recvmsg, mmap=_ring.packet_mmap)
 
 PACKET_OPS_SPKT = ProtoOps(
     family=AF_PACKET, release=packet_release, bind=packet_bind_spkt,

@@ -35,8 +35,8 @@ from netkernel.uapi.if_packet import (
     PACKET_OUTGOING, PACKET_LOOPBACK, SOCKADDR_LL_SIZE, TP1_LEN, TP1_MAC, TP1_NET, TP1_SEC,
     TP1_USEC, TP2_LEN, TP2_MAC, TP2_NET, TP2_NSEC, TP2_SEC, TP3_HV1_PADDING, TP3_LEN, TP3_MAC,
     TP3_NET, TP3_NEXT_OFFSET, TP3_NSEC, TP3_PADDING, TP3_RXHASH, TP3_SEC, TP3_SNAPLEN,
-    TP3_STATUS, TP3_VLAN_TCI, TP3_VLAN_TPID, TPACKET_ALIGN, TPACKET_ALIGNMENT, TPACKET_BLOCK_DESC_SIZE, TPACKET_HDR,
-    TPACKET2_HDR, TPACKET3_HDR, TPACKET_HDRLEN, TPACKET2_HDRLEN, TPACKET3_HDRLEN,
+    TP3_STATUS, TP3_VLAN_TCI, TP3_VLAN_TPID, TPACKET_ALIGN, TPACKET_ALIGNMENT,
+    TPACKET_BLOCK_DESC_SIZE, TPACKET_HDR, TPACKET2_HDR, TPACKET_HDRLEN, TPACKET2_HDRLEN, TPACKET3_HDRLEN,
     TPACKET_HDR_SIZE, TPACKET2_HDR_SIZE, TPACKET3_HDR_SIZE, TPACKET_V1, TPACKET_V2,
     TPACKET_V3, TP_FT_REQ_FILL_RXHASH, TP_STATUS_AVAILABLE, TP_STATUS_BLK_TMO, TP_STATUS_COPY,
     TP_STATUS_CSUM_VALID, TP_STATUS_CSUMNOTREADY, TP_STATUS_KERNEL, TP_STATUS_LOSING,
@@ -354,7 +354,8 @@ def prb_close_block(po, pkc: TpacketKbdqCore, pbd1: int, stat: int) -> None:
     _U32.pack_into(mm, pbd1 + BD_TS_LAST_NSEC, nsec)
     _U32.pack_into(mm, pbd1 + BD_BLOCK_STATUS, status)      # prb_flush_block
     sk_data_ready(po)
-    pkc.kactive_blk_num = pkc.kactive_blk_num + 1 if pkc.kactive_blk_num < pkc.knum_blocks - 1 else 0
+    nxt = pkc.kactive_blk_num + 1
+    pkc.kactive_blk_num = nxt if nxt < pkc.knum_blocks else 0
 
 
 def prb_thaw_queue(pkc: TpacketKbdqCore) -> None:
@@ -1042,10 +1043,11 @@ def _ring_file(po):
     return both
 
 
-def packet_mmap(po, length: int, pgoff: int):
-    """packet_mmap: offset 0 only, some ring present, and a length covering exactly the RX ring
-    plus the TX ring (EINVAL otherwise). Returns the Pgv to map, or a negative errno; the caller
-    counts the mapping (packet_mm_open)."""
+def packet_mmap(sock, length: int, pgoff: int):
+    """packet_mmap: offset 0 only, some ring present, and a length (page-rounded by the caller)
+    covering exactly the RX ring plus the TX ring (EINVAL otherwise). Returns (the Pgv to map,
+    the area's vm_ops close callback) or a negative errno; the new mapping is counted."""
+    po = sock.sk
     if pgoff:
         return -E.EINVAL
     expected_size = 0
@@ -1058,7 +1060,11 @@ def packet_mmap(po, length: int, pgoff: int):
         return -E.EINVAL
     pgv = _ring_file(po)
     po.mapped += 1
-    return pgv
+
+    def vm_close(sock=sock, po=po):
+        if sock.sk is po:
+            packet_mm_close(po)
+    return pgv, vm_close
 
 
 def packet_mm_open(po) -> None:
