@@ -1221,3 +1221,50 @@ def scenario_rx_ring_csum_status_on_lo(b):
     b.sys_sendto(tx, bytes(10) + _udp(2), 0, sll(1, ETH_P_IP))
     return [(f["status"], f.get("sll", {}).get("pkttype"))
             for f in frames_v12(m, V2, 4, names=names)]
+
+
+def scenario_tx_dgram_needs_an_address(b):
+    """SOCK_DGRAM TX ring without a destination: the link header cannot be built (EINVAL,
+    WRONG_FORMAT); with PACKET_TX_HAS_OFF the payload is taken at tp_net."""
+    names = setup_veth(b)
+    s, m = tx_ring_sock(b, V2, SOCK_DGRAM)
+    tx_frame(m, V2, 0, b"\x01" * 46)
+    out = {"no_addr": attempt(b.sys_sendto, s, b"", 0, None), "status": tx_status(m, V2, [0])}
+    s.close()
+    rx = psock(b, SOCK_RAW, ETH_P_EX, bind_to="veth1")
+    s, m = tx_ring_sock(b, V1, SOCK_DGRAM,
+                        setup=lambda s: setint(b, s, SOL_PACKET, PACKET_TX_HAS_OFF, 1))
+    tx_frame(m, V1, 0, b"\x07" * 46, mac=40, net=96)
+    m[96:96 + 46] = b"\x08" * 46
+    out["has_off"] = attempt(b.sys_sendto, s, b"", 0,
+                             sll(ifx(b, "veth0"), ETH_P_EX, halen=6, addr=MAC_B))
+    out["received"] = drain(b, rx, names)
+    return out
+
+
+def scenario_rx_ring_huge_reserve_drops(b):
+    """A reserve that puts tp_net beyond 65535 makes every frame a counted drop."""
+    setup_veth(b)
+    s, m = rx_sock(b, V2, reserve=70000, bs=18 * PAGE, bn=1, fs=70064, fn=1)
+    tx = psock(b, SOCK_RAW, 0)
+    send_frames(b, tx, [pkt(1)])
+    return {"status": u32(m, 0), "stats": stats(b, s)}
+
+
+def scenario_rx_ring_rebind_keeps_ring(b):
+    """bind() after the ring: the hook moves (still tpacket_rcv) to the new device/protocol; a
+    socket created with protocol 0 starts receiving into its ring once bound."""
+    names = setup_veth(b)
+    s = b.socket(AF_PACKET, SOCK_RAW, 0)
+    setver(b, s, V2)
+    ring(b, s, V2)
+    m = b.mmap(s, 2 * PAGE)
+    tx = psock(b, SOCK_RAW, 0)
+    send_frames(b, tx, [pkt(1)])
+    out = {"unbound": frames_v12(m, V2, 1, data=False)}
+    b.sys_bind(s, sll(ifx(b, "veth1"), ETH_P_EX))
+    send_frames(b, tx, [pkt(2)])
+    b.sys_bind(s, sll(ifx(b, "veth0"), ETH_P_ALL))
+    send_frames(b, tx, [pkt(3)])
+    out["frames"] = frames_v12(m, V2, 3, names=names)
+    return out
