@@ -144,6 +144,8 @@ class PacketRingBuffer:
 
 # ---------------------------------------------------------------- frame status and timestamps
 
+# DIVERGENCE(#9): the TPACKET_V1 header (tp_status an unsigned long) is laid out as on x86_64 on
+# every machine profile; on a 32-bit armv7 kernel it is 24 bytes with a 4-byte tp_status.
 def __packet_set_status(po, rb: PacketRingBuffer, frame: int, status: int) -> None:
     """__packet_set_status: the status word of a frame (V1: an unsigned long)."""
     v = po.tp_version
