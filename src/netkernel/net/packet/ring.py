@@ -135,7 +135,7 @@ class PacketRingBuffer:
         self.pg_vec_pages = 0
         self.pg_vec_order = 0
         self.pending_refcnt = 0       # TX frames handed to the device and not yet freed
-        self.prb_bdqc = TpacketKbdqCore()
+        self.prb_bdqc = None          # TpacketKbdqCore of a V3 RX ring
         self.skb_completion = 0       # po->skb_completion: "pending reached 0" events
 
     def size(self) -> int:
