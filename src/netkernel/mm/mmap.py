@@ -1,5 +1,5 @@
-"""mmap(2) on a socket (mm/mmap.c, arch/x86/kernel/sys_x86_64.c): the generic checks, then the
-file's mmap operation (sock_mmap → the family's ->mmap, packet_mmap for packet sockets).
+"""mmap(2) on a socket (mm/mmap.c): the generic checks, then the file's mmap operation
+(f_op->mmap: sock_mmap → the family's ->mmap, packet_mmap for packet sockets).
 
 What Linux returns is an address in the caller's memory; the model returns a `VmArea`, a real
 `mmap.mmap` of the file that holds the socket's ring pages, so the caller reads and writes the
@@ -8,12 +8,15 @@ vm_ops->close runs (packet_mm_close).
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "mm/mmap.c"
+MODEL_HELPERS = ("mmap_file",)   # not kernel functions (see netkernel.trace)
+
 import mmap as _mmap
 import threading
 import weakref
 
 from netkernel.net.core.skbuff import PAGE_SIZE
-from netkernel.net.socket import KernelSocket, fput, sock_mmap
+from netkernel.fs.file_table import fput
 from netkernel.uapi import errno as E
 
 PAGE_SHIFT = 12
@@ -83,9 +86,10 @@ def do_mmap(file, length: int, prot: int, flags: int, pgoff: int):
             return -E.EOPNOTSUPP
     elif mtype not in (MAP_SHARED, MAP_PRIVATE):
         return -E.EINVAL
-    if not isinstance(file.private_data, KernelSocket):
+    mmap_op = file.f_op.mmap
+    if mmap_op is None:
         return -E.ENODEV
-    return sock_mmap(file, aligned, pgoff)
+    return mmap_op(file, aligned, pgoff)                # call_mmap
 
 
 def mmap_file(task, fd: int, length: int, prot: int, flags: int, pgoff: int):
@@ -128,12 +132,3 @@ def ksys_mmap_pgoff(task, length: int, prot: int, flags: int, fd: int, pgoff: in
     except OSError as e:
         munmap()
         return -e.errno
-
-
-def sys_mmap(task, fd: int, length: int, prot: int = PROT_READ | PROT_WRITE,
-             flags: int = MAP_SHARED, offset: int = 0):
-    """mmap(2) on x86_64: the offset must be page aligned (EINVAL); returns the mapping or a
-    negative errno."""
-    if offset & (PAGE_SIZE - 1):
-        return -E.EINVAL
-    return ksys_mmap_pgoff(task, length, prot, flags, fd, offset >> PAGE_SHIFT)

@@ -8,6 +8,9 @@ when no timer is armed).
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "kernel/time/timer.c"
+MODEL_HELPERS = ("jiffies", "msecs_to_jiffies")   # a variable and a time.c helper in Linux
+
 import heapq
 import threading
 import time

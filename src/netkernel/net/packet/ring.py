@@ -11,20 +11,32 @@ are byte offsets into a ring's file; a "frame" is the offset of its header.
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/packet/af_packet.c"
+KERNEL_NAMES = ("_prb_refresh_rx_retire_blk_timer",)
+# not kernel functions (see netkernel.trace): macros, and model pieces of packet_poll,
+# packet_release and __packet_rcv_has_room
+MODEL_HELPERS = ("BLK_PLUS_PRIV", "TOTAL_PKT_LEN_INCL_ALIGN", "tpacket_rcv_has_room",
+                 "packet_poll_rings", "packet_rings_release")
+
 import mmap
 import os
 import struct
 import weakref
 
+from netkernel.kernel.time.timekeeping import ktime_get_real_ts64
 from netkernel.kernel.time.timer import (TimerList, del_timer_sync, jiffies, mod_timer,
                                          msecs_to_jiffies, timer_setup)
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.skbuff import (CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY,
                                       PAGE_SIZE, kfree_skb, skb_clone, skb_pull, skb_push,
                                       skb_put, skb_reserve)
-from netkernel.net.core.flow_dissector import skb_get_hash
+from netkernel.include.linux.skbuff import skb_get_hash
 from netkernel.net.core.sock import (SockcmCookie, sk_data_ready, sk_sleep, sock_alloc_send_pskb,
                                      sock_cmsg_send, sock_wait, sock_wfree, skb_set_owner_r)
+from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
+                                               ll_reserved_space)
+from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
+from netkernel.kernel.capability import capable
 from netkernel.net.packet import af_packet as ap
 from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFF_UP
@@ -194,11 +206,6 @@ def __packet_set_timestamp(po, rb: PacketRingBuffer, frame: int, skb) -> int:
     return ts_status
 
 
-def ktime_get_real_ts64(core):
-    """ktime_get_real_ts64: (sec, nsec) of the machine's wall clock."""
-    return divmod(core.clock() + core.realtime_offset, 1_000_000_000)
-
-
 # ---------------------------------------------------------------- V1/V2 frames
 
 def packet_lookup_frame(po, rb: PacketRingBuffer, position: int, status: int):
@@ -239,7 +246,7 @@ def prb_calc_retire_blk_tmo(po, blk_size_in_bytes: int) -> int:
     dev = po.sk_net.dev_by_index.get(po.ifindex)
     if dev is None:
         return DEFAULT_PRB_RETIRE_TOV
-    speed = __ethtool_get_link_speed(dev)
+    speed = _ethtool_link_speed(dev)
     if speed is None or speed < SPEED_1000:
         return DEFAULT_PRB_RETIRE_TOV
     div = speed // 1000
@@ -250,7 +257,7 @@ def prb_calc_retire_blk_tmo(po, blk_size_in_bytes: int) -> int:
     return mbits
 
 
-def __ethtool_get_link_speed(dev):
+def _ethtool_link_speed(dev):
     """The speed __ethtool_get_link_ksettings reports (Mb/s), or None when the driver has no
     get_link_ksettings (lo, dummy): veth says 10000, tun/tap 10, a PHY-driven MAC its PHY's."""
     kind = dev.link_ops.kind if dev.link_ops is not None else None
@@ -631,7 +638,7 @@ def tpacket_rcv(skb, dev, pt, orig_dev) -> int:
         return 0
     mm = rb.mm
     if do_vnet:
-        vnet = ap.virtio_net_hdr_from_skb(skb)
+        vnet = virtio_net_hdr_from_skb(skb)
         mm[h + macoff - VIRTIO_NET_HDR_SIZE:h + macoff] = vnet
     if version <= TPACKET_V2:
         packet_increment_head(rb)
@@ -758,7 +765,7 @@ def tpacket_fill_skb(po, skb, frame: int, dev, data: int, tp_len: int, proto: in
     skb.network_header = skb.data
     to_write = tp_len
     if sock.type == SOCK_DGRAM:
-        err = ap.dev_hard_header(skb, dev, proto, addr, None, tp_len)
+        err = dev_hard_header(skb, dev, proto, addr, None, tp_len)
         if err < 0:
             return -E.EINVAL
     elif copylen:
@@ -766,7 +773,7 @@ def tpacket_fill_skb(po, skb, frame: int, dev, data: int, tp_len: int, proto: in
         skb_push(skb, dev.hard_header_len)
         skb_put(skb, copylen - dev.hard_header_len)
         skb.buf[skb.data:skb.data + hdrlen] = mm[data:data + hdrlen]
-        if not ap.dev_validate_header(dev, skb, hdrlen):
+        if not dev_validate_header(dev, skb, hdrlen):
             return -E.EINVAL
         data += hdrlen
         to_write -= hdrlen
@@ -828,7 +835,7 @@ def tpacket_snd(po, msg) -> int:
         return -E.ENETDOWN
     sockc = SockcmCookie(po)
     if msg.ancdata:
-        err = sock_cmsg_send(po, msg.ancdata, sockc, ap.capable)
+        err = sock_cmsg_send(po, msg.ancdata, sockc, capable)
         if err:
             return err
     reserve = dev.hard_header_len if po.sk_socket.type == SOCK_RAW else 0
@@ -858,7 +865,7 @@ def tpacket_snd(po, msg) -> int:
         tp_len, data = tpacket_parse_header(po, ph, size_max)
         err = 0
         if tp_len >= 0:
-            hlen = ap.ll_reserved_space(dev)
+            hlen = ll_reserved_space(dev)
             tlen = dev.needed_tailroom
             vnet = None
             copylen = 0
@@ -887,7 +894,7 @@ def tpacket_snd(po, msg) -> int:
                         not ap.packet_extra_vlan_len_allowed(dev, skb):
                     tp_len = -E.EMSGSIZE
                 if tp_len >= 0 and vnet is not None:
-                    if ap.virtio_net_hdr_to_skb(skb, vnet, copylen):
+                    if virtio_net_hdr_to_skb(skb, vnet, copylen):
                         tp_len = -E.EINVAL
         if tp_len < 0:
             # tpacket_error
