@@ -26,7 +26,7 @@ from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_unt
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
     dev_activate, netif_carrier_off, netif_carrier_on)
 from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN, ENFILE,
-                                  EOPNOTSUPP)
+                                  ENODEV, EOPNOTSUPP)
 from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_LOOPBACK, IFF_LOWER_UP, IFF_PROMISC, IFF_UP,
                                 IFNAMSIZ)
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
@@ -177,6 +177,14 @@ def dev_get_by_index(net, ifindex: int):
 
 def dev_get_by_name(net, name: str):
     return net.dev_by_name.get(name)
+
+
+def netdev_get_name(net, ifindex: int):
+    """netdev_get_name: the name of the device with this ifindex (to copy out), or -ENODEV."""
+    dev = dev_get_by_index(net, ifindex)
+    if dev is None:
+        return -ENODEV
+    return dev.name
 
 
 def call_netdevice_notifiers(event: int, dev: NetDevice) -> None:
