@@ -45,7 +45,7 @@ class NetCore:
     __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
                  "backlog", "backlog_dropped", "in_softirq", "clock", "realtime_offset", "nets",
                  "lock", "poll_list", "fanout_next_id", "flow_hashrnd", "link_ops", "pernet_list",
-                 "random")
+                 "random", "timer_base")
 
     def __init__(self, profile, sysctl: dict, clock, lock):
         self.profile = profile
@@ -67,6 +67,7 @@ class NetCore:
         self.link_ops: dict = {}          # rtnetlink.c link_ops: kind → rtnl_link_ops
         self.pernet_list: list = []       # net_namespace.c pernet_list: init(net) per new netns
         self.random = None                # get_random_bytes: the machine's seeded random.Random
+        self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
 
 
 class NetDeviceStats:
