@@ -8,6 +8,8 @@ This module knows no subsystem: dependencies point down, the handlers come up th
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "kernel/softirq.c"
+
 # enum of include/linux/interrupt.h, in priority order (a lower number runs first)
 HI_SOFTIRQ = 0
 TIMER_SOFTIRQ = 1

@@ -6,20 +6,26 @@ tuple. `raise_on_error` is the one place that turns a negative errno into OSErro
 """
 from __future__ import annotations
 
-import time
+LINUX_SOURCE = "net/socket.c"
+MODEL_HELPERS = ("raise_on_error",)   # not kernel functions (see netkernel.trace)
+MODEL_PLUMBING = ("syscall_exit",)
 
 from netkernel.kernel.sched import Task, defer_fput, take_deferred_fputs
 from netkernel.uapi import errno as E
 from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
-from netkernel.net.core.datagram import EPOLLERR
-from netkernel.net.core.sock import sk_sleep, sock_getsockopt, sock_setsockopt
-from netkernel.kernel.sched import capable
+from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
+from netkernel.kernel.capability import capable
+from netkernel.fs.file_table import fput
+from netkernel.fs.open import sys_close  # noqa: F401 (close(2), re-exported for the syscall table)
+from netkernel.lib.iov_iter import MAX_RW_COUNT, import_single_range
+from netkernel.net.core.dev_ioctl import dev_ioctl
+from netkernel.uapi.fcntl import O_NONBLOCK, O_RDWR
+from netkernel.uapi.if_ import IFREQ_SIZE
+from netkernel.uapi.ioctls import SOCK_IOC_TYPE, _IOC_TYPE
 
-O_NONBLOCK = 0o4000
 SS_UNCONNECTED = 1
-MAX_RW_COUNT = 0x7FFFF000
 
 
 class KernelSocket:
@@ -35,15 +41,17 @@ class KernelSocket:
 
 
 class File:
-    """struct file of a socket: the open flags (O_NONBLOCK), the socket, and its reference count
-    (the fd table holds one; every syscall using it holds one until it returns)."""
-    __slots__ = ("f_flags", "private_data", "cloexec", "f_count")
+    """struct file of a socket: the open flags (O_RDWR, O_NONBLOCK), the socket, its reference
+    count (the fd table holds one; every syscall using it holds one until it returns) and its
+    file operations (socket_file_ops)."""
+    __slots__ = ("f_flags", "private_data", "cloexec", "f_count", "f_op")
 
     def __init__(self, sock: KernelSocket, flags: int, cloexec: bool):
         self.f_flags = flags
         self.private_data = sock
         self.cloexec = cloexec
         self.f_count = 1
+        self.f_op = socket_file_ops
 
 
 class MsgHdr:
@@ -66,8 +74,7 @@ class MsgHdr:
 def raise_on_error(ret):
     """Turn a negative errno into OSError(errno, strerror) — EAGAIN becomes BlockingIOError."""
     if type(ret) is int and ret < 0:
-        err = -ret
-        raise OSError(err, E.strerror(err))
+        raise E.oserror(-ret)
     return ret
 
 
@@ -104,7 +111,7 @@ def sock_create(task: Task, family: int, type: int, protocol: int):
 
 def sock_map_fd(task: Task, sock: KernelSocket, flags: int) -> int:
     """sock_map_fd: allocate a file handle for the socket, and install it to fd table."""
-    f = File(sock, flags & O_NONBLOCK, bool(flags & SOCK_CLOEXEC))
+    f = File(sock, O_RDWR | (flags & O_NONBLOCK), bool(flags & SOCK_CLOEXEC))
     sock.file = f
     return task.alloc_fd(f)
 
@@ -141,13 +148,6 @@ def sockfd_lookup_light(task: Task, fd: int):
     return sock
 
 
-def fput(f: File) -> None:
-    """fput: drop a reference; the last one releases the socket (sock_close)."""
-    f.f_count -= 1
-    if f.f_count == 0:
-        sock_close(f.private_data)
-
-
 def syscall_exit() -> None:
     """Drop the file references the finished syscall took (fdput at the end of each syscall)."""
     for f in take_deferred_fputs():
@@ -159,13 +159,6 @@ def move_addr_to_kernel(uaddr: bytes, ulen: int):
     if ulen < 0 or ulen > SOCKADDR_STORAGE_SIZE:
         return -E.EINVAL
     return bytes(uaddr[:ulen]).ljust(SOCKADDR_STORAGE_SIZE, b"\0")
-
-
-def import_single_range(buf, len: int):
-    """import_single_range: copy buf from user space to kernel iov (capped at MAX_RW_COUNT)."""
-    if len > MAX_RW_COUNT:
-        len = MAX_RW_COUNT
-    return buf if len == buf.__len__() else buf[:len]
 
 
 # ---------------------------------------------------------------- bind / name
@@ -338,10 +331,25 @@ def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int):
 
 # ---------------------------------------------------------------- options
 
-def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: bytes) -> int:
+def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optlen: int) -> int:
+    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. A NULL
+    optval (None) with optlen 0 reads nothing; with optlen > 0, sock_setsockopt checks the length
+    (EINVAL below an int) and then faults copying the int (EFAULT).
+
+    DIVERGENCE(#8): for other levels a NULL optval with optlen > 0 is EFAULT at once; Linux's
+    option handlers check the length (EINVAL) or the level (ENOPROTOOPT) before the copy faults."""
+    if optlen < 0:
+        return -E.EINVAL
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    if optval is None:
+        if optlen == 0:
+            optval = b""
+        elif level == SOL_SOCKET and optlen < 4:
+            return -E.EINVAL
+        else:
+            return -E.EFAULT
     if level == SOL_SOCKET:
         return sock_setsockopt(sock.sk, optname, optval, capable)
     if sock.ops.setsockopt is None:
@@ -349,8 +357,19 @@ def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: byte
     return sock.ops.setsockopt(sock, level, optname, optval)
 
 
-def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: bytes) -> int:
-    return __sys_setsockopt(task, fd, level, optname, bytes(optval))
+def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval,
+                   optlen: int | None = None) -> int:
+    """setsockopt(2): `optval` is the user's bytes, or None for a NULL pointer; `optlen` is the C
+    int (default: len(optval))."""
+    if optval is not None:
+        optval = bytes(optval)
+        if optlen is None:
+            optlen = len(optval)
+        elif optlen < len(optval):
+            optval = optval[:max(optlen, 0)]
+    elif optlen is None:
+        optlen = 0
+    return __sys_setsockopt(task, fd, level, optname, optval, optlen)
 
 
 def __sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int, optval: bytes):
@@ -371,27 +390,44 @@ def sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int,
     return __sys_getsockopt(task, fd, level, optname, optlen, optval)
 
 
-def sys_poll(task: Task, fd: int, events: int, timeout: float | None) -> int:
-    """do_sys_poll (fs/select.c) for one socket: its poll mask once it meets `events` (or shows an
-    error), 0 when `timeout` seconds pass first (None: wait forever)."""
-    sock = sockfd_lookup_light(task, fd)
-    if isinstance(sock, int):
-        return sock
-    sk = sock.sk
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        if sock.ops is None:
-            return 0x20   # POLLNVAL
-        mask = sock.ops.poll(sock)
-        if mask & (events | EPOLLERR):
-            return mask
-        if deadline is None:
-            sk_sleep(sk)
-        else:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return 0
-            sk_sleep(sk, left)
+# ---------------------------------------------------------------- mmap
+
+def sock_mmap(file: File, length: int, pgoff: int):
+    """sock_mmap: the family's mmap operation (ENODEV without one). Returns (the file to map,
+    the area's vm_ops close callback) or a negative errno."""
+    sock = file.private_data
+    if sock.ops is None or sock.ops.mmap is None:
+        return -E.ENODEV
+    return sock.ops.mmap(sock, length, pgoff)
+
+
+# ---------------------------------------------------------------- ioctl
+
+def sock_do_ioctl(net, sock: KernelSocket, cmd: int, arg: bytearray) -> int:
+    """sock_do_ioctl: the family's ioctl first; what it does not know (ENOIOCTLCMD) and is a
+    socket request (type 0x89) goes to dev_ioctl with the struct ifreq copied in and back out."""
+    ops_ioctl = sock.ops.ioctl if sock.ops is not None else None
+    err = ops_ioctl(sock, cmd, arg) if ops_ioctl is not None else -E.ENOIOCTLCMD
+    if err != -E.ENOIOCTLCMD:
+        return err
+    if _IOC_TYPE(cmd) != SOCK_IOC_TYPE:
+        return -E.ENOTTY
+    if len(arg) < IFREQ_SIZE:
+        return -E.EFAULT
+    ifr = bytearray(arg[:IFREQ_SIZE])
+    err = dev_ioctl(net, cmd, ifr)
+    if err == 0:
+        arg[:IFREQ_SIZE] = ifr
+    return err
+
+
+def sock_ioctl(file: File, cmd: int, arg: bytearray) -> int:
+    """sock_ioctl: a socket file's unlocked_ioctl, in the socket's network namespace.
+
+    DIVERGENCE(#10): SIOCGSTAMP*, SIOCGIFCONF, bridge/VLAN and owner requests are not modelled;
+    they take the sock_do_ioctl path (ENOTTY or dev_ioctl's answer)."""
+    sock = file.private_data
+    return sock_do_ioctl(sock.sk.sk_net, sock, cmd, arg)
 
 
 # ---------------------------------------------------------------- close
@@ -408,11 +444,14 @@ def sock_close(sock: KernelSocket) -> None:
     __sock_release(sock)
 
 
-def sys_close(task: Task, fd: int) -> int:
-    """close_fd → fput: remove the fd and drop the table's reference; the socket is released
-    (sock_close) once no other syscall still uses it."""
-    f = task.files.pop(fd, None)
-    if f is None:
-        return -E.EBADF
-    fput(f)
-    return 0
+class FileOperations:
+    """struct file_operations (include/linux/fs.h), reduced to what a socket's file uses."""
+    __slots__ = ("release", "unlocked_ioctl", "mmap")
+
+    def __init__(self, release, unlocked_ioctl, mmap=None):
+        self.release = release
+        self.unlocked_ioctl = unlocked_ioctl
+        self.mmap = mmap
+
+
+socket_file_ops = FileOperations(release=sock_close, unlocked_ioctl=sock_ioctl, mmap=sock_mmap)
