@@ -38,7 +38,8 @@ Execution model (DESIGN.md §3, "Execution model"):
   no deadlock (no thread holds two machine locks, and posting never waits).
 
 Nothing here is a kernel function: the tracer never records this module; what it records is the
-kernel functions the events run (the FTGMAC100 interrupt's handle_domain_irq, veth_wire_rx, ...).
+kernel functions the events run (the FTGMAC100 interrupt's handle_domain_irq, the softirq a veth
+end's cable ends in, ...), in the receiving machine's trace.
 """
 from __future__ import annotations
 
