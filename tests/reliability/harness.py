@@ -52,7 +52,10 @@ def thread_dump() -> str:
     """The stack of every thread, as faulthandler would print it, for a failure message."""
     names = {t.ident: t.name for t in threading.enumerate()}
     out = []
+    me = threading.get_ident()
     for ident, frame in sys._current_frames().items():
+        if ident == me:
+            continue
         out.append(f"--- thread {names.get(ident, '?')} ({ident})")
         out.extend(line.rstrip() for line in traceback.format_stack(frame))
     return "\n".join(out)
@@ -275,3 +278,13 @@ RECV_ERRNOS = frozenset({4, 9, 11, 14, 22, 88, 95, 100, None})
 
 RX_LOSS_KEYS = ("rx_dropped", "rx_errors", "rx_length_errors", "rx_over_errors", "rx_fifo_errors",
                 "rx_crc_errors")
+
+
+def qdisc_state(view, name: str):
+    """(drops, frames still queued) of the device's qdisc (tc -s qdisc: dropped, backlog)."""
+    with view._kernel._lock:
+        dev = view.net.dev_by_name.get(name)
+        if dev is None or dev.qdisc is None:
+            return 0, 0
+        q = dev.qdisc
+        return q.drops, len(getattr(q, "q", ()) or ())

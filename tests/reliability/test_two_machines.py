@@ -1,0 +1,177 @@
+"""Two machines cabled together, both sides sending at once.
+
+Cables: a veth end on each of two Kernels joined with netkernel.connect (the "veth" cable), and
+two AST2500 machines whose eth0 MACs are connected (the "ast2500" cable). On each side two threads
+send tagged broadcast frames as fast as they can while a third reads; nothing else happens.
+
+Invariants (DESIGN.md "Execution model": a frame crossing machines is queued on the receiver and
+processed in the receiver's context, in order; no machine takes another's lock):
+- no deadlock: every thread finishes before the deadline (else the test fails with all stacks);
+- only OSError escapes, no call returns later than its timeout;
+- in order: each receiver sees each remote sender thread's frames with increasing sequence numbers;
+- conservation per direction: frames the sender's sendto accepted == frames the receiving socket
+  read + its PACKET_STATISTICS drops + the receiving device's rx drop/error counters + the MAC's
+  ring drops + the sending device's tx_dropped and qdisc drops + frames still queued in the qdisc;
+- after everything is closed both machines are clean (harness.leftovers).
+"""
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+import netkernel
+from harness import (BCAST, DEV_WIRE, ETH_P_NK, RECV_ERRNOS, RX_LOSS_KEYS, SEND_ERRNOS, SLOW,
+                     Guard, addr_of, dev_stats, eth_frame, find_tag, join_all, leftovers,
+                     qdisc_state, run_bounded, tag)
+from netkernel import machines
+from netkernel.uapi import ETH_P_ALL
+from netkernel.uapi.if_packet import PACKET_IGNORE_OUTGOING, PACKET_STATISTICS, SOL_PACKET
+from netkernel.uapi.socket import SO_RCVBUF, SO_RCVTIMEO, SOL_SOCKET
+
+FRAMES = 2000 if SLOW else 400       # per sending thread; the deadlock showed after ~150
+SENDERS = 2
+DEADLINE = 60.0 if SLOW else 15.0
+TIMEVAL = struct.Struct("=qq")
+STATS = struct.Struct("=II")
+PEER_MACS = (bytes.fromhex("020000000b00"), bytes.fromhex("020000000b01"))
+
+
+def veth_cable():
+    ks = []
+    for seed in (1, 2):
+        k = netkernel.Kernel(seed=seed)
+        k.link_add("veth0", kind="veth", peer="veth1")
+        k.link_set("veth0", up=True)
+        k.link_set("veth1", up=True)
+        ks.append(k)
+    netkernel.connect(ks[0], "veth0", ks[1], "veth0")
+    return ks, "veth0"
+
+
+def ast2500_cable():
+    a = machines.ast2500(seed=1)
+    b = machines.ast2500(seed=2, macaddrs=PEER_MACS)
+    netkernel.connect(a, "eth0", b, "eth0")
+    return [a, b], "eth0"
+
+
+CABLES = {"veth": veth_cable, "ast2500": ast2500_cable}
+
+
+def losses_rx(k, dev) -> int:
+    st = dev_stats(k, dev)
+    n = sum(st[key] for key in RX_LOSS_KEYS)
+    hw = getattr(k, "hw", None)
+    if hw is not None:
+        n += hw.mac0.stats()["rx_no_buf_drops"]
+    return n
+
+
+def losses_tx(k, dev) -> tuple[int, int]:
+    st = dev_stats(k, dev)
+    drops, queued = qdisc_state(k, dev)
+    n = st["tx_dropped"] + drops
+    hw = getattr(k, "hw", None)
+    if hw is not None:
+        n += hw.mac0.stats()["tx_lost"]
+    return n, queued
+
+
+@pytest.mark.parametrize("cable", sorted(CABLES))
+def test_both_sides_send_at_once(cable):
+    guard = Guard(f"two machines ({cable}) sending at once")
+    ks, dev = run_bounded(CABLES[cable], 10.0, "setup")
+    for k in ks:
+        k.sysctl("net.core.rmem_max", 16 << 20)
+    rx = []
+    for k in ks:
+        s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        s.setsockopt(SOL_SOCKET, SO_RCVBUF, 16 << 20)
+        s.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+        s.setsockopt(SOL_SOCKET, SO_RCVTIMEO, TIMEVAL.pack(0, 50000))
+        s.bind((dev, 0))
+        rx.append(s)
+    before_rx = [losses_rx(k, dev) for k in ks]
+    before_tx = [losses_tx(k, dev)[0] for k in ks]
+    sent = [[0] * SENDERS for _ in ks]
+    got = [[] for _ in ks]
+    senders_done = threading.Event()
+
+    def sender(side, tid):
+        k = ks[side]
+        s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        for seq in range(FRAMES):
+            frame = eth_frame(BCAST, bytes.fromhex("020000000001"),
+                              tag(7, side, DEV_WIRE, tid, seq))
+            ok, _ = guard.call(f"sendto side {side}", s.sendto, frame, (dev, ETH_P_NK),
+                               errnos=SEND_ERRNOS)
+            if ok:
+                sent[side][tid] += 1
+        s.close()
+
+    def receiver(side):
+        k, s = ks[side], rx[side]
+        fd = s.fileno()
+        quiet_since = None
+        while True:
+            ok, r = guard.call(f"recvfrom side {side}", k.sys_recvfrom, fd, 2048, 0, bound=0.05,
+                               errnos=RECV_ERRNOS)
+            if ok:
+                quiet_since = None
+                t = find_tag(r[1])
+                if t is not None:
+                    got[side].append((t[1], t[3], t[4], addr_of(r[2])[1]))
+                continue
+            if senders_done.is_set():
+                now = time.monotonic()
+                quiet_since = quiet_since or now
+                if now - quiet_since > 1.0:        # a second with nothing new: all arrived
+                    return
+
+    threads = [threading.Thread(target=sender, args=(side, tid), name=f"send{side}.{tid}",
+                                daemon=True) for side in (0, 1) for tid in range(SENDERS)]
+    readers = [threading.Thread(target=receiver, args=(side,), name=f"recv{side}", daemon=True)
+               for side in (0, 1)]
+    t0 = time.monotonic()
+    for t in threads + readers:
+        t.start()
+    join_all(threads, t0 + DEADLINE, f"{cable}: senders on both machines")
+    senders_done.set()
+    join_all(readers, t0 + DEADLINE + 10, f"{cable}: receivers")
+
+    def account():
+        for side in (0, 1):
+            other = 1 - side
+            frames = [g for g in got[other] if g[0] == side]
+            last = {}
+            for _, tid, seq, _ in frames:
+                if seq <= last.get(tid, -1):
+                    guard.violation(f"order: machine {other} read seq {seq} of machine {side}'s "
+                                    f"thread {tid} after seq {last[tid]}", kind="order")
+                last[tid] = max(seq, last.get(tid, -1))
+            ok, st = guard.call("PACKET_STATISTICS", rx[other].getsockopt, SOL_PACKET,
+                                PACKET_STATISTICS, 8)
+            sock_drops = STATS.unpack(st)[1] if ok else 0
+            rx_loss = losses_rx(ks[other], dev) - before_rx[other]
+            tx_loss, queued = losses_tx(ks[side], dev)
+            tx_loss -= before_tx[side]
+            accepted = sum(sent[side])
+            accounted = len(frames) + sock_drops + rx_loss + tx_loss + queued
+            if accepted != accounted:
+                guard.violation(
+                    f"conservation {side}->{other}: sendto accepted {accepted} frames; the peer "
+                    f"read {len(frames)}, its socket dropped {sock_drops}, its device lost "
+                    f"{rx_loss}, the sender's device/qdisc dropped {tx_loss} and holds {queued} "
+                    f"(missing {accepted - accounted})", kind="conservation")
+        for s in rx:
+            s.close()
+        for i, k in enumerate(ks):
+            for what in leftovers(k):
+                guard.violation(f"machine {i} after closing everything: {what}")
+
+    run_bounded(account, 10.0, f"{cable}: accounting")
+    guard.check(f" ({sum(map(sum, sent))} frames sent)")
