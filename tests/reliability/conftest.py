@@ -16,6 +16,7 @@ from __future__ import annotations
 import faulthandler
 import os
 import sys
+import threading
 
 import pytest
 
@@ -31,3 +32,28 @@ def _last_resort_watchdog():
         yield
     finally:
         faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.fixture(autouse=True)
+def _no_exception_in_any_thread():
+    """A netkernel thread (a backend's reader, a delivery helper) that dies of an exception
+    breaks the contract as much as a call that raises one: the test fails with its traceback."""
+    seen = []
+    prev = threading.excepthook
+
+    def hook(args):
+        seen.append(args)
+        prev(args)
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        threading.excepthook = prev
+    if seen:
+        import traceback
+        msgs = [f"thread {a.thread.name if a.thread else '?'}: "
+                + "".join(traceback.format_exception(a.exc_type, a.exc_value, a.exc_traceback))
+                for a in seen[:3]]
+        pytest.fail(f"{len(seen)} exception(s) escaped in netkernel threads:\n" + "\n".join(msgs),
+                    pytrace=False)
