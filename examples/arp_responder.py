@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """An ARP responder written with netkernel packet sockets, answering real tools through a TAP.
 
+    # as root
     ip netns add ns1
-    sudo PYTHONPATH=src python3 examples/arp_responder.py --host-netns ns1 --ip 10.0.0.2 &
+    PYTHONPATH=src python3 examples/arp_responder.py --host-netns ns1 --ip 10.0.0.2 > arp.log &
+    until grep -q answering arp.log; do sleep 0.1; done     # wait until nktap0 exists
     ip -n ns1 addr add 10.0.0.1/24 dev nktap0 && ip -n ns1 link set nktap0 up
-    ip netns exec ns1 arping -c 3 -I nktap0 10.0.0.2     # replies come from netkernel
+    ip netns exec ns1 arping -c 3 -w 5 -I nktap0 10.0.0.2   # the replies come from netkernel
+    kill %1; ip netns del ns1
 
 The netkernel machine gets a device `tap0` whose other side is the real TAP `nktap0` in the real
 namespace `ns1`. A SOCK_RAW packet socket bound to ETH_P_ARP on tap0 reads who-has requests and

@@ -63,7 +63,8 @@ def test_ip_link_show_and_errors():
     r = nk("ip", "--topology", str(TOPO), "link", "show", "dev", "veth0")
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == [
-        "3: veth0@veth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP",
+        "3: veth0@veth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP "
+        "mode DEFAULT group default qlen 1000",
         "    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff"]
     r = nk("ip", "--topology", str(TOPO), "link", "show", "dev", "nope0")
     assert r.returncode == 1 and "does not exist" in r.stderr
@@ -73,7 +74,7 @@ def test_topology_errors_name_the_line(tmp_path):
     bad = tmp_path / "bad.topology"
     bad.write_text("ip link add veth0 type veth peer name veth1\nip link set veth9 up\n")
     from netkernel import Kernel, iproute
-    with pytest.raises(iproute.IpError, match=r"bad.topology:2: ip link set veth9 up"):
+    with pytest.raises(iproute.IpError, match=r'bad.topology:2: Cannot find device "veth9"$'):
         iproute.load_topology(Kernel(), str(bad))
 
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
 
 import netkernel
+from netkernel import iproute
 from netkernel.trace import render
 from netkernel.uapi.if_ether import ETH_P_ALL
 from netkernel.uapi.if_packet import PACKET_STATISTICS, SOL_PACKET, TPACKET_STATS
@@ -167,29 +169,94 @@ def study_case_markdown(calls, obs) -> str:
     return "\n".join(head + body)
 
 
+class UserError(Exception):
+    """A mistake of the person at the keyboard: one line on standard error, a non-zero status."""
+
+    def __init__(self, message: str, status: int = 1):
+        super().__init__(message)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one `netkernel: ...` line instead of usage + error."""
+
+    def error(self, message):
+        where = self.prog.removeprefix("netkernel").strip()
+        raise UserError(f"{where + ': ' if where else ''}{message} (see `{self.prog} --help`)", 2)
+
+
+def _open_out(path: str):
+    try:
+        return open(path, "w")
+    except OSError as e:
+        raise UserError(f"{path}: {e.strerror or e}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The `netkernel` command. User mistakes print one line and return a non-zero status;
+    anything else (a bug in netkernel) keeps its traceback."""
     try:
         return _main(argv)
+    except UserError as e:
+        print(f"netkernel: {e}", file=sys.stderr)
+        return e.status
+    except iproute.IpError as e:
+        # a topology file's mistake: `file:line: message`, as compilers print them
+        print(str(e).rstrip(), file=sys.stderr)
+        return e.status
+    except KeyboardInterrupt:
+        return 130
     except BrokenPipeError:
         # the reader went away (`netkernel demo | head`): stop quietly, as Unix tools do
-        import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
 
 
-def _main(argv: list[str] | None) -> int:
-    ap = argparse.ArgumentParser(prog="netkernel", description=netkernel.__doc__)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    d = sub.add_parser("demo", help="run the study case: socket/bind/sendto on eth0, traced")
+KINDS_HELP = ("device kinds (`ip link add NAME type KIND ARGS`; Python: "
+              "Kernel.link_add(NAME, kind=KIND, ...)):\n"
+              + "".join(f"  {kind:<6} {args or '(no arguments)'}\n"
+                        for kind, (args, _, _) in iproute.KINDS.items()))
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="netkernel", description=netkernel.__doc__,
+                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                 epilog="examples:\n"
+                        "  netkernel demo --format function_graph\n"
+                        "  netkernel run --topology examples/veth.topology -- python "
+                        "examples/arp_ping.py veth0 veth1\n"
+                        "  netkernel ip --topology examples/veth.topology link show\n"
+                        "  netkernel hw rings\n\n"
+                        "`netkernel COMMAND --help` tells more about each command.")
+    ap.add_argument("--version", action="version",
+                    version=f"netkernel {netkernel.__version__} (Linux 5.15 AF_PACKET path)")
+    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
+    d = sub.add_parser("demo", help="run the study case: socket/bind/sendto on eth0, traced",
+                       description="Run the study case on two cabled AST2500 machines: "
+                                   "socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)), bind to eth0, "
+                                   "sendto a frame and the peer's recvfrom, and print the kernel "
+                                   "functions each call ran (with their Linux 5.15 files).")
     d.add_argument("--format", default="boxes",
-                   choices=["boxes", "function_graph", "tree", "json", "html", "markdown"])
-    d.add_argument("--out", help="write to this file instead of standard output")
+                   choices=["boxes", "function_graph", "tree", "json", "html", "markdown"],
+                   help="how to draw the traces (default: boxes)")
+    d.add_argument("--out", metavar="FILE", help="write to this file instead of standard output")
     r = sub.add_parser("run", help="run a Python program written for real packet sockets on a "
-                                   "netkernel machine")
-    r.add_argument("--topology", help="file of `ip link ...` commands building the machine")
+                                   "netkernel machine",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Run an unmodified Python program on a netkernel machine: its "
+                                   "socket.socket(AF_PACKET, ...),\nsocket.if_* functions and "
+                                   "select/selectors on those sockets go to netkernel; everything "
+                                   "else\nstays real. The machine starts with lo; --topology "
+                                   "builds the rest.",
+                       epilog="topology file: one `ip ...` command a line (iproute2 syntax, "
+                              "# comments), e.g.\n"
+                              "  ip link add veth0 type veth peer name veth1\n"
+                              "  ip link set veth0 up\n\n" + KINDS_HELP)
+    r.add_argument("--topology", metavar="FILE",
+                   help="file of `ip link ...`/`ip netns add` commands building the machine")
     r.add_argument("--trace", choices=["boxes", "function_graph", "tree", "json", "html"],
                    help="print the traces of the program's syscalls (to stderr or --trace-out)")
-    r.add_argument("--trace-out", help="write the trace to this file")
+    r.add_argument("--trace-out", metavar="FILE", help="write the trace to this file")
     r.add_argument("--capture", metavar="FILE.pcapng",
                    help="record what the devices send and receive (pcapng, for Wireshark)")
     r.add_argument("--capture-dev", metavar="DEV", action="append",
@@ -197,51 +264,118 @@ def _main(argv: list[str] | None) -> int:
                         "device but lo, in every namespace)")
     r.add_argument("program", nargs=argparse.REMAINDER, help="-- python script.py [args]")
     h = sub.add_parser("hw", help="the AST2500's MAC0 after the study case's sendto: registers, "
-                                  "descriptor rings or the interrupt log")
+                                  "descriptor rings or the interrupt log",
+                       description="Send the study case's frame on eth0 of an AST2500 and show "
+                                   "what the ftgmac100 driver and MAC did: the MAC's registers "
+                                   "(regs), the TX/RX descriptor rings (rings) or the interrupt "
+                                   "log and /proc/interrupts (irqs).")
     h.add_argument("what", choices=["regs", "rings", "irqs"])
-    ip = sub.add_parser("ip", help="iproute2's `ip link`/`ip netns add` on a netkernel machine")
-    ip.add_argument("--topology", help="file of `ip ...` commands applied first")
-    ip.add_argument("words", nargs=argparse.REMAINDER)
+    ip = sub.add_parser("ip", help="iproute2's `ip link`/`ip netns add` on a netkernel machine",
+                        usage="netkernel ip [--topology FILE] [-n NETNS] [-j] OBJECT COMMAND ...",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="Run one iproute2 command on a fresh netkernel machine "
+                                    "(after the commands of --topology FILE)\nand print what "
+                                    "ip(8) prints; errors are worded as ip(8) words them.\n\n"
+                                    + iproute.USAGE)
+    ip.add_argument("--topology", metavar="FILE", help="file of `ip ...` commands applied first")
+    ip.add_argument("words", nargs=argparse.REMAINDER, help="the ip command, e.g. link show")
+    return ap
+
+
+def _split_ip_args(argv: list[str]):
+    """`netkernel ip [--topology F] WORDS...`: ip's own options (-n, -j) pass through."""
+    topology = None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--topology":
+            if i + 1 >= len(argv):
+                raise UserError("ip: argument --topology: expected one argument", 2)
+            topology = argv[i + 1]
+            i += 2
+        elif a.startswith("--topology="):
+            topology = a.split("=", 1)[1]
+            i += 1
+        elif a == "--":
+            i += 1
+            break
+        else:
+            break
+    return topology, argv[i:]
+
+
+def _main(argv: list[str] | None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    ap = _parser()
+    if argv[:1] == ["ip"] and not set(argv[1:2]) & {"-h", "--help"}:
+        topology, words = _split_ip_args(argv[1:])
+        return ip_command(topology, words)
     args = ap.parse_args(argv)
+    if args.cmd is None:
+        raise UserError("a command is required: demo, run, hw or ip (see `netkernel --help`)", 2)
     if args.cmd == "run":
-        from netkernel import iproute
-        from netkernel.run import run_program
-        k = netkernel.Kernel()
-        if args.topology:
-            iproute.load_topology(k, args.topology)
-        prog = args.program[1:] if args.program[:1] == ["--"] else args.program
-        cap = None
-        if args.capture:
-            from netkernel.capture import capture_devices
-            cap = capture_devices(k, args.capture, args.capture_dev)
-        try:
-            if args.trace_out:
-                with open(args.trace_out, "w") as f:
-                    return run_program(k, prog, args.trace, f)
-            return run_program(k, prog, args.trace)
-        finally:
-            if cap is not None:
-                cap.close()
-    if args.cmd == "ip":
-        from netkernel import iproute
-        k = netkernel.Kernel()
-        if args.topology:
-            iproute.load_topology(k, args.topology)
-        words = args.words[1:] if args.words[:1] == ["--"] else args.words
-        try:
-            sys.stdout.write(iproute.run(k, words or ["link", "show"]))
-        except (iproute.IpError, OSError) as e:
-            print(f"ip: {e}", file=sys.stderr)
-            return 1
-        return 0
+        return run_command(args)
     if args.cmd == "hw":
         return hw_view(args.what)
     if args.cmd == "demo":
         if args.out:
-            with open(args.out, "w") as f:
+            with _open_out(args.out) as f:
                 return demo(args.format, f)
         return demo(args.format)
     return 2
+
+
+def _machine(topology: str | None):
+    k = netkernel.Kernel()
+    if topology:
+        iproute.load_topology(k, topology)
+    return k
+
+
+def ip_command(topology: str | None, words: list[str]) -> int:
+    """`netkernel ip`: one ip(8) command on a machine built from the topology file."""
+    k = _machine(topology)
+    try:
+        sys.stdout.write(iproute.run(k, words or ["link", "show"]))
+    except iproute.IpHelp as h:
+        sys.stdout.write(str(h))
+    except iproute.IpError as e:
+        raise UserError(str(e).strip(), e.status) from None
+    return 0
+
+
+def run_command(args) -> int:
+    """`netkernel run`: the program on a machine built from the topology file."""
+    from netkernel.run import run_program
+    prog = args.program[1:] if args.program[:1] == ["--"] else args.program
+    if prog and prog[0] in ("python", "python3", sys.executable):
+        prog = prog[1:]
+    if not prog:
+        raise UserError("run: no program given (netkernel run [options] -- python "
+                        "script.py [args])", 2)
+    if not os.path.isfile(prog[0]):
+        err = "Is a directory" if os.path.isdir(prog[0]) else "No such file or directory"
+        raise UserError(f"run: can't open file '{prog[0]}': {err}", 2)
+    k = _machine(args.topology)
+    cap = None
+    if args.capture:
+        from netkernel.capture import capture_devices
+        try:
+            cap = capture_devices(k, args.capture, args.capture_dev)
+        except OSError as e:
+            what = next((d for d in args.capture_dev or () if d not in
+                         {li["name"] for li in k.links()}), None)
+            if what is not None:
+                raise UserError(f'run: --capture-dev: Cannot find device "{what}"') from None
+            raise UserError(f"run: {args.capture}: {e.strerror or e}") from None
+    try:
+        if args.trace_out:
+            with _open_out(args.trace_out) as f:
+                return run_program(k, prog, args.trace, f)
+        return run_program(k, prog, args.trace)
+    finally:
+        if cap is not None:
+            cap.close()
 
 
 if __name__ == "__main__":

@@ -1,129 +1,531 @@
-"""iproute2's `ip link` / `ip netns` syntax over a netkernel machine, for topology files and the
-`netkernel ip` command. A topology file holds one `ip ...` command per line (# comments)."""
+"""iproute2's `ip link` / `ip netns` over a netkernel machine, for topology files and the
+`netkernel ip` command. A topology file holds one `ip ...` command per line (# comments).
+
+What iproute2 checks in user space (names, numbers, link-layer addresses, that a device exists)
+is checked here with iproute2's words and exit statuses; everything else goes to the machine's
+rtnl functions (`link_add`, `link_set`, `link_del`, `netns_add`), whose errors are reported as
+iproute2 reports the kernel's answer ("RTNETLINK answers: File exists")."""
 from __future__ import annotations
 
+import json
+import os
 import shlex
+import textwrap
 
-from netkernel.uapi.if_ import IFF_UP, IFF_BROADCAST, IFF_MULTICAST, IFF_LOOPBACK, IFF_NOARP, IFF_LOWER_UP
+from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_BROADCAST, IFF_LOOPBACK, IFF_LOWER_UP,
+                                IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_UP)
+from netkernel.uapi.if_arp import ARPHRD_ETHER, ARPHRD_LOOPBACK
 
-_FLAG_NAMES = ((IFF_LOOPBACK, "LOOPBACK"), (IFF_BROADCAST, "BROADCAST"), (IFF_NOARP, "NOARP"),
-               (IFF_MULTICAST, "MULTICAST"), (IFF_UP, "UP"), (IFF_LOWER_UP, "LOWER_UP"))
+IFNAMSIZ = 16
+NAME_MAX = 255
+
+# exit statuses of ip(8): a mistake on the command line (invarg/duparg/incomplete_command exit(-1)),
+# a refusal found in user space, an error answered by the kernel
+EXIT_SYNTAX = 255
+EXIT_FAILURE = 1
+EXIT_RTNETLINK = 2
+
+# The device kinds `ip link add ... type KIND` creates, with their arguments: (ip syntax, Python
+# keyword of Kernel.link_add, what it is). The same table writes the help texts.
+KINDS = {
+    "veth": ("[ peer [ name ] PEER ]", "peer=",
+             "a pair of virtual Ethernet devices: a frame sent on one end is received on the "
+             "other (drivers/net/veth.c); the peer's name defaults to vethN"),
+    "dummy": ("", "",
+              "a device that drops everything sent to it (drivers/net/dummy.c)"),
+    "tap": ("[ host_ifname NAME ] [ host_netns NETNS ]", "host_ifname=, host_netns=",
+            "its cable is a real TAP device NAME (default: the device's name) in the real "
+            "namespace NETNS (default: the caller's); needs root and /dev/net/tun"),
+    "qemu": ("netdev SPEC", "netdev=",
+             "its cable is a QEMU socket backend written as QEMU's -netdev option: "
+             "stream,addr.type=inet,addr.host=H,addr.port=P (4-byte length + frame), or dgram,... (a frame a datagram)"),
+}
+_SET_AFTER_ADD = frozenset({"mtu", "address", "netns", "txqueuelen", "txqlen", "broadcast",
+                            "index", "numtxqueues", "numrxqueues", "group", "up", "down"})
+_KIND_WORDS = {"tap": ("host_ifname", "host_netns"), "qemu": ("netdev",)}
+
+def _kinds_text() -> str:
+    lines = []
+    for kind, (args, kw, what) in KINDS.items():
+        lines.append(f"  {kind:<6}{args or '(no arguments)'}")
+        py = f"Kernel.link_add(NAME, kind=\"{kind}\"{', ' + kw.replace('=', '=...') if kw else ''})"
+        lines += textwrap.wrap(f"{what}. Python: {py}", 92, initial_indent=" " * 8,
+                               subsequent_indent=" " * 8)
+    return "\n".join(lines) + "\n"
+
+
+USAGE = """\
+Usage: ip [ -n NETNS ] [ -j ] OBJECT COMMAND
+       ip link add [ name ] NAME type TYPE [ ARGS ]
+       ip link set [ dev ] NAME [ up | down ] [ mtu MTU ] [ address LLADDR ] [ netns NETNSNAME ]
+       ip link delete [ dev ] NAME
+       ip link show [ [ dev ] NAME ] [ up ]
+       ip netns add NETNSNAME
+TYPE := { veth | dummy | tap | qemu }, with their ARGS:
+""" + _kinds_text()
+
+_FLAG_NAMES = ((IFF_LOOPBACK, "LOOPBACK"), (IFF_BROADCAST, "BROADCAST"),
+               (IFF_MULTICAST, "MULTICAST"), (IFF_NOARP, "NOARP"), (IFF_ALLMULTI, "ALLMULTI"),
+               (IFF_PROMISC, "PROMISC"), (IFF_UP, "UP"), (IFF_LOWER_UP, "LOWER_UP"))
+
+# ARPHRD_* as ip(8)'s ll_type_n2a names them
+_LINK_TYPES = {ARPHRD_ETHER: "ether", ARPHRD_LOOPBACK: "loopback"}
+
+# include/uapi/linux/if.h IF_OPER_*, as ip(8) names them
+IF_OPER_UNKNOWN, IF_OPER_DOWN, IF_OPER_LOWERLAYERDOWN, IF_OPER_UP = 0, 2, 3, 6
+_OPER_NAMES = {IF_OPER_UNKNOWN: "UNKNOWN", IF_OPER_DOWN: "DOWN",
+               IF_OPER_LOWERLAYERDOWN: "LOWERLAYERDOWN", IF_OPER_UP: "UP"}
+
+# Drivers that never call netif_carrier_on/off (v5.15 drivers/net/loopback.c, dummy.c): linkwatch
+# never runs rfc2863_policy for them, so dev->operstate keeps IF_OPER_UNKNOWN while they are up.
+_CARRIER_UNMANAGED = frozenset({"loopback", "dummy"})
 
 
 class IpError(ValueError):
-    """A command iproute2 would refuse (bad syntax)."""
+    """A command ip(8) refuses, with its message and exit status."""
+
+    def __init__(self, message: str, status: int = EXIT_SYNTAX):
+        super().__init__(message)
+        self.status = status
 
 
-def _view(k, netns: str | None):
-    return k if netns is None else k.netns(netns)
+class IpHelp(Exception):
+    """`ip ... help`: the usage text is the answer (standard output, status 0)."""
+
+
+def _matches(word: str, pattern: str) -> bool:
+    """iproute2's matches(): a word names a keyword when it is a non-empty prefix of it."""
+    return 0 < len(word) <= len(pattern) and pattern.startswith(word)
+
+
+def _invarg(what: str, arg: str) -> IpError:
+    return IpError(f'Error: argument "{arg}" is wrong: {what}')
+
+
+def _garbage(arg: str) -> IpError:
+    return IpError(f'Error: either "dev" is duplicate, or "{arg}" is a garbage.')
+
+
+def _incomplete() -> IpError:
+    return IpError('Command line is not complete. Try option "help"')
+
+
+def check_ifname(name: str) -> bool:
+    """iproute2's check_ifname: non-empty, shorter than IFNAMSIZ, not . or .., no / or space."""
+    return (0 < len(name.encode()) < IFNAMSIZ and name not in (".", "..")
+            and not any(c == "/" or c.isspace() for c in name))
+
+
+def parse_lladdr(text: str, addr_len: int = 6) -> bytes:
+    """iproute2's ll_addr_a2n: colon-separated hex bytes."""
+    out = []
+    for part in text.split(":"):
+        try:
+            b = int(part, 16) if part and len(part) <= 2 else -1
+        except ValueError:
+            b = -1
+        if b < 0:
+            raise IpError(f'"{text}" is invalid lladdr.', EXIT_FAILURE)
+        out.append(b)
+    if len(out) != addr_len:
+        raise IpError(f"Invalid address length {len(out)} - must be {addr_len} bytes",
+                      EXIT_FAILURE)
+    return bytes(out)
+
+
+def _parse_int(text: str, what: str) -> int:
+    """iproute2's get_integer (strtol, base 0, fits an int)."""
+    try:
+        v = int(text, 0)
+    except ValueError:
+        v = None
+    if v is None or not -2**31 <= v < 2**31:
+        raise _invarg(f'Invalid "{what}" value', text)
+    return v
+
+
+def _answer(e: Exception, kind: str | None = None) -> IpError:
+    """The kernel's refusal of an rtnetlink request, worded as ip(8) prints it."""
+    if isinstance(e, OSError) and e.errno is not None:
+        extack = getattr(e, "extack", None)
+        if extack:
+            return IpError(f"Error: {extack.rstrip('.')}.", EXIT_RTNETLINK)
+        if kind is not None and e.errno == 95 and kind not in KINDS:   # EOPNOTSUPP
+            return IpError("Error: Unknown device type.", EXIT_RTNETLINK)
+        text = e.strerror or os.strerror(e.errno)
+        if text.startswith("Unknown error"):
+            text = os.strerror(e.errno)
+        return IpError(f"RTNETLINK answers: {text}", EXIT_RTNETLINK)
+    return IpError(f"Error: {e}", EXIT_RTNETLINK)
+
+
+def _rtnl(call, *args, **kw):
+    """Run one rtnl request on the machine; its refusals (OSError with Linux's errno, or the
+    ValueError of a value it cannot take) become ip(8)'s messages. A TypeError stays a
+    traceback: every value passed here was parsed into its type, so it would be a bug."""
+    try:
+        return call(*args, **kw)
+    except (OSError, ValueError) as e:
+        raise _answer(e, kw.get("kind")) from None
+
+
+def _names(v) -> set[str]:
+    return {li["name"] for li in v.links()}
+
+
+def _need_dev(v, name: str) -> None:
+    """ip(8) looks the device up (ll_name_to_index) before it sends the request."""
+    if name not in _names(v):
+        raise IpError(f'Cannot find device "{name}"', EXIT_FAILURE)
 
 
 def run(k, argv: list[str], out=None) -> str:
-    """Run one `ip` command (without the leading `ip`) on machine `k`; returns what it prints."""
+    """Run one `ip` command (with or without the leading `ip`) on machine `k`; returns what it
+    prints. Raises IpError (message, status) for what ip(8) refuses, IpHelp for `help`."""
     args = list(argv)
-    netns = None
     if args[:1] == ["ip"]:
         args = args[1:]
-    if args[:1] == ["-n"]:
-        netns, args = args[1], args[2:]
+    netns = None
+    json_out = False
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        opt = args.pop(0).lstrip("-")
+        if opt in ("h", "help"):
+            raise IpHelp(USAGE)
+        if _matches(opt, "netns") or opt == "n":
+            if not args:
+                raise IpError("No netns name specified")
+            netns = args.pop(0)
+        elif _matches(opt, "json") or opt == "j":
+            json_out = True
+        else:
+            raise IpError(f'Option "-{opt}" is unknown, try "ip -help".')
     if not args:
-        raise IpError("usage: ip [-n NETNS] link|netns ...")
+        raise IpError(USAGE.rstrip("\n"))
     obj, *rest = args
-    if obj == "netns":
-        if rest[:1] == ["add"] and len(rest) == 2:
-            k.netns_add(rest[1])
-            return ""
-        raise IpError(f"unsupported: ip netns {' '.join(rest)}")
-    if obj not in ("link", "l"):
-        raise IpError(f"unsupported object {obj!r} (netkernel models `ip link` and `ip netns add`)")
-    v = _view(k, netns)
+    if _matches(obj, "help"):
+        raise IpHelp(USAGE)
+    if _matches(obj, "netns"):
+        return _netns(k, rest)
+    if not _matches(obj, "link"):
+        raise IpError(f'Object "{obj}" is unknown, try "ip help".', EXIT_FAILURE)
+    if netns is None:
+        v = k
+    else:
+        try:
+            v = k.netns(netns)
+        except (OSError, KeyError):
+            raise IpError(f'Cannot open network namespace "{netns}": No such file or directory')
     cmd, *rest = rest or ["show"]
-    if cmd == "add":
+    if any(w in ("help", "-h", "--help") for w in [cmd, *rest]):
+        raise IpHelp(USAGE)
+    if _matches(cmd, "add"):
         return _link_add(v, rest)
-    if cmd == "set":
-        return _link_set(v, rest)
-    if cmd in ("del", "delete"):
-        if rest[:1] == ["dev"]:
-            rest = rest[1:]
-        if len(rest) != 1:
-            raise IpError("usage: ip link del [dev] NAME")
-        v.link_del(rest[0])
+    if _matches(cmd, "set") or _matches(cmd, "change"):
+        return _link_set(k, v, rest)
+    if _matches(cmd, "delete"):
+        return _link_del(v, rest)
+    if _matches(cmd, "show") or _matches(cmd, "lst") or _matches(cmd, "list"):
+        return _link_show(v, rest, json_out)
+    raise IpError(f'Command "{cmd}" is unknown, try "ip link help".')
+
+
+def _netns(k, rest: list[str]) -> str:
+    cmd, *rest = rest or ["list"]
+    if _matches(cmd, "add"):
+        if not rest:
+            raise IpError("No netns name specified", EXIT_FAILURE)
+        name, *more = rest
+        if more:
+            raise IpError(f'Garbage instead of arguments "{more[0]} ...". Try "ip netns help".')
+        if not name or len(name) > NAME_MAX or "/" in name or name in (".", ".."):
+            raise IpError(f'Invalid netns name "{name}"')
+        try:
+            k.netns_add(name)
+        except (OSError, ValueError, TypeError) as e:
+            text = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            if isinstance(e, OSError) and e.errno == 17:
+                text = os.strerror(17)
+            raise IpError(f'Cannot create namespace file "/run/netns/{name}": {text}',
+                          EXIT_FAILURE) from None
         return ""
-    if cmd in ("show", "list", "ls"):
-        if rest[:1] == ["dev"]:
-            rest = rest[1:]
-        return show(v, rest[0] if rest else None)
-    raise IpError(f"unsupported: ip link {cmd}")
+    if _matches(cmd, "help"):
+        raise IpHelp(USAGE)
+    raise IpError(f'Command "{cmd}" is unknown, try "ip netns help".', EXIT_FAILURE)
 
 
 def _link_add(v, rest: list[str]) -> str:
-    if rest[:1] == ["name"]:
-        rest = rest[1:]
-    if len(rest) < 3 or rest[1] != "type":
-        raise IpError("usage: ip link add NAME type KIND [peer name PEER]")
-    name, _, kind, *more = rest
-    peer = None
-    if more:
-        if more[:2] == ["peer", "name"] and len(more) == 3:
-            peer = more[2]
+    """iplink_parse for `add`: [name] NAME [dev NAME] type TYPE ARGS."""
+    name = kind = None
+    i = 0
+    while i < len(rest):
+        w = rest[i]
+        if w in ("name", "dev"):
+            if i + 1 >= len(rest):
+                raise _incomplete()
+            if name is not None:
+                raise IpError(f'Error: duplicate "{w}": "{rest[i + 1]}" is the second value.')
+            name = rest[i + 1]
+            if not check_ifname(name):
+                raise _invarg(f'"{w}" not a valid ifname', name)
+            i += 2
+        elif w == "type":
+            if i + 1 >= len(rest):
+                raise _incomplete()
+            kind = rest[i + 1]
+            i += 2
+            break
+        elif w in _SET_AFTER_ADD:
+            # DIVERGENCE(#8): ip(8) sends these with the creation request; netkernel's
+            # link_add takes none of them, so they are refused rather than ignored
+            raise IpError(f'Error: "{w}" is not supported by `netkernel ip link add`; '
+                          f"set it afterwards: ip link set NAME {w} ...", EXIT_FAILURE)
+        elif name is None:
+            name = w
+            if not check_ifname(name):
+                raise _invarg('"dev" not a valid ifname', name)
+            i += 1
         else:
-            raise IpError(f"unsupported options: {' '.join(more)}")
-    if peer is None:
-        v.link_add(name, kind=kind)
-    else:
-        v.link_add(name, kind=kind, peer=peer)
+            raise _garbage(w)
+    if kind is None:
+        raise IpError('Not enough information: "type" argument is required', EXIT_FAILURE)
+    if name is None:
+        raise IpError('Not enough information: "name" argument is required', EXIT_FAILURE)
+    kw = _kind_args(kind, rest[i:])
+    _rtnl(v.link_add, name, kind=kind, **kw)
     return ""
 
 
-def _link_set(v, rest: list[str]) -> str:
+def _kind_args(kind: str, words: list[str]) -> dict:
+    """The TYPE ARGS of `ip link add`, as keywords of link_add."""
+    kw: dict = {}
+    if kind == "veth":
+        if words[:1] == ["peer"]:
+            words = words[1:]
+            if words[:1] == ["name"]:
+                words = words[1:]
+            if not words:
+                raise _incomplete()
+            peer, *words = words
+            if not check_ifname(peer):
+                raise _invarg('"name" not a valid ifname', peer)
+            kw["peer"] = peer
+    elif kind in _KIND_WORDS:
+        while len(words) >= 2 and words[0] in _KIND_WORDS[kind]:
+            kw[words[0]] = words[1]
+            words = words[2:]
+    if words:
+        raise IpError(f'Garbage instead of arguments "{words[0]} ...". Try "ip link help".')
+    return kw
+
+
+def _link_set(k, v, rest: list[str]) -> str:
+    """iplink_parse for `set`: [dev] NAME then up|down, mtu N, address LLADDR, netns NAME."""
+    name = None
+    kw: dict = {}
+    i = 0
+    while i < len(rest):
+        w = rest[i]
+        if w in ("up", "down"):
+            kw["up"] = w == "up"
+            i += 1
+            continue
+        if w in ("mtu", "address", "netns", "dev"):
+            if i + 1 >= len(rest):
+                raise _incomplete()
+            val = rest[i + 1]
+            if w == "dev":
+                if name is not None:
+                    raise _garbage(val)
+                if not check_ifname(val):
+                    raise _invarg('"dev" not a valid ifname', val)
+                name = val
+            elif w in kw:
+                raise IpError(f'Error: duplicate "{w}": "{val}" is the second value.')
+            elif w == "mtu":
+                kw["mtu"] = _parse_int(val, "mtu")
+            elif w == "address":     # parsed as ip(8) parses it, passed on in canonical form
+                kw["address"] = parse_lladdr(val).hex(":")
+            else:
+                try:
+                    k.netns(val)
+                except (OSError, KeyError):
+                    raise _invarg('Invalid "netns" value', val) from None
+                kw["netns"] = val
+            i += 2
+            continue
+        if name is not None:
+            raise _garbage(w)
+        if not check_ifname(w):
+            raise _invarg('"dev" not a valid ifname', w)
+        name = w
+        i += 1
+    if name is None:
+        raise IpError('Not enough information: "dev" argument is required.')
+    _need_dev(v, name)
+    if kw:
+        _rtnl(v.link_set, name, **kw)
+    return ""
+
+
+def _link_del(v, rest: list[str]) -> str:
     if rest[:1] == ["dev"]:
         rest = rest[1:]
+        if not rest:
+            raise _incomplete()
     if not rest:
-        raise IpError("usage: ip link set [dev] NAME up|down|mtu N|address MAC|netns NS")
-    name, *opts = rest
-    kw = {}
-    i = 0
-    while i < len(opts):
-        o = opts[i]
-        if o in ("up", "down"):
-            kw["up"] = o == "up"
-            i += 1
-        elif o in ("mtu", "address", "netns") and i + 1 < len(opts):
-            kw[o] = int(opts[i + 1]) if o == "mtu" else opts[i + 1]
-            i += 2
-        else:
-            raise IpError(f"unsupported: ip link set {name} {' '.join(opts[i:])}")
-    v.link_set(name, **kw)
+        raise IpError('Not enough information: "dev" argument is required.')
+    name, *more = rest
+    if more:
+        raise _garbage(more[0])
+    _need_dev(v, name)
+    _rtnl(v.link_del, name)
     return ""
+
+
+def _link_show(v, rest: list[str], json_out: bool = False) -> str:
+    name = None
+    only_up = False
+    i = 0
+    while i < len(rest):
+        w = rest[i]
+        if w == "up":
+            only_up = True
+        elif w == "dev":
+            if i + 1 >= len(rest):
+                raise _incomplete()
+            if name is not None:
+                raise _garbage(rest[i + 1])
+            name = rest[i + 1]
+            i += 1
+        elif name is None:
+            name = w
+        else:
+            raise _garbage(w)
+        i += 1
+    infos = ifinfo(v)
+    if name is not None:
+        infos = [li for li in infos if li["ifname"] == name]
+        if not infos:
+            raise IpError(f'Device "{name}" does not exist.', EXIT_FAILURE)
+    if only_up:
+        infos = [li for li in infos if "UP" in li["flags"]]
+    if json_out:
+        return json.dumps([_json(li) for li in infos], separators=(",", ":")) + "\n"
+    return "".join(_text(li) for li in infos)
 
 
 def show(v, name: str | None = None) -> str:
-    lines = []
-    for link in v.links():
-        if name is not None and link["name"] != name:
+    """`ip link show [dev NAME]` on a machine or namespace view."""
+    return _link_show(v, [] if name is None else ["dev", name])
+
+
+def _operstate(link: dict, has_iflink: bool) -> int:
+    """IFLA_OPERSTATE as v5.15 rtnl_fill_ifinfo reports it: DOWN when the device is not
+    running, else dev->operstate, which linkwatch sets on each carrier change
+    (link_watch.c rfc2863_policy/default_operstate): UP with carrier; without carrier
+    LOWERLAYERDOWN for a device stacked on another (iflink != ifindex, a veth) and DOWN for
+    the rest; a driver that never reports carrier leaves it at UNKNOWN."""
+    if not link["up"]:
+        return IF_OPER_DOWN
+    if link["kind"] in _CARRIER_UNMANAGED and link["carrier"]:
+        return IF_OPER_UNKNOWN
+    if link["carrier"]:
+        return IF_OPER_UP
+    return IF_OPER_LOWERLAYERDOWN if has_iflink else IF_OPER_DOWN
+
+
+def ifinfo(v) -> list[dict]:
+    """What an RTM_GETLINK dump tells ip(8) about each device of the view's namespace, with the
+    keys of `ip -j link show`: `links()`, plus two things rtnl_fill_ifinfo reads from struct
+    net_device that `links()` does not carry: tx_queue_len (IFLA_TXQLEN) and the peer device
+    (IFLA_LINK; IFLA_LINK_NETNSID when it lives in another namespace)."""
+    net = v.net
+    nsids: dict = {}     # peernet2id: ids handed out in order of first use within this dump
+    out = []
+    for li in v.links():
+        dev = net.dev_by_index.get(li["ifindex"])
+        if dev is None:          # deleted since links() read it
             continue
-        flags = ",".join(n for bit, n in _FLAG_NAMES if link["flags"] & bit)
-        state = "UP" if link["up"] and link["carrier"] else ("UNKNOWN" if link["kind"] == "loopback"
-                                                               and link["up"] else "DOWN")
-        peer = f"@{link['peer']}" if link["peer"] else ""
-        lines.append(f"{link['ifindex']}: {link['name']}{peer}: <{flags}> mtu {link['mtu']} "
-                     f"qdisc {link['qdisc']} state {state}")
-        kind = "loopback" if link["kind"] == "loopback" else "ether"
-        brd = "00:00:00:00:00:00" if kind == "loopback" else "ff:ff:ff:ff:ff:ff"
-        lines.append(f"    link/{kind} {link['address']} brd {brd}")
-    if name is not None and not lines:
-        raise OSError(19, f'Device "{name}" does not exist.')
-    return "\n".join(lines) + ("\n" if lines else "")
+        peer = getattr(dev.priv, "peer", None)
+        info = {"ifindex": li["ifindex"]}
+        link_netns = None
+        m_down = False
+        if peer is not None:
+            if peer.nd_net is not net:
+                info["link_index"] = peer.ifindex
+                link_netns = (nsids.setdefault(id(peer.nd_net), len(nsids)), peer.nd_net.name)
+            else:
+                info["link"] = peer.name             # ip -j prints "link" before "ifname"
+                m_down = not peer.flags & IFF_UP     # print_name_and_link: the lower device is down
+        info["ifname"] = li["name"]
+        operstate = _operstate(li, peer is not None)
+        flags = []
+        if li["up"] and operstate not in (IF_OPER_UP, IF_OPER_UNKNOWN):
+            flags.append("NO-CARRIER")               # IFF_UP without IFF_RUNNING
+        flags += [n for bit, n in _FLAG_NAMES if li["flags"] & bit]
+        if m_down:
+            flags.append("M-DOWN")
+        info.update(flags=flags, mtu=li["mtu"], qdisc=li["qdisc"],
+                    operstate=_OPER_NAMES[operstate], linkmode="DEFAULT", group="default")
+        if dev.tx_queue_len:                         # print_queuelen leaves out a zero
+            info["txqlen"] = dev.tx_queue_len
+        info["link_type"] = _LINK_TYPES.get(li["type"], "none")
+        info["address"] = li["address"]
+        info["broadcast"] = dev.broadcast.hex(":")
+        if link_netns is not None:
+            info["link_netnsid"] = link_netns[0]
+            if link_netns[1] != "init_net":          # ip(8) names it when /run/netns has a name
+                info["link_netns"] = link_netns[1]
+        out.append(info)
+    return out
+
+
+def _text(li: dict) -> str:
+    if "link" in li:
+        name = f"{li['ifname']}@{li['link']}"
+    elif "link_index" in li:
+        name = f"{li['ifname']}@if{li['link_index']}"
+    else:
+        name = li["ifname"]
+    flags = [f for f in li["flags"] if f != "M-DOWN"]
+    flag_text = ",".join(flags) + (",M-DOWN" if "M-DOWN" in li["flags"] else "")
+    qlen = f" qlen {li['txqlen']}" if "txqlen" in li else ""
+    head = (f"{li['ifindex']}: {name}: <{flag_text}> mtu {li['mtu']} qdisc {li['qdisc']} "
+            f"state {li['operstate']} mode {li['linkmode']} group {li['group']}{qlen}")
+    tail = ""
+    if "link_netns" in li:
+        tail = f" link-netns {li['link_netns']}"
+    elif "link_netnsid" in li:
+        tail = f" link-netnsid {li['link_netnsid']}"
+    return (f"{head}\n    link/{li['link_type']} {li['address']} brd {li['broadcast']}"
+            f"{tail}\n")
+
+
+def _json(li: dict) -> dict:
+    return {k: v for k, v in li.items() if k != "link_netns"}
 
 
 def load_topology(k, path: str) -> None:
-    """Apply a file of `ip ...` commands to machine `k`."""
-    with open(path) as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            try:
-                run(k, shlex.split(line))
-            except (IpError, OSError) as e:
-                raise IpError(f"{path}:{lineno}: {line}: {e}") from None
+    """Apply a file of `ip ...` commands to machine `k`. A mistake raises IpError whose
+    message is `path:line: what ip(8) would say`, and whose status is ip(8)'s."""
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise IpError(f"{path}: {e.strerror or e}", EXIT_FAILURE) from None
+    except UnicodeDecodeError as e:
+        raise IpError(f"{path}: not a text file ({e.reason})", EXIT_FAILURE) from None
+    for lineno, line in enumerate(lines, 1):
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError as e:
+            raise IpError(f"{path}:{lineno}: {e}", EXIT_SYNTAX) from None
+        if not words:
+            continue
+        try:
+            run(k, words)
+        except IpHelp:
+            raise IpError(f"{path}:{lineno}: `help` is not a command", EXIT_SYNTAX) from None
+        except IpError as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else "error"
+            raise IpError(f"{path}:{lineno}: {first}", e.status) from None

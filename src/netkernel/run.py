@@ -9,6 +9,7 @@ import selectors as _selectors
 import socket as _socket
 import sys
 import time
+import traceback
 
 import netkernel
 from netkernel.api import Socket
@@ -130,6 +131,16 @@ class _Poll:
         return list(out.items())
 
 
+def _print_program_exception(e: BaseException, path: str) -> None:
+    """Report a program's uncaught exception as `python PROGRAM` does: the traceback from the
+    program's first frame on (netkernel's runner frames above it are left out; any netkernel
+    frames below it, where the exception was raised, stay)."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != path:
+        tb = tb.tb_next
+    traceback.print_exception(type(e), e, tb or e.__traceback__, file=sys.stderr)
+
+
 def run_program(k, argv: list[str], trace: str | None = None, trace_out=None) -> int:
     """Run `python SCRIPT ARGS...` (or `SCRIPT ARGS...`) on machine k; returns its exit status."""
     if argv and argv[0] in ("python", "python3", sys.executable):
@@ -147,7 +158,14 @@ def run_program(k, argv: list[str], trace: str | None = None, trace_out=None) ->
             try:
                 runpy.run_path(argv[0], run_name="__main__")
             except SystemExit as e:
-                status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+                if e.code is None or isinstance(e.code, int):
+                    status = e.code or 0
+                else:                       # sys.exit("message"): printed, status 1, as python does
+                    print(e.code, file=sys.stderr)
+                    status = 1
+            except Exception as e:      # the program's own uncaught exception
+                _print_program_exception(e, argv[0])
+                status = 1
             finally:
                 if tr is not None:
                     tr.__exit__(None, None, None)

@@ -29,7 +29,8 @@ LOOPBACK_OPS = NetDeviceOps(ndo_start_xmit=loopback_xmit)
 
 
 def loopback_setup(dev: NetDevice) -> None:
-    """loopback_setup: MTU 64 KiB, Ethernet-style 14-byte header, all-zero address, no queue."""
+    """loopback_setup: MTU 64 KiB, Ethernet-style 14-byte header, all-zero address, no queue
+    (IFF_NO_QUEUE; tx_queue_len keeps alloc_netdev's 1000, which `ip link` shows as qlen 1000)."""
     dev.mtu = 64 * 1024
     dev.min_mtu = 0
     dev.max_mtu = 0
@@ -38,7 +39,6 @@ def loopback_setup(dev: NetDevice) -> None:
     dev.addr_len = ETH_ALEN
     dev.type = ARPHRD_LOOPBACK
     dev.flags = IFF_LOOPBACK
-    dev.tx_queue_len = 0
     dev.no_queue = True
     dev.header_ops = ETH_HEADER_OPS
     dev.netdev_ops = LOOPBACK_OPS
