@@ -16,6 +16,7 @@ processed in the receiver's context, in order; no machine takes another's lock):
 """
 from __future__ import annotations
 
+import random
 import socket
 import struct
 import threading
@@ -26,11 +27,11 @@ import pytest
 import netkernel
 from harness import (BCAST, DEV_WIRE, ETH_P_NK, RECV_ERRNOS, RX_LOSS_KEYS, SEND_ERRNOS, SLOW,
                      Guard, addr_of, dev_stats, eth_frame, find_tag, join_all, leftovers,
-                     qdisc_state, run_bounded, tag)
+                     qdisc_state, run_bounded, seeds, tag)
 from netkernel import machines
 from netkernel.uapi import ETH_P_ALL
 from netkernel.uapi.if_packet import PACKET_IGNORE_OUTGOING, PACKET_STATISTICS, SOL_PACKET
-from netkernel.uapi.socket import SO_RCVBUF, SO_RCVTIMEO, SOL_SOCKET
+from netkernel.uapi.socket import MSG_DONTWAIT, SO_RCVBUF, SO_RCVTIMEO, SO_SNDTIMEO, SOL_SOCKET
 
 FRAMES = 2000 if SLOW else 400       # per sending thread; the deadlock showed after ~150
 SENDERS = 2
@@ -175,3 +176,183 @@ def test_both_sides_send_at_once(cable):
 
     run_bounded(account, 10.0, f"{cable}: accounting")
     guard.check(f" ({sum(map(sum, sent))} frames sent)")
+
+
+# ---------------------------------------------------------------- random, both machines at once
+
+RANDOM_OPS = 1500 if SLOW else 250
+EAGAIN = 11
+
+
+@pytest.mark.parametrize("seed", seeds(default=1, slow=20))
+@pytest.mark.parametrize("cable", sorted(CABLES))
+def test_random_threads_on_two_machines(cable, seed, tmp_path):
+    """Two threads per machine draw random operations (replay: NKREL_SEED): tagged sends on the
+    cable end, reads (blocking with timeouts, MSG_DONTWAIT), rcvbuf changes, the cable end set
+    down and up, captures of it started and closed, sockets opened and closed (also under other
+    threads), poll. Checked: no deadlock, only OSError, no late call, each stable socket sees each
+    remote thread's frames in order and no runt, conservation per stable socket (read ==
+    delivered − drops), clean machines after closing everything, and then an exact exchange: each
+    side's 20 frames all reach the other side, in order."""
+    guard = Guard(f"two machines ({cable}), random, seed {seed} (replay: NKREL_SEED={seed})")
+    ks, dev = run_bounded(CABLES[cable], 10.0, "setup")
+    lock = threading.Lock()
+    stable = []            # (side, socket, record)
+    volatile = [[], []]
+    caps = [[], []]
+    for side, k in enumerate(ks):
+        for _ in range(2):
+            s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+            s.setsockopt(SOL_SOCKET, SO_RCVTIMEO, TIMEVAL.pack(0, 20000))
+            s.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+            s.bind((dev, 0))
+            stable.append((side, s, {"consumed": 0, "packets": 0, "drops": 0, "last": {},
+                                     "lock": threading.Lock()}))
+
+    def read(side, s, rec, flags, bound):
+        k = ks[side]
+        ok, r = guard.call(f"recvfrom side {side}", k.sys_recvfrom, s.fileno(), 2048, flags,
+                           bound=bound, errnos=RECV_ERRNOS)
+        if not ok:
+            return r
+        with rec["lock"]:
+            rec["consumed"] += 1
+            if len(r[1]) < 14:
+                guard.violation(f"side {side} read a {len(r[1])}-byte frame", kind="runt")
+            t = find_tag(r[1])
+            if t is not None and t[0] == seed & 0x7F and t[1] != side:
+                key = (t[1], t[3])
+                last = rec["last"].get(key, -1)
+                if t[4] <= last:
+                    guard.violation(f"order: side {side} read seq {t[4]} of side {t[1]} thread "
+                                    f"{t[3]} after seq {last}", kind="order")
+                rec["last"][key] = max(last, t[4])
+        return None
+
+    def body(side, tid):
+        rng = random.Random(seed * 100 + side * 10 + tid)
+        k = ks[side]
+        tx = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        tx.setsockopt(SOL_SOCKET, SO_SNDTIMEO, TIMEVAL.pack(0, 20000))
+        seq = 0
+        mine = [(sd, s, r) for sd, s, r in stable if sd == side]
+        for _ in range(RANDOM_OPS):
+            c = rng.random()
+            if c < 0.45:
+                seq += 1
+                f = eth_frame(BCAST, bytes.fromhex("020000000001"),
+                              tag(seed, side, DEV_WIRE, tid, seq))
+                guard.call(f"sendto side {side}", tx.sendto, f, rng.choice((0, MSG_DONTWAIT)),
+                           (dev, ETH_P_NK), bound=0.02, errnos=SEND_ERRNOS)
+            elif c < 0.8:
+                _, s, rec = rng.choice(mine)
+                flags = rng.choice((0, MSG_DONTWAIT))
+                read(side, s, rec, flags, 0.02 if flags == 0 else 0.0)
+            elif c < 0.84:
+                _, s, rec = rng.choice(mine)
+                guard.call("SO_RCVBUF", s.setsockopt, SOL_SOCKET, SO_RCVBUF,
+                           rng.choice((0, 4096, 1 << 20)))
+            elif c < 0.87:
+                _, s, rec = rng.choice(mine)
+                ok, st = guard.call("PACKET_STATISTICS", s.getsockopt, SOL_PACKET,
+                                    PACKET_STATISTICS, 8)
+                if ok:
+                    with rec["lock"]:
+                        p, d = STATS.unpack(st)
+                        rec["packets"] += p
+                        rec["drops"] += d
+            elif c < 0.9:
+                guard.call(f"link_set {dev}", k.link_set, dev, up=rng.random() < 0.6)
+            elif c < 0.93:
+                with lock:
+                    cap = caps[side].pop() if caps[side] and rng.random() < 0.5 else None
+                if cap is not None:
+                    guard.call("capture close", cap.close)
+                else:
+                    ok, cap = guard.call("capture", k.capture, dev,
+                                         str(tmp_path / f"c{side}{tid}{rng.randrange(1 << 20)}"))
+                    if ok:
+                        with lock:
+                            caps[side].append(cap)
+            elif c < 0.97:
+                with lock:
+                    pool = volatile[side]
+                    s = pool.pop(rng.randrange(len(pool))) if pool and rng.random() < 0.5 else None
+                if s is not None:
+                    guard.call("close", s.close)
+                else:
+                    ok, s = guard.call("socket", k.socket, socket.AF_PACKET, socket.SOCK_RAW,
+                                       socket.htons(ETH_P_ALL))
+                    if ok:
+                        guard.call("bind", s.bind, (dev, 0))
+                        with lock:
+                            volatile[side].append(s)
+            else:
+                _, s, rec = rng.choice(mine)
+                guard.call("poll", k.sys_poll, s.fileno(), 1, 0.02, bound=0.02)
+        tx.close()
+
+    threads = [threading.Thread(target=body, args=(side, tid), name=f"rnd{side}.{tid}",
+                                daemon=True) for side in (0, 1) for tid in (1, 2)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    join_all(threads, t0 + DEADLINE, f"{cable} seed {seed} (replay: NKREL_SEED={seed})")
+
+    def after():
+        for k in ks:
+            guard.call("link_set up", k.link_set, dev, up=True)
+        time.sleep(0.2)                     # frames still crossing the cable arrive
+        for side, s, rec in stable:
+            for _ in range(100000):
+                err = read(side, s, rec, MSG_DONTWAIT, None)
+                if isinstance(err, OSError) and err.errno == EAGAIN:
+                    break
+            ok, st = guard.call("PACKET_STATISTICS", s.getsockopt, SOL_PACKET, PACKET_STATISTICS, 8)
+            if ok:
+                p, d = STATS.unpack(st)
+                rec["packets"] += p
+                rec["drops"] += d
+                if rec["consumed"] != rec["packets"] - rec["drops"]:
+                    guard.violation(f"conservation side {side}: read {rec['consumed']}, "
+                                    f"PACKET_STATISTICS {rec['packets']} delivered with "
+                                    f"{rec['drops']} drops", kind="conservation")
+            s.close()
+        for side in (0, 1):
+            for s in volatile[side]:
+                s.close()
+            for cap in caps[side]:
+                guard.call("capture close", cap.close)
+        for i, k in enumerate(ks):
+            for what in leftovers(k):
+                guard.violation(f"machine {i} after closing everything: {what}")
+        # the machines are reusable: an exact exchange both ways
+        rx = []
+        for k in ks:
+            s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+            s.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+            s.bind((dev, 0))
+            s.settimeout(0.05)
+            rx.append(s)
+        for side, k in enumerate(ks):
+            tx = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+            for i in range(20):
+                guard.call("final sendto", tx.sendto, eth_frame(BCAST, bytes.fromhex(
+                    "020000000001"), tag(0x7F, side, DEV_WIRE, 9, i)), (dev, ETH_P_NK))
+            tx.close()
+        for side, s in enumerate(rx):
+            got = []
+            deadline = time.monotonic() + 3.0
+            while len(got) < 20 and time.monotonic() < deadline:
+                ok, r = guard.call("final recv", s.recv, 2048, bound=0.05)
+                if ok:
+                    t = find_tag(r)
+                    if t is not None and t[0] == 0x7F:
+                        got.append(t[4])
+            if got != list(range(20)):
+                guard.violation(f"after the random run, side {side} read {got} of the other "
+                                "side's frames 0..19", kind="final exchange")
+            s.close()
+
+    run_bounded(after, 20.0, f"{cable} seed {seed}: checks after the run")
+    guard.check(f" in {guard.calls} calls")
