@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench sysdeps clean
+.PHONY: demo test bench oracle sysdeps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ demo: .venv
 
 test: .venv sysdeps
 	$(PY) -m pytest -q
+
+# The differential suite on a second real kernel, Debian's Linux 6.1 under QEMU (`make test` runs
+# it too; NK_ORACLE=0 skips it there). The kernel package comes from apt and is cached.
+oracle: .venv sysdeps
+	$(PY) -m pytest -q -rA tests/differential/test_oracle_61.py
 
 bench: .venv sysdeps
 	$(PY) bench/pps.py

@@ -1,10 +1,13 @@
 """`k.capture(dev, path)`: pcapng recorded at tcpdump's capture point, read back with tshark."""
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from decimal import Decimal
 
 import pytest
@@ -47,8 +50,10 @@ def _machine():
     return k
 
 
-def _run(k, path=None):
-    """Send TRAFFIC (1 µs apart) and return everything the sockets observed."""
+def _run(k, path=None, errors=None, after_start=None):
+    """Send TRAFFIC (1 µs apart) and return everything the sockets observed, their memory
+    accounting included. `errors`: a list that gets what cap.close() raised; `after_start()`
+    runs once the capture is recording."""
     socks = {}
     for name in ("veth0", "veth1"):
         s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -57,13 +62,20 @@ def _run(k, path=None):
         s.setblocking(False)
         socks[name] = s
     cap = k.capture(["veth0", "veth1"], path) if path else None
+    if after_start is not None:
+        after_start()
     sent_at = []
     for name, frame, _ in TRAFFIC:
         k.advance(1000)
         sent_at.append(k._now)
         socks[name].send(frame)
     if cap is not None:
-        cap.close()
+        try:
+            cap.close()
+        except OSError as e:
+            if errors is None:
+                raise
+            errors.append(e)
     obs = []
     for name, s in socks.items():
         while True:
@@ -72,6 +84,8 @@ def _run(k, path=None):
             except BlockingIOError:
                 break
         obs.append((name, s.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8)))
+        sk = k._task.files[s.fileno()].private_data.sk
+        obs.append((name, sk.sk_wmem_alloc, sk.sk_rmem_alloc))
     obs.append([(x["name"], x["stats"]) for x in k.links()])
     return obs, sent_at
 
@@ -181,3 +195,144 @@ def test_netkernel_run_capture_records_an_unmodified_program(tmp_path):
         ("veth0", OUTBOUND, b"\x08\x06"), ("veth1", INBOUND, b"\x08\x06"),     # who-has
         ("veth1", OUTBOUND, b"\x08\x06"), ("veth0", INBOUND, b"\x08\x06")]     # is-at
     assert got[0]["bytes"] == got[1]["bytes"] and got[2]["bytes"] == got[3]["bytes"]
+
+
+# ---------------------------------------------------------------- a file that fails
+
+class _FailingFile:
+    """A file object whose writes start failing with `err` after `good` of them."""
+
+    def __init__(self, good: int, err: int = errno.EIO):
+        self.good, self.err, self.closed, self.data = good, err, False, bytearray()
+
+    def write(self, b):
+        if self.good <= 0:
+            raise OSError(self.err, os.strerror(self.err))
+        self.good -= 1
+        self.data += b
+        return len(b)
+
+    def flush(self):
+        pass
+
+    def close(self):
+        self.closed = True
+
+
+def test_disk_full_at_close_is_reported_and_sockets_see_no_difference():
+    without, _ = _run(_machine())
+    errors = []
+    with_full, _ = _run(_machine(), "/dev/full", errors)    # buffered: fails when flushed
+    assert with_full == without
+    assert [e.errno for e in errors] == [errno.ENOSPC]
+
+
+@pytest.mark.parametrize("why", ["disk full", "closed file", "broken pipe", "EIO"])
+def test_a_failing_capture_stops_alone_and_every_frame_still_arrives(why):
+    k = _machine()
+    if why == "disk full":
+        f, err = open("/dev/full", "wb", buffering=0), errno.ENOSPC
+    elif why == "closed file":
+        f, err = tempfile.TemporaryFile(), errno.EBADF
+    elif why == "broken pipe":
+        r, w = os.pipe()
+        f, err = os.fdopen(w, "wb", buffering=0), errno.EPIPE
+    else:
+        f, err = _FailingFile(good=3), errno.EIO      # SHB, 2 IDBs, then the first frame fails
+    if why == "disk full":
+        with pytest.raises(OSError) as e:             # nothing can be written: no capture
+            k.capture("veth0", f)
+        assert e.value.errno == err and k.init_net.dev_by_name["veth0"].ptype_all == []
+        f = open("/dev/full", "wb", buffering=0)
+        f.write = _after(3, f.write)                  # headers pass, frames hit the full disk
+    tx = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    rx = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    rx.bind(("veth1", 0))
+    devs = [k.init_net.dev_by_name[name] for name in ("veth0", "veth1")]
+    hooks = [list(d.ptype_all) for d in devs]
+    cap = k.capture(["veth0", "veth1"], f)
+    if why == "closed file":
+        f.close()
+    elif why == "broken pipe":
+        os.close(r)
+    frame = _frame(MAC1, MAC0)
+    for _ in range(50):                               # past any buffer
+        assert tx.sendto(frame, ("veth0", 0x88B5)) == len(frame)
+        assert rx.recv(2048) == frame
+    assert k._task.files[tx.fileno()].private_data.sk.sk_wmem_alloc == 0
+    assert cap.stopped and cap.write_errors == 1 and cap.frames_lost == 1
+    assert cap.packets == 0
+    assert [d.ptype_all for d in devs] == hooks      # the capture's hooks are gone
+    with pytest.raises(OSError) as e:
+        cap.close()
+    assert e.value.errno == err
+    cap.close()                                       # reported once
+    assert cap.error.errno == err
+
+
+@pytest.mark.parametrize("why", ["disk full", "closed file", "broken pipe", "EIO"])
+def test_a_capture_failing_mid_run_changes_nothing_sockets_observe(why):
+    without, _ = _run(_machine())
+    after = None
+    if why == "disk full":
+        f = open("/dev/full", "wb", buffering=0)
+        f.write = _after(3, f.write)
+    elif why == "closed file":
+        f = tempfile.TemporaryFile()
+        after = f.close
+    elif why == "broken pipe":
+        r, w = os.pipe()
+        f = os.fdopen(w, "wb", buffering=0)
+        after = lambda: os.close(r)             # noqa: E731
+    else:
+        f = _FailingFile(good=5)                # fails on the third frame
+    errors = []
+    failing, _ = _run(_machine(), f, errors, after)
+    assert failing == without
+    assert len(errors) == 1
+
+
+def _after(n, write):
+    """`write`, replaced by a no-op for its first n calls (the header blocks)."""
+    calls = [0]
+
+    def w(b):
+        calls[0] += 1
+        return len(b) if calls[0] <= n else write(b)
+    return w
+
+
+def test_with_block_raises_the_capture_error_unless_the_body_raised():
+    k = _machine()
+    tx = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    with pytest.raises(OSError) as e:
+        with k.capture("veth0", _FailingFile(good=2)):
+            tx.sendto(_frame(MAC1, MAC0), ("veth0", 0x88B5))
+    assert e.value.errno == errno.EIO
+    with pytest.raises(KeyError) as e:
+        with k.capture("veth0", _FailingFile(good=2)):
+            tx.sendto(_frame(MAC1, MAC0), ("veth0", 0x88B5))
+            raise KeyError("body")
+    assert "Input/output error" in "".join(e.value.__notes__)
+
+
+def test_flush_failure_stops_the_capture_and_raises():
+    k = _machine()
+    cap = k.capture("veth0", "/dev/full")
+    k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).sendto(_frame(MAC1, MAC0), ("veth0", 0x88B5))
+    with pytest.raises(OSError) as e:
+        cap.flush()
+    assert e.value.errno == errno.ENOSPC and cap.stopped
+    with pytest.raises(OSError):
+        cap.close()
+
+
+def test_netkernel_run_capture_shares_the_capture_rule(tmp_path):
+    from netkernel.capture import capture_devices
+    k = _machine()
+    cap = capture_devices(k, _FailingFile(good=3))    # SHB + 2 IDBs, then frames fail
+    tx = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    assert tx.sendto(_frame(MAC1, MAC0), ("veth0", 0x88B5)) == 60
+    assert cap.stopped and cap.frames_lost == 1
+    with pytest.raises(OSError):
+        cap.close()

@@ -318,4 +318,288 @@ def _refused(addr) -> bool:
         socket.create_connection(addr, timeout=1).close()
     except ConnectionRefusedError:
         return True
+    except OSError:             # reset by a listener closing under the handshake: ask again
+        pass
     return False
+
+
+# ---------------------------------------------------------------- hostile peers, counters
+
+def _stream_server(k, **kw):
+    dev = _qemu_dev(k, "stream,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=0", **kw)
+    b = dev.priv.port.backend
+    return dev, b, b.address[:2]
+
+
+def _peer(addr, dev):
+    p = socket.create_connection(addr)
+    p.settimeout(5)
+    assert wait_until(lambda: dev.carrier)
+    return p
+
+
+def _framed(*frames):
+    return b"".join(struct.pack("!I", len(f)) + f for f in frames)
+
+
+def test_stream_zero_length_frame_is_counted_and_the_cable_stays():
+    k = netkernel.Kernel()
+    dev, b, addr = _stream_server(k)
+    s = _sock(k)
+    peer = _peer(addr, dev)
+    f1, f2 = _frame(MAC_A, MAC_B, 60, b"\x01"), _frame(MAC_A, MAC_B, 61, b"\x02")
+    peer.sendall(_framed(f1, b"", b"", f2))
+    assert [s.recv(4096), s.recv(4096)] == [f1, f2]
+    assert dev.carrier and b.connected
+    st = b.stats()
+    assert (st["rx_frames"], st["rx_empty"], st["disconnects"]) == (2, 2, 0)
+
+
+def test_stream_oversize_length_is_counted_and_the_server_takes_the_next_peer():
+    k = netkernel.Kernel()
+    dev, b, addr = _stream_server(k)
+    s = _sock(k)
+    peer = _peer(addr, dev)
+    f = _frame(MAC_A, MAC_B)
+    peer.sendall(_framed(f) + struct.pack("!I", NET_BUFSIZE + 1) + b"junk")
+    assert s.recv(4096) == f                    # what came before the bad length is kept
+    assert wait_until(lambda: not dev.carrier)
+    assert peer.recv(10) == b""
+    st = b.stats()
+    assert (st["rx_frames"], st["rx_oversize"], st["rx_truncated"], st["disconnects"]) == \
+        (1, 1, 0, 1)
+    peer = _peer(addr, dev)                     # listening again
+    peer.sendall(_framed(f))
+    assert s.recv(4096) == f
+
+
+@pytest.mark.parametrize("cut", [2, 4, 30])     # in the length prefix, after it, in the frame
+def test_stream_peer_leaving_mid_frame_is_a_counted_truncated_frame(cut):
+    k = netkernel.Kernel()
+    dev, b, addr = _stream_server(k)
+    s = _sock(k)
+    peer = _peer(addr, dev)
+    f = _frame(MAC_A, MAC_B, 60, b"\x05")
+    peer.sendall(_framed(f) + _framed(f)[:cut])
+    assert s.recv(4096) == f
+    peer.close()
+    assert wait_until(lambda: not dev.carrier)
+    assert wait_until(lambda: b.stats()["rx_truncated"] == 1)
+    assert b.stats()["rx_frames"] == 1
+    s.settimeout(0.2)
+    with pytest.raises(TimeoutError):           # the half frame never shows up
+        s.recv(4096)
+    peer = _peer(addr, dev)
+    peer.sendall(_framed(f))
+    s.settimeout(5)
+    assert s.recv(4096) == f
+
+
+def test_stream_garbage_never_kills_the_server():
+    import random
+    rng = random.Random(8)
+    k = netkernel.Kernel()
+    dev, b, addr = _stream_server(k)
+    s = _sock(k)
+    for _ in range(3):
+        peer = _peer(addr, dev)
+        peer.sendall(bytes(rng.randrange(256) for _ in range(5000)))
+        peer.close()
+        assert wait_until(lambda: not dev.carrier)
+    st = b.stats()
+    assert st["disconnects"] == 3 and st["rx_oversize"] + st["rx_truncated"] >= 3
+    peer = _peer(addr, dev)
+    f = _frame(MAC_A, MAC_B)
+    peer.sendall(_framed(f))
+    s.settimeout(5)
+    while s.recv(4096) != f:                    # garbage that happened to parse comes first
+        pass
+
+
+def test_stream_frames_pending_at_disconnect_are_counted_lost():
+    k = netkernel.Kernel()
+    dev, b, addr = _stream_server(k)
+    peer = socket.socket()
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    peer.connect(addr)
+    assert wait_until(lambda: dev.carrier)
+    s = _sock(k)
+    s.setblocking(False)
+    f = _frame(MAC_B, MAC_A, 1514)
+    taken = 0
+    for _ in range(5000):
+        try:
+            s.send(f)
+        except OSError:
+            break
+        taken += 1
+    assert wait_until(lambda: b.stats()["tx_pending"] > 0)
+    pending = b.stats()["tx_pending"]
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    peer.close()                                # RST: the unsent frames have nowhere to go
+    assert wait_until(lambda: not dev.carrier)
+    st = b.stats()
+    assert st["tx_pending"] == 0 and st["tx_pending_lost"] == pending
+    assert st["tx_frames"] >= pending
+    s.close()
+
+
+def test_stream_unix_server_removes_the_socket_file_it_created(tmp_path):
+    path = tmp_path / "q.sock"
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(path))                       # a stale socket file from an earlier run
+    stale.close()
+    k = netkernel.Kernel()
+    _qemu_dev(k, f"stream,server=on,addr.type=unix,addr.path={path}")
+    assert path.exists()
+    k.link_del("q0")
+    assert wait_until(lambda: not path.exists())
+    # a file that someone else put there after us is not ours to remove
+    other = tmp_path / "other.sock"
+    dev = _qemu_dev(k, f"stream,server=on,addr.type=unix,addr.path={other}", name="q1")
+    os.unlink(other)
+    other.write_bytes(b"not a socket")
+    dev.priv.port.detach()
+    time.sleep(0.2)
+    assert other.read_bytes() == b"not a socket"
+
+
+def test_dgram_unix_removes_its_local_socket_file(tmp_path):
+    a_path, b_path = tmp_path / "a", tmp_path / "b"
+    k = netkernel.Kernel()
+    _qemu_dev(k, f"dgram,local.type=unix,local.path={a_path},remote.type=unix,"
+                 f"remote.path={b_path}")
+    assert a_path.exists()
+    k.link_del("q0")
+    assert wait_until(lambda: not a_path.exists())
+
+
+def test_dgram_empty_and_oversize_datagrams_are_counted_and_the_cable_stays(tmp_path):
+    a_path, b_path = str(tmp_path / "a"), str(tmp_path / "b")
+    k = netkernel.Kernel()
+    dev = _qemu_dev(k, f"dgram,local.type=unix,local.path={a_path},remote.type=unix,"
+                       f"remote.path={b_path}")
+    b = dev.priv.port.backend
+    s = _sock(k)
+    peer = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    peer.bind(b_path)
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * NET_BUFSIZE)
+    f = _frame(MAC_A, MAC_B)
+    for d in (b"", b"\x00" * (NET_BUFSIZE + 1), f, b"", f):
+        peer.sendto(d, a_path)
+    assert [s.recv(4096), s.recv(4096)] == [f, f]
+    assert dev.carrier
+    st = b.stats()
+    assert (st["rx_frames"], st["rx_empty"], st["rx_oversize"], st["rx_errors"]) == (2, 2, 1, 0)
+
+
+def test_dgram_empty_datagram_into_an_ast2500_mac_keeps_its_cable():
+    from netkernel import machines
+    peer = _udp_port()
+    k = machines.ast2500(clock="real")
+    b = netkernel.connect(k, "eth0", netdev="dgram,local.type=inet,local.host=127.0.0.1,"
+                          "local.port=0,remote.type=inet,remote.host=127.0.0.1,"
+                          f"remote.port={peer.getsockname()[1]}")
+    s = _sock(k, "eth0")
+    mac0 = bytes(k.net.dev_by_name["eth0"].dev_addr)
+    f = _frame(mac0, MAC_B)
+    for d in (b"", f):
+        peer.sendto(d, b.address)
+    assert s.recv(4096) == f
+    assert b.stats()["rx_empty"] == 1 and b.stats()["rx_frames"] == 1
+
+
+# ---------------------------------------------------------------- runts from a peer
+
+# 0..13 bytes, broadcast from the 6th byte on: an address filter would let them in
+RUNTS = [(b"\xff" * 6 + bytes(range(0x30, 0x38)))[:n] for n in range(14)]
+
+
+def _send_runts_then(peer_send, s, good):
+    for r in RUNTS:
+        peer_send(r)
+    peer_send(good)
+    assert s.recv(4096) == good                 # the first thing a socket sees
+    s.settimeout(0.1)
+    with pytest.raises(TimeoutError):
+        s.recv(4096)
+
+
+@pytest.mark.parametrize("kind", ["dgram", "stream"])
+def test_runts_into_an_ast2500_mac_are_dropped_by_the_driver_as_linux_counts_them(kind):
+    from netkernel import machines
+    k = machines.ast2500(clock="real")
+    eth0 = k.net.dev_by_name["eth0"]
+    if kind == "dgram":
+        peer = _udp_port()
+        b = netkernel.connect(k, "eth0", netdev="dgram,local.type=inet,local.host=127.0.0.1,"
+                              "local.port=0,remote.type=inet,remote.host=127.0.0.1,"
+                              f"remote.port={peer.getsockname()[1]}")
+        send = lambda d: peer.sendto(d, b.address)              # noqa: E731
+    else:
+        b = netkernel.connect(k, "eth0", netdev="stream,server=on,addr.type=inet,"
+                              "addr.host=127.0.0.1,addr.port=0")
+        peer = _peer(b.address[:2], eth0)
+        send = lambda d: peer.sendall(_framed(d))               # noqa: E731
+    assert wait_until(lambda: eth0.carrier)
+    s = _sock(k, "eth0")
+    before = dict(eth0.stats.as_dict())
+    _send_runts_then(send, s, _frame(bytes(eth0.dev_addr), MAC_B))
+    st = eth0.stats.as_dict()
+    # ftgmac100_rx_packet: RUNT → rx_length_errors, and the drop path's rx_dropped
+    assert st["rx_length_errors"] - before["rx_length_errors"] == 13
+    assert st["rx_dropped"] - before["rx_dropped"] == 13
+    assert st["rx_errors"] == before["rx_errors"]
+    assert st["rx_packets"] - before["rx_packets"] == 1
+    assert k.hw.mac0.stats()["rx_runts"] == 13
+    assert b.stats()["rx_empty"] == 1 and b.stats()["rx_frames"] == 14
+
+
+@pytest.mark.parametrize("kind", ["dgram", "stream"])
+def test_runts_into_a_qemu_device_never_reach_sockets(kind, tmp_path):
+    k = netkernel.Kernel()
+    if kind == "dgram":
+        a_path, b_path = str(tmp_path / "a"), str(tmp_path / "b")
+        dev = _qemu_dev(k, f"dgram,local.type=unix,local.path={a_path},remote.type=unix,"
+                           f"remote.path={b_path}")
+        peer = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        peer.bind(b_path)
+        send = lambda d: peer.sendto(d, a_path)                 # noqa: E731
+    else:
+        dev, b, addr = _stream_server(k)
+        peer = _peer(addr, dev)
+        send = lambda d: peer.sendall(_framed(d))               # noqa: E731
+    s = _sock(k)
+    _send_runts_then(send, s, _frame(MAC_A, MAC_B))
+    assert dev.priv.rx_length_errors == 13 and dev.stats.rx_packets == 1
+    assert dev.priv.port.backend.stats()["rx_empty"] == 1
+
+
+def test_random_datagrams_never_kill_an_ast2500_mac_cable():
+    import random
+    from netkernel import machines
+    rng = random.Random(11)
+    peer = _udp_port()
+    k = machines.ast2500(clock="real")
+    eth0 = k.net.dev_by_name["eth0"]
+    eth0_mac = bytes(eth0.dev_addr)
+    b = netkernel.connect(k, "eth0", netdev="dgram,local.type=inet,local.host=127.0.0.1,"
+                          "local.port=0,remote.type=inet,remote.host=127.0.0.1,"
+                          f"remote.port={peer.getsockname()[1]}")
+    s = _sock(k, "eth0")
+    s.settimeout(5)
+    sent = 0
+    for _ in range(300):
+        n = rng.choice([0, 1, 6, 13, 14, 15, 17, 18, 60, 200, 1600])
+        head = rng.choice([b"", eth0_mac, b"\xff" * 6, b"\x01\x00\x5e\x00\x00\x01"])
+        d = (head + rng.randbytes(n))[:n]
+        if n >= 16 and rng.random() < 0.3:
+            d = d[:12] + b"\x81\x00" + d[14:]          # a VLAN tag, maybe too short to strip
+        peer.sendto(d, b.address)
+        sent += 1
+        if sent % 50 == 0:                            # let the ring drain now and then
+            good = _frame(eth0_mac, MAC_B, 60, bytes([sent & 0xFF]))
+            peer.sendto(good, b.address)
+            while s.recv(4096) != good:
+                pass
+    assert eth0.carrier and b.stats()["rx_errors"] == 0

@@ -149,3 +149,43 @@ def test_frames_from_the_real_kernel_reach_netkernel_sockets_and_capture(real_ne
     assert [d for d, _ in got] == sent
     assert {a[:4] for _, a in got} == {("tap0", 0x88B5, socket.PACKET_HOST, 1)}
     assert cap.packets >= len(sent)
+
+
+def test_a_real_tap_deleted_underneath_turns_carrier_off_and_is_counted(real_netns):
+    k = netkernel.Kernel()
+    k.link_add("tap0", kind="tap", host_ifname=HOST_IF, host_netns=real_netns)
+    k.link_set("tap0", address=NK_MAC, up=True)
+    dev = k.net.dev_by_name["tap0"]
+    b = dev.priv.port.backend
+    assert dev.carrier
+    r = ns_run(real_netns, "ip", "link", "del", HOST_IF)
+    assert r.returncode == 0, r.stderr
+    deadline = time.monotonic() + 5
+    while dev.carrier and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not dev.carrier                         # the Port's link(False): carrier off
+    b._reader._thread.join(5)
+    assert not b._reader._thread.is_alive()        # the reader ended by itself
+    assert b.fd == -1                              # and released the fd
+    assert b.stats()["rx_errors"] == 1 and b.stats()["detached"] == 1
+    assert b.error is not None and b.error.errno in (77, 19)     # EBADFD, or ENODEV at EOF
+    assert next(x for x in k.links() if x["name"] == "tap0")["carrier"] is False
+    k.link_del("tap0")                             # still removable afterwards
+    assert [x["name"] for x in k.links()] == ["lo"]
+
+
+def test_a_real_tap_deleted_under_an_ast2500_mac_takes_its_carrier_down(real_netns):
+    from netkernel import machines
+    k = machines.ast2500(clock="real")
+    b = netkernel.connect(k, "eth0", tap=HOST_IF, host_netns=real_netns)
+    eth0 = k.net.dev_by_name["eth0"]
+    deadline = time.monotonic() + 5
+    while not eth0.carrier and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert eth0.carrier
+    assert ns_run(real_netns, "ip", "link", "del", HOST_IF).returncode == 0
+    deadline = time.monotonic() + 5
+    while eth0.carrier and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not eth0.carrier and not k.hw.mac0.state.phy_link
+    assert b.stats()["detached"] == 1

@@ -53,6 +53,25 @@ class _LinuxState:
     reaped = False
 
 
+class KernelId:
+    """Which real kernel the Linux backend is: the release string (`uname -r`) and the mainline
+    version it is based on, e.g. ("6.1.0-57-amd64", (6, 1)) for Debian's 6.1 oracle."""
+    __slots__ = ("release", "version")
+
+    def __init__(self, release: str):
+        self.release = release
+        parts = release.split("-")[0].split(".")
+        self.version = tuple(int(p) for p in parts[:2] if p.isdigit())
+
+    def __repr__(self) -> str:
+        return f"Linux {self.release}"
+
+
+def running_kernel() -> KernelId:
+    """The kernel this process runs on (the host, or the 6.1 guest of `make oracle`)."""
+    return KernelId(os.uname().release)
+
+
 class LinuxBackend:
     """The real kernel, confined to fresh network namespaces that are deleted by close()."""
 
@@ -69,6 +88,7 @@ class LinuxBackend:
             self._namespaces: list[str] = []      # real names, for cleanup
             self._logical: dict[str, str] = {}    # logical name -> real netns name
             self._sockets: list[socket.socket] = []
+            self._restore: dict[str, str] = {}    # global sysctl files to put back at close()
             self.ns = self._new_ns()
         else:
             self._root = _root
@@ -167,10 +187,22 @@ class LinuxBackend:
         return rk.sys_getsockopt(s.fileno(), level, name, optlen, optval)
 
     def sysctl(self, name: str, value: int) -> None:
-        """Set a per-netns sysctl (net.core.optmem_max is per netns on the host kernel)."""
+        """Set a sysctl for this backend's namespaces. net.core.optmem_max is per netns since 6.7
+        (it is global on 5.15 and 6.1): where the netns has no such file, the global value is set
+        and put back by close()."""
+        path = "/proc/sys/" + name.replace(".", "/")
         with _InNetns(self.ns):
-            with open("/proc/sys/" + name.replace(".", "/"), "w") as f:
-                f.write(str(value))
+            try:
+                with open(path, "w") as f:
+                    f.write(str(value))
+                return
+            except FileNotFoundError:
+                pass
+        with open(path) as f:                  # the caller's (initial) namespace: global
+            old = f.read().strip()
+        self._root._restore.setdefault(path, old)
+        with open(path, "w") as f:
+            f.write(str(value))
 
     def close(self) -> None:
         if self._root is not self:
@@ -184,6 +216,10 @@ class LinuxBackend:
         for ns in reversed(self._namespaces):
             _ip("netns", "del", ns, check=False)
         self._namespaces.clear()
+        for path, old in self._restore.items():
+            with open(path, "w") as f:
+                f.write(old)
+        self._restore.clear()
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """Each scenario runs on the real kernel (fresh netns) and on netkernel; observations must be equal.
 
-Scenarios marked with ``kernel_differs`` (the host kernel is newer than 5.15 and changed the rule)
-compare netkernel with the 5.15 expectation written in the scenario instead of the host's result.
+The real kernel is the host's (6.18 here) or, under `make oracle`, Debian's 6.1 in a QEMU guest.
+Scenarios marked with ``kernel_differs`` (a rule changed after 5.15, in version ``since``) compare
+netkernel with the 5.15 expectation written in the scenario; the real kernel must give that
+expectation when it is older than ``since`` (and carries no backport), and must differ from it
+when newer, so a stale mark or a wrong expectation fails.
 
 NKDIFF_ONLY=linux runs only the real kernel (for developing scenarios).
 """
@@ -13,11 +16,13 @@ import os
 
 import pytest
 
-from .backends import LinuxBackend, NetkernelBackend
+from .backends import LinuxBackend, NetkernelBackend, running_kernel
 from .scenarios import all_scenarios
+from .scenarios._common import follows_515
 
 SCENARIOS = all_scenarios()
 ONLY = os.environ.get("NKDIFF_ONLY", "")
+KERNEL = running_kernel()
 
 
 def _norm(obs):
@@ -57,16 +62,25 @@ def test_scenario(fn):
                             + _diff(exp, model, "linux-5.15 (expected in scenario)", "netkernel"),
                             pytrace=False)
             return
+    if differs and linux is not None:
+        exp = _norm(fn.expected_515)
+        mark = f"{differs['commit']}, since {'.'.join(map(str, differs['since']))}"
+        if follows_515(fn, KERNEL.version):
+            if linux != exp:
+                pytest.fail(f"{KERNEL} predates the change ({mark}) but does not give the 5.15 "
+                            "expectation written in the scenario (a wrong expectation, or a stable "
+                            "backport to declare in `backported`):\n"
+                            + _diff(exp, linux, "linux-5.15 (expected in scenario)", f"linux {KERNEL.release}"),
+                            pytrace=False)
+        elif linux == exp:
+            pytest.fail(f"stale kernel_differs mark: {KERNEL} gives the 5.15 expectation although the "
+                        f"mark says the rule changed ({mark})", pytrace=False)
     if ONLY == "linux":
-        if differs:
-            exp = _norm(fn.expected_515)
-            if exp == linux:
-                print(f"note: host kernel matches the 5.15 expectation of {fn.__name__}")
         return
     expected = _norm(fn.expected_515) if differs else linux
     model = run_on(NetkernelBackend, fn)
-    label = "linux-5.15 (expected in scenario)" if differs else "linux (host)"
+    label = "linux-5.15 (expected in scenario)" if differs else f"linux {KERNEL.release}"
     if model != expected:
         pytest.fail(f"netkernel diverges from {label}"
-                    + (f" [host kernel differs from 5.15: {differs['reason']}; {differs['commit']}]" if differs else "")
+                    + (f" [the rule changed after 5.15: {differs['reason']}; {differs['commit']}]" if differs else "")
                     + ":\n" + _diff(expected, model, label, "netkernel"), pytrace=False)

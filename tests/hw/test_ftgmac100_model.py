@@ -3,7 +3,8 @@ from netkernel.hw.aspeed.ast2500 import ASPEED_MAC0_BASE, Ast2500
 from netkernel.hw.net.ftgmac100_regs import (
     ASPEED_RXDES0_EDORR, ASPEED_TXDES0_EDOTR, FTGMAC100_DESC, FTGMAC100_INT_NO_NPTXBUF,
     FTGMAC100_INT_NO_RXBUF, FTGMAC100_INT_RPKT_BUF, FTGMAC100_INT_RPKT_FIFO,
-    FTGMAC100_INT_XPKT_ETH, FTGMAC100_MACCR_RX_BROADPKT, FTGMAC100_MACCR_RXDMA_EN,
+    FTGMAC100_INT_XPKT_ETH, FTGMAC100_MACCR_RX_BROADPKT, FTGMAC100_MACCR_RX_RUNT,
+    FTGMAC100_MACCR_RXDMA_EN, FTGMAC100_RXDES0_RUNT, FTGMAC100_RXDES0_VDBC,
     FTGMAC100_MACCR_RXMAC_EN, FTGMAC100_MACCR_SW_RST, FTGMAC100_MACCR_TXDMA_EN,
     FTGMAC100_MACCR_TXMAC_EN, FTGMAC100_OFFSET_IER, FTGMAC100_OFFSET_ISR, FTGMAC100_OFFSET_MACCR,
     FTGMAC100_OFFSET_NPTXPD, FTGMAC100_OFFSET_NPTXR_BADR, FTGMAC100_OFFSET_RXR_BADR,
@@ -121,3 +122,47 @@ def test_sw_rst_keeps_speed_bits_and_self_clears():
     w(FTGMAC100_OFFSET_IER, 0x1FF)
     w(FTGMAC100_OFFSET_MACCR, (1 << 9) | FTGMAC100_MACCR_SW_RST)
     assert r(FTGMAC100_OFFSET_MACCR) == 1 << 9 and r(FTGMAC100_OFFSET_IER) == 0
+
+
+def _rx_mac(maccr_extra=0):
+    soc, mac, _, w, r = soc_with_mac()
+    w(FTGMAC100_OFFSET_RXR_BADR, RX_RING)
+    w(FTGMAC100_OFFSET_MACCR, FTGMAC100_MACCR_RXDMA_EN | FTGMAC100_MACCR_RXMAC_EN | maccr_extra)
+    soc.dma_write(RX_RING, FTGMAC100_DESC.pack(ASPEED_RXDES0_EDORR, 0, 0, BUF))
+    soc.dma_write(BUF, b"\xee" * 64)             # stale bytes from an earlier frame
+    return soc, mac
+
+
+def test_runts_are_stored_flagged_runt_when_rx_runt_is_set_never_filtered():
+    for n in range(1, 14):
+        soc, mac = _rx_mac(FTGMAC100_MACCR_RX_RUNT)
+        runt = bytes(range(0x20, 0x20 + n))     # not our address, not broadcast
+        assert mac.receive(runt)
+        d0 = desc(soc, RX_RING)[0]
+        assert d0 & FTGMAC100_RXDES0_VDBC == n
+        assert d0 & (FTGMAC100_RXDES0_RUNT | FTGMAC100_RXDES0_FRS | FTGMAC100_RXDES0_LRS
+                     | FTGMAC100_RXDES0_RXPKT_RDY) == (FTGMAC100_RXDES0_RUNT
+                                                     | FTGMAC100_RXDES0_FRS | FTGMAC100_RXDES0_LRS
+                                                     | FTGMAC100_RXDES0_RXPKT_RDY)
+        assert soc.dma_read(BUF, n) == runt
+        assert (mac.stats()["rx_runts"], mac.stats()["rx_filtered"]) == (1, 0)
+
+
+def test_runts_are_discarded_and_counted_without_rx_runt_and_empty_frames_always():
+    soc, mac = _rx_mac()
+    for n in range(14):
+        assert not mac.receive(bytes(n))
+    soc2, mac2 = _rx_mac(FTGMAC100_MACCR_RX_RUNT)
+    assert not mac2.receive(b"")
+    for m, s in ((mac, soc), (mac2, soc2)):
+        assert not desc(s, RX_RING)[0] & FTGMAC100_RXDES0_RXPKT_RDY
+        assert m.isr == 0
+    assert mac.stats()["rx_runt_drops"] == 14 and mac2.stats()["rx_runt_drops"] == 1
+
+
+def test_a_14_byte_frame_is_no_runt_and_goes_through_the_filter():
+    soc, mac = _rx_mac(FTGMAC100_MACCR_RX_RUNT)
+    assert not mac.receive(bytes.fromhex("020000000099") + FRAME[6:14])
+    assert mac.stats()["rx_filtered"] == 1
+    assert mac.receive(bytes.fromhex("525400123456") + FRAME[6:14])
+    assert desc(soc, RX_RING)[0] & (FTGMAC100_RXDES0_RUNT | FTGMAC100_RXDES0_VDBC) == 14

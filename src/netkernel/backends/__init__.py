@@ -6,4 +6,10 @@ thread with a list of received Ethernet frames (bytes, no FCS), `port.link(up)` 
 plugged or pulled, and `port.tx_ready()` when it can take frames again after refusing one. The
 device calls `backend.send(frame) -> bool` for every frame it puts on the cable (False: not taken,
 stop the queue until tx_ready). Backends know nothing about netkernel's kernel layers.
+
+Every backend counts what it does not deliver: `backend.stats()` is a dict of counters whose
+names and meanings are listed in the module's *_STATS table (qemu_socket.STREAM_STATS and
+DGRAM_STATS, tap.TAP_STATS). A peer that misbehaves (zero-length or oversize frames, a half
+frame then a hang-up) costs a counter, never the cable; a real TAP deleted underneath pulls the
+cable (port.link(False)).
 """

@@ -105,14 +105,14 @@ class PcapngWriter:
         return self.interfaces - 1
 
     def write(self, interface_id: int, ts_ns: int, data, flags: int = 0) -> None:
+        """Append one EPB; `packets` counts it only once the file has taken it (errors raise)."""
         n = len(data)
         total = 28 + n + (-n & 3) + 16
-        w = self._write
-        w(_EPB_HEAD.pack(PCAPNG_EPB, total, interface_id, (ts_ns >> 32) & 0xFFFFFFFF,
-                         ts_ns & 0xFFFFFFFF, n, n))
-        w(data)
-        w(_PAD[n & 3])
-        w(_EPB_TAIL.pack(EPB_FLAGS, 4, flags, OPT_ENDOFOPT, 0, total))
+        # one write per block: a file that fails takes a block whole or not at all
+        self._write(b"".join((_EPB_HEAD.pack(PCAPNG_EPB, total, interface_id,
+                                             (ts_ns >> 32) & 0xFFFFFFFF, ts_ns & 0xFFFFFFFF, n, n),
+                              data, _PAD[n & 3],
+                              _EPB_TAIL.pack(EPB_FLAGS, 4, flags, OPT_ENDOFOPT, 0, total))))
         self.packets += 1
 
     def flush(self) -> None:

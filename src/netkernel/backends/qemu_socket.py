@@ -6,6 +6,15 @@ Wire formats (QEMU net/stream.c, net/dgram.c; checked against QEMU 7.2, ecosyste
   when its peer leaves; a length over NET_BUFSIZE ends the connection. No carrier until connected.
 - dgram (UDP or unix datagrams): one Ethernet frame per datagram, no header.
 
+Hostile or broken peers never take a cable down by surprise, and nothing is lost silently: every
+backend has `stats()`, a dict of counters (see STREAM_STATS and DGRAM_STATS). A zero-length frame
+(a 0 length prefix, an empty datagram) is dropped and counted; a length prefix over NET_BUFSIZE
+ends the connection as in QEMU, counted; a peer that leaves in the middle of a frame has that
+frame counted as truncated; frames still waiting in the stream writer when the connection ends
+are counted as lost. A unix socket file the backend created by binding is removed when it closes.
+Frames too short for an Ethernet header are passed on: dropping them is the device's business,
+with the counters its Linux driver bumps.
+
 `netdev_backend("stream,addr.type=inet,addr.host=127.0.0.1,addr.port=5555,server=on")` takes the
 option string of a QEMU command line (`-netdev` itself and `id=` may be left in), so a user can copy
 it from there; `socket,listen=|connect=|udp=` (the older backend) is accepted too. Multicast and
@@ -28,6 +37,27 @@ _LEN = struct.Struct(">I")
 RECV_SIZE = 262144
 RX_BATCH = 64
 TX_HIGH_WATER = 256 * 1024      # queued bytes at which the device's queue is stopped
+
+STREAM_STATS = {
+    "tx_frames": "frames taken from the device (sent at once or queued for the writer)",
+    "tx_dropped": "frames refused: no peer connected, backend closed, or the send failed",
+    "tx_pending_lost": "taken frames still queued (wholly or partly unsent) when the connection "
+                       "or the backend ended",
+    "rx_frames": "frames handed to the device",
+    "rx_empty": "zero-length frames (a 0 length prefix), dropped",
+    "rx_oversize": "length prefixes over NET_BUFSIZE (each ends the connection, as in QEMU)",
+    "rx_truncated": "frames cut short by the end of the connection",
+    "connects": "connections made (accepted or connected)",
+    "disconnects": "connections ended by the peer or by an error",
+}
+DGRAM_STATS = {
+    "tx_frames": "datagrams sent",
+    "tx_dropped": "frames the socket refused (peer not there, buffer full)",
+    "rx_frames": "frames handed to the device",
+    "rx_empty": "empty datagrams, dropped (QEMU would stop reading)",
+    "rx_oversize": "datagrams over NET_BUFSIZE, dropped",
+    "rx_errors": "receive errors that ended the reader (carrier goes off)",
+}
 
 _BOOL = {"on": True, "yes": True, "true": True, "y": True,
          "off": False, "no": False, "false": False, "n": False}
@@ -125,6 +155,29 @@ def socket_address(opts: dict, prefix: str):
     raise ValueError(f"{prefix}.type={typ!r}: expected inet, unix or fd")
 
 
+def _bind_unix_owned(s, path: str):
+    """Bind `s` to unix `path`; returns the (path, st_dev, st_ino) of the socket file it created
+    (None for an abstract name), so that only that very file is removed later."""
+    s.bind(path)
+    if not path or path.startswith("\0"):
+        return None
+    st = os.stat(path)
+    return path, st.st_dev, st.st_ino
+
+
+def _unlink_owned(owned) -> None:
+    """Remove the socket file we created, unless something else has replaced it since."""
+    if owned is None:
+        return
+    path, dev, ino = owned
+    try:
+        st = os.stat(path)
+        if (st.st_dev, st.st_ino) == (dev, ino):
+            os.unlink(path)
+    except OSError:
+        pass
+
+
 def _inet_sockaddr(host: str, port: int, family: int, socktype: int, passive: bool):
     infos = socket.getaddrinfo(host or None, port, family, socktype, 0,
                                socket.AI_PASSIVE if passive else 0)
@@ -178,10 +231,11 @@ def netdev_backend(spec: str):
 class StreamBackend:
     """`-netdev stream`: length-prefixed frames over one TCP or unix stream connection.
 
-    Transmit tries one non-blocking send; what the socket does not take waits in `_pending` for a
-    writer thread, and past TX_HIGH_WATER the device is told to stop its queue (send returns
-    False) until everything is written (port.tx_ready). Lock: `_txlock` guards the connection and
-    `_pending`; it is never held while calling into the port."""
+    Transmit tries one non-blocking send; what the socket does not take waits in `_pending` (one
+    entry per frame, the first maybe partly sent) for a writer thread, and past TX_HIGH_WATER the
+    device is told to stop its queue (send returns False) until everything is written
+    (port.tx_ready). Counters: `stats()` (STREAM_STATS). Lock: `_txlock` guards the connection,
+    `_pending` and the tx counters; it is never held while calling into the port."""
 
     def __init__(self, opts: dict):
         self.server = _bool(opts, "server")
@@ -190,7 +244,10 @@ class StreamBackend:
                           else float(opts.get("reconnect", "0")))
         self.kind, self.addr = socket_address(opts, "addr")
         self.port = None
-        self.tx_frames = self.tx_dropped = self.rx_frames = 0
+        self.tx_frames = self.tx_dropped = self.tx_pending_lost = 0
+        self.rx_frames = self.rx_empty = self.rx_oversize = self.rx_truncated = 0
+        self.connects = self.disconnects = 0
+        self._unix_file = None          # (path, dev, ino) of the socket file we created
         self._listener = None
         self._conn = None
         self._rxbuf = bytearray()
@@ -231,7 +288,10 @@ class StreamBackend:
                     and stat.S_ISSOCK(os.stat(sa).st_mode):
                 os.unlink(sa)
             try:
-                s.bind(sa)
+                if self.kind == "unix":
+                    self._unix_file = _bind_unix_owned(s, sa)
+                else:
+                    s.bind(sa)
                 s.listen(1)
             except OSError:
                 s.close()
@@ -287,6 +347,7 @@ class StreamBackend:
         self._writer = threading.Thread(target=self._write_loop, name="stream writer", daemon=True)
         self._writer.start()
         if self._conn is not None:
+            self.connects += 1
             port.link(True)
         self._reader.start()
 
@@ -299,6 +360,26 @@ class StreamBackend:
         else:
             self._close_all()
 
+    def stats(self) -> dict:
+        """The counters of STREAM_STATS, plus frames and bytes queued for the writer now."""
+        with self._txlock:
+            d = {name: getattr(self, name) for name in STREAM_STATS}
+            d["tx_pending"] = len(self._pending)
+            d["tx_pending_bytes"] = self._pending_bytes
+        return d
+
+    def _drop_pending(self) -> None:
+        """The connection is gone: what the writer still holds is lost, and counted (_txlock)."""
+        self.tx_pending_lost += len(self._pending)
+        self._pending.clear()
+        self._pending_bytes = 0
+
+    def _drop_partial_rx(self) -> None:
+        """A frame (or length prefix) begun but not finished is lost with the connection."""
+        if self._rxbuf:
+            self.rx_truncated += 1
+            self._rxbuf = bytearray()
+
     def _close_all(self) -> None:
         with self._txlock:
             self._closed = True
@@ -306,15 +387,18 @@ class StreamBackend:
                 if s is not None:
                     s.close()
             self._conn = self._listener = None
-            self._pending.clear()
-            self._pending_bytes = 0
+            self._drop_pending()
+            self._drop_partial_rx()
             self._txcond.notify()
+        unix_file, self._unix_file = self._unix_file, None
+        _unlink_owned(unix_file)
 
     # -- connection state (reader thread)
     def _connected(self, conn) -> None:
         with self._txlock:
             self._conn = conn
             self._rxbuf = bytearray()
+            self.connects += 1
         self._reader.fd = conn.fileno()
         self._reader.timeout = None
         self.port.link(True)
@@ -322,8 +406,9 @@ class StreamBackend:
     def _disconnected(self):
         with self._txlock:
             conn, self._conn = self._conn, None
-            self._pending.clear()
-            self._pending_bytes = 0
+            self._drop_pending()
+            self._drop_partial_rx()
+            self.disconnects += 1
             stopped, self._stopped = self._stopped, False
         if conn is not None:
             conn.close()
@@ -370,21 +455,32 @@ class StreamBackend:
         frames = []
         off, have = 0, len(buf)
         unpack = _LEN.unpack_from
+        empty = 0
         while have - off >= 4:
             (n,) = unpack(buf, off)
             if n > NET_BUFSIZE:
+                # QEMU ends the connection here; the frames before it still go up
+                self.rx_oversize += 1
+                self._rxbuf = bytearray()
+                self._deliver(frames, empty)
                 return self._disconnected()
             if have - off - 4 < n:
                 break
             if n:
                 frames.append(bytes(buf[off + 4:off + 4 + n]))
+            else:
+                empty += 1
             off += 4 + n
         if off:
             del buf[:off]
+        self._deliver(frames, empty)
+        return True
+
+    def _deliver(self, frames: list, empty: int) -> None:
+        self.rx_empty += empty
         if frames:
             self.rx_frames += len(frames)
             self.port.rx(frames)
-        return True
 
     # -- transmit
     def send(self, frame) -> bool:
@@ -394,7 +490,6 @@ class StreamBackend:
             if conn is None or self._closed:
                 self.tx_dropped += 1
                 return True
-            self.tx_frames += 1
             if not self._pending:
                 try:
                     n = conn.send(data)
@@ -403,10 +498,13 @@ class StreamBackend:
                 except OSError:
                     self.tx_dropped += 1
                     return True
+                self.tx_frames += 1
                 if n == len(data):
                     return True
                 data = data[n:]
                 self._txcond.notify()
+            else:
+                self.tx_frames += 1
             self._pending.append(data)
             self._pending_bytes += len(data)
             if self._pending_bytes >= TX_HIGH_WATER:
@@ -446,8 +544,7 @@ class StreamBackend:
                 except (BlockingIOError, InterruptedError):
                     pass
                 except OSError:
-                    pending.clear()           # the reader sees the broken connection
-                    self._pending_bytes = 0
+                    self._drop_pending()      # the reader sees the broken connection
                 if not pending and self._stopped:
                     self._stopped = False
                     wake = True
@@ -459,9 +556,11 @@ class StreamBackend:
 
 class DgramBackend:
     """`-netdev dgram`: one frame per UDP or unix datagram, from `local` to `remote`. Sends never
-    block: a datagram the peer cannot take now is dropped (tx_dropped), as on any datagram path."""
+    block: a datagram the peer cannot take now is dropped (tx_dropped), as on any datagram path.
+    Counters: `stats()` (DGRAM_STATS)."""
 
     def __init__(self, opts: dict):
+        self._unix_file = None          # (path, dev, ino) of the socket file we created
         if "local.type" not in opts:
             raise ValueError("-netdev dgram: multicast (remote only) is not supported; "
                              "give local.* and remote.*")
@@ -481,22 +580,37 @@ class DgramBackend:
         else:
             self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             self.remote = raddr
-            self._bind(laddr)
+            self._bind(laddr, unix=True)
         if lkind == "fd":
             self.remote = (_inet_sockaddr(raddr[0], raddr[1], raddr[2], socket.SOCK_DGRAM, False)[1]
                            if rkind == "inet" else raddr)
         self.sock.setblocking(False)
         self.port = None
-        self.tx_frames = self.tx_dropped = self.rx_frames = 0
+        self.tx_frames = self.tx_dropped = 0
+        self.rx_frames = self.rx_empty = self.rx_oversize = self.rx_errors = 0
         self._reader = None
         self._sendto = self.sock.sendto
+        self._rxbuf = bytearray(NET_BUFSIZE + 1)     # one byte more: an oversize datagram shows
+        self._rxview = memoryview(self._rxbuf)
 
-    def _bind(self, sa) -> None:
+    def _bind(self, sa, unix: bool = False) -> None:
         try:
-            self.sock.bind(sa)
+            if unix:
+                self._unix_file = _bind_unix_owned(self.sock, sa)
+            else:
+                self.sock.bind(sa)
         except OSError:
             self.sock.close()
             raise
+
+    def stats(self) -> dict:
+        """The counters of DGRAM_STATS."""
+        return {name: getattr(self, name) for name in DGRAM_STATS}
+
+    def _close_sock(self) -> None:
+        self.sock.close()
+        unix_file, self._unix_file = self._unix_file, None
+        _unlink_owned(unix_file)
 
     def __repr__(self) -> str:
         return f"<DgramBackend {self.address} -> {self.remote}>"
@@ -509,14 +623,14 @@ class DgramBackend:
         self.port = port
         port.link(True)
         self._reader = ReaderThread(f"dgram {self.address}", self._on_readable, self.sock.fileno(),
-                                    on_exit=self.sock.close)
+                                    on_exit=self._close_sock)
         self._reader.start()
 
     def close(self, wait: float = 0.0) -> None:
         if self._reader is not None:
             self._reader.stop(wait)
         else:
-            self.sock.close()
+            self._close_sock()
 
     def send(self, frame) -> bool:
         try:
@@ -528,17 +642,30 @@ class DgramBackend:
 
     def _on_readable(self):
         frames = []
-        recv = self.sock.recv
+        buf = self._rxbuf
+        view = self._rxview
+        recv_into = self.sock.recv_into
+        ok = True
         for _ in range(RX_BATCH):
             try:
-                frames.append(recv(NET_BUFSIZE))
+                n = recv_into(buf)
             except (BlockingIOError, InterruptedError):
                 break
             except OSError as e:
                 if e.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
-                    continue
-                return False
+                    continue            # an ICMP error for an earlier send: nothing to read
+                self.rx_errors += 1
+                ok = False
+                break
+            if n == 0:
+                self.rx_empty += 1      # QEMU's dgram backend takes this as end of connection
+            elif n > NET_BUFSIZE:
+                self.rx_oversize += 1
+            else:
+                frames.append(bytes(view[:n]))
         if frames:
             self.rx_frames += len(frames)
             self.port.rx(frames)
-        return True
+        if not ok:
+            self.port.link(False)
+        return ok

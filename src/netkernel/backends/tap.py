@@ -7,10 +7,16 @@ TUNSETIFF IFF_TAP | IFF_NO_PI, as QEMU's `-netdev tap` and PyTCP do. The fd keep
 that namespace after the thread has gone. An interface that does not exist yet is created (and
 vanishes with the fd); an existing persistent TAP (`ip tuntap add mode tap`) is attached to. The
 real interface starts down, as after `ip tuntap add`: configuring it is the real side's business.
+
+When the real interface is deleted underneath (`ip link del`, or its namespace goes away), the
+real kernel detaches the fd: poll reports an error and read fails (tun_chr_read_iter: EBADFD).
+The reader then counts it, pulls the cable (port.link(False): carrier off on the netkernel
+device) and ends; later sends are dropped and counted. Counters: `stats()` (TAP_STATS).
 """
 from __future__ import annotations
 
 import ctypes
+import errno
 import fcntl
 import os
 import struct
@@ -28,6 +34,14 @@ IFNAMSIZ = 16
 READ_SIZE = 65536 + 14
 RX_BATCH = 64
 _IFREQ = struct.Struct("16sH22x")  # struct ifreq: ifr_name, ifr_flags
+
+TAP_STATS = {
+    "tx_frames": "frames written to the TAP",
+    "tx_dropped": "frames the TAP refused (real interface down or gone) or sent after the end",
+    "rx_frames": "frames read from the TAP and handed to the device",
+    "rx_errors": "read errors that ended the reader (the real interface was deleted)",
+    "detached": "1 once the real interface has gone away under the fd",
+}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
@@ -89,7 +103,8 @@ def open_tap(ifname: str, host_netns: str | None = None) -> int:
 
 
 class TapBackend:
-    """A TAP fd pumping frames both ways. Counters: tx_frames, tx_dropped, rx_frames."""
+    """A TAP fd pumping frames both ways. Counters: `stats()` (TAP_STATS); `error` is the read
+    error that ended the reader, if any."""
 
     def __init__(self, ifname: str, host_netns: str | None = None):
         self.ifname = ifname
@@ -99,6 +114,9 @@ class TapBackend:
         self.tx_frames = 0
         self.tx_dropped = 0
         self.rx_frames = 0
+        self.rx_errors = 0
+        self.detached = 0
+        self.error: OSError | None = None
         self._reader = None
         self._write = os.write
 
@@ -125,21 +143,37 @@ class TapBackend:
             self.tx_dropped += 1
         return True
 
+    def stats(self) -> dict:
+        """The counters of TAP_STATS."""
+        return {name: getattr(self, name) for name in TAP_STATS}
+
     def _on_readable(self):
         frames = []
         read = os.read
         fd = self.fd
+        gone = None
         for _ in range(RX_BATCH):
             try:
-                frames.append(read(fd, READ_SIZE))
-            except BlockingIOError:
+                frame = read(fd, READ_SIZE)
+            except (BlockingIOError, InterruptedError):
                 break
-            except OSError:
-                return False
+            except OSError as e:
+                gone = e                    # EBADFD: the real interface was deleted
+                break
+            if not frame:                   # end of file: nothing more will come
+                gone = OSError(errno.ENODEV, f"{self.ifname}: end of file on the TAP")
+                break
+            frames.append(frame)
         if frames:
             self.rx_frames += len(frames)
             self.port.rx(frames)
-        return True
+        if gone is None:
+            return True
+        self.rx_errors += 1
+        self.detached = 1
+        self.error = gone
+        self.port.link(False)
+        return False
 
     def _close_fd(self) -> None:
         if self.fd >= 0:

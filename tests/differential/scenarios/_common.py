@@ -286,16 +286,31 @@ def in_thread(fn, *a):
     return join
 
 
-def kernel_differs(reason: str, commit: str, expected_515):
-    """Mark a scenario whose result on the host kernel (6.x) legitimately differs from Linux 5.15.
+def kernel_differs(reason: str, commit: str, expected_515, since: str, backported=None):
+    """Mark a scenario whose rule changed after Linux 5.15, in mainline version ``since``.
 
-    netkernel (a 5.15 model) is compared against ``expected_515`` instead of the host's result.
+    netkernel (a 5.15 model) is always compared with ``expected_515``. The real kernel is held to
+    what the mark declares: a kernel older than ``since`` must give ``expected_515`` (the 6.1
+    oracle checks the expectation), a newer one must give something else (so a stale mark
+    fails). ``backported`` maps a kernel line ("6.1") to the stable release that carries the
+    change there: that line behaves like the newer kernels.
     """
     def deco(fn):
-        fn.kernel_differs = {"reason": reason, "commit": commit}
+        fn.kernel_differs = {"reason": reason, "commit": commit,
+                             "since": tuple(int(x) for x in since.split(".")),
+                             "backported": dict(backported or {})}
         fn.expected_515 = expected_515
         return fn
     return deco
+
+
+def follows_515(fn, version: tuple) -> bool:
+    """Whether a real kernel of mainline ``version`` (major, minor) must still give the 5.15
+    result for a scenario marked with kernel_differs."""
+    d = fn.kernel_differs
+    if version >= d["since"]:
+        return False
+    return f"{version[0]}.{version[1]}" not in d["backported"]
 
 
 def host_may_lack(what: str, expected_515):

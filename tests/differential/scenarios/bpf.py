@@ -281,7 +281,8 @@ def scenario_bpf_optmem_enomem(b):
                 "net: remove skb->vlan_present (354259fa73e2, 6.2); the bpf_prog header change "
                 "(measured: 96-byte header on 6.18) is from a later 6.x commit not pinned down",
                 {"ldimm": {"2542": "ok", "2543": "ok", "2545": "ok", "2546": "ENOMEM"},
-                 "vlan_present": {"848": "ok", "849": "ok", "1273": "ok", "1274": "ENOMEM"}})
+                 "vlan_present": {"848": "ok", "849": "ok", "1273": "ok", "1274": "ENOMEM"}},
+                since="6.2")
 def scenario_bpf_optmem_exact_threshold(b):
     """The charged size is sizeof(struct bpf_prog) + 8 × eBPF length, admitted while it stays
     below optmem_max: 72 bytes of header on 5.15 x86_64."""

@@ -209,7 +209,8 @@ def scenario_fanout_join_needs_running_hook(b):
 @kernel_differs("6.x lets a socket bound to a down device join (it is linked on NETDEV_UP)",
                 "af_packet: allow fanout_add when socket is not RUNNING (Gur Stavi, 2024)",
                 {"join_while_down": "EINVAL", "val": "00000000", "so_error": 100,
-                 "rx_after_up": [[0, 1, 2, 3], ["ENETDOWN", 0, 1, 2, 3]]})
+                 "rx_after_up": [[0, 1, 2, 3], ["ENETDOWN", 0, 1, 2, 3]]},
+                since="6.10")
 def scenario_fanout_join_down_device(b):
     setup_veth(b)
     s = psock(b, SOCK_RAW, ETH_P_EX, bind_to="veth1")
@@ -479,7 +480,7 @@ def scenario_fanout_down_up_relinks(b):
 @kernel_differs("PACKET_FANOUT_FLAG_IGNORE_OUTGOING (0x4000) is a later flag: 6.x makes the group "
                 "ignore outgoing frames; 5.15 stores it as an unknown flag bit",
                 "packet: add PACKET_FANOUT_FLAG_IGNORE_OUTGOING (v6.2)",
-                {"join": "ok", "val": "40014242", "rx": [[], [1]]})
+                {"join": "ok", "val": "40014242", "rx": [[], [1]]}, since="6.2")
 def scenario_fanout_flag_ignore_outgoing(b):
     setup_veth(b)
     socks = members(b, 2, LB | F_IGNORE_OUTGOING, dev="veth0", proto=ETH_P_ALL)

@@ -282,7 +282,7 @@ def scenario_send_cmsg_handling(b):
     reason="an SO_PRIORITY control message is accepted by newer kernels; 5.15's SOL_SOCKET cmsg parser only "
            "knows SO_MARK, SO_TIMESTAMPING and SCM_TXTIME and rejects the rest with EINVAL",
     commit="a32f3e9d1ed1 sock: support SO_PRIORITY cmsg (v6.14)",
-    expected_515="EINVAL")
+    expected_515="EINVAL", since="6.14")
 def scenario_send_cmsg_so_priority(b):
     import struct as _s
     s = b.socket(AF_PACKET, SOCK_RAW, 0)

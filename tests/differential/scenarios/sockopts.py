@@ -160,7 +160,7 @@ def scenario_so_rcvbuf_effect_on_lo(b):
     reason="option 24 (PACKET_VNET_HDR_SZ) exists since 6.5: the host validates the value (EINVAL for 1) and "
            "reads it back; 5.15 does not know the option",
     commit="net/packet: support mergeable feature of virtio (Jianfeng Tan, v6.5)",
-    expected_515={"set": "ENOPROTOOPT", "get": "ENOPROTOOPT"})
+    expected_515={"set": "ENOPROTOOPT", "get": "ENOPROTOOPT"}, since="6.5")
 def scenario_packet_option_24_unknown_in_515(b):
     s = b.socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL))
     return {"set": only_err(attempt(b.sys_setsockopt, s, SOL_PACKET, 24, struct.pack("<i", 1))),

@@ -51,7 +51,8 @@ def scenario_stats_rcvbuf_8k_drops_various_sizes(b):
     expected_515={"60": {"rcvbuf": 8192, "stats": {"packets": 16, "drops": 5}, "queued": 11,
                          "stats_after": {"packets": 0, "drops": 0}},
                   "200": {"rcvbuf": 8192, "stats": {"packets": 16, "drops": 9}, "queued": 7,
-                          "stats_after": {"packets": 0, "drops": 0}}})
+                          "stats_after": {"packets": 0, "drops": 0}}},
+    since="6.3")
 def scenario_stats_rcvbuf_8k_small_frames_truesize(b):
     setup_veth(b)
     return {size: _flood(b, 4096, size, 16) for size in (60, 200)}

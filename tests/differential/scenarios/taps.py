@@ -88,7 +88,9 @@ _VLAN_SLL_515 = {"len": 20, "family": 17, "protocol": "8100", "ifindex": "veth0"
     commit="79eecf631c14 af_packet: Handle outgoing VLAN packets without hardware offloading "
            "(v6.10, Cc stable: later stable releases may carry it)",
     expected_515={"raw": [{"ret": 60, "sll": _VLAN_SLL_515, "data": _VLAN_FRAME.hex()}],
-                  "dgram": [{"ret": 46, "sll": _VLAN_SLL_515, "data": _VLAN_FRAME[14:].hex()}]})
+                  "dgram": [{"ret": 46, "sll": _VLAN_SLL_515, "data": _VLAN_FRAME[14:].hex()}]},
+    since="6.10",
+    backported={"6.1": "6.1.y stable carries 79eecf631c14 (Debian 6.1.192 has it)"})
 def scenario_tap_outgoing_vlan_dgram(b):
     names = setup_veth(b)
     tx = b.socket(AF_PACKET, SOCK_RAW, 0)

@@ -58,7 +58,8 @@ def scenario_veth_peer_mtu_bounds_rx(b):
     reason="veth_xmit reports a peer-side drop as NET_XMIT_DROP, which packet_snd turns into ENOBUFS; "
            "5.15.0 returned NETDEV_TX_OK so the send reported the full length",
     commit="151e887d8ff9 veth: Fixing transmit return status for dropped packets (v6.6; also in later 5.15.y stable)",
-    expected_515={"send": [["ok", 1019], ["ok", 1514]], "rx": [], "tap": 2})
+    expected_515={"send": [["ok", 1019], ["ok", 1514]], "rx": [], "tap": 2}, since="6.6",
+    backported={"6.1": "6.1.y stable carries 151e887d8ff9 (Debian 6.1.192 has it)"})
 def scenario_veth_peer_mtu_drop_send_result(b):
     names = setup_veth(b)
     b.link_set("veth1", mtu=1000)

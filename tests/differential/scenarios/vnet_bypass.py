@@ -45,7 +45,7 @@ def scenario_vnet_hdr_send_lengths_and_checks(b):
            "header) is refused since 2025; 5.15 accepts it when the checksum field fits the frame",
     commit="49d14b54a527 (Eric Dumazet) adding `skb_transport_offset(skb) < nh_min_len` to "
            "virtio_net_hdr_to_skb()",
-    expected_515={"send": ["ok", 70], "rx": [60]})
+    expected_515={"send": ["ok", 70], "rx": [60]}, since="6.16")
 def scenario_vnet_hdr_csum_start_in_link_header(b):
     names = setup_veth(b)
     s = psock(b, SOCK_RAW, 0, bind_to="veth0")

@@ -8,6 +8,14 @@ can_receive / filter / receive, the read and write switches, reset.
 Variants are data: `edotr`/`edorr` pick the end-of-ring bit (Aspeed: bit 30), `rx_fcs` whether
 VDBC counts the 4 CRC bytes and the CRC is stored after the data (QEMU does; a real AST2500
 seen from Linux does not, so the default is off — DIVERGENCE(#4) from QEMU, by choice).
+Runts: a frame too short to hold a MAC header (destination, source, type: 14 bytes) is never
+address-filtered; with MACCR.RX_RUNT set (the Linux driver sets it) it is stored flagged RXDES0_RUNT
+for the driver to drop, else discarded and counted (rx_runt_drops); an empty frame is no frame on
+the wire and is only counted. DIVERGENCE(#8): the chip calls runt anything under 64 bytes with
+its FCS; frames from socket backends come unpadded, and QEMU delivers them, so frames of 14..59
+bytes are received as QEMU does. (QEMU's model has no runt rule of its own: it leaves short
+frames to its net layer, whose tap and user backends pad them to 60 bytes and whose stream and
+dgram backends pass them on as they come.)
 Faults a test can inject: `set_link(False)`, `tx_hold(True)` (the transmitter is held, as by
 PAUSE frames from the link partner); RX exhaustion happens on its own when the CPU stops
 servicing the interrupt (see Ast2500.irqs_off).
@@ -23,6 +31,7 @@ from netkernel.hw.net.ftgmac100_regs import (FTGMAC100_DESC, FTGMAC100_REG_NAMES
 FRAME_SIZE = 9220                   # QEMU's frame buffer (jumbo + VLAN)
 MAX_FRAME = 1518
 MAX_FRAME_VLAN = 1522
+RUNT_LIMIT = 14                     # shorter frames cannot hold dst, src and type: runts
 
 # PHY (RTL8211E as QEMU presents it), clause-22 registers
 MII_BMCR, MII_BMSR, MII_PHYID1, MII_PHYID2, MII_ANAR, MII_ANLPAR = 0, 1, 2, 3, 4, 5
@@ -44,7 +53,7 @@ class Ftgmac100State:
                  "tpafcr", "rbsr", "maccr", "phycr", "phydata", "fcr", "mac_madr", "mac_ladr",
                  "phy_status", "phy_control", "phy_advertise", "phy_int", "phy_int_mask",
                  "phy_link", "tx_held", "port", "tx_frames", "rx_frames", "rx_no_buf_drops",
-                 "rx_filtered", "tx_lost", "on_link_change")
+                 "rx_filtered", "rx_runts", "rx_runt_drops", "tx_lost", "on_link_change")
 
     def __init__(self, name: str, macaddr: bytes, dma_read, dma_write, irq, aspeed: bool = True,
                  rx_fcs: bool = False):
@@ -66,6 +75,8 @@ class Ftgmac100State:
         self.rx_frames = 0
         self.rx_no_buf_drops = 0
         self.rx_filtered = 0
+        self.rx_runts = 0               # runts stored flagged RUNT (MACCR.RX_RUNT set)
+        self.rx_runt_drops = 0          # runts discarded (RX_RUNT clear, or an empty frame)
         self.tx_lost = 0
         self.reset()
 
@@ -223,10 +234,13 @@ class Ftgmac100State:
         return -1 if frame[:6] == mac else 0
 
     def receive(self, frame: bytes) -> bool:
-        """A frame from the cable: filter, then spread it over RX descriptors (RBSR bytes each),
-        FRS on the first, LRS and flags on the last; NO_RXBUF and drop when a descriptor is still
-        owned by software. Returns whether the frame was stored."""
+        """A frame from the cable: the runt check or the address filter, then spread it over RX
+        descriptors (RBSR bytes each), FRS on the first, LRS and flags on the last; NO_RXBUF and
+        drop when a descriptor is still owned by software. Returns whether the frame was stored."""
         if not self.phy_link:
+            return False
+        if not frame:
+            self.rx_runt_drops += 1         # an empty frame: nothing crossed the wire
             return False
         if not self.can_receive():
             # QEMU's net layer would queue it until RXPD; a cable does not wait: lost.
@@ -235,12 +249,19 @@ class Ftgmac100State:
                 self.isr |= FTGMAC100_INT_NO_RXBUF
                 self.update_irq()
             return False
-        flags = self.filter(frame)
-        if not flags:
-            self.rx_filtered += 1
-            return False
-        if flags < 0:
-            flags = 0
+        if len(frame) < RUNT_LIMIT:
+            if not self.maccr & FTGMAC100_MACCR_RX_RUNT:
+                self.rx_runt_drops += 1
+                return False
+            flags = FTGMAC100_RXDES0_RUNT   # no address to filter on: the driver decides
+            self.rx_runts += 1
+        else:
+            flags = self.filter(frame)
+            if not flags:
+                self.rx_filtered += 1
+                return False
+            if flags < 0:
+                flags = 0
         data = bytearray(frame)
         max_len = MAX_FRAME_VLAN if data[12:14] == b"\x81\x00" else MAX_FRAME
         if self.maccr & FTGMAC100_MACCR_JUMBO_LF:
@@ -458,7 +479,8 @@ class Ftgmac100State:
 
     def stats(self) -> dict:
         return {"tx_frames": self.tx_frames, "tx_lost": self.tx_lost, "rx_frames": self.rx_frames,
-                "rx_no_buf_drops": self.rx_no_buf_drops, "rx_filtered": self.rx_filtered}
+                "rx_no_buf_drops": self.rx_no_buf_drops, "rx_filtered": self.rx_filtered,
+                "rx_runts": self.rx_runts, "rx_runt_drops": self.rx_runt_drops}
 
 
 def ether_crc_le(data: bytes) -> int:

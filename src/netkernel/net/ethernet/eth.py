@@ -49,7 +49,11 @@ def eth_header_parse_protocol(skb: SkBuff) -> int:
 def eth_type_trans(skb: SkBuff, dev: NetDevice) -> int:
     """eth_type_trans: set pkt_type from the destination MAC (broadcast = the device's broadcast
     address, which is all-zero on lo), pull the header, return the
-    protocol (EtherType, or 802.3/802.2 for length-field frames)."""
+    protocol (EtherType, or 802.3/802.2 for length-field frames).
+
+    The caller guarantees ETH_HLEN bytes: v5.15 pulls the header unchecked (skb->len would wrap),
+    so every receive path drops shorter frames first, with its own counters (ftgmac100_rx_packet:
+    RUNT; tun: rx_length_errors; the packet-socket send paths refuse them)."""
     skb.dev = dev
     d = skb.data
     skb.mac_header = d

@@ -1,0 +1,66 @@
+"""The differential suite on a second real kernel: Debian's Linux 6.1, booted under QEMU.
+
+The host runs Linux 6.18; the model follows 5.15. Debian's 6.1 predates most of the rules the
+scenarios mark with ``kernel_differs``, so inside it the real kernel must give the 5.15
+expectations those scenarios carry (see test_differential.py), and it has the dummy module the
+host lacks. `scripts/oracle-6.1/run.sh` fetches the kernel with apt, boots it with this machine's
+root filesystem shared read-only, and runs the suite there; this test reports its result.
+
+Skips: inside the guest itself, with NK_ORACLE=0 (or `-m "not oracle61"`), without root, or when
+QEMU/apt cannot provide the guest.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RUN = os.path.join(ROOT, "scripts", "oracle-6.1", "run.sh")
+SUMMARY = re.compile(r"^=*\s*(\d+ (passed|failed|errors?)\b.*?) in ([0-9.]+)s")
+RESULT: dict = {}          # read by tests/conftest.py's terminal summary
+
+
+def _why_not() -> str | None:
+    if os.environ.get("NK_ORACLE_GUEST"):
+        return "already inside the 6.1 guest"
+    if os.environ.get("NK_ORACLE", "1") == "0":
+        return "NK_ORACLE=0"
+    if os.geteuid() != 0:
+        return "the 6.1 oracle needs root (apt for the kernel package, netns in the guest)"
+    if shutil.which("qemu-system-x86_64") is None and shutil.which("apt-get") is None:
+        return "neither QEMU nor apt-get is available to provide the 6.1 guest"
+    return None
+
+
+@pytest.mark.oracle61
+def test_differential_suite_on_debian_linux_6_1():
+    why = _why_not()
+    if why:
+        pytest.skip(why)
+    src = os.path.join(ROOT, "src")
+    cmd = (f"PYTHONPATH={shlex.quote(src)} {shlex.quote(sys.executable)} -m pytest -q "
+           f"-p no:cacheprovider -rfE {shlex.quote(os.path.join(ROOT, 'tests', 'differential'))}")
+    t0 = time.monotonic()
+    p = subprocess.run(["bash", RUN, cmd], cwd=ROOT, capture_output=True, text=True,
+                       timeout=int(os.environ.get("NK_ORACLE_TIMEOUT", "900")) + 120)
+    elapsed = time.monotonic() - t0
+    out = p.stdout + p.stderr
+    if p.returncode == 3:
+        pytest.skip("the 6.1 guest cannot run here: " + out.strip().splitlines()[-1] if out.strip()
+                    else "the 6.1 guest cannot run here")
+    guest = re.search(r"oracle-6.1: guest (\S+) up", out)
+    summary = next((m.group(1) for m in map(SUMMARY.match, reversed(out.splitlines())) if m), None)
+    RESULT.update(kernel=guest.group(1) if guest else "?", summary=summary or "no summary",
+                  seconds=round(elapsed))
+    with open(os.path.join(ROOT, ".oracle-6.1.log"), "w") as f:
+        f.write(out)
+    assert p.returncode == 0 and summary is not None, (
+        f"differential suite on Linux {RESULT['kernel']} (rc {p.returncode}):\n"
+        + "\n".join(out.splitlines()[-80:]))
