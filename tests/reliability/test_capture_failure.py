@@ -25,7 +25,9 @@ def test_a_capture_that_cannot_write_disturbs_no_one(dest):
         k.link_add("a0", kind="veth", peer="b0")
         k.link_set("a0", up=True)
         k.link_set("b0", up=True)
+        k.sysctl("net.core.rmem_max", 4 << 20)
         rx = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)     # room for every frame
         rx.bind(("b0", 0))
         rx.setblocking(False)
         tx = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
