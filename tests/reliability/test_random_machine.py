@@ -43,9 +43,8 @@ import pytest
 
 import netkernel
 from harness import (BCAST, DEV_DUMMY, DEV_LO, DEV_VETH, ETH_P_NK, RECV_ERRNOS, SEND_ERRNOS,
-                     SLACK, SLOW, Guard,
-                     addr_of, eth_frame, find_tag, join_all, leftovers, open_fds, run_bounded,
-                     seeds, socket_memory, tag)
+                     SLOW, Guard, addr_of, eth_frame, find_tag, join_all, leftovers, open_fds,
+                     run_bounded, seeds, socket_memory, tag)
 from netkernel.uapi import ETH_P_ALL
 from netkernel.uapi.filter import BPF_ABS, BPF_H, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET
 from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_AUXDATA,
@@ -244,7 +243,8 @@ class World:
             return
         if ns != rec.ns and not dev & DEV_VETH:
             self.guard.violation(f"namespace leak: a socket in ns {rec.ns} read a frame sent in "
-                                 f"ns {ns} on device tag {dev:#x} (not a veth): via {where!r}", kind="namespace leak")
+                                 f"ns {ns} on device tag {dev:#x} (not a veth): via {where!r}",
+                                 kind="namespace leak")
         if rec.stable:
             key = (thread, where, pkttype)
             with rec.lock:
@@ -252,7 +252,8 @@ class World:
                 rec.last_seq[key] = max(seq, last)
             if seq <= last:
                 self.guard.violation(f"order: fd {rec.fd} (ns {rec.ns}) read seq {seq} of thread "
-                                     f"{thread} after seq {last} on {where!r} pkttype {pkttype}", kind="order")
+                                     f"{thread} after seq {last} on {where!r} pkttype {pkttype}",
+                                     kind="order")
 
     def consumed(self, rec, n=1):
         with rec.lock:
@@ -266,7 +267,8 @@ class World:
         name = self.name_for(rng, rec.view)
         self.seq[tid] += 1
         payload = tag(self.run, rec.ns, self.devtag(name), tid, self.seq[tid])
-        dst = rng.choice((BCAST, BCAST, bytes.fromhex("01005e000001"), bytes.fromhex("020000000099")))
+        dst = rng.choice((BCAST, BCAST, bytes.fromhex("01005e000001"),
+                          bytes.fromhex("020000000099")))
         size = rng.choice((60, 60, 100, 600, 1514, 1600))
         flags = rng.choice((0, MSG_DONTWAIT))
         s = rec.sock
@@ -276,7 +278,8 @@ class World:
                    (name, ETH_P_NK, 0, 0, dst), bound=TIMEO, errnos=SEND_ERRNOS)
         elif how < 0.6:
             frame = eth_frame(dst, bytes.fromhex("020000000001"), payload, size)
-            self.g(f"sendto {rec.fd} {name}", s.sendto, frame, flags, (name, ETH_P_NK), bound=TIMEO, errnos=SEND_ERRNOS)
+            self.g(f"sendto {rec.fd} {name}", s.sendto, frame, flags, (name, ETH_P_NK),
+                   bound=TIMEO, errnos=SEND_ERRNOS)
         else:
             # send() goes to the bound device; bind and send() on one socket are serialized by
             # the test, so the tag names the device really used
@@ -286,7 +289,8 @@ class World:
                 frame = eth_frame(dst, bytes.fromhex("020000000001"),
                                   tag(self.run, rec.ns, self.devtag(rec.bound), tid, self.seq[tid]),
                                   size)
-                self.g(f"send {rec.fd} ({rec.bound})", s.send, frame, flags, bound=TIMEO, errnos=SEND_ERRNOS)
+                self.g(f"send {rec.fd} ({rec.bound})", s.send, frame, flags, bound=TIMEO,
+                       errnos=SEND_ERRNOS)
 
     def op_recv(self, rng, tid):
         rec = self.pick(rng)
@@ -303,21 +307,24 @@ class World:
                 self._check_len(rec, r[1], 2048)
                 self.saw(rec, r[1], ifindex, pkttype, tid)
         elif how < 0.55:
-            ok, r = self.g(f"recvfrom blocking {fd}", v.sys_recvfrom, fd, 2048, 0, bound=TIMEO, errnos=RECV_ERRNOS)
+            ok, r = self.g(f"recvfrom blocking {fd}", v.sys_recvfrom, fd, 2048, 0, bound=TIMEO,
+                           errnos=RECV_ERRNOS)
             if ok:
                 self.consumed(rec)
                 ifindex, pkttype, _ = addr_of(r[2])
                 self._check_len(rec, r[1], 2048)
                 self.saw(rec, r[1], ifindex, pkttype, tid)
         elif how < 0.7:
-            ok, r = self.g(f"Socket.recvfrom {fd}", s.recvfrom, 2048, bound=TIMEO, errnos=RECV_ERRNOS)
+            ok, r = self.g(f"Socket.recvfrom {fd}", s.recvfrom, 2048, bound=TIMEO,
+                           errnos=RECV_ERRNOS)
             if ok:
                 self.consumed(rec)
                 data, addr = r
                 self._check_len(rec, data, 2048)
                 self.saw(rec, data, addr[0] if addr else None, addr[2] if addr else -1, tid)
         elif how < 0.82:
-            ok, r = self.g(f"recvmsg {fd}", v.sys_recvmsg, fd, 2048, 256, MSG_DONTWAIT, bound=0.0, errnos=RECV_ERRNOS)
+            ok, r = self.g(f"recvmsg {fd}", v.sys_recvmsg, fd, 2048, 256, MSG_DONTWAIT,
+                           bound=0.0, errnos=RECV_ERRNOS)
             if ok:
                 self.consumed(rec)
                 ifindex, pkttype, _ = addr_of(r[4])
@@ -381,14 +388,15 @@ class World:
                 ifindex = rng.choice((0, 1, 2, 99))
             typ = rng.choice((PACKET_MR_PROMISC, PACKET_MR_ALLMULTI, PACKET_MR_MULTICAST,
                               PACKET_MR_UNICAST))
-            addr = bytes.fromhex("01005e0000" + f"{rng.randrange(4):02x}") \
-                if typ == PACKET_MR_MULTICAST else bytes.fromhex("0200000000" + f"{rng.randrange(4):02x}")
+            prefix = "01005e0000" if typ == PACKET_MR_MULTICAST else "0200000000"
+            addr = bytes.fromhex(prefix + f"{rng.randrange(4):02x}")
             mreq = struct.pack("=iHH8s", ifindex, typ, 6, addr)
             opt = PACKET_ADD_MEMBERSHIP if c == 7 or rng.random() < 0.4 else PACKET_DROP_MEMBERSHIP
             self.g("membership", s.setsockopt, SOL_PACKET, opt, mreq)
         elif c == 9:
             tv = TIMEVAL.pack(0, rng.randint(1000, int(TIMEO * 1e6)))
-            self.g("SO_RCVTIMEO", s.setsockopt, SOL_SOCKET, rng.choice((SO_RCVTIMEO, SO_SNDTIMEO)), tv)
+            self.g("SO_RCVTIMEO", s.setsockopt, SOL_SOCKET,
+                   rng.choice((SO_RCVTIMEO, SO_SNDTIMEO)), tv)
         elif c == 10:
             self.g("settimeout", s.settimeout, rng.choice((0.0, 0.001, 0.01, TIMEO)))
         elif c == 11:
@@ -449,7 +457,8 @@ class World:
                     self.captures.append(cap)
         elif c == 8:
             with self.lock:
-                cap = self.captures.pop(rng.randrange(len(self.captures))) if self.captures else None
+                caps = self.captures
+                cap = caps.pop(rng.randrange(len(caps))) if caps else None
             if cap is not None:
                 self.g("capture close", cap.close)
         else:
@@ -550,7 +559,7 @@ def verify_round(ns_views, guard: Guard, tmpdir: str, run: int = 0x7E, m: int = 
     for ns, view in enumerate(ns_views):
         for i, li in enumerate(view.links()):
             name = li["name"]
-            kw = {"up": True}
+            kw = {"up": True, "mtu": 65536}           # lo's default MTU
             if name != "lo":
                 kw.update(mtu=1500, address=f"02:00:00:00:{ns:02x}:{i:02x}")
             ok, e = g(f"verify: link_set {name} {kw}", view.link_set, name, **kw)

@@ -127,7 +127,8 @@ def test_link_set_validates_everything_before_changing_anything(kw):
 
 @pytest.mark.parametrize("name,value", [
     ("net.core.rmem_max", -1), ("net.core.wmem_max", -5), ("net.core.rmem_default", -1),
-    ("net.core.wmem_default", -1), ("kernel.hz", 0), ("no.such.sysctl", 1), ("no.such.sysctl", None),
+    ("net.core.wmem_default", -1), ("kernel.hz", 0), ("no.such.sysctl", 1),
+    ("no.such.sysctl", None),
 ])
 def test_sysctl_rejects_bad_names_and_values_and_keeps_the_old_value(name, value):
     """Linux's proc handlers: EINVAL for a value out of range, the old value kept; a name that
