@@ -144,6 +144,23 @@ def test_capture_dev_that_does_not_exist(tmp_path, capsys):
     assert status == 1 and err == 'netkernel: run: --capture-dev: Cannot find device "nope0"\n'
 
 
+def test_capture_write_failure_is_one_line_after_the_program(tmp_path):
+    """A capture that cannot be written (a full disk: /dev/full) never disturbs the program; the
+    run reports it once, at the end, as a person-readable line with a non-zero status."""
+    prog = tmp_path / "send.py"
+    prog.write_text("import socket\n"
+                    "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))\n"
+                    "s.bind(('veth0', 0))\n"
+                    "for i in range(3):\n"
+                    "    s.send(bytes.fromhex('ffffffffffff02000000000188b5') + bytes(50))\n"
+                    "print('sent 3')\n")
+    r = nk("run", "--topology", str(TOPO), "--capture", "/dev/full", "--", "python", str(prog))
+    assert r.stdout == "sent 3\n"
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr == ("netkernel: run: /dev/full: No space left on device "
+                        "(the capture file is incomplete)\n")
+
+
 def test_no_traceback_end_to_end():
     """The same through the installed entry point, as a person runs it."""
     for args in (["demo", "--format", "bogus"], ["ip", "link", "add", "x", "type", "bogus"],

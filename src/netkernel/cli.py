@@ -368,14 +368,30 @@ def run_command(args) -> int:
             if what is not None:
                 raise UserError(f'run: --capture-dev: Cannot find device "{what}"') from None
             raise UserError(f"run: {args.capture}: {e.strerror or e}") from None
+    rc = 1
     try:
         if args.trace_out:
             with _open_out(args.trace_out) as f:
-                return run_program(k, prog, args.trace, f)
-        return run_program(k, prog, args.trace)
+                rc = run_program(k, prog, args.trace, f)
+        else:
+            rc = run_program(k, prog, args.trace)
     finally:
-        if cap is not None:
-            cap.close()
+        failed = _close_capture(cap)
+    if failed:
+        raise UserError(f"run: {args.capture}: {failed}", rc or 1)
+    return rc
+
+
+def _close_capture(cap) -> str | None:
+    """Close the run's capture; a write that failed during the run is reported here, once (the
+    program itself never saw it: a capture never disturbs delivery)."""
+    if cap is None:
+        return None
+    try:
+        cap.close()
+    except OSError as e:
+        return f"{e.strerror or e} (the capture file is incomplete)"
+    return None
 
 
 if __name__ == "__main__":
