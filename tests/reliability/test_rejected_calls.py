@@ -28,7 +28,7 @@ BAD_CALLS = [
     ("settimeout", (math.inf,)), ("settimeout", (-1,)), ("settimeout", ("1",)),
     ("settimeout", (1e300,)), ("setsockopt", (SOL_SOCKET, SO_RCVBUF, 2 ** 40)),
     ("setsockopt", (SOL_SOCKET, SO_RCVBUF, 1.5)), ("setsockopt", (SOL_SOCKET, SO_RCVBUF, "x")),
-    ("getsockopt", (SOL_SOCKET, SO_RCVBUF, -1)), ("getsockopt", (SOL_SOCKET, SO_RCVBUF, 1.5)),
+    ("getsockopt", (SOL_SOCKET, SO_RCVBUF, 1.5)),
     ("send", ("text",)), ("send", (FRAME, 1.5)), ("setblocking", ("x",)),
 ]
 
