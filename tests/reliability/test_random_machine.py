@@ -4,10 +4,11 @@ A run: one Kernel with namespaces init_net/n1/n2, veth pairs inside and across t
 six callers (the machine's root view, a second process in init_net, the n1 and n2 views, a process
 in n1, and a process without capabilities). Four threads draw operations from a seeded generator
 (replay with NKREL_SEED=<seed>): socket/bind/setsockopt (rcvbuf, filters, fanout, memberships,
-timestamps, timeouts)/send/sendto/recv/recvmsg (blocking with timeouts, MSG_DONTWAIT, MSG_PEEK,
-MSG_TRUNC)/poll/PACKET_STATISTICS/close (also of sockets other threads are using), link add/set
-up/down/MTU/address/netns/del, captures started and closed (one of them on a file that cannot be
-written), interface listings. Every sent frame is tagged (harness.py).
+timestamps, timeouts)/send/sendto/sendmsg with control messages/recv/recvmsg (blocking with
+timeouts, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC)/poll/PACKET_STATISTICS/getsockname/close (also of
+sockets other threads are using), link add/set up/down/MTU/address/netns/del, captures started
+and closed (some on /dev/full), interface listings, new namespaces and processes, traces taken
+while the other threads run. Every sent frame is tagged (harness.py).
 
 Checked during the run (harness.Guard): only OSError escapes a call made with valid Python
 arguments; no call returns later than its timeout (SLACK allowed; non-blocking calls have timeout
@@ -496,7 +497,57 @@ class World:
                                  f"errno {r.errno}, Linux checks the capability first (EPERM)",
                                  kind=f"capability: {what} errno {r.errno}")
 
-    OPS = ((op_send, 30), (op_recv, 28), (op_setsockopt, 20), (op_socket, 7), (op_link, 12))
+    def op_trace(self, rng, tid):
+        """A trace of the machine while the other threads keep running: the trees it records
+        must be well formed (each child one level below its parent, one task per syscall tree)
+        and render (DESIGN.md: the tracer's per-thread state is thread-safe)."""
+        ok, t = self.g("trace", self.k.trace, depth=rng.choice((None, 2)))
+        if not ok:
+            return
+        with t:
+            for _ in range(3):
+                rng.choice((World.op_send, World.op_recv))(self, rng, tid)
+        ok, roots = self.g("trace to_json", t.to_json)
+        for fmt in ("function_graph", "boxes"):
+            self.g(f"trace render {fmt}", t.render, fmt)
+        for root in t.roots:
+            for node in root.walk():
+                for child in node.children:
+                    if child.depth != node.depth + 1 or child.pid != root.pid:
+                        self.guard.violation(
+                            f"trace: {child.function} (pid {child.pid}, depth {child.depth}) "
+                            f"recorded under {node.function} (pid {node.pid}, depth "
+                            f"{node.depth}) in the tree of {root.function} (pid {root.pid})",
+                            kind="trace tree mixed threads")
+
+    def op_misc(self, rng, tid):
+        """Rarer calls: sendmsg with control messages, getsockname, new namespaces and
+        processes while everything runs."""
+        c = rng.randrange(4)
+        rec = self.pick(rng)
+        if c == 0 and rec is not None:
+            name = self.name_for(rng, rec.view)
+            self.seq[tid] += 1
+            frame = eth_frame(BCAST, bytes.fromhex("020000000001"),
+                              tag(self.run, rec.ns, self.devtag(name), tid, self.seq[tid]))
+            anc = rng.choice(([], [(SOL_SOCKET, 36, struct.pack("=I", 7))],     # SO_MARK
+                              [(SOL_SOCKET, 99, b"")]))                          # unknown: EINVAL
+            if rec.type == socket.SOCK_DGRAM:
+                frame = frame[14:]
+            self.g(f"sendmsg {rec.fd}", rec.sock.sendmsg, [frame], anc, MSG_DONTWAIT,
+                   (name, ETH_P_NK, 0, 0, BCAST), bound=0.0, errnos=SEND_ERRNOS)
+        elif c == 1 and rec is not None:
+            self.g(f"getsockname {rec.fd}", rec.sock.getsockname)
+        elif c == 2:
+            with self.lock:
+                self.dummies += 1
+                n = self.dummies
+            self.g("netns_add", self.k.netns_add, f"x{n}")
+        else:
+            self.g("process", self.k.process, netns=rng.choice((None, "n1", "n2")))
+
+    OPS = ((op_send, 30), (op_recv, 28), (op_setsockopt, 20), (op_socket, 7), (op_link, 12),
+           (op_trace, 1), (op_misc, 3))
 
     def thread_body(self, tid: int) -> None:
         rng = random.Random(self.seed * 1000 + tid)
