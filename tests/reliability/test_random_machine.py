@@ -633,11 +633,13 @@ def verify_round(ns_views, guard: Guard, tmpdir: str, run: int = 0x7E, m: int = 
         s.setblocking(False)
         rx[(ns, name)] = s
         before[(ns, name)] = info[(ns, name)]["stats"]
+    ns_views[0]._kernel.sysctl("net.core.rmem_max", 16 << 20)
     for ns, view in enumerate(ns_views):
         ok, s = g("verify: socket", view.socket, socket.AF_PACKET, socket.SOCK_RAW,
                   socket.htons(ETH_P_ALL))
         if ok:
             s.setblocking(False)
+            s.setsockopt(SOL_SOCKET, SO_RCVBUF, 16 << 20)     # room for every device's frames
             rx[(ns, None)] = s
         ok, s = g("verify: socket", view.socket, socket.AF_PACKET, socket.SOCK_RAW, 0)
         if ok:
