@@ -440,3 +440,104 @@ def test_cable_end_set_down_and_up_still_exchanges(cable):
     got = run_bounded(body, 20.0, f"{cable}: down/up")
     assert got == [True, True], (f"after machine 0's {cable} end went down and up, frames "
                                  f"0→1 / 1→0 arrived: {got}")
+
+
+# ---------------------------------------------------------------- the execution model, directly
+
+SYNC_CABLES = ("veth", "ast2500")      # cables inside this process: no host socket in between
+
+
+@pytest.mark.parametrize("cable", SYNC_CABLES)
+def test_a_busy_machine_does_not_block_its_peers_sender(cable):
+    """No machine ever takes another's lock (DESIGN.md "Execution model"): while machine 1 is
+    busy (a thread holds its lock), machine 0's sendto onto the cable returns at once; once
+    machine 1 is free again, its next syscall sees every frame, in order."""
+    def body():
+        ks, dev = CABLES[cable]()
+        rx = ks[1].socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        rx.bind((dev, 0))
+        rx.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+        tx = ks[0].socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        held, release = threading.Event(), threading.Event()
+
+        def busy():
+            with ks[1]._lock:
+                held.set()
+                release.wait(3)
+
+        th = threading.Thread(target=busy, daemon=True)
+        th.start()
+        held.wait(5)
+        t0 = time.monotonic()
+        for seq in range(5):
+            tx.sendto(eth_frame(BCAST, bytes.fromhex("020000000001"),
+                                tag(4, 0, DEV_WIRE, 0, seq)), (dev, ETH_P_NK))
+        took = time.monotonic() - t0
+        release.set()
+        th.join(5)
+        got = []
+        for _ in range(5):
+            try:
+                t = find_tag(rx.recv(2048, socket.MSG_DONTWAIT))
+                got.append(t[4] if t else None)
+            except BlockingIOError:
+                break
+        return took, got
+
+    took, got = run_bounded(body, 20.0, f"{cable}: sending to a busy machine")
+    assert took < 1.0, f"sendto onto the cable waited {took:.1f}s for the busy peer machine"
+    assert got == list(range(5)), (f"after the peer was free again, its next syscalls read "
+                                   f"{got}, not the 5 frames in order")
+
+
+@pytest.mark.parametrize("cable", SYNC_CABLES)
+def test_the_receivers_next_syscall_sees_the_frame(cable):
+    """A frame handed to another machine is processed at the receiver's next syscall at the
+    latest: send on one side, then one MSG_DONTWAIT recv on the other gets it — 100 times,
+    alternating directions, with a third thread keeping both machines busy meanwhile."""
+    def body():
+        ks, dev = CABLES[cable]()
+        rx, tx = [], []
+        for k in ks:
+            s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+            s.bind((dev, 0))
+            s.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+            rx.append(s)
+            tx.append(k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0))
+        stop = threading.Event()
+
+        def noise():            # other syscalls on both machines, on another thread
+            socks = [k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0) for k in ks]
+            while not stop.is_set():
+                for s in socks:
+                    try:
+                        s.getsockopt(SOL_SOCKET, SO_RCVBUF)
+                    except OSError:
+                        pass
+
+        th = threading.Thread(target=noise, daemon=True)
+        th.start()
+        missed = []
+        try:
+            for i in range(100):
+                side = i % 2
+                f = eth_frame(BCAST, bytes.fromhex("020000000001"), tag(5, side, DEV_WIRE, 0, i))
+                tx[side].sendto(f, (dev, ETH_P_NK))
+                try:
+                    if rx[1 - side].recv(2048, socket.MSG_DONTWAIT) != f:
+                        missed.append((i, "other frame"))
+                except BlockingIOError:
+                    missed.append((i, "nothing yet"))
+                    time.sleep(0.05)
+                    try:                # drain the late one so the next round starts clean
+                        rx[1 - side].recv(2048, socket.MSG_DONTWAIT)
+                    except BlockingIOError:
+                        pass
+        finally:
+            stop.set()
+            th.join(5)
+        return missed
+
+    missed = run_bounded(body, 30.0, f"{cable}: next syscall")
+    assert not missed, (f"{len(missed)} of 100 frames were not there at the next syscall: "
+                        f"{missed[:5]}")
