@@ -1,14 +1,15 @@
 """Random multi-threaded syscall sequences on one machine, with invariants checked after each run.
 
-A run: one Kernel with namespaces init_net/n1/n2, veth pairs inside and across them, a dummy, and
+A run: one Kernel (a virtual clock for even seeds) with namespaces init_net/n1/n2, veth pairs inside and across them, a dummy, and
 six callers (the machine's root view, a second process in init_net, the n1 and n2 views, a process
 in n1, and a process without capabilities). Four threads draw operations from a seeded generator
 (replay with NKREL_SEED=<seed>): socket/bind/setsockopt (rcvbuf, filters, fanout, memberships,
 timestamps, timeouts)/send/sendto/sendmsg with control messages/recv/recvmsg (blocking with
 timeouts, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC)/poll/PACKET_STATISTICS/getsockname/close (also of
 sockets other threads are using), link add/set up/down/MTU/address/netns/del, captures started
-and closed (some on /dev/full), interface listings, new namespaces and processes, traces taken
-while the other threads run. Every sent frame is tagged (harness.py).
+and closed (some on /dev/full), interface listings, new namespaces and processes; in variants,
+calls by a process without capabilities, and traces taken while the other threads run. Every sent
+frame is tagged (harness.py).
 
 Checked during the run (harness.Guard): only OSError escapes a call made with valid Python
 arguments; no call returns later than its timeout (SLACK allowed; non-blocking calls have timeout
@@ -118,14 +119,17 @@ class SockRec:
 class World:
     """The machine of one run and the test's bookkeeping about it."""
 
-    def __init__(self, seed: int, tmpdir, unprivileged_ops: bool = False):
+    def __init__(self, seed: int, tmpdir, unprivileged_ops: bool = False, tracing: bool = False):
         self.unprivileged_ops = unprivileged_ops
+        self.tracing = tracing
         self.seed = seed
         self.tmpdir = tmpdir
         self.run = seed & 0x7F
         self.tmpdir = tmpdir
         self.guard = Guard(f"random machine run, seed {seed} (replay: NKREL_SEED={seed})")
-        self.k = k = netkernel.Kernel(seed=seed)
+        # even seeds run on a virtual clock (timestamps stand still unless advanced; waiting
+        # stays real time), odd seeds on the real one
+        self.k = k = netkernel.Kernel(seed=seed, clock="virtual" if seed % 2 == 0 else "real")
         n1, n2 = k.netns_add("n1"), k.netns_add("n2")
         self.ns_views = [k, n1, n2]          # root views, by namespace id
         self.actors = [(k, 0), (k.process(), 0), (n1, 1), (k.process(netns="n1"), 1), (n2, 2)]
@@ -547,11 +551,12 @@ class World:
             self.g("process", self.k.process, netns=rng.choice((None, "n1", "n2")))
 
     OPS = ((op_send, 30), (op_recv, 28), (op_setsockopt, 20), (op_socket, 7), (op_link, 12),
-           (op_trace, 1), (op_misc, 3))
+           (op_misc, 3))
 
     def thread_body(self, tid: int) -> None:
         rng = random.Random(self.seed * 1000 + tid)
-        ops = self.OPS + (((World.op_unprivileged, 2),) if self.unprivileged_ops else ())
+        ops = self.OPS + (((World.op_unprivileged, 2),) if self.unprivileged_ops else ()) \
+            + (((World.op_trace, 4),) if self.tracing else ())
         fns = [f for f, w in ops for _ in range(w)]
         for _ in range(OPS):
             rng.choice(fns)(self, rng, tid)
@@ -745,3 +750,11 @@ def test_random_threads_with_an_unprivileged_process(seed, tmp_path):
     changes and captures must fail with EPERM (Linux checks CAP_NET_RAW in packet_create and
     CAP_NET_ADMIN in rtnetlink_rcv_msg before looking at the arguments)."""
     run_world(World(seed, str(tmp_path), unprivileged_ops=True), seed)
+
+
+@pytest.mark.parametrize("seed", seeds(default=1, slow=10))
+def test_random_threads_with_traces_taken(seed, tmp_path):
+    """The same, with threads taking traces of the machine now and then while the others run:
+    every recorded tree must hold one task's calls, each child one level below its parent, and
+    render (DESIGN.md: the tracer's per-thread state is thread-safe)."""
+    run_world(World(seed, str(tmp_path), tracing=True), seed)
