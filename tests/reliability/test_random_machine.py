@@ -138,6 +138,7 @@ class World:
         self.names = ["lo"]
         self.pairs = 0
         self.dummies = 0
+        self.extra_nets = 0
         self.stable: list[SockRec] = []
         self.volatile: list[SockRec] = []
         self.all_recs: list[SockRec] = []
@@ -211,7 +212,7 @@ class World:
         if name == "lo":
             return DEV_LO
         if name[0] == "d":
-            return DEV_DUMMY | int(name[1:])
+            return DEV_DUMMY | (int(name[1:]) & 0x3F)
         return DEV_VETH | int(name[1:])
 
     def _open(self, rng, view, ns, stable=False):
@@ -544,9 +545,10 @@ class World:
             self.g(f"getsockname {rec.fd}", rec.sock.getsockname)
         elif c == 2:
             with self.lock:
-                self.dummies += 1
-                n = self.dummies
-            self.g("netns_add", self.k.netns_add, f"x{n}")
+                self.extra_nets += 1
+                n = self.extra_nets
+            if n <= 8:
+                self.g("netns_add", self.k.netns_add, f"x{n}")
         else:
             self.g("process", self.k.process, netns=rng.choice((None, "n1", "n2")))
 
