@@ -125,7 +125,6 @@ class World:
         self.seed = seed
         self.tmpdir = tmpdir
         self.run = seed & 0x7F
-        self.tmpdir = tmpdir
         self.guard = Guard(f"random machine run, seed {seed} (replay: NKREL_SEED={seed})")
         # even seeds run on a virtual clock (timestamps stand still unless advanced; waiting
         # stays real time), odd seeds on the real one
