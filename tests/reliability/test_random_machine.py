@@ -1,8 +1,8 @@
 """Random multi-threaded syscall sequences on one machine, with invariants checked after each run.
 
-A run: one Kernel (a virtual clock for even seeds) with namespaces init_net/n1/n2, veth pairs inside and across them, a dummy, and
-six callers (the machine's root view, a second process in init_net, the n1 and n2 views, a process
-in n1, and a process without capabilities). Four threads draw operations from a seeded generator
+A run: one Kernel (a virtual clock for even seeds) with namespaces init_net/n1/n2, veth pairs
+inside and across them, a dummy, and five callers (the machine's root view, a second process in
+init_net, the n1 and n2 views, a process in n1; a variant adds a process without capabilities). Four threads draw operations from a seeded generator
 (replay with NKREL_SEED=<seed>): socket/bind/setsockopt (rcvbuf, filters, fanout, memberships,
 timestamps, timeouts)/send/sendto/sendmsg with control messages/recv/recvmsg (blocking with
 timeouts, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC)/poll/PACKET_STATISTICS/getsockname/close (also of
