@@ -16,6 +16,7 @@ from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
 from netkernel.kernel.sched import Task, _tls, set_current
 from netkernel.kernel.sysctl import CONFIG_DEFAULTS, SYSCTL_DEFAULTS
+from netkernel.fs import select
 from netkernel.net import socket as sys
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import EPOLLERR, EPOLLIN, EPOLLOUT
@@ -134,7 +135,7 @@ class _View:
     def sys_poll(self, fd: int, events: int, timeout: float | None) -> int:
         """Wait until the socket's poll mask meets `events` (or an error); returns the mask
         (0 on timeout). timeout None waits forever."""
-        return self._call(sys.sys_poll, fd, events, timeout)
+        return self._call(select.sys_poll, fd, events, timeout)
 
     # -- Python-socket-style API
     def socket(self, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,

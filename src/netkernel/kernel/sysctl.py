@@ -1,4 +1,6 @@
 """The machine's tunables, with Linux 5.15's built-in defaults (net/core/sysctl_net_core.c)."""
+
+LINUX_SOURCE = "kernel/sysctl.c"
 SYSCTL_DEFAULTS = {
     "net.core.rmem_max": 212992,
     "net.core.wmem_max": 212992,

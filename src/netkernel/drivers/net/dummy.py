@@ -1,6 +1,8 @@
 """The dummy device (drivers/net/dummy.c): Ethernet that swallows what it is given."""
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/dummy.c"
+
 from netkernel.net.core.dev import NETDEV_TX_OK, NetDevice, NetDeviceOps
 from netkernel.net.core.rtnetlink import RtnlLinkOps
 from netkernel.net.core.skbuff import SkBuff, consume_skb

@@ -1,6 +1,8 @@
 """The loopback device (drivers/net/loopback.c)."""
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/loopback.c"
+
 from netkernel.net.core.dev import NETDEV_TX_OK, NetDevice, NetDeviceOps, netif_rx
 from netkernel.net.core.skbuff import SkBuff, skb_orphan
 from netkernel.net.ethernet.eth import ETH_HEADER_OPS, eth_type_trans

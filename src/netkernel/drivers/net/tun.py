@@ -10,17 +10,22 @@ Carrier follows the backend's link state (a stream socket has none until its pee
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/tun.c"
+# not kernel functions (see netkernel.trace): the cable to a backend and the link kinds' glue
+MODEL_HELPERS = ("tun_link", "tun_net_rx", "tun_tx_ready", "tun_attach_newlink", "tap_newlink",
+                 "qemu_newlink", "tun_dellink")
+
 from netkernel.backends.port import Port
 from netkernel.backends.qemu_socket import netdev_backend
 from netkernel.backends.tap import TapBackend
+from netkernel.include.linux.netdevice import netif_stop_queue, netif_wake_queue
 from netkernel.net.core.dev import (NETDEV_TX_OK, NETREG_REGISTERED, NetDevice, NetDeviceOps,
-                                    do_softirq, netif_carrier_off, netif_carrier_on, netif_rx,
-                                    netif_stop_queue, netif_wake_queue, register_netdevice,
+                                    do_softirq, netif_rx, register_netdevice,
                                     unregister_netdevice)
 from netkernel.net.core.rtnetlink import RtnlLinkOps
 from netkernel.net.core.skbuff import SkBuff, alloc_skb, consume_skb, skb_reserve
 from netkernel.net.ethernet.eth import eth_type_trans, ether_setup
-from netkernel.net.sched.sch_generic import pfifo_fast
+from netkernel.net.sched.sch_generic import netif_carrier_off, netif_carrier_on, pfifo_fast
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.if_ether import ETH_HLEN
 

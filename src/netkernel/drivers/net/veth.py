@@ -1,14 +1,18 @@
 """Virtual Ethernet pairs (drivers/net/veth.c): what one end sends, the other end receives."""
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/veth.c"
+# not kernel functions (see netkernel.trace): a veth end cabled to another machine
+MODEL_HELPERS = ("veth_xmit_wire", "veth_wire_rx", "veth_wire_link")
+
 from netkernel.backends.port import Port
 from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NetDevice, NetDeviceOps,
-                                    netif_carrier_off, netif_carrier_on, netif_rx,
+                                    __dev_forward_skb, is_skb_forwardable, netif_rx,
                                     register_netdevice, unregister_netdevice)
 from netkernel.net.core.rtnetlink import RtnlLinkOps, rtnl_create_link
 from netkernel.net.core.skbuff import SkBuff, kfree_skb
 from netkernel.net.ethernet.eth import ether_setup, eth_type_trans
-from netkernel.net.sched.sch_generic import noqueue
+from netkernel.net.sched.sch_generic import netif_carrier_off, netif_carrier_on, noqueue
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.if_ether import ETH_HLEN, VLAN_HLEN
 from netkernel.uapi.if_packet import PACKET_HOST
@@ -22,28 +26,6 @@ class VethPriv:
         self.peer = None
         self.dropped = 0
         self.port = None        # cable end: used once netkernel.connect plugs something in
-
-
-def is_skb_forwardable(dev: NetDevice, skb: SkBuff) -> bool:
-    """is_skb_forwardable: the receiving device must be up and the frame fit its MTU (+ a tag)."""
-    if not dev.flags & IFF_UP:
-        return False
-    return skb.tail - skb.data <= dev.mtu + dev.hard_header_len + VLAN_HLEN
-
-
-def __dev_forward_skb(dev: NetDevice, skb: SkBuff) -> int:
-    """__dev_forward_skb: scrub the frame for its new device and classify it (eth_type_trans)."""
-    if not is_skb_forwardable(dev, skb):
-        dev.stats.rx_dropped += 1
-        kfree_skb(skb)
-        return 1
-    skb.pkt_type = PACKET_HOST
-    skb.tstamp = 0
-    skb.priority = 0
-    if skb.dev.nd_net is not dev.nd_net:
-        skb.mark = 0
-    skb.protocol = eth_type_trans(skb, dev)
-    return 0
 
 
 def veth_forward_skb(dev: NetDevice, skb: SkBuff) -> int:

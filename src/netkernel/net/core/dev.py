@@ -7,33 +7,28 @@ __netif_receive_skb_core → ptype_all taps, then ptype_base/ptype_specific by p
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/dev.c"
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("dev_addr_list_change",)
+
 from collections import deque
 
-from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb
+from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's helpers, re-exported)
+    NET_RX_DROP, NET_RX_SUCCESS, NET_XMIT_CN, NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
+    NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_DOWN, NETDEV_GOING_DOWN, NETDEV_REGISTER,
+    NETDEV_TX_BUSY, NETDEV_TX_OK, NETDEV_UNREGISTER, NETDEV_UP, dev_change_net_namespace,
+    dev_direct_xmit, napi_complete, napi_schedule, napi_schedule_irqoff, netif_napi_del,
+    netif_queue_stopped, netif_start_queue, netif_stop_queue, netif_tx_disable, netif_wake_queue,
+    unregister_netdevice)
+from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag
+from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
+    dev_activate, netif_carrier_off, netif_carrier_on)
 from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
 from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
                                      ETH_P_802_3_MIN, VLAN_HLEN)
-from netkernel.uapi.if_packet import PACKET_OUTGOING, PACKET_OTHERHOST
+from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERHOST
 
-# netdevice notifier events (include/linux/netdevice.h)
-NETDEV_UP = 1
-NETDEV_DOWN = 2
-NETDEV_CHANGE = 4
-NETDEV_REGISTER = 5
-NETDEV_UNREGISTER = 6
-NETDEV_CHANGEMTU = 7
-NETDEV_CHANGEADDR = 8
-NETDEV_GOING_DOWN = 9
-
-# transmit return codes
-NETDEV_TX_OK = 0
-NETDEV_TX_BUSY = 0x10
-NET_XMIT_SUCCESS = 0
-NET_XMIT_DROP = 1
-NET_XMIT_CN = 2
-NET_RX_SUCCESS = 0
-NET_RX_DROP = 1
 
 NETREG_UNINITIALIZED, NETREG_REGISTERED, NETREG_UNREGISTERED = 0, 1, 3
 
@@ -201,8 +196,9 @@ def register_netdevice(net, dev: NetDevice, ifindex: int = 0) -> int:
     return 0
 
 
-def unregister_netdevice(dev: NetDevice) -> None:
-    """unregister_netdevice: close the device, tell listeners (NETDEV_UNREGISTER), unlink it."""
+def unregister_netdevice_queue(dev: NetDevice, head=None) -> None:
+    """unregister_netdevice_queue: close the device, tell listeners (NETDEV_UNREGISTER), unlink
+    it."""
     if dev.flags & IFF_UP:
         dev_close(dev)
     call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
@@ -216,9 +212,9 @@ def unregister_netdevice(dev: NetDevice) -> None:
     dev.reg_state = NETREG_UNREGISTERED
 
 
-def dev_change_net_namespace(dev: NetDevice, net) -> int:
-    """dev_change_net_namespace: down, unregister in the old namespace, keep the ifindex unless it is
-    taken in the new one, register there (the device arrives down)."""
+def __dev_change_net_namespace(dev: NetDevice, net) -> int:
+    """__dev_change_net_namespace: down, unregister in the old namespace, keep the ifindex unless
+    it is taken in the new one, register there (the device arrives down)."""
     if dev.nd_net is net:
         return 0
     if dev.name in net.dev_by_name:
@@ -285,29 +281,6 @@ def dev_set_mac_address(dev: NetDevice, addr: bytes) -> int:
     dev.dev_addr = bytes(addr)
     call_netdevice_notifiers(NETDEV_CHANGEADDR, dev)
     return 0
-
-
-def dev_activate(dev: NetDevice) -> None:
-    """dev_activate (sch_generic.c): the real qdisc replaces noop only once there is carrier."""
-    if dev.carrier:
-        dev.qdisc.activate()
-
-
-def netif_carrier_on(dev: NetDevice) -> None:
-    """netif_carrier_on; linkwatch (run at once here) then activates the qdisc of an up device."""
-    if not dev.carrier:
-        dev.carrier = True
-        if dev.flags & IFF_UP:
-            dev_activate(dev)
-        call_netdevice_notifiers(NETDEV_CHANGE, dev)
-
-
-def netif_carrier_off(dev: NetDevice) -> None:
-    """netif_carrier_off; linkwatch deactivates the qdisc: frames sent meanwhile are dropped."""
-    if dev.carrier:
-        dev.carrier = False
-        dev.qdisc.deactivate()
-        call_netdevice_notifiers(NETDEV_CHANGE, dev)
 
 
 def dev_get_flags(dev: NetDevice) -> int:
@@ -482,7 +455,7 @@ def __dev_xmit_skb(skb: SkBuff, q, dev: NetDevice) -> int:
     return rc
 
 
-def dev_direct_xmit(skb: SkBuff, queue_id: int = 0) -> int:
+def __dev_direct_xmit(skb: SkBuff, queue_id: int) -> int:
     """__dev_direct_xmit: straight to the driver, past the qdisc and the taps (PACKET_QDISC_BYPASS);
     a device that is down or without carrier drops the frame (NET_XMIT_DROP, tx_dropped)."""
     dev = skb.dev
@@ -509,6 +482,28 @@ def dev_direct_xmit(skb: SkBuff, queue_id: int = 0) -> int:
 
 
 # ---------------------------------------------------------------- receive
+
+def is_skb_forwardable(dev: NetDevice, skb: SkBuff) -> bool:
+    """is_skb_forwardable: the receiving device must be up and the frame fit its MTU (+ a tag)."""
+    if not dev.flags & IFF_UP:
+        return False
+    return skb.tail - skb.data <= dev.mtu + dev.hard_header_len + VLAN_HLEN
+
+
+def __dev_forward_skb(dev: NetDevice, skb: SkBuff) -> int:
+    """__dev_forward_skb: scrub the frame for its new device and classify it (eth_type_trans)."""
+    if not is_skb_forwardable(dev, skb):
+        dev.stats.rx_dropped += 1
+        kfree_skb(skb)
+        return 1
+    skb.pkt_type = PACKET_HOST
+    skb.tstamp = 0
+    skb.priority = 0
+    if skb.dev.nd_net is not dev.nd_net:
+        skb.mark = 0
+    skb.protocol = _eth.eth_type_trans(skb, dev)
+    return 0
+
 
 def netif_rx(skb: SkBuff) -> int:
     """netif_rx → enqueue_to_backlog: queue for softirq processing, or drop when the backlog
@@ -564,10 +559,6 @@ def netif_napi_add(dev: NetDevice, napi: NapiStruct, poll, weight: int = NAPI_PO
     napi.core = dev.nd_net.core
 
 
-def netif_napi_del(napi: NapiStruct) -> None:
-    napi.poll = None
-
-
 def napi_enable(napi: NapiStruct) -> None:
     napi.state &= ~(NAPI_STATE_SCHED | NAPI_STATE_DISABLE)
 
@@ -581,26 +572,10 @@ def napi_disable(napi: NapiStruct) -> None:
         pass
 
 
-def napi_schedule(napi: NapiStruct) -> None:
-    """napi_schedule (include/linux/netdevice.h): unless already scheduled or disabled, put the
-    instance on the poll list; NET_RX runs at irq_exit or local_bh_enable."""
-    if napi.state & (NAPI_STATE_SCHED | NAPI_STATE_DISABLE):
-        return
-    napi.state |= NAPI_STATE_SCHED
-    napi.core.poll_list.append(napi)
-
-
-napi_schedule_irqoff = napi_schedule
-
-
 def napi_complete_done(napi: NapiStruct, work_done: int) -> bool:
     """napi_complete_done: the poll is finished; the instance may be scheduled again."""
     napi.state &= ~NAPI_STATE_SCHED
     return True
-
-
-def napi_complete(napi: NapiStruct) -> bool:
-    return napi_complete_done(napi, 0)
 
 
 def napi_gro_receive(napi: NapiStruct, skb: SkBuff) -> int:
@@ -626,32 +601,6 @@ def net_rx_action(core: NetCore) -> None:
 
 # ---------------------------------------------------------------- TX queue state
 
-def netif_start_queue(dev: NetDevice) -> None:
-    dev.queue_stopped = False
-
-
-def netif_stop_queue(dev: NetDevice) -> None:
-    """netif_stop_queue: the driver has no room; the qdisc keeps the frames."""
-    dev.queue_stopped = True
-
-
-def netif_queue_stopped(dev: NetDevice) -> bool:
-    return dev.queue_stopped
-
-
-def netif_wake_queue(dev: NetDevice) -> None:
-    """netif_wake_queue → __netif_schedule: the qdisc runs again (net_tx_action, at once here)."""
-    if dev.queue_stopped:
-        dev.queue_stopped = False
-        q = dev.qdisc
-        if q is not None and q.active and q.enqueue is not None and q.q:
-            q.run(dev)
-
-
-def netif_tx_disable(dev: NetDevice) -> None:
-    dev.queue_stopped = True
-
-
 def netif_receive_skb(skb: SkBuff) -> int:
     """netif_receive_skb: process a received frame now (NAPI drivers)."""
     return __netif_receive_skb(skb)
@@ -659,31 +608,6 @@ def netif_receive_skb(skb: SkBuff) -> int:
 
 def __netif_receive_skb(skb: SkBuff) -> int:
     return __netif_receive_skb_core(skb)
-
-
-def skb_vlan_untag(skb: SkBuff) -> bool:
-    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci; a frame too short
-    to hold the tag is freed (False)."""
-    buf = skb.buf
-    d = skb.data
-    if skb.tail - d < VLAN_HLEN:
-        kfree_skb(skb)
-        return False
-    skb.vlan_proto = skb.protocol
-    skb.vlan_tci = (buf[d] << 8) | buf[d + 1]
-    inner = (buf[d + 2] << 8) | buf[d + 3]
-    # remove the 4 tag bytes: shift the MAC addresses up by VLAN_HLEN
-    mac = skb.mac_header
-    buf[mac + VLAN_HLEN:mac + 12 + VLAN_HLEN] = bytes(buf[mac:mac + 12])
-    skb.mac_header = mac + VLAN_HLEN
-    skb.data = d + VLAN_HLEN
-    if inner >= ETH_P_802_3_MIN:
-        skb.protocol = inner
-    elif skb.tail - skb.data >= 2 and buf[skb.data] == 0xFF and buf[skb.data + 1] == 0xFF:
-        skb.protocol = ETH_P_802_3      # vlan_set_encap_proto: a length, then raw 802.3
-    else:
-        skb.protocol = ETH_P_802_2      # a length, then an 802.2 LLC header
-    return True
 
 
 def __netif_receive_skb_core(skb: SkBuff) -> int:
@@ -723,3 +647,8 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
     if not delivered:
         return NET_RX_DROP
     return NET_RX_SUCCESS
+
+
+# net/core/dev.c calls eth_type_trans (net/ethernet/eth.c), which builds on this module: bound
+# last, as a module, so that either side may be imported first.
+from netkernel.net.ethernet import eth as _eth  # noqa: E402

@@ -1,6 +1,8 @@
 """struct net (include/net/net_namespace.h): one network namespace's device tables."""
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/net_namespace.c"
+
 
 class Net:
     """struct net: devices by name and index, the ifindex allocator, the loopback device."""

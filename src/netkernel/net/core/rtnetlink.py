@@ -1,6 +1,10 @@
 """Link kinds (struct rtnl_link_ops, net/core/rtnetlink.c): what `ip link add type KIND` creates."""
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/rtnetlink.c"
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("default_newlink",)
+
 from netkernel.net.core.dev import NetDevice, register_netdevice
 
 
