@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import itertools
 import random
-import threading
 import time
+import weakref
 
 from netkernel.capture import Capture, epoch_offset
 from netkernel.drivers.net.dummy import DUMMY_LINK_OPS
 from netkernel.drivers.net.loopback import loopback_net_init
 from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
+from netkernel.hw.cpu import Cpu
 from netkernel.fs import fcntl as _fcntl, ioctl as _ioctl, select
 from netkernel.kernel.capability import capable
 from netkernel.kernel.sched import Task, _tls
 from netkernel.kernel.sysctl import SysctlRoot, proc_sys_read, proc_sys_write, sysctl_init
+from netkernel.kernel.time.timer import run_timers
+from netkernel.arch.x86.kernel import sys_x86_64
 from netkernel.net import socket as sys
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import EPOLLERR, EPOLLIN, EPOLLOUT
@@ -117,7 +120,12 @@ class _View:
     # -- syscall plumbing
     def _call(self, fn, *args):
         """Enter the kernel as this view's task: take the machine lock, make the task `current`,
-        run the syscall, drop the file references it took, and raise its errno."""
+        run the syscall, drop the file references it took, and raise its errno.
+
+        Leaving the machine runs what this call handed to other machines (a frame on a cable),
+        each in its own machine and context, after this machine's lock is released
+        (netkernel/hw/cpu.py): when the call returns, the peer has received, and no machine
+        ever holds another's lock."""
         k = self._kernel
         task = self._task
         tls = _tls
@@ -196,6 +204,45 @@ class _View:
         """Wait until the socket's poll mask meets `events` (or an error); returns the mask
         (0 on timeout). timeout None waits forever."""
         return self._call(select.sys_poll, fd, events, timeout)
+
+    def sys_mmap(self, fd: int, length: int, prot: int = 0x3, flags: int = 0x1,
+                 offset: int = 0):
+        """mmap(2) of a socket: a real mmap.mmap over the pages the kernel model writes (the
+        packet rings: RX ring, then TX ring). Closing it is munmap."""
+        return self._call(sys_x86_64.sys_mmap, fd, length, prot, flags, offset)
+
+    def poll(self, fds, timeout: float | None = None) -> list:
+        """poll(2) over socket descriptors, like select.poll().poll(): `fds` is [(fd, events)],
+        `timeout` in milliseconds (None or negative: wait); returns [(fd, revents)] of the
+        ready ones (POLLNVAL for a closed descriptor)."""
+        fds = list(fds)
+        wait = None if timeout is None or timeout < 0 else timeout / 1000
+
+        def ready():
+            out = []
+            for fd, events in fds:
+                try:
+                    m = self.sys_poll(fd, events, 0)
+                except OSError:
+                    m = 0x20                    # POLLNVAL
+                m &= events | EPOLLERR | 0x10 | 0x20
+                if m:
+                    out.append((fd, m))
+            return out
+        if len(fds) == 1 and wait != 0:
+            fd, events = fds[0]
+            try:
+                m = self.sys_poll(fd, events, wait)
+            except OSError:
+                return [(fd, 0x20)]
+            m &= events | EPOLLERR | 0x10 | 0x20
+            return [(fd, m)] if m else []
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            out = ready()
+            if out or (deadline is not None and time.monotonic() >= deadline):
+                return out
+            time.sleep(0.0005)
 
     def sys_fcntl(self, fd: int, cmd: int, arg: int = 0) -> int:
         """fcntl(2): F_GETFD/F_SETFD (FD_CLOEXEC), F_GETFL/F_SETFL (O_NONBLOCK, ...)."""
@@ -441,7 +488,8 @@ class Kernel(_View):
         elif isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int or None, not {type(seed).__name__}")
         self.seed = seed
-        self._lock = threading.RLock()
+        self._cpu = Cpu(weakref.ref(self))   # the machine's CPU: its lock and its event inbox
+        self._lock = self._cpu.lock
         self._tracer = None
         self._sysctl = SysctlRoot()
         sysctl_init(self._sysctl)
@@ -451,7 +499,7 @@ class Kernel(_View):
             clock_fn = lambda: self._now  # noqa: E731
         else:
             clock_fn = time.monotonic_ns
-        self.core = NetCore(PROFILES[profile], self._sysctl.values, clock_fn, self._lock)
+        self.core = NetCore(PROFILES[profile], self._sysctl.values, clock_fn, self._cpu)
         if clock == "real":
             self.core.realtime_offset = time.time_ns() - time.monotonic_ns()
         self.core.random = random.Random(seed)
@@ -466,8 +514,10 @@ class Kernel(_View):
         self.init_net = init_net
 
     def advance(self, ns: int) -> None:
-        """Move a virtual clock forward."""
-        self._now += ns
+        """Move a virtual clock forward; timers that come due meanwhile run (in order)."""
+        with self._lock:
+            self._now += ns
+            run_timers(self.core)
 
     def trace(self, syscalls=None, process=None, depth: int | None = None):
         """`with k.trace() as t:` records the kernel functions run inside (see netkernel.trace);

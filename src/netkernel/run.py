@@ -1,8 +1,9 @@
 """`netkernel run`: run an unmodified Python program written for real packet sockets on a netkernel
-machine. Its socket.socket(AF_PACKET, ...), socket.if_* functions and select/selectors on those
-sockets go to netkernel; everything else stays real."""
+machine. Its socket.socket(AF_PACKET, ...), socket.if_* functions, select/selectors and mmap.mmap on
+those sockets go to netkernel; everything else stays real."""
 from __future__ import annotations
 
+import mmap as _mmap
 import runpy
 import select as _select
 import selectors as _selectors
@@ -82,16 +83,39 @@ class Session:
     def poll(self):
         return _Poll(self)
 
+    def _mmap_class(self):
+        """mmap.mmap that maps a netkernel socket's rings (sys_mmap) and anything else for real."""
+        session = self
+        real = self._real_mmap
+
+        class mmap(real):  # noqa: N801 (keeps the name programs see)
+            def __new__(cls, fileno, length, flags=_mmap.MAP_SHARED,
+                        prot=_mmap.PROT_READ | _mmap.PROT_WRITE, access=_mmap.ACCESS_DEFAULT,
+                        offset=0):
+                s = session._obj(fileno) if isinstance(fileno, int) and fileno >= 0 else None
+                if s is None:
+                    return real.__new__(cls, fileno, length, flags, prot, access, offset)
+                if access == _mmap.ACCESS_READ:
+                    flags, prot = _mmap.MAP_SHARED, _mmap.PROT_READ
+                elif access == _mmap.ACCESS_WRITE:
+                    flags, prot = _mmap.MAP_SHARED, _mmap.PROT_READ | _mmap.PROT_WRITE
+                elif access == _mmap.ACCESS_COPY:
+                    flags, prot = _mmap.MAP_PRIVATE, _mmap.PROT_READ | _mmap.PROT_WRITE
+                return s.mmap(length, flags, prot, offset)
+        return mmap
+
     def __enter__(self):
         import socket as sm
         self._real_socket = sm.socket
         self._real_select = _select.select
+        self._real_mmap = _mmap.mmap
         for mod, name, value in ((sm, "socket", self._socket_class()),
                                  (sm, "if_nametoindex", self.k.if_nametoindex),
                                  (sm, "if_indextoname", self.k.if_indextoname),
                                  (sm, "if_nameindex", self.k.if_nameindex),
                                  (_select, "select", self.select),
                                  (_select, "poll", self.poll),
+                                 (_mmap, "mmap", self._mmap_class()),
                                  (_selectors, "DefaultSelector", _selectors.SelectSelector)):
             self._saved.append((mod, name, getattr(mod, name)))
             setattr(mod, name, value)

@@ -568,3 +568,14 @@ class Socket:
             return v[1][:buflen].ljust(buflen, b"\0")[:v[0]]
         return v
 
+
+    # -- memory-mapped rings
+    def mmap(self, length: int, flags: int = 0x1, prot: int = 0x3, offset: int = 0):
+        """mmap.mmap(sock.fileno(), length, flags, prot, offset=offset) for this socket: the
+        RX ring then the TX ring, shared with the kernel model (closing it is munmap)."""
+        self._check_open()
+        if length < 0:
+            raise OverflowError("memory mapped length must be positive")
+        if offset < 0:
+            raise OverflowError("memory mapped offset must be positive")
+        return self._view.sys_mmap(self._fd, length, prot, flags, offset)

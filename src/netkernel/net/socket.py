@@ -402,6 +402,17 @@ def sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int,
     return __sys_getsockopt(task, fd, level, optname, optlen, optval)
 
 
+# ---------------------------------------------------------------- mmap
+
+def sock_mmap(file: File, length: int, pgoff: int):
+    """sock_mmap: the family's mmap operation (ENODEV without one). Returns (the file to map,
+    the area's vm_ops close callback) or a negative errno."""
+    sock = file.private_data
+    if sock.ops is None or sock.ops.mmap is None:
+        return -E.ENODEV
+    return sock.ops.mmap(sock, length, pgoff)
+
+
 # ---------------------------------------------------------------- ioctl
 
 def get_user_ifreq(arg):
@@ -483,11 +494,12 @@ def sock_close(sock: KernelSocket) -> None:
 
 class FileOperations:
     """struct file_operations (include/linux/fs.h), reduced to what a socket's file uses."""
-    __slots__ = ("release", "unlocked_ioctl")
+    __slots__ = ("release", "unlocked_ioctl", "mmap")
 
-    def __init__(self, release, unlocked_ioctl):
+    def __init__(self, release, unlocked_ioctl, mmap=None):
         self.release = release
         self.unlocked_ioctl = unlocked_ioctl
+        self.mmap = mmap
 
 
-socket_file_ops = FileOperations(release=sock_close, unlocked_ioctl=sock_ioctl)
+socket_file_ops = FileOperations(release=sock_close, unlocked_ioctl=sock_ioctl, mmap=sock_mmap)

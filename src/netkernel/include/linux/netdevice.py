@@ -6,7 +6,7 @@ LINUX_SOURCE = "include/linux/netdevice.h"
 
 from netkernel.kernel.capability import capable
 from netkernel.uapi.capability import CAP_SYS_RAWIO
-from netkernel.uapi.if_ import IF_OPER_UNKNOWN, IF_OPER_UP, IFF_UP
+from netkernel.uapi.if_ import IF_OPER_UNKNOWN, IF_OPER_UP
 
 # netdevice notifier events (include/linux/netdevice.h)
 NETDEV_UP = 1
@@ -29,11 +29,6 @@ NET_RX_SUCCESS = 0
 NET_RX_DROP = 1
 
 HH_DATA_MOD = 16
-
-
-def netif_running(dev) -> bool:
-    """netif_running: the device has been opened (__LINK_STATE_START, set with IFF_UP here)."""
-    return bool(dev.flags & IFF_UP)
 
 
 def netif_oper_up(dev) -> bool:
@@ -96,6 +91,12 @@ def dev_direct_xmit(skb, queue_id: int = 0) -> int:
     return _dev.__dev_direct_xmit(skb, queue_id)
 
 
+def netif_running(dev: NetDevice) -> bool:
+    """netif_running: the device has been opened (__LINK_STATE_START), set before ndo_open runs
+    and cleared before ndo_stop — unlike IFF_UP, which is set only after ndo_open succeeds."""
+    return bool(dev.state & _dev.LINK_STATE_START)
+
+
 def netif_start_queue(dev: NetDevice) -> None:
     dev.queue_stopped = False
 
@@ -135,6 +136,7 @@ def napi_schedule(napi: NapiStruct) -> None:
         return
     napi.state |= _dev.NAPI_STATE_SCHED
     napi.core.poll_list.append(napi)
+    napi.core.softirq_pending |= _dev.NET_RX_PENDING   # __raise_softirq_irqoff(NET_RX_SOFTIRQ)
 
 
 napi_schedule_irqoff = napi_schedule

@@ -48,7 +48,7 @@ class ProtoOps:
     """struct proto_ops: a family's socket calls. Each is a function taking the KernelSocket."""
     __slots__ = ("family", "release", "bind", "connect", "socketpair", "accept", "getname", "poll",
                  "ioctl", "gettstamp", "listen", "shutdown", "setsockopt", "getsockopt", "sendmsg",
-                 "recvmsg")
+                 "recvmsg", "mmap")
 
     def __init__(self, **ops):
         for name in self.__slots__:
