@@ -1,0 +1,74 @@
+"""A child's memory, read and written from the supervisor with process_vm_readv/writev
+(mm/process_vm_access.c). An address the child cannot access is EFAULT, as copy_from_user gives
+it in Linux; nothing here can crash the supervisor."""
+from __future__ import annotations
+
+import ctypes
+
+from netkernel.uapi import errno as E
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.process_vm_readv.restype = ctypes.c_ssize_t
+libc.process_vm_writev.restype = ctypes.c_ssize_t
+
+PAGE_SIZE = 4096
+USER_MAX = 1 << 47        # x86_64 user addresses end below 128 TiB (4-level paging)
+
+
+class iovec(ctypes.Structure):
+    _fields_ = [("iov_base", ctypes.c_void_p), ("iov_len", ctypes.c_size_t)]
+
+
+def _efault(what: str) -> OSError:
+    return OSError(E.EFAULT, f"{what}: {E.strerror(E.EFAULT)}")
+
+
+class ProcessMemory:
+    """The address space of task `pid` (a thread id works: threads share it)."""
+    __slots__ = ("pid",)
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def _xfer(self, fn, buf, addr: int, n: int, what: str) -> None:
+        if addr <= 0 or addr + n > USER_MAX:
+            raise _efault(what)
+        local = iovec(ctypes.cast(buf, ctypes.c_void_p), n)
+        remote = iovec(addr, n)
+        if fn(self.pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0) != n:
+            raise _efault(what)
+
+    def read(self, addr: int, n: int) -> bytes:
+        """`n` bytes at `addr`; OSError(EFAULT) if any of them is not readable."""
+        if n <= 0:
+            return b""
+        buf = ctypes.create_string_buffer(n)
+        self._xfer(libc.process_vm_readv, buf, addr, n, "process_vm_readv")
+        return buf.raw
+
+    def write(self, addr: int, data) -> None:
+        """Store `data` at `addr`; OSError(EFAULT) if any byte is not writable."""
+        n = len(data)
+        if n == 0:
+            return
+        buf = ctypes.create_string_buffer(bytes(data), n)
+        self._xfer(libc.process_vm_writev, buf, addr, n, "process_vm_writev")
+
+    def copy_from_user(self, addr: int, n: int) -> bytes | int:
+        """The kernel's convention (kernel/uaccess.py): bytes, or -EFAULT."""
+        try:
+            return self.read(addr, n)
+        except OSError:
+            return -E.EFAULT
+
+    def read_cstr(self, addr: int, limit: int = PAGE_SIZE) -> bytes:
+        """A NUL-terminated string, read a page at a time so it never faults past its end."""
+        out = b""
+        while len(out) < limit:
+            chunk = PAGE_SIZE - (addr + len(out)) % PAGE_SIZE
+            b = self.read(addr + len(out), min(chunk, limit - len(out)))
+            i = b.find(b"\0")
+            if i >= 0:
+                return out + b[:i]
+            out += b
+        return out
