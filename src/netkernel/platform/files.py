@@ -107,6 +107,24 @@ class ModelSocket:
                 self.armed = False
                 self.disarmed.set()
 
+    def before_consume(self) -> None:
+        """A receive is about to be answered and its frame taken: show now the readiness the
+        socket will have once it is (readable only if more than that frame is queued, or an
+        error is pending), so the program never sees a stale "readable" after its recv returns.
+        refresh() corrects it after the consume (a frame may arrive meanwhile)."""
+        k = self.view._kernel
+        with k._lock:
+            f = self.view._task.files.get(self.nkfd)
+            sk = getattr(getattr(f, "private_data", None), "sk", None)
+            if sk is None:
+                return
+            more = len(sk.sk_receive_queue) > 1 or bool(sk.sk_err)
+        with self.lock:
+            if not more and self.armed and not self.closed:
+                os.eventfd_read(self.efd)
+                self.armed = False
+                self.disarmed.set()
+
     def _watch(self) -> None:
         while not self.closed:
             if self.armed:
@@ -116,7 +134,8 @@ class ModelSocket:
             if mask < 0:
                 return
             if mask:
-                self.refresh()
+                with self.io_lock:            # not in the middle of a receive's consume
+                    self.refresh()
 
     def release(self) -> None:
         """The last holder is gone: close the model socket and our eventfd."""

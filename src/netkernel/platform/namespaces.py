@@ -7,11 +7,12 @@ is root (where the host allows user namespaces). Nothing outlives the run: the n
 its last process, no /run/netns entry or host device is created.
 
 In that mount namespace, the machine's interfaces appear where programs look for them:
-/sys/class/net/DEV/... (a tmpfs of generated files) and /proc/net/{dev,packet} (generated files
-bind-mounted over the child's own). They are a snapshot taken when the run starts.
-DIVERGENCE(#10): not live; a later `ip link set` inside the run is not reflected there. The
-/proc/net files cover the program started by the run (the bind is on its /proc/PID/net); processes
-it forks see their (empty) private namespace's instead.
+/sys/class/net/DEV/... is a tmpfs of generated files, a snapshot taken when the run starts.
+DIVERGENCE(#10): not live; a later `ip link set` inside the run is not reflected there.
+/proc/net/{dev,packet} are not replaced: procfs looks /proc/self/net/* up afresh on every open
+(its dentries are revalidated), so a bind mount over them does not hold; programs see their
+private namespace's (a down `lo`), never the host's. Serving them needs openat notification or a
+FUSE file (TODO(#10)); `fallback_files`/`view_files` already render them.
 
 The text comes from the model's views (`k.sysfs`, `k.procfs`, helper "views") when they exist;
 until then `fallback_files` renders the common attributes from `k.links()`.
@@ -133,8 +134,7 @@ def enter(files: dict[str, str]) -> None:
 
 
 def mount_views(files: dict[str, str]) -> None:
-    """A tmpfs on /sys/class/net with the generated attributes; each /proc/net file written there
-    too (a hidden name), bind-mounted over this process's /proc/PID/net/FILE, then unlinked."""
+    """A tmpfs on /sys/class/net with the generated attributes."""
     if not os.path.isdir(SYSFS_NET):
         return
     if libc.mount(b"tmpfs", SYSFS_NET.encode(), b"tmpfs", 0, b"mode=0755") != 0:
@@ -144,16 +144,6 @@ def mount_views(files: dict[str, str]) -> None:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
                 f.write(text)
-    for i, (path, text) in enumerate(files.items()):
-        if not path.startswith("/proc/") or not os.path.exists(path):
-            continue
-        src = f"{SYSFS_NET}/.netkernel-{i}"
-        with open(src, "w") as f:
-            f.write(text)
-        target = os.path.realpath(path)              # /proc/PID/net/...: this process's
-        if libc.mount(src.encode(), target.encode(), None, MS_BIND, None) != 0:
-            raise _fail(f"bind-mount the model's {path}")
-        os.unlink(src)
 
 
 def die_with_parent() -> None:

@@ -589,6 +589,7 @@ class Supervisor:
             val = deliver(got)
             if flags & MSG_PEEK:
                 return val, None
+            ms.before_consume()
             return val, lambda: fetch(flags | MSG_DONTWAIT)
         return self._io(n, ms, flags, EPOLLIN, attempt)
 

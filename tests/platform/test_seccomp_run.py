@@ -1,0 +1,349 @@
+"""`netkernel run -- COMMAND`: real programs on a netkernel machine through the seccomp
+boundary (netkernel.platform). Each program runs as its own process, unmodified; the frames it
+sees were carried by the model (its private network namespace has no veth at all)."""
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from netkernel.platform import seccomp
+
+ROOT = Path(__file__).resolve().parents[2]
+TOPO = ROOT / "examples" / "veth.topology"
+
+
+def nk(*args, timeout=60):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    return subprocess.run([sys.executable, "-m", "netkernel", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env, cwd=ROOT)
+
+
+def _why_not() -> str | None:
+    missing = seccomp.missing_feature()
+    if missing:
+        return f"the host kernel lacks seccomp's {missing}"
+    if os.geteuid() != 0:
+        try:
+            text = Path("/proc/sys/user/max_user_namespaces").read_text().strip()
+        except OSError:
+            text = "0"
+        if text == "0":
+            return "not root and user namespaces are disabled"
+    r = nk("run", "--", "true", timeout=30)
+    if r.returncode != 0:
+        return f"`netkernel run -- true` fails here: {r.stderr.strip()}"
+    return None
+
+
+WHY_NOT = _why_not()
+pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")
+
+PRELUDE = '''
+import os, socket, struct, sys
+ETH_P_ALL = 3
+def pair():
+    """a sender on veth0 and a receiver on veth1 (the model's veth carries the frame)"""
+    a = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    a.bind(("veth0", 0))
+    b = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88B5))
+    b.bind(("veth1", 0))
+    return a, b
+def frame(payload: bytes) -> bytes:
+    return b"\\xff" * 6 + b"\\x02\\0\\0\\0\\0\\x01" + b"\\x88\\xb5" + payload.ljust(46, b".")
+def body(f: bytes) -> bytes:
+    return f[14:].rstrip(b".")
+'''
+
+
+def run_py(tmp_path, code: str, *extra, timeout=60):
+    prog = tmp_path / "prog.py"
+    prog.write_text(PRELUDE + textwrap.dedent(code))
+    return nk("run", "--topology", str(TOPO), *extra, "--", "python", str(prog), timeout=timeout)
+
+
+def check(r, expected: str):
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == textwrap.dedent(expected).lstrip("\n"), r.stderr
+
+
+def test_selectors_default_selector_epoll(tmp_path):
+    r = run_py(tmp_path, """
+        import selectors
+        a, b = pair()
+        sel = selectors.DefaultSelector()
+        print(type(sel).__name__)
+        sel.register(b, selectors.EVENT_READ)
+        print("before:", sel.select(0.05))
+        a.send(frame(b"one"))
+        [(key, ev)] = sel.select(2.0)
+        print("ready:", key.fileobj is b, ev)
+        print(body(b.recv(2048)))
+        print("after:", sel.select(0.05))
+    """)
+    check(r, """
+        EpollSelector
+        before: []
+        ready: True 1
+        b'one'
+        after: []
+    """)
+
+
+def test_asyncio_add_reader(tmp_path):
+    r = run_py(tmp_path, """
+        import asyncio
+        async def main():
+            a, b = pair()
+            b.setblocking(False)
+            loop = asyncio.get_running_loop()
+            got = loop.create_future()
+            loop.add_reader(b.fileno(), lambda: got.set_result(b.recv(2048)))
+            loop.call_later(0.05, a.send, frame(b"async"))
+            print(body(await asyncio.wait_for(got, 5)))
+            loop.remove_reader(b.fileno())
+            print(await loop.sock_recv(b, 2048) if False else "done")
+        asyncio.run(main())
+    """)
+    check(r, """
+        b'async'
+        done
+    """)
+
+
+def test_os_read_dup_and_fcntl_nonblock(tmp_path):
+    r = run_py(tmp_path, """
+        import errno, fcntl
+        a, b = pair()
+        a.send(frame(b"read"))
+        print(body(os.read(b.fileno(), 2048)))
+        d = os.dup(b.fileno())
+        print("dup in range:", 1000 <= d < 1024, d != b.fileno())
+        b.close()                                   # the socket lives on in d
+        a.send(frame(b"via dup"))
+        print(body(os.read(d, 2048)))
+        fl = fcntl.fcntl(d, fcntl.F_GETFL)
+        fcntl.fcntl(d, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+        print("nonblock:", bool(fcntl.fcntl(d, fcntl.F_GETFL) & os.O_NONBLOCK))
+        try:
+            os.read(d, 2048)
+        except BlockingIOError as e:
+            print("empty:", errno.errorcode[e.errno])
+        s = socket.socket(fileno=os.dup(d))           # socket.fromfd-style adoption
+        print(s.family == socket.AF_PACKET, s.type == socket.SOCK_RAW, s.getsockname()[0])
+        os.dup2(d, 1010)
+        a.send(frame(b"dup2"))
+        print(body(os.read(1010, 2048)))
+        try:
+            os.dup2(d, 50)
+        except OSError as e:
+            print("dup2 out of range:", errno.errorcode[e.errno])
+        s.setblocking(False)                          # FIONBIO on the shared file
+        try:
+            s.recv(10)
+        except BlockingIOError:
+            print("FIONBIO: EAGAIN")
+    """)
+    check(r, """
+        b'read'
+        dup in range: True True
+        b'via dup'
+        nonblock: True
+        empty: EAGAIN
+        True True veth1
+        b'dup2'
+        dup2 out of range: EINVAL
+        FIONBIO: EAGAIN
+    """)
+
+
+def test_blocking_recv_interrupted_by_signals_loses_no_frame(tmp_path):
+    """A 1 ms interval timer interrupts the blocked recv over and over (EINTR, retried by
+    Python); a sender thread (SIGALRM blocked there) sends 150 numbered frames. All arrive, in
+    order, once."""
+    r = run_py(tmp_path, """
+        import signal, threading, time
+        a, b = pair()
+        hits = [0]
+        def on_alarm(*_):
+            hits[0] += 1
+        signal.signal(signal.SIGALRM, on_alarm)
+        N = 150
+        def sender():
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            for i in range(N):
+                a.send(frame(str(i).encode()))
+                time.sleep(0.002 if i % 10 else 0.03)
+        signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+        t = threading.Thread(target=sender)
+        t.start()
+        got = [int(body(b.recv(2048))) for _ in range(N)]
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        t.join()
+        print(got == list(range(N)), hits[0] > 20)
+        b.settimeout(0.2)
+        try:
+            b.recv(2048)
+            print("a duplicate!")
+        except TimeoutError:
+            print("nothing more")
+    """, timeout=90)
+    check(r, """
+        True True
+        nothing more
+    """)
+
+
+def test_so_rcvtimeo_blocking_recv_times_out(tmp_path):
+    r = run_py(tmp_path, """
+        import errno, time
+        a, b = pair()
+        b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("qq", 0, 200000))
+        t0 = time.monotonic()
+        try:
+            b.recv(2048)
+        except BlockingIOError as e:
+            print(errno.errorcode[e.errno], 0.15 < time.monotonic() - t0 < 2)
+    """)
+    check(r, "EAGAIN True\n")
+
+
+def test_fork_and_thread_share_one_machine_traced_and_captured(tmp_path):
+    """A forked child sends on an inherited socket the parent already closed (the socket lives
+    while any process holds it), a thread opens its own; the trace and the capture see both."""
+    cap = tmp_path / "run.pcapng"
+    trace = tmp_path / "trace.json"
+    r = run_py(tmp_path, """
+        import threading, time
+        a, b = pair()
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(0.2)                     # the parent has closed its copy meanwhile
+            a.send(frame(b"from-child"))
+            os._exit(0)
+        a.close()
+        def thread():
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+            s.bind(("veth0", 0))
+            s.send(frame(b"from-thread"))
+            s.close()
+        t = threading.Thread(target=thread)
+        t.start()
+        got = sorted(body(b.recv(2048)) for _ in range(2))
+        t.join()
+        os.waitpid(pid, 0)
+        print(got)
+    """, "--capture", str(cap), "--trace", "json", "--trace-out", str(trace))
+    check(r, "[b'from-child', b'from-thread']\n")
+    text = trace.read_text()
+    assert text.count('"sys_sendto"') >= 2 and text.count('"sys_socket"') >= 3
+    data = cap.read_bytes()
+    assert b"from-child" in data and b"from-thread" in data
+
+
+def test_so_attach_filter_reads_the_programs_memory_and_bad_pointers_fault(tmp_path):
+    """SO_ATTACH_FILTER's sock_fprog points into the program: the model reads it there
+    (copy_from_user through the calling task's memory); a bad pointer is EFAULT."""
+    r = run_py(tmp_path, """
+        import ctypes, errno
+        a, b = pair()
+        c = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        c.bind(("veth1", 0))
+        # ldh [12]; jeq #0x88b6 → accept : drop
+        insns = (ctypes.c_uint64 * 4)(*[code | jt << 16 | jf << 24 | k << 32 for code, jt, jf, k in
+                 ((0x28, 0, 0, 12), (0x15, 0, 1, 0x88B6), (0x06, 0, 0, 0xFFFF), (0x06, 0, 0, 0))])
+        prog = struct.pack("HxxxxxxQ", 4, ctypes.addressof(insns))
+        c.setsockopt(socket.SOL_SOCKET, 26, prog)
+        a.send(frame(b"dropped"))
+        a.send(frame(b"kept")[:12] + b"\\x88\\xb6" + frame(b"kept")[14:])
+        print(body(c.recv(2048)))
+        try:
+            c.setsockopt(socket.SOL_SOCKET, 26, struct.pack("HxxxxxxQ", 4, 8))
+        except OSError as e:
+            print("bad program pointer:", errno.errorcode[e.errno])
+        libc = ctypes.CDLL(None, use_errno=True)
+        print("bad buffer:", libc.send(a.fileno(), ctypes.c_void_p(8), 60, 0),
+              errno.errorcode[ctypes.get_errno()])
+    """)
+    check(r, """
+        b'kept'
+        bad program pointer: EFAULT
+        bad buffer: -1 EFAULT
+    """)
+
+
+def _host_state():
+    """The host's interfaces, and the namespaces mounted in /run/netns (other test sessions add
+    and remove theirs, named nkdiff-*/vtest*/nkrun-*, meanwhile: those are left out)."""
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    netns = sorted(n for n in (os.listdir("/run/netns") if os.path.isdir("/run/netns") else [])
+                   if not n.startswith(("nkdiff", "vtest", "nkrun")))
+    return links, netns
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
+def test_private_namespaces_views_and_host_left_alone(tmp_path):
+    before = _host_state()
+    r = run_py(tmp_path, """
+        print(sorted(os.listdir("/sys/class/net")))
+        print(open("/sys/class/net/veth0/address").read().strip(),
+              open("/sys/class/net/veth1/ifindex").read().strip() == str(socket.if_nametoindex("veth1")))
+        # /proc/net is the private namespace's (see platform/namespaces.py): never the host's
+        print([l.split(":")[0].strip() for l in open("/proc/net/dev").readlines()[2:]])
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # native: the private netns
+        try:
+            u.connect(("192.0.2.1", 9))
+        except OSError as e:
+            print("AF_INET sees no route:", e.errno)
+    """)
+    check(r, """
+        ['lo', 'veth0', 'veth1']
+        02:00:00:00:00:01 True
+        ['lo']
+        AF_INET sees no route: 101
+    """)
+    assert _host_state() == before
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
+def test_ip_never_sees_the_host():
+    """`ip` asks NETLINK_ROUTE, served by the model: until the model has AF_NETLINK (issue 10
+    item 1) it gets EAFNOSUPPORT, as on a kernel built without netlink — never the host's links."""
+    r = nk("run", "--topology", str(TOPO), "--", "ip", "-o", "link")
+    assert r.returncode != 0
+    assert "Cannot open netlink socket: Address family not supported by protocol" in r.stderr
+    assert r.stdout == ""
+
+
+@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="needs tcpdump")
+def test_tcpdump_fails_like_a_kernel_without_rings(tmp_path):
+    """libpcap needs PACKET_RX_RING; the model has no rings yet (the rings branch), so tcpdump
+    stops with the message a kernel without them gives (ENOPROTOOPT)."""
+    r = nk("run", "--topology", str(TOPO), "--", "tcpdump", "-i", "veth0", "-c", "1", "-w",
+           str(tmp_path / "t.pcap"), timeout=30)
+    assert r.returncode == 1
+    assert "tcpdump: can't create rx ring on packet socket: Protocol not available" in r.stderr
+
+
+@pytest.mark.skipif(shutil.which("arping") is None, reason="needs iputils arping")
+def test_arping_needs_netlink_for_getifaddrs():
+    """iputils arping -D lists addresses with getifaddrs (an RTM_GETLINK + RTM_GETADDR dump):
+    until the model serves NETLINK_ROUTE it stops there, with the kernel's EAFNOSUPPORT."""
+    r = nk("run", "--topology", str(TOPO), "--", "arping", "-D", "-c", "1", "-I", "veth0",
+           "10.0.0.2", timeout=30)
+    assert r.returncode == 2
+    assert "arping: getifaddrs: Address family not supported by protocol" in r.stderr
+
+
+def test_command_not_found_is_one_line():
+    r = nk("run", "--", "no-such-command-nk")
+    assert (r.returncode, r.stderr) == (127, "netkernel: run: no-such-command-nk: "
+                                             "No such file or directory\n")
+
+
+def test_exit_status_and_signal():
+    assert nk("run", "--", "sh", "-c", "exit 7").returncode == 7
+    assert nk("run", "--", "sh", "-c", "kill -TERM $$").returncode == 128 + 15
