@@ -111,14 +111,16 @@ def gather(mem: ProcessMemory, iovs) -> bytes:
     return b"".join(mem.read(base, n) for base, n in iovs if n)
 
 
-def scatter(mem: ProcessMemory, iovs, data: bytes) -> None:
-    off = 0
+def scatter_parts(iovs, data: bytes) -> list:
+    """The (address, bytes) pieces that spread `data` over the iovecs, in order."""
+    out, off = [], 0
     for base, n in iovs:
         if off >= len(data):
             break
         chunk = data[off:off + n]
-        mem.write(base, chunk)
+        out.append((base, chunk))
         off += len(chunk)
+    return out
 
 
 def parse_cmsgs(raw: bytes) -> list[tuple[int, int, bytes]]:
@@ -238,7 +240,6 @@ class Supervisor:
         if r is CONTINUE:
             self.listener.allow(n.id)
             return
-        self.stats[NR_NAME.get(n.nr, n.nr)] += 1
         if self.log is not None:
             self.log(f"{NR_NAME.get(n.nr, n.nr)}{tuple(hex(a) for a in n.args[:3])} = {r}")
         self._answer(n.id, r)
@@ -256,7 +257,7 @@ class Supervisor:
         """Try `attempt` (returns (value, after) or raises BlockingIOError; `after` runs only if
         the answer was delivered); if it would block, answer EAGAIN for a non-blocking call or
         park the call on a worker."""
-        if self._attempt(n, ms, attempt) is not _WOULD_BLOCK:
+        if self._attempt(n, ms, attempt, events) is not _WOULD_BLOCK:
             return DONE
         if flags & MSG_DONTWAIT or ms.nonblocking():
             return -E.EAGAIN
@@ -265,7 +266,7 @@ class Supervisor:
                          name=f"nk-call-{n.id}").start()
         return DONE
 
-    def _attempt(self, n: Notification, ms: ModelSocket, attempt):
+    def _attempt(self, n: Notification, ms: ModelSocket, attempt, events: int = EPOLLIN):
         with ms.io_lock:
             try:
                 val, after = attempt()
@@ -278,7 +279,8 @@ class Supervisor:
                 after()
             if not delivered:
                 self.stats["answer lost to a signal"] += 1
-        ms.refresh()
+        if events == EPOLLIN:        # a receive may have emptied the queue; sends are watched
+            ms.refresh()
         return DONE
 
     def _timeout(self, ms: ModelSocket, events: int) -> float | None:
@@ -309,7 +311,8 @@ class Supervisor:
                     listener.respond(n.id, error=E.EAGAIN)
                     return
             inproc.poll(self.view, ms.nkfd, events, wait)
-            if listener.id_valid(n.id) and self._attempt(n, ms, attempt) is not _WOULD_BLOCK:
+            if listener.id_valid(n.id) and \
+                    self._attempt(n, ms, attempt, events) is not _WOULD_BLOCK:
                 return
 
     # ------------------------------------------------------------ socket, descriptors
@@ -410,14 +413,18 @@ class Supervisor:
     @staticmethod
     def _sockaddr_out(mem, addr: int, addrlen_p: int, kaddr: bytes) -> None:
         """move_addr_to_user: copy min(len, *addrlen) bytes, then store the full length."""
+        for a, d in Supervisor._sockaddr_parts(mem, addr, addrlen_p, kaddr):
+            mem.write(a, d)
+
+    @staticmethod
+    def _sockaddr_parts(mem, addr: int, addrlen_p: int, kaddr: bytes) -> list:
+        """move_addr_to_user as (address, bytes) pieces to write."""
         if not addr:
-            return
+            return []
         ulen = INT.unpack(mem.read(addrlen_p, INT.size))[0]
         if ulen < 0:
             raise OSError(E.EINVAL, E.strerror(E.EINVAL))
-        if ulen:
-            mem.write(addr, kaddr[:ulen])
-        mem.write(addrlen_p, INT.pack(len(kaddr)))
+        return [(addr, kaddr[:ulen]), (addrlen_p, INT.pack(len(kaddr)))]
 
     def sys_bind(self, n, mem):
         ms = self._sock(n)
@@ -480,14 +487,15 @@ class Supervisor:
         optlen = INT.unpack(mem.read(optlen_p, INT.size))[0]
         if optlen < 0:
             return -E.EINVAL
-        cur = mem.read(optval_p, min(optlen, 1 << 16)) if optlen > 0 else b""
+        # the user's buffer as it was (PACKET_HDRLEN reads it); SOL_SOCKET options never do
+        cur = mem.read(optval_p, min(optlen, 1 << 16)) if optlen > 0 and level != SOL_SOCKET \
+            else b""
         out = self.view.sys_getsockopt(ms.nkfd, level, name, optlen, cur)
         if type(out) is tuple:               # SO_GET_FILTER: (*optlen as written, the program)
             written, data = out
         else:
             written, data = len(out), out
-        mem.write(optval_p, data)
-        mem.write(optlen_p, INT.pack(written))
+        mem.write_many(((optval_p, data), (optlen_p, INT.pack(written))))
         return 0
 
     def sys_ioctl(self, n, mem):
@@ -603,8 +611,7 @@ class Supervisor:
 
         def deliver(got):
             ret, data, addr = got
-            mem.write(buf, data)
-            self._sockaddr_out(mem, addr_p, addrlen_p, addr)
+            mem.write_many([(buf, data), *self._sockaddr_parts(mem, addr_p, addrlen_p, addr)])
             return ret
         return self._receive(n, ms, flags, fetch, deliver)
 
@@ -630,18 +637,19 @@ class Supervisor:
 
         def deliver(got):
             ret, data, anc, mflags, addr = got
-            scatter(mem, m.iovs, data)
+            parts = scatter_parts(m.iovs, data)
             namelen = 0
             if m.name:
                 namelen = len(addr)
-                mem.write(m.name, addr[:m.namelen])
+                parts.append((m.name, addr[:m.namelen]))
             cbuf = pack_cmsgs(anc, room) if room else b""
             if cbuf:
-                mem.write(m.control, cbuf)
+                parts.append((m.control, cbuf))
             base = m.addr
-            mem.write(base + msghdr.msg_namelen.offset, struct.pack("=I", namelen))
-            mem.write(base + msghdr.msg_controllen.offset, struct.pack("=Q", len(cbuf)))
-            mem.write(base + msghdr.msg_flags.offset, INT.pack(mflags))
+            parts += [(base + msghdr.msg_namelen.offset, struct.pack("=I", namelen)),
+                      (base + msghdr.msg_controllen.offset, struct.pack("=Q", len(cbuf))),
+                      (base + msghdr.msg_flags.offset, INT.pack(mflags))]
+            mem.write_many(parts)
             return after_deliver(ret) if after_deliver else ret
         return self._receive(n, ms, flags, fetch, deliver)
 
@@ -678,7 +686,7 @@ class Supervisor:
             return view.sys_recvfrom(ms.nkfd, size, f)
 
         def deliver(got):
-            scatter(mem, iovs, got[1])
+            mem.write_many(scatter_parts(iovs, got[1]))
             return got[0]
         return self._receive(n, ms, 0, fetch, deliver)
 
