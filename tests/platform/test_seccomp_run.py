@@ -347,3 +347,80 @@ def test_command_not_found_is_one_line():
 def test_exit_status_and_signal():
     assert nk("run", "--", "sh", "-c", "exit 7").returncode == 7
     assert nk("run", "--", "sh", "-c", "kill -TERM $$").returncode == 128 + 15
+
+
+def test_socket_released_when_the_last_holder_exits(tmp_path):
+    """A socket shared by fork stays open in the model while either process holds it, and is
+    closed in the model once the last holder is gone (here: the child exits without closing)."""
+    import threading
+    import time
+
+    import netkernel
+    from netkernel import iproute
+    from netkernel.platform.launch import run
+
+    k = netkernel.Kernel()
+    iproute.load_topology(k, str(TOPO))
+    view = k.process()
+    marks = tmp_path / "marks"
+    prog = tmp_path / "prog.py"
+    prog.write_text(PRELUDE + textwrap.dedent(f"""
+        import time
+        def mark(what):
+            with open({str(marks)!r}, "a") as f:
+                f.write(what + "\\n")
+        a = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        a.bind(("veth0", 0))
+        pid = os.fork()
+        if pid == 0:
+            a.send(frame(b"child"))              # a call: the supervisor knows this process
+            time.sleep(0.6)
+            os._exit(0)                          # exits holding the socket
+        time.sleep(0.2)
+        a.close()
+        mark("closed")
+        os.waitpid(pid, 0)
+        mark("exited")
+        time.sleep(1.5)
+    """))
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("rc", run(view, [sys.executable,
+                                                                           str(prog)])))
+    t.start()
+
+    def wait_for(line, deadline=10.0):
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            if marks.exists() and line in marks.read_text().split():
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"the program never reached {line!r}")
+
+    wait_for("closed")
+    assert len(view._task.files) == 1          # the forked child still holds it
+    wait_for("exited")
+    end = time.monotonic() + 3
+    while view._task.files and time.monotonic() < end:
+        time.sleep(0.02)
+    assert view._task.files == {}
+    t.join(20)
+    assert result.get("rc") == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None or
+                    not os.access("/usr/bin/python3", os.X_OK),
+                    reason="needs root (to become nobody), setpriv and /usr/bin/python3")
+def test_works_without_root_in_a_user_namespace():
+    r = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3",
+         "-m", "netkernel", "run", "--topology", str(TOPO), "--", "python3", "-c",
+         "import os, socket\n"
+         "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)\n"
+         "s.bind(('veth0', 0))\n"
+         "print(os.getuid(), s.getsockname()[4].hex(), open('/sys/class/net/veth1/ifindex').read().strip())"],
+        capture_output=True, text=True, timeout=60, cwd="/",
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
+    if r.returncode != 0 and "user namespaces" in r.stderr:
+        pytest.skip(r.stderr.strip())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "0 020000000001 2\n"
