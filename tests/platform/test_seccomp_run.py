@@ -291,8 +291,13 @@ def test_private_namespaces_views_and_host_left_alone(tmp_path):
         print(sorted(os.listdir("/sys/class/net")))
         print(open("/sys/class/net/veth0/address").read().strip(),
               open("/sys/class/net/veth1/ifindex").read().strip() == str(socket.if_nametoindex("veth1")))
-        # /proc/net is the private namespace's (see platform/namespaces.py): never the host's
-        print([l.split(":")[0].strip() for l in open("/proc/net/dev").readlines()[2:]])
+        def names(text):
+            return [l.split(":")[0].strip() for l in text.splitlines()[2:]]
+        print(names(open("/proc/net/dev").read()))
+        # a forked process sees its private namespace's /proc/net (platform/namespaces.py)
+        import subprocess
+        print(names(subprocess.run(["cat", "/proc/net/dev"], capture_output=True,
+                                   text=True).stdout))
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # native: the private netns
         try:
             u.connect(("192.0.2.1", 9))
@@ -302,6 +307,7 @@ def test_private_namespaces_views_and_host_left_alone(tmp_path):
     check(r, """
         ['lo', 'veth0', 'veth1']
         02:00:00:00:00:01 True
+        ['lo', 'veth1', 'veth0']
         ['lo']
         AF_INET sees no route: 101
     """)

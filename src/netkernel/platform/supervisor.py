@@ -41,6 +41,7 @@ _WOULD_BLOCK = object()
 
 MSG_PEEK = 0x2
 MSG_TRUNC = 0x20
+MSG_ERRQUEUE = 0x2000
 MSG_WAITFORONE = 0x10000
 UIO_MAXIOV = 1024
 MAX_SEND = 1 << 20           # DIVERGENCE(#10): a larger send is refused (EMSGSIZE) unread
@@ -593,6 +594,8 @@ class Supervisor:
         """fetch(flags) → the model's answer; deliver(answer) writes it into the child and
         returns the syscall's value. Peek, answer, then consume (see the module docstring)."""
         def attempt():
+            if flags & MSG_ERRQUEUE:        # the error queue ignores MSG_PEEK (sock_recv_errqueue)
+                return deliver(fetch(flags | MSG_DONTWAIT)), None
             got = fetch(flags | MSG_PEEK | MSG_DONTWAIT)
             val = deliver(got)
             if flags & MSG_PEEK:
