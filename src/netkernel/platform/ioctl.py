@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import struct
 
+from netkernel.platform import inproc
 from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFNAMSIZ
 
@@ -81,7 +82,8 @@ def _minimal_dev_ioctl(view, mem, request: int, arg: int) -> int:
         ifr = bytearray(mem.read(arg, IFREQ_SIZE))
     except OSError:
         return -E.EFAULT
-    links = view.links()
+    with inproc.untraced():                # bookkeeping, not a kernel path of Linux's
+        links = view.links()
     if request == SIOCGIFNAME:
         index = INT.unpack_from(ifr, IFR_UNION)[0]
         link = next((li for li in links if li["ifindex"] == index), None)

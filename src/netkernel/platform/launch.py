@@ -6,7 +6,7 @@ import os
 import signal
 import socket
 
-from netkernel.platform import namespaces, seccomp
+from netkernel.platform import inproc, namespaces, seccomp
 from netkernel.platform.supervisor import Supervisor
 
 AF_PACKET, AF_NETLINK, NETLINK_ROUTE = 17, 16, 0
@@ -37,7 +37,8 @@ def run(view, argv: list[str], log=None) -> int:
         raise RunError(f"this host's kernel lacks seccomp's {missing}")
     lo, hi = RESERVED
     insns = seccomp.build_filter(lo, hi, MODEL_FAMILIES)
-    files = namespaces.view_files(view)
+    with inproc.untraced():
+        files = namespaces.view_files(view)
     ours, theirs = socket.socketpair()
     pid = os.fork()
     if pid == 0:                                         # the child: never returns

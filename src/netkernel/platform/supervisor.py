@@ -25,6 +25,7 @@ import time
 import traceback
 
 from netkernel.kernel.uaccess import kthread_unuse_mm, kthread_use_mm
+from netkernel.net import socket as sys_net
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
 from netkernel.platform import inproc
 from netkernel.platform.files import FileTable, ModelSocket
@@ -47,7 +48,8 @@ UIO_MAXIOV = 1024
 MAX_SEND = 1 << 20           # DIVERGENCE(#10): a larger send is refused (EMSGSIZE) unread
 F_DUPFD, F_DUPFD_CLOEXEC = 0, 1030
 FIONREAD, SIOCOUTQ = 0x541B, 0x5411
-NATIVE_FILE_IOCTLS = frozenset((0x5421, 0x5450, 0x5451, 0x5452))   # FIONBIO FIONCLEX FIOCLEX FIOASYNC
+# FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC: they act on the file, which the eventfd's is
+NATIVE_FILE_IOCTLS = frozenset((0x5421, 0x5450, 0x5451, 0x5452))
 O_CLOEXEC = 0o2000000
 TIMEVAL = struct.Struct("=qq")
 INT = struct.Struct("=i")
@@ -288,8 +290,8 @@ class Supervisor:
         """SO_RCVTIMEO / SO_SNDTIMEO in seconds (None: forever)."""
         opt = SO_RCVTIMEO if events == EPOLLIN else SO_SNDTIMEO
         try:
-            sec, usec = TIMEVAL.unpack(self.view.sys_getsockopt(ms.nkfd, SOL_SOCKET, opt,
-                                                                TIMEVAL.size))
+            sec, usec = TIMEVAL.unpack(inproc.call(self.view, sys_net.sys_getsockopt, ms.nkfd,
+                                                   SOL_SOCKET, opt, TIMEVAL.size))
         except OSError:
             return None
         return None if sec == 0 and usec == 0 else sec + usec / 1e6
@@ -590,33 +592,32 @@ class Supervisor:
         return self._io(n, ms, flags, EPOLLOUT, attempt)
 
     # ------------------------------------------------------------ receive
-    def _receive(self, n, ms, flags: int, fetch, deliver):
-        """fetch(flags) → the model's answer; deliver(answer) writes it into the child and
-        returns the syscall's value. Peek, answer, then consume (see the module docstring)."""
+    def _receive(self, n, ms, flags: int, fn, args: tuple, deliver):
+        """The receive syscall `fn(fd, *args, flags)` (net/socket.py); deliver(answer) writes
+        its answer into the child and returns the syscall's value. Peek, answer, then consume
+        (see the module docstring). The peek is the supervisor's (untraced); the consume is the
+        program's receive, traced as it would run on Linux."""
+        view, nkfd = self.view, ms.nkfd
+
         def attempt():
             if flags & MSG_ERRQUEUE:        # the error queue ignores MSG_PEEK (sock_recv_errqueue)
-                return deliver(fetch(flags | MSG_DONTWAIT)), None
-            got = fetch(flags | MSG_PEEK | MSG_DONTWAIT)
-            val = deliver(got)
+                return deliver(view._call(fn, nkfd, *args, flags | MSG_DONTWAIT)), None
+            val = deliver(inproc.call(view, fn, nkfd, *args, flags | MSG_PEEK | MSG_DONTWAIT))
             if flags & MSG_PEEK:
                 return val, None
             ms.before_consume()
-            return val, lambda: fetch(flags | MSG_DONTWAIT)
+            return val, lambda: view._call(fn, nkfd, *args, flags | MSG_DONTWAIT)
         return self._io(n, ms, flags, EPOLLIN, attempt)
 
     def _recvfrom(self, n, mem, ms, buf: int, size: int, flags: int, addr_p: int, addrlen_p: int):
-        view = self.view
         if size < 0:
             size = 0x7FFFF000                 # a size_t beyond MAX_RW_COUNT
-
-        def fetch(f):
-            return view.sys_recvfrom(ms.nkfd, size, f)
 
         def deliver(got):
             ret, data, addr = got
             mem.write_many([(buf, data), *self._sockaddr_parts(mem, addr_p, addrlen_p, addr)])
             return ret
-        return self._receive(n, ms, flags, fetch, deliver)
+        return self._receive(n, ms, flags, sys_net.sys_recvfrom, (size,), deliver)
 
     def sys_recvfrom(self, n, mem):
         ms = self._sock(n)
@@ -632,11 +633,7 @@ class Supervisor:
         return self._recvfrom(n, mem, ms, n.args[1], n.args[2], 0, 0, 0)
 
     def _recvmsg(self, n, mem, ms, m: Msg, flags: int, after_deliver=None):
-        view = self.view
         size, room = m.size(), (m.controllen if m.control else 0)
-
-        def fetch(f):
-            return view.sys_recvmsg(ms.nkfd, size, room, f)
 
         def deliver(got):
             ret, data, anc, mflags, addr = got
@@ -654,7 +651,7 @@ class Supervisor:
                       (base + msghdr.msg_flags.offset, INT.pack(mflags))]
             mem.write_many(parts)
             return after_deliver(ret) if after_deliver else ret
-        return self._receive(n, ms, flags, fetch, deliver)
+        return self._receive(n, ms, flags, sys_net.sys_recvmsg, (size, room), deliver)
 
     def sys_recvmsg(self, n, mem):
         ms = self._sock(n)
@@ -682,16 +679,12 @@ class Supervisor:
         if ms is None:
             return CONTINUE
         iovs = read_iovecs(mem, n.args[1], _int(n.args[2]))
-        view = self.view
         size = sum(ln for _, ln in iovs)
-
-        def fetch(f):
-            return view.sys_recvfrom(ms.nkfd, size, f)
 
         def deliver(got):
             mem.write_many(scatter_parts(iovs, got[1]))
             return got[0]
-        return self._receive(n, ms, 0, fetch, deliver)
+        return self._receive(n, ms, 0, sys_net.sys_recvfrom, (size,), deliver)
 
 
 def _tgid(tid: int) -> int | None:
