@@ -2,10 +2,12 @@
 boundary (netkernel.platform). Each program runs as its own process, unmodified; the frames it
 sees were carried by the model (its private network namespace has no veth at all)."""
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
@@ -70,8 +72,37 @@ def check(r, expected: str):
     assert r.stdout == textwrap.dedent(expected).lstrip("\n"), r.stderr
 
 
+def run_real(tmp_path, code: str, timeout=60):
+    """The same program on the real kernel, in a fresh namespace built from the same topology
+    (root and iproute2), or None where that cannot be done."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        return None
+    ns = f"nkrun-{uuid.uuid4().hex[:8]}"
+    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
+        return None
+    try:
+        for line in TOPO.read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                subprocess.run(["ip", "-n", ns, *shlex.split(line)[1:]], check=True)
+        prog = tmp_path / "real_prog.py"
+        prog.write_text(PRELUDE + textwrap.dedent(code))
+        return subprocess.run(["ip", "netns", "exec", ns, sys.executable, str(prog)],
+                              capture_output=True, text=True, timeout=timeout)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def check_both(tmp_path, code: str, expected: str, timeout=60):
+    """The program prints `expected` under netkernel run, and the same on the real kernel."""
+    check(run_py(tmp_path, code, timeout=timeout), expected)
+    real = run_real(tmp_path, code, timeout)
+    if real is not None:
+        check(real, expected)
+
+
 def test_selectors_default_selector_epoll(tmp_path):
-    r = run_py(tmp_path, """
+    check_both(tmp_path, """
         import selectors
         a, b = pair()
         sel = selectors.DefaultSelector()
@@ -83,8 +114,7 @@ def test_selectors_default_selector_epoll(tmp_path):
         print("ready:", key.fileobj is b, ev)
         print(body(b.recv(2048)))
         print("after:", sel.select(0.05))
-    """)
-    check(r, """
+    """, """
         EpollSelector
         before: []
         ready: True 1
@@ -94,7 +124,7 @@ def test_selectors_default_selector_epoll(tmp_path):
 
 
 def test_asyncio_add_reader(tmp_path):
-    r = run_py(tmp_path, """
+    check_both(tmp_path, """
         import asyncio
         async def main():
             a, b = pair()
@@ -107,8 +137,7 @@ def test_asyncio_add_reader(tmp_path):
             loop.remove_reader(b.fileno())
             print(await loop.sock_recv(b, 2048) if False else "done")
         asyncio.run(main())
-    """)
-    check(r, """
+    """, """
         b'async'
         done
     """)
@@ -164,7 +193,7 @@ def test_blocking_recv_interrupted_by_signals_loses_no_frame(tmp_path):
     """A 1 ms interval timer interrupts the blocked recv over and over (EINTR, retried by
     Python); a sender thread (SIGALRM blocked there) sends 150 numbered frames. All arrive, in
     order, once."""
-    r = run_py(tmp_path, """
+    check_both(tmp_path, """
         import signal, threading, time
         a, b = pair()
         hits = [0]
@@ -190,15 +219,14 @@ def test_blocking_recv_interrupted_by_signals_loses_no_frame(tmp_path):
             print("a duplicate!")
         except TimeoutError:
             print("nothing more")
-    """, timeout=90)
-    check(r, """
+    """, """
         True True
         nothing more
-    """)
+    """, timeout=90)
 
 
 def test_so_rcvtimeo_blocking_recv_times_out(tmp_path):
-    r = run_py(tmp_path, """
+    check_both(tmp_path, """
         import errno, time
         a, b = pair()
         b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("qq", 0, 200000))
@@ -207,8 +235,7 @@ def test_so_rcvtimeo_blocking_recv_times_out(tmp_path):
             b.recv(2048)
         except BlockingIOError as e:
             print(errno.errorcode[e.errno], 0.15 < time.monotonic() - t0 < 2)
-    """)
-    check(r, "EAGAIN True\n")
+    """, "EAGAIN True\n")
 
 
 def test_fork_and_thread_share_one_machine_traced_and_captured(tmp_path):
@@ -249,7 +276,7 @@ def test_fork_and_thread_share_one_machine_traced_and_captured(tmp_path):
 def test_so_attach_filter_reads_the_programs_memory_and_bad_pointers_fault(tmp_path):
     """SO_ATTACH_FILTER's sock_fprog points into the program: the model reads it there
     (copy_from_user through the calling task's memory); a bad pointer is EFAULT."""
-    r = run_py(tmp_path, """
+    check_both(tmp_path, """
         import ctypes, errno
         a, b = pair()
         c = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -269,8 +296,7 @@ def test_so_attach_filter_reads_the_programs_memory_and_bad_pointers_fault(tmp_p
         libc = ctypes.CDLL(None, use_errno=True)
         print("bad buffer:", libc.send(a.fileno(), ctypes.c_void_p(8), 60, 0),
               errno.errorcode[ctypes.get_errno()])
-    """)
-    check(r, """
+    """, """
         b'kept'
         bad program pointer: EFAULT
         bad buffer: -1 EFAULT
@@ -435,3 +461,30 @@ def test_works_without_root_in_a_user_namespace():
         pytest.skip(r.stderr.strip())
     assert r.returncode == 0, r.stderr
     assert r.stdout == "0 020000000001 2\n"
+
+
+def test_recvmsg_control_messages_sendmsg_readv_writev(tmp_path):
+    """recvmsg with PACKET_AUXDATA and a sockaddr (and with no room for the control message),
+    sendmsg with iovecs and an address, readv and writev on the socket: as on Linux."""
+    check_both(tmp_path, """
+        SOL_PACKET, PACKET_AUXDATA = 263, 8
+        a, b = pair()
+        b.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+        f = frame(b"msg")
+        a.sendmsg([f[:10], f[10:]], [], 0, ("veth0", 0))
+        data, anc, flags, addr = b.recvmsg(2048, 256)
+        tp_len, snaplen, mac, net = struct.unpack_from("4xIIHH", anc[0][2])
+        print(body(data), flags, addr[0], addr[2], [(l, t, len(d)) for l, t, d in anc],
+              tp_len, snaplen, mac, net)
+        a.send(f)
+        data, anc, flags, addr = b.recvmsg(2048, 8)
+        print(anc, bool(flags & socket.MSG_CTRUNC))
+        print(os.writev(a.fileno(), [f[:20], f[20:]]))
+        buf1, buf2 = bytearray(20), bytearray(100)
+        print(os.readv(b.fileno(), [buf1, buf2]), body(bytes(buf1 + buf2)[:60]))
+    """, """
+        b'msg' 0 veth1 1 [(263, 8, 20)] 60 60 0 14
+        [] True
+        60
+        60 b'msg'
+    """)
