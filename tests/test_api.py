@@ -75,9 +75,10 @@ def test_sysctls_are_per_kernel():
     assert k2.sysctl("net.core.rmem_max") == 212992
 
 
-def test_unknown_sysctl_is_keyerror():
-    with pytest.raises(KeyError):
+def test_unknown_sysctl_is_enoent_like_a_missing_proc_file():
+    with pytest.raises(OSError) as e:
         netkernel.Kernel().sysctl("net.core.nope")
+    assert e.value.errno == errno.ENOENT
 
 
 # ---------------------------------------------------------------- namespaces
@@ -176,6 +177,123 @@ def test_process_in_namespace_lives_there():
     with pytest.raises(OSError) as e:
         p.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).bind(("veth0", 0))
     assert e.value.errno == errno.ENODEV
+
+
+def test_process_without_capabilities_cannot_touch_links_or_capture(tmp_path):
+    """Regression: k.process(caps=set()) could add, configure and delete links and capture."""
+    k = _pair()
+    p = k.process(caps=set())
+    calls = [lambda: p.link_add("d0", kind="dummy"), lambda: p.link_set("veth0", mtu=9000),
+             lambda: p.link_set("veth0", up=False), lambda: p.link_del("veth0"),
+             lambda: p.netns_add("b"), lambda: p.capture("veth0", tmp_path / "c.pcapng")]
+    before = k.links()
+    for call in calls:
+        with pytest.raises(OSError) as e:
+            call()
+        assert e.value.errno == errno.EPERM
+    assert k.links() == before and not (tmp_path / "c.pcapng").exists()
+    assert p.links() == before                  # reading is allowed
+
+
+def test_process_caps_must_be_capability_numbers():
+    k = netkernel.Kernel()
+    with pytest.raises(ValueError):
+        k.process(caps={99})
+    with pytest.raises(TypeError):
+        k.process(caps={"CAP_NET_RAW"})
+    with pytest.raises(OSError) as e:
+        k.process(netns="nope")
+    assert e.value.errno == errno.ENOENT
+
+
+# ---------------------------------------------------------------- default addresses
+
+def _veth_macs(k):
+    k.link_add("veth0", kind="veth", peer="veth1")
+    return [li["address"] for li in k.links()[1:]]
+
+
+def test_machines_get_distinct_default_macs_reproducibly():
+    """Regression: every Kernel() got the same MAC addresses. Seed None draws from a per-process
+    machine counter; the same seed gives the same addresses; an explicit seed wins."""
+    a, b = netkernel.Kernel(), netkernel.Kernel()
+    assert a.seed != b.seed
+    assert not set(_veth_macs(a)) & set(_veth_macs(b))
+    assert _veth_macs(netkernel.Kernel(seed=a.seed)) == _veth_macs(netkernel.Kernel(seed=a.seed))
+    assert netkernel.Kernel(seed=12345).seed == 12345
+    for mac in _veth_macs(netkernel.Kernel(seed=99)):
+        first = int(mac[:2], 16)
+        assert first & 0x02 and not first & 0x01    # locally administered, unicast
+
+
+def test_first_machine_of_a_process_is_always_the_same():
+    import subprocess
+    import sys
+    code = ("import netkernel; k = netkernel.Kernel(); k.link_add('v0', kind='veth', peer='v1');"
+            "print(k.seed, [l['address'] for l in k.links()])")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=60, check=True).stdout for _ in range(2)]
+    assert runs[0] == runs[1] and runs[0].startswith("0 ")
+
+
+def test_kernel_arguments_are_checked():
+    with pytest.raises(ValueError):
+        netkernel.Kernel(profile="sparc")
+    with pytest.raises(ValueError):
+        netkernel.Kernel(clock="wall")
+    with pytest.raises(TypeError):
+        netkernel.Kernel(seed="1")
+
+
+# ---------------------------------------------------------------- link reads race nothing
+
+def test_link_reads_do_not_race_link_deletion():
+    """Regression: links()/if_nameindex() read the device tables without the machine lock and
+    raised KeyError/RuntimeError while another thread added and deleted links."""
+    import sys
+    k = netkernel.Kernel()
+    stop = threading.Event()
+    errors = []
+
+    def churn():
+        i = 0
+        while not stop.is_set():
+            k.link_add(f"d{i % 8}", kind="dummy")
+            k.link_add(f"v{i % 8}", kind="veth", peer=f"p{i % 8}")
+            k.link_del(f"d{i % 8}")
+            k.link_del(f"v{i % 8}")
+            i += 1
+
+    def read():
+        while not stop.is_set():
+            try:
+                names = [li["name"] for li in k.links()]
+                assert names[0] == "lo"
+                for i, n in k.if_nameindex():
+                    assert isinstance(n, str)
+                for i in range(1, 6):
+                    try:
+                        k.if_indextoname(i)
+                    except OSError:
+                        pass
+            except Exception as e:          # noqa: BLE001 - collected for the assertion
+                errors.append(e)
+                return
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    threads = [threading.Thread(target=churn, daemon=True), threading.Thread(target=read, daemon=True)]
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+        sys.setswitchinterval(old)
+    assert not errors, errors[:3]
+    assert not any(t.is_alive() for t in threads)
 
 
 # ---------------------------------------------------------------- threads

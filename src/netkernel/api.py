@@ -3,6 +3,7 @@ drop-in for Python's socket.socket on AF_PACKET. Everything here only calls the 
 (net/socket.py) or the link-management functions of net/core."""
 from __future__ import annotations
 
+import itertools
 import random
 import socket as _pysocket
 import struct
@@ -11,23 +12,29 @@ import time
 
 from netkernel.capture import Capture, epoch_offset
 from netkernel.drivers.net.dummy import DUMMY_LINK_OPS
-from netkernel.drivers.net.loopback import loopback_setup
+from netkernel.drivers.net.loopback import loopback_net_init
 from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
-from netkernel.kernel.sched import Task, _tls, set_current
-from netkernel.kernel.sysctl import CONFIG_DEFAULTS, SYSCTL_DEFAULTS
+from netkernel.fs import select
+from netkernel.kernel.capability import capable
+from netkernel.kernel.sched import Task, _tls
+from netkernel.kernel.sysctl import SysctlRoot, proc_sys_read, proc_sys_write, sysctl_init
 from netkernel.net import socket as sys
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import EPOLLERR, EPOLLIN, EPOLLOUT
 from netkernel.net.core.dev import NetCore, NetDevice
-from netkernel.net.core.net_namespace import Net
-from netkernel.net.core.rtnetlink import rtnl_create_link
+from netkernel.net.core.net_namespace import Net, copy_net_ns, register_pernet_device, setup_net
+from netkernel.net.core.rtnetlink import (IfInfoMsg, rtnetlink_rcv_msg, rtnl_link_ops_get,
+                                          rtnl_link_register)
 from netkernel.net.core.skbuff import PROFILES
+from netkernel.net.core.sysctl_net_core import sysctl_core_init
 from netkernel.net.packet.af_packet import packet_init
 from netkernel.uapi import errno as E
-from netkernel.uapi.capability import ALL_CAPS
+from netkernel.uapi.capability import ALL_CAPS, CAP_LAST_CAP, CAP_NET_RAW
 from netkernel.uapi.if_ import IFF_UP, IFF_LOOPBACK, IFNAMSIZ
 from netkernel.uapi.if_packet import sockaddr_ll_pack, sockaddr_ll_unpack
+from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL
+from netkernel.uapi.rtnetlink import RTM_DELLINK, RTM_NEWLINK, RTM_SETLINK
 from netkernel.uapi.socket import (AF_PACKET, INT, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK,
                                    SOCK_RAW, SOL_SOCKET)
 
@@ -38,15 +45,70 @@ def _oserror(err: int) -> OSError:
     return OSError(err, E.strerror(err))
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
 def parse_mac(address) -> bytes:
-    if isinstance(address, (bytes, bytearray)):
+    """A link-layer address argument: bytes-like as given, or text in `ip link`'s notation —
+    hex octets separated by ':' ("02:00:00:00:00:01"). Anything else is ValueError (TypeError for
+    other types), raised before the kernel sees the request; whether the bytes make a usable
+    address (length, unicast) is the kernel's answer (OSError EINVAL/EADDRNOTAVAIL)."""
+    if isinstance(address, (bytes, bytearray, memoryview)):
         return bytes(address)
+    if not isinstance(address, str):
+        raise TypeError(f"address must be str or bytes, not {type(address).__name__}")
     parts = address.split(":")
+    if not all(1 <= len(p) <= 2 and set(p) <= _HEX for p in parts):
+        raise ValueError(f"{address!r} is not a link-layer address (hex octets separated by ':')")
     return bytes(int(p, 16) for p in parts)
 
 
 def format_mac(addr: bytes) -> str:
     return ":".join(f"{b:02x}" for b in addr)
+
+
+def _link_msg(view: "_View", name, *, up=None, mtu=None, address=None, netns=None,
+              **attrs) -> IfInfoMsg:
+    """Python keywords → the IfInfoMsg (struct ifinfomsg + IFLA_*) the rtnl functions take.
+    Only Python-level checks here (types, address text, the netns name): values are the kernel's."""
+    if not isinstance(name, str):
+        raise TypeError(f"interface name must be str, not {type(name).__name__}")
+    if up is not None and not isinstance(up, bool):
+        raise TypeError(f"up must be True, False or None, not {type(up).__name__}")
+    if mtu is not None and (isinstance(mtu, bool) or not isinstance(mtu, int)):
+        raise TypeError(f"mtu must be an int, not {type(mtu).__name__}")
+    return IfInfoMsg(name, ifi_flags=IFF_UP if up else 0, ifi_change=0 if up is None else IFF_UP,
+                     mtu=mtu, address=None if address is None else parse_mac(address),
+                     net=None if netns is None else _netns_arg(view, netns), **attrs)
+
+
+def _netns_arg(view: "_View", netns) -> Net:
+    """A target namespace: a name from netns_add (ENOENT if unknown), or a view (the Kernel for
+    init_net, a Netns, a Process) of the same machine — as `ip link set ... netns NAME|PID`."""
+    if isinstance(netns, str):
+        return view._kernel.netns(netns).net
+    if isinstance(netns, _View):
+        if netns._kernel is not view._kernel:
+            raise ValueError("netns must be a namespace of the same machine")
+        return netns.net
+    raise TypeError(f"netns must be a name or a view, not {type(netns).__name__}")
+
+
+def _capture_open(task: Task, kernel: "Kernel", names: list, path) -> "Capture | int":
+    """A capture is a packet tap on the devices, as tcpdump's packet socket: CAP_NET_RAW (EPERM),
+    then each device by name in the task's namespace (ENODEV)."""
+    if not capable(CAP_NET_RAW):
+        return -E.EPERM
+    devs = []
+    for n in names:
+        dev = task.net.dev_by_name.get(n) if isinstance(n, str) else None
+        if dev is None:
+            return -E.ENODEV
+        devs.append(dev)
+    return Capture(kernel.core, devs, path, epoch_offset(kernel.core.clock))
+
+
+_machine_seeds = itertools.count()      # Kernel(seed=None): 0 for a process's first machine, 1, ...
 
 
 class _View:
@@ -134,126 +196,160 @@ class _View:
     def sys_poll(self, fd: int, events: int, timeout: float | None) -> int:
         """Wait until the socket's poll mask meets `events` (or an error); returns the mask
         (0 on timeout). timeout None waits forever."""
-        return self._call(sys.sys_poll, fd, events, timeout)
+        return self._call(select.sys_poll, fd, events, timeout)
 
     # -- Python-socket-style API
     def socket(self, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,
                fileno: int | None = None) -> "Socket":
         return Socket(self, family, type, proto, fileno)
 
-    # -- links (ip link)
     def _dev(self, name: str) -> NetDevice:
+        """The device `name` of this view's namespace, or OSError(ENODEV) (call under the lock)."""
         dev = self.net.dev_by_name.get(name)
         if dev is None:
-            raise _oserror(E.ENODEV)
+            raise E.oserror(E.ENODEV)
         return dev
 
-    def link_add(self, name: str, kind: str, peer: str | None = None, **kw) -> None:
-        k = self._kernel
-        with k._lock:
-            ops = k.link_kinds.get(kind)
-            if ops is None:
-                raise _oserror(E.EOPNOTSUPP)
-            for n in (name, peer):
-                if n is not None and (not n or len(n) >= IFNAMSIZ or "/" in n or " " in n):
-                    raise _oserror(E.EINVAL)
-            if name in self.net.dev_by_name or (peer is not None and peer in self.net.dev_by_name):
-                raise _oserror(17)  # EEXIST
-            dev = rtnl_create_link(ops, name)
-            if dev.addr_len:
-                dev.dev_addr = k._random_mac()
-            extra = dict(kw)    # kind-specific: host_ifname/host_netns (tap), netdev (qemu)
-            if peer is not None:
-                extra["peer"] = peer
-            prev = set_current(self._task)
-            try:
-                if kind == "veth":
-                    err = ops.newlink(self.net, dev, peer=peer, mac=k._random_mac)
-                else:
-                    err = ops.newlink(self.net, dev, **extra)
-            finally:
-                set_current(prev)
-            sys.raise_on_error(err)
+    # -- links (ip link): thin calls into net/core/rtnetlink.py
+    def link_add(self, name: str, kind: str, peer: str | None = None, *, up: bool | None = None,
+                 mtu: int | None = None, address=None, netns: str | None = None,
+                 peer_netns: str | None = None, **data) -> None:
+        """Create a device, as `ip link add NAME [mtu N] [address MAC] [netns NS] type KIND ...`.
+
+        Kinds and their keywords:
+          - "veth": a pair; what one end sends the other receives. `peer` names the other end
+            (default "veth%d": the lowest free vethN), `peer_netns` puts it in another namespace
+            (default: this view's). Without `peer`, the peer also takes `mtu`, as in Linux.
+          - "dummy": a sink; it counts and drops what it is given.
+          - "tap": the cable goes to a real TAP device on the host: `host_ifname` (default: NAME)
+            in the real network namespace `host_netns` (default: the caller's).
+          - "qemu": the cable is a QEMU socket backend: `netdev` takes QEMU's `-netdev
+            stream,...|dgram,...` option string (required).
+        Common keywords: `mtu` (within the kind's range, e.g. 68..65535 for veth), `address`
+        ("02:00:00:00:00:01" or 6 bytes; default a random locally administered address drawn from
+        the machine's seed), `up=True` to bring it up, `netns` to create it in another namespace
+        (a name from netns_add, or a view: `k` itself is init_net).
+        A NAME with "%d" takes the lowest free number ("dummy%d" → dummy0).
+
+        Errors are Linux's, and a rejected call changes nothing: EPERM without CAP_NET_ADMIN;
+        EEXIST for a name in use; EINVAL for a bad name (empty, ≥ 16 bytes, ".", "..", '/', ':'
+        or whitespace) or an MTU out of range; EOPNOTSUPP for an unknown kind; EADDRNOTAVAIL for
+        a multicast or all-zero address; ENOENT for an unknown netns name. TypeError for a
+        keyword the kind does not take or an argument of the wrong type, ValueError for a
+        malformed address — raised before the kernel sees the request.
+        """
+        if not isinstance(kind, str):
+            raise TypeError(f"kind must be str, not {type(kind).__name__}")
+        if peer is not None or peer_netns is not None:
+            data["peer"] = None
+        ops = rtnl_link_ops_get(self._kernel.core, kind)
+        for key in data:
+            if ops is not None and key not in ops.policy:
+                raise TypeError(f"link_add() got an unexpected keyword argument {key!r} for kind "
+                                f"{kind!r} (it takes: {', '.join(ops.policy) or 'none'})")
+        if "peer" in data:
+            data["peer"] = _link_msg(self, "veth%d" if peer is None else peer, netns=peer_netns)
+        msg = _link_msg(self, name, up=up, mtu=mtu, address=address, netns=netns, kind=kind,
+                        data=data)
+        self._call(rtnetlink_rcv_msg, RTM_NEWLINK, msg, NLM_F_CREATE | NLM_F_EXCL)
 
     def link_set(self, name: str, up: bool | None = None, mtu: int | None = None,
                  address=None, netns: str | None = None) -> None:
-        k = self._kernel
-        with k._lock:
-            dev = self._dev(name)
-            target = None
-            if netns is not None:
-                target = k._nets.get(netns)
-                if target is None:
-                    raise _oserror(E.ENOENT)
-            if mtu is not None:
-                sys.raise_on_error(netdev.dev_set_mtu(dev, mtu))
-            if address is not None:
-                sys.raise_on_error(netdev.dev_set_mac_address(dev, parse_mac(address)))
-            if up is True:
-                sys.raise_on_error(netdev.dev_open(dev))
-            elif up is False:
-                netdev.dev_close(dev)
-            if target is not None:
-                if dev.flags & IFF_LOOPBACK:
-                    raise _oserror(E.EINVAL)
-                sys.raise_on_error(netdev.dev_change_net_namespace(dev, target.net))
+        """Change a device, as `ip link set NAME [netns NS] [address MAC] [mtu N] [up|down]`; any
+        subset of keywords; `netns` is a name from netns_add or a view of the same machine (`k`
+        for init_net). Everything is checked first, then applied in Linux's order (namespace —
+        the device arrives there down —, address, MTU, up/down), so a rejected call changes
+        nothing. Errors: ENODEV (no such device), EPERM (no CAP_NET_ADMIN), EINVAL (MTU outside
+        the device's min/max, address too short, moving lo), EBUSY (address of an up device that
+        cannot change it live), EADDRNOTAVAIL (multicast/zero address), EEXIST (name
+        taken in the target namespace), ENOENT (unknown netns)."""
+        msg = _link_msg(self, name, up=up, mtu=mtu, address=address, netns=netns)
+        self._call(rtnetlink_rcv_msg, RTM_SETLINK, msg)
 
     def link_del(self, name: str) -> None:
-        k = self._kernel
-        with k._lock:
-            dev = self._dev(name)
-            ops = dev.link_ops
-            if ops is None:
-                raise _oserror(E.EOPNOTSUPP)
-            if ops.dellink is not None:
-                ops.dellink(dev)
-            else:
-                netdev.unregister_netdevice(dev)
+        """Delete a device, as `ip link del NAME` (a veth takes its peer along); sockets bound to
+        it see NETDEV_UNREGISTER. ENODEV, EPERM without CAP_NET_ADMIN, EOPNOTSUPP for lo."""
+        self._call(rtnetlink_rcv_msg, RTM_DELLINK, _link_msg(self, name))
 
     def if_nametoindex(self, name: str) -> int:
         if not isinstance(name, str):
             raise TypeError(f"if_nametoindex(): argument 1 must be str, not {type(name).__name__}")
-        dev = self.net.dev_by_name.get(name)
-        if dev is None:
-            raise OSError("no interface with this name")
-        return dev.ifindex
+        with self._kernel._lock:
+            dev = self.net.dev_by_name.get(name)
+            if dev is None:
+                raise OSError("no interface with this name")
+            return dev.ifindex
 
     def if_indextoname(self, index: int) -> str:
         if not isinstance(index, int):
             raise TypeError("an integer is required")
-        dev = self.net.dev_by_index.get(index)
-        if dev is None:
-            raise _oserror(E.ENXIO)
-        return dev.name
+        with self._kernel._lock:
+            dev = self.net.dev_by_index.get(index)
+            if dev is None:
+                raise E.oserror(E.ENXIO)
+            return dev.name
 
     def if_nameindex(self) -> list[tuple[int, str]]:
-        return sorted((i, d.name) for i, d in self.net.dev_by_index.items())
+        with self._kernel._lock:
+            return sorted((i, d.name) for i, d in self.net.dev_by_index.items())
 
     def capture(self, dev, path) -> "Capture":
-        """Record what `dev` (a name, or several) sends and receives as pcapng at `path`, until
-        `.close()` or the end of a `with` block (see netkernel.capture)."""
+        """Record what `dev` (a name, or several) sends and receives as pcapng at `path` (a file
+        name or a binary file object), readable by Wireshark/tshark, until `.close()` or the end
+        of a `with` block (see netkernel.capture). Like tcpdump opening a packet socket, it needs
+        CAP_NET_RAW (EPERM); an unknown device is ENODEV."""
         names = [dev] if isinstance(dev, str) else list(dev)
-        with self._kernel._lock:
-            devs = [self._dev(n) for n in names]
-            return Capture(self._kernel.core, devs, path, epoch_offset(self._kernel.core.clock))
+        return self._call(_capture_open, self._kernel, names, path)
 
     def links(self) -> list[dict]:
+        """`ip -d -s link` as dicts, by ifindex: name, kind, flags/up/carrier, mtu, address,
+        qdisc, the veth peer's name, promiscuity/allmulti counts, multicast list, statistics."""
         out = []
-        for ifindex in sorted(self.net.dev_by_index):
-            dev = self.net.dev_by_index[ifindex]
-            peer = getattr(dev.priv, "peer", None)
-            flags = netdev.dev_get_flags(dev)
-            out.append({
-                "ifindex": ifindex, "name": dev.name, "promiscuity": dev.promiscuity,
-                "allmulti": dev.allmulti, "mc": [format_mac(a) for a in dev.mc],
-                "kind": dev.link_ops.kind if dev.link_ops else ("loopback" if dev.flags & IFF_LOOPBACK else ""),
-                "flags": flags, "up": bool(flags & IFF_UP), "carrier": dev.carrier,
-                "mtu": dev.mtu, "address": format_mac(dev.dev_addr), "type": dev.type,
-                "qdisc": dev.qdisc.id if dev.qdisc else "noop",
-                "peer": peer.name if peer is not None else None,
-                "stats": dev.stats.as_dict(),
-            })
+        with self._kernel._lock:
+            for ifindex in sorted(self.net.dev_by_index):
+                dev = self.net.dev_by_index[ifindex]
+                peer = getattr(dev.priv, "peer", None)
+                flags = netdev.dev_get_flags(dev)
+                out.append({
+                    "ifindex": ifindex, "name": dev.name, "promiscuity": dev.promiscuity,
+                    "allmulti": dev.allmulti, "mc": [format_mac(a) for a in dev.mc],
+                    "kind": dev.link_ops.kind if dev.link_ops else
+                            ("loopback" if dev.flags & IFF_LOOPBACK else ""),
+                    "flags": flags, "up": bool(flags & IFF_UP), "carrier": dev.carrier,
+                    "mtu": dev.mtu, "address": format_mac(dev.dev_addr), "type": dev.type,
+                    "qdisc": dev.qdisc.id if dev.qdisc else "noop",
+                    "peer": peer.name if peer is not None else None,
+                    "stats": dev.stats.as_dict(),
+                })
         return out
+
+    # -- namespaces (ip netns)
+    def netns_add(self, name: str) -> "Netns":
+        """Create a network namespace named `name`, as `ip netns add NAME` (unshare(CLONE_NEWNET),
+        pinned under the name): it starts with its own "lo" (ifindex 1, up) and nothing else.
+        Returns its view (also `k.netns(name)`), a root task living in it. Creating one needs
+        CAP_SYS_ADMIN (EPERM); a name in use is EEXIST; an empty name, ".", "..", or one with
+        '/' is ValueError (it is a file name under /run/netns)."""
+        if not isinstance(name, str):
+            raise TypeError(f"netns name must be str, not {type(name).__name__}")
+        if not name or "/" in name or "\0" in name or name in (".", ".."):
+            raise ValueError(f"invalid netns name {name!r}")
+        k = self._kernel
+        with k._lock:
+            if name in k._nets:
+                raise E.oserror(E.EEXIST)
+            net = self._call(copy_net_ns, name)
+            k._pids += 1
+            ns = k._nets[name] = Netns(k, Task(k._pids, ALL_CAPS, net))
+            return ns
+
+    def netns(self, name: str) -> "Netns":
+        """The view of the namespace `name` made by netns_add (ENOENT if there is none)."""
+        with self._kernel._lock:
+            ns = self._kernel._nets.get(name)
+        if ns is None:
+            raise E.oserror(E.ENOENT)
+        return ns
 
 
 class Process(_View):
@@ -265,7 +361,9 @@ class Process(_View):
 
 
 class Netns(_View):
-    """A network namespace of the machine, seen through a root task living in it."""
+    """A network namespace of the machine (from `k.netns_add(name)` / `k.netns(name)`), seen
+    through a root task living in it: its sockets, links and captures are this namespace's.
+    `ns.net` is the kernel's struct net."""
 
     @property
     def name(self) -> str:
@@ -273,30 +371,55 @@ class Netns(_View):
 
 
 class Kernel(_View):
-    """One emulated machine running Linux 5.15's packet path. Its init_net has `lo` (up)."""
+    """One emulated machine running Linux 5.15's packet path; itself the view of a root process
+    (all capabilities) in its init_net, which has "lo" (ifindex 1, up).
 
-    def __init__(self, profile: str = "x86_64", clock: str = "real", seed: int = 0):
+    `profile`: the architecture whose struct sizes the accounting uses ("x86_64", or "armv7" as on
+    the AST2500) — they decide skb truesize, hence what fits a receive buffer, and the minimum
+    socket buffer sizes.
+    `clock`: "real" (monotonic time; timeouts and timestamps as on a host) or "virtual" (starts
+    at 0 and moves only with `k.advance(ns)`: runs are exactly repeatable).
+    `seed`: the machine's random source (default addresses of new devices, ...). None (the
+    default) takes the process's machine counter — 0 for the first Kernel of a process, 1 for the
+    next, ... — so two machines never share MAC addresses yet every run of a program gets the same
+    ones; an explicit int wins.
+
+        k = netkernel.Kernel()
+        k.link_add("veth0", kind="veth", peer="veth1", up=True)
+        s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    """
+
+    def __init__(self, profile: str = "x86_64", clock: str = "real", seed: int | None = None):
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {sorted(PROFILES)}, not {profile!r}")
+        if clock not in ("real", "virtual"):
+            raise ValueError("clock must be 'real' or 'virtual'")
+        if seed is None:
+            seed = next(_machine_seeds)       # k.seed tells which one a machine got
+        elif isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int or None, not {type(seed).__name__}")
+        self.seed = seed
         self._lock = threading.RLock()
         self._tracer = None
-        self._sysctl = dict(SYSCTL_DEFAULTS)
-        self._sysctl.update(CONFIG_DEFAULTS)
+        self._sysctl = SysctlRoot()
+        sysctl_init(self._sysctl)
+        sysctl_core_init(self._sysctl, PROFILES[profile])
         if clock == "virtual":
             self._now = 0
             clock_fn = lambda: self._now  # noqa: E731
-        elif clock == "real":
-            clock_fn = time.monotonic_ns
         else:
-            raise ValueError("clock must be 'real' or 'virtual'")
-        self.core = NetCore(PROFILES[profile], self._sysctl, clock_fn, self._lock)
+            clock_fn = time.monotonic_ns
+        self.core = NetCore(PROFILES[profile], self._sysctl.values, clock_fn, self._lock)
         if clock == "real":
             self.core.realtime_offset = time.time_ns() - time.monotonic_ns()
+        self.core.random = random.Random(seed)
         packet_init(self.core)
-        self.link_kinds = {"veth": VETH_LINK_OPS, "dummy": DUMMY_LINK_OPS,
-                           "tap": TAP_LINK_OPS, "qemu": QEMU_LINK_OPS}
-        self._rng = random.Random(seed)
+        for ops in (VETH_LINK_OPS, DUMMY_LINK_OPS, TAP_LINK_OPS, QEMU_LINK_OPS):
+            rtnl_link_register(self.core, ops)
+        register_pernet_device(self.core, loopback_net_init)
         self._pids = 1
         self._nets: dict[str, Netns] = {}
-        init_net = self._new_net("init_net")
+        init_net = setup_net(self.core, "init_net")
         super().__init__(self, Task(1, ALL_CAPS, init_net))
         self.init_net = init_net
 
@@ -304,56 +427,53 @@ class Kernel(_View):
         """Move a virtual clock forward."""
         self._now += ns
 
-    def _random_mac(self) -> bytes:
-        b = bytearray(self._rng.getrandbits(8) for _ in range(6))
-        b[0] = (b[0] & 0xFE) | 0x02
-        return bytes(b)
-
-    def _new_net(self, name: str) -> Net:
-        net = Net(self.core, name)
-        self.core.nets.append(net)
-        lo = NetDevice("lo")
-        loopback_setup(lo)
-        netdev.register_netdevice(net, lo)
-        net.loopback_dev = lo
-        netdev.dev_open(lo)
-        return net
-
     def trace(self, syscalls=None, process=None, depth: int | None = None):
         """`with k.trace() as t:` records the kernel functions run inside (see netkernel.trace);
         optionally only some syscalls, one process, or a maximum depth."""
         from netkernel.trace import Trace
         return Trace(self, syscalls=syscalls, process=process, depth=depth)
 
-    def sysctl(self, name: str, value: int | None = None) -> int:
-        if name not in SYSCTL_DEFAULTS and name not in CONFIG_DEFAULTS:
-            raise KeyError(name)
+    def sysctl(self, name: str, value: int | str | None = None) -> int:
+        """Read a tunable, or write it and return the new value — as /proc/sys/NAME with dots.
+        Names: net.core.{rmem_max, wmem_max, rmem_default, wmem_default, netdev_max_backlog,
+        optmem_max, netdev_budget, dev_weight} with 5.15's defaults and checks, and kernel.hz
+        (CONFIG_HZ: one of 100, 250, 300, 1000; default 250 — build configuration in Linux).
+
+        A write is checked as Linux's proc handler checks it: out of range (e.g. rmem_max below
+        SOCK_MIN_RCVBUF, 2304 on x86_64; wmem_* below SOCK_MIN_SNDBUF, 4608; anything outside a
+        C int) is OSError(EINVAL) and the old value stays. `value` is an int, or text parsed as
+        `echo TEXT > /proc/sys/...` would be ("0x1000" is hex; "abc" is EINVAL). An unknown
+        name is OSError(ENOENT); a value of another type, TypeError."""
+        if not isinstance(name, str):
+            raise TypeError(f"sysctl name must be str, not {type(name).__name__}")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, str))):
+            raise TypeError(f"sysctl value must be int or str, not {type(value).__name__}")
         with self._lock:
             if value is not None:
-                self._sysctl[name] = int(value)
-            return self._sysctl[name]
+                sys.raise_on_error(proc_sys_write(self._sysctl, name, value))
+            err, v = proc_sys_read(self._sysctl, name)
+            sys.raise_on_error(err)
+            return v
 
     def process(self, caps=ALL_CAPS, netns: str | None = None) -> Process:
+        """A new process on the machine: its own fd table, the capabilities `caps` (numbers from
+        netkernel.uapi.capability; default: all, as root), living in `netns` (default init_net).
+        It has every method of the machine's view (socket, sys_*, link_*, capture, ...), checked
+        against its capabilities as Linux does: no CAP_NET_RAW → packet sockets and captures are
+        EPERM; no CAP_NET_ADMIN → link changes are EPERM; no CAP_SYS_ADMIN → netns_add is EPERM.
+
+            p = k.process(caps={CAP_NET_RAW})     # can capture, cannot reconfigure links
+        """
+        caps = frozenset(caps)
+        for c in caps:
+            if isinstance(c, bool) or not isinstance(c, int):
+                raise TypeError(f"capabilities are ints, not {type(c).__name__}")
+            if not 0 <= c <= CAP_LAST_CAP:
+                raise ValueError(f"no capability {c} (0..{CAP_LAST_CAP})")
         with self._lock:
-            self._pids += 1
             net = self.init_net if netns is None else self.netns(netns).net
-            return Process(self, Task(self._pids, frozenset(caps), net))
-
-    def netns_add(self, name: str) -> Netns:
-        with self._lock:
-            if name in self._nets:
-                raise _oserror(17)
-            net = self._new_net(name)
             self._pids += 1
-            ns = Netns(self, Task(self._pids, ALL_CAPS, net))
-            self._nets[name] = ns
-            return ns
-
-    def netns(self, name: str) -> Netns:
-        ns = self._nets.get(name)
-        if ns is None:
-            raise _oserror(E.ENOENT)
-        return ns
+            return Process(self, Task(self._pids, caps, net))
 
 
 # ---------------------------------------------------------------- Socket

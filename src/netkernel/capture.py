@@ -22,7 +22,7 @@ from netkernel.backends.pcap import (EPB_DIR_INBOUND, EPB_DIR_OUTBOUND, EPB_RECV
                                      LINKTYPE_ETHERNET, PcapngWriter)
 from netkernel.net.core.dev import PacketType, dev_add_pack, dev_remove_pack
 from netkernel.uapi import errno as E
-from netkernel.uapi.if_ether import ETH_P_ALL
+from netkernel.uapi.if_ether import ETH_H_PROTO, ETH_P_ALL
 from netkernel.uapi.if_packet import (PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST,
                                       PACKET_OTHERHOST, PACKET_OUTGOING)
 
@@ -94,7 +94,8 @@ class Capture:
             buf = skb.buf
             data = buf[skb.mac_header:skb.tail]
             if skb.vlan_tci >= 0:
-                data = data[:12] + _VLAN.pack(skb.vlan_proto, skb.vlan_tci) + data[12:]
+                tag = _VLAN.pack(skb.vlan_proto, skb.vlan_tci)     # put back where it was
+                data = data[:ETH_H_PROTO] + tag + data[ETH_H_PROTO:]
             try:
                 write(ifid, skb.tstamp + offset, data, flags_of(skb.pkt_type, EPB_DIR_INBOUND))
             except Exception as e:      # noqa: BLE001 - whatever the file does, delivery goes on

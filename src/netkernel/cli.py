@@ -59,7 +59,7 @@ def study_case():
                   f"sll_protocol=0x88b5}}, 20) = {n}", t))
     calls.append(("on the peer machine: the FTGMAC100 interrupt (MAC0, VIC IRQ 2) as the frame "
                   "arrives", t_rx))
-    with k.trace() as t:
+    with peer.trace() as t:
         data, addr = rx.recvfrom(2048)
     calls.append((f"recvfrom(peer's socket on {peer_if}, buf, 2048, 0) = {len(data)}", t))
     st = TPACKET_STATS.unpack(rx.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))

@@ -51,3 +51,21 @@ def test_demo_runs_and_delivers_the_frame(capsys):
     out = capsys.readouterr().out
     assert "packet_do_bind" in out and "dev_queue_xmit" in out and "packet_rcv" in out
     assert "sll_pkttype=PACKET_HOST" in out
+
+
+def test_tracing_works_when_the_package_is_imported_through_a_relative_path():
+    """bench/ scripts put `bench/../src` on sys.path: code file names then carry `..`."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    src = Path(__file__).resolve().parents[2] / "tests" / ".." / "src"
+    prog = (f"import sys; sys.path.insert(0, {str(src)!r})\n"
+            "import socket, netkernel\n"
+            "k = netkernel.Kernel()\n"
+            "with k.trace() as t:\n"
+            "    k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)\n"
+            "print(sum(1 for r in t.roots for _ in r.walk()))\n")
+    out = subprocess.run([sys.executable, "-c", prog], env={}, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) >= 5

@@ -91,3 +91,22 @@ def test_cmsghdr_and_cmsg_space_x86_64():
 def test_timeval_is_16_bytes():
     assert TIMEVAL.size == 16
     assert TIMEVAL.pack(1, 500000) == bytes.fromhex("0100000000000000" "20a1070000000000")
+
+
+def test_sockaddr_pkt_offsets_and_size():
+    from netkernel.uapi.if_packet import (SOCKADDR_PKT_SIZE, SPKT_DEVICE_OFFSET, SPKT_DEVICE_SIZE,
+                                          SPKT_PROTOCOL_OFFSET)
+    assert (SPKT_DEVICE_OFFSET, SPKT_DEVICE_SIZE, SPKT_PROTOCOL_OFFSET, SOCKADDR_PKT_SIZE) == (
+        2, 14, 16, 18)
+
+
+def test_sockaddr_pkt_construct_device_padded_protocol_big_endian():
+    from netkernel.uapi.if_packet import sockaddr_pkt_pack
+    assert sockaddr_pkt_pack(1, b"eth0", 0x88B5) == bytes.fromhex(
+        "0100" "65746830" + "00" * 10 + "88b5")
+
+
+def test_sockaddr_pkt_deconstruct():
+    from netkernel.uapi.if_packet import sockaddr_pkt_unpack
+    assert sockaddr_pkt_unpack(bytes.fromhex("1100" "6c6f" + "00" * 12 + "0003")) == (
+        17, b"lo" + bytes(12), 3)

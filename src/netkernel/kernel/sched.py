@@ -1,11 +1,18 @@
-"""The running task (`current`) and capability checks (kernel/capability.c).
+"""The running task (`current`, struct task_struct of include/linux/sched.h).
 
 Like Linux's per-CPU `current`, the task is per thread: a syscall entry sets it for the duration
-of the call, so code deep in the stack (packet_create, dev_validate_header) can ask `capable()`.
+of the call, so code deep in the stack (packet_create, dev_validate_header) can ask `capable()`
+(netkernel.kernel.capability).
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "include/linux/sched.h"
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("current", "set_current", "defer_fput", "take_deferred_fputs")
+
 import threading
+
+from netkernel.kernel.capability import capable, ns_capable  # noqa: F401 (re-exported)
 
 _tls = threading.local()
 
@@ -57,10 +64,3 @@ def take_deferred_fputs() -> list:
     _tls.fput = []
     return lst
 
-
-def capable(cap: int) -> bool:
-    task = getattr(_tls, "task", None)
-    return task is None or cap in task.caps
-
-
-ns_capable = capable

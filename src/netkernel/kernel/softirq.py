@@ -1,6 +1,8 @@
 """Entering and leaving hard-interrupt context (kernel/softirq.c)."""
 from __future__ import annotations
 
+LINUX_SOURCE = "kernel/softirq.c"
+
 from netkernel.net.core.dev import do_softirq
 
 

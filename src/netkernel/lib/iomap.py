@@ -5,6 +5,8 @@ register window; accesses are 32-bit, little-endian, as on the AST2500's AHB.
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "lib/iomap.c"
+
 
 class IoMem:
     """An ioremap cookie (void __iomem *): the bus and the window's physical base."""

@@ -6,20 +6,23 @@ tuple. `raise_on_error` is the one place that turns a negative errno into OSErro
 """
 from __future__ import annotations
 
-import time
+LINUX_SOURCE = "net/socket.c"
+MODEL_HELPERS = ("raise_on_error",)   # not kernel functions (see netkernel.trace)
+MODEL_PLUMBING = ("syscall_exit",)
 
 from netkernel.kernel.sched import Task, defer_fput, take_deferred_fputs
 from netkernel.uapi import errno as E
 from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
-from netkernel.net.core.datagram import EPOLLERR
-from netkernel.net.core.sock import sk_sleep, sock_getsockopt, sock_setsockopt
-from netkernel.kernel.sched import capable
+from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
+from netkernel.kernel.capability import capable
+from netkernel.fs.file_table import fput
+from netkernel.fs.open import sys_close  # noqa: F401 (close(2), re-exported for the syscall table)
+from netkernel.lib.iov_iter import MAX_RW_COUNT, import_single_range
 
 O_NONBLOCK = 0o4000
 SS_UNCONNECTED = 1
-MAX_RW_COUNT = 0x7FFFF000
 
 
 class KernelSocket:
@@ -37,13 +40,14 @@ class KernelSocket:
 class File:
     """struct file of a socket: the open flags (O_NONBLOCK), the socket, and its reference count
     (the fd table holds one; every syscall using it holds one until it returns)."""
-    __slots__ = ("f_flags", "private_data", "cloexec", "f_count")
+    __slots__ = ("f_flags", "private_data", "cloexec", "f_count", "f_op")
 
     def __init__(self, sock: KernelSocket, flags: int, cloexec: bool):
         self.f_flags = flags
         self.private_data = sock
         self.cloexec = cloexec
         self.f_count = 1
+        self.f_op = socket_file_ops
 
 
 class MsgHdr:
@@ -141,13 +145,6 @@ def sockfd_lookup_light(task: Task, fd: int):
     return sock
 
 
-def fput(f: File) -> None:
-    """fput: drop a reference; the last one releases the socket (sock_close)."""
-    f.f_count -= 1
-    if f.f_count == 0:
-        sock_close(f.private_data)
-
-
 def syscall_exit() -> None:
     """Drop the file references the finished syscall took (fdput at the end of each syscall)."""
     for f in take_deferred_fputs():
@@ -159,13 +156,6 @@ def move_addr_to_kernel(uaddr: bytes, ulen: int):
     if ulen < 0 or ulen > SOCKADDR_STORAGE_SIZE:
         return -E.EINVAL
     return bytes(uaddr[:ulen]).ljust(SOCKADDR_STORAGE_SIZE, b"\0")
-
-
-def import_single_range(buf, len: int):
-    """import_single_range: copy buf from user space to kernel iov (capped at MAX_RW_COUNT)."""
-    if len > MAX_RW_COUNT:
-        len = MAX_RW_COUNT
-    return buf if len == buf.__len__() else buf[:len]
 
 
 # ---------------------------------------------------------------- bind / name
@@ -371,29 +361,6 @@ def sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int,
     return __sys_getsockopt(task, fd, level, optname, optlen, optval)
 
 
-def sys_poll(task: Task, fd: int, events: int, timeout: float | None) -> int:
-    """do_sys_poll (fs/select.c) for one socket: its poll mask once it meets `events` (or shows an
-    error), 0 when `timeout` seconds pass first (None: wait forever)."""
-    sock = sockfd_lookup_light(task, fd)
-    if isinstance(sock, int):
-        return sock
-    sk = sock.sk
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        if sock.ops is None:
-            return 0x20   # POLLNVAL
-        mask = sock.ops.poll(sock)
-        if mask & (events | EPOLLERR):
-            return mask
-        if deadline is None:
-            sk_sleep(sk)
-        else:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return 0
-            sk_sleep(sk, left)
-
-
 # ---------------------------------------------------------------- close
 
 def __sock_release(sock: KernelSocket) -> None:
@@ -408,11 +375,12 @@ def sock_close(sock: KernelSocket) -> None:
     __sock_release(sock)
 
 
-def sys_close(task: Task, fd: int) -> int:
-    """close_fd → fput: remove the fd and drop the table's reference; the socket is released
-    (sock_close) once no other syscall still uses it."""
-    f = task.files.pop(fd, None)
-    if f is None:
-        return -E.EBADF
-    fput(f)
-    return 0
+class FileOperations:
+    """struct file_operations, reduced to what a socket's file uses."""
+    __slots__ = ("release",)
+
+    def __init__(self, release):
+        self.release = release
+
+
+socket_file_ops = FileOperations(release=sock_close)

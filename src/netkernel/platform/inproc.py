@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import sys as _sys
 
+from netkernel.fs import select
 from netkernel.kernel.sched import _tls
 from netkernel.net import socket as sys
 
@@ -59,6 +60,6 @@ def poll(view, fd: int, events: int, timeout: float | None) -> int:
     """do_sys_poll for one model socket: its mask once it meets `events` or shows an error, 0 on
     timeout, a negative errno (EBADF once the socket is closed)."""
     try:
-        return call(view, sys.sys_poll, fd, events, timeout)
+        return call(view, select.sys_poll, fd, events, timeout)
     except OSError as e:
         return -(e.errno or 9)

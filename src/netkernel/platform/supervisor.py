@@ -24,7 +24,7 @@ import threading
 import time
 import traceback
 
-from netkernel.kernel.uaccess import kthread_unuse_mm, kthread_use_mm
+from netkernel.include.linux.uaccess import kthread_unuse_mm, kthread_use_mm
 from netkernel.net import socket as sys_net
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
 from netkernel.platform import inproc

@@ -1,9 +1,31 @@
 """Function tracer: records the modelled kernel functions a piece of code runs, as call trees.
 
 Off, it costs one attribute test per syscall. On (`with k.trace() as t:`), a profile hook
-(sys.setprofile) runs on the thread that opened the trace and, for the duration of each syscall,
-on any other thread that enters the kernel; it keeps only functions of netkernel's kernel layers
-and records each with its Linux 5.15 source file, chosen arguments, return value and duration.
+(sys.setprofile) runs on the thread that opened the trace and, for the duration of each of the
+machine's syscalls and deliveries (`run_syscall`), on whichever thread runs it; it records each
+kernel function with its Linux 5.15 source file, chosen arguments, return value and duration.
+
+Which functions are kernel functions, and where Linux defines them, is declared by the modules
+themselves, never by a table of names here:
+- a module that models a kernel file says so at its top: `LINUX_SOURCE = "net/core/dev.c"`
+  (a header's helpers live in a module named after the header: include/linux/netdevice.h ->
+  netkernel/include/linux/netdevice.py). A module without the declaration is not kernel code.
+- its module-level functions are the kernel functions, reported as defined in LINUX_SOURCE —
+  except names with one leading underscore (`_helper`; `__sys_bind` is a kernel name; the few
+  kernel names with one underscore, like `_prb_refresh_rx_retire_blk_timer`, are listed in the
+  module's `KERNEL_NAMES`) and the names the module lists in `MODEL_HELPERS` (model helpers that
+  are not kernel functions: they are not drawn, their kernel callees are). Methods and nested functions are never kernel
+  functions (kernel names are module-level: a class body would mangle `__names`).
+- `MODEL_PLUMBING` lists a module's functions run around a syscall (e.g. syscall_exit) whose
+  whole subtree is left out.
+So a helper's name hides nothing outside its own module: a kernel function named like some other
+module's helper is still traced.
+
+Threads: the tracer's state is per thread. Each thread that records for a trace has its own
+recorder (its own call stack, installed as that thread's profile hook), so several threads may
+enter the machine at once; a thread running another machine's work uses that machine's trace
+(or none). The opening thread's recorder keeps a root only while that thread holds the traced
+machine's lock, so a call into another machine made from inside the `with` block is not shown.
 """
 from __future__ import annotations
 
@@ -11,47 +33,25 @@ import os
 import sys
 import time
 
+from netkernel.kernel.sched import _tls
 from netkernel.uapi.errno import ERRNO_NAMES
 
-_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_LAYERS = ("net" + os.sep, "drivers" + os.sep, "kernel" + os.sep, "lib" + os.sep)
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
-# Functions whose 5.15 definition is not in the file their module models.
-SOURCE_OVERRIDES = {
-    "import_single_range": "lib/iov_iter.c",
-    "dev_hard_header": "include/linux/netdevice.h",
-    "dev_validate_header": "include/linux/netdevice.h",
-    "ll_reserved_space": "include/linux/netdevice.h",
-    "skb_copy_datagram_from_iter": "net/core/datagram.c",
-    "put_cmsg": "net/core/scm.c",
-    "skb_reserve": "include/linux/skbuff.h",
-    "skb_set_owner_r": "include/net/sock.h",
-    "sock_error": "include/net/sock.h",
-    "sk_data_ready": "include/net/sock.h",
-    "sock_skb_dropcount": "include/net/sock.h",
-    "sock_recv_ts_and_drops": "include/net/sock.h",
-    "sk_error_report": "include/net/sock.h",
-    "sk_write_space": "include/net/sock.h",
-    "sys_close": "fs/open.c",
-    "dev_activate": "net/sched/sch_generic.c",
-    "is_skb_forwardable": "net/core/dev.c",
-    "__dev_forward_skb": "net/core/dev.c",
-    "capable": "kernel/capability.c",
-    "ns_capable": "kernel/capability.c",
-    "sys_poll": "fs/select.c",
-    "fput": "fs/file_table.c",
-    "netif_carrier_on": "net/sched/sch_generic.c",
-    "netif_carrier_off": "net/sched/sch_generic.c",
-    "skb_orphan": "include/linux/skbuff.h",
-}
-# packet fanout lives in its own module here but in af_packet.c in Linux
-SOURCE_OVERRIDES.update(dict.fromkeys((
-    "packet_rcv_fanout", "fanout_add", "fanout_release", "__fanout_link", "__fanout_unlink",
-    "fanout_find_new_id", "fanout_set_data", "fanout_set_data_cbpf", "fanout_set_data_ebpf",
-    "fanout_demux_hash", "fanout_demux_lb", "fanout_demux_cpu", "fanout_demux_rnd",
-    "fanout_demux_qm", "fanout_demux_bpf", "fanout_demux_rollover", "fanout_flow_is_huge",
-    "match_fanout_group", "packet_rcv_has_room", "__packet_rcv_has_room",
-    "packet_rcv_try_clear_pressure"), "net/packet/af_packet.c"))
+
+def source_of(module_globals: dict, qualname: str, name: str) -> str | None:
+    """The 5.15 file defining the function `name` (qualified `qualname`) of the module whose
+    globals are given, or None when it is not a kernel function (see the module docstring)."""
+    src = module_globals.get("LINUX_SOURCE")
+    if not src or qualname != name or name.startswith("<") or name.endswith("__"):
+        return None
+    if name.startswith("_") and not name.startswith("__"):
+        return src if name in module_globals.get("KERNEL_NAMES", ()) else None
+    if name in module_globals.get("MODEL_HELPERS", ()) or name in module_globals.get(
+            "MODEL_PLUMBING", ()):
+        return None
+    return src
+
 
 # One-line purposes shown beside a box (the study note's wording where it has one).
 COMMENTS = {
@@ -88,25 +88,10 @@ INDIRECT = {
     "eth_header_parse": "header_ops->parse()",
 }
 
-# Model helpers that are not kernel functions.
-_SKIP = {"raise_on_error", "current", "set_current", "alloc_fd", "view", "bytes", "len",
-         "as_dict", "activate", "deactivate", "run", "sock_wait", "data_align", "ksize",
-         "head_truesize", "op", "ready"}
-# Model plumbing run around a syscall (its subtree is never recorded).
-_MUTE = {"syscall_exit"}
-_SKIP |= {"defer_fput", "take_deferred_fputs"}
 _ARG_NAMES = ("fd", "family", "type", "protocol", "proto", "ifindex", "level", "optname", "len",
               "size", "flags", "event")
-
-
-def source_of(filename: str, func: str) -> str | None:
-    """The 5.15 file defining `func`, given the netkernel module it lives in (None: not kernel)."""
-    if func in SOURCE_OVERRIDES:
-        return SOURCE_OVERRIDES[func]
-    rel = os.path.relpath(filename, _PKG)
-    if rel.startswith("..") or not rel.endswith(".py") or not rel.startswith(_LAYERS):
-        return None
-    return rel[:-3].replace(os.sep, "/") + ".c"
+_MUTED = False      # Trace._codes value for a MODEL_PLUMBING function
+_UNSEEN = object()  # a code object not classified yet
 
 
 class Node:
@@ -153,6 +138,81 @@ def _argval(v):
     return name if isinstance(name, str) else None
 
 
+class _Recorder:
+    """One thread's recording for one Trace: its own stack of open calls (per hook invocation: a
+    Node, None for an unrecorded frame, False for a muted subtree). Only its thread touches it."""
+    __slots__ = ("trace", "codes", "stack", "muted", "opening")
+
+    def __init__(self, trace: "Trace", opening: bool):
+        self.trace = trace
+        self.codes = trace._codes
+        self.stack: list = []
+        self.muted = 0            # > 0 while inside a muted subtree
+        self.opening = opening    # the thread that opened the trace (not entered by run_syscall)
+
+    def hook(self, frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            info = self.codes.get(code, _UNSEEN)
+            if info is _UNSEEN:
+                info = self.trace._classify(code, frame.f_globals)
+            stack = self.stack
+            if info is None:
+                stack.append(None)
+                return
+            if info is False:
+                stack.append(False)
+                self.muted += 1
+                return
+            parent = None
+            for n in reversed(stack):
+                if n is not None:
+                    parent = n
+                    break
+            trace = self.trace
+            if parent is None:
+                if not trace._want_root(info[0], self.opening):
+                    stack.append(False)   # a filtered-out syscall: mute its subtree
+                    self.muted += 1
+                    return
+            elif parent is False or self.muted:
+                stack.append(None)
+                return
+            depth = 0 if parent is None else parent.depth + 1
+            if trace.depth is not None and depth > trace.depth:
+                stack.append(None)
+                return
+            loc = frame.f_locals
+            args = {}
+            for a in info[2]:
+                v = _argval(loc.get(a))
+                if v is not None:
+                    args[a] = v
+            task = getattr(_tls, "task", None)
+            node = Node(info[0], info[1], args, task.pid if task is not None else 0, depth)
+            (parent.children if parent is not None else trace.roots).append(node)
+            stack.append(node)
+            node.start_ns = time.perf_counter_ns()
+        elif event == "return":
+            stack = self.stack
+            if not stack:
+                return
+            node = stack.pop()
+            if node is False:
+                self.muted -= 1
+            elif node is not None:
+                node.duration_ns = time.perf_counter_ns() - node.start_ns
+                if type(arg) is int:
+                    node.ret = arg
+                    if arg < 0 and -arg in ERRNO_NAMES:
+                        node.args["errno"] = ERRNO_NAMES[-arg]
+
+
+def _recorder_of(hook) -> "_Recorder | None":
+    rec = getattr(hook, "__self__", None)
+    return rec if type(rec) is _Recorder else None
+
+
 class Trace:
     """`with k.trace(syscalls={"sendto"}, process=p, depth=4) as t:` — the calls made inside.
 
@@ -162,84 +222,28 @@ class Trace:
 
     def __init__(self, kernel=None, syscalls=None, process=None, depth: int | None = None):
         self.kernel = kernel
-        self.roots: list[Node] = []
+        self.roots: list[Node] = []    # appended to by any recording thread (list.append is atomic)
         self.syscalls = None if syscalls is None else {
             s if s.startswith("sys_") else "sys_" + s for s in syscalls}
         pid = getattr(process, "pid", process)
         self.pid = pid
         self.depth = depth
-        self._stack: list = []      # per hook invocation: Node, or None for an untraced frame
-        self._codes: dict = {}      # code object → (name, source, argnames) or None
+        self._codes: dict = {}      # code object → (name, source, argnames), None, or _MUTED
         self._prev = None
-        self._muted = 0             # > 0 while inside a filtered-out syscall
+        self._opening: _Recorder | None = None
+        self._closed = False
+        self._prev_tracer = None
+        lock = getattr(kernel, "_lock", None)
+        self._owned = getattr(lock, "_is_owned", None)   # does this thread hold the machine's lock?
 
-    # -- the profile hook
-    def _hook(self, frame, event, arg):
-        if event == "call":
-            code = frame.f_code
-            info = self._codes.get(code, 0)
-            if info == 0:
-                info = self._classify(code)
-            stack = self._stack
-            if info is None:
-                stack.append(None)
-                return
-            if info is False:
-                stack.append(False)
-                self._muted += 1
-                return
-            parent = None
-            for n in reversed(stack):
-                if n is not None:
-                    parent = n
-                    break
-            if parent is None:
-                if not self._want_root(info[0]):
-                    stack.append(False)   # a filtered-out syscall: mute its subtree
-                    self._muted += 1
-                    return
-            elif parent is False or self._muted:
-                stack.append(None)
-                return
-            depth = 0 if parent is None else parent.depth + 1
-            if self.depth is not None and depth > self.depth:
-                stack.append(None)
-                return
-            loc = frame.f_locals
-            args = {}
-            for a in info[2]:
-                v = _argval(loc.get(a))
-                if v is not None:
-                    args[a] = v
-            from netkernel.kernel.sched import _tls
-            task = getattr(_tls, "task", None)
-            node = Node(info[0], info[1], args, task.pid if task is not None else 0, depth)
-            (parent.children if parent is not None else self.roots).append(node)
-            stack.append(node)
-            node.start_ns = time.perf_counter_ns()
-        elif event == "return":
-            stack = self._stack
-            if not stack:
-                return
-            node = stack.pop()
-            if node is False:
-                self._muted -= 1
-            elif node is not None:
-                node.duration_ns = time.perf_counter_ns() - node.start_ns
-                if type(arg) is int:
-                    node.ret = arg
-                    if arg < 0 and -arg in ERRNO_NAMES:
-                        node.args["errno"] = ERRNO_NAMES[-arg]
-
-    def _classify(self, code):
-        name = code.co_name
+    def _classify(self, code, module_globals: dict):
         info = None
-        if name in _MUTE:
-            self._codes[code] = False
-            return False
-        if not (name in _SKIP or name.startswith("<") or name.endswith("__")
-                or (name.startswith("_") and not name.startswith("__"))):
-            src = source_of(code.co_filename, name)
+        name = code.co_name
+        if (code.co_qualname == name and module_globals.get("LINUX_SOURCE")
+                and name in module_globals.get("MODEL_PLUMBING", ())):
+            info = _MUTED
+        elif os.path.abspath(code.co_filename).startswith(_PKG):
+            src = source_of(module_globals, code.co_qualname, name)
             if src:
                 argnames = tuple(a for a in code.co_varnames[:code.co_argcount]
                                  if a in _ARG_NAMES or a == "dev")
@@ -247,11 +251,14 @@ class Trace:
         self._codes[code] = info
         return info
 
-    def _want_root(self, name: str) -> bool:
+    def _want_root(self, name: str, opening: bool) -> bool:
+        if self._closed:
+            return False
+        if opening and self._owned is not None and not self._owned():
+            return False            # the opening thread working on some other machine
         if self.syscalls is not None and name not in self.syscalls:
             return False
         if self.pid is not None:
-            from netkernel.kernel.sched import _tls
             task = getattr(_tls, "task", None)
             if task is None or task.pid != self.pid:
                 return False
@@ -259,32 +266,35 @@ class Trace:
 
     # -- entering and leaving
     def __enter__(self) -> "Trace":
+        self._closed = False
+        self._opening = _Recorder(self, opening=True)
         if self.kernel is not None:
+            self._prev_tracer = self.kernel._tracer      # the same machine's outer trace
             self.kernel._tracer = self
         self._prev = sys.getprofile()
-        sys.setprofile(self._hook)
+        sys.setprofile(self._opening.hook)
         return self
 
     def __exit__(self, *exc) -> None:
+        self._closed = True
         sys.setprofile(self._prev)
         if self.kernel is not None and self.kernel._tracer is self:
-            self.kernel._tracer = None
-        self._stack.clear()
-        self._muted = 0
+            self.kernel._tracer = self._prev_tracer
+        self._prev_tracer = None
+        self._opening = None
 
     def run_syscall(self, fn, *args):
-        """Run one syscall on a thread that is not already traced (called by the syscall entry)."""
-        if sys.getprofile() is self._hook:
-            return fn(*args)
+        """Run one of the machine's syscalls or deliveries on the calling thread, recorded: by
+        the thread's recorder for this trace if it has one, else by a new one for this call."""
         prev = sys.getprofile()
-        saved = self._stack
-        self._stack = []
-        sys.setprofile(self._hook)
+        rec = _recorder_of(prev)
+        if (rec is not None and rec.trace is self) or self._closed:
+            return fn(*args)
+        sys.setprofile(_Recorder(self, opening=False).hook)
         try:
             return fn(*args)
         finally:
             sys.setprofile(prev)
-            self._stack = saved
 
     # -- output
     def to_json(self) -> list[dict]:

@@ -64,6 +64,25 @@ def sockaddr_ll_unpack(buf: bytes) -> tuple[int, int, int, int, int, int, bytes]
     return fam, int.from_bytes(proto, "big"), ifindex, hatype, pkttype, halen, bytes(buf[12:20])
 
 
+# struct sockaddr_pkt (SOCK_PACKET): family, the device's name, the protocol (__be16)
+SPKT_DEVICE_OFFSET = 2
+SPKT_DEVICE_SIZE = 14
+SPKT_PROTOCOL_OFFSET = 16
+SOCKADDR_PKT_SIZE = 18
+_SPKT = struct.Struct("<H14s2s")
+
+
+def sockaddr_pkt_pack(family: int, device: bytes, protocol: int) -> bytes:
+    """struct sockaddr_pkt; `device` is NUL-padded to 14 bytes, `protocol` goes big-endian."""
+    return _SPKT.pack(family, device, protocol.to_bytes(2, "big"))
+
+
+def sockaddr_pkt_unpack(buf) -> tuple[int, bytes, int]:
+    """(spkt_family, spkt_device[14], spkt_protocol as a host-order value)."""
+    fam, dev, proto = _SPKT.unpack_from(buf)
+    return fam, dev, int.from_bytes(proto, "big")
+
+
 def proto_from_user(protocol: int) -> int:
     """The EtherType a little-endian caller means by a __be16 `protocol` argument (low 16 bits)."""
     p = protocol & 0xFFFF
@@ -84,16 +103,13 @@ PACKET_MREQ_ADDR_OFFSET = 8
 
 TPACKET_HDR_SIZES = {0: 32, 1: 32, 2: 48}   # sizeof tpacket_hdr / tpacket2_hdr / tpacket3_hdr
 
-# struct virtio_net_hdr (include/uapi/linux/virtio_net.h), little-endian fields for packet sockets
-VIRTIO_NET_HDR = struct.Struct("<BBHHHH")   # flags, gso_type, hdr_len, gso_size, csum_start, csum_offset
-VIRTIO_NET_HDR_SIZE = 10
-VIRTIO_NET_HDR_F_NEEDS_CSUM = 1
-VIRTIO_NET_HDR_F_DATA_VALID = 2
-VIRTIO_NET_HDR_GSO_NONE = 0
-VIRTIO_NET_HDR_GSO_TCPV4 = 1
-VIRTIO_NET_HDR_GSO_UDP = 3
-VIRTIO_NET_HDR_GSO_TCPV6 = 4
-VIRTIO_NET_HDR_GSO_ECN = 0x80
+# struct virtio_net_hdr lives in netkernel.uapi.virtio_net (include/uapi/linux/virtio_net.h)
+from netkernel.uapi.virtio_net import (  # noqa: E402,F401
+                                       VIRTIO_NET_HDR, VIRTIO_NET_HDR_F_DATA_VALID,
+                                       VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_ECN,
+                                       VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4,
+                                       VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_UDP,
+                                       VIRTIO_NET_HDR_SIZE)
 
 # struct tpacket_stats / tpacket_auxdata
 TPACKET_STATS = struct.Struct("=II")

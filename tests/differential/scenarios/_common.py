@@ -199,12 +199,17 @@ def frame_obs(ret, data, addr, names=None, show_data=True):
 
 
 def drain(b, s, names=None, size=4096, show_data=True, limit=200):
-    """Read every queued frame without blocking."""
+    """Read every queued frame without blocking. A backend whose kernel may finish receive
+    processing late (ksoftirqd on a slow emulated CPU) gives it one short grace period."""
     out = []
+    grace = getattr(b, "late_frame_grace", 0.0)
     for _ in range(limit):
         try:
             ret, data, addr = b.sys_recvfrom(s, size, MSG_DONTWAIT)
         except BlockingIOError:
+            if grace and b.wait_readable(s, grace):
+                grace = 0.0
+                continue
             break
         except OSError as e:
             out.append({"err": errname(e)})

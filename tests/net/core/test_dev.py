@@ -6,7 +6,7 @@ from netkernel.net.core.dev import (NET_RX_DROP, NET_RX_SUCCESS, PacketType, dev
                                     dev_queue_xmit, dev_remove_pack, do_softirq, netif_rx)
 from netkernel.net.core.skbuff import alloc_skb, skb_put
 from netkernel.net.ethernet.eth import eth_type_trans
-from netkernel.uapi.errno import EBUSY, EINVAL
+from netkernel.uapi.errno import EADDRNOTAVAIL, EBUSY, EINVAL
 from netkernel.uapi.if_ import IFF_LOWER_UP, IFF_UP
 from netkernel.uapi.if_ether import ETH_P_ALL, ETH_P_IP
 from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OTHERHOST, PACKET_OUTGOING
@@ -248,7 +248,11 @@ def test_dev_set_mtu_bounds():
 def test_dev_set_mac_address_rules():
     k, v0, _ = _pair()
     lo = k.init_net.loopback_dev
-    assert netdev.dev_set_mac_address(lo, bytes(6)) == -95
+    # 5.15's loopback_ops has ndo_set_mac_address = eth_mac_addr (IFF_LIVE_ADDR_CHANGE): a valid
+    # unicast address is taken even while up, a zero or group address is EADDRNOTAVAIL
+    assert netdev.dev_set_mac_address(lo, bytes(6)) == -EADDRNOTAVAIL
+    assert netdev.dev_set_mac_address(lo, b"\x01" + bytes(5)) == -EADDRNOTAVAIL
+    assert netdev.dev_set_mac_address(lo, MAC1) == 0 and lo.dev_addr == MAC1
     assert netdev.dev_set_mac_address(v0, b"\x02\x00") == -EINVAL
     assert v0.dev_addr == MAC0
     assert netdev.dev_set_mac_address(v0, MAC1) == 0   # veth: IFF_LIVE_ADDR_CHANGE

@@ -1,6 +1,8 @@
 """Platform devices (drivers/base/platform.c): what a device tree node gives a driver."""
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/base/platform.c"
+
 from netkernel.lib.iomap import IoMem
 
 
@@ -34,6 +36,3 @@ def platform_get_irq(pdev: PlatformDevice, num: int = 0) -> int:
     return pdev.irq
 
 
-def devm_ioremap_resource(pdev: PlatformDevice) -> IoMem:
-    """devm_ioremap_resource: map the device's register window."""
-    return IoMem(pdev.bus, pdev.res_start)

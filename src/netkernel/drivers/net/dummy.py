@@ -1,8 +1,10 @@
 """The dummy device (drivers/net/dummy.c): Ethernet that swallows what it is given."""
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/dummy.c"
+
 from netkernel.net.core.dev import NETDEV_TX_OK, NetDevice, NetDeviceOps
-from netkernel.net.core.rtnetlink import RtnlLinkOps
+from netkernel.net.core.rtnetlink import RtnlLinkOps, eth_validate_linkmsg
 from netkernel.net.core.skbuff import SkBuff, consume_skb
 from netkernel.net.ethernet.eth import ether_setup
 from netkernel.net.sched.sch_generic import noqueue
@@ -21,7 +23,8 @@ DUMMY_OPS = NetDeviceOps(ndo_start_xmit=dummy_xmit)
 
 
 def dummy_setup(dev: NetDevice) -> None:
-    """dummy_setup: Ethernet, NOARP, no multicast, no queue (IFF_NO_QUEUE), any MTU up to 65535."""
+    """dummy_setup: Ethernet, NOARP, no multicast, no queue (IFF_NO_QUEUE), any MTU (min_mtu and
+    max_mtu 0: no limit — checked against Debian's 6.1 by the rtnl differential)."""
     ether_setup(dev)
     dev.netdev_ops = DUMMY_OPS
     dev.flags |= IFF_NOARP
@@ -29,7 +32,12 @@ def dummy_setup(dev: NetDevice) -> None:
     dev.no_queue = True
     dev.qdisc = noqueue()
     dev.min_mtu = 0
-    dev.max_mtu = 65535
+    dev.max_mtu = 0
 
 
-DUMMY_LINK_OPS = RtnlLinkOps("dummy", dummy_setup, live_addr_change=True)
+def dummy_validate(msg, data) -> int:
+    """dummy_validate: IFLA_ADDRESS a 6-byte unicast address (EINVAL / EADDRNOTAVAIL)."""
+    return eth_validate_linkmsg(msg)
+
+
+DUMMY_LINK_OPS = RtnlLinkOps("dummy", dummy_setup, validate=dummy_validate, live_addr_change=True)

@@ -1,7 +1,10 @@
 """The loopback device (drivers/net/loopback.c)."""
 from __future__ import annotations
 
-from netkernel.net.core.dev import NETDEV_TX_OK, NetDevice, NetDeviceOps, netif_rx
+LINUX_SOURCE = "drivers/net/loopback.c"
+
+from netkernel.net.core.dev import (NETDEV_TX_OK, NetDevice, NetDeviceOps, dev_open, netif_rx,
+                                    register_netdevice)
 from netkernel.net.core.skbuff import SkBuff, skb_orphan
 from netkernel.net.ethernet.eth import ETH_HEADER_OPS, eth_type_trans
 from netkernel.net.sched.sch_generic import noqueue
@@ -45,3 +48,14 @@ def loopback_setup(dev: NetDevice) -> None:
     dev.dev_addr = bytes(ETH_ALEN)
     dev.broadcast = bytes(ETH_ALEN)
     dev.qdisc = noqueue()
+
+
+def loopback_net_init(net) -> None:
+    """loopback_net_init (a pernet init): every namespace gets its "lo", the first device
+    (ifindex 1). The model also brings it up, as a booted system's init_net has it.
+    DIVERGENCE(#8): in Linux a new namespace's lo starts down until someone sets it up."""
+    lo = NetDevice("lo")
+    loopback_setup(lo)
+    register_netdevice(net, lo)
+    net.loopback_dev = lo
+    dev_open(lo)

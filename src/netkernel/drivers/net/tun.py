@@ -10,17 +10,22 @@ Carrier follows the backend's link state (a stream socket has none until its pee
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/tun.c"
+# not kernel functions (see netkernel.trace): the cable to a backend and the link kinds' glue
+MODEL_HELPERS = ("tun_link", "tun_net_rx", "tun_tx_ready", "tun_attach_newlink", "tap_newlink",
+                 "qemu_newlink", "tun_dellink")
+
 from netkernel.backends.port import Port
 from netkernel.backends.qemu_socket import netdev_backend
 from netkernel.backends.tap import TapBackend
+from netkernel.include.linux.netdevice import netif_stop_queue, netif_wake_queue
 from netkernel.net.core.dev import (NETDEV_TX_OK, NETREG_REGISTERED, NetDevice, NetDeviceOps,
-                                    do_softirq, netif_carrier_off, netif_carrier_on, netif_rx,
-                                    netif_stop_queue, netif_wake_queue, register_netdevice,
-                                    unregister_netdevice)
+                                    dev_get_valid_name, do_softirq, netif_rx,
+                                    register_netdevice, unregister_netdevice)
 from netkernel.net.core.rtnetlink import RtnlLinkOps
 from netkernel.net.core.skbuff import SkBuff, alloc_skb, consume_skb, skb_reserve
 from netkernel.net.ethernet.eth import eth_type_trans, ether_setup
-from netkernel.net.sched.sch_generic import pfifo_fast
+from netkernel.net.sched.sch_generic import netif_carrier_off, netif_carrier_on, pfifo_fast
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.if_ether import ETH_HLEN
 
@@ -121,9 +126,9 @@ def tun_setup(dev: NetDevice) -> None:
                             tx_ready=lambda: tun_tx_ready(dev)))
 
 
-def tun_attach_newlink(net, dev: NetDevice, backend) -> int:
+def tun_attach_newlink(dev: NetDevice, backend) -> int:
     """Register the device, then plug the backend into its port (which may raise carrier)."""
-    err = register_netdevice(net, dev)
+    err = register_netdevice(dev.nd_net, dev, dev.ifindex)
     if err:
         backend.close()
         return err
@@ -131,18 +136,28 @@ def tun_attach_newlink(net, dev: NetDevice, backend) -> int:
     return 0
 
 
-def tap_newlink(net, dev: NetDevice, host_ifname: str | None = None,
-                host_netns: str | None = None, **kw) -> int:
-    """kind "tap": open the real TAP `host_ifname` (default: the device's name) in the real
-    network namespace `host_netns` (default: the caller's). Errors from the real kernel raise."""
-    return tun_attach_newlink(net, dev, TapBackend(host_ifname or dev.name, host_netns))
+def tap_newlink(src_net, dev: NetDevice, msg, data: dict) -> int:
+    """kind "tap": open the real TAP data["host_ifname"] (default: the device's name) in the real
+    network namespace data["host_netns"] (default: the caller's). The name is checked before the
+    real TAP is opened; errors from the real kernel raise."""
+    name = dev_get_valid_name(dev.nd_net, dev.name)
+    if type(name) is int:
+        return name
+    dev.name = name
+    return tun_attach_newlink(dev, TapBackend(data.get("host_ifname") or name,
+                                              data.get("host_netns")))
 
 
-def qemu_newlink(net, dev: NetDevice, netdev: str | None = None, **kw) -> int:
-    """kind "qemu": `netdev` is QEMU's `-netdev stream,...` or `dgram,...` option string."""
+def qemu_newlink(src_net, dev: NetDevice, msg, data: dict) -> int:
+    """kind "qemu": data["netdev"] is QEMU's `-netdev stream,...` or `dgram,...` option string."""
+    netdev = data.get("netdev")
     if netdev is None:
         raise ValueError('kind "qemu" needs netdev="stream,..." or netdev="dgram,..."')
-    return tun_attach_newlink(net, dev, netdev_backend(netdev))
+    name = dev_get_valid_name(dev.nd_net, dev.name)
+    if type(name) is int:
+        return name
+    dev.name = name
+    return tun_attach_newlink(dev, netdev_backend(netdev))
 
 
 def tun_dellink(dev: NetDevice) -> None:
@@ -152,6 +167,8 @@ def tun_dellink(dev: NetDevice) -> None:
 
 
 TAP_LINK_OPS = RtnlLinkOps("tap", tun_setup, newlink=tap_newlink, dellink=tun_dellink,
+                           policy=("host_ifname", "host_netns"),
                            live_addr_change=True)
 QEMU_LINK_OPS = RtnlLinkOps("qemu", tun_setup, newlink=qemu_newlink, dellink=tun_dellink,
+                            policy=("netdev",),
                             live_addr_change=True)

@@ -1,16 +1,24 @@
 """Virtual Ethernet pairs (drivers/net/veth.c): what one end sends, the other end receives."""
 from __future__ import annotations
 
+LINUX_SOURCE = "drivers/net/veth.c"
+# not kernel functions (see netkernel.trace): a veth end cabled to another machine
+MODEL_HELPERS = ("veth_xmit_wire", "veth_wire_rx", "veth_wire_link")
+
 from netkernel.backends.port import Port
+from netkernel.include.linux.etherdevice import eth_hw_addr_random
 from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NetDevice, NetDeviceOps,
-                                    netif_carrier_off, netif_carrier_on, netif_rx,
-                                    register_netdevice, unregister_netdevice)
-from netkernel.net.core.rtnetlink import RtnlLinkOps, rtnl_create_link
+                                    __dev_forward_skb, dev_get_valid_name,
+                                    is_skb_forwardable, netif_rx, register_netdevice,
+                                    unregister_netdevice)
+from netkernel.net.core.rtnetlink import (IfInfoMsg, RtnlLinkOps, eth_validate_linkmsg,
+                                          rtnl_configure_link, rtnl_create_link)
 from netkernel.net.core.skbuff import SkBuff, kfree_skb
 from netkernel.net.ethernet.eth import ether_setup, eth_type_trans
-from netkernel.net.sched.sch_generic import noqueue
+from netkernel.net.sched.sch_generic import netif_carrier_off, netif_carrier_on, noqueue
 from netkernel.uapi.if_ import IFF_UP
-from netkernel.uapi.if_ether import ETH_HLEN, VLAN_HLEN
+from netkernel.uapi.errno import EINVAL
+from netkernel.uapi.if_ether import ETH_HLEN, ETH_MAX_MTU, ETH_MIN_MTU, VLAN_HLEN
 from netkernel.uapi.if_packet import PACKET_HOST
 
 
@@ -22,28 +30,6 @@ class VethPriv:
         self.peer = None
         self.dropped = 0
         self.port = None        # cable end: used once netkernel.connect plugs something in
-
-
-def is_skb_forwardable(dev: NetDevice, skb: SkBuff) -> bool:
-    """is_skb_forwardable: the receiving device must be up and the frame fit its MTU (+ a tag)."""
-    if not dev.flags & IFF_UP:
-        return False
-    return skb.tail - skb.data <= dev.mtu + dev.hard_header_len + VLAN_HLEN
-
-
-def __dev_forward_skb(dev: NetDevice, skb: SkBuff) -> int:
-    """__dev_forward_skb: scrub the frame for its new device and classify it (eth_type_trans)."""
-    if not is_skb_forwardable(dev, skb):
-        dev.stats.rx_dropped += 1
-        kfree_skb(skb)
-        return 1
-    skb.pkt_type = PACKET_HOST
-    skb.tstamp = 0
-    skb.priority = 0
-    if skb.dev.nd_net is not dev.nd_net:
-        skb.mark = 0
-    skb.protocol = eth_type_trans(skb, dev)
-    return 0
 
 
 def veth_forward_skb(dev: NetDevice, skb: SkBuff) -> int:
@@ -152,27 +138,53 @@ def veth_setup(dev: NetDevice) -> None:
     dev.carrier = False
 
 
-def veth_newlink(net, dev: NetDevice, peer: str | None = None, peer_net=None, mac=None,
-                 **kw) -> int:
-    """veth_newlink: the peer is registered first (so it gets the lower ifindex), then this end."""
-    if peer is None:
-        peer = "veth0"
-        i = 0
-        while peer in (peer_net or net).dev_by_name or peer == dev.name:
-            i += 1
-            peer = f"veth{i}"
-    p = rtnl_create_link(dev.link_ops, peer)
-    if mac is not None:
-        p.dev_addr = mac()
-    err = register_netdevice(peer_net or net, p)
+def veth_validate(msg: IfInfoMsg, data: dict | None) -> int:
+    """veth_validate: IFLA_ADDRESS a 6-byte unicast address (EINVAL / EADDRNOTAVAIL), IFLA_MTU
+    within ETH_MIN_MTU..ETH_MAX_MTU (is_valid_veth_mtu: EINVAL)."""
+    err = eth_validate_linkmsg(msg)
     if err:
         return err
-    err = register_netdevice(net, dev)
+    if msg.mtu is not None and not ETH_MIN_MTU <= msg.mtu <= ETH_MAX_MTU:
+        return -EINVAL
+    return 0
+
+
+def veth_newlink(src_net, dev: NetDevice, msg: IfInfoMsg, data: dict) -> int:
+    """veth_newlink: the peer is described by data["peer"] (VETH_INFO_PEER) — without it, by the
+    request's own attributes, with a random address and the name "veth%d". The peer goes into its
+    IFLA_NET_NS (default: the requester's namespace) and is registered first, so it gets the lower
+    ifindex; then this end. Everything is checked before either is registered."""
+    pmsg = data.get("peer")
+    if pmsg is not None:
+        err = veth_validate(pmsg, None)
+        if err:
+            return err
+    tbp = pmsg if pmsg is not None else msg
+    pname = pmsg.ifname if pmsg is not None and pmsg.ifname is not None else "veth%d"
+    pnet = tbp.net or src_net
+    peer = rtnl_create_link(pnet, pname, dev.link_ops, tbp)
+    if type(peer) is int:
+        return peer
+    if pmsg is None or pmsg.address is None:
+        eth_hw_addr_random(peer, src_net.core.random)
+    pname = dev_get_valid_name(pnet, pname)
+    if type(pname) is int:
+        return pname
+    dname = dev_get_valid_name(dev.nd_net, dev.name, (pname,) if pnet is dev.nd_net else ())
+    if type(dname) is int:
+        return dname
+    peer.name, dev.name = pname, dname
+    err = register_netdevice(pnet, peer, peer.ifindex)
     if err:
-        unregister_netdevice(p)
         return err
-    dev.priv.peer = p
-    p.priv.peer = dev
+    err = rtnl_configure_link(peer, pmsg)
+    if not err:
+        err = register_netdevice(dev.nd_net, dev, dev.ifindex)
+    if err:
+        unregister_netdevice(peer)
+        return err
+    dev.priv.peer = peer
+    peer.priv.peer = dev
     return 0
 
 
@@ -187,4 +199,4 @@ def veth_dellink(dev: NetDevice) -> None:
 
 
 VETH_LINK_OPS = RtnlLinkOps("veth", veth_setup, newlink=veth_newlink, dellink=veth_dellink,
-                            live_addr_change=True)
+                            validate=veth_validate, policy=("peer",), live_addr_change=True)

@@ -25,13 +25,18 @@ from __future__ import annotations
 import zlib
 
 from netkernel.hw.net.ftgmac100_regs import *  # noqa: F401,F403 - the shared register map
-from netkernel.hw.net.ftgmac100_regs import (FTGMAC100_DESC, FTGMAC100_REG_NAMES, decode_rxdes,
+from netkernel.hw.net.ftgmac100_regs import (FTGMAC100_DESC, FTGMAC100_REG_NAMES, RXDES0, RXDES1,
+                                             RXDES3, TXDES0, TXDES1, TXDES3, decode_rxdes,
                                              decode_txdes)
+from netkernel.uapi.if_ether import (ETH_ALEN, ETH_H_DEST, ETH_H_PROTO, ETH_HLEN, ETH_P_8021Q,
+                                     VLAN_ETH_H_TCI, VLAN_ETH_HLEN, VLAN_HLEN)
 
 FRAME_SIZE = 9220                   # QEMU's frame buffer (jumbo + VLAN)
 MAX_FRAME = 1518
 MAX_FRAME_VLAN = 1522
-RUNT_LIMIT = 14                     # shorter frames cannot hold dst, src and type: runts
+_TPID = ETH_P_8021Q.to_bytes(2, "big")   # an 802.1Q tag's first two bytes, on the wire
+_BROADCAST = b"\xff" * ETH_ALEN
+RUNT_LIMIT = ETH_HLEN               # shorter frames cannot hold dst, src and type: runts
 
 # PHY (RTL8211E as QEMU presents it), clause-22 registers
 MII_BMCR, MII_BMSR, MII_PHYID1, MII_PHYID2, MII_ANAR, MII_ANLPAR = 0, 1, 2, 3, 4, 5
@@ -161,25 +166,25 @@ class Ftgmac100State:
             if bd is None:
                 self.isr |= FTGMAC100_INT_AHB_ERR | FTGMAC100_INT_NO_NPTXBUF
                 break
-            if not bd[0] & FTGMAC100_TXDES0_TXDMA_OWN:
+            if not bd[TXDES0] & FTGMAC100_TXDES0_TXDMA_OWN:
                 self.isr |= FTGMAC100_INT_NO_NPTXBUF
                 break
-            if bd[0] & FTGMAC100_TXDES0_FTS:
-                flags = bd[1]
+            if bd[TXDES0] & FTGMAC100_TXDES0_FTS:
+                flags = bd[TXDES1]
                 frame.clear()
-            n = bd[0] & FTGMAC100_TXDES0_TXBUF_SIZE_MASK
+            n = bd[TXDES0] & FTGMAC100_TXDES0_TXBUF_SIZE_MASK
             if len(frame) + n > FRAME_SIZE:
                 self.isr |= FTGMAC100_INT_XPKT_LOST
                 n = FRAME_SIZE - len(frame)
-            data = self.dma_read(bd[3], n)
+            data = self.dma_read(bd[TXDES3], n)
             if data is None:
                 self.isr |= FTGMAC100_INT_AHB_ERR
             else:
                 frame += data
-            if bd[0] & FTGMAC100_TXDES0_LTS:
-                if flags & FTGMAC100_TXDES1_INS_VLANTAG and frame[12:14] != b"\x81\x00":
+            if bd[TXDES0] & FTGMAC100_TXDES0_LTS:
+                if flags & FTGMAC100_TXDES1_INS_VLANTAG and frame[ETH_H_PROTO:ETH_HLEN] != _TPID:
                     tci = flags & FTGMAC100_TXDES1_VLANTAG_CI_MASK
-                    frame[12:12] = b"\x81\x00" + tci.to_bytes(2, "big")
+                    frame[ETH_H_PROTO:ETH_H_PROTO] = _TPID + tci.to_bytes(2, "big")
                 self.tx_frames += 1
                 self.isr |= FTGMAC100_INT_XPKT_ETH
                 port = self.port
@@ -189,9 +194,9 @@ class Ftgmac100State:
                     port.send(bytes(frame))
             if flags & FTGMAC100_TXDES1_TX2FIC:
                 self.isr |= FTGMAC100_INT_XPKT_FIFO
-            bd[0] &= ~FTGMAC100_TXDES0_TXDMA_OWN
+            bd[TXDES0] &= ~FTGMAC100_TXDES0_TXDMA_OWN
             self.write_bd(addr, bd)
-            if bd[0] & self.edotr:
+            if bd[TXDES0] & self.edotr:
                 addr = self.tx_ring
             else:
                 addr += stride
@@ -211,27 +216,29 @@ class Ftgmac100State:
                 != (FTGMAC100_MACCR_RXDMA_EN | FTGMAC100_MACCR_RXMAC_EN)):
             return False
         bd = self.read_bd(self.rx_descriptor)
-        return bd is not None and not bd[0] & FTGMAC100_RXDES0_RXPKT_RDY
+        return bd is not None and not bd[RXDES0] & FTGMAC100_RXDES0_RXPKT_RDY
 
     def filter(self, frame: bytes) -> int:
         """Address filter: 0 drops the frame, else the RXDES0 flags to report."""
+        dest = frame[ETH_H_DEST:ETH_H_DEST + ETH_ALEN]
+        group = dest[0] & 1                     # the I/G bit: multicast or broadcast
         if self.maccr & FTGMAC100_MACCR_RX_ALL:
-            if frame[0] & 1:
-                return (FTGMAC100_RXDES0_BROADCAST if frame[:6] == b"\xff" * 6
+            if group:
+                return (FTGMAC100_RXDES0_BROADCAST if dest == _BROADCAST
                         else FTGMAC100_RXDES0_MULTICAST)
             return -1
-        if frame[:6] == b"\xff" * 6:
+        if dest == _BROADCAST:
             return FTGMAC100_RXDES0_BROADCAST if self.maccr & FTGMAC100_MACCR_RX_BROADPKT else 0
-        if frame[0] & 1:
+        if group:
             if self.maccr & FTGMAC100_MACCR_RX_MULTIPKT:
                 return FTGMAC100_RXDES0_MULTICAST
             if self.maccr & FTGMAC100_MACCR_HT_MULTI_EN:
-                idx = (~(ether_crc_le(frame[:6]) >> 2)) & 0x3F
+                idx = (~(ether_crc_le(dest) >> 2)) & 0x3F
                 hit = (self.math1 >> (idx - 32)) & 1 if idx >= 32 else (self.math0 >> idx) & 1
                 return FTGMAC100_RXDES0_MULTICAST if hit else 0
             return 0
         mac = self.mac_madr.to_bytes(4, "big")[2:] + self.mac_ladr.to_bytes(4, "big")
-        return -1 if frame[:6] == mac else 0
+        return -1 if dest == mac else 0
 
     def receive(self, frame: bytes) -> bool:
         """A frame from the cable: the runt check or the address filter, then spread it over RX
@@ -263,14 +270,15 @@ class Ftgmac100State:
             if flags < 0:
                 flags = 0
         data = bytearray(frame)
-        max_len = MAX_FRAME_VLAN if data[12:14] == b"\x81\x00" else MAX_FRAME
+        max_len = MAX_FRAME_VLAN if data[ETH_H_PROTO:ETH_HLEN] == _TPID else MAX_FRAME
         if self.maccr & FTGMAC100_MACCR_JUMBO_LF:
             max_len += 9216 - MAX_FRAME
         rxdes1 = 0
-        if data[12:14] == b"\x81\x00" and len(data) >= 18:
-            rxdes1 = ((data[14] << 8) | data[15]) | FTGMAC100_RXDES1_VLANTAG_AVAIL
+        if data[ETH_H_PROTO:ETH_HLEN] == _TPID and len(data) >= VLAN_ETH_HLEN:
+            tci = (data[VLAN_ETH_H_TCI] << 8) | data[VLAN_ETH_H_TCI + 1]
+            rxdes1 = tci | FTGMAC100_RXDES1_VLANTAG_AVAIL
             if self.maccr & FTGMAC100_MACCR_RM_VLAN:
-                del data[12:16]
+                del data[ETH_H_PROTO:ETH_H_PROTO + VLAN_HLEN]
         if self.rx_fcs:
             data += zlib.crc32(frame).to_bytes(4, "little")
         if len(data) > max_len:
@@ -287,25 +295,25 @@ class Ftgmac100State:
             if bd is None:
                 self.isr |= FTGMAC100_INT_AHB_ERR
                 break
-            if bd[0] & FTGMAC100_RXDES0_RXPKT_RDY:
+            if bd[RXDES0] & FTGMAC100_RXDES0_RXPKT_RDY:
                 self.rx_no_buf_drops += 1
                 self.isr |= FTGMAC100_INT_NO_RXBUF
                 break
             n = min(len(data) - off, self.rbsr or len(data))
-            self.dma_write(bd[3], bytes(data[off:off + n]))
+            self.dma_write(bd[RXDES3], bytes(data[off:off + n]))
             off += n
-            bd[0] = (bd[0] & self.edorr) | n | FTGMAC100_RXDES0_RXPKT_RDY
-            bd[1] = rxdes1 if first else 0
+            bd[RXDES0] = (bd[RXDES0] & self.edorr) | n | FTGMAC100_RXDES0_RXPKT_RDY
+            bd[RXDES1] = rxdes1 if first else 0
             if first:
-                bd[0] |= FTGMAC100_RXDES0_FRS
+                bd[RXDES0] |= FTGMAC100_RXDES0_FRS
                 first = False
             if off >= len(data):
-                bd[0] |= FTGMAC100_RXDES0_LRS | flags
+                bd[RXDES0] |= FTGMAC100_RXDES0_LRS | flags
                 self.isr |= FTGMAC100_INT_RPKT_BUF
                 self.rx_frames += 1
                 stored = True
             self.write_bd(addr, bd)
-            addr = self.rx_ring if bd[0] & self.edorr else addr + stride
+            addr = self.rx_ring if bd[RXDES0] & self.edorr else addr + stride
         self.rx_descriptor = addr
         self.update_irq()
         return stored
@@ -466,7 +474,7 @@ class Ftgmac100State:
             d["index"] = i
             d["addr"] = addr
             out.append(d)
-            if bd[0] & edo and n is None:
+            if bd[TXDES0] & edo and n is None:      # word 0 of either ring (= RXDES0)
                 break
             addr += stride
         return out

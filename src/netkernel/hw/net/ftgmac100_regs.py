@@ -133,6 +133,15 @@ def FTGMAC100_FCR_PAUSE_TIME(x: int) -> int: return (x & 0xFFFF) << 16
 # on the AST2500, des3 the buffer's DMA address.
 FTGMAC100_DESC = struct.Struct("<IIII")
 FTGMAC100_DESC_SIZE = 16
+# The words, as indices into FTGMAC100_DESC's four (the model's read_bd / write_bd) ...
+TXDES0, TXDES1, TXDES2, TXDES3 = 0, 1, 2, 3   # control/status, VLAN+offload+irq, -, buffer
+RXDES0, RXDES1, RXDES2, RXDES3 = 0, 1, 2, 3   # status, VLAN+checksum results, -, buffer
+# ... and as byte offsets in the descriptor (the driver's loads and stores; struct
+# ftgmac100_txdes / ftgmac100_rxdes in drivers/net/ethernet/faraday/ftgmac100.h)
+FTGMAC100_TXDES0, FTGMAC100_TXDES1, FTGMAC100_TXDES2, FTGMAC100_TXDES3 = (
+    4 * w for w in (TXDES0, TXDES1, TXDES2, TXDES3))
+FTGMAC100_RXDES0, FTGMAC100_RXDES1, FTGMAC100_RXDES2, FTGMAC100_RXDES3 = (
+    4 * w for w in (RXDES0, RXDES1, RXDES2, RXDES3))
 
 # txdes0
 FTGMAC100_TXDES0_TXBUF_SIZE_MASK = 0x3FFF

@@ -2,14 +2,16 @@
 
 Guest memory is the SoC's DRAM. Coherent allocations (descriptor rings) live there and the CPU
 reads and writes them in place. sk_buff data lives outside guest memory in this model, so
-streaming mappings bounce through DRAM as swiotlb does: dma_map_single copies a TO_DEVICE
-buffer in, dma_unmap_single copies a FROM_DEVICE buffer back out (only the bytes unmapped).
+streaming mappings bounce through DRAM as swiotlb does: mapping copies a TO_DEVICE
+buffer in, unmapping copies a FROM_DEVICE buffer back out (only the bytes unmapped).
 """
 from __future__ import annotations
 
-DMA_TO_DEVICE = 1
-DMA_FROM_DEVICE = 2
-DMA_MAPPING_ERROR = 0
+LINUX_SOURCE = "kernel/dma/mapping.c"
+
+from netkernel.include.linux.dma_mapping import (  # noqa: F401 (dma-mapping.h's API, re-exported)
+    DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, dma_alloc_coherent, dma_free_coherent,
+    dma_map_single, dma_mapping_error, dma_unmap_single)
 _ALIGN = 64
 
 
@@ -43,8 +45,8 @@ class DmaRegion:
         self.free.setdefault(size, []).append(addr)
 
 
-def dma_alloc_coherent(dev, size: int) -> int:
-    """dma_alloc_coherent: zeroed memory both CPU and device see; returns its DMA address."""
+def dma_alloc_attrs(dev, size: int) -> int:
+    """dma_alloc_attrs: zeroed memory both CPU and device see; returns its DMA address."""
     r = dev.dma
     addr = r._alloc(size)
     if addr:
@@ -53,13 +55,14 @@ def dma_alloc_coherent(dev, size: int) -> int:
     return addr
 
 
-def dma_free_coherent(dev, size: int, addr: int) -> None:
+def dma_free_attrs(dev, size: int, addr: int) -> None:
+    """dma_free_attrs: give a coherent allocation back."""
     if addr:
         dev.dma._release(addr, size)
 
 
-def dma_map_single(dev, buf: bytearray, offset: int, size: int, direction: int) -> int:
-    """dma_map_single: a DMA address for buf[offset:offset+size] (bounced through DRAM)."""
+def dma_map_page_attrs(dev, buf: bytearray, offset: int, size: int, direction: int) -> int:
+    """dma_map_page_attrs: a DMA address for buf[offset:offset+size] (bounced through DRAM)."""
     r = dev.dma
     addr = r._alloc(size)
     if not addr:
@@ -71,12 +74,8 @@ def dma_map_single(dev, buf: bytearray, offset: int, size: int, direction: int) 
     return addr
 
 
-def dma_mapping_error(dev, addr: int) -> bool:
-    return addr == DMA_MAPPING_ERROR
-
-
-def dma_unmap_single(dev, addr: int, size: int, direction: int) -> None:
-    """dma_unmap_single: end the mapping; a FROM_DEVICE buffer gets the first `size` bytes."""
+def dma_unmap_page_attrs(dev, addr: int, size: int, direction: int) -> None:
+    """dma_unmap_page_attrs: end the mapping; a FROM_DEVICE buffer gets the first `size` bytes."""
     r = dev.dma
     m = r.maps.pop(addr, None)
     if m is None:

@@ -1,6 +1,10 @@
 """Interrupt descriptors and the flow from the CPU's entry (kernel/irq/irqdesc.c)."""
 from __future__ import annotations
 
+LINUX_SOURCE = "kernel/irq/irqdesc.c"
+
+from netkernel.include.linux.irqdesc import handle_domain_irq  # noqa: F401 (re-exported)
+
 IRQ_NONE = 0
 IRQ_HANDLED = 1
 
@@ -43,8 +47,8 @@ def generic_handle_irq(table: IrqDescTable, irq: int) -> int:
     return desc.handler(irq, desc.dev_id)
 
 
-def handle_domain_irq(table: IrqDescTable, irq: int) -> int:
-    """handle_domain_irq: irq_enter, the handler, irq_exit (which runs pending softirqs)."""
+def __handle_domain_irq(table: IrqDescTable, irq: int) -> int:
+    """__handle_domain_irq: irq_enter, the handler, irq_exit (which runs pending softirqs)."""
     from netkernel.kernel.softirq import irq_enter, irq_exit
     irq_enter(table.core)
     ret = generic_handle_irq(table, irq)

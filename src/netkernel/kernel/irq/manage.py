@@ -1,12 +1,18 @@
 """Requesting and freeing interrupt lines (kernel/irq/manage.c)."""
 from __future__ import annotations
 
+LINUX_SOURCE = "kernel/irq/manage.c"
+
+from netkernel.include.linux.interrupt import request_irq  # noqa: F401 (re-exported)
+
 from netkernel.kernel.irq.irqdesc import IrqDescTable
 from netkernel.uapi.errno import EBUSY, EINVAL
 
 
-def request_irq(table: IrqDescTable, irq: int, handler, flags: int, name: str, dev_id) -> int:
-    """request_irq: install the handler; a line already taken (no IRQF_SHARED here) is EBUSY."""
+def request_threaded_irq(table: IrqDescTable, irq: int, handler, thread_fn, flags: int,
+                         name: str, dev_id) -> int:
+    """request_threaded_irq: install the handler (no thread functions here); a line already
+    taken (no IRQF_SHARED here) is EBUSY."""
     if handler is None:
         return -EINVAL
     desc = table._desc(irq)

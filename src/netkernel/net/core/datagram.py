@@ -1,6 +1,8 @@
 """Datagram receive helpers (net/core/datagram.c)."""
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/datagram.c"
+
 from netkernel.net.core.sock import Sock, sock_error, sock_wait, RCV_SHUTDOWN
 from netkernel.uapi import errno as E
 from netkernel.uapi.socket import MSG_PEEK
@@ -55,3 +57,10 @@ def datagram_poll(sk: Sock) -> int:
     if sk.sk_wmem_alloc < (sk.sk_sndbuf >> 1):
         mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
     return mask
+
+
+def skb_copy_datagram_from_iter(skb, offset: int, data, len: int) -> int:
+    """skb_copy_datagram_from_iter: copy the user's bytes into the buffer at `offset`."""
+    start = skb.data + offset
+    skb.buf[start:start + len] = data[:len]
+    return 0

@@ -7,33 +7,32 @@ __netif_receive_skb_core → ptype_all taps, then ptype_base/ptype_specific by p
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/dev.c"
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("dev_addr_list_change", "dev_can_change_net_namespace",
+                 "dev_validate_mac_address")
+
 from collections import deque
 
-from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb
-from netkernel.uapi.errno import ENETDOWN, EINVAL, EBUSY
-from netkernel.uapi.if_ import IFF_UP, IFF_LOWER_UP, IFF_PROMISC, IFF_ALLMULTI
+from netkernel.include.linux.etherdevice import is_valid_ether_addr
+from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's helpers, re-exported)
+    NET_RX_DROP, NET_RX_SUCCESS, NET_XMIT_CN, NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
+    NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_DOWN, NETDEV_GOING_DOWN, NETDEV_REGISTER,
+    NETDEV_TX_BUSY, NETDEV_TX_OK, NETDEV_UNREGISTER, NETDEV_UP, dev_change_net_namespace,
+    dev_direct_xmit, napi_complete, napi_schedule, napi_schedule_irqoff, netif_napi_del,
+    netif_queue_stopped, netif_start_queue, netif_stop_queue, netif_tx_disable, netif_wake_queue,
+    unregister_netdevice)
+from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag
+from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
+    dev_activate, netif_carrier_off, netif_carrier_on)
+from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN, ENFILE,
+                                  EOPNOTSUPP)
+from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_LOOPBACK, IFF_LOWER_UP, IFF_PROMISC, IFF_UP,
+                                IFNAMSIZ)
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
                                      ETH_P_802_3_MIN, VLAN_HLEN)
-from netkernel.uapi.if_packet import PACKET_OUTGOING, PACKET_OTHERHOST
+from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERHOST
 
-# netdevice notifier events (include/linux/netdevice.h)
-NETDEV_UP = 1
-NETDEV_DOWN = 2
-NETDEV_CHANGE = 4
-NETDEV_REGISTER = 5
-NETDEV_UNREGISTER = 6
-NETDEV_CHANGEMTU = 7
-NETDEV_CHANGEADDR = 8
-NETDEV_GOING_DOWN = 9
-
-# transmit return codes
-NETDEV_TX_OK = 0
-NETDEV_TX_BUSY = 0x10
-NET_XMIT_SUCCESS = 0
-NET_XMIT_DROP = 1
-NET_XMIT_CN = 2
-NET_RX_SUCCESS = 0
-NET_RX_DROP = 1
 
 NETREG_UNINITIALIZED, NETREG_REGISTERED, NETREG_UNREGISTERED = 0, 1, 3
 
@@ -44,7 +43,8 @@ class NetCore:
     One per Kernel, so several machines can live in one process."""
     __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
                  "backlog", "backlog_dropped", "in_softirq", "clock", "realtime_offset", "nets",
-                 "lock", "poll_list", "fanout_next_id", "flow_hashrnd")
+                 "lock", "poll_list", "fanout_next_id", "flow_hashrnd", "link_ops", "pernet_list",
+                 "random")
 
     def __init__(self, profile, sysctl: dict, clock, lock):
         self.profile = profile
@@ -63,6 +63,9 @@ class NetCore:
         self.poll_list: deque = deque()   # softnet_data.poll_list: NAPI instances scheduled
         self.fanout_next_id = 0           # af_packet.c fanout_next_id (global, not per netns)
         self.flow_hashrnd = 0             # flow_dissector.c hashrnd, drawn on first use
+        self.link_ops: dict = {}          # rtnetlink.c link_ops: kind → rtnl_link_ops
+        self.pernet_list: list = []       # net_namespace.c pernet_list: init(net) per new netns
+        self.random = None                # get_random_bytes: the machine's seeded random.Random
 
 
 class NetDeviceStats:
@@ -184,10 +187,57 @@ def register_netdevice_notifier(core: NetCore, fn) -> None:
     core.netdev_chain.append(fn)
 
 
+# ---------------------------------------------------------------- names
+
+_NAME_SPACES = b" \t\n\v\f\r\xa0"   # the kernel's isspace() (lib/ctype.c marks 0xA0 too)
+MAX_NETDEVICES = 8 * 4096              # __dev_alloc_name's bitmap: one page of bits
+
+
+def dev_valid_name(name: str) -> bool:
+    """dev_valid_name (v5.15 net/core/dev.c): 1 to IFNAMSIZ-1 bytes, not "." or "..", and no
+    '/', ':' or whitespace. A NUL cannot be part of a C string: it is refused too."""
+    if not isinstance(name, str) or not name or "\0" in name:
+        return False
+    b = name.encode("utf-8", "surrogateescape")
+    if len(b) >= IFNAMSIZ or name in (".", ".."):
+        return False
+    return not any(c in _NAME_SPACES or c in b"/:" for c in b)
+
+
+def __dev_alloc_name(net, name: str, taken=()) -> str | int:
+    """__dev_alloc_name: a template with one "%d" becomes the lowest unit number whose name is free
+    in `net` (and not in `taken`: names a request is about to register); the result is cut to
+    IFNAMSIZ-1 bytes as snprintf does. Any other '%' is EINVAL; no free number, ENFILE."""
+    p = name.find("%")
+    if name[p + 1:p + 2] != "d" or "%" in name[p + 2:]:
+        return -EINVAL
+    used = net.dev_by_name
+    for i in range(MAX_NETDEVICES):
+        cand = (name[:p] + str(i) + name[p + 2:]).encode()[:IFNAMSIZ - 1].decode("utf-8", "ignore")
+        if cand not in used and cand not in taken:
+            return cand
+    return -ENFILE
+
+
+def dev_get_valid_name(net, name: str, taken=()) -> str | int:
+    """dev_get_valid_name: the name a device registered in `net` would get — EINVAL for an invalid
+    name, a "%d" template expanded, EEXIST if it is in use (or in `taken`). Changes nothing."""
+    if not dev_valid_name(name):
+        return -EINVAL
+    if "%" in name:
+        return __dev_alloc_name(net, name, taken)
+    if name in net.dev_by_name or name in taken:
+        return -EEXIST
+    return name
+
+
 def register_netdevice(net, dev: NetDevice, ifindex: int = 0) -> int:
-    """register_netdevice: give the device an index in `net` and announce it (NETDEV_REGISTER)."""
-    if dev.name in net.dev_by_name:
-        return -17  # EEXIST
+    """register_netdevice: check the name (dev_get_valid_name), give the device an index in `net`
+    and announce it (NETDEV_REGISTER)."""
+    name = dev_get_valid_name(net, dev.name)
+    if type(name) is int:
+        return name
+    dev.name = name
     dev.nd_net = net
     if ifindex == 0:
         ifindex = net.dev_new_index()
@@ -201,8 +251,9 @@ def register_netdevice(net, dev: NetDevice, ifindex: int = 0) -> int:
     return 0
 
 
-def unregister_netdevice(dev: NetDevice) -> None:
-    """unregister_netdevice: close the device, tell listeners (NETDEV_UNREGISTER), unlink it."""
+def unregister_netdevice_queue(dev: NetDevice, head=None) -> None:
+    """unregister_netdevice_queue: close the device, tell listeners (NETDEV_UNREGISTER), unlink
+    it."""
     if dev.flags & IFF_UP:
         dev_close(dev)
     call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
@@ -216,13 +267,23 @@ def unregister_netdevice(dev: NetDevice) -> None:
     dev.reg_state = NETREG_UNREGISTERED
 
 
-def dev_change_net_namespace(dev: NetDevice, net) -> int:
-    """dev_change_net_namespace: down, unregister in the old namespace, keep the ifindex unless it is
-    taken in the new one, register there (the device arrives down)."""
-    if dev.nd_net is net:
-        return 0
-    if dev.name in net.dev_by_name:
-        return -17
+def dev_can_change_net_namespace(dev: NetDevice, net) -> int:
+    """The checks __dev_change_net_namespace makes before it touches anything: a device that must
+    stay in its namespace (NETIF_F_NETNS_LOCAL: loopback) or is not registered is EINVAL; its name
+    taken in the target namespace is EEXIST. Moving to its own namespace is a no-op (0)."""
+    if dev.flags & IFF_LOOPBACK or dev.reg_state != NETREG_REGISTERED:
+        return -EINVAL
+    if dev.nd_net is not net and dev.name in net.dev_by_name:
+        return -EEXIST
+    return 0
+
+
+def __dev_change_net_namespace(dev: NetDevice, net) -> int:
+    """__dev_change_net_namespace: down, unregister in the old namespace, keep the ifindex unless
+    it is taken in the new one, register there (the device arrives down)."""
+    err = dev_can_change_net_namespace(dev, net)
+    if err or dev.nd_net is net:
+        return err
     if dev.flags & IFF_UP:
         dev_close(dev)
     call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
@@ -266,48 +327,69 @@ def dev_close(dev: NetDevice) -> None:
     call_netdevice_notifiers(NETDEV_DOWN, dev)
 
 
-def dev_set_mtu(dev: NetDevice, mtu: int) -> int:
-    if mtu < dev.min_mtu or (dev.max_mtu and mtu > dev.max_mtu):
+def dev_change_flags(dev: NetDevice, flags: int) -> int:
+    """dev_change_flags (__dev_change_flags): IFF_UP set opens the device (dev_open), cleared
+    closes it. DIVERGENCE(#8): the other user-settable flags (PROMISC, ALLMULTI, NOARP, ...) are
+    not modelled here and keep their value."""
+    if (flags ^ dev.flags) & IFF_UP:
+        if flags & IFF_UP:
+            return dev_open(dev)
+        dev_close(dev)
+    return 0
+
+
+INT_MAX = 0x7FFFFFFF
+
+
+def dev_validate_mtu(dev: NetDevice, mtu: int) -> int:
+    """dev_validate_mtu: EINVAL below the device's min_mtu or above its max_mtu (0: no maximum).
+    The MTU arrives as a u32 (IFLA_MTU) read into an int: above INT_MAX it is negative."""
+    if mtu < 0 or mtu > INT_MAX or mtu < dev.min_mtu:
         return -EINVAL
-    if mtu != dev.mtu:
-        dev.mtu = mtu
-        call_netdevice_notifiers(NETDEV_CHANGEMTU, dev)
+    if dev.max_mtu > 0 and mtu > dev.max_mtu:
+        return -EINVAL
+    return 0
+
+
+def dev_set_mtu(dev: NetDevice, mtu: int) -> int:
+    """dev_set_mtu_ext: the same MTU again is a no-op; else validate, set, NETDEV_CHANGEMTU."""
+    if mtu == dev.mtu:
+        return 0
+    err = dev_validate_mtu(dev, mtu)
+    if err:
+        return err
+    dev.mtu = mtu
+    call_netdevice_notifiers(NETDEV_CHANGEMTU, dev)
+    return 0
+
+
+def dev_validate_mac_address(dev: NetDevice, addr: bytes, running: bool) -> int:
+    """What dev_set_mac_address and eth_mac_addr's eth_prepare_mac_addr_change check before the
+    address changes: fewer bytes than addr_len EINVAL (validate_linkmsg; extra bytes are ignored,
+    as do_setlink copies addr_len); a `running` device without IFF_LIVE_ADDR_CHANGE EBUSY; a group
+    or all-zero address EADDRNOTAVAIL. Loopback and every kind here set addresses with
+    eth_mac_addr (lo and veth/dummy/tap/qemu change them live); the FTGMAC100 model has no
+    ndo_set_mac_address yet (EOPNOTSUPP)."""
+    loopback = dev.flags & IFF_LOOPBACK
+    if dev.link_ops is None and not loopback:
+        return -EOPNOTSUPP
+    if len(addr) < dev.addr_len:
+        return -EINVAL
+    if running and not (loopback or dev.link_ops.live_addr_change):
+        return -EBUSY
+    if not is_valid_ether_addr(addr):
+        return -EADDRNOTAVAIL
     return 0
 
 
 def dev_set_mac_address(dev: NetDevice, addr: bytes) -> int:
-    if dev.link_ops is None:
-        return -95  # EOPNOTSUPP: no ndo_set_mac_address (loopback)
-    if len(addr) != dev.addr_len:
-        return -EINVAL
-    if dev.flags & IFF_UP and not dev.link_ops.live_addr_change:
-        return -EBUSY
-    dev.dev_addr = bytes(addr)
+    """dev_set_mac_address: validate (dev_validate_mac_address), set, NETDEV_CHANGEADDR."""
+    err = dev_validate_mac_address(dev, addr, bool(dev.flags & IFF_UP))
+    if err:
+        return err
+    dev.dev_addr = bytes(addr[:dev.addr_len])
     call_netdevice_notifiers(NETDEV_CHANGEADDR, dev)
     return 0
-
-
-def dev_activate(dev: NetDevice) -> None:
-    """dev_activate (sch_generic.c): the real qdisc replaces noop only once there is carrier."""
-    if dev.carrier:
-        dev.qdisc.activate()
-
-
-def netif_carrier_on(dev: NetDevice) -> None:
-    """netif_carrier_on; linkwatch (run at once here) then activates the qdisc of an up device."""
-    if not dev.carrier:
-        dev.carrier = True
-        if dev.flags & IFF_UP:
-            dev_activate(dev)
-        call_netdevice_notifiers(NETDEV_CHANGE, dev)
-
-
-def netif_carrier_off(dev: NetDevice) -> None:
-    """netif_carrier_off; linkwatch deactivates the qdisc: frames sent meanwhile are dropped."""
-    if dev.carrier:
-        dev.carrier = False
-        dev.qdisc.deactivate()
-        call_netdevice_notifiers(NETDEV_CHANGE, dev)
 
 
 def dev_get_flags(dev: NetDevice) -> int:
@@ -482,7 +564,7 @@ def __dev_xmit_skb(skb: SkBuff, q, dev: NetDevice) -> int:
     return rc
 
 
-def dev_direct_xmit(skb: SkBuff, queue_id: int = 0) -> int:
+def __dev_direct_xmit(skb: SkBuff, queue_id: int) -> int:
     """__dev_direct_xmit: straight to the driver, past the qdisc and the taps (PACKET_QDISC_BYPASS);
     a device that is down or without carrier drops the frame (NET_XMIT_DROP, tx_dropped)."""
     dev = skb.dev
@@ -509,6 +591,28 @@ def dev_direct_xmit(skb: SkBuff, queue_id: int = 0) -> int:
 
 
 # ---------------------------------------------------------------- receive
+
+def is_skb_forwardable(dev: NetDevice, skb: SkBuff) -> bool:
+    """is_skb_forwardable: the receiving device must be up and the frame fit its MTU (+ a tag)."""
+    if not dev.flags & IFF_UP:
+        return False
+    return skb.tail - skb.data <= dev.mtu + dev.hard_header_len + VLAN_HLEN
+
+
+def __dev_forward_skb(dev: NetDevice, skb: SkBuff) -> int:
+    """__dev_forward_skb: scrub the frame for its new device and classify it (eth_type_trans)."""
+    if not is_skb_forwardable(dev, skb):
+        dev.stats.rx_dropped += 1
+        kfree_skb(skb)
+        return 1
+    skb.pkt_type = PACKET_HOST
+    skb.tstamp = 0
+    skb.priority = 0
+    if skb.dev.nd_net is not dev.nd_net:
+        skb.mark = 0
+    skb.protocol = _eth.eth_type_trans(skb, dev)
+    return 0
+
 
 def netif_rx(skb: SkBuff) -> int:
     """netif_rx → enqueue_to_backlog: queue for softirq processing, or drop when the backlog
@@ -564,10 +668,6 @@ def netif_napi_add(dev: NetDevice, napi: NapiStruct, poll, weight: int = NAPI_PO
     napi.core = dev.nd_net.core
 
 
-def netif_napi_del(napi: NapiStruct) -> None:
-    napi.poll = None
-
-
 def napi_enable(napi: NapiStruct) -> None:
     napi.state &= ~(NAPI_STATE_SCHED | NAPI_STATE_DISABLE)
 
@@ -581,26 +681,10 @@ def napi_disable(napi: NapiStruct) -> None:
         pass
 
 
-def napi_schedule(napi: NapiStruct) -> None:
-    """napi_schedule (include/linux/netdevice.h): unless already scheduled or disabled, put the
-    instance on the poll list; NET_RX runs at irq_exit or local_bh_enable."""
-    if napi.state & (NAPI_STATE_SCHED | NAPI_STATE_DISABLE):
-        return
-    napi.state |= NAPI_STATE_SCHED
-    napi.core.poll_list.append(napi)
-
-
-napi_schedule_irqoff = napi_schedule
-
-
 def napi_complete_done(napi: NapiStruct, work_done: int) -> bool:
     """napi_complete_done: the poll is finished; the instance may be scheduled again."""
     napi.state &= ~NAPI_STATE_SCHED
     return True
-
-
-def napi_complete(napi: NapiStruct) -> bool:
-    return napi_complete_done(napi, 0)
 
 
 def napi_gro_receive(napi: NapiStruct, skb: SkBuff) -> int:
@@ -626,32 +710,6 @@ def net_rx_action(core: NetCore) -> None:
 
 # ---------------------------------------------------------------- TX queue state
 
-def netif_start_queue(dev: NetDevice) -> None:
-    dev.queue_stopped = False
-
-
-def netif_stop_queue(dev: NetDevice) -> None:
-    """netif_stop_queue: the driver has no room; the qdisc keeps the frames."""
-    dev.queue_stopped = True
-
-
-def netif_queue_stopped(dev: NetDevice) -> bool:
-    return dev.queue_stopped
-
-
-def netif_wake_queue(dev: NetDevice) -> None:
-    """netif_wake_queue → __netif_schedule: the qdisc runs again (net_tx_action, at once here)."""
-    if dev.queue_stopped:
-        dev.queue_stopped = False
-        q = dev.qdisc
-        if q is not None and q.active and q.enqueue is not None and q.q:
-            q.run(dev)
-
-
-def netif_tx_disable(dev: NetDevice) -> None:
-    dev.queue_stopped = True
-
-
 def netif_receive_skb(skb: SkBuff) -> int:
     """netif_receive_skb: process a received frame now (NAPI drivers)."""
     return __netif_receive_skb(skb)
@@ -659,31 +717,6 @@ def netif_receive_skb(skb: SkBuff) -> int:
 
 def __netif_receive_skb(skb: SkBuff) -> int:
     return __netif_receive_skb_core(skb)
-
-
-def skb_vlan_untag(skb: SkBuff) -> bool:
-    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci; a frame too short
-    to hold the tag is freed (False)."""
-    buf = skb.buf
-    d = skb.data
-    if skb.tail - d < VLAN_HLEN:
-        kfree_skb(skb)
-        return False
-    skb.vlan_proto = skb.protocol
-    skb.vlan_tci = (buf[d] << 8) | buf[d + 1]
-    inner = (buf[d + 2] << 8) | buf[d + 3]
-    # remove the 4 tag bytes: shift the MAC addresses up by VLAN_HLEN
-    mac = skb.mac_header
-    buf[mac + VLAN_HLEN:mac + 12 + VLAN_HLEN] = bytes(buf[mac:mac + 12])
-    skb.mac_header = mac + VLAN_HLEN
-    skb.data = d + VLAN_HLEN
-    if inner >= ETH_P_802_3_MIN:
-        skb.protocol = inner
-    elif skb.tail - skb.data >= 2 and buf[skb.data] == 0xFF and buf[skb.data + 1] == 0xFF:
-        skb.protocol = ETH_P_802_3      # vlan_set_encap_proto: a length, then raw 802.3
-    else:
-        skb.protocol = ETH_P_802_2      # a length, then an 802.2 LLC header
-    return True
 
 
 def __netif_receive_skb_core(skb: SkBuff) -> int:
@@ -723,3 +756,8 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
     if not delivered:
         return NET_RX_DROP
     return NET_RX_SUCCESS
+
+
+# net/core/dev.c calls eth_type_trans (net/ethernet/eth.c), which builds on this module: bound
+# last, as a module, so that either side may be imported first.
+from netkernel.net.ethernet import eth as _eth  # noqa: E402

@@ -1,4 +1,4 @@
-"""Classic BPF socket filters (net/core/filter.c, include/linux/filter.h).
+"""Classic BPF socket filters (net/core/filter.c; filter.h's inlines: include/linux/filter.py).
 
 A filter is checked once when it is attached (bpf_check_classic) and then run over every frame the
 socket would queue. Linux translates the classic program to eBPF and charges the translated size
@@ -10,10 +10,16 @@ layer: it takes `struct sock` fields by duck typing and never imports the socket
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/filter.c"
+
+from netkernel.include.linux.filter import (  # noqa: F401 (filter.h's inlines, re-exported)
+    SIZEOF_BPF_PROG, bpf_prog_run, bpf_prog_size, sk_filter)
+
 import random
 
 from netkernel.net.core.skbuff import skb_trim
 from netkernel.uapi import errno as E
+from netkernel.uapi.netlink import NLA_ALIGNTO, NLA_HDRLEN, NLA_LEN, NLA_TYPE, NLA_TYPE_MASK
 from netkernel.uapi.filter import (BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_B, BPF_DIV,
                                    BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT,
                                    BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LEN, BPF_LSH,
@@ -33,9 +39,6 @@ M32 = 0xFFFFFFFF
 SKF_AD_BASE = SKF_AD_OFF & M32          # 0xFFFFF000: LD ABS at or above it is ancillary
 S16_MIN, S16_MAX = -0x8000, 0x7FFF
 
-# offsetof(struct bpf_prog, insns) = sizeof(struct bpf_prog) in 5.15, per machine profile: the
-# charged size is this header plus 8 bytes per translated (eBPF) instruction.
-SIZEOF_BPF_PROG = {"x86_64": 72, "armv7": 48}
 
 # chk_code_allowed: the opcodes a classic socket filter may use.
 _ALU_OPS = (BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_MOD, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH)
@@ -197,12 +200,6 @@ def bpf_convert_filter(prog) -> int:
     return a
 
 
-def bpf_prog_size(profile_name: str, new_len: int) -> int:
-    """bpf_prog_size: the struct bpf_prog header plus 8 bytes per eBPF instruction."""
-    hdr = SIZEOF_BPF_PROG.get(profile_name, 72)
-    return max(hdr, hdr + new_len * 8)
-
-
 # ---------------------------------------------------------------- the interpreter
 
 def _load(skb, off: int, size: int):
@@ -235,13 +232,13 @@ def _load(skb, off: int, size: int):
 
 def _nla_find(buf, start: int, end: int, attrtype: int):
     """nla_find: the first attribute of `attrtype` in [start, end) (type bits above 13 ignored)."""
-    while end - start >= 4:
-        nla_len = buf[start] | buf[start + 1] << 8
-        if nla_len < 4 or nla_len > end - start:
+    while end - start >= NLA_HDRLEN:
+        nla_len = buf[start + NLA_LEN] | buf[start + NLA_LEN + 1] << 8
+        if nla_len < NLA_HDRLEN or nla_len > end - start:
             return None
-        if (buf[start + 2] | buf[start + 3] << 8) & 0x3FFF == attrtype:
+        if (buf[start + NLA_TYPE] | buf[start + NLA_TYPE + 1] << 8) & NLA_TYPE_MASK == attrtype:
             return start
-        start += (nla_len + 3) & ~3
+        start += (nla_len + NLA_ALIGNTO - 1) & ~(NLA_ALIGNTO - 1)
     return None
 
 
@@ -270,27 +267,28 @@ def _ancillary(n: int, skb, A: int, X: int):
         return random.getrandbits(32)
     if n == SKF_AD_NLATTR or n == SKF_AD_NLATTR_NEST:
         plen = skb.tail - skb.data
-        if plen < 4 or A > plen - 4:
+        if plen < NLA_HDRLEN or A > plen - NLA_HDRLEN:
             return 0
         d = skb.data
         if n == SKF_AD_NLATTR:
             at = _nla_find(skb.buf, d + A, skb.tail, X)
         else:
             nest = d + A
-            nla_len = skb.buf[nest] | skb.buf[nest + 1] << 8
+            nla_len = skb.buf[nest + NLA_LEN] | skb.buf[nest + NLA_LEN + 1] << 8
             if nla_len > plen - A:
                 return 0
-            at = _nla_find(skb.buf, nest + 4, nest + max(nla_len, 4), X)
+            at = _nla_find(skb.buf, nest + NLA_HDRLEN, nest + max(nla_len, NLA_HDRLEN), X)
         return 0 if at is None else at - d
     # DIVERGENCE(#2): SKF_AD_QUEUE and SKF_AD_RXHASH read 0 (no queue mapping or flow hash is
     # modelled), SKF_AD_CPU reads 0 (one CPU), SKF_AD_PAY_OFFSET reads 0 (no flow dissector).
     return 0
 
 
-def bpf_prog_run(prog, skb) -> int:
-    """__bpf_prog_run on a classic program (the semantics of its eBPF translation): 32-bit A and
-    X, 16 scratch cells, unsigned jumps; a packet load outside the frame or a division by X = 0
-    ends the program with 0. Returns the u32 verdict: 0 drops, otherwise the bytes to keep."""
+def _run_classic(prog, skb) -> int:
+    """What bpf_prog_run runs (___bpf_prog_run, kernel/bpf/core.c) for a classic program (the
+    semantics of its eBPF translation): 32-bit A and X, 16 scratch cells, unsigned jumps; a packet
+    load outside the frame or a division by X = 0 ends the program with 0. Returns the u32
+    verdict: 0 drops, otherwise the bytes to keep."""
     A = X = 0
     mem = [0] * BPF_MEMWORDS
     data = skb.data
@@ -485,16 +483,16 @@ def sk_get_filter(sk, len: int):
     return count, f.orig
 
 
-def sk_filter(sk, skb) -> int:
-    """sk_filter → sk_filter_trim_cap(sk, skb, 1): verdict 0 drops (-EPERM); a smaller verdict
-    trims the frame, never below one byte."""
+def sk_filter_trim_cap(sk, skb, cap: int) -> int:
+    """sk_filter_trim_cap: verdict 0 drops (-EPERM); a smaller verdict trims the frame, never
+    below `cap` bytes."""
     f = sk.sk_filter
     if f is None:
         return 0
     res = bpf_prog_run(f.prog, skb)
     if not res:
         return -E.EPERM
-    skb_trim(skb, res if res > 1 else 1)
+    skb_trim(skb, res if res > cap else cap)
     return 0
 
 

@@ -12,14 +12,22 @@ frames without an IP flow hash on their EtherType alone), and the hash is never 
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/flow_dissector.c"
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("flow_hash_seed", "skb_flow_dissect_symmetric")
+
 import random
 import struct
 import zlib
 
-ETH_P_IP = 0x0800
-ETH_P_IPV6 = 0x86DD
-IP_MF = 0x2000
-IP_OFFSET = 0x1FFF
+from netkernel.uapi.if_ether import ETH_P_IP, ETH_P_IPV6
+from netkernel.uapi.ip import (IP_MF, IP_OFFSET, IPHDR_DADDR, IPHDR_FRAG_OFF, IPHDR_PROTOCOL,
+                               IPHDR_SADDR, IPHDR_SIZE, IPHDR_VERSION_IHL, IPV4_ADDR_LEN)
+from netkernel.uapi.ipv6 import (IPV6_ADDR_LEN, IPV6_OPT_HDRLEN, IPV6_OPT_NEXTHDR, IPV6HDR_DADDR,
+                                 IPV6HDR_NEXTHDR, IPV6HDR_SADDR, IPV6HDR_SIZE)
+
+PORTS_LEN = 4               # struct flow_ports: __be16 src, dst
+AH_SPI_OFFSET = 4           # AH hashes on its SPI, 4 bytes into the header (proto_ports_offset)
 # protocols whose header starts with a 16-bit source and destination port (proto_ports_offset)
 _PORTS_AT_0 = frozenset((6, 17, 33, 50, 132, 136))   # TCP, UDP, DCCP, ESP, SCTP, UDPLITE
 _PORTS_AT_4 = frozenset((51,))                        # AH
@@ -40,12 +48,12 @@ def _ports(buf, off: int, end: int, proto: int) -> bytes:
     if proto in _PORTS_AT_0:
         at = off
     elif proto in _PORTS_AT_4:
-        at = off + 4
+        at = off + AH_SPI_OFFSET
     else:
         return b""
-    if at + 4 > end:
+    if at + PORTS_LEN > end:
         return b""
-    return bytes(buf[at:at + 4])
+    return bytes(buf[at:at + PORTS_LEN])
 
 
 def skb_flow_dissect_symmetric(skb) -> bytes:
@@ -57,22 +65,22 @@ def skb_flow_dissect_symmetric(skb) -> bytes:
     proto = skb.protocol
     ip_proto = 0
     src = dst = ports = b""
-    if proto == ETH_P_IP and off + 20 <= end and buf[off] >> 4 == 4:
-        ihl = (buf[off] & 0xF) * 4
-        if ihl >= 20 and off + ihl <= end:
-            ip_proto = buf[off + 9]
-            src = bytes(buf[off + 12:off + 16])
-            dst = bytes(buf[off + 16:off + 20])
-            frag = (buf[off + 6] << 8) | buf[off + 7]
+    if proto == ETH_P_IP and off + IPHDR_SIZE <= end and buf[off + IPHDR_VERSION_IHL] >> 4 == 4:
+        ihl = (buf[off + IPHDR_VERSION_IHL] & 0xF) * 4
+        if ihl >= IPHDR_SIZE and off + ihl <= end:
+            ip_proto = buf[off + IPHDR_PROTOCOL]
+            src = bytes(buf[off + IPHDR_SADDR:off + IPHDR_SADDR + IPV4_ADDR_LEN])
+            dst = bytes(buf[off + IPHDR_DADDR:off + IPHDR_DADDR + IPV4_ADDR_LEN])
+            frag = (buf[off + IPHDR_FRAG_OFF] << 8) | buf[off + IPHDR_FRAG_OFF + 1]
             if not frag & (IP_MF | IP_OFFSET):
                 ports = _ports(buf, off + ihl, end, ip_proto)
-    elif proto == ETH_P_IPV6 and off + 40 <= end and buf[off] >> 4 == 6:
-        nexthdr = buf[off + 6]
-        src = bytes(buf[off + 8:off + 24])
-        dst = bytes(buf[off + 24:off + 40])
-        at = off + 40
-        while nexthdr in _V6_EXT and at + 8 <= end:
-            nexthdr, at = buf[at], at + (buf[at + 1] + 1) * 8
+    elif proto == ETH_P_IPV6 and off + IPV6HDR_SIZE <= end and buf[off] >> 4 == 6:
+        nexthdr = buf[off + IPV6HDR_NEXTHDR]
+        src = bytes(buf[off + IPV6HDR_SADDR:off + IPV6HDR_SADDR + IPV6_ADDR_LEN])
+        dst = bytes(buf[off + IPV6HDR_DADDR:off + IPV6HDR_DADDR + IPV6_ADDR_LEN])
+        at = off + IPV6HDR_SIZE
+        while nexthdr in _V6_EXT and at + 8 <= end:       # an extension header is 8n bytes
+            nexthdr, at = buf[at + IPV6_OPT_NEXTHDR], at + (buf[at + IPV6_OPT_HDRLEN] + 1) * 8
         ip_proto = nexthdr
         if nexthdr != 44:                        # a fragment header: no ports
             ports = _ports(buf, at, end, ip_proto)
@@ -88,6 +96,3 @@ def __skb_get_hash_symmetric(skb, core) -> int:
     return h or 1
 
 
-def skb_get_hash(skb, core) -> int:
-    """skb_get_hash: the frame's flow hash (here the symmetric one: the model keeps no skb->hash)."""
-    return __skb_get_hash_symmetric(skb, core)

@@ -1,5 +1,11 @@
-"""struct net (include/net/net_namespace.h): one network namespace's device tables."""
+"""struct net (include/net/net_namespace.h) and namespace creation (net/core/net_namespace.c)."""
 from __future__ import annotations
+
+LINUX_SOURCE = "net/core/net_namespace.c"
+
+from netkernel.kernel.capability import capable
+from netkernel.uapi.capability import CAP_SYS_ADMIN
+from netkernel.uapi.errno import EPERM
 
 
 class Net:
@@ -28,3 +34,27 @@ class Net:
 
     def __repr__(self) -> str:
         return f"<net {self.name}>"
+
+
+def register_pernet_device(core, init) -> None:
+    """register_pernet_device: `init(net)` runs for every namespace created from now on (the
+    loopback device's loopback_net_init is one)."""
+    core.pernet_list.append(init)
+
+
+def setup_net(core, name: str) -> Net:
+    """setup_net: a new struct net, with every pernet init run on it in registration order."""
+    net = Net(core, name)
+    for init in core.pernet_list:
+        init(net)
+    core.nets.append(net)
+    return net
+
+
+def copy_net_ns(task, name: str) -> Net | int:
+    """unshare(CLONE_NEWNET) → unshare_nsproxy_namespaces → copy_net_ns: creating a network
+    namespace needs CAP_SYS_ADMIN (EPERM), then setup_net builds it. The caller is not moved into
+    it: the model names the namespace, as `ip netns add NAME` pins it at /run/netns/NAME."""
+    if not capable(CAP_SYS_ADMIN):
+        return -EPERM
+    return setup_net(task.net.core, name)

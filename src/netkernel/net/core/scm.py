@@ -1,6 +1,8 @@
 """Control messages (net/core/scm.c)."""
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/scm.c"
+
 from netkernel.uapi.socket import CMSGHDR, MSG_CTRUNC, cmsg_space
 
 

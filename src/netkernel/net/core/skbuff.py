@@ -6,6 +6,14 @@ buffer: computed from the machine profile exactly as __alloc_skb/alloc_skb_with_
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/skbuff.c"
+
+from netkernel.include.linux.skbuff import (  # noqa: F401 (skbuff.h's inlines, re-exported)
+    alloc_skb, skb_get_hash, skb_orphan, skb_reserve)
+
+from netkernel.uapi.if_ether import (ETH_H_PROTO, ETH_P_802_2, ETH_P_802_3, ETH_P_802_3_MIN,
+                                     VLAN_HLEN, vlan_hdr_unpack)
+
 PAGE_SIZE = 4096
 CHECKSUM_NONE = 0
 CHECKSUM_UNNECESSARY = 1
@@ -113,8 +121,8 @@ class SkBuff:
         return f"<sk_buff len={self.len} protocol=0x{self.protocol:04x} pkt_type={self.pkt_type}>"
 
 
-def alloc_skb(profile: MachineProfile, size: int, data_len: int = 0) -> SkBuff:
-    """__alloc_skb / alloc_skb_with_frags (net/core/skbuff.c): a head of `size` bytes plus
+def __alloc_skb(profile: MachineProfile, size: int, data_len: int = 0) -> SkBuff:
+    """__alloc_skb / alloc_skb_with_frags: a head of `size` bytes plus
     `data_len` bytes in order-0 page fragments, charged one page each.
 
     The model keeps all bytes in one linear buffer; only truesize reflects the fragments.
@@ -123,11 +131,6 @@ def alloc_skb(profile: MachineProfile, size: int, data_len: int = 0) -> SkBuff:
     if data_len:
         truesize += ((data_len + PAGE_SIZE - 1) // PAGE_SIZE) * PAGE_SIZE
     return SkBuff(bytearray(size + data_len), truesize)
-
-
-def skb_reserve(skb: SkBuff, n: int) -> None:
-    skb.data += n
-    skb.tail += n
 
 
 def skb_put(skb: SkBuff, n: int) -> int:
@@ -181,17 +184,32 @@ def skb_clone(skb: SkBuff) -> SkBuff:
     return n
 
 
-def skb_orphan(skb: SkBuff) -> None:
-    """Run and clear the owner's destructor (returns charged memory to the socket)."""
-    d = skb.destructor
-    if d is not None:
-        skb.destructor = None
-        d(skb)
-    skb.sk = None
-
-
 def kfree_skb(skb: SkBuff) -> None:
     skb_orphan(skb)
 
 
 consume_skb = kfree_skb
+
+
+def skb_vlan_untag(skb: SkBuff) -> bool:
+    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci; a frame too short
+    to hold the tag is freed (False)."""
+    buf = skb.buf
+    d = skb.data
+    if skb.tail - d < VLAN_HLEN:
+        kfree_skb(skb)
+        return False
+    skb.vlan_proto = skb.protocol
+    skb.vlan_tci, inner = vlan_hdr_unpack(buf, d)
+    # remove the tag: move the two MAC addresses up by VLAN_HLEN
+    mac = skb.mac_header
+    buf[mac + VLAN_HLEN:mac + ETH_H_PROTO + VLAN_HLEN] = bytes(buf[mac:mac + ETH_H_PROTO])
+    skb.mac_header = mac + VLAN_HLEN
+    skb.data = d + VLAN_HLEN
+    if inner >= ETH_P_802_3_MIN:
+        skb.protocol = inner
+    elif skb.tail - skb.data >= 2 and buf[skb.data] == 0xFF and buf[skb.data + 1] == 0xFF:
+        skb.protocol = ETH_P_802_3      # vlan_set_encap_proto: a length, then raw 802.3
+    else:
+        skb.protocol = ETH_P_802_2      # a length, then an 802.2 LLC header
+    return True

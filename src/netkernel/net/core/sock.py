@@ -4,11 +4,20 @@ Functions return what C returns: 0 or a value, or a negative errno.
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/core/sock.c"
+MODEL_HELPERS = ("sock_wait",)   # not a kernel function (see netkernel.trace)
+# sk_data_ready / sk_write_space model the sk->sk_data_ready / sk->sk_write_space calls, whose
+# defaults (sock_def_readable, sock_def_write_space) are here in 5.15; sock.h's inline helpers
+# are in netkernel.include.net.sock (re-exported below).
+
 import threading
 import time
 from collections import deque
 
-from netkernel.kernel.uaccess import copy_from_user
+from netkernel.include.net.sock import (  # noqa: F401 (sock.h's inlines and flags, re-exported)
+    SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TSTAMP_NEW, sk_sleep, skb_set_owner_r, sock_error,
+    sock_min_rcvbuf, sock_recv_ts_and_drops, sock_skb_dropcount)
+from netkernel.include.linux.uaccess import copy_from_user
 from netkernel.net.core.filter import (SOCK_FILTER_LOCKED, sk_attach_filter, sk_detach_filter,
                                        sk_get_filter)
 from netkernel.net.core.scm import put_cmsg
@@ -112,25 +121,6 @@ def sk_write_space(sk: Sock) -> None:
         sk.sk_wq.notify_all()
 
 
-def sk_sleep(sk: Sock, timeout: float | None = None) -> None:
-    """Sleep on the socket's wait queue (releasing the machine lock) until woken or `timeout`
-    seconds pass."""
-    sk.sk_sleepers += 1
-    try:
-        sk.sk_wq.wait(timeout)
-    finally:
-        sk.sk_sleepers -= 1
-
-
-def sock_error(sk: Sock) -> int:
-    """sock_error: take the pending error (returned negative, cleared)."""
-    err = sk.sk_err
-    if not err:
-        return 0
-    sk.sk_err = 0
-    return -err
-
-
 def sock_rfree(skb: SkBuff) -> None:
     sk = skb.sk
     sk.sk_rmem_alloc -= skb.truesize
@@ -141,13 +131,6 @@ def sock_wfree(skb: SkBuff) -> None:
     sk.sk_wmem_alloc -= skb.truesize
     if not sk.sk_dead:
         sk_write_space(sk)
-
-
-def skb_set_owner_r(skb: SkBuff, sk: Sock) -> None:
-    """skb_set_owner_r: charge the buffer's truesize to the receiver."""
-    skb.sk = sk
-    skb.destructor = sock_rfree
-    sk.sk_rmem_alloc += skb.truesize
 
 
 def skb_set_owner_w(skb: SkBuff, sk: Sock) -> None:
@@ -204,11 +187,6 @@ def sock_wmalloc(sk: Sock, size: int):
     return skb
 
 
-def sock_min_rcvbuf(profile) -> int:
-    """SOCK_MIN_RCVBUF: 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)); SOCK_MIN_SNDBUF is twice it."""
-    return 2048 + profile.data_align(profile.sizeof_sk_buff)
-
-
 def _set_timeout(optval: bytes, hz: int):
     """sock_set_timeout: struct timeval → jiffies. Returns (errno or 0, jiffies)."""
     if len(optval) < TIMEVAL_SIZE:
@@ -236,36 +214,6 @@ _BOOL_OPTS = (SO_DONTROUTE, SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE, SO_NO_CHEC
               SO_NOFCS, 16)  # 16 = SO_PASSCRED
 
 
-# internal sk_flags (include/net/sock.h enum sock_flags) next to the option numbers kept there
-SOCK_RCVTSTAMP = "SOCK_RCVTSTAMP"
-SOCK_RCVTSTAMPNS = "SOCK_RCVTSTAMPNS"
-SOCK_TSTAMP_NEW = "SOCK_TSTAMP_NEW"
-
-
-def sock_skb_dropcount(sk: Sock) -> int:
-    """sock_skb_set_dropcount: with SO_RXQ_OVFL on, a queued frame remembers sk_drops."""
-    return sk.sk_drops if SO_RXQ_OVFL in sk.sk_flags else 0
-
-
-def sock_recv_ts_and_drops(msg, sk: Sock, skb: SkBuff, dropcount: int) -> None:
-    """sock_recv_ts_and_drops: the receive timestamp (SO_TIMESTAMP[NS], old or new layout), then
-    the drop count at queueing time (SO_RXQ_OVFL, only when non-zero)."""
-    f = sk.sk_flags
-    if SOCK_RCVTSTAMP in f:
-        core = sk.sk_net.core
-        if not skb.tstamp:
-            skb.tstamp = core.clock()
-        t = skb.tstamp + core.realtime_offset
-        sec, ns = divmod(t, 1_000_000_000)
-        new = SOCK_TSTAMP_NEW in f
-        if SOCK_RCVTSTAMPNS in f:
-            put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMPNS_NEW if new else SO_TIMESTAMPNS_OLD,
-                     TIMESPEC.pack(sec, ns))
-        else:
-            put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMP_NEW if new else SO_TIMESTAMP_OLD,
-                     TIMEVAL.pack(sec, ns // 1000))
-    if SO_RXQ_OVFL in f and dropcount:
-        put_cmsg(msg, SOL_SOCKET, SO_RXQ_OVFL, UINT.pack(dropcount & 0xFFFFFFFF))
 
 
 class SockcmCookie:

@@ -1,12 +1,14 @@
 """Ethernet link layer (net/ethernet/eth.c): header build/parse and eth_type_trans."""
 from __future__ import annotations
 
+LINUX_SOURCE = "net/ethernet/eth.c"
+
 from netkernel.net.core.dev import HeaderOps, NetDevice
 from netkernel.net.core.skbuff import SkBuff, skb_push
 from netkernel.uapi.if_ import IFF_BROADCAST, IFF_MULTICAST, IFF_LOOPBACK, IFF_NOARP
 from netkernel.uapi.if_arp import ARPHRD_ETHER
-from netkernel.uapi.if_ether import (ETH_ALEN, ETH_HLEN, ETH_DATA_LEN, ETH_P_802_3, ETH_P_802_2,
-                                     ETH_P_802_3_MIN)
+from netkernel.uapi.if_ether import (ETH_ALEN, ETH_DATA_LEN, ETH_HLEN, ETH_H_DEST, ETH_H_PROTO,
+                                     ETH_H_SOURCE, ETH_P_802_2, ETH_P_802_3, ETH_P_802_3_MIN)
 from netkernel.uapi.if_packet import PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST
 
 BROADCAST = b"\xff" * ETH_ALEN
@@ -19,18 +21,15 @@ def eth_header(skb: SkBuff, dev: NetDevice, type: int, daddr: bytes | None, sadd
     where the destination is zeroed."""
     off = skb_push(skb, ETH_HLEN)
     buf = skb.buf
-    if type != ETH_P_802_3 and type != ETH_P_802_2:
-        buf[off + 12] = (type >> 8) & 0xFF
-        buf[off + 13] = type & 0xFF
-    else:
-        buf[off + 12] = (len >> 8) & 0xFF
-        buf[off + 13] = len & 0xFF
-    buf[off + 6:off + 12] = saddr[:ETH_ALEN] if saddr else dev.dev_addr
+    proto = type if type != ETH_P_802_3 and type != ETH_P_802_2 else len
+    buf[off + ETH_H_PROTO:off + ETH_HLEN] = (proto & 0xFFFF).to_bytes(2, "big")
+    src = saddr[:ETH_ALEN] if saddr else dev.dev_addr
+    buf[off + ETH_H_SOURCE:off + ETH_H_SOURCE + ETH_ALEN] = src
     if daddr is not None:
-        buf[off:off + 6] = daddr[:ETH_ALEN]
+        buf[off + ETH_H_DEST:off + ETH_H_DEST + ETH_ALEN] = daddr[:ETH_ALEN]
         return ETH_HLEN
     if dev.flags & (IFF_LOOPBACK | IFF_NOARP):
-        buf[off:off + 6] = bytes(ETH_ALEN)
+        buf[off + ETH_H_DEST:off + ETH_H_DEST + ETH_ALEN] = bytes(ETH_ALEN)
         return ETH_HLEN
     return -ETH_HLEN
 
@@ -38,12 +37,12 @@ def eth_header(skb: SkBuff, dev: NetDevice, type: int, daddr: bytes | None, sadd
 def eth_header_parse(skb: SkBuff) -> bytes:
     """eth_header_parse: the source MAC of the frame at the MAC header."""
     m = skb.mac_header
-    return bytes(skb.buf[m + 6:m + 12])
+    return bytes(skb.buf[m + ETH_H_SOURCE:m + ETH_H_SOURCE + ETH_ALEN])
 
 
 def eth_header_parse_protocol(skb: SkBuff) -> int:
     m = skb.mac_header
-    return (skb.buf[m + 12] << 8) | skb.buf[m + 13]
+    return (skb.buf[m + ETH_H_PROTO] << 8) | skb.buf[m + ETH_H_PROTO + 1]
 
 
 def eth_type_trans(skb: SkBuff, dev: NetDevice) -> int:
@@ -59,17 +58,18 @@ def eth_type_trans(skb: SkBuff, dev: NetDevice) -> int:
     skb.mac_header = d
     buf = skb.buf
     skb.data = d + ETH_HLEN
-    if buf[d] & 1:
-        if buf[d:d + 6] == dev.broadcast:
+    if buf[d + ETH_H_DEST] & 1:
+        if buf[d + ETH_H_DEST:d + ETH_H_DEST + ETH_ALEN] == dev.broadcast:
             skb.pkt_type = PACKET_BROADCAST
         else:
             skb.pkt_type = PACKET_MULTICAST
-    elif buf[d:d + 6] != dev.dev_addr:
+    elif buf[d + ETH_H_DEST:d + ETH_H_DEST + ETH_ALEN] != dev.dev_addr:
         skb.pkt_type = PACKET_OTHERHOST
-    proto = (buf[d + 12] << 8) | buf[d + 13]
+    proto = (buf[d + ETH_H_PROTO] << 8) | buf[d + ETH_H_PROTO + 1]
     if proto >= ETH_P_802_3_MIN:
         return proto
-    if skb.tail - skb.data >= 2 and buf[d + 14] == 0xFF and buf[d + 15] == 0xFF:
+    p = d + ETH_HLEN        # a raw 802.3 payload (IPX) starts with 0xFFFF where LLC would be
+    if skb.tail - p >= 2 and buf[p] == 0xFF and buf[p + 1] == 0xFF:
         return ETH_P_802_3
     return ETH_P_802_2
 

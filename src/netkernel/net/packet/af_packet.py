@@ -5,9 +5,17 @@ negative errno). Rules are cited per function; see ../shared/spec/afpacket-seman
 """
 from __future__ import annotations
 
-from netkernel.kernel.sched import capable, ns_capable
+LINUX_SOURCE = "net/packet/af_packet.c"
+# not kernel functions (see netkernel.trace)
+MODEL_HELPERS = ("packet_nofcs_extra_len",)
+
+from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
-from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
+from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
+                                               ll_reserved_space)
+from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
+from netkernel.net.core.datagram import (datagram_poll, skb_copy_datagram_from_iter,
+                                         skb_recv_datagram)
 from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
                                     dev_remove_pack)
 from netkernel.net.core.filter import bpf_prog_run, sk_filter
@@ -26,7 +34,7 @@ from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_RAW, CAP_SYS_RAWIO
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.if_arp import ARPHRD_ETHER
-from netkernel.uapi.if_ether import ETH_P_ALL, ETH_P_8021Q, VLAN_HLEN
+from netkernel.uapi.if_ether import ETH_HLEN, ETH_H_PROTO, ETH_P_ALL, ETH_P_8021Q, VLAN_HLEN
 from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP,
                                       PACKET_MR_ALLMULTI, PACKET_MR_MULTICAST, PACKET_MR_PROMISC,
                                       PACKET_MR_UNICAST, PACKET_MREQ, PACKET_MREQ_ADDR_OFFSET,
@@ -38,24 +46,23 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       PACKET_QDISC_BYPASS, PACKET_RESERVE,
                                       PACKET_ROLLOVER_STATS, PACKET_STATISTICS, PACKET_TIMESTAMP,
                                       PACKET_TX_HAS_OFF, PACKET_VERSION, PACKET_VNET_HDR,
-                                      SOCKADDR_LL_ADDR_OFFSET, SOCKADDR_LL_SIZE, SOL_PACKET,
+                                      SOCKADDR_LL_ADDR_OFFSET, SOCKADDR_LL_SIZE, SOCKADDR_PKT_SIZE,
+                                      SOL_PACKET, SPKT_DEVICE_SIZE, sockaddr_pkt_pack,
+                                      sockaddr_pkt_unpack,
                                       TPACKET_AUXDATA, TPACKET_STATS, TPACKET_V1, TPACKET_V2,
-                                      TP_STATUS_CSUMNOTREADY, VIRTIO_NET_HDR, VIRTIO_NET_HDR_SIZE,
-                                      VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_F_NEEDS_CSUM,
-                                      VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_NONE,
-                                      VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6,
-                                      VIRTIO_NET_HDR_GSO_UDP,
+                                      TP_STATUS_CSUMNOTREADY,
                                       TPACKET_V3, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID,
                                       TP_STATUS_VLAN_VALID, sockaddr_ll_pack, sockaddr_ll_unpack,
                                       proto_from_user)
+from netkernel.uapi.virtio_net import (VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE,
+                                       VIRTIO_NET_HDR_SIZE, virtio_net_hdr_unpack)
 from netkernel.uapi.socket import (AF_PACKET, INT, MSG_CTRUNC, MSG_DONTWAIT, MSG_ERRQUEUE,
                                    MSG_PEEK, MSG_TRUNC, MSG_CMSG_COMPAT, SOCK_DGRAM, SOCK_PACKET,
                                    SOCK_RAW, SO_NOFCS)
 
 SOCKADDR_SIZE = 16      # sizeof(struct sockaddr)
-SOCKADDR_PKT_SIZE = 18  # sizeof(struct sockaddr_pkt)
+SA_DATA_OFFSET = 2      # struct sockaddr: sa_data after sa_family
 IPV6HDR_LEN = 40
-HH_DATA_MOD = 16
 TPACKET_HDRLEN_V1_V2 = 32
 TPACKET3_HDRLEN = 48
 
@@ -251,7 +258,7 @@ def packet_bind_spkt(sock, uaddr: bytes, addr_len: int) -> int:
     """packet_bind_spkt: exactly a struct sockaddr; the device is named in sa_data."""
     if addr_len != SOCKADDR_SIZE:
         return -E.EINVAL
-    name = bytes(uaddr[2:16]).split(b"\0", 1)[0].decode("latin-1")
+    name = bytes(uaddr[SA_DATA_OFFSET:SOCKADDR_SIZE]).split(b"\0", 1)[0].decode("latin-1")
     sk = sock.sk
     return packet_do_bind(sk, name, 0, sk.num)
 
@@ -272,37 +279,11 @@ def packet_getname_spkt(sock, peer: bool) -> bytes | int:
         return -E.EOPNOTSUPP
     sk = sock.sk
     dev = sk.sk_net.dev_by_index.get(sk.ifindex)
-    name = dev.name.encode()[:14] if dev is not None else b""
-    return AF_PACKET.to_bytes(2, "little") + name.ljust(14, b"\0")
+    name = dev.name.encode()[:SPKT_DEVICE_SIZE] if dev is not None else b""
+    return sockaddr_pkt_pack(AF_PACKET, name, 0)[:SOCKADDR_SIZE]    # struct sockaddr: no protocol
 
 
 # ---------------------------------------------------------------- send
-
-def dev_hard_header(skb: SkBuff, dev, type: int, daddr, saddr, len: int) -> int:
-    """dev_hard_header (include/linux/netdevice.h): build the link header, if the device has one."""
-    ops = dev.header_ops
-    if ops is None or ops.create is None:
-        return 0
-    return ops.create(skb, dev, type, daddr, saddr, len)
-
-
-def dev_validate_header(dev, skb: SkBuff, len: int) -> bool:
-    """dev_validate_header: a full link header passes; shorter than min_header_len fails; in
-    between, CAP_SYS_RAWIO zero-fills the rest or the device's validate op decides."""
-    if len >= dev.hard_header_len:
-        return True
-    if len < dev.min_header_len:
-        return False
-    if capable(CAP_SYS_RAWIO):
-        buf = skb.buf
-        end = skb.data + dev.hard_header_len
-        buf[skb.data + len:end] = bytes(dev.hard_header_len - len)
-        return True
-    ops = dev.header_ops
-    if ops is not None and ops.validate is not None:
-        return ops.validate(skb, len)
-    return False
-
 
 def packet_extra_vlan_len_allowed(dev, skb: SkBuff) -> bool:
     """packet_extra_vlan_len_allowed: an Ethernet frame whose type field says 802.1Q may carry
@@ -310,7 +291,8 @@ def packet_extra_vlan_len_allowed(dev, skb: SkBuff) -> bool:
     if dev.type != ARPHRD_ETHER:
         return False
     d = skb.data
-    return skb.tail - d >= 14 and ((skb.buf[d + 12] << 8) | skb.buf[d + 13]) == ETH_P_8021Q
+    return (skb.tail - d >= ETH_HLEN
+            and ((skb.buf[d + ETH_H_PROTO] << 8) | skb.buf[d + ETH_H_PROTO + 1]) == ETH_P_8021Q)
 
 
 def packet_alloc_skb(sk: PacketSock, prepad: int, reserve: int, len: int, linear: int, noblock: bool):
@@ -327,13 +309,6 @@ def packet_alloc_skb(sk: PacketSock, prepad: int, reserve: int, len: int, linear
     return skb
 
 
-def skb_copy_datagram_from_iter(skb: SkBuff, offset: int, data, len: int) -> int:
-    """skb_copy_datagram_from_iter: copy the user's bytes into the buffer at `offset`."""
-    start = skb.data + offset
-    skb.buf[start:start + len] = data[:len]
-    return 0
-
-
 def packet_parse_headers(skb: SkBuff, sock) -> None:
     """packet_parse_headers: a SOCK_RAW frame sent with protocol 0 or ETH_P_ALL takes its protocol
     from the link header it carries."""
@@ -343,52 +318,19 @@ def packet_parse_headers(skb: SkBuff, sock) -> None:
         skb.protocol = ops.parse_protocol(skb) if ops is not None and ops.parse_protocol else 0
 
 
-def ll_reserved_space(dev) -> int:
-    """LL_RESERVED_SPACE: headroom for the link header, rounded to HH_DATA_MOD, plus one unit."""
-    return ((dev.hard_header_len + dev.needed_headroom) & ~(HH_DATA_MOD - 1)) + HH_DATA_MOD
-
-
 def packet_snd_vnet_parse(data, len: int):
     """packet_snd_vnet_parse: the frame starts with a virtio_net_hdr (EINVAL when shorter); a
     checksum request widens hdr_len to cover the checksum field; hdr_len beyond the frame is EINVAL.
     Returns the header fields (list) or a negative errno."""
     if len < VIRTIO_NET_HDR_SIZE:
         return -E.EINVAL
-    hdr = list(VIRTIO_NET_HDR.unpack_from(bytes(data[:VIRTIO_NET_HDR_SIZE])))
+    hdr = list(virtio_net_hdr_unpack(bytes(data[:VIRTIO_NET_HDR_SIZE])))
     flags, _, hdr_len, _, csum_start, csum_offset = hdr
     if flags & VIRTIO_NET_HDR_F_NEEDS_CSUM and csum_start + csum_offset + 2 > hdr_len:
         hdr[2] = hdr_len = (csum_start + csum_offset + 2) & 0xFFFF
     if hdr_len > len - VIRTIO_NET_HDR_SIZE:
         return -E.EINVAL
     return hdr
-
-
-_GSO_THLEN = {VIRTIO_NET_HDR_GSO_TCPV4: 20, VIRTIO_NET_HDR_GSO_TCPV6: 20, VIRTIO_NET_HDR_GSO_UDP: 8}
-
-
-def virtio_net_hdr_to_skb(skb: SkBuff, hdr, headlen: int) -> int:
-    """virtio_net_hdr_to_skb (include/linux/virtio_net.h): a known GSO type needs a gso_size; a
-    checksum request must lie inside the linear data (it makes the skb CHECKSUM_PARTIAL)."""
-    flags, gso_type, _, gso_size, start, off = hdr
-    thlen = 0
-    if gso_type != VIRTIO_NET_HDR_GSO_NONE:
-        thlen = _GSO_THLEN.get(gso_type & ~VIRTIO_NET_HDR_GSO_ECN)
-        if thlen is None or gso_size == 0:
-            return -E.EINVAL
-    # DIVERGENCE(#2): GSO frames are accepted but not segmented, and a GSO frame without a
-    # checksum request is not dissected (5.15 checks its transport header).
-    if flags & VIRTIO_NET_HDR_F_NEEDS_CSUM:
-        n = skb.tail - skb.data
-        if start + max(thlen, off + 2) > n:
-            return -E.EINVAL
-        if start + off + 2 > headlen or (skb.data - skb.head) + start > 0xFFFF:
-            return -E.EINVAL
-        if start + thlen > n:
-            return -E.EINVAL
-        skb.ip_summed = CHECKSUM_PARTIAL
-        skb.csum_start = skb.data + start
-        skb.csum_offset = off
-    return 0
 
 
 def packet_nofcs_extra_len(sk: PacketSock, dev) -> int:
@@ -420,7 +362,8 @@ def packet_snd(sock, msg, len: int) -> int:
         if sock.type == SOCK_DGRAM:
             if dev is not None and namelen < dev.addr_len + SOCKADDR_LL_ADDR_OFFSET:
                 return -E.EINVAL
-            addr = bytes(msg.name[12:12 + max(dev.addr_len if dev else 8, 8)])
+            addr = bytes(msg.name[SOCKADDR_LL_ADDR_OFFSET:
+                                  SOCKADDR_LL_ADDR_OFFSET + max(dev.addr_len if dev else 8, 8)])
     if dev is None or dev.reg_state != netdev.NETREG_REGISTERED:
         return -E.ENXIO
     if not dev.flags & IFF_UP:
@@ -508,8 +451,11 @@ def packet_sendmsg_spkt(sock, msg, len: int) -> int:
         return -E.ENOTCONN
     if msg.namelen < SOCKADDR_SIZE:
         return -E.EINVAL
-    proto = int.from_bytes(msg.name[16:18], "big") if msg.namelen == SOCKADDR_PKT_SIZE else 0
-    name = bytes(msg.name[2:15]).split(b"\0", 1)[0].decode("latin-1")
+    head = bytes(msg.name[:SOCKADDR_PKT_SIZE]).ljust(SOCKADDR_PKT_SIZE, b"\0")
+    _, device, proto = sockaddr_pkt_unpack(head)
+    if msg.namelen != SOCKADDR_PKT_SIZE:
+        proto = 0               # a plain struct sockaddr carries no protocol
+    name = device[:SPKT_DEVICE_SIZE - 1].split(b"\0", 1)[0].decode("latin-1")   # NUL-terminated
     dev = sk.sk_net.dev_by_name.get(name)
     if dev is None:
         return -E.ENODEV
@@ -653,15 +599,14 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         sock_recv_ts_and_drops(msg, sk, skb, cb.dropcount)
     if msg.want_name:
         if sock.type == SOCK_PACKET:
-            name = cb.addr.encode()[:14] if isinstance(cb.addr, str) else b""
-            msg.name = cb.hatype.to_bytes(2, "little") + name.ljust(14, b"\0") + \
-                skb.protocol.to_bytes(2, "big")
+            name = cb.addr.encode()[:SPKT_DEVICE_SIZE] if isinstance(cb.addr, str) else b""
+            msg.name = sockaddr_pkt_pack(cb.hatype, name, skb.protocol)
         else:
             addr = cb.addr[:8].ljust(8, b"\0")
             msg.name = sockaddr_ll_pack(skb.protocol, cb.ifindex, cb.hatype, cb.pkttype,
                                         cb.halen, addr)
-            if 12 + cb.halen > SOCKADDR_LL_SIZE:
-                msg.name = msg.name[:12 + cb.halen]
+            if SOCKADDR_LL_ADDR_OFFSET + cb.halen > SOCKADDR_LL_SIZE:
+                msg.name = msg.name[:SOCKADDR_LL_ADDR_OFFSET + cb.halen]
     if sk.auxdata and sock.type != SOCK_PACKET:
         status = TP_STATUS_USER
         if skb.ip_summed == CHECKSUM_PARTIAL:
@@ -678,16 +623,6 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
     if sk.pressure:
         packet_rcv_try_clear_pressure(sk)
     return (VIRTIO_NET_HDR_SIZE if vnet_hdr else 0) + (flen if flags & MSG_TRUNC else copied)
-
-
-def virtio_net_hdr_from_skb(skb: SkBuff) -> bytes:
-    """virtio_net_hdr_from_skb: no GSO; a CHECKSUM_PARTIAL frame reports where to checksum."""
-    if skb.ip_summed == CHECKSUM_PARTIAL:
-        return VIRTIO_NET_HDR.pack(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
-                                   skb.csum_start - skb.data, skb.csum_offset)
-    if skb.ip_summed == CHECKSUM_UNNECESSARY:
-        return VIRTIO_NET_HDR.pack(VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 0, 0)
-    return bytes(VIRTIO_NET_HDR_SIZE)
 
 
 def packet_poll(sock) -> int:

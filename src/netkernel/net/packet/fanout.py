@@ -14,13 +14,18 @@ never be a BPF program) gives EINVAL, exactly as 5.15 answers for an fd that is 
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/packet/af_packet.c"
+# not kernel functions (see netkernel.trace): parts of packet_getsockopt
+MODEL_HELPERS = ("fanout_getsockopt_value", "rollover_stats")
+
 import random
 
 from netkernel.kernel.sched import current
-from netkernel.kernel.uaccess import copy_from_user
+from netkernel.include.linux.uaccess import copy_from_user
 from netkernel.net.core.dev import PacketType, dev_add_pack, dev_remove_pack
 from netkernel.net.core.filter import SOCK_FILTER_LOCKED, bpf_prog_create_from_user, bpf_prog_run
-from netkernel.net.core.flow_dissector import __skb_get_hash_symmetric, skb_get_hash
+from netkernel.include.linux.skbuff import skb_get_hash
+from netkernel.net.core.flow_dissector import __skb_get_hash_symmetric
 from netkernel.uapi import errno as E
 from netkernel.uapi.filter import SOCK_FPROG_SIZE, sock_fprog_unpack
 from netkernel.uapi.if_packet import (PACKET_FANOUT_CBPF, PACKET_FANOUT_CPU, PACKET_FANOUT_EBPF,

@@ -7,11 +7,16 @@ which __dev_queue_xmit models by dropping every frame.
 """
 from __future__ import annotations
 
+LINUX_SOURCE = "net/sched/sch_generic.c"
+# not kernel functions (see netkernel.trace): qdisc constructors (Linux has ops tables)
+MODEL_HELPERS = ("noqueue", "pfifo_fast")
+
 from collections import deque
 
-from netkernel.net.core.dev import (NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_TX_BUSY,
-                                    dev_hard_start_xmit)
+from netkernel.include.linux.netdevice import (NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
+                                               NETDEV_TX_BUSY)
 from netkernel.net.core.skbuff import kfree_skb
+from netkernel.uapi.if_ import IFF_UP
 
 
 class Qdisc:
@@ -42,7 +47,7 @@ class Qdisc:
         q = self.q
         while q and not dev.queue_stopped:
             skb = q.popleft()
-            rc = dev_hard_start_xmit(skb, dev)
+            rc = _dev.dev_hard_start_xmit(skb, dev)
             if rc == NETDEV_TX_BUSY:
                 q.appendleft(skb)
                 self.requeues += 1
@@ -68,3 +73,33 @@ def pfifo_fast_enqueue(skb, qdisc: Qdisc) -> int:
 
 def pfifo_fast() -> Qdisc:
     return Qdisc("pfifo_fast", pfifo_fast_enqueue)
+
+
+# ---------------------------------------------------------------- activation and carrier
+
+def dev_activate(dev: NetDevice) -> None:
+    """dev_activate: the real qdisc replaces noop only once there is carrier."""
+    if dev.carrier:
+        dev.qdisc.activate()
+
+
+def netif_carrier_on(dev: NetDevice) -> None:
+    """netif_carrier_on; linkwatch (run at once here) then activates the qdisc of an up device."""
+    if not dev.carrier:
+        dev.carrier = True
+        if dev.flags & IFF_UP:
+            dev_activate(dev)
+        _dev.call_netdevice_notifiers(NETDEV_CHANGE, dev)
+
+
+def netif_carrier_off(dev: NetDevice) -> None:
+    """netif_carrier_off; linkwatch deactivates the qdisc: frames sent meanwhile are dropped."""
+    if dev.carrier:
+        dev.carrier = False
+        dev.qdisc.deactivate()
+        _dev.call_netdevice_notifiers(NETDEV_CHANGE, dev)
+
+
+# sch_generic.c and dev.c call each other (dev_open -> dev_activate, the qdisc ->
+# dev_hard_start_xmit): dev is bound last, as a module, so that either side may be imported first.
+from netkernel.net.core import dev as _dev  # noqa: E402

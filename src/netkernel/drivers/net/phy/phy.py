@@ -1,19 +1,15 @@
-"""A small phylib (drivers/net/phy/phy.c, phy_device.c): poll the PHY, follow its link.
+"""A small phylib (drivers/net/phy/phy.c): poll the PHY, follow its link.
 
 The PHY is read through the MAC's MDIO accessors. Linux polls every second (PHY_POLL); here the
 machine triggers the state machine when the cable changes (DIVERGENCE(#4): no 1 s timer).
 """
 from __future__ import annotations
 
-from netkernel.net.core.dev import netif_carrier_off, netif_carrier_on
+LINUX_SOURCE = "drivers/net/phy/phy.c"
 
-MII_BMSR = 1
-MII_STAT1000 = 10
-BMSR_LSTATUS = 0x0004
-LPA_1000FULL = 0x0800
-SPEED_100 = 100
-SPEED_1000 = 1000
-DUPLEX_FULL = 1
+from netkernel.drivers.net.phy.phy_device import genphy_read_status, phy_connect  # noqa: F401
+from netkernel.net.sched.sch_generic import netif_carrier_off, netif_carrier_on
+from netkernel.uapi.ethtool import DUPLEX_FULL, SPEED_100, SPEED_1000  # noqa: F401 (re-exported)
 PHY_HALTED, PHY_UP, PHY_RUNNING, PHY_NOLINK = 0, 1, 2, 3
 
 
@@ -33,30 +29,6 @@ class PhyDevice:
         self.state = PHY_HALTED
         self.attached_dev = None
         self.adjust_link = None
-
-
-def phy_connect(dev, phydev: PhyDevice, handler) -> PhyDevice:
-    phydev.attached_dev = dev
-    phydev.adjust_link = handler
-    return phydev
-
-
-def genphy_read_status(phydev: PhyDevice) -> int:
-    """genphy_read_status: link from BMSR (read twice: the link bit latches low), speed from the
-    1000BASE-T status."""
-    phydev.mdio_read(phydev.addr, MII_BMSR)
-    bmsr = phydev.mdio_read(phydev.addr, MII_BMSR)
-    if bmsr < 0:
-        return bmsr
-    phydev.link = 1 if bmsr & BMSR_LSTATUS else 0
-    if phydev.link:
-        stat = phydev.mdio_read(phydev.addr, MII_STAT1000)
-        phydev.speed = SPEED_1000 if stat & LPA_1000FULL else SPEED_100
-        phydev.duplex = DUPLEX_FULL
-    else:
-        phydev.speed = 0
-        phydev.duplex = 0
-    return 0
 
 
 def phy_state_machine(phydev: PhyDevice) -> None:

@@ -16,8 +16,9 @@ DIVERGENCE(#4): no NC-SI, no ethtool, no VLAN-filter ops; AHB errors reset from 
 """
 from __future__ import annotations
 
-from netkernel.drivers.base.platform import (PlatformDevice, devm_ioremap_resource,
-                                             platform_get_irq)
+LINUX_SOURCE = "drivers/net/ethernet/faraday/ftgmac100.c"
+
+from netkernel.drivers.base.platform import PlatformDevice, platform_get_irq
 from netkernel.drivers.net.phy.phy import (DUPLEX_FULL, PhyDevice, phy_connect, phy_start,
                                            phy_stop)
 from netkernel.hw.net.ftgmac100_regs import (
@@ -41,12 +42,14 @@ from netkernel.hw.net.ftgmac100_regs import (
     FTGMAC100_OFFSET_REVR, FTGMAC100_OFFSET_RXR_BADR, FTGMAC100_OFFSET_TPAFCR,
     FTGMAC100_PHYCR_MDC_CYCTHR_MASK, FTGMAC100_PHYCR_MIIRD, FTGMAC100_PHYCR_PHYAD,
     FTGMAC100_PHYCR_REGAD, FTGMAC100_PHYDATA_MIIRDATA, FTGMAC100_RBSR_SIZE,
-    FTGMAC100_REVR_NEW_MDIO_INTERFACE, FTGMAC100_RXDES0_FRS, FTGMAC100_RXDES0_LRS,
+    FTGMAC100_REVR_NEW_MDIO_INTERFACE, FTGMAC100_RXDES0, FTGMAC100_RXDES1, FTGMAC100_RXDES3,
+    FTGMAC100_RXDES0_FRS, FTGMAC100_RXDES0_LRS,
     FTGMAC100_RXDES0_MULTICAST, FTGMAC100_RXDES0_RUNT, FTGMAC100_RXDES0_RX_ERR,
     FTGMAC100_RXDES0_CRC_ERR, FTGMAC100_RXDES0_FTL, FTGMAC100_RXDES0_RX_ODD_NB,
     FTGMAC100_RXDES0_RXPKT_RDY, FTGMAC100_RXDES0_VDBC, FTGMAC100_RXDES1_IP_CHKSUM_ERR,
     FTGMAC100_RXDES1_PROT_MASK, FTGMAC100_RXDES1_TCP_CHKSUM_ERR, FTGMAC100_RXDES1_UDP_CHKSUM_ERR,
-    FTGMAC100_RXDES1_VLANTAG_AVAIL, FTGMAC100_TXDES0_FTS, FTGMAC100_TXDES0_LTS,
+    FTGMAC100_RXDES1_VLANTAG_AVAIL, FTGMAC100_TXDES0, FTGMAC100_TXDES1, FTGMAC100_TXDES3,
+    FTGMAC100_TXDES0_FTS, FTGMAC100_TXDES0_LTS,
     FTGMAC100_TXDES0_TXBUF_SIZE, FTGMAC100_TXDES0_TXDMA_OWN, FTGMAC100_TXDES1_INS_VLANTAG,
     RXDES0_ANY_ERROR)
 from netkernel.hw.net.ftgmac100_regs import FTGMAC100_PHYCR_MIIWR  # noqa: F401
@@ -54,13 +57,17 @@ from netkernel.kernel.dma.mapping import (DMA_FROM_DEVICE, DMA_TO_DEVICE, dma_al
                                           dma_free_coherent, dma_map_single, dma_mapping_error,
                                           _coherent_read32, dma_unmap_single, _coherent_write32)
 from netkernel.kernel.irq.manage import free_irq, request_irq
+from netkernel.include.linux.skbuff import netdev_alloc_skb_ip_align
+from netkernel.lib.devres import devm_ioremap_resource
 from netkernel.lib.iomap import ioread32, iowrite32
+from netkernel.include.linux.etherdevice import eth_skb_pad
+from netkernel.include.linux.netdevice import (napi_complete, napi_schedule_irqoff, netdev_priv,
+                                               netif_napi_del, netif_queue_stopped,
+                                               netif_start_queue, netif_stop_queue,
+                                               netif_tx_disable, netif_wake_queue)
 from netkernel.net.core.dev import (NETDEV_TX_OK, NapiStruct, NetDevice, NetDeviceOps,
-                                    napi_complete, napi_disable, napi_enable, napi_gro_receive,
-                                    napi_schedule_irqoff, netif_napi_add, netif_napi_del,
-                                    netif_queue_stopped, netif_receive_skb, netif_start_queue,
-                                    netif_stop_queue, netif_tx_disable, netif_wake_queue,
-                                    register_netdevice)
+                                    napi_disable, napi_enable, napi_gro_receive, netif_napi_add,
+                                    netif_receive_skb, register_netdevice)
 from netkernel.net.core.skbuff import SkBuff, alloc_skb, kfree_skb, skb_put, skb_reserve
 from netkernel.net.ethernet.eth import eth_type_trans, ether_setup
 from netkernel.net.sched.sch_generic import pfifo_fast
@@ -106,10 +113,6 @@ class Ftgmac100:
     def __init__(self):
         for f in self.__slots__:
             setattr(self, f, None)
-
-
-def netdev_priv(netdev: NetDevice) -> Ftgmac100:
-    return netdev.priv
 
 
 def _txdes(priv: Ftgmac100, i: int) -> int:
@@ -246,17 +249,10 @@ def ftgmac100_alloc_rx_buf(priv: Ftgmac100, entry: int) -> int:
         err = -ENOMEM
     priv.rx_skbs[entry] = skb
     rxdes = _rxdes(priv, entry)
-    _coherent_write32(priv.dev, rxdes + 12, addr)
-    _coherent_write32(priv.dev, rxdes, priv.rxdes0_edorr_mask if entry == priv.rx_q_entries - 1 else 0)
+    _coherent_write32(priv.dev, rxdes + FTGMAC100_RXDES3, addr)
+    _coherent_write32(priv.dev, rxdes + FTGMAC100_RXDES0,
+                      priv.rxdes0_edorr_mask if entry == priv.rx_q_entries - 1 else 0)
     return err
-
-
-def netdev_alloc_skb_ip_align(netdev: NetDevice, length: int) -> SkBuff:
-    """netdev_alloc_skb_ip_align: NET_SKB_PAD + NET_IP_ALIGN of headroom before `length` bytes."""
-    skb = alloc_skb(netdev.nd_net.core.profile, NET_SKB_PAD + NET_IP_ALIGN + length)
-    skb_reserve(skb, NET_SKB_PAD + NET_IP_ALIGN)
-    skb.dev = netdev
-    return skb
 
 
 def ftgmac100_rx_packet_error(priv: Ftgmac100, status: int) -> None:
@@ -276,13 +272,13 @@ def ftgmac100_rx_packet(priv: Ftgmac100, processed: list) -> bool:
     dev = priv.dev
     pointer = priv.rx_pointer
     rxdes = _rxdes(priv, pointer)
-    status = _coherent_read32(dev, rxdes)
+    status = _coherent_read32(dev, rxdes + FTGMAC100_RXDES0)
     if not status & FTGMAC100_RXDES0_RXPKT_RDY:
         return False
     if not status & FTGMAC100_RXDES0_FRS or not status & FTGMAC100_RXDES0_LRS:
         return _rx_drop(priv, rxdes, status, pointer)
     size = status & FTGMAC100_RXDES0_VDBC
-    csum_vlan = _coherent_read32(dev, rxdes + 4)
+    csum_vlan = _coherent_read32(dev, rxdes + FTGMAC100_RXDES1)
     if status & RXDES0_ANY_ERROR:
         if (status & FTGMAC100_RXDES0_RUNT and csum_vlan & FTGMAC100_RXDES1_VLANTAG_AVAIL
                 and size >= 60):
@@ -312,7 +308,7 @@ def ftgmac100_rx_packet(priv: Ftgmac100, processed: list) -> bool:
     if csum_vlan & FTGMAC100_RXDES1_VLANTAG_AVAIL:
         skb.vlan_proto = ETH_P_8021Q        # __vlan_hwaccel_put_tag
         skb.vlan_tci = csum_vlan & 0xFFFF
-    addr = _coherent_read32(dev, rxdes + 12)
+    addr = _coherent_read32(dev, rxdes + FTGMAC100_RXDES3)
     dma_unmap_single(dev, addr, size, DMA_FROM_DEVICE)   # ARM: only the bytes received
     ftgmac100_alloc_rx_buf(priv, pointer)
     priv.rx_pointer = (pointer + 1) & (priv.rx_q_entries - 1)
@@ -329,7 +325,7 @@ def ftgmac100_rx_packet(priv: Ftgmac100, processed: list) -> bool:
 
 def _rx_drop(priv: Ftgmac100, rxdes: int, status: int, pointer: int) -> bool:
     """The drop path of ftgmac100_rx_packet: give the slot back, count rx_dropped."""
-    _coherent_write32(priv.dev, rxdes, status & priv.rxdes0_edorr_mask)
+    _coherent_write32(priv.dev, rxdes + FTGMAC100_RXDES0, status & priv.rxdes0_edorr_mask)
     priv.rx_pointer = (pointer + 1) & (priv.rx_q_entries - 1)
     priv.netdev.stats.rx_dropped += 1
     return True
@@ -351,7 +347,7 @@ def ftgmac100_tx_buf_cleanable(priv: Ftgmac100) -> bool:
 
 
 def ftgmac100_free_tx_packet(priv: Ftgmac100, pointer: int, skb: SkBuff, ctl_stat: int) -> None:
-    addr = _coherent_read32(priv.dev, _txdes(priv, pointer) + 12)
+    addr = _coherent_read32(priv.dev, _txdes(priv, pointer) + FTGMAC100_TXDES3)
     dma_unmap_single(priv.dev, addr, skb.len, DMA_TO_DEVICE)
     if ctl_stat & FTGMAC100_TXDES0_LTS:
         kfree_skb(skb)                      # dev_kfree_skb
@@ -364,14 +360,14 @@ def ftgmac100_tx_complete_packet(priv: Ftgmac100) -> bool:
     netdev = priv.netdev
     pointer = priv.tx_clean_pointer
     txdes = _txdes(priv, pointer)
-    ctl_stat = _coherent_read32(priv.dev, txdes)
+    ctl_stat = _coherent_read32(priv.dev, txdes + FTGMAC100_TXDES0)
     if ctl_stat & FTGMAC100_TXDES0_TXDMA_OWN:
         return False
     skb = priv.tx_skbs[pointer]
     netdev.stats.tx_packets += 1
     netdev.stats.tx_bytes += skb.len
     ftgmac100_free_tx_packet(priv, pointer, skb, ctl_stat)
-    _coherent_write32(priv.dev, txdes, ctl_stat & priv.txdes0_edotr_mask)
+    _coherent_write32(priv.dev, txdes + FTGMAC100_TXDES0, ctl_stat & priv.txdes0_edotr_mask)
     priv.tx_clean_pointer = (pointer + 1) & (priv.tx_q_entries - 1)
     return True
 
@@ -383,21 +379,6 @@ def ftgmac100_tx_complete(priv: Ftgmac100) -> None:
     netdev = priv.netdev
     if netif_queue_stopped(netdev) and ftgmac100_tx_buf_avail(priv) >= TX_THRESHOLD:
         netif_wake_queue(netdev)
-
-
-def eth_skb_pad(skb: SkBuff) -> int:
-    """eth_skb_pad: zero-pad a frame shorter than ETH_ZLEN (the MAC does not pad)."""
-    n = skb.tail - skb.data
-    if n < ETH_ZLEN:
-        pad = ETH_ZLEN - n
-        if skb.end - skb.tail < pad:
-            skb.buf = bytearray(skb.buf) + bytearray(pad)   # pskb_expand_head
-            skb.end = len(skb.buf)
-        else:
-            skb.buf = bytearray(skb.buf)    # the data may be shared with clones: unshare first
-        skb.buf[skb.tail:skb.tail + pad] = bytes(pad)
-        skb.tail += pad
-    return 0
 
 
 def ftgmac100_hard_start_xmit(skb: SkBuff, netdev: NetDevice) -> int:
@@ -427,10 +408,11 @@ def ftgmac100_hard_start_xmit(skb: SkBuff, netdev: NetDevice) -> int:
     f_ctl_stat = (ftgmac100_base_tx_ctlstat(priv, pointer) | FTGMAC100_TXDES0_TXDMA_OWN
                   | FTGMAC100_TXDES0_TXBUF_SIZE(length) | FTGMAC100_TXDES0_FTS
                   | FTGMAC100_TXDES0_LTS)
-    _coherent_write32(dev, txdes + 12, addr)
-    _coherent_write32(dev, txdes + 4, csum_vlan)
+    _coherent_write32(dev, txdes + FTGMAC100_TXDES3, addr)
+    _coherent_write32(dev, txdes + FTGMAC100_TXDES1, csum_vlan)
     pointer = (pointer + 1) & (priv.tx_q_entries - 1)
-    _coherent_write32(dev, txdes, f_ctl_stat)            # dma_wmb(); then OWN goes to the MAC
+    # dma_wmb(); then OWN goes to the MAC
+    _coherent_write32(dev, txdes + FTGMAC100_TXDES0, f_ctl_stat)
     priv.tx_pointer = pointer
     if ftgmac100_tx_buf_avail(priv) < TX_THRESHOLD:
         netif_stop_queue(netdev)
@@ -448,13 +430,15 @@ def ftgmac100_free_buffers(priv: Ftgmac100) -> None:
         if skb is None:
             continue
         priv.rx_skbs[i] = None
-        dma_unmap_single(priv.dev, _coherent_read32(priv.dev, _rxdes(priv, i) + 12), 0, DMA_FROM_DEVICE)
+        buf = _coherent_read32(priv.dev, _rxdes(priv, i) + FTGMAC100_RXDES3)
+        dma_unmap_single(priv.dev, buf, 0, DMA_FROM_DEVICE)
         kfree_skb(skb)
     for i in range(priv.tx_q_entries or 0):
         skb = priv.tx_skbs[i]
         if skb is None:
             continue
-        ftgmac100_free_tx_packet(priv, i, skb, _coherent_read32(priv.dev, _txdes(priv, i)))
+        ctl_stat = _coherent_read32(priv.dev, _txdes(priv, i) + FTGMAC100_TXDES0)
+        ftgmac100_free_tx_packet(priv, i, skb, ctl_stat)
 
 
 def ftgmac100_free_rings(priv: Ftgmac100) -> None:
@@ -487,13 +471,13 @@ def ftgmac100_init_rings(priv: Ftgmac100) -> None:
     priv.tx_q_entries = priv.new_tx_q_entries
     dev = priv.dev
     for i in range(priv.rx_q_entries):
-        _coherent_write32(dev, _rxdes(priv, i), 0)
-        _coherent_write32(dev, _rxdes(priv, i) + 12, priv.rx_scratch_dma)
-    last = _rxdes(priv, priv.rx_q_entries - 1)
+        _coherent_write32(dev, _rxdes(priv, i) + FTGMAC100_RXDES0, 0)
+        _coherent_write32(dev, _rxdes(priv, i) + FTGMAC100_RXDES3, priv.rx_scratch_dma)
+    last = _rxdes(priv, priv.rx_q_entries - 1) + FTGMAC100_RXDES0
     _coherent_write32(dev, last, _coherent_read32(dev, last) | priv.rxdes0_edorr_mask)
     for i in range(priv.tx_q_entries):
-        _coherent_write32(dev, _txdes(priv, i), 0)
-    last = _txdes(priv, priv.tx_q_entries - 1)
+        _coherent_write32(dev, _txdes(priv, i) + FTGMAC100_TXDES0, 0)
+    last = _txdes(priv, priv.tx_q_entries - 1) + FTGMAC100_TXDES0
     _coherent_write32(dev, last, _coherent_read32(dev, last) | priv.txdes0_edotr_mask)
 
 
@@ -592,7 +576,8 @@ def ftgmac100_interrupt(irq: int, netdev: NetDevice) -> int:
 
 
 def ftgmac100_check_rx(priv: Ftgmac100) -> bool:
-    return bool(_coherent_read32(priv.dev, _rxdes(priv, priv.rx_pointer)) & FTGMAC100_RXDES0_RXPKT_RDY)
+    return bool(_coherent_read32(priv.dev, _rxdes(priv, priv.rx_pointer) + FTGMAC100_RXDES0)
+                & FTGMAC100_RXDES0_RXPKT_RDY)
 
 
 def ftgmac100_poll(napi: NapiStruct, budget: int) -> int:

@@ -1,7 +1,8 @@
-"""copy_from_user (kernel/uaccess.py): our own memory through /proc/self/mem, faults as EFAULT."""
+"""copy_from_user (include/linux/uaccess.py): our own memory through /proc/self/mem; faults are
+EFAULT."""
 import ctypes
 
-from netkernel.kernel.uaccess import copy_from_user
+from netkernel.include.linux.uaccess import copy_from_user
 from netkernel.uapi import errno as E
 
 

@@ -1,0 +1,47 @@
+"""sk_buff helpers defined inline in include/linux/skbuff.h (struct sk_buff: net/core/skbuff.py)."""
+from __future__ import annotations
+
+LINUX_SOURCE = "include/linux/skbuff.h"
+
+NET_IP_ALIGN = 2    # the generic value (x86 defines 0); its one caller here is the armv7 AST2500
+
+
+def alloc_skb(profile, size: int, data_len: int = 0):
+    """alloc_skb: __alloc_skb for the machine's profile (one linear head of `size` bytes)."""
+    return _skbuff.__alloc_skb(profile, size, data_len)
+
+
+def skb_reserve(skb, n: int) -> None:
+    """skb_reserve: move data and tail `n` bytes on (headroom for the headers pushed later)."""
+    skb.data += n
+    skb.tail += n
+
+
+def skb_orphan(skb) -> None:
+    """Run and clear the owner's destructor (returns charged memory to the socket)."""
+    d = skb.destructor
+    if d is not None:
+        skb.destructor = None
+        d(skb)
+    skb.sk = None
+
+
+def netdev_alloc_skb_ip_align(netdev, length: int):
+    """netdev_alloc_skb_ip_align: NET_SKB_PAD + NET_IP_ALIGN of headroom before `length` bytes."""
+    profile = netdev.nd_net.core.profile
+    headroom = max(32, profile.cache_line) + NET_IP_ALIGN   # NET_SKB_PAD: max(32, L1_CACHE_BYTES)
+    skb = _skbuff.alloc_skb(profile, headroom + length)
+    skb_reserve(skb, headroom)
+    skb.dev = netdev
+    return skb
+
+
+def skb_get_hash(skb, core) -> int:
+    """skb_get_hash: the frame's flow hash (the symmetric one: the model keeps no skb->hash)."""
+    return _flow.__skb_get_hash_symmetric(skb, core)
+
+
+# net/core/skbuff.c re-exports these inlines and they allocate through it: bound last, as a
+# module, so either side may be imported first.
+from netkernel.net.core import flow_dissector as _flow  # noqa: E402
+from netkernel.net.core import skbuff as _skbuff  # noqa: E402
