@@ -16,13 +16,18 @@ def child():
     """A forked child holding a buffer at a known address (ours, before the fork: same in it)."""
     buf = ctypes.create_string_buffer(b"child's bytes", 64)
     r, w = os.pipe()
+    ready_r, ready_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(w)
         buf.value = b"changed in the child"
+        os.write(ready_w, b"!")
         os.read(r, 1)                     # wait until the parent is done
         os._exit(0)
     os.close(r)
+    os.close(ready_w)
+    assert os.read(ready_r, 1) == b"!"
+    os.close(ready_r)
     yield pid, ctypes.addressof(buf)
     os.close(w)
     os.waitpid(pid, 0)
@@ -31,9 +36,6 @@ def child():
 def test_read_write_and_efault(child):
     pid, addr = child
     mem = ProcessMemory(pid)
-    for _ in range(100):                  # the child writes its value right after the fork
-        if mem.read(addr, 20) == b"changed in the child":
-            break
     assert mem.read(addr, 20) == b"changed in the child"
     mem.write_many([(addr, b"AB"), (addr + 10, b"Z")])
     assert mem.read(addr, 12) == b"ABanged inZt"
@@ -62,9 +64,6 @@ def test_copy_from_user_reads_the_served_tasks_memory_on_that_thread_only(child)
             kthread_unuse_mm()
         seen["after"] = copy_from_user(addr, 20)
 
-    for _ in range(100):
-        if ProcessMemory(pid).read(addr, 20) == b"changed in the child":
-            break
     t = threading.Thread(target=serving)
     t.start()
     t.join(10)
