@@ -52,6 +52,7 @@ def run(view, argv: list[str], log=None) -> int:
             text = msg[1:].decode(errors="replace")
             raise RunError(text or "the child died before its filter was in place")
         listener = seccomp.Listener(fds[0])
+        listener.killable_recv = msg == b"K"
         listener.enable_sync_wakeup()
         failed = ours.recv(4096)                         # EOF: exec succeeded (CLOEXEC)
     finally:
@@ -82,8 +83,8 @@ def _child(sock: socket.socket, argv: list[str], insns, files) -> None:
     try:
         namespaces.die_with_parent()
         namespaces.enter(files)
-        lfd = seccomp.install_filter(insns)
-        socket.send_fds(sock, [b"L"], [lfd])
+        lfd, killable = seccomp.install_filter(insns)
+        socket.send_fds(sock, [b"K" if killable else b"L"], [lfd])
         os.close(lfd)
     except BaseException as e:                           # noqa: BLE001 — reported, then exit
         try:

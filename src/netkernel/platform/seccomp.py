@@ -39,6 +39,7 @@ AUDIT_ARCH_X86_64 = 0xC000003E
 SECCOMP_SET_MODE_FILTER = 1
 SECCOMP_GET_NOTIF_SIZES = 3
 SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3
+SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 1 << 5
 SECCOMP_RET_ALLOW = 0x7FFF0000
 SECCOMP_RET_USER_NOTIF = 0x7FC00000
 SECCOMP_RET_ERRNO = 0x00050000
@@ -194,23 +195,30 @@ def build_filter(lo: int, hi: int, families: dict[int, tuple[int, ...] | None],
     return a.assemble()
 
 
-def install_filter(insns: list[tuple]) -> int:
-    """In the child: no_new_privs when not root, then seccomp(SET_MODE_FILTER, NEW_LISTENER).
-    Returns the listener descriptor; raises OSError naming what failed."""
+def install_filter(insns: list[tuple]) -> tuple[int, bool]:
+    """In the child: no_new_privs when not root, then seccomp(SET_MODE_FILTER, NEW_LISTENER |
+    WAIT_KILLABLE_RECV). Returns the listener descriptor, and whether WAIT_KILLABLE_RECV (5.19+)
+    took: then a notification the supervisor has received can no longer be interrupted by a
+    signal (only a fatal one), so an answer the supervisor sends is never lost — the supervisor
+    itself interrupts a parked call when a signal is pending (see Supervisor._park). Raises
+    OSError naming what failed."""
     arr = (sock_filter * len(insns))(*[sock_filter(*i) for i in insns])
     prog = sock_fprog(len(insns), arr)
     if os.geteuid() != 0 and libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"prctl(PR_SET_NO_NEW_PRIVS): {os.strerror(err)}")
-    fd = libc.syscall(NR["seccomp"], SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                      ctypes.byref(prog))
-    if fd < 0:
+    for flags in (SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+                  SECCOMP_FILTER_FLAG_NEW_LISTENER):
+        fd = libc.syscall(NR["seccomp"], SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog))
+        if fd >= 0:
+            return fd, bool(flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
         err = ctypes.get_errno()
-        if err == E.EINVAL:
-            raise OSError(err, "this kernel lacks seccomp's SECCOMP_FILTER_FLAG_NEW_LISTENER "
-                               "(user notification, Linux 5.0+)")
-        raise OSError(err, f"seccomp(SECCOMP_SET_MODE_FILTER): {os.strerror(err)}")
-    return fd
+        if err != E.EINVAL:
+            break
+    if err == E.EINVAL:
+        raise OSError(err, "this kernel lacks seccomp's SECCOMP_FILTER_FLAG_NEW_LISTENER "
+                           "(user notification, Linux 5.0+)")
+    raise OSError(err, f"seccomp(SECCOMP_SET_MODE_FILTER): {os.strerror(err)}")
 
 
 def missing_feature(release: str | None = None) -> str | None:
@@ -249,6 +257,7 @@ class Listener:
         self.fd = fd
         self._notif = seccomp_notif()     # recv() runs on one thread only
         self.sync_wakeup = False
+        self.killable_recv = False        # the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 
     def enable_sync_wakeup(self) -> bool:
         """SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6+): wake the supervisor on the CPU the child

@@ -11,6 +11,15 @@ the caller must still be waiting (SECCOMP_IOCTL_NOTIF_ID_VALID; SEND fails once 
 interrupted it). A received frame is taken from the model socket only after the answer carrying it
 was delivered (peek, answer, consume, under the socket's receive lock): when the answer fails the
 frame stays at the head of the queue for the restarted call — no frame is lost to a signal.
+
+SEND succeeding is not the whole story: a signal that wakes the caller just before SEND lands
+makes the kernel drop the answer anyway (seccomp_do_user_notification sees the interrupted wait
+first). So the filter asks for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19+): once received, a
+call waits for its answer through any non-fatal signal, and a parked call is interrupted by the
+supervisor instead — when a signal is pending for the caller it answers ERESTARTSYS (the arch
+code restarts the call or fails it with EINTR, by SA_RESTART, as Linux would) within
+SIGNAL_CHECK. On older kernels the window remains (a frame can be lost to a signal arriving in
+the microseconds between the caller waking and the answer).
 """
 from __future__ import annotations
 
@@ -45,6 +54,8 @@ MSG_TRUNC = 0x20
 MSG_ERRQUEUE = 0x2000
 MSG_WAITFORONE = 0x10000
 UIO_MAXIOV = 1024
+ERESTARTSYS = 512            # include/linux/errno.h: restart, or EINTR, as the handler says
+SIGNAL_CHECK = 0.01          # how often a parked call looks for a pending signal
 MAX_SEND = 1 << 20           # DIVERGENCE(#10): a larger send is refused (EMSGSIZE) unread
 F_DUPFD, F_DUPFD_CLOEXEC = 0, 1030
 FIONREAD, SIOCOUTQ = 0x541B, 0x5411
@@ -307,7 +318,15 @@ class Supervisor:
             if ms.closed:
                 listener.respond(n.id, error=E.EBADF)
                 return
-            wait = 0.2
+            if listener.killable_recv:
+                # the kernel no longer interrupts the wait for a signal: do what it would do,
+                # once one is pending for the caller (restart or EINTR, by its SA_RESTART)
+                err = signal_pending(n.pid)
+                if err:
+                    self.stats["parked call interrupted"] += 1
+                    listener.respond(n.id, error=err)
+                    return
+            wait = SIGNAL_CHECK if listener.killable_recv else 0.2
             if deadline is not None:
                 wait = min(wait, deadline - time.monotonic())
                 if wait <= 0:
@@ -685,6 +704,29 @@ class Supervisor:
             mem.write_many(scatter_parts(iovs, got[1]))
             return got[0]
         return self._receive(n, ms, 0, sys_net.sys_recvfrom, (size,), deliver)
+
+
+def signal_pending(tid: int) -> int:
+    """ERESTARTSYS when a signal is pending for thread `tid` itself and not blocked (it will take
+    it: the arch code then restarts the call or makes it EINTR, by SA_RESTART); EINTR when only a
+    process-wide one is (another thread may take it; EINTR is then at worst spurious); 0 when
+    none is."""
+    pnd = shd = blk = 0
+    try:
+        with open(f"/proc/{tid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"SigPnd:"):
+                    pnd = int(line[7:], 16)
+                elif line.startswith(b"ShdPnd:"):
+                    shd = int(line[7:], 16)
+                elif line.startswith(b"SigBlk:"):
+                    blk = int(line[7:], 16)
+                    break
+    except (OSError, ValueError):
+        return 0
+    if pnd & ~blk:
+        return ERESTARTSYS
+    return E.EINTR if shd & ~blk else 0
 
 
 def _tgid(tid: int) -> int | None:
