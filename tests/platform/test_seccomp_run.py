@@ -488,3 +488,26 @@ def test_recvmsg_control_messages_sendmsg_readv_writev(tmp_path):
         60
         60 b'msg'
     """)
+
+
+def test_signal_handler_interrupts_a_blocking_recv_promptly(tmp_path):
+    """A handler that raises ends a recv blocked with nothing to receive, as on Linux (the
+    boundary answers the parked call when a signal is pending for its thread)."""
+    check_both(tmp_path, """
+        import signal, time
+        a, b = pair()
+        def on_alarm(*_):
+            raise InterruptedError("alarm")
+        signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        t0 = time.monotonic()
+        try:
+            b.recv(2048)
+        except InterruptedError as e:
+            print("interrupted:", e, time.monotonic() - t0 < 1.0)
+        a.send(frame(b"after"))                     # the socket still works
+        print(body(b.recv(2048)))
+    """, """
+        interrupted: alarm True
+        after
+    """)
