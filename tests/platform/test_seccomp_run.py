@@ -509,5 +509,5 @@ def test_signal_handler_interrupts_a_blocking_recv_promptly(tmp_path):
         print(body(b.recv(2048)))
     """, """
         interrupted: alarm True
-        after
+        b'after'
     """)
