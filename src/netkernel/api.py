@@ -1,12 +1,10 @@
 """The public API: `Kernel` (one emulated machine), namespace/process views, and `Socket`, a
-drop-in for Python's socket.socket on AF_PACKET. Everything here only calls the syscall layer
-(net/socket.py) or the link-management functions of net/core."""
+drop-in for Python's socket.socket on AF_PACKET (netkernel/socketmodule.py). Everything here only
+calls the syscall layer (net/socket.py, fs/) or the link-management functions of net/core."""
 from __future__ import annotations
 
 import itertools
 import random
-import socket as _pysocket
-import struct
 import threading
 import time
 
@@ -15,10 +13,12 @@ from netkernel.drivers.net.dummy import DUMMY_LINK_OPS
 from netkernel.drivers.net.loopback import loopback_net_init
 from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
-from netkernel.fs import select
+from netkernel.fs import fcntl as _fcntl, ioctl as _ioctl, select
 from netkernel.kernel.capability import capable
 from netkernel.kernel.sched import Task, _tls
 from netkernel.kernel.sysctl import SysctlRoot, proc_sys_read, proc_sys_write, sysctl_init
+from netkernel.kernel.time.timer import run_timers
+from netkernel.arch.x86.kernel import sys_x86_64
 from netkernel.net import socket as sys
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import EPOLLERR, EPOLLIN, EPOLLOUT
@@ -32,17 +32,13 @@ from netkernel.net.packet.af_packet import packet_init
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import ALL_CAPS, CAP_LAST_CAP, CAP_NET_RAW
 from netkernel.uapi.if_ import IFF_UP, IFF_LOOPBACK, IFNAMSIZ
-from netkernel.uapi.if_packet import sockaddr_ll_pack, sockaddr_ll_unpack
 from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL
 from netkernel.uapi.rtnetlink import RTM_DELLINK, RTM_NEWLINK, RTM_SETLINK
-from netkernel.uapi.socket import (AF_PACKET, INT, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK,
-                                   SOCK_RAW, SOL_SOCKET)
-
-O_NONBLOCK = sys.O_NONBLOCK
+from netkernel.uapi.socket import AF_PACKET, SOCK_RAW
+from netkernel.socketmodule import Socket  # noqa: F401 (netkernel.Socket)
 
 
-def _oserror(err: int) -> OSError:
-    return OSError(err, E.strerror(err))
+_oserror = E.oserror
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -180,8 +176,11 @@ class _View:
     def sys_getpeername(self, fd: int) -> bytes:
         return self._call(sys.sys_getpeername, fd)
 
-    def sys_setsockopt(self, fd: int, level: int, name: int, optval: bytes) -> int:
-        return self._call(sys.sys_setsockopt, fd, level, name, bytes(optval))
+    def sys_setsockopt(self, fd: int, level: int, name: int, optval: bytes | None,
+                       optlen: int | None = None) -> int:
+        """setsockopt(2); optval None is a NULL pointer (then optlen says how long)."""
+        return self._call(sys.sys_setsockopt, fd, level, name,
+                          None if optval is None else bytes(optval), optlen)
 
     def sys_getsockopt(self, fd: int, level: int, name: int, optlen: int,
                        optval: bytes = b"") -> bytes:
@@ -197,6 +196,56 @@ class _View:
         """Wait until the socket's poll mask meets `events` (or an error); returns the mask
         (0 on timeout). timeout None waits forever."""
         return self._call(select.sys_poll, fd, events, timeout)
+
+    def sys_mmap(self, fd: int, length: int, prot: int = 0x3, flags: int = 0x1,
+                 offset: int = 0):
+        """mmap(2) of a socket: a real mmap.mmap over the pages the kernel model writes (the
+        packet rings: RX ring, then TX ring). Closing it is munmap."""
+        return self._call(sys_x86_64.sys_mmap, fd, length, prot, flags, offset)
+
+    def poll(self, fds, timeout: float | None = None) -> list:
+        """poll(2) over socket descriptors, like select.poll().poll(): `fds` is [(fd, events)],
+        `timeout` in milliseconds (None or negative: wait); returns [(fd, revents)] of the
+        ready ones (POLLNVAL for a closed descriptor)."""
+        fds = list(fds)
+        wait = None if timeout is None or timeout < 0 else timeout / 1000
+
+        def ready():
+            out = []
+            for fd, events in fds:
+                try:
+                    m = self.sys_poll(fd, events, 0)
+                except OSError:
+                    m = 0x20                    # POLLNVAL
+                m &= events | EPOLLERR | 0x10 | 0x20
+                if m:
+                    out.append((fd, m))
+            return out
+        if len(fds) == 1 and wait != 0:
+            fd, events = fds[0]
+            try:
+                m = self.sys_poll(fd, events, wait)
+            except OSError:
+                return [(fd, 0x20)]
+            m &= events | EPOLLERR | 0x10 | 0x20
+            return [(fd, m)] if m else []
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            out = ready()
+            if out or (deadline is not None and time.monotonic() >= deadline):
+                return out
+            time.sleep(0.0005)
+
+    def sys_fcntl(self, fd: int, cmd: int, arg: int = 0) -> int:
+        """fcntl(2): F_GETFD/F_SETFD (FD_CLOEXEC), F_GETFL/F_SETFL (O_NONBLOCK, ...)."""
+        return self._call(_fcntl.sys_fcntl, fd, cmd, arg)
+
+    def ioctl(self, fd: int, request: int, arg: bytes = b"") -> bytes:
+        """ioctl(2) with `arg` as the memory the request points to; returns that memory after the
+        call (FIONBIO/FIOCLEX/FIONCLEX on any descriptor; SIOCGIFINDEX/SIOCGIFNAME on a socket)."""
+        buf = bytearray(arg)
+        self._call(_ioctl.sys_ioctl, fd, request, buf)
+        return bytes(buf)
 
     # -- Python-socket-style API
     def socket(self, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,
@@ -424,8 +473,10 @@ class Kernel(_View):
         self.init_net = init_net
 
     def advance(self, ns: int) -> None:
-        """Move a virtual clock forward."""
-        self._now += ns
+        """Move a virtual clock forward; timers that come due meanwhile run (in order)."""
+        with self._lock:
+            self._now += ns
+            run_timers(self.core)
 
     def trace(self, syscalls=None, process=None, depth: int | None = None):
         """`with k.trace() as t:` records the kernel functions run inside (see netkernel.trace);
@@ -474,278 +525,3 @@ class Kernel(_View):
             net = self.init_net if netns is None else self.netns(netns).net
             self._pids += 1
             return Process(self, Task(self._pids, caps, net))
-
-
-# ---------------------------------------------------------------- Socket
-
-def _makesockaddr(view: _View, addr: bytes):
-    """CPython's makesockaddr for AF_PACKET: (ifname, proto, pkttype, hatype, addr)."""
-    if not addr:
-        return None
-    a = bytes(addr).ljust(20, b"\0")
-    _, proto, ifindex, hatype, pkttype, halen, hw = sockaddr_ll_unpack(a)
-    dev = view.net.dev_by_index.get(ifindex)
-    return (dev.name if dev is not None else "", proto, pkttype, hatype, hw[:halen])
-
-
-class Socket:
-    """A packet socket with the methods, arguments, results and exceptions of socket.socket."""
-
-    def __init__(self, view: _View, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,
-                 fileno: int | None = None):
-        self._view = view
-        if fileno is None:
-            fileno = view.sys_socket(family, type, proto)
-        self._fd = fileno
-        self._family = family
-        self._type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)
-        self._proto = proto
-        self._timeout = 0.0 if type & SOCK_NONBLOCK else _pysocket.getdefaulttimeout()
-        if self._timeout is not None:
-            self._set_nonblock(True)
-
-    # -- identity
-    @property
-    def family(self):
-        return _pysocket.AddressFamily(self._family)
-
-    @property
-    def type(self):
-        return _pysocket.SocketKind(self._type)
-
-    @property
-    def proto(self) -> int:
-        return self._proto
-
-    @property
-    def timeout(self):
-        return self._timeout
-
-    def fileno(self) -> int:
-        return self._fd
-
-    def __repr__(self) -> str:
-        return (f"<netkernel.Socket fd={self._fd}, family={self.family!s}, type={self.type!s}, "
-                f"proto={self._proto}>")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            fd, self._fd = self._fd, -1
-            try:
-                self._view.sys_close(fd)
-            except OSError:
-                pass
-
-    def detach(self) -> int:
-        fd, self._fd = self._fd, -1
-        return fd
-
-    def _check_open(self):
-        if self._fd < 0:
-            raise _oserror(E.EBADF)
-
-    # -- blocking mode (CPython keeps the fd non-blocking when a timeout is set)
-    def _set_nonblock(self, on: bool) -> None:
-        if self._fd < 0:
-            return
-        f = self._view._task.files.get(self._fd)
-        if f is not None:
-            f.f_flags = (f.f_flags | O_NONBLOCK) if on else (f.f_flags & ~O_NONBLOCK)
-
-    def settimeout(self, value) -> None:
-        if value is not None:
-            value = float(value)
-            if value < 0:
-                raise ValueError("Timeout value out of range")
-        self._timeout = value
-        self._set_nonblock(value is not None)
-
-    def gettimeout(self):
-        return self._timeout
-
-    def setblocking(self, flag: bool) -> None:
-        self.settimeout(None if flag else 0.0)
-
-    def getblocking(self) -> bool:
-        return self._timeout != 0.0
-
-    def _sock_call(self, events: int, fn):
-        """CPython's sock_call_ex: with a timeout, wait for readiness first, then try; EAGAIN
-        after a false positive retries until the deadline; expiry raises TimeoutError."""
-        self._check_open()
-        t = self._timeout
-        if not t:
-            return fn()
-        deadline = time.monotonic() + t
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not self._view.sys_poll(self._fd, events, left):
-                raise TimeoutError("timed out")
-            try:
-                return fn()
-            except BlockingIOError:
-                continue
-
-    # -- addresses (CPython's getsockaddrarg for AF_PACKET)
-    def _sockaddr(self, address) -> bytes:
-        """CPython 3.11's getsockaddrarg for AF_PACKET, in its order: parse (str, int[, int[, int
-        [, bytes]]]); resolve the name (SIOCGIFINDEX: ENODEV); hwaddr ≤ 8 bytes (ValueError);
-        protocol 0..65535 (OverflowError); pkttype/hatype are stored truncated."""
-        if not isinstance(address, tuple):
-            raise TypeError(f"AF_PACKET address must be tuple, not {type(address).__name__}")
-        if not 2 <= len(address) <= 5:
-            raise TypeError("AF_PACKET address must be a tuple of two to five elements")
-        ifname, proto, *rest = address
-        pkttype = rest[0] if len(rest) > 0 else 0
-        hatype = rest[1] if len(rest) > 1 else 0
-        haddr = rest[2] if len(rest) > 2 else b""
-        if not isinstance(ifname, str):
-            raise TypeError(f"AF_PACKET address must be a tuple of two to five elements")
-        if "\0" in ifname:
-            raise ValueError("embedded null character")
-        for v in (proto, pkttype, hatype):
-            if not isinstance(v, int):
-                raise TypeError(f"'{type(v).__name__}' object cannot be interpreted as an integer")
-            if not -(1 << 31) <= v < (1 << 31):
-                raise OverflowError("signed integer is greater than maximum"
-                                    if v > 0 else "signed integer is less than minimum")
-        if not isinstance(haddr, (bytes, bytearray, memoryview)):
-            raise TypeError(f"a bytes-like object is required, not '{type(haddr).__name__}'")
-        haddr = bytes(haddr)
-        dev = self._view.net.dev_by_name.get(ifname.encode()[:IFNAMSIZ - 1].decode("utf-8", "ignore"))
-        if dev is None:
-            raise _oserror(E.ENODEV)
-        if len(haddr) > 8:
-            raise ValueError("Hardware address must be 8 bytes or less")
-        if not 0 <= proto <= 0xFFFF:
-            raise OverflowError("getsockaddrarg(): protoNumber must be 0-65535.")
-        return sockaddr_ll_pack(proto, dev.ifindex, hatype & 0xFFFF, pkttype & 0xFF, len(haddr),
-                                haddr.ljust(8, b"\0"))
-
-    def bind(self, address) -> None:
-        self._check_open()
-        self._view.sys_bind(self._fd, self._sockaddr(address))
-
-    def connect(self, address) -> None:
-        self._check_open()
-        self._view.sys_connect(self._fd, self._sockaddr(address))
-
-    def listen(self, backlog: int = 0) -> None:
-        self._check_open()
-        self._view.sys_listen(self._fd, backlog)
-
-    def accept(self):
-        self._check_open()
-        fd = self._sock_call(EPOLLIN, lambda: self._view.sys_accept(self._fd))
-        return Socket(self._view, self._family, self._type, self._proto, fd), None
-
-    def shutdown(self, how: int) -> None:
-        self._check_open()
-        self._view.sys_shutdown(self._fd, how)
-
-    def getsockname(self):
-        self._check_open()
-        return _makesockaddr(self._view, self._view.sys_getsockname(self._fd))
-
-    def getpeername(self):
-        self._check_open()
-        return _makesockaddr(self._view, self._view.sys_getpeername(self._fd))
-
-    # -- send
-    def send(self, data, flags: int = 0) -> int:
-        if type(data) is not bytes:
-            data = bytes(memoryview(data))
-        if not self._timeout and self._fd >= 0:     # blocking or non-blocking: one syscall
-            return self._view._call(sys.sys_sendto, self._fd, data, flags, None)
-        return self._sock_call(EPOLLOUT, lambda: self._view.sys_sendto(self._fd, data, flags, None))
-
-    def sendall(self, data, flags: int = 0) -> None:
-        self.send(data, flags)
-
-    def sendto(self, data, flags_or_addr, address=None) -> int:
-        if address is None:
-            flags, address = 0, flags_or_addr
-        else:
-            flags = flags_or_addr
-        data = bytes(memoryview(data))
-        addr = self._sockaddr(address)
-        return self._sock_call(EPOLLOUT, lambda: self._view.sys_sendto(self._fd, data, flags, addr))
-
-    def sendmsg(self, buffers, ancdata=(), flags: int = 0, address=None) -> int:
-        data = b"".join(bytes(memoryview(b)) for b in buffers)
-        addr = None if address is None else self._sockaddr(address)
-        return self._sock_call(EPOLLOUT, lambda: self._view.sys_sendmsg(self._fd, data, list(ancdata),
-                                                                        flags, addr))
-
-    # -- receive
-    def _recvfrom(self, bufsize: int, flags: int):
-        if bufsize < 0:
-            raise ValueError("negative buffersize in recvfrom")
-        if not self._timeout and self._fd >= 0:
-            return self._view._call(sys.sys_recvfrom, self._fd, bufsize, flags)
-        return self._sock_call(EPOLLIN, lambda: self._view.sys_recvfrom(self._fd, bufsize, flags))
-
-    def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        if bufsize < 0:
-            raise ValueError("negative buffersize in recv")
-        return self._recvfrom(bufsize, flags)[1]
-
-    def recvfrom(self, bufsize: int, flags: int = 0):
-        ret, data, addr = self._recvfrom(bufsize, flags)
-        return data, _makesockaddr(self._view, addr)
-
-    def recv_into(self, buffer, nbytes: int = 0, flags: int = 0) -> int:
-        mv = memoryview(buffer).cast("B")
-        n = nbytes or len(mv)
-        ret, data, _ = self._recvfrom(n, flags)
-        mv[:len(data)] = data
-        return ret
-
-    def recvfrom_into(self, buffer, nbytes: int = 0, flags: int = 0):
-        mv = memoryview(buffer).cast("B")
-        n = nbytes or len(mv)
-        ret, data, addr = self._recvfrom(n, flags)
-        mv[:len(data)] = data
-        return ret, _makesockaddr(self._view, addr)
-
-    def recvmsg(self, bufsize: int, ancbufsize: int = 0, flags: int = 0):
-        if bufsize < 0:
-            raise ValueError("negative buffer size in recvmsg()")
-        if ancbufsize < 0:
-            raise ValueError("negative buffer size in recvmsg()")
-        ret, data, anc, msg_flags, addr = self._sock_call(
-            EPOLLIN, lambda: self._view.sys_recvmsg(self._fd, bufsize, ancbufsize, flags))
-        return data, list(anc), msg_flags, _makesockaddr(self._view, addr)
-
-    # -- options
-    def setsockopt(self, level: int, optname: int, value, optlen: int | None = None) -> None:
-        self._check_open()
-        if value is None:
-            if optlen is None:
-                raise TypeError("setsockopt() takes 3 or 4 arguments")
-            optval = bytes(optlen)
-        elif isinstance(value, int):
-            optval = INT.pack(value)
-        else:
-            optval = bytes(memoryview(value))
-        self._view.sys_setsockopt(self._fd, level, optname, optval)
-
-    def getsockopt(self, level: int, optname: int, buflen: int = 0):
-        self._check_open()
-        if buflen == 0:
-            v = self._view.sys_getsockopt(self._fd, level, optname, 4, bytes(4))
-            if type(v) is tuple:      # SO_GET_FILTER: (*optlen as written, bytes copied)
-                v = v[1][:4]
-            return INT.unpack(v.ljust(4, b"\0"))[0]
-        if buflen < 0 or buflen > 1024:
-            raise OSError("getsockopt buflen out of range")
-        v = self._view.sys_getsockopt(self._fd, level, optname, buflen, bytes(buflen))
-        if type(v) is tuple:          # like CPython: the buffer cut to the written *optlen
-            return v[1][:buflen].ljust(buflen, b"\0")[:v[0]]
-        return v

@@ -97,6 +97,7 @@ class LinuxBackend:
             self._namespaces: list[str] = []      # real names, for cleanup
             self._logical: dict[str, str] = {}    # logical name -> real netns name
             self._sockets: list[socket.socket] = []
+            self._maps: list = []
             self._restore: dict[str, str] = {}    # global sysctl files to put back at close()
             self.ns = self._new_ns()
         else:
@@ -195,6 +196,21 @@ class LinuxBackend:
             return _get_filter(s.fileno(), optlen)
         return rk.sys_getsockopt(s.fileno(), level, name, optlen, optval)
 
+    def mmap(self, s, length: int, flags: int = 1, prot: int = 3, offset: int = 0):
+        """mmap(2) of the socket (its rings), through Python's mmap module."""
+        import mmap as _mmap
+        m = _mmap.mmap(s.fileno(), length, flags, prot, offset=offset)
+        self._root._maps.append(m)
+        return m
+
+    def poll(self, s, events: int, timeout_ms: int = 0) -> int:
+        """poll(2) on one socket: its revents (0 on timeout)."""
+        import select
+        p = select.poll()
+        p.register(s.fileno(), events)
+        r = p.poll(timeout_ms)
+        return r[0][1] if r else 0
+
     def sysctl(self, name: str, value: int) -> None:
         """Set a sysctl for this backend's namespaces. net.core.optmem_max is per netns since 6.7
         (it is global on 5.15 and 6.1): where the netns has no such file, the global value is set
@@ -216,6 +232,9 @@ class LinuxBackend:
     def close(self) -> None:
         if self._root is not self:
             return
+        for m in self._maps:
+            m.close()
+        self._maps.clear()
         for s in self._sockets:
             try:
                 s.close()
@@ -254,6 +273,7 @@ class NetkernelBackend:
             self.h = self.k
             self._owner: dict[int, Any] = {}
             self._sockets: list[Any] = []
+            self._maps: list = []
         else:
             self._root = _root
             self.k = _root.k
@@ -309,6 +329,15 @@ class NetkernelBackend:
         return self._o(s).sys_getsockopt(s.fileno(), level, name, optlen,
                                          bytes(optval).ljust(max(optlen, 0), b"\0"))
 
+    def mmap(self, s, length, flags=1, prot=3, offset=0):
+        m = self._o(s).sys_mmap(s.fileno(), length, prot, flags, offset)
+        self._root._maps.append(m)
+        return m
+
+    def poll(self, s, events, timeout_ms=0):
+        r = self._o(s).poll([(s.fileno(), events)], timeout_ms)
+        return r[0][1] if r else 0
+
     def sysctl(self, name, value):
         self.k.sysctl(name, value)
 
@@ -321,6 +350,9 @@ class NetkernelBackend:
     def close(self):
         if self._root is not self:
             return
+        for m in self._maps:
+            m.close()
+        self._maps.clear()
         for s in self._sockets:
             try:
                 s.close()

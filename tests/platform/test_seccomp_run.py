@@ -75,20 +75,29 @@ def check(r, expected: str):
 def run_real(tmp_path, code: str, timeout=60):
     """The same program on the real kernel, in a fresh namespace built from the same topology
     (root and iproute2), or None where that cannot be done."""
+    prog = tmp_path / "real_prog.py"
+    prog.write_text(PRELUDE + textwrap.dedent(code))
+    return run_real_cmd([sys.executable, str(prog)], timeout)
+
+
+def run_real_cmd(argv, timeout=60):
+    """`argv` in a fresh real namespace built from the topology (root and iproute2), or None."""
     if os.geteuid() != 0 or shutil.which("ip") is None:
         return None
     ns = f"nkrun-{uuid.uuid4().hex[:8]}"
     if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
         return None
     try:
+        # no IPv6 autoconfiguration chatter (the model has no IPv6): only the program's frames
+        subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
+                        "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"],
+                       capture_output=True)
         for line in TOPO.read_text().splitlines():
             line = line.split("#", 1)[0].strip()
             if line:
                 subprocess.run(["ip", "-n", ns, *shlex.split(line)[1:]], check=True)
-        prog = tmp_path / "real_prog.py"
-        prog.write_text(PRELUDE + textwrap.dedent(code))
-        return subprocess.run(["ip", "netns", "exec", ns, sys.executable, str(prog)],
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(["ip", "netns", "exec", ns, *argv], capture_output=True,
+                              text=True, timeout=timeout)
     finally:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
@@ -354,14 +363,63 @@ def test_ip_never_sees_the_host():
     assert r.stdout == ""
 
 
-@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="needs tcpdump")
-def test_tcpdump_fails_like_a_kernel_without_rings(tmp_path):
-    """libpcap needs PACKET_RX_RING; the model has no rings yet (the rings branch), so tcpdump
-    stops with the message a kernel without them gives (ENOPROTOOPT)."""
-    r = nk("run", "--topology", str(TOPO), "--", "tcpdump", "-i", "veth0", "-c", "1", "-w",
-           str(tmp_path / "t.pcap"), timeout=30)
-    assert r.returncode == 1
-    assert "tcpdump: can't create rx ring on packet socket: Protocol not available" in r.stderr
+SENDER = """
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+s.bind(("veth0", 0))
+for i in range(6):
+    kind = b"\\x88\\xb5" if i % 2 == 0 else b"\\x88\\xb6"
+    s.send(b"\\xff" * 6 + b"\\x02\\0\\0\\0\\0\\x01" + kind + f"frame {i}".encode().ljust(46, b"."))
+    time.sleep(0.05)
+"""
+
+
+def _tcpdump_and_send(run, tmp_path, pcap, *filter_expr):
+    """`tcpdump -i veth1 -c 3 -w PCAP [FILTER]` in the background, then a sender; `run` runs the
+    sh command (netkernel run, or ip netns exec)."""
+    sender = tmp_path / "sender.py"
+    sender.write_text(SENDER)
+    expr = " ".join(shlex.quote(w) for w in filter_expr)
+    cmd = (f"tcpdump -i veth1 -c 3 -w {shlex.quote(str(pcap))} {expr} & sleep 1.5; "
+           f"{shlex.quote(sys.executable)} {shlex.quote(str(sender))}; wait")
+    return run(["sh", "-c", cmd])
+
+
+def _frames(pcap) -> list[str]:
+    r = subprocess.run(["tshark", "-r", str(pcap), "-T", "fields", "-e", "eth.src", "-e",
+                        "eth.type", "-e", "frame.len", "-e", "data.data"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.splitlines()
+
+
+@pytest.mark.skipif(shutil.which("tcpdump") is None or shutil.which("tshark") is None,
+                    reason="needs tcpdump and tshark")
+@pytest.mark.parametrize("filter_expr", [(), ("ether", "proto", "0x88b5")])
+def test_tcpdump_writes_what_the_real_kernel_writes(tmp_path, filter_expr):
+    """tcpdump (libpcap: TPACKET_V3 ring mapped through the boundary, SO_ATTACH_FILTER with a
+    compiled filter) captures the model's frames; tshark reads the same frames as from the real
+    kernel's capture."""
+    model_pcap = tmp_path / "model.pcap"
+    r = _tcpdump_and_send(lambda argv: nk("run", "--topology", str(TOPO), "--", *argv),
+                          tmp_path, model_pcap, *filter_expr)
+    assert r.returncode == 0, r.stderr
+    assert "3 packets captured" in r.stderr
+    model = _frames(model_pcap)
+    assert len(model) == 3
+    if filter_expr:
+        assert all("0x88b5" in line for line in model)
+    real_pcap = tmp_path / "real.pcap"
+
+    def on_real(argv):
+        prog = tmp_path / "real.sh"
+        prog.write_text(shlex.join(argv))
+        return run_real_cmd(["sh", str(prog)])
+    real = _tcpdump_and_send(on_real, tmp_path, real_pcap, *filter_expr)
+    if real is None:
+        return
+    assert real.returncode == 0, real.stderr
+    assert _frames(real_pcap) == model
 
 
 @pytest.mark.skipif(shutil.which("arping") is None, reason="needs iputils arping")

@@ -73,6 +73,21 @@ EXPECTED = {
     "dev_change_net_namespace": "include/linux/netdevice.h",   # over __dev_change_net_namespace
     "sys_close": "fs/open.c",                   # SYSCALL_DEFINE1(close)
     "fput": "fs/file_table.c",
+    "sys_ioctl": "fs/ioctl.c",                  # SYSCALL_DEFINE3(ioctl)
+    "do_vfs_ioctl": "fs/ioctl.c",
+    "vfs_ioctl": "fs/ioctl.c",
+    "ioctl_fionbio": "fs/ioctl.c",
+    "sys_fcntl": "fs/fcntl.c",                  # SYSCALL_DEFINE3(fcntl)
+    "do_fcntl": "fs/fcntl.c",
+    "setfl": "fs/fcntl.c",
+    "sock_ioctl": "net/socket.c",
+    "sock_do_ioctl": "net/socket.c",
+    "dev_ioctl": "net/core/dev_ioctl.c",
+    "dev_ifname": "net/core/dev_ioctl.c",
+    "dev_ifsioc_locked": "net/core/dev_ioctl.c",
+    "dev_get_by_name": "net/core/dev.c",
+    "dev_get_by_index": "net/core/dev.c",
+    "netdev_get_name": "net/core/dev.c",
     "import_single_range": "lib/iov_iter.c",
     "capable": "kernel/capability.c",
     "put_cmsg": "net/core/scm.c",
@@ -288,7 +303,8 @@ def test_every_kernel_layer_module_declares_the_file_it_models(path):
     # the module's place in the package follows the file's place in the tree
     rel = str(path.relative_to(PKG))[:-3]
     want = os.path.splitext(src)[0].replace("-", "_")
-    assert rel == want or rel.startswith(("net/packet/fanout", "kernel/sched", "kernel/sysctl")), (
+    assert rel == want or rel.startswith(("net/packet/fanout", "net/packet/ring", "kernel/sched",
+                                          "kernel/sysctl")), (
         f"{rel}.py declares {src}: name the module after the file")
 
 

@@ -87,7 +87,8 @@ def test_boxes_rendering_draws_the_note_edges():
     with k.trace() as t:
         s = k.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         s.bind(("eth0", 0))
-    drawn = t.render("boxes").split("\n\n")
+    # bind's name lookup (ioctl SIOCGIFINDEX, as CPython does it) is a call of its own
+    drawn = [d for d in t.render("boxes").split("\n\n") if "ioctl" not in d.splitlines()[1]]
     note = [edges(d) for d in diagrams()]
     for i in (0, 1):
         got = edges(drawn[i].splitlines())

@@ -37,7 +37,10 @@ def test_every_traced_function_has_a_source_file():
         for c in n["children"]:
             walk(c)
     roots = t.to_json()
-    assert [r["function"] for r in roots] == ["sys_socket", "sys_sendto", "sys_recvfrom"]
+    # like CPython, sendto first turns the interface name into an ifindex: ioctl(SIOCGIFINDEX)
+    names = [r["function"] for r in roots]
+    assert [n for n in names if "ioctl" not in n] == ["sys_socket", "sys_sendto", "sys_recvfrom"]
+    assert "ioctl" in names[1]
     for root in roots:
         walk(root)
     # the receive side is part of the send: veth delivers in the sender's softirq

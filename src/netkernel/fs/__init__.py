@@ -1,2 +1,2 @@
-"""The file layer of the syscall interface (fs/): file-descriptor calls that work on any open file,
-sockets included (fcntl, ioctl)."""
+"""The file layer of the syscall interface (fs/): calls on any open file, sockets included
+(close, poll, fcntl, ioctl) and file references."""

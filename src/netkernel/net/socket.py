@@ -20,8 +20,11 @@ from netkernel.kernel.capability import capable
 from netkernel.fs.file_table import fput
 from netkernel.fs.open import sys_close  # noqa: F401 (close(2), re-exported for the syscall table)
 from netkernel.lib.iov_iter import MAX_RW_COUNT, import_single_range
+from netkernel.net.core.dev_ioctl import dev_ioctl
+from netkernel.uapi.fcntl import O_NONBLOCK, O_RDWR
+from netkernel.uapi.if_ import IFREQ_SIZE
+from netkernel.uapi.ioctls import SOCK_IOC_TYPE, _IOC_TYPE
 
-O_NONBLOCK = 0o4000
 SS_UNCONNECTED = 1
 
 
@@ -38,8 +41,9 @@ class KernelSocket:
 
 
 class File:
-    """struct file of a socket: the open flags (O_NONBLOCK), the socket, and its reference count
-    (the fd table holds one; every syscall using it holds one until it returns)."""
+    """struct file of a socket: the open flags (O_RDWR, O_NONBLOCK), the socket, its reference
+    count (the fd table holds one; every syscall using it holds one until it returns) and its
+    file operations (socket_file_ops)."""
     __slots__ = ("f_flags", "private_data", "cloexec", "f_count", "f_op")
 
     def __init__(self, sock: KernelSocket, flags: int, cloexec: bool):
@@ -70,8 +74,7 @@ class MsgHdr:
 def raise_on_error(ret):
     """Turn a negative errno into OSError(errno, strerror) — EAGAIN becomes BlockingIOError."""
     if type(ret) is int and ret < 0:
-        err = -ret
-        raise OSError(err, E.strerror(err))
+        raise E.oserror(-ret)
     return ret
 
 
@@ -108,7 +111,7 @@ def sock_create(task: Task, family: int, type: int, protocol: int):
 
 def sock_map_fd(task: Task, sock: KernelSocket, flags: int) -> int:
     """sock_map_fd: allocate a file handle for the socket, and install it to fd table."""
-    f = File(sock, flags & O_NONBLOCK, bool(flags & SOCK_CLOEXEC))
+    f = File(sock, O_RDWR | (flags & O_NONBLOCK), bool(flags & SOCK_CLOEXEC))
     sock.file = f
     return task.alloc_fd(f)
 
@@ -328,10 +331,25 @@ def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int):
 
 # ---------------------------------------------------------------- options
 
-def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: bytes) -> int:
+def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optlen: int) -> int:
+    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. A NULL
+    optval (None) with optlen 0 reads nothing; with optlen > 0, sock_setsockopt checks the length
+    (EINVAL below an int) and then faults copying the int (EFAULT).
+
+    DIVERGENCE(#8): for other levels a NULL optval with optlen > 0 is EFAULT at once; Linux's
+    option handlers check the length (EINVAL) or the level (ENOPROTOOPT) before the copy faults."""
+    if optlen < 0:
+        return -E.EINVAL
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    if optval is None:
+        if optlen == 0:
+            optval = b""
+        elif level == SOL_SOCKET and optlen < 4:
+            return -E.EINVAL
+        else:
+            return -E.EFAULT
     if level == SOL_SOCKET:
         return sock_setsockopt(sock.sk, optname, optval, capable)
     if sock.ops.setsockopt is None:
@@ -339,8 +357,19 @@ def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: byte
     return sock.ops.setsockopt(sock, level, optname, optval)
 
 
-def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval: bytes) -> int:
-    return __sys_setsockopt(task, fd, level, optname, bytes(optval))
+def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval,
+                   optlen: int | None = None) -> int:
+    """setsockopt(2): `optval` is the user's bytes, or None for a NULL pointer; `optlen` is the C
+    int (default: len(optval))."""
+    if optval is not None:
+        optval = bytes(optval)
+        if optlen is None:
+            optlen = len(optval)
+        elif optlen < len(optval):
+            optval = optval[:max(optlen, 0)]
+    elif optlen is None:
+        optlen = 0
+    return __sys_setsockopt(task, fd, level, optname, optval, optlen)
 
 
 def __sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int, optval: bytes):
@@ -361,6 +390,46 @@ def sys_getsockopt(task: Task, fd: int, level: int, optname: int, optlen: int,
     return __sys_getsockopt(task, fd, level, optname, optlen, optval)
 
 
+# ---------------------------------------------------------------- mmap
+
+def sock_mmap(file: File, length: int, pgoff: int):
+    """sock_mmap: the family's mmap operation (ENODEV without one). Returns (the file to map,
+    the area's vm_ops close callback) or a negative errno."""
+    sock = file.private_data
+    if sock.ops is None or sock.ops.mmap is None:
+        return -E.ENODEV
+    return sock.ops.mmap(sock, length, pgoff)
+
+
+# ---------------------------------------------------------------- ioctl
+
+def sock_do_ioctl(net, sock: KernelSocket, cmd: int, arg: bytearray) -> int:
+    """sock_do_ioctl: the family's ioctl first; what it does not know (ENOIOCTLCMD) and is a
+    socket request (type 0x89) goes to dev_ioctl with the struct ifreq copied in and back out."""
+    ops_ioctl = sock.ops.ioctl if sock.ops is not None else None
+    err = ops_ioctl(sock, cmd, arg) if ops_ioctl is not None else -E.ENOIOCTLCMD
+    if err != -E.ENOIOCTLCMD:
+        return err
+    if _IOC_TYPE(cmd) != SOCK_IOC_TYPE:
+        return -E.ENOTTY
+    if len(arg) < IFREQ_SIZE:
+        return -E.EFAULT
+    ifr = bytearray(arg[:IFREQ_SIZE])
+    err = dev_ioctl(net, cmd, ifr)
+    if err == 0:
+        arg[:IFREQ_SIZE] = ifr
+    return err
+
+
+def sock_ioctl(file: File, cmd: int, arg: bytearray) -> int:
+    """sock_ioctl: a socket file's unlocked_ioctl, in the socket's network namespace.
+
+    DIVERGENCE(#10): SIOCGSTAMP*, SIOCGIFCONF, bridge/VLAN and owner requests are not modelled;
+    they take the sock_do_ioctl path (ENOTTY or dev_ioctl's answer)."""
+    sock = file.private_data
+    return sock_do_ioctl(sock.sk.sk_net, sock, cmd, arg)
+
+
 # ---------------------------------------------------------------- close
 
 def __sock_release(sock: KernelSocket) -> None:
@@ -376,11 +445,13 @@ def sock_close(sock: KernelSocket) -> None:
 
 
 class FileOperations:
-    """struct file_operations, reduced to what a socket's file uses."""
-    __slots__ = ("release",)
+    """struct file_operations (include/linux/fs.h), reduced to what a socket's file uses."""
+    __slots__ = ("release", "unlocked_ioctl", "mmap")
 
-    def __init__(self, release):
+    def __init__(self, release, unlocked_ioctl, mmap=None):
         self.release = release
+        self.unlocked_ioctl = unlocked_ioctl
+        self.mmap = mmap
 
 
-socket_file_ops = FileOperations(release=sock_close)
+socket_file_ops = FileOperations(release=sock_close, unlocked_ioctl=sock_ioctl, mmap=sock_mmap)

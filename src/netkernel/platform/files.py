@@ -32,6 +32,7 @@ KCMP_FILE = 0
 KCMP_FILES = 2
 EPOLLHUP = 0x10
 O_NONBLOCK = os.O_NONBLOCK
+RING_RECHECK = 0.002         # s between readiness checks of an armed socket with a mapped ring
 
 
 def kcmp(pid1: int, pid2: int, type: int, idx1: int = 0, idx2: int = 0) -> int:
@@ -72,7 +73,7 @@ def descendants(root: int) -> list[int]:
 class ModelSocket:
     """One model socket as the run's processes see it (one open file description)."""
     __slots__ = ("view", "nkfd", "efd", "family", "armed", "lock", "io_lock", "disarmed",
-                 "closed", "watcher")
+                 "closed", "watcher", "areas")
 
     def __init__(self, view, nkfd: int, efd: int, family: int):
         self.view = view
@@ -85,6 +86,7 @@ class ModelSocket:
         self.disarmed = threading.Event()
         self.disarmed.set()
         self.closed = False
+        self.areas: list = []               # munmap callbacks of the rings mapped in the run
         self.watcher = threading.Thread(target=self._watch, daemon=True,
                                         name=f"nk-watch-{nkfd}")
 
@@ -128,7 +130,11 @@ class ModelSocket:
     def _watch(self) -> None:
         while not self.closed:
             if self.armed:
-                self.disarmed.wait(0.5)
+                # a ring's reader frees blocks by writing memory, not by a call: look again
+                # soon whether the socket is still readable
+                if not self.disarmed.wait(RING_RECHECK if self.areas else 0.5):
+                    with self.io_lock:
+                        self.refresh()
                 continue
             mask = inproc.poll(self.view, self.nkfd, EPOLLIN, 0.5)
             if mask < 0:
@@ -144,6 +150,9 @@ class ModelSocket:
                 return
             self.closed = True
             self.disarmed.set()
+        for munmap in self.areas:          # DIVERGENCE(#10): a child's munmap is not seen; the
+            munmap()                       # areas go when the socket does
+        self.areas.clear()
         try:
             self.view.sys_close(self.nkfd)
         except OSError:

@@ -37,7 +37,8 @@ from netkernel.include.linux.uaccess import kthread_unuse_mm, kthread_use_mm
 from netkernel.net import socket as sys_net
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
 from netkernel.platform import inproc
-from netkernel.platform.files import FileTable, ModelSocket
+from netkernel.mm.mmap import mmap_file
+from netkernel.platform.files import KCMP_FILES, FileTable, ModelSocket, kcmp
 from netkernel.platform.ioctl import SIOC_FIRST, SIOC_LAST, device_ioctl
 from netkernel.platform.memory import ProcessMemory, iovec
 from netkernel.platform.seccomp import NR, NR_NAME, Listener, Notification
@@ -62,6 +63,8 @@ FIONREAD, SIOCOUTQ = 0x541B, 0x5411
 # FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC: they act on the file, which the eventfd's is
 NATIVE_FILE_IOCTLS = frozenset((0x5421, 0x5450, 0x5451, 0x5452))
 O_CLOEXEC = 0o2000000
+PAGE_SHIFT = 12
+PAGE_SIZE = 1 << PAGE_SHIFT
 TIMEVAL = struct.Struct("=qq")
 INT = struct.Struct("=i")
 
@@ -176,6 +179,7 @@ class Supervisor:
         self._seen: set[int] = set()
         self._pidfds: dict[int, int] = {}        # pidfd → tgid of a process that made a call
         self._pending_pids: list[int] = []       # callers not yet given a pidfd
+        self._swapped: list = []                 # (pid, fd, socket, cloexec) lent to a mapping
 
     # ------------------------------------------------------------ the loop
     def serve(self) -> int:
@@ -240,6 +244,8 @@ class Supervisor:
         if n.pid not in self._seen:
             self._seen.add(n.pid)
             self._pending_pids.append(n.pid)
+        if self._swapped:
+            self._restore_placeholders(n)
         h = self.handlers.get(n.nr)
         mem = ProcessMemory(n.pid)
         try:
@@ -419,10 +425,38 @@ class Supervisor:
         return DONE
 
     def sys_mmap(self, n, mem):
+        """mmap of a packet socket's rings. The model's ring pages live in a memfd (mm/mmap.py
+        mmap_file): that memfd is put at the placeholder's number in the caller (ADDFD), the
+        caller's own mmap runs natively on it (CONTINUE), and the eventfd goes back at that
+        number at the process's next notified call (`_restore_placeholders`). Until then the
+        descriptor is the memfd (DIVERGENCE(#10): a poll on it in between reports readable;
+        libpcap binds right after mapping, which restores it)."""
         ms = self._sock(n, 4)
         if ms is None:
             return CONTINUE
-        return -E.EINVAL    # TODO(#10 rings): no ring in the model yet (packet_mmap: EINVAL)
+        _, length, prot, flags, fd, offset = n.args
+        fd &= 0xFFFFFFFF
+        if offset & (PAGE_SIZE - 1):
+            return -E.EINVAL
+        got = self.view._call(mmap_file, ms.nkfd, length, _int(prot), _int(flags),
+                              offset >> PAGE_SHIFT)
+        memfd, munmap = got
+        ms.areas.append(munmap)
+        cloexec = _fd_cloexec(n.pid, fd)
+        self.listener.addfd(n.id, memfd, fd, cloexec)
+        self._swapped.append((n.pid, fd, ms, cloexec))
+        return CONTINUE
+
+    def _restore_placeholders(self, n: Notification) -> None:
+        """Put the eventfds back where a mapping borrowed their number, in n's process."""
+        keep = []
+        for pid, fd, ms, cloexec in self._swapped:
+            if pid == n.pid or kcmp(n.pid, pid, KCMP_FILES) == 0:
+                if not ms.closed:
+                    self.listener.addfd(n.id, ms.efd, fd, cloexec)
+            else:
+                keep.append((pid, fd, ms, cloexec))
+        self._swapped = keep
 
     # ------------------------------------------------------------ addresses
     def _sockaddr_in(self, mem, addr: int, addrlen: int) -> bytes:
@@ -727,6 +761,18 @@ def signal_pending(tid: int) -> int:
     if pnd & ~blk:
         return ERESTARTSYS
     return E.EINTR if shd & ~blk else 0
+
+
+def _fd_cloexec(pid: int, fd: int) -> bool:
+    """Does descriptor `fd` of task `pid` have FD_CLOEXEC (/proc/PID/fdinfo's flags)?"""
+    try:
+        with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+            for line in f:
+                if line.startswith("flags:"):
+                    return bool(int(line.split()[1], 8) & O_CLOEXEC)
+    except (OSError, ValueError):
+        pass
+    return False
 
 
 def _tgid(tid: int) -> int | None:

@@ -9,3 +9,8 @@ IFF_ALLMULTI = 0x200
 IFF_MULTICAST = 0x1000
 IFF_LOWER_UP = 0x10000
 IFNAMSIZ = 16
+
+# struct ifreq: ifr_name[IFNAMSIZ], then a 24-byte union (ifr_ifindex, ifr_hwaddr, ifr_mtu, ...)
+IFREQ_SIZE = 40
+IFR_NAME = 0
+IFR_IFINDEX = 16          # int ifr_ifindex

@@ -39,11 +39,80 @@ TPACKET_V1 = 0
 TPACKET_V2 = 1
 TPACKET_V3 = 2
 
+# tp_status of an RX frame / V3 block
+TP_STATUS_KERNEL = 0
 TP_STATUS_USER = 0x1
+TP_STATUS_COPY = 0x2
+TP_STATUS_LOSING = 0x4
 TP_STATUS_CSUMNOTREADY = 0x8
 TP_STATUS_VLAN_VALID = 0x10
+TP_STATUS_BLK_TMO = 0x20
 TP_STATUS_VLAN_TPID_VALID = 0x40
 TP_STATUS_CSUM_VALID = 0x80
+# tp_status of a TX frame
+TP_STATUS_AVAILABLE = 0
+TP_STATUS_SEND_REQUEST = 0x1
+TP_STATUS_SENDING = 0x2
+TP_STATUS_WRONG_FORMAT = 0x4
+# where the timestamp came from (RX, and TX after transmission)
+TP_STATUS_TS_SOFTWARE = 1 << 29
+TP_STATUS_TS_SYS_HARDWARE = 1 << 30
+TP_STATUS_TS_RAW_HARDWARE = 1 << 31
+# tpacket_req3.tp_feature_req_word
+TP_FT_REQ_FILL_RXHASH = 0x1
+
+TPACKET_ALIGNMENT = 16
+
+
+def TPACKET_ALIGN(x: int) -> int:
+    """TPACKET_ALIGN: round up to TPACKET_ALIGNMENT."""
+    return (x + TPACKET_ALIGNMENT - 1) & ~(TPACKET_ALIGNMENT - 1)
+
+
+# struct tpacket_req (V1/V2 rings, and the first 16 bytes of tpacket_req3):
+# tp_block_size, tp_block_nr, tp_frame_size, tp_frame_nr (u32 each)
+TPACKET_REQ = struct.Struct("=IIII")
+TPACKET_REQ_SIZE = 16
+# struct tpacket_req3: + tp_retire_blk_tov, tp_sizeof_priv, tp_feature_req_word
+TPACKET_REQ3 = struct.Struct("=IIIIIII")
+TPACKET_REQ3_SIZE = 28
+
+# struct tpacket_hdr (TPACKET_V1): tp_status is an unsigned long (8 bytes on x86_64)
+TPACKET_HDR = struct.Struct("=QIIHHII4x")     # status, len, snaplen, mac, net, sec, usec
+TPACKET_HDR_SIZE = 32
+TP1_STATUS, TP1_LEN, TP1_SNAPLEN, TP1_MAC, TP1_NET, TP1_SEC, TP1_USEC = 0, 8, 12, 16, 18, 20, 24
+TP1_STATUS_FMT = struct.Struct("=Q")
+
+# struct tpacket2_hdr (TPACKET_V2)
+TPACKET2_HDR = struct.Struct("=IIIHHIIHH4x")  # status, len, snaplen, mac, net, sec, nsec, tci, tpid
+TPACKET2_HDR_SIZE = 32
+(TP2_STATUS, TP2_LEN, TP2_SNAPLEN, TP2_MAC, TP2_NET, TP2_SEC, TP2_NSEC, TP2_VLAN_TCI,
+ TP2_VLAN_TPID, TP2_PADDING) = 0, 4, 8, 12, 14, 16, 20, 24, 26, 28
+
+# struct tpacket3_hdr (TPACKET_V3), with its hv1 union member (struct tpacket_hdr_variant1)
+TPACKET3_HDR = struct.Struct("=IIIIIIHHIIHH8x")  # next_offset, sec, nsec, snaplen, len, status,
+#                                                  mac, net, rxhash, vlan_tci, vlan_tpid, pad
+TPACKET3_HDR_SIZE = 48
+(TP3_NEXT_OFFSET, TP3_SEC, TP3_NSEC, TP3_SNAPLEN, TP3_LEN, TP3_STATUS, TP3_MAC, TP3_NET,
+ TP3_RXHASH, TP3_VLAN_TCI, TP3_VLAN_TPID, TP3_HV1_PADDING, TP3_PADDING) = (
+    0, 4, 8, 12, 16, 20, 24, 26, 28, 32, 36, 38, 40)
+
+# TPACKET_HDRLEN / TPACKET2_HDRLEN / TPACKET3_HDRLEN: the aligned header plus a sockaddr_ll
+TPACKET_HDRLEN = 52
+TPACKET2_HDRLEN = 52
+TPACKET3_HDRLEN = 68
+
+# struct tpacket_block_desc: version, offset_to_priv, then struct tpacket_hdr_v1 (bh1):
+# block_status, num_pkts, offset_to_first_pkt, blk_len, seq_num (u64), ts_first_pkt, ts_last_pkt
+TPACKET_BLOCK_DESC = struct.Struct("=IIIIIIQIIII")
+TPACKET_BLOCK_DESC_SIZE = 48
+(BD_VERSION, BD_OFFSET_TO_PRIV, BD_BLOCK_STATUS, BD_NUM_PKTS, BD_OFFSET_TO_FIRST_PKT,
+ BD_BLK_LEN, BD_SEQ_NUM, BD_TS_FIRST_SEC, BD_TS_FIRST_NSEC, BD_TS_LAST_SEC,
+ BD_TS_LAST_NSEC) = 0, 4, 8, 12, 16, 20, 24, 32, 36, 40, 44
+
+# struct tpacket_stats_v3: tp_packets, tp_drops, tp_freeze_q_cnt
+TPACKET_STATS_V3 = struct.Struct("=III")
+TPACKET_STATS_V3_SIZE = 12
 
 # struct sockaddr_ll: family u16, protocol __be16, ifindex s32, hatype u16, pkttype u8, halen u8, addr[8]
 SOCKADDR_LL_SIZE = 20

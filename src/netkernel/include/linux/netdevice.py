@@ -83,6 +83,12 @@ def dev_direct_xmit(skb, queue_id: int = 0) -> int:
     return _dev.__dev_direct_xmit(skb, queue_id)
 
 
+def netif_running(dev: NetDevice) -> bool:
+    """netif_running: the device has been opened (__LINK_STATE_START), set before ndo_open runs
+    and cleared before ndo_stop — unlike IFF_UP, which is set only after ndo_open succeeds."""
+    return bool(dev.state & _dev.LINK_STATE_START)
+
+
 def netif_start_queue(dev: NetDevice) -> None:
     dev.queue_stopped = False
 

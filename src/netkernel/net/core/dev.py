@@ -26,7 +26,7 @@ from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_unt
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
     dev_activate, netif_carrier_off, netif_carrier_on)
 from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN, ENFILE,
-                                  EOPNOTSUPP)
+                                  ENODEV, EOPNOTSUPP)
 from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_LOOPBACK, IFF_LOWER_UP, IFF_PROMISC, IFF_UP,
                                 IFNAMSIZ)
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
@@ -35,6 +35,7 @@ from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERH
 
 
 NETREG_UNINITIALIZED, NETREG_REGISTERED, NETREG_UNREGISTERED = 0, 1, 3
+LINK_STATE_START = 1 << 0       # enum netdev_state_t: __LINK_STATE_START (bit 0)
 
 
 class NetCore:
@@ -44,7 +45,7 @@ class NetCore:
     __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
                  "backlog", "backlog_dropped", "in_softirq", "clock", "realtime_offset", "nets",
                  "lock", "poll_list", "fanout_next_id", "flow_hashrnd", "link_ops", "pernet_list",
-                 "random")
+                 "random", "timer_base")
 
     def __init__(self, profile, sysctl: dict, clock, lock):
         self.profile = profile
@@ -66,6 +67,7 @@ class NetCore:
         self.link_ops: dict = {}          # rtnetlink.c link_ops: kind → rtnl_link_ops
         self.pernet_list: list = []       # net_namespace.c pernet_list: init(net) per new netns
         self.random = None                # get_random_bytes: the machine's seeded random.Random
+        self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
 
 
 class NetDeviceStats:
@@ -112,7 +114,7 @@ class NetDevice:
                  "needed_tailroom", "header_ops", "netdev_ops", "link_ops", "qdisc", "ptype_all",
                  "ptype_specific", "nd_net", "priv", "stats", "carrier", "reg_state",
                  "tx_queue_len", "promiscuity", "allmulti", "no_queue", "queue_stopped",
-                 "iflink", "supp_nofcs", "mc", "uc")
+                 "iflink", "supp_nofcs", "mc", "uc", "state")
 
     def __init__(self, name: str):
         self.name = name
@@ -146,6 +148,7 @@ class NetDevice:
         self.no_queue = False
         self.queue_stopped = False
         self.iflink = 0
+        self.state = 0              # netdev_state_t bits: __LINK_STATE_START (netif_running)
         self.supp_nofcs = False     # IFF_SUPP_NOFCS
         self.mc: dict = {}          # multicast address list → refcount
         self.uc: dict = {}          # secondary unicast address list → refcount
@@ -176,6 +179,14 @@ def dev_get_by_index(net, ifindex: int):
 
 def dev_get_by_name(net, name: str):
     return net.dev_by_name.get(name)
+
+
+def netdev_get_name(net, ifindex: int):
+    """netdev_get_name: the name of the device with this ifindex (to copy out), or -ENODEV."""
+    dev = dev_get_by_index(net, ifindex)
+    if dev is None:
+        return -ENODEV
+    return dev.name
 
 
 def call_netdevice_notifiers(event: int, dev: NetDevice) -> None:
@@ -300,13 +311,16 @@ def __dev_change_net_namespace(dev: NetDevice, net) -> int:
 
 
 def dev_open(dev: NetDevice) -> int:
-    """__dev_open: run ndo_open, set IFF_UP, attach the qdisc, announce NETDEV_UP."""
+    """__dev_open: mark the device running (netif_running) before ndo_open, so a driver sees
+    itself running while it opens; then set IFF_UP, attach the qdisc, announce NETDEV_UP."""
     if dev.flags & IFF_UP:
         return 0
     ops = dev.netdev_ops
+    dev.state |= LINK_STATE_START
     if ops.ndo_open is not None:
         ret = ops.ndo_open(dev)
         if ret:
+            dev.state &= ~LINK_STATE_START
             return ret
     dev.flags |= IFF_UP
     dev_activate(dev)
@@ -319,6 +333,7 @@ def dev_close(dev: NetDevice) -> None:
     if not dev.flags & IFF_UP:
         return
     call_netdevice_notifiers(NETDEV_GOING_DOWN, dev)
+    dev.state &= ~LINK_STATE_START      # netif_running() is false before ndo_stop runs
     dev.qdisc.deactivate()
     ops = dev.netdev_ops
     if ops.ndo_stop is not None:

@@ -47,7 +47,8 @@ SEND_SHUTDOWN = 2
 class ProtoOps:
     """struct proto_ops: a family's socket calls. Each is a function taking the KernelSocket."""
     __slots__ = ("family", "release", "bind", "connect", "socketpair", "accept", "getname", "poll",
-                 "ioctl", "listen", "shutdown", "setsockopt", "getsockopt", "sendmsg", "recvmsg")
+                 "ioctl", "listen", "shutdown", "setsockopt", "getsockopt", "sendmsg", "recvmsg",
+                 "mmap")
 
     def __init__(self, **ops):
         for name in self.__slots__:

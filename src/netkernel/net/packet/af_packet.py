@@ -22,6 +22,7 @@ from netkernel.net.core.filter import bpf_prog_run, sk_filter
 from netkernel.net.core.skbuff import (CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SkBuff, kfree_skb,
                                       skb_pull, skb_push, skb_put, skb_reserve, skb_trim)
 from netkernel.net.core.scm import put_cmsg
+from netkernel.net.packet import ring as _ring
 from netkernel.net.packet.fanout import (__fanout_link, __fanout_unlink, fanout_add,
                                          fanout_getsockopt_value, fanout_release,
                                          fanout_set_data, packet_rcv_try_clear_pressure,
@@ -50,6 +51,9 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       SOL_PACKET, SPKT_DEVICE_SIZE, sockaddr_pkt_pack,
                                       sockaddr_pkt_unpack,
                                       TPACKET_AUXDATA, TPACKET_STATS, TPACKET_V1, TPACKET_V2,
+                                      PACKET_RX_RING, PACKET_TX_RING, TPACKET_REQ,
+                                      TPACKET_REQ_SIZE, TPACKET_REQ3, TPACKET_REQ3_SIZE,
+                                      TPACKET_STATS_V3,
                                       TP_STATUS_CSUMNOTREADY,
                                       TPACKET_V3, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID,
                                       TP_STATUS_VLAN_VALID, sockaddr_ll_pack, sockaddr_ll_unpack,
@@ -99,7 +103,8 @@ class PacketSock(Sock):
     __slots__ = ("num", "ifindex", "prot_hook", "running", "cached_dev", "auxdata", "origdev",
                  "tp_version", "tp_reserve", "tp_loss", "tp_tstamp", "tp_tx_has_off",
                  "copy_thresh", "has_vnet_hdr", "qdisc_bypass", "stat_packets", "stat_drops",
-                 "fanout", "rollover", "pressure", "rx_ring", "tx_ring", "mclist")
+                 "fanout", "rollover", "pressure", "rx_ring", "tx_ring", "mclist", "tp_hdrlen",
+                 "mapped", "stat_freeze_q_cnt")
 
     def __init__(self, net, type: int, lock):
         super().__init__(net, AF_PACKET, type, lock)
@@ -123,9 +128,12 @@ class PacketSock(Sock):
         self.fanout = None
         self.rollover = None
         self.pressure = False
-        self.rx_ring = None
-        self.tx_ring = None
+        self.rx_ring = _ring.PacketRingBuffer()
+        self.tx_ring = _ring.PacketRingBuffer()
         self.mclist: list[PacketMclist] = []
+        self.tp_hdrlen = 0
+        self.mapped = 0               # mappings of the rings (packet_mm_open/close)
+        self.stat_freeze_q_cnt = 0    # V3: times the block queue froze (tpacket_stats_v3)
 
 
 # ---------------------------------------------------------------- hooks
@@ -195,6 +203,7 @@ def packet_release(sock) -> int:
     packet_flush_mclist(sk)
     sk.prot_hook.dev = None
     sk.cached_dev = None
+    _ring.packet_rings_release(sk)
     fanout_release(sk)
     q = sk.sk_receive_queue
     while q:
@@ -440,7 +449,11 @@ def packet_snd(sock, msg, len: int) -> int:
 
 
 def packet_sendmsg(sock, msg, len: int) -> int:
-    """packet_sendmsg: without a TX ring every frame goes through packet_snd."""
+    """packet_sendmsg: with a TX ring the call sends the ring's frames (tpacket_snd, the buffer
+    is not looked at); without one the buffer goes through packet_snd."""
+    sk = sock.sk
+    if sk.tx_ring.pg_vec is not None:
+        return _ring.tpacket_snd(sk, msg)
     return packet_snd(sock, msg, len)
 
 
@@ -626,11 +639,16 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
 
 
 def packet_poll(sock) -> int:
-    """packet_poll: datagram_poll, after lifting a fanout member's pressure if it has room again."""
+    """packet_poll: datagram_poll, plus the rings (readable when the frame or block before the
+    head is the user's, writable when the TX head frame is free); lifts a fanout member's
+    pressure if it has room again."""
     sk = sock.sk
+    mask = datagram_poll(sk)
+    if sk.rx_ring.pg_vec is not None or sk.tx_ring.pg_vec is not None:
+        mask = _ring.packet_poll_rings(sk, mask)
     if sk.pressure:
         packet_rcv_try_clear_pressure(sk)
-    return datagram_poll(sk)
+    return mask
 
 
 # ---------------------------------------------------------------- memberships
@@ -710,7 +728,7 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
     if level != SOL_PACKET:
         return -E.ENOPROTOOPT
     sk = sock.sk
-    has_ring = sk.rx_ring is not None or sk.tx_ring is not None
+    has_ring = sk.rx_ring.pg_vec is not None or sk.tx_ring.pg_vec is not None
     if optname == PACKET_ADD_MEMBERSHIP or optname == PACKET_DROP_MEMBERSHIP:
         n = len(optval)
         if n < PACKET_MREQ_SIZE:
@@ -763,10 +781,10 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         if val is None:
             return -E.EINVAL
         if optname == PACKET_RESERVE:
-            if has_ring:
-                return -E.EBUSY
             if val < 0:
                 return -E.EINVAL
+            if has_ring:
+                return -E.EBUSY
             sk.tp_reserve = val
         elif optname == PACKET_LOSS:
             if has_ring:
@@ -793,8 +811,17 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         if sk.fanout is None:
             return -E.EINVAL
         return fanout_set_data(sk, optval)
-    # DIVERGENCE(#2): rings (options 5 and 13) belong to a later issue; until they land they are
-    # refused as unknown options.
+    if optname == PACKET_RX_RING or optname == PACKET_TX_RING:
+        # a tpacket_req for V1/V2, a tpacket_req3 for V3; longer is fine
+        if sk.tp_version == TPACKET_V3:
+            if len(optval) < TPACKET_REQ3_SIZE:
+                return -E.EINVAL
+            req = TPACKET_REQ3.unpack_from(optval, 0)
+        else:
+            if len(optval) < TPACKET_REQ_SIZE:
+                return -E.EINVAL
+            req = TPACKET_REQ.unpack_from(optval, 0) + (0, 0, 0)
+        return _ring.packet_set_ring(sk, req, False, optname == PACKET_TX_RING)
     return -E.ENOPROTOOPT
 
 
@@ -809,11 +836,13 @@ def packet_getsockopt(sock, level: int, optname: int, optlen: int,
     sk = sock.sk
     if optname == PACKET_STATISTICS:
         drops = sk.stat_drops
-        data = TPACKET_STATS.pack(sk.stat_packets + drops, drops)
         if sk.tp_version == TPACKET_V3:
-            data += bytes(4)
+            data = TPACKET_STATS_V3.pack(sk.stat_packets + drops, drops, sk.stat_freeze_q_cnt)
+        else:
+            data = TPACKET_STATS.pack(sk.stat_packets + drops, drops)
         sk.stat_packets = 0
         sk.stat_drops = 0
+        sk.stat_freeze_q_cnt = 0
         return data[:optlen]
     if optname == PACKET_HDRLEN:
         # the user's buffer is input too: the version whose header size is asked for
@@ -880,14 +909,14 @@ PACKET_OPS = ProtoOps(
     connect=_no_op(E.EOPNOTSUPP), socketpair=_no_op(E.EOPNOTSUPP), accept=_no_op(E.EOPNOTSUPP),
     getname=packet_getname, poll=packet_poll, ioctl=None, listen=_no_op(E.EOPNOTSUPP),
     shutdown=_no_op(E.EOPNOTSUPP), setsockopt=packet_setsockopt, getsockopt=packet_getsockopt,
-    sendmsg=packet_sendmsg, recvmsg=packet_recvmsg)
+    sendmsg=packet_sendmsg, recvmsg=packet_recvmsg, mmap=_ring.packet_mmap)
 
 PACKET_OPS_SPKT = ProtoOps(
     family=AF_PACKET, release=packet_release, bind=packet_bind_spkt,
     connect=_no_op(E.EOPNOTSUPP), socketpair=_no_op(E.EOPNOTSUPP), accept=_no_op(E.EOPNOTSUPP),
     getname=packet_getname_spkt, poll=packet_poll, ioctl=None, listen=_no_op(E.EOPNOTSUPP),
     shutdown=_no_op(E.EOPNOTSUPP), setsockopt=None, getsockopt=None,
-    sendmsg=packet_sendmsg_spkt, recvmsg=packet_recvmsg)
+    sendmsg=packet_sendmsg_spkt, recvmsg=packet_recvmsg, mmap=_no_op(E.ENODEV))
 
 PACKET_FAMILY_OPS = NetProtoFamily(AF_PACKET, packet_create)
 

@@ -83,7 +83,10 @@ class PacketRollover:
 
 def __packet_rcv_has_room(po, skb) -> int:
     """__packet_rcv_has_room: NORMAL while more than a quarter of sk_rcvbuf stays free after this
-    frame, LOW while some room stays, else NONE (rings are not modelled here)."""
+    frame, LOW while some room stays, else NONE; with an RX ring, the ring's free slots decide."""
+    if po.rx_ring.pg_vec is not None:            # the hook is tpacket_rcv
+        from netkernel.net.packet.ring import tpacket_rcv_has_room
+        return tpacket_rcv_has_room(po)
     rcvbuf = po.sk_rcvbuf
     avail = rcvbuf - po.sk_rmem_alloc - (skb.truesize if skb is not None else 0)
     if avail > rcvbuf >> ROOM_POW_OFF:

@@ -63,7 +63,7 @@ from netkernel.lib.iomap import ioread32, iowrite32
 from netkernel.include.linux.etherdevice import eth_skb_pad
 from netkernel.include.linux.netdevice import (napi_complete, napi_schedule_irqoff, netdev_priv,
                                                netif_napi_del, netif_queue_stopped,
-                                               netif_start_queue, netif_stop_queue,
+                                               netif_running, netif_start_queue, netif_stop_queue,
                                                netif_tx_disable, netif_wake_queue)
 from netkernel.net.core.dev import (NETDEV_TX_OK, NapiStruct, NetDevice, NetDeviceOps,
                                     napi_disable, napi_enable, napi_gro_receive, netif_napi_add,
@@ -521,7 +521,7 @@ def ftgmac100_reset(priv: Ftgmac100) -> None:
     """ftgmac100_reset: stop NAPI and the queue, stop and reset the MAC, free the buffers, then
     set everything up again (ftgmac100_init_all)."""
     netdev = priv.netdev
-    if not netdev.flags & 1:            # !netif_running
+    if not netif_running(netdev):
         return
     napi_disable(priv.napi)
     netif_tx_disable(netdev)
