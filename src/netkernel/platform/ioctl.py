@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+import weakref
 
 from netkernel.platform import inproc
 from netkernel.uapi import errno as E
@@ -43,30 +44,41 @@ IFREQ_SIZE = ctypes.sizeof(ifreq)
 IFR_NAME = ifreq.ifr_name.offset
 IFR_UNION = ifreq.ifr_ifru.offset      # ifr_ifindex, ifr_flags, ifr_mtu, ifr_hwaddr, ...
 SHORT, INT = struct.Struct("=h"), struct.Struct("=i")
+_IOCTL_SOCKETS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # view → its fd
 
 
-# TODO(#10 views): switch on once the model's dev_ioctl (`k.ioctl`) is in main, and check that
-# _model_ioctl's calling convention is the one it has.
-USE_MODEL_DEV_IOCTL = False
-
-
-def device_ioctl(view, mem, request: int, arg: int) -> int:
-    """An interface ioctl from the process whose memory is `mem`: 0 or a negative errno."""
-    if USE_MODEL_DEV_IOCTL:
-        return _model_ioctl(view.ioctl, mem, request, arg)
-    return _minimal_dev_ioctl(view, mem, request, arg)
-
-
-def _model_ioctl(k_ioctl, mem, request: int, arg: int) -> int:
-    """`k.ioctl(fd, request, arg)` with arg the ifreq bytes; the changed ifreq comes back."""
+def device_ioctl(view, mem, request: int, arg: int, nkfd: int | None = None) -> int:
+    """An interface ioctl from the process whose memory is `mem`, on the model socket `nkfd`
+    (None: a descriptor the model does not serve, e.g. glibc's AF_UNIX socket): 0 or a negative
+    errno. The model's sock_ioctl → dev_ioctl answers what it knows; requests it does not model
+    yet (ENOTTY) fall back to the minimal answers below (TODO(#10 views): drop the fallback once
+    dev_ioctl has SIOCGIFFLAGS/MTU/HWADDR/TXQLEN/CONF/ETHTOOL)."""
+    if request == SIOCGIFCONF:
+        return _minimal_dev_ioctl(view, mem, request, arg)
     try:
-        buf = mem.read(arg, IFREQ_SIZE)
-        out = k_ioctl(-1, request, buf)
+        ifr = mem.read(arg, IFREQ_SIZE)
+    except OSError:
+        return -E.EFAULT
+    fd = nkfd if nkfd is not None else _ioctl_socket(view)
+    try:
+        out = view.ioctl(fd, request, ifr)
     except OSError as e:
-        return -(e.errno or E.EIO)
-    if isinstance(out, (bytes, bytearray)):
+        if e.errno != E.ENOTTY:
+            return -(e.errno or E.EIO)
+        return _minimal_dev_ioctl(view, mem, request, arg)
+    if out != ifr:
         mem.write(arg, out)
     return 0
+
+
+def _ioctl_socket(view) -> int:
+    """A packet socket of the supervisor's own for ioctls on descriptors the model does not serve
+    (as glibc opens one for if_nametoindex); protocol 0, so it never receives anything."""
+    fd = _IOCTL_SOCKETS.get(view)
+    if fd is None:
+        with inproc.untraced():
+            fd = _IOCTL_SOCKETS[view] = view.sys_socket(17, 3, 0)      # AF_PACKET, SOCK_RAW
+    return fd
 
 
 def _minimal_dev_ioctl(view, mem, request: int, arg: int) -> int:

@@ -556,9 +556,10 @@ class Supervisor:
 
     def sys_ioctl(self, n, mem):
         request = n.args[1] & 0xFFFFFFFF
-        if SIOC_FIRST <= request <= SIOC_LAST:
-            return device_ioctl(self.view, mem, request, n.args[2])
         ms = self._sock(n)
+        if SIOC_FIRST <= request <= SIOC_LAST:
+            return device_ioctl(self.view, mem, request, n.args[2],
+                                None if ms is None else ms.nkfd)
         if ms is None or request in NATIVE_FILE_IOCTLS:
             return CONTINUE                  # FIONBIO etc. act on the shared eventfd file
         if request == FIONREAD:              # SIOCINQ: the length of the next frame
