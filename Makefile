@@ -31,6 +31,7 @@ oracle: .venv sysdeps
 
 bench: .venv sysdeps
 	$(PY) bench/pps.py
+	$(PY) bench/rings.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import itertools
 import random
-import threading
 import time
+import weakref
 
 from netkernel.capture import Capture, epoch_offset
 from netkernel.drivers.net.dummy import DUMMY_LINK_OPS
 from netkernel.drivers.net.loopback import loopback_net_init
 from netkernel.drivers.net.tun import QEMU_LINK_OPS, TAP_LINK_OPS
 from netkernel.drivers.net.veth import VETH_LINK_OPS
+from netkernel.hw.cpu import Cpu
 from netkernel.fs import fcntl as _fcntl, ioctl as _ioctl, select
 from netkernel.kernel.capability import capable
 from netkernel.kernel.sched import Task, _tls
@@ -117,7 +118,12 @@ class _View:
     # -- syscall plumbing
     def _call(self, fn, *args):
         """Enter the kernel as this view's task: take the machine lock, make the task `current`,
-        run the syscall, drop the file references it took, and raise its errno."""
+        run the syscall, drop the file references it took, and raise its errno.
+
+        Leaving the machine runs what this call handed to other machines (a frame on a cable),
+        each in its own machine and context, after this machine's lock is released
+        (netkernel/hw/cpu.py): when the call returns, the peer has received, and no machine
+        ever holds another's lock."""
         k = self._kernel
         task = self._task
         tls = _tls
@@ -448,7 +454,8 @@ class Kernel(_View):
         elif isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int or None, not {type(seed).__name__}")
         self.seed = seed
-        self._lock = threading.RLock()
+        self._cpu = Cpu(weakref.ref(self))   # the machine's CPU: its lock and its event inbox
+        self._lock = self._cpu.lock
         self._tracer = None
         self._sysctl = SysctlRoot()
         sysctl_init(self._sysctl)
@@ -458,7 +465,7 @@ class Kernel(_View):
             clock_fn = lambda: self._now  # noqa: E731
         else:
             clock_fn = time.monotonic_ns
-        self.core = NetCore(PROFILES[profile], self._sysctl.values, clock_fn, self._lock)
+        self.core = NetCore(PROFILES[profile], self._sysctl.values, clock_fn, self._cpu)
         if clock == "real":
             self.core.realtime_offset = time.time_ns() - time.monotonic_ns()
         self.core.random = random.Random(seed)

@@ -7,15 +7,18 @@ plugs a cable between two devices of any machines; `connect(k, "eth0", netdev="d
 `connect(k, "eth0", tap="nktap0", host_netns="ns1")` joins the MAC to a QEMU socket backend or a
 real TAP device instead.
 
-Execution: a frame put on a cable is received by the other machine at once, in the sending
-thread, on that machine's CPU: its lock is taken (or, if another thread holds it, the delivery
-waits on a helper thread, so two machines sending to each other never deadlock) and the
-thread's tracer becomes that machine's, so a trace of one machine never shows another's work.
+Execution (DESIGN.md "Execution model", netkernel/hw/cpu.py): a frame a MAC puts on its cable is
+posted to the other machine, which receives it in its own context — under its own lock, with its
+own tracer, after the frames that came before it: the peer MAC's receive, its interrupt
+(handle_domain_irq → ftgmac100_interrupt) and the NAPI softirq. The sending machine never takes
+the receiver's lock: the sending thread enters the receiver only after it has left its own
+machine, so when send() returns the peer has received the frame, and two machines sending to
+each other at once never deadlock. A trace of one machine never shows another's work.
 """
 from __future__ import annotations
 
 import sys
-import threading
+from functools import partial
 
 from netkernel.api import Kernel
 from netkernel.backends.port import Port
@@ -35,32 +38,20 @@ __all__ = ["ast2500", "connect", "Ast2500Hw", "MacView"]
 # ---------------------------------------------------------------- running on a machine
 
 def _on_machine(k: Kernel, fn, *args):
-    """Run fn on machine k: under its lock, with k's tracer (or none) on this thread."""
-    lock = k._lock
-    if not lock.acquire(blocking=False):
-        def later():
-            with lock:
-                _traced(k, fn, *args)
-        threading.Thread(target=later, name="netkernel-wire", daemon=True).start()
-        return True
-    try:
-        return _traced(k, fn, *args)
-    finally:
-        lock.release()
-
-
-def _traced(k: Kernel, fn, *args):
-    t = getattr(k, "_tracer", None)
-    if t is not None:
-        return t.run_syscall(fn, *args)
-    prev = sys.getprofile()
-    if prev is None:
-        return fn(*args)
-    sys.setprofile(None)
-    try:
-        return fn(*args)
-    finally:
-        sys.setprofile(prev)
+    """Run fn on machine k from outside every machine (a user's fault injection): enter it
+    (which first takes its pending events), with k's tracer — or none — on this thread."""
+    with k._lock:
+        t = k._tracer
+        if t is not None:
+            return t.run_syscall(fn, *args)
+        prev = sys.getprofile()
+        if prev is None:
+            return fn(*args)
+        sys.setprofile(None)
+        try:
+            return fn(*args)
+        finally:
+            sys.setprofile(prev)
 
 
 # ---------------------------------------------------------------- inspection
@@ -95,7 +86,8 @@ class MacView:
         return n or None
 
     def stats(self) -> dict:
-        return self.state.stats()
+        with self._k._lock:
+            return self.state.stats()
 
     # -- faults
     def set_link(self, up: bool) -> None:
@@ -120,14 +112,17 @@ class Ast2500Hw:
 
     def irq_log(self) -> list[tuple]:
         """(seq, irq, device, event) for every line change and every interrupt the CPU took."""
-        return list(self.soc.vic.log)
+        with self._k._lock:
+            return list(self.soc.vic.log)
 
     def clear_irq_log(self) -> None:
-        self.soc.vic.log.clear()
+        with self._k._lock:
+            self.soc.vic.log.clear()
 
     def interrupts(self) -> dict:
         """/proc/interrupts: how often each requested line's handler ran."""
-        return {d.irq: (d.count, d.name) for d in self.irqs.descs.values()}
+        with self._k._lock:
+            return {d.irq: (d.count, d.name) for d in self.irqs.descs.values()}
 
     def irqs_off(self) -> None:
         """Fault: the CPU stops taking interrupts (busy with them masked); lines stay pending."""
@@ -166,9 +161,10 @@ def ast2500(seed: int = 0, clock: str = "real", up: bool = True,
         pdev = PlatformDevice("ftgmac100", i, dev, soc.bus, base, ASPEED_MAC_SIZE, irq)
         with k._lock:
             netdev = ftgmac100_probe(pdev, k.init_net, f"eth{i}")
-        port = Port(f"{k!r}:eth{i}")
-        port.rx = lambda frames, mac=mac: _on_machine(k, _receive_frames, mac, frames)
-        port.link = lambda up_, mac=mac: _on_machine(k, mac.set_link, up_)
+        # the MAC's cable end: what arrives on it runs on this machine (the MAC receives, raises
+        # its interrupt line, the CPU takes it), in arrival order
+        port = Port(f"{k!r}:eth{i}", on_rx=partial(_receive_frames, mac), on_link=mac.set_link,
+                    cpu=k.core.cpu)
         mac.port = port
         netdev.priv.port = port             # the device's cable end, for netkernel.connect
         mac.on_link_change = lambda _mac, nd=netdev: _phy_poll(nd)

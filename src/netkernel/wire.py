@@ -8,6 +8,11 @@ TAP device.
 A device has a cable when its driver's private data exposes the cable end as `priv.port` (a
 netkernel.backends.port.Port): the `tap` and `qemu` kinds do, and so does a MAC whose model has
 one. Connecting again replaces (and closes) what the port was plugged into.
+
+A cable between machines posts what crosses it to the receiving machine, which takes it in its
+own context (DESIGN.md "Execution model", netkernel/hw/cpu.py). Plugging in is done from inside
+each port's machine, so `connect` returns once both machines have taken the link changes it
+caused (carrier is up when the other end is there).
 """
 from __future__ import annotations
 
@@ -48,6 +53,17 @@ def connect(k, dev: str, k2=None, dev2: str | None = None, *, netdev: str | None
         from netkernel.hw.wire import Wire   # the hardware layer is loaded only when needed
         if k2 is None or dev2 is None:
             raise TypeError("connect(k1, dev1, k2, dev2) needs both k2 and dev2")
-        return Wire().connect(port, device_port(k2, dev2))
-    port.attach(backend)
+        port2 = device_port(k2, dev2)
+        wire = Wire()
+        _attach(port, wire.a)
+        _attach(port2, wire.b)
+        return wire
+    _attach(port, backend)
     return backend
+
+
+def _attach(port: Port, backend) -> None:
+    """Plug `backend` into `port` from inside the port's machine: the link changes this causes
+    have run on both machines when it returns (netkernel/hw/cpu.py)."""
+    with port.cpu.lock:
+        port.attach(backend)

@@ -36,6 +36,7 @@ AF_PACKET = ("packet_create __register_prot_hook register_prot_hook __unregister
              "packet_poll packet_rcv_spkt packet_sendmsg_spkt packet_snd_vnet_parse")
 DEV_C = ("dev_add_pack dev_remove_pack dev_queue_xmit __dev_queue_xmit __dev_xmit_skb "
          "dev_hard_start_xmit xmit_one dev_queue_xmit_nit skb_loop_sk netif_rx net_rx_action "
+         "process_backlog "
          "netif_receive_skb __netif_receive_skb __netif_receive_skb_core is_skb_forwardable "
          "__dev_forward_skb register_netdevice call_netdevice_notifiers dev_open dev_close "
          "netif_napi_add napi_enable napi_disable napi_complete_done dev_set_promiscuity "
@@ -184,10 +185,7 @@ EXPECTED = {
 }
 
 # Still in the wrong module, with the reason (drop the entry once it has moved).
-KNOWN_MISPLACED = {
-    "do_softirq": "lives in net/core/dev.py until the NET_RX handler is registered with "
-                  "open_softirq (kernel/softirq.py)",
-}
+KNOWN_MISPLACED: dict = {}
 
 
 def _trees():

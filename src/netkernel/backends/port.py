@@ -11,19 +11,48 @@ def _nothing(*args) -> None:
 
 
 class Port:
-    """One cable end. The device fills `rx`, `link` and `tx_ready`; `attach` plugs a backend in.
+    """One cable end. The device gives its handlers (`on_rx(frames)`, `on_link(up)`,
+    `on_tx_ready()`) and the Cpu of its machine (`cpu`, netkernel.hw.cpu); `attach` plugs a
+    backend in.
 
-    `rx(frames: list[bytes])`, `link(up: bool)` and `tx_ready()` are called from backend threads;
-    the device's callbacks take its machine lock themselves."""
-    __slots__ = ("name", "backend", "rx", "link", "tx_ready")
+    A backend calls `rx(frames: list[bytes])`, `link(up: bool)` and `tx_ready()` from any thread —
+    its reader thread, or another machine's sending thread for a cable between machines (which
+    says so: `sender=` that machine's Cpu). They never call the device: they post the handler to
+    the device's machine, which runs it in its own context (its lock, its tracer), after
+    everything posted before it (DESIGN.md "Execution model", netkernel/hw/cpu.py). A port whose
+    device has no machine yet (cpu None) drops what arrives."""
+    __slots__ = ("name", "backend", "cpu", "on_rx", "on_link", "on_tx_ready")
 
-    def __init__(self, name: str, rx=_nothing, link=_nothing, tx_ready=_nothing):
+    def __init__(self, name: str, on_rx=_nothing, on_link=_nothing, on_tx_ready=_nothing,
+                 cpu=None):
         self.name = name
         self.backend = None
-        self.rx = rx
-        self.link = link
-        self.tx_ready = tx_ready
+        self.cpu = cpu
+        self.on_rx = on_rx
+        self.on_link = on_link
+        self.on_tx_ready = on_tx_ready
 
+    # -- from the backend (any thread)
+    def rx(self, frames, sender=None) -> None:
+        """Frames arrived on the cable (Ethernet, no FCS). `sender`: the Cpu of the machine whose
+        context this runs in, when the far end of the cable is another machine's device."""
+        cpu = self.cpu
+        if cpu is not None:
+            cpu.post_from(sender, self.on_rx, frames)
+
+    def link(self, up: bool, sender=None) -> None:
+        """The cable was plugged in (True) or pulled out (False)."""
+        cpu = self.cpu
+        if cpu is not None:
+            cpu.post_from(sender, self.on_link, up)
+
+    def tx_ready(self) -> None:
+        """The backend can take frames again after refusing one."""
+        cpu = self.cpu
+        if cpu is not None:
+            cpu.post(self.on_tx_ready)
+
+    # -- from the device (its machine's context)
     def attach(self, backend) -> None:
         """Plug `backend` in (replacing and closing any previous one) and start its threads."""
         old, self.backend = self.backend, backend

@@ -1,55 +1,68 @@
 """A cable between two machines' ports (netkernel.backends.port.Port), as a pair of backends.
 
-Each end is a backend of one Port (start/send/close, like the TAP and QEMU backends): what one
-port sends is handed at once to the other port's `rx`, which enters its own machine (lock, CPU)
-itself. Plugging the cable in tells both ports the link is up; unplugging, that it is down. The
-cable carries raw Ethernet frames without FCS, as QEMU's backends do.
+Each end is a backend of one Port (start/send/close, like the TAP and QEMU backends). What one
+port sends — in its machine's context, under that machine's lock — is handed to the other port's
+`rx` with the sending machine named (`sender=`), which only posts it to the other machine
+(netkernel/hw/cpu.py): the other machine receives it in its own context, in order, once the
+sending thread has left its machine; the sender never takes the receiver's lock. Plugging the cable in tells
+both ports the link is up; unplugging, that it is down. The cable carries raw Ethernet frames
+without FCS, as QEMU's backends do.
+
+Thread safety: both ends send at once, from two machines. Each end counts what it sent itself
+(only its own machine sends on it, under that machine's lock); `log` is a bounded deque, whose
+append is atomic.
 """
 from __future__ import annotations
 
+from collections import deque
+
 
 class WireEnd:
-    """One end of a Wire, plugged into a Port as its backend."""
-    __slots__ = ("wire", "port", "other")
+    """One end of a Wire, plugged into a Port as its backend; `sent` counts what it carried."""
+    __slots__ = ("wire", "port", "other", "sent")
 
     def __init__(self, wire: "Wire"):
         self.wire = wire
         self.port = None
         self.other = None
+        self.sent = 0
 
     def start(self, port) -> None:
         self.port = port
         if self.other is not None and self.other.port is not None:
             self.wire.plugged = True
             port.link(True)
-            self.other.port.link(True)
+            self.other.port.link(True, port.cpu)
 
     def send(self, frame) -> bool:
         w = self.wire
         o = self.other
-        if not w.plugged or o is None or o.port is None:
+        port = self.port
+        peer = o.port if o is not None else None
+        if not w.plugged or port is None or peer is None:
             return True                 # on an unplugged cable the bits go nowhere
         frame = bytes(frame)
-        w.frames += 1
-        w.log.append((self.port.name, o.port.name, frame))
-        if len(w.log) > w.log_max:
-            del w.log[0]
-        o.port.rx([frame])
+        self.sent += 1
+        w.log.append((port.name, peer.name, frame))
+        peer.rx([frame], port.cpu)
         return True
 
     def close(self) -> None:
         w = self.wire
+        port = self.port
         if w.plugged:
             w.plugged = False
+            sender = port.cpu if port is not None else None
             for end in (self, self.other):
                 if end is not None and end.port is not None:
-                    end.port.link(False)
+                    end.port.link(False, sender)
         self.port = None
 
 
 class Wire:
-    """A point-to-point cable: `frames` counts what it carried, `log` keeps the last frames."""
-    __slots__ = ("a", "b", "plugged", "frames", "log", "log_max")
+    """A point-to-point cable: `frames` counts what it carried, `log` keeps the last frames as
+    (from port, to port, frame)."""
+    __slots__ = ("a", "b", "plugged", "log")
 
     def __init__(self, log_max: int = 64):
         self.a = WireEnd(self)
@@ -57,9 +70,15 @@ class Wire:
         self.a.other = self.b
         self.b.other = self.a
         self.plugged = False
-        self.frames = 0
-        self.log: list = []
-        self.log_max = log_max
+        self.log: deque = deque(maxlen=log_max)
+
+    @property
+    def frames(self) -> int:
+        return self.a.sent + self.b.sent
+
+    @property
+    def log_max(self) -> int:
+        return self.log.maxlen
 
     def connect(self, port_a, port_b) -> "Wire":
         port_a.attach(self.a)
@@ -67,7 +86,12 @@ class Wire:
         return self
 
     def unplug(self) -> None:
+        """Pull the cable out of both ports (each from inside its machine)."""
         for end in (self.a, self.b):
             p = end.port
             if p is not None and p.backend is end:
-                p.detach()
+                if p.cpu is None:
+                    p.detach()
+                else:
+                    with p.cpu.lock:
+                        p.detach()

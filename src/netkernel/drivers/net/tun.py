@@ -3,10 +3,12 @@ network namespace) and kind "qemu" (the other end is a QEMU `-netdev stream|dgra
 
 In Linux, drivers/net/tun.c is the device whose frames go to a file descriptor; here the
 netkernel device plays the NIC and the fd (a real TAP, or a socket) is its cable. The driver is
-thin: ndo_start_xmit hands the frame to the cable's backend (backends/), and the backend's reader
-thread hands received frames to `tun_net_rx`, which takes the machine lock, builds sk_buffs,
-queues them with netif_rx and runs the receive softirq, as a NAPI-less NIC interrupt would.
-Carrier follows the backend's link state (a stream socket has none until its peer is there).
+thin: ndo_start_xmit hands the frame to the cable's backend (backends/). The backend's reader
+thread only posts what it reads to the device's Port; the machine then runs `tun_net_rx` in its
+own context (under its lock, in arrival order — DESIGN.md "Execution model"), which builds
+sk_buffs, queues them with netif_rx and runs the receive softirq, as a NAPI-less NIC interrupt
+would. Carrier follows the backend's link state (a stream socket has none until its peer is
+there); `tun_link` and `tun_tx_ready` run the same way.
 """
 from __future__ import annotations
 
@@ -19,9 +21,10 @@ from netkernel.backends.port import Port
 from netkernel.backends.qemu_socket import netdev_backend
 from netkernel.backends.tap import TapBackend
 from netkernel.include.linux.netdevice import netif_stop_queue, netif_wake_queue
+from netkernel.kernel.softirq import do_softirq
 from netkernel.net.core.dev import (NETDEV_TX_OK, NETREG_REGISTERED, NetDevice, NetDeviceOps,
-                                    dev_get_valid_name, do_softirq, netif_rx,
-                                    register_netdevice, unregister_netdevice)
+                                    dev_get_valid_name, netif_rx, register_netdevice,
+                                    unregister_netdevice)
 from netkernel.net.core.rtnetlink import RtnlLinkOps
 from netkernel.net.core.skbuff import SkBuff, alloc_skb, consume_skb, skb_reserve
 from netkernel.net.ethernet.eth import eth_type_trans, ether_setup
@@ -58,55 +61,53 @@ def tun_net_xmit(skb: SkBuff, dev: NetDevice) -> int:
 
 
 def tun_net_rx(dev: NetDevice, frames) -> None:
-    """Receive from the cable (backend thread): one sk_buff per frame, netif_rx, then the softirq.
-    A device that is down or gone drops them (rx_dropped); runts count as rx_length_errors."""
+    """Receive from the cable (an event of the device's machine, under its lock): one sk_buff
+    per frame, netif_rx, then the softirq. A device that is down or gone drops them
+    (rx_dropped); runts count as rx_length_errors."""
     core = dev.nd_net.core
-    with core.lock:
-        st = dev.stats
-        if not dev.flags & IFF_UP or dev.reg_state != NETREG_REGISTERED:
-            st.rx_dropped += len(frames)
-            return
-        profile = core.profile
-        for frame in frames:
-            n = len(frame)
-            if n < ETH_HLEN:
-                dev.priv.rx_length_errors += 1
-                st.rx_errors += 1
-                continue
-            skb = alloc_skb(profile, NET_SKB_PAD + n)
-            skb_reserve(skb, NET_SKB_PAD)
-            skb.buf[NET_SKB_PAD:NET_SKB_PAD + n] = frame
-            skb.tail += n
-            skb.protocol = eth_type_trans(skb, dev)
-            st.rx_packets += 1
-            st.rx_bytes += n
-            netif_rx(skb)
-            if len(core.backlog) >= NAPI_POLL_WEIGHT and not core.in_softirq:
-                do_softirq(core)        # a long batch is taken a NAPI budget at a time
-        if core.backlog and not core.in_softirq:
-            do_softirq(core)
+    st = dev.stats
+    if not dev.flags & IFF_UP or dev.reg_state != NETREG_REGISTERED:
+        st.rx_dropped += len(frames)
+        return
+    profile = core.profile
+    for frame in frames:
+        n = len(frame)
+        if n < ETH_HLEN:
+            dev.priv.rx_length_errors += 1
+            st.rx_errors += 1
+            continue
+        skb = alloc_skb(profile, NET_SKB_PAD + n)
+        skb_reserve(skb, NET_SKB_PAD)
+        skb.buf[NET_SKB_PAD:NET_SKB_PAD + n] = frame
+        skb.tail += n
+        skb.protocol = eth_type_trans(skb, dev)
+        st.rx_packets += 1
+        st.rx_bytes += n
+        netif_rx(skb)
+        if len(core.backlog) >= NAPI_POLL_WEIGHT and not core.in_softirq:
+            do_softirq(core)        # a long batch is taken a NAPI budget at a time
+    if core.softirq_pending and not core.in_softirq:
+        do_softirq(core)
 
 
 def tun_link(dev: NetDevice, up: bool) -> None:
     """The backend's link changed: carrier on or off (linkwatch runs at once)."""
-    with dev.nd_net.core.lock:
-        if dev.reg_state != NETREG_REGISTERED:
-            return
-        if up:
-            netif_carrier_on(dev)
-        else:
-            netif_carrier_off(dev)
+    if dev.reg_state != NETREG_REGISTERED:
+        return
+    if up:
+        netif_carrier_on(dev)
+    else:
+        netif_carrier_off(dev)
 
 
 def tun_tx_ready(dev: NetDevice) -> None:
     """netif_wake_queue: the backend can take frames again; drain the qdisc."""
     core = dev.nd_net.core
-    with core.lock:
-        if dev.reg_state != NETREG_REGISTERED:
-            return
-        netif_wake_queue(dev)
-        if core.backlog and not core.in_softirq:
-            do_softirq(core)
+    if dev.reg_state != NETREG_REGISTERED:
+        return
+    netif_wake_queue(dev)
+    if core.softirq_pending and not core.in_softirq:
+        do_softirq(core)
 
 
 TUN_OPS = NetDeviceOps(ndo_start_xmit=tun_net_xmit)
@@ -121,9 +122,9 @@ def tun_setup(dev: NetDevice) -> None:
     dev.max_mtu = TUN_MAX_MTU
     dev.carrier = False
     dev.priv = TunPriv(Port(dev.name,
-                            rx=lambda frames: tun_net_rx(dev, frames),
-                            link=lambda up: tun_link(dev, up),
-                            tx_ready=lambda: tun_tx_ready(dev)))
+                            on_rx=lambda frames: tun_net_rx(dev, frames),
+                            on_link=lambda up: tun_link(dev, up),
+                            on_tx_ready=lambda: tun_tx_ready(dev)))
 
 
 def tun_attach_newlink(dev: NetDevice, backend) -> int:
@@ -132,6 +133,7 @@ def tun_attach_newlink(dev: NetDevice, backend) -> int:
     if err:
         backend.close()
         return err
+    dev.priv.port.cpu = dev.nd_net.core.cpu     # what the backend's threads post runs there
     dev.priv.port.attach(backend)
     return 0
 

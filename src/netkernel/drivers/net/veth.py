@@ -1,4 +1,11 @@
-"""Virtual Ethernet pairs (drivers/net/veth.c): what one end sends, the other end receives."""
+"""Virtual Ethernet pairs (drivers/net/veth.c): what one end sends, the other end receives.
+
+Within a machine, the peer receives in the sender's context (veth_xmit → netif_rx, then the
+sender's softirq), as in Linux. A veth end given a cable by netkernel.connect stands for a veth
+whose peer lives on another machine: its frames go onto the cable, and what comes off the cable
+is posted to this end's machine (its Port) and received there, in its own context and order
+(veth_wire_rx runs as an event of that machine; see DESIGN.md "Execution model").
+"""
 from __future__ import annotations
 
 LINUX_SOURCE = "drivers/net/veth.c"
@@ -7,13 +14,14 @@ MODEL_HELPERS = ("veth_xmit_wire", "veth_wire_rx", "veth_wire_link")
 
 from netkernel.backends.port import Port
 from netkernel.include.linux.etherdevice import eth_hw_addr_random
-from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NetDevice, NetDeviceOps,
-                                    __dev_forward_skb, dev_get_valid_name,
+from netkernel.kernel.softirq import do_softirq
+from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NETREG_REGISTERED, NetDevice,
+                                    NetDeviceOps, __dev_forward_skb, dev_get_valid_name,
                                     is_skb_forwardable, netif_rx, register_netdevice,
                                     unregister_netdevice)
 from netkernel.net.core.rtnetlink import (IfInfoMsg, RtnlLinkOps, eth_validate_linkmsg,
                                           rtnl_configure_link, rtnl_create_link)
-from netkernel.net.core.skbuff import SkBuff, kfree_skb
+from netkernel.net.core.skbuff import SkBuff, alloc_skb, kfree_skb, skb_put
 from netkernel.net.ethernet.eth import ether_setup, eth_type_trans
 from netkernel.net.sched.sch_generic import netif_carrier_off, netif_carrier_on, noqueue
 from netkernel.uapi.if_ import IFF_UP
@@ -92,34 +100,32 @@ def veth_xmit_wire(skb: SkBuff, dev: NetDevice) -> int:
 
 
 def veth_wire_rx(dev: NetDevice, frames) -> None:
-    """Frames from the cable arrive as if the peer had sent them (veth_forward_skb), then the
-    backlog is drained (the sender's softirq in Linux)."""
+    """Frames off the cable arrive as if the peer had sent them (veth_forward_skb), then the
+    backlog is drained (the sender's softirq in Linux). Runs as an event of this end's machine,
+    under its lock."""
     core = dev.nd_net.core
-    with core.lock:
-        _veth_wire_rx(dev, core, frames)
-
-
-def _veth_wire_rx(dev: NetDevice, core, frames) -> None:
-    from netkernel.net.core.dev import do_softirq
-    from netkernel.net.core.skbuff import alloc_skb, skb_put
+    profile = core.profile
+    st = dev.stats
     for f in frames:
-        skb = alloc_skb(core.profile, len(f))
+        skb = alloc_skb(profile, len(f))
         off = skb_put(skb, len(f))
         skb.buf[off:off + len(f)] = f
         skb.dev = dev
         if veth_forward_skb(dev, skb) == NET_RX_SUCCESS:
-            dev.stats.rx_packets += 1
-            dev.stats.rx_bytes += len(f)
-    if core.backlog and not core.in_softirq:
+            st.rx_packets += 1
+            st.rx_bytes += len(f)
+    if core.softirq_pending and not core.in_softirq:
         do_softirq(core)
 
 
 def veth_wire_link(dev: NetDevice, up: bool) -> None:
-    with dev.nd_net.core.lock:
-        if up and dev.flags & IFF_UP:
-            netif_carrier_on(dev)
-        elif not up:
-            netif_carrier_off(dev)
+    """The cable was plugged in or pulled out (an event of this end's machine)."""
+    if dev.reg_state != NETREG_REGISTERED:
+        return
+    if up and dev.flags & IFF_UP:
+        netif_carrier_on(dev)
+    elif not up:
+        netif_carrier_off(dev)
 
 
 VETH_OPS = NetDeviceOps(ndo_start_xmit=veth_xmit, ndo_open=veth_open, ndo_stop=veth_close)
@@ -133,8 +139,8 @@ def veth_setup(dev: NetDevice) -> None:
     dev.qdisc = noqueue()
     dev.max_mtu = 65535
     dev.priv = VethPriv()
-    dev.priv.port = Port(dev.name, rx=lambda frames: veth_wire_rx(dev, frames),
-                         link=lambda up: veth_wire_link(dev, up))
+    dev.priv.port = Port(dev.name, on_rx=lambda frames: veth_wire_rx(dev, frames),
+                         on_link=lambda up: veth_wire_link(dev, up))
     dev.carrier = False
 
 
@@ -185,16 +191,21 @@ def veth_newlink(src_net, dev: NetDevice, msg: IfInfoMsg, data: dict) -> int:
         return err
     dev.priv.peer = peer
     peer.priv.peer = dev
+    dev.priv.port.cpu = dev.nd_net.core.cpu     # a cable, if one is plugged in, posts here
+    peer.priv.port.cpu = peer.nd_net.core.cpu
     return 0
 
 
 def veth_dellink(dev: NetDevice) -> None:
-    """veth_dellink: deleting one end deletes both."""
+    """veth_dellink: deleting one end deletes both; a cable plugged into either is unplugged
+    (the machine at its other end loses carrier)."""
     peer = dev.priv.peer
     dev.priv.peer = None
+    dev.priv.port.detach()
     unregister_netdevice(dev)
     if peer is not None:
         peer.priv.peer = None
+        peer.priv.port.detach()
         unregister_netdevice(peer)
 
 

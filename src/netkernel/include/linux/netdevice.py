@@ -128,6 +128,7 @@ def napi_schedule(napi: NapiStruct) -> None:
         return
     napi.state |= _dev.NAPI_STATE_SCHED
     napi.core.poll_list.append(napi)
+    napi.core.softirq_pending |= _dev.NET_RX_PENDING   # __raise_softirq_irqoff(NET_RX_SOFTIRQ)
 
 
 napi_schedule_irqoff = napi_schedule

@@ -2,8 +2,14 @@
 
 Transmit: dev_queue_xmit → __dev_queue_xmit → qdisc or dev_hard_start_xmit → xmit_one →
 dev_queue_xmit_nit (taps see PACKET_OUTGOING) → ndo_start_xmit.
-Receive: netif_rx → backlog (netdev_max_backlog) → net_rx_action → process_backlog →
-__netif_receive_skb_core → ptype_all taps, then ptype_base/ptype_specific by protocol.
+Receive: netif_rx → backlog (netdev_max_backlog), NET_RX raised → do_softirq → net_rx_action
+(NAPI polls, then process_backlog) → __netif_receive_skb_core → ptype_all taps, then
+ptype_base/ptype_specific by protocol. net_dev_init registers net_rx_action as the machine's
+NET_RX_SOFTIRQ handler (open_softirq, kernel/softirq.py).
+
+Concurrency: everything here runs under the machine lock (NetCore.lock); what comes from another
+machine or a backend thread arrives as an event on the machine's inbox (NetCore.cpu, hw/cpu.py)
+and runs in this machine's context — see DESIGN.md "Execution model".
 """
 from __future__ import annotations
 
@@ -22,6 +28,8 @@ from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's hel
     dev_direct_xmit, napi_complete, napi_schedule, napi_schedule_irqoff, netif_napi_del,
     netif_queue_stopped, netif_start_queue, netif_stop_queue, netif_tx_disable, netif_wake_queue,
     unregister_netdevice)
+from netkernel.kernel.softirq import (NET_RX_SOFTIRQ, __raise_softirq_irqoff,  # noqa: F401
+                                      do_softirq, open_softirq, softirq_init)
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
     dev_activate, netif_carrier_off, netif_carrier_on)
@@ -36,18 +44,22 @@ from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERH
 
 NETREG_UNINITIALIZED, NETREG_REGISTERED, NETREG_UNREGISTERED = 0, 1, 3
 LINK_STATE_START = 1 << 0       # enum netdev_state_t: __LINK_STATE_START (bit 0)
+NET_RX_PENDING = 1 << NET_RX_SOFTIRQ   # its bit in the pending mask (raised inline on hot paths)
 
 
 class NetCore:
     """Machine-wide networking state: what Linux keeps in globals (ptype_all, ptype_base,
-    netdev_chain, net_families, per-CPU softnet backlog) and the net.core sysctls.
-    One per Kernel, so several machines can live in one process."""
+    netdev_chain, net_families, per-CPU softnet backlog, the softirq vectors) and the net.core
+    sysctls. One per Kernel, so several machines can live in one process. `cpu` is the
+    machine's CPU (netkernel.hw.cpu.Cpu): `lock` is its machine lock, and `cpu.post` is how
+    another machine or a backend thread hands this machine work."""
     __slots__ = ("profile", "sysctl", "ptype_all", "ptype_base", "netdev_chain", "net_families",
-                 "backlog", "backlog_dropped", "in_softirq", "clock", "realtime_offset", "nets",
-                 "lock", "poll_list", "fanout_next_id", "flow_hashrnd", "link_ops", "pernet_list",
-                 "random", "timer_base")
+                 "backlog", "backlog_dropped", "backlog_sched", "in_softirq", "clock",
+                 "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
+                 "flow_hashrnd", "link_ops", "pernet_list", "random", "timer_base", "softirq_vec",
+                 "softirq_actions", "softirq_pending")
 
-    def __init__(self, profile, sysctl: dict, clock, lock):
+    def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
         self.sysctl = sysctl
         self.ptype_all: list = []
@@ -56,11 +68,13 @@ class NetCore:
         self.net_families: dict = {}
         self.backlog: deque = deque()
         self.backlog_dropped = 0
+        self.backlog_sched = False    # the backlog's NAPI_STATE_SCHED: its poll is due
         self.in_softirq = False
         self.clock = clock
         self.realtime_offset = 0      # add to clock() for CLOCK_REALTIME (skb timestamps)
         self.nets: list = []
-        self.lock = lock
+        self.cpu = cpu
+        self.lock = cpu.lock
         self.poll_list: deque = deque()   # softnet_data.poll_list: NAPI instances scheduled
         self.fanout_next_id = 0           # af_packet.c fanout_next_id (global, not per netns)
         self.flow_hashrnd = 0             # flow_dissector.c hashrnd, drawn on first use
@@ -68,6 +82,8 @@ class NetCore:
         self.pernet_list: list = []       # net_namespace.c pernet_list: init(net) per new netns
         self.random = None                # get_random_bytes: the machine's seeded random.Random
         self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
+        softirq_init(self)
+        net_dev_init(self)
 
 
 class NetDeviceStats:
@@ -543,8 +559,8 @@ def __dev_queue_xmit(skb: SkBuff, sb_dev) -> int:
         rc = _dev_queue_xmit_body(skb, dev, core)
     finally:
         core.in_softirq = bh
-    if (core.backlog or core.poll_list) and not bh:
-        do_softirq(core)
+    if core.softirq_pending and not bh:
+        do_softirq(core)       # rcu_read_unlock_bh → local_bh_enable
     return rc
 
 
@@ -607,6 +623,12 @@ def __dev_direct_xmit(skb: SkBuff, queue_id: int) -> int:
 
 # ---------------------------------------------------------------- receive
 
+def net_dev_init(core: NetCore) -> None:
+    """net_dev_init: the receive softirq of the machine's CPU. (NET_TX_SOFTIRQ is not opened:
+    a stopped qdisc is run again at once by netif_wake_queue here.)"""
+    open_softirq(core, NET_RX_SOFTIRQ, net_rx_action)
+
+
 def is_skb_forwardable(dev: NetDevice, skb: SkBuff) -> bool:
     """is_skb_forwardable: the receiving device must be up and the frame fit its MTU (+ a tag)."""
     if not dev.flags & IFF_UP:
@@ -631,7 +653,8 @@ def __dev_forward_skb(dev: NetDevice, skb: SkBuff) -> int:
 
 def netif_rx(skb: SkBuff) -> int:
     """netif_rx → enqueue_to_backlog: queue for softirq processing, or drop when the backlog
-    already holds more than net.core.netdev_max_backlog frames."""
+    already holds more than net.core.netdev_max_backlog frames. The first frame schedules the
+    backlog's poll (NET_RX raised); later ones join it until process_backlog empties it."""
     core = skb.dev.nd_net.core
     if len(core.backlog) > core.sysctl["net.core.netdev_max_backlog"]:
         core.backlog_dropped += 1
@@ -639,20 +662,21 @@ def netif_rx(skb: SkBuff) -> int:
         kfree_skb(skb)
         return NET_RX_DROP
     core.backlog.append(skb)
+    if not core.backlog_sched:
+        core.backlog_sched = True
+        core.softirq_pending |= NET_RX_PENDING      # __raise_softirq_irqoff(NET_RX_SOFTIRQ)
     return NET_RX_SUCCESS
 
 
-def do_softirq(core: NetCore) -> None:
-    """do_softirq → net_rx_action (NAPI polls) → process_backlog: drain in the current context."""
-    core.in_softirq = True
-    try:
-        if core.poll_list:
-            net_rx_action(core)
-        backlog = core.backlog
-        while backlog:
-            __netif_receive_skb(backlog.popleft())
-    finally:
-        core.in_softirq = False
+def process_backlog(core: NetCore) -> None:
+    """process_backlog: deliver the backlog's frames (__netif_receive_skb), including those
+    queued meanwhile, then mark its poll done.
+    DIVERGENCE(#8): Linux polls the backlog from the poll list with a quota (dev_rx_weight) within
+    netdev_budget; the model empties it in one poll, after the devices' NAPI polls."""
+    backlog = core.backlog
+    while backlog:
+        __netif_receive_skb(backlog.popleft())
+    core.backlog_sched = False
 
 
 # ---------------------------------------------------------------- NAPI
@@ -708,19 +732,25 @@ def napi_gro_receive(napi: NapiStruct, skb: SkBuff) -> int:
 
 
 def net_rx_action(core: NetCore) -> None:
-    """net_rx_action: poll each scheduled instance with its weight within netdev_budget; one
-    that used its whole weight (still has work) is polled again; what is left waits for the
-    next softirq run (ksoftirqd in Linux)."""
-    budget = core.sysctl.get("net.core.netdev_budget", 300)
+    """net_rx_action (the NET_RX_SOFTIRQ handler): poll each scheduled instance with its weight
+    within netdev_budget; one that used its whole weight (still has work) is polled again; what
+    is left raises NET_RX again and waits for the next softirq run (ksoftirqd in Linux). Then
+    the backlog, if its poll is due (process_backlog)."""
     poll_list = core.poll_list
-    while poll_list and budget > 0:
-        n = poll_list.popleft()
-        if not n.state & NAPI_STATE_SCHED or n.poll is None:
-            continue
-        work = n.poll(n, n.weight)
-        budget -= work if work else 1
-        if work >= n.weight and n.state & NAPI_STATE_SCHED:
-            poll_list.append(n)
+    if poll_list:
+        budget = core.sysctl.get("net.core.netdev_budget", 300)
+        while poll_list and budget > 0:
+            n = poll_list.popleft()
+            if not n.state & NAPI_STATE_SCHED or n.poll is None:
+                continue
+            work = n.poll(n, n.weight)
+            budget -= work if work else 1
+            if work >= n.weight and n.state & NAPI_STATE_SCHED:
+                poll_list.append(n)
+        if poll_list:
+            __raise_softirq_irqoff(core, NET_RX_SOFTIRQ)
+    if core.backlog_sched:
+        process_backlog(core)
 
 
 # ---------------------------------------------------------------- TX queue state
