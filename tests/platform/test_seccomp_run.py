@@ -312,12 +312,21 @@ def test_so_attach_filter_reads_the_programs_memory_and_bad_pointers_fault(tmp_p
     """)
 
 
+OTHER_TESTS = ("nk", "vtest", "tap")    # names other tests (and sessions) add and remove meanwhile
+
+
 def _host_state():
-    """The host's interfaces, and the namespaces mounted in /run/netns (other test sessions add
-    and remove theirs, named nkdiff-*/vtest*/nkrun-*, meanwhile: those are left out)."""
-    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    """The host's interfaces (name, MAC, flags), and the namespaces mounted in /run/netns; what
+    other tests running at the same time create (named nk*/vtest*/tap*) is left out."""
+    links = []
+    for line in subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout \
+            .splitlines():
+        name = line.split(": ")[1].split("@")[0]
+        if not name.startswith(OTHER_TESTS):
+            links.append((name, line.split("link/")[-1].split()[:2], line.split("<")[1]
+                          .split(">")[0]))
     netns = sorted(n for n in (os.listdir("/run/netns") if os.path.isdir("/run/netns") else [])
-                   if not n.startswith(("nkdiff", "vtest", "nkrun")))
+                   if not n.startswith(OTHER_TESTS))
     return links, netns
 
 
