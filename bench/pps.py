@@ -174,9 +174,11 @@ def measure_send_recv(side, count: int | None = None) -> dict:
 CASES = {"send": measure_send, "send+recv": measure_send_recv}
 
 
-def run(count: int | None = None, real: bool = True) -> dict:
+def run(count: int | None = None, real: bool = True, cases: dict | None = None) -> dict:
     """All cases on both sides. Result: {"cases": {case: {"netkernel": {...}, "real": {...} | None,
-    "ratio": float | None}}, "real_skipped": reason | None, "count": ...}."""
+    "ratio": float | None}}, "real_skipped": reason | None, "count": ...}. `cases` maps a name to
+    `fn(side, count)` (default: this file's CASES; bench/rings.py passes its own)."""
+    cases = CASES if cases is None else cases
     out = {"count": count, "frame_bytes": len(frame()), "real_skipped": None, "cases": {}}
     sides = [NetkernelSide()]
     if real:
@@ -191,7 +193,7 @@ def run(count: int | None = None, real: bool = True) -> dict:
     else:
         out["real_skipped"] = "disabled by caller"
     try:
-        for case, fn in CASES.items():
+        for case, fn in cases.items():
             row = {"netkernel": None, "real": None, "ratio": None}
             for side in sides:
                 row[side.name] = fn(side, count)

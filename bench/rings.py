@@ -31,7 +31,6 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("pps", os.path.join(_HERE, "pps.py"))
 pps = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(pps)
-realkernel = pps.realkernel
 
 SOL_PACKET, PACKET_RX_RING, PACKET_VERSION, PACKET_TX_RING, PACKET_STATISTICS = 263, 5, 10, 13, 6
 TPACKET_V2, TPACKET_V3 = 1, 2
@@ -173,31 +172,8 @@ CASES = {"tx_ring": measure_tx_ring, "rx_ring_v3": measure_rx_ring_v3}
 
 
 def run(count: int | None = None, real: bool = True) -> dict:
-    out = {"count": count, "frame_bytes": len(pps.frame()), "real_skipped": None, "cases": {}}
-    sides = [pps.NetkernelSide()]
-    if real:
-        ok, why = realkernel.available()
-        if ok:
-            try:
-                sides.append(pps.RealSide())
-            except Exception as e:  # noqa: BLE001
-                out["real_skipped"] = f"real veth pair could not be set up: {e}"
-        else:
-            out["real_skipped"] = why
-    else:
-        out["real_skipped"] = "disabled by caller"
-    try:
-        for case, fn in CASES.items():
-            row = {"netkernel": None, "real": None, "ratio": None}
-            for side in sides:
-                row[side.name] = fn(side, count)
-            if row["real"] is not None:
-                row["ratio"] = row["netkernel"]["fps"] / row["real"]["fps"]
-            out["cases"][case] = row
-    finally:
-        for side in sides:
-            side.close()
-    return out
+    """The ring cases, measured as bench/pps.py measures its own (same sides, same rows)."""
+    return pps.run(count, real, CASES)
 
 
 def main(argv=None) -> int:

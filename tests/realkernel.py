@@ -260,3 +260,14 @@ class RealNetns:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def errno_of(fn):
+    """fn's result, or -errno when it raises OSError (how a raw syscall reports failure), so
+    the same script's results compare between the real kernel and netkernel."""
+    def call(*args):
+        try:
+            return fn(*args)
+        except OSError as e:
+            return -e.errno
+    return call

@@ -33,7 +33,8 @@ timeout "${NK_ORACLE_TIMEOUT:-900}" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CP
   -append "console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off" \
   -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
   -virtfs local,path="$IO",mount_tag=io,security_model=none \
-  -net none < /dev/null | tr -d '\r' | sed -u -e 's/\x1b[c[][?0-9;]*[a-zA-Z]\?//g' -e '/^SeaBIOS\|^Booting from ROM\|^\[ *[0-9.]*\] \(sysrq\|reboot\):/d'
+  -net none < /dev/null | tr -d '\r' | sed -u -e 's/\x1b[c[][?0-9;]*[a-zA-Z]\?//g' -e 's/SeaBIOS ([^)]*)//; s/Booting from ROM\.*//' \
+      -e '/^\[ *[0-9.]*\] \(sysrq\|reboot\):/d' -e '/^$/d'
 qrc=${PIPESTATUS[0]}
 [ "$qrc" = 124 ] && { echo "oracle-6.1: the guest did not finish in ${NK_ORACLE_TIMEOUT:-900} s" >&2; exit 124; }
 [ -s "$IO/rc" ] || { echo "oracle-6.1: the guest ended without a result (qemu exit $qrc)" >&2; exit 3; }

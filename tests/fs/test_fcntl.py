@@ -16,25 +16,7 @@ import netkernel  # noqa: E402
 from netkernel.uapi.fcntl import (F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_APPEND,  # noqa: E402
                                   O_DIRECT, O_NONBLOCK, O_RDWR)
 
-_AVAILABLE, _REASON = realkernel.available()
-
-
-@pytest.fixture(scope="module")
-def real():
-    if not _AVAILABLE:
-        pytest.skip(f"needs a real AF_PACKET socket: {_REASON}")
-    ns = realkernel.RealNetns()
-    yield ns
-    ns.close()
-
-
-def _errno_of(fn):
-    def call(*args):
-        try:
-            return fn(*args)
-        except OSError as e:
-            return -e.errno
-    return call
+_errno_of = realkernel.errno_of
 
 
 def _fcntl_script(fcntl_call, fd):

@@ -18,25 +18,7 @@ import netkernel  # noqa: E402
 from netkernel.uapi.fcntl import F_GETFD, F_GETFL, FD_CLOEXEC, O_NONBLOCK  # noqa: E402
 from netkernel.uapi.ioctls import FIOCLEX, FIONBIO, FIONCLEX, SIOCGIFINDEX, SIOCGIFNAME  # noqa: E402
 
-_AVAILABLE, _REASON = realkernel.available()
-
-
-@pytest.fixture(scope="module")
-def real():
-    if not _AVAILABLE:
-        pytest.skip(f"needs a real AF_PACKET socket: {_REASON}")
-    ns = realkernel.RealNetns()
-    yield ns
-    ns.close()
-
-
-def _errno_of(fn):
-    def call(*args):
-        try:
-            return fn(*args)
-        except OSError as e:
-            return -e.errno
-    return call
+_errno_of = realkernel.errno_of
 
 
 def _ifreq(name: bytes = b"", ifindex: int = 0) -> bytes:
