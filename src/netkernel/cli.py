@@ -240,14 +240,16 @@ def _parser() -> argparse.ArgumentParser:
                    choices=["boxes", "function_graph", "tree", "json", "html", "markdown"],
                    help="how to draw the traces (default: boxes)")
     d.add_argument("--out", metavar="FILE", help="write to this file instead of standard output")
-    r = sub.add_parser("run", help="run a Python program written for real packet sockets on a "
+    r = sub.add_parser("run", help="run any program (python3, tcpdump, arping, ...) on a "
                                    "netkernel machine",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Run an unmodified Python program on a netkernel machine: its "
-                                   "socket.socket(AF_PACKET, ...),\nsocket.if_* functions and "
-                                   "select/selectors on those sockets go to netkernel; everything "
-                                   "else\nstays real. The machine starts with lo; --topology "
-                                   "builds the rest.",
+                       description="Run an unmodified program on a netkernel machine: its "
+                                   "packet sockets, NETLINK_ROUTE sockets\nand interface "
+                                   "ioctls are served by the machine (seccomp user notification); "
+                                   "every\nother syscall runs on the host, in a private network "
+                                   "and mount namespace where\n/sys/class/net and /proc/net show "
+                                   "the machine. `python` means the interpreter\nnetkernel runs "
+                                   "on. The machine starts with lo; --topology builds the rest.",
                        epilog="topology file: one `ip ...` command a line (iproute2 syntax, "
                               "# comments), e.g.\n"
                               "  ip link add veth0 type veth peer name veth1\n"
@@ -262,7 +264,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--capture-dev", metavar="DEV", action="append",
                    help="capture only this device of init_net (repeatable; default: every "
                         "device but lo, in every namespace)")
-    r.add_argument("program", nargs=argparse.REMAINDER, help="-- python script.py [args]")
+    r.add_argument("program", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     h = sub.add_parser("hw", help="the AST2500's MAC0 after the study case's sendto: registers, "
                                   "descriptor rings or the interrupt log",
                        description="Send the study case's frame on eth0 of an AST2500 and show "
@@ -346,16 +348,14 @@ def ip_command(topology: str | None, words: list[str]) -> int:
 
 def run_command(args) -> int:
     """`netkernel run`: the program on a machine built from the topology file."""
-    from netkernel.run import run_program
+    from netkernel.run import RunError, run_program
     prog = args.program[1:] if args.program[:1] == ["--"] else args.program
-    if prog and prog[0] in ("python", "python3", sys.executable):
-        prog = prog[1:]
     if not prog:
-        raise UserError("run: no program given (netkernel run [options] -- python "
-                        "script.py [args])", 2)
-    if not os.path.isfile(prog[0]):
-        err = "Is a directory" if os.path.isdir(prog[0]) else "No such file or directory"
-        raise UserError(f"run: can't open file '{prog[0]}': {err}", 2)
+        raise UserError("run: no program given (netkernel run [options] -- COMMAND [ARGS...])", 2)
+    if prog[0] in ("python", "python3", sys.executable) and len(prog) > 1 and \
+            not prog[1].startswith("-") and not os.path.isfile(prog[1]):
+        err = "Is a directory" if os.path.isdir(prog[1]) else "No such file or directory"
+        raise UserError(f"run: can't open file '{prog[1]}': {err}", 2)
     k = _machine(args.topology)
     cap = None
     if args.capture:
@@ -375,6 +375,8 @@ def run_command(args) -> int:
                 rc = run_program(k, prog, args.trace, f)
         else:
             rc = run_program(k, prog, args.trace)
+    except RunError as e:
+        raise UserError(f"run: {e}", e.status) from None
     finally:
         failed = _close_capture(cap)
     if failed:

@@ -142,11 +142,20 @@ class Ast2500Hw:
 
 def ast2500(seed: int = 0, clock: str = "real", up: bool = True,
             macaddrs=None, rx_fcs: bool = False) -> Kernel:
-    """A Kernel (armv7 profile) on an emulated AST2500 with eth0/eth1 on MAC0/MAC1.
+    """A Kernel (armv7 profile) on an emulated AST2500 BMC: eth0/eth1 are the SoC's two FTGMAC100
+    MACs (ifindex 2 and 3), driven by the ftgmac100 driver through MMIO registers, DMA
+    descriptors in DRAM and interrupts — the study note's machine.
 
-    `up`: bring both interfaces up, as the BMC's init does; `macaddrs`: the chips' MAC
-    addresses (default QEMU's 52:54:00:12:34:56/57); `rx_fcs`: QEMU's RX behaviour of counting
-    and storing the 4 CRC bytes."""
+        bmc = netkernel.machines.ast2500()
+        peer = netkernel.machines.ast2500(macaddrs=(bytes.fromhex("020000000b00"),
+                                                    bytes.fromhex("020000000b01")))
+        netkernel.connect(bmc, "eth0", peer, "eth0")   # a cable: the PHYs see the link
+        bmc.hw.mac0.regs(); bmc.hw.mac0.tx_ring(); bmc.hw.irq_log()   # what the driver did
+
+    `seed`/`clock`: as for Kernel; `up`: bring both interfaces up, as the BMC's init does (False:
+    bring them up later with `link_set`); `macaddrs`: the chips' MAC addresses (default QEMU's
+    52:54:00:12:34:56/57); `rx_fcs`: QEMU's RX behaviour of counting and storing the 4 CRC
+    bytes. Faults: `k.hw.mac0.set_link(False)`, `tx_hold(True)`, `k.hw.irqs_off()`."""
     k = Kernel(profile="armv7", clock=clock, seed=seed)
     soc = Ast2500(macaddrs=macaddrs, rx_fcs=rx_fcs) if macaddrs else Ast2500(rx_fcs=rx_fcs)
     irqs = IrqDescTable(k.core)

@@ -37,7 +37,17 @@ def device_port(k, dev: str) -> Port:
 def connect(k, dev: str, k2=None, dev2: str | None = None, *, netdev: str | None = None,
             tap: str | None = None, host_netns: str | None = None):
     """Plug `dev`'s cable into `k2`'s `dev2`, a QEMU `-netdev stream|dgram` backend (`netdev=`),
-    or the real TAP `tap` in the real namespace `host_netns`. Returns the backend (or the Wire)."""
+    or the real TAP `tap` in the real namespace `host_netns`. Returns the backend (or the Wire).
+
+    A device has a cable when it is a MAC (machines.ast2500's eth0/eth1) or of kind "tap",
+    "qemu" or "veth" (a veth end on a cable stands for a peer on another machine); anything else
+    is a TypeError. Frames crossing to another machine are queued on it and handled in its own
+    context, in order (hw/cpu.py); a QEMU or TAP backend's frames arrive through the machine's
+    interrupt thread. Connecting a device again replaces (and closes) what it was plugged into.
+
+        netkernel.connect(k1, "eth0", k2, "eth0")
+        netkernel.connect(k, "eth0", netdev="dgram,local.type=inet,local.host=127.0.0.1,"
+                          "local.port=5556,remote.type=inet,remote.host=127.0.0.1,remote.port=5555")"""
     forms = (k2 is not None or dev2 is not None, netdev is not None, tap is not None)
     if sum(forms) != 1:
         raise TypeError("connect(k, dev, k2, dev2) or connect(k, dev, netdev=...) or "

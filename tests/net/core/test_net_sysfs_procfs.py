@@ -36,6 +36,11 @@ def test_attributes_of_a_veth_end(k):
     assert k.sysfs("class/net/veth0/ifalias") == ""
 
 
+def test_absolute_paths(k):
+    assert k.sysfs("/sys/class/net/lo/ifindex") == k.sysfs("class/net/lo/ifindex") == "1\n"
+    assert k.procfs("/proc/net/dev") == k.procfs("net/dev")
+
+
 def test_lo(k):
     assert k.sysfs("class/net/lo/operstate") == "unknown\n"
     assert k.sysfs("class/net/lo/flags") == "0x9\n" and k.sysfs("class/net/lo/type") == "772\n"

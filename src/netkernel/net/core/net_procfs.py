@@ -65,8 +65,11 @@ proc_create_net("dev_mcast", dev_mc_seq_show)
 
 
 def procfs_read(net, path: str):
-    """Read /proc/<path>: "net/<name>" (also "self/net/<name>", "thread-self/net/<name>")."""
+    """Read /proc/<path>: "net/<name>" (also "self/net/<name>", "thread-self/net/<name>", or the
+    absolute "/proc/net/<name>")."""
     parts = [p for p in str(path).split("/") if p]
+    if parts[:1] == ["proc"] and str(path).startswith("/"):
+        parts = parts[1:]                    # an absolute path: /proc/net/...
     if parts[:1] in (["self"], ["thread-self"]):
         parts = parts[1:]
     if len(parts) != 2 or parts[0] != "net" or parts[1] not in PROC_NET:

@@ -143,8 +143,11 @@ def netstat_show(dev, attr: str) -> str:
 
 def sysfs_read(net, path: str):
     """Read /sys/<path>: "class/net", "class/net/DEV", "class/net/DEV/ATTR",
-    "class/net/DEV/statistics[/COUNTER]". Trailing and doubled slashes are ignored."""
+    "class/net/DEV/statistics[/COUNTER]" (or the absolute "/sys/class/net/..."). Trailing and
+    doubled slashes are ignored."""
     parts = [p for p in str(path).split("/") if p]
+    if parts[:1] == ["sys"] and str(path).startswith("/"):
+        parts = parts[1:]                    # an absolute path: /sys/class/net/...
     if parts[:2] != ["class", "net"]:
         return -E.ENOENT
     parts = parts[2:]
