@@ -33,7 +33,10 @@ P9="trans=virtio,version=9p2000.L,msize=512000"
 \$B mount -t overlay -o lowerdir=/root/usr/lib,upperdir=/ovl/up,workdir=/ovl/work usrlib /root/usr/lib
 \$B mkdir -p /root/usr/lib/modules/$KVER
 \$B mount --bind /root$K/lib/modules/$KVER /root/usr/lib/modules/$KVER
-for d in tmp run; do \$B mount -t tmpfs -o mode=1777 tmpfs /root/\$d; done
+# /tmp: the host's (a checkout may live there) under a writable tmpfs layer; /run: empty
+\$B mkdir -p /ovl/tmpup /ovl/tmpwork; \$B chmod 1777 /ovl/tmpup
+\$B mount -t overlay -o lowerdir=/root/tmp,upperdir=/ovl/tmpup,workdir=/ovl/tmpwork tmp /root/tmp
+\$B mount -t tmpfs -o mode=1777 tmpfs /root/run
 \$B mount -t devtmpfs dev /root/dev; \$B mkdir -p /root/dev/shm /root/dev/pts
 \$B mount -t tmpfs -o mode=1777 tmpfs /root/dev/shm; \$B mount -t devpts devpts /root/dev/pts
 \$B mount -t proc proc /root/proc; \$B mount -t sysfs sys /root/sys
