@@ -362,14 +362,39 @@ def test_private_namespaces_views_and_host_left_alone(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
-def test_ip_never_sees_the_host():
-    """`ip` asks NETLINK_ROUTE, served by the model: until the model has AF_NETLINK (issue 10
-    item 1) it gets EAFNOSUPPORT, as on a kernel built without netlink — never the host's
-    links."""
-    r = nk("run", "--topology", str(TOPO), "--", "ip", "-o", "link")
-    assert r.returncode != 0
-    assert "Cannot open netlink socket: Address family not supported by protocol" in r.stderr
-    assert r.stdout == ""
+@pytest.mark.parametrize("argv", [["ip", "link", "show"], ["ip", "-br", "link"],
+                                  ["ip", "link", "show", "dev", "veth0"]])
+def test_ip_link_shows_what_the_real_kernel_shows(argv):
+    """`ip` asks NETLINK_ROUTE (RTM_GETLINK dump, or by name), served by the model — never the
+    host's links — and prints what it prints for the same topology on the real kernel."""
+    r = nk("run", "--topology", str(TOPO), "--", *argv)
+    assert r.returncode == 0, r.stderr
+    assert "veth0@veth1" in r.stdout and "02:00:00:00:00:01" in r.stdout
+    # the model's machines start with lo up; a fresh real namespace has it down
+    real = run_real_cmd(["sh", "-c", "ip link set lo up && " + shlex.join(argv)])
+    if real is None:
+        return
+    assert real.returncode == 0, real.stderr
+    assert r.stdout == real.stdout
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
+def test_ip_link_errors_are_the_kernels():
+    """A device that does not exist: ENODEV in NLMSG_ERROR, as `ip` reports it from Linux."""
+    argv = ["ip", "link", "show", "dev", "nosuch0"]
+    r = nk("run", "--topology", str(TOPO), "--", *argv)
+    real = run_real_cmd(argv)
+    assert r.returncode != 0 and r.stdout == ""
+    assert "nosuch0" in r.stderr
+    if real is not None:
+        assert (r.returncode, r.stderr) == (real.returncode, real.stderr)
+
+
+def test_if_nameindex_is_the_models(tmp_path):
+    """glibc's if_nameindex (an RTM_GETLINK dump on a NETLINK_ROUTE socket) lists the model's
+    links, in the real kernel's order."""
+    check_both(tmp_path, "import socket; print(socket.if_nameindex())",
+               "[(1, 'lo'), (2, 'veth1'), (3, 'veth0')]\n")
 
 
 SENDER = """
@@ -432,13 +457,17 @@ def test_tcpdump_writes_what_the_real_kernel_writes(tmp_path, filter_expr):
 
 
 @pytest.mark.skipif(shutil.which("arping") is None, reason="needs iputils arping")
-def test_arping_needs_netlink_for_getifaddrs():
-    """iputils arping -D lists addresses with getifaddrs (an RTM_GETLINK + RTM_GETADDR dump):
-    until the model serves NETLINK_ROUTE it stops there, with the kernel's EAFNOSUPPORT."""
-    r = nk("run", "--topology", str(TOPO), "--", "arping", "-D", "-c", "1", "-I", "veth0",
-           "10.0.0.2", timeout=30)
-    assert r.returncode == 2
-    assert "arping: getifaddrs: Address family not supported by protocol" in r.stderr
+def test_arping_dad_as_on_the_real_kernel():
+    """iputils arping -D lists addresses with getifaddrs (RTM_GETLINK + RTM_GETADDR dumps on a
+    NETLINK_ROUTE socket the model serves), probes once, hears nothing: what it prints and its
+    status are the real kernel's."""
+    argv = ["arping", "-D", "-c", "1", "-I", "veth0", "10.0.0.2"]
+    r = nk("run", "--topology", str(TOPO), "--", *argv, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert "Sent 1 probes (1 broadcast(s))" in r.stdout
+    real = run_real_cmd(argv, timeout=30)
+    if real is not None:
+        assert (r.returncode, r.stdout) == (real.returncode, real.stdout)
 
 
 def test_command_not_found_is_one_line():

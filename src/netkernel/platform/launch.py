@@ -10,9 +10,9 @@ from netkernel.platform import inproc, namespaces, seccomp
 from netkernel.platform.supervisor import Supervisor
 
 AF_PACKET, AF_NETLINK, NETLINK_ROUTE = 17, 16, 0
-# the socket() calls the model serves. AF_NETLINK/NETLINK_ROUTE goes to the model's sys_socket,
-# which answers EAFNOSUPPORT until the model has AF_NETLINK (issue 10, item 1): glibc's
-# getifaddrs/if_nameindex, `ip`, arping, Scapy ≥ 2.5 and pyroute2 need it.
+# the socket() calls the model serves. AF_NETLINK/NETLINK_ROUTE goes to the model
+# (net/netlink/af_netlink.py): glibc's getifaddrs/if_nameindex, `ip`, arping, Scapy ≥ 2.5 and
+# pyroute2 see the model's links (no addresses or routes yet: their dumps are empty).
 ROUTE_SOCKETS_TO_MODEL = True
 MODEL_FAMILIES = {AF_PACKET: None}
 if ROUTE_SOCKETS_TO_MODEL:

@@ -3,6 +3,7 @@ import struct
 
 AF_UNSPEC = 0
 AF_INET = 2
+AF_NETLINK = 16
 AF_PACKET = 17
 PF_PACKET = AF_PACKET
 NPROTO = 46  # AF_MAX in 5.15

@@ -11,7 +11,7 @@ from netkernel.uapi.errno import EPERM
 class Net:
     """struct net: devices by name and index, the ifindex allocator, the loopback device."""
     __slots__ = ("name", "core", "dev_by_name", "dev_by_index", "ifindex", "loopback_dev",
-                 "packet_sklist", "packet_fanouts")
+                 "packet_sklist", "packet_fanouts", "nl_table")
 
     def __init__(self, core, name: str):
         self.name = name
@@ -22,6 +22,7 @@ class Net:
         self.loopback_dev = None
         self.packet_sklist: list = []  # net->packet.sklist
         self.packet_fanouts: dict = {}  # af_packet.c fanout_list entries of this netns, by id
+        self.nl_table: dict = {}      # af_netlink.c nl_table: (protocol, portid) → bound socket
 
     def dev_new_index(self) -> int:
         """dev_new_index (net/core/dev.c): the next free index after the last one handed out."""

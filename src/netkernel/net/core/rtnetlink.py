@@ -24,22 +24,42 @@ uses up an ifindex and sends notifications there, not here.
 from __future__ import annotations
 
 LINUX_SOURCE = "net/core/rtnetlink.c"
-MODEL_HELPERS = ("eth_validate_linkmsg", "default_newlink")   # not kernel functions (netkernel.trace)
+MODEL_HELPERS = ("eth_validate_linkmsg", "default_newlink", "rtnl_nlmsg_to_ifinfo",
+                 "_nla_string", "_nla_u32")   # not kernel functions (netkernel.trace)
 
 from netkernel.include.linux.etherdevice import eth_hw_addr_random, is_valid_ether_addr
 from netkernel.kernel.capability import capable
 from netkernel.net.core.dev import (NETREG_REGISTERED, NetDevice, dev_can_change_net_namespace,
                                     dev_change_flags, dev_change_net_namespace, dev_get_by_index,
-                                    dev_get_flags,
+                                    dev_get_flags, dev_get_iflink,
                                     dev_get_by_name, dev_set_mac_address, dev_set_mtu,
                                     dev_validate_mac_address, dev_validate_mtu, register_netdevice,
                                     unregister_netdevice)
 from netkernel.uapi.capability import CAP_NET_ADMIN
-from netkernel.uapi.errno import EADDRNOTAVAIL, EEXIST, EINVAL, ENODEV, EOPNOTSUPP, EPERM
-from netkernel.uapi.if_ import IFF_UP
+from netkernel.include.linux.netdevice import netif_running
+from netkernel.uapi.errno import (EADDRNOTAVAIL, EEXIST, EINTR, EINVAL, ENODEV, EOPNOTSUPP, EPERM,
+                                  ERANGE)
+from netkernel.uapi.if_ import IF_OPER_DOWN, IFF_UP, IFNAMSIZ
 from netkernel.uapi.if_arp import ARPHRD_ETHER
-from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE
-from netkernel.uapi.rtnetlink import RTM_BASE, RTM_DELLINK, RTM_NEWLINK, RTM_SETLINK
+from netkernel.uapi.netlink import (NLA_ALIGN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK, NLATTR,
+                                    NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_MULTI,
+                                    NLM_F_REPLACE, NLMSG_ALIGN, NLMSG_DONE, NLMSG_HDRLEN, NLMSGERR_INT,
+                                    NLMSGHDR)
+from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_SIZE, IFLA_ADDRESS, IFLA_BROADCAST,
+                                      IFLA_CARRIER, IFLA_CARRIER_CHANGES, IFLA_CARRIER_DOWN_COUNT,
+                                      IFLA_CARRIER_UP_COUNT, IFLA_GROUP, IFLA_IFNAME,
+                                      IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
+                                      IFLA_LINKMODE, IFLA_MAP, IFLA_MAX_MTU, IFLA_MIN_MTU,
+                                      IFLA_MTU, IFLA_NET_NS_FD, IFLA_NET_NS_PID,
+                                      IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE,
+                                      IFLA_PROMISCUITY, IFLA_QDISC, IFLA_STATS, IFLA_STATS64,
+                                      IFLA_TXQLEN, MAX_ADDR_LEN, RTGENMSG_SIZE, RTM_BASE,
+                                      RTM_DELLINK, RTM_GETADDR, RTM_GETLINK, RTM_GETROUTE,
+                                      RTM_MAX, RTM_NEWLINK, RTM_SETLINK, RTNL_LINK_IFMAP,
+                                      RTNL_LINK_STATS, RTNL_LINK_STATS64, RTNL_LINK_STATS_FIELDS,
+                                      VETH_INFO_PEER)
+import struct as _struct
+U32 = _struct.Struct("=I")
 
 RTNL_KIND_GET = 2       # rtnetlink_rcv_msg: (type - RTM_BASE) & 3 — NEW 0, DEL 1, GET 2, SET 3
 
@@ -321,13 +341,218 @@ rtnl_msg_handlers = {RTM_NEWLINK: rtnl_newlink, RTM_SETLINK: rtnl_setlink,
                      RTM_DELLINK: rtnl_dellink}
 
 
-def rtnetlink_rcv_msg(task, msgtype: int, msg: IfInfoMsg, nlflags: int = 0) -> int:
+def rtnetlink_rcv_msg(task, msgtype: int, msg: IfInfoMsg, nlflags: int = 0, net=None) -> int:
     """rtnetlink_rcv_msg: every request but a GET needs CAP_NET_ADMIN (EPERM, checked before
-    anything else); then the type's handler runs in the requester's namespace. An unknown type
-    is EOPNOTSUPP."""
+    anything else); then the type's handler runs in the requester's namespace (`net`: a netlink
+    socket's, else the task's). An unknown type is EOPNOTSUPP."""
     handler = rtnl_msg_handlers.get(msgtype)
     if handler is None:
         return -EOPNOTSUPP
     if (msgtype - RTM_BASE) & 3 != RTNL_KIND_GET and not capable(CAP_NET_ADMIN):
         return -EPERM
-    return handler(task.net, msg, nlflags)
+    return handler(net if net is not None else task.net, msg, nlflags)
+
+
+# ---------------------------------------------------------------- NETLINK_ROUTE messages
+#
+# What a NETLINK_ROUTE socket hands in (net/netlink/af_netlink.py calls rtnetlink_rcv with each
+# request) and the messages that answer it. Replies are built as bytes in Linux's layout
+# (uapi.netlink / uapi.rtnetlink); the socket layer queues them.
+
+def nla_put(out: bytearray, attrtype: int, payload: bytes) -> None:
+    """nla_put: one attribute, its payload padded to NLA_ALIGNTO."""
+    out += NLATTR.pack(NLA_HDRLEN + len(payload), attrtype)
+    out += payload
+    out += b"\0" * (NLA_ALIGN(len(payload)) - len(payload))
+
+
+def nlmsg_put(msgtype: int, portid: int, seq: int, flags: int, payload: bytes) -> bytes:
+    """nlmsg_put: a netlink header in front of `payload` (padded to NLMSG_ALIGNTO)."""
+    body = bytes(payload) + b"\0" * (NLMSG_ALIGN(len(payload)) - len(payload))
+    return NLMSGHDR.pack(NLMSG_HDRLEN + len(payload), msgtype, flags, seq, portid) + body
+
+
+def nla_parse(data, start: int, end: int) -> dict:
+    """nla_parse (deprecated, non-strict): type → payload bytes of each well-formed attribute,
+    the last one of a type winning; trailing bytes that do not make an attribute are ignored
+    (Linux only warns)."""
+    attrs = {}
+    off = start
+    while off + NLA_HDRLEN <= end:
+        nla_len, nla_type = NLATTR.unpack_from(data, off)
+        if nla_len < NLA_HDRLEN or off + nla_len > end:
+            break
+        attrs[nla_type & NLA_TYPE_MASK] = bytes(data[off + NLA_HDRLEN:off + nla_len])
+        off += NLA_ALIGN(nla_len)
+    return attrs
+
+
+def _nla_string(payload: bytes, maxlen: int | None):
+    """An NLA_STRING: one trailing NUL is not counted; longer than `maxlen` is ERANGE."""
+    n = len(payload)
+    if n and payload[-1] == 0:
+        n -= 1
+    if maxlen is not None and n > maxlen:
+        return -ERANGE
+    return bytes(payload[:n]).split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def _nla_u32(payload: bytes):
+    return -ERANGE if len(payload) < 4 else U32.unpack_from(payload, 0)[0]
+
+
+def rtnl_nlmsg_to_ifinfo(data, off: int, end: int):
+    """The ifinfomsg at `off` and its attributes (up to `end`) as an IfInfoMsg, checked against
+    ifla_policy as validate_nla does (a short u32 or an over-long name/address: ERANGE); a
+    message shorter than an ifinfomsg is EINVAL (nlmsg_parse). A veth peer's
+    VETH_INFO_PEER holds an ifinfomsg and attributes of its own.
+    DIVERGENCE(#10): IFLA_NET_NS_PID/FD (a namespace by pid or descriptor) are refused with
+    EOPNOTSUPP: the model has no such handles for a netlink caller."""
+    if end - off < IFINFOMSG_SIZE:
+        return -EINVAL
+    _family, _type, index, flags, change = IFINFOMSG.unpack_from(data, off)
+    attrs = nla_parse(data, off + IFINFOMSG_SIZE, end)
+    msg = IfInfoMsg(ifi_index=index, ifi_flags=flags, ifi_change=change)
+    if IFLA_IFNAME in attrs:
+        name = _nla_string(attrs[IFLA_IFNAME], IFNAMSIZ - 1)
+        if type(name) is int:
+            return name
+        msg.ifname = name or None
+    if IFLA_MTU in attrs:
+        mtu = _nla_u32(attrs[IFLA_MTU])
+        if mtu < 0:
+            return mtu
+        msg.mtu = mtu
+    if IFLA_ADDRESS in attrs:
+        if len(attrs[IFLA_ADDRESS]) > MAX_ADDR_LEN:
+            return -ERANGE
+        msg.address = attrs[IFLA_ADDRESS]
+    if IFLA_NET_NS_PID in attrs or IFLA_NET_NS_FD in attrs:
+        return -EOPNOTSUPP
+    if IFLA_LINKINFO in attrs:
+        li = attrs[IFLA_LINKINFO]
+        info = nla_parse(li, 0, len(li))
+        if IFLA_INFO_KIND in info:
+            kind = _nla_string(info[IFLA_INFO_KIND], None)
+            msg.kind = kind or None
+        if IFLA_INFO_DATA in info and msg.kind == "veth":
+            d = info[IFLA_INFO_DATA]
+            peer_attrs = nla_parse(d, 0, len(d))
+            if VETH_INFO_PEER in peer_attrs:
+                p = peer_attrs[VETH_INFO_PEER]
+                peer = rtnl_nlmsg_to_ifinfo(p, 0, len(p))
+                if type(peer) is int:
+                    return peer
+                msg.data = {"peer": peer}
+    return msg
+
+
+def rtnl_fill_ifinfo(dev: NetDevice, msgtype: int, portid: int, seq: int, flags: int) -> bytes:
+    """rtnl_fill_ifinfo: one RTM_NEWLINK message for `dev`: the ifinfomsg (type, index, the
+    flags as dev_get_flags reports them, ifi_change 0 in a reply) and the attributes in Linux's
+    order. IFLA_LINK only when the device names another (a veth's peer). The operstate of a
+    device that is not running is DOWN.
+    DIVERGENCE(#10): the queue counts are 1 (a 5.15 veth has one per possible CPU); IFLA_QDISC
+    is "noop" while the device is down (Linux keeps the qdisc a device once attached);
+    IFLA_XDP, IFLA_AF_SPEC, IFLA_PROTO_DOWN, IFLA_GSO_* and the alternative names are not sent."""
+    out = bytearray(IFINFOMSG.pack(0, dev.type, dev.ifindex, dev_get_flags(dev), 0))
+    running = netif_running(dev)
+    nla_put(out, IFLA_IFNAME, dev.name.encode() + b"\0")
+    nla_put(out, IFLA_TXQLEN, U32.pack(dev.tx_queue_len))
+    nla_put(out, IFLA_OPERSTATE, bytes([dev.operstate if running else IF_OPER_DOWN]))
+    nla_put(out, IFLA_LINKMODE, bytes([dev.link_mode]))
+    nla_put(out, IFLA_MTU, U32.pack(dev.mtu))
+    nla_put(out, IFLA_MIN_MTU, U32.pack(dev.min_mtu))
+    nla_put(out, IFLA_MAX_MTU, U32.pack(dev.max_mtu))
+    nla_put(out, IFLA_GROUP, U32.pack(0))
+    nla_put(out, IFLA_PROMISCUITY, U32.pack(dev.promiscuity))
+    nla_put(out, IFLA_NUM_TX_QUEUES, U32.pack(1))
+    nla_put(out, IFLA_NUM_RX_QUEUES, U32.pack(1))
+    nla_put(out, IFLA_CARRIER, bytes([1 if dev.carrier else 0]))
+    nla_put(out, IFLA_CARRIER_CHANGES, U32.pack(dev.carrier_up_count + dev.carrier_down_count))
+    nla_put(out, IFLA_CARRIER_UP_COUNT, U32.pack(dev.carrier_up_count))
+    nla_put(out, IFLA_CARRIER_DOWN_COUNT, U32.pack(dev.carrier_down_count))
+    iflink = dev_get_iflink(dev)
+    if iflink != dev.ifindex:
+        nla_put(out, IFLA_LINK, U32.pack(iflink))
+    qdisc = dev.qdisc.id if dev.qdisc is not None and dev.flags & IFF_UP else "noop"
+    nla_put(out, IFLA_QDISC, qdisc.encode() + b"\0")
+    nla_put(out, IFLA_MAP, RTNL_LINK_IFMAP.pack(dev.mem_start, dev.mem_end, dev.base_addr,
+                                                 dev.irq, dev.dma, dev.if_port))
+    if dev.addr_len:
+        nla_put(out, IFLA_ADDRESS, bytes(dev.dev_addr[:dev.addr_len]))
+        nla_put(out, IFLA_BROADCAST, bytes(dev.broadcast[:dev.addr_len]))
+    stats = dev.stats
+    values = [getattr(stats, f, 0) for f in RTNL_LINK_STATS_FIELDS]
+    nla_put(out, IFLA_STATS64, RTNL_LINK_STATS64.pack(*values))
+    nla_put(out, IFLA_STATS, RTNL_LINK_STATS.pack(*(v & 0xFFFFFFFF for v in values)))
+    if dev.link_ops is not None:
+        info = bytearray()
+        nla_put(info, IFLA_INFO_KIND, dev.link_ops.kind.encode() + b"\0")
+        nla_put(out, IFLA_LINKINFO | NLA_F_NESTED, bytes(info))
+    return nlmsg_put(msgtype, portid, seq, flags, bytes(out))
+
+
+def rtnl_dump_ifinfo(net, portid: int, seq: int) -> list[bytes]:
+    """rtnl_dump_ifinfo: one RTM_NEWLINK (NLM_F_MULTI) per device of the namespace, by
+    ifindex. The request's filters (IFLA_MASTER, IFLA_LINKINFO kind) are not applied."""
+    return [rtnl_fill_ifinfo(dev, RTM_NEWLINK, portid, seq, NLM_F_MULTI)
+            for _, dev in sorted(net.dev_by_index.items())]
+
+
+def rtnl_getlink(net, data, off: int, end: int, portid: int, seq: int):
+    """rtnl_getlink: the device by ifi_index, else by IFLA_IFNAME (neither: EINVAL; not found:
+    ENODEV); one RTM_NEWLINK back. Returns [message] or a negative errno."""
+    msg = rtnl_nlmsg_to_ifinfo(data, off, end)
+    if type(msg) is int:
+        return msg
+    if msg.ifi_index > 0:
+        dev = dev_get_by_index(net, msg.ifi_index)
+    elif msg.ifname:
+        dev = dev_get_by_name(net, msg.ifname)
+    else:
+        return -EINVAL
+    if dev is None:
+        return -ENODEV
+    return [rtnl_fill_ifinfo(dev, RTM_NEWLINK, portid, seq, 0)]
+
+
+def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int):
+    """rtnetlink_rcv_msg for one request (data[off:end] is the whole nlmsghdr and payload) from
+    the socket `portid` in `net`. Returns (err, replies): err is what netlink_rcv_skb acks
+    (-EINTR: a dump was started, no ack); replies are whole messages to queue before any ack.
+    Order as Linux: a type beyond RTM_MAX is EOPNOTSUPP; a message too short for an rtgenmsg
+    is ignored (0); everything but a GET needs CAP_NET_ADMIN (EPERM); then the handler — a
+    GET with NLM_F_DUMP runs the dump (its messages, then NLMSG_DONE), an unknown type is
+    EOPNOTSUPP. NEW/SET/DELLINK go through rtnetlink_rcv_msg, the same path as the Python API.
+    DIVERGENCE(#10): no addresses or routes are modelled, so RTM_GETADDR and RTM_GETROUTE dumps
+    are just NLMSG_DONE; no extended-ack messages are attached to errors."""
+    length, msgtype, flags, seq, _pid = NLMSGHDR.unpack_from(data, off)
+    if msgtype > RTM_MAX:
+        return -EOPNOTSUPP, []
+    body = off + NLMSG_HDRLEN
+    if length < NLMSG_HDRLEN + RTGENMSG_SIZE:
+        return 0, []
+    kind = (msgtype - RTM_BASE) & 3
+    if kind != RTNL_KIND_GET and not capable(CAP_NET_ADMIN):
+        return -EPERM, []
+    if kind == RTNL_KIND_GET and flags & NLM_F_DUMP == NLM_F_DUMP:
+        if msgtype == RTM_GETLINK:
+            replies = rtnl_dump_ifinfo(net, portid, seq)
+        elif msgtype in (RTM_GETADDR, RTM_GETROUTE):
+            replies = []
+        else:
+            return -EOPNOTSUPP, []
+        done = nlmsg_put(NLMSG_DONE, portid, seq, NLM_F_MULTI, NLMSGERR_INT.pack(0))
+        return -EINTR, replies + [done]
+    if msgtype == RTM_GETLINK:
+        replies = rtnl_getlink(net, data, body, end, portid, seq)
+        if type(replies) is int:
+            return replies, []
+        return 0, replies
+    if msgtype not in rtnl_msg_handlers:
+        return -EOPNOTSUPP, []
+    msg = rtnl_nlmsg_to_ifinfo(data, body, end)
+    if type(msg) is int:
+        return msg, []
+    return rtnetlink_rcv_msg(task, msgtype, msg, flags, net), []
