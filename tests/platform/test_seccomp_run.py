@@ -390,6 +390,22 @@ def test_ip_link_errors_are_the_kernels():
         assert (r.returncode, r.stderr) == (real.returncode, real.stderr)
 
 
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
+def test_ip_link_set_errors_carry_the_kernels_extended_ack():
+    """RTM_NEWLINK/SETLINK through the model's one link path: errors come back in NLMSG_ERROR
+    with the extended-ack message `ip` prints ("Error: ..."), as from Linux; a valid change
+    applies."""
+    cmd = ("ip link set veth0 mtu 70000; ip link set veth0 mtu 60; ip link add x0 type nosuch0;"
+           " ip link add veth0 type veth peer name v9; ip link set veth0 mtu 9000 &&"
+           " ip -br link show veth0 && ip link show dev veth1 | head -1")
+    r = nk("run", "--topology", str(TOPO), "--", "sh", "-c", cmd)
+    assert "Error: mtu greater than device maximum." in r.stderr
+    assert "mtu 1500" in r.stdout and "veth0@veth1" in r.stdout
+    real = run_real_cmd(["sh", "-c", "ip link set lo up; " + cmd])
+    if real is not None:
+        assert (r.returncode, r.stdout, r.stderr) == (real.returncode, real.stdout, real.stderr)
+
+
 def test_if_nameindex_is_the_models(tmp_path):
     """glibc's if_nameindex (an RTM_GETLINK dump on a NETLINK_ROUTE socket) lists the model's
     links, in the real kernel's order."""

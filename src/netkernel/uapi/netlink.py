@@ -66,6 +66,8 @@ NLM_F_ACK_TLVS = 0x200
 NLMSGERR_ERROR = 0
 NLMSGERR_MSG = 4
 NLMSGERR_INT = _struct.Struct("=i")
+# attributes after it (with NLM_F_ACK_TLVS)
+NLMSGERR_ATTR_MSG = 1
 
 # struct sockaddr_nl: __kernel_sa_family_t nl_family, unsigned short nl_pad, __u32 nl_pid,
 # __u32 nl_groups

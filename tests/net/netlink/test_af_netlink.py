@@ -225,3 +225,23 @@ def test_getlink_dump_matches_the_real_kernel():
     for d in model + real:            # the real pair counts IPv6 chatter; lo's counters are 0
         d.pop("stats64")
     assert model == real
+
+
+def test_extended_ack_message_only_when_asked():
+    """NETLINK_EXT_ACK on: the error carries NLMSGERR_ATTR_MSG after the echoed request
+    (NLM_F_ACK_TLVS); off: no attributes."""
+    from netkernel.uapi.netlink import NETLINK_EXT_ACK, NLM_F_ACK_TLVS, SOL_NETLINK
+    k = _machine()
+    fd = _nl(k)
+    req = request(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 4, ifinfo(
+        0, 0, 0, nla(IFLA_IFNAME, b"veth0\0"), nla(IFLA_MTU, struct.pack("=I", 70000))))
+    k.sys_sendto(fd, req, 0, KERNEL)
+    (t, f, _s, _p, payload), = messages(k.sys_recvfrom(fd, 8192, 0)[1])
+    assert (t, f, payload) == (NLMSG_ERROR, 0, struct.pack("=i", -errno.EINVAL) + req)
+    k.sys_setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, struct.pack("=i", 1))
+    assert k.sys_getsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 4) == struct.pack("=i", 1)
+    k.sys_sendto(fd, req, 0, KERNEL)
+    (t, f, _s, _p, payload), = messages(k.sys_recvfrom(fd, 8192, 0)[1])
+    assert f == NLM_F_ACK_TLVS and payload[4:4 + len(req)] == req
+    assert attrs(payload, 4 + len(req)) == {1: b"mtu greater than device maximum\0"}
+    assert k.links()[2]["mtu"] == 1500

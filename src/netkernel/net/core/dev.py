@@ -20,6 +20,7 @@ MODEL_HELPERS = ("dev_addr_list_change", "dev_can_change_net_namespace",
 
 from collections import deque
 
+from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.include.linux.etherdevice import is_valid_ether_addr
 from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's helpers, re-exported)
     NET_RX_DROP, NET_RX_SUCCESS, NET_XMIT_CN, NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
@@ -424,8 +425,10 @@ def dev_validate_mtu(dev: NetDevice, mtu: int) -> int:
     """dev_validate_mtu: EINVAL below the device's min_mtu or above its max_mtu (0: no maximum).
     The MTU arrives as a u32 (IFLA_MTU) read into an int: above INT_MAX it is negative."""
     if mtu < 0 or mtu > INT_MAX or mtu < dev.min_mtu:
+        NL_SET_ERR_MSG("mtu less than device minimum")
         return -EINVAL
     if dev.max_mtu > 0 and mtu > dev.max_mtu:
+        NL_SET_ERR_MSG("mtu greater than device maximum")
         return -EINVAL
     return 0
 

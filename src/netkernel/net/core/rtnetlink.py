@@ -37,14 +37,15 @@ from netkernel.net.core.dev import (NETREG_REGISTERED, NetDevice, dev_can_change
                                     unregister_netdevice)
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.include.linux.netdevice import netif_running
+from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.uapi.errno import (EADDRNOTAVAIL, EEXIST, EINTR, EINVAL, ENODEV, EOPNOTSUPP, EPERM,
                                   ERANGE)
 from netkernel.uapi.if_ import IF_OPER_DOWN, IFF_UP, IFNAMSIZ
 from netkernel.uapi.if_arp import ARPHRD_ETHER
 from netkernel.uapi.netlink import (NLA_ALIGN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK, NLATTR,
                                     NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_MULTI,
-                                    NLM_F_REPLACE, NLMSG_ALIGN, NLMSG_DONE, NLMSG_HDRLEN, NLMSGERR_INT,
-                                    NLMSGHDR)
+                                    NLM_F_REPLACE, NLMSG_ALIGN, NLMSG_DONE, NLMSG_HDRLEN,
+                                    NLMSGERR_INT, NLMSGHDR)
 from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_SIZE, IFLA_ADDRESS, IFLA_BROADCAST,
                                       IFLA_CARRIER, IFLA_CARRIER_CHANGES, IFLA_CARRIER_DOWN_COUNT,
                                       IFLA_CARRIER_UP_COUNT, IFLA_GROUP, IFLA_IFNAME,
@@ -248,7 +249,8 @@ def rtnl_newlink(net, msg: IfInfoMsg, nlflags: int = NLM_F_CREATE | NLM_F_EXCL) 
     if not nlflags & NLM_F_CREATE:
         return -ENODEV
     if ops is None:
-        return -EOPNOTSUPP              # "Unknown device type" (request_module found nothing)
+        NL_SET_ERR_MSG("Unknown device type")   # request_module found nothing
+        return -EOPNOTSUPP
     rng = core.random
     state = rng.getstate()
     dev = rtnl_create_link(msg.net or net, msg.ifname if msg.ifname is not None else f"{ops.kind}%d",

@@ -22,7 +22,9 @@ MODEL_HELPERS = ("nl_queue",)   # not kernel functions (netkernel.trace)
 from netkernel.include.net.sock import skb_set_owner_r
 from netkernel.kernel.sched import current
 from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
-from netkernel.net.core.rtnetlink import nlmsg_put, rtnetlink_rcv
+from netkernel.include.linux.netlink import (NetlinkExtAck, netlink_ext_ack_begin,
+                                             netlink_ext_ack_end)
+from netkernel.net.core.rtnetlink import nla_put, nlmsg_put, rtnetlink_rcv
 from netkernel.net.core.skbuff import SkBuff, kfree_skb
 from netkernel.net.core.sock import NetProtoFamily, ProtoOps, Sock, sk_data_ready, sk_error_report
 from netkernel.uapi import errno as E
@@ -30,9 +32,10 @@ from netkernel.uapi.netlink import (MAX_LINKS, NETLINK_ADD_MEMBERSHIP, NETLINK_B
                                     NETLINK_CAP_ACK, NETLINK_DROP_MEMBERSHIP, NETLINK_EXT_ACK,
                                     NETLINK_GET_STRICT_CHK, NETLINK_LISTEN_ALL_NSID,
                                     NETLINK_NO_ENOBUFS, NETLINK_PKTINFO, NETLINK_ROUTE,
-                                    NLM_F_ACK, NLM_F_CAPPED, NLM_F_REQUEST, NLMSG_ALIGN,
-                                    NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_MIN_TYPE, NLMSGERR_INT,
-                                    NLMSGHDR, SOCKADDR_NL, SOCKADDR_NL_SIZE, SOL_NETLINK)
+                                    NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_REQUEST,
+                                    NLMSG_ALIGN, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_MIN_TYPE,
+                                    NLMSGERR_ATTR_MSG, NLMSGERR_INT, NLMSGHDR, SOCKADDR_NL,
+                                    SOCKADDR_NL_SIZE, SOL_NETLINK)
 from netkernel.uapi.socket import (AF_NETLINK, AF_UNSPEC, INT, MSG_CMSG_COMPAT, MSG_DONTWAIT,
                                    MSG_ERRQUEUE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
                                    SOCK_DGRAM, SOCK_RAW)
@@ -44,6 +47,7 @@ _FLAG_OPTS = {NETLINK_PKTINFO: 0x1, NETLINK_BROADCAST_ERROR: 0x2, NETLINK_NO_ENO
               NETLINK_LISTEN_ALL_NSID: 0x8, NETLINK_CAP_ACK: 0x10, NETLINK_EXT_ACK: 0x20,
               NETLINK_GET_STRICT_CHK: 0x40}
 NETLINK_F_CAP_ACK = 0x10
+NETLINK_F_EXT_ACK = 0x20
 
 
 class NetlinkSock(Sock):
@@ -176,9 +180,11 @@ def nl_queue(sk: NetlinkSock, data: bytes) -> None:
     sk_data_ready(sk)
 
 
-def netlink_ack(sk: NetlinkSock, data, off: int, err: int) -> bytes:
+def netlink_ack(sk: NetlinkSock, data, off: int, err: int, extack: NetlinkExtAck) -> bytes:
     """netlink_ack: an NLMSG_ERROR carrying the error and the request's header — and, for an
-    error without NETLINK_CAP_ACK, the request's payload too (else NLM_F_CAPPED)."""
+    error without NETLINK_CAP_ACK, the request's payload too (else NLM_F_CAPPED); with
+    NETLINK_EXT_ACK on, the handler's message as NLMSGERR_ATTR_MSG (NLM_F_ACK_TLVS).
+    DIVERGENCE(#10): no NLMSGERR_ATTR_OFFS (the offending attribute) is given."""
     length = NLMSGHDR.unpack_from(data, off)[0]
     flags = 0
     if err and not sk.flags & NETLINK_F_CAP_ACK:
@@ -186,8 +192,13 @@ def netlink_ack(sk: NetlinkSock, data, off: int, err: int) -> bytes:
     else:
         echo = bytes(data[off:off + NLMSG_HDRLEN])
         flags |= NLM_F_CAPPED
+    tlvs = bytearray()
+    if sk.flags & NETLINK_F_EXT_ACK and extack._msg:
+        nla_put(tlvs, NLMSGERR_ATTR_MSG, extack._msg.encode() + b"\0")
+        flags |= NLM_F_ACK_TLVS
     seq = NLMSGHDR.unpack_from(data, off)[3]
-    return nlmsg_put(NLMSG_ERROR, sk.portid, seq, flags, NLMSGERR_INT.pack(err) + echo)
+    return nlmsg_put(NLMSG_ERROR, sk.portid, seq, flags,
+                     NLMSGERR_INT.pack(err) + echo + bytes(tlvs))
 
 
 def netlink_rcv_skb(sk: NetlinkSock, data) -> None:
@@ -201,8 +212,12 @@ def netlink_rcv_skb(sk: NetlinkSock, data) -> None:
         if length < NLMSG_HDRLEN or length > total - off:
             return
         err = 0
+        extack = netlink_ext_ack_begin()
         if flags & NLM_F_REQUEST and msgtype >= NLMSG_MIN_TYPE:
-            err, replies = rtnetlink_rcv(task, sk.sk_net, data, off, off + length, sk.portid)
+            try:
+                err, replies = rtnetlink_rcv(task, sk.sk_net, data, off, off + length, sk.portid)
+            finally:
+                netlink_ext_ack_end()
             batch = b""
             for m in replies:
                 if batch and len(batch) + len(m) > NLMSG_GOODSIZE:
@@ -212,7 +227,7 @@ def netlink_rcv_skb(sk: NetlinkSock, data) -> None:
             if batch:
                 nl_queue(sk, batch)
         if err != -E.EINTR and (flags & NLM_F_ACK or err):
-            nl_queue(sk, netlink_ack(sk, data, off, err))
+            nl_queue(sk, netlink_ack(sk, data, off, err, extack))
         off += min(NLMSG_ALIGN(length), total - off)
 
 
