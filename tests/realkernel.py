@@ -16,11 +16,13 @@ import contextlib
 import ctypes
 import errno as _errno
 import os
+import shlex
 import shutil
 import socket
 import subprocess
 import threading
 import time
+import uuid
 
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = "/run/netns"
@@ -271,3 +273,31 @@ def errno_of(fn):
         except OSError as e:
             return -e.errno
     return call
+
+
+def run_in_topology(topology, argv, timeout: float = 60, disable_ipv6: bool = False,
+                    prefix: str = "nkrun"):
+    """Run `argv` on the real kernel in a fresh named netns built from an iproute2 topology file
+    (one `ip ...` command a line, # comments) — the real-kernel half of a `netkernel run`
+    comparison. Returns the CompletedProcess (text output), or None where a real netns cannot be
+    made here (not root, no iproute2, `ip netns add` refused). `disable_ipv6`: no IPv6
+    autoconfiguration frames on the links (the model has no IPv6)."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        return None
+    ns = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
+        return None
+    try:
+        if disable_ipv6:
+            subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
+                            "net.ipv6.conf.all.disable_ipv6=1",
+                            "net.ipv6.conf.default.disable_ipv6=1"], capture_output=True)
+        with open(topology) as f:
+            for line in f.read().splitlines():
+                line = line.split("#", 1)[0].strip()
+                if line:
+                    subprocess.run(["ip", "-n", ns, *shlex.split(line)[1:]], check=True)
+        return subprocess.run(["ip", "netns", "exec", ns, *argv], capture_output=True,
+                              text=True, timeout=timeout)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)

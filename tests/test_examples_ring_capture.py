@@ -1,14 +1,12 @@
 """examples/ring_capture.py: a libpcap-style TPACKET_V3 reader loop, unchanged on netkernel (under
 `netkernel run`) and on the real kernel (root, a fresh namespace), printing the same frames."""
 import os
-import shlex
-import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
+import realkernel
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPO = ROOT / "examples" / "veth.topology"
@@ -33,20 +31,10 @@ def test_ring_capture_on_netkernel():
 
 
 def test_ring_capture_same_output_as_the_real_kernel():
-    if os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.skip("needs root and iproute2 to build the real namespace")
-    ns = f"nkring-{uuid.uuid4().hex[:8]}"
-    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
-        pytest.skip("`ip netns add` failed")
-    try:
-        for line in TOPO.read_text().splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line:
-                subprocess.run(["ip", "-n", ns, *shlex.split(line)[1:]], check=True)
-        real = subprocess.run(["ip", "netns", "exec", ns, sys.executable, str(PROG), "veth0",
-                               "veth1"], capture_output=True, text=True, timeout=60)
-    finally:
-        subprocess.run(["ip", "netns", "del", ns])
+    real = realkernel.run_in_topology(TOPO, [sys.executable, str(PROG), "veth0", "veth1"],
+                                      prefix="nkring")
+    if real is None:
+        pytest.skip("needs root, iproute2 and `ip netns add` to build the real namespace")
     model = on_netkernel()
     assert real.returncode == 0, real.stderr
     assert model.returncode == 0, model.stderr

@@ -1,13 +1,11 @@
 """`netkernel run` runs an unmodified packet-socket program; `netkernel ip` speaks iproute2."""
 import os
-import shlex
-import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
+import realkernel
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPO = ROOT / "examples" / "veth.topology"
@@ -38,21 +36,9 @@ def test_run_with_trace_shows_the_programs_syscalls(tmp_path):
 
 def test_run_same_output_as_the_real_kernel():
     """The same script and topology on the real kernel (in a fresh namespace) print the same."""
-    if os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.skip("needs root and iproute2 to build the real namespace")
-    ns = f"nkrun-{uuid.uuid4().hex[:8]}"
-    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
-        pytest.skip("`ip netns add` failed")
-    try:
-        for line in TOPO.read_text().splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line:
-                words = shlex.split(line)
-                subprocess.run(["ip", "-n", ns, *words[1:]], check=True)
-        real = subprocess.run(["ip", "netns", "exec", ns, sys.executable, str(PROG), "veth0", "veth1"],
-                              capture_output=True, text=True, timeout=60)
-    finally:
-        subprocess.run(["ip", "netns", "del", ns])
+    real = realkernel.run_in_topology(TOPO, [sys.executable, str(PROG), "veth0", "veth1"])
+    if real is None:
+        pytest.skip("needs root, iproute2 and `ip netns add` to build the real namespace")
     model = nk("run", "--topology", str(TOPO), "--", "python", str(PROG), "veth0", "veth1")
     assert real.returncode == 0, real.stderr
     assert model.returncode == 0, model.stderr

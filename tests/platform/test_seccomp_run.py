@@ -7,10 +7,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import pytest
+import realkernel
 
 from netkernel.platform import seccomp
 
@@ -81,25 +81,9 @@ def run_real(tmp_path, code: str, timeout=60):
 
 
 def run_real_cmd(argv, timeout=60):
-    """`argv` in a fresh real namespace built from the topology (root and iproute2), or None."""
-    if os.geteuid() != 0 or shutil.which("ip") is None:
-        return None
-    ns = f"nkrun-{uuid.uuid4().hex[:8]}"
-    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
-        return None
-    try:
-        # no IPv6 autoconfiguration chatter (the model has no IPv6): only the program's frames
-        subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
-                        "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"],
-                       capture_output=True)
-        for line in TOPO.read_text().splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line:
-                subprocess.run(["ip", "-n", ns, *shlex.split(line)[1:]], check=True)
-        return subprocess.run(["ip", "netns", "exec", ns, *argv], capture_output=True,
-                              text=True, timeout=timeout)
-    finally:
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    """`argv` in a fresh real namespace built from the topology (root and iproute2), or None;
+    no IPv6 autoconfiguration chatter (the model has no IPv6): only the program's frames."""
+    return realkernel.run_in_topology(TOPO, argv, timeout, disable_ipv6=True)
 
 
 def check_both(tmp_path, code: str, expected: str, timeout=60):
