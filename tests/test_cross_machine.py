@@ -11,6 +11,7 @@ import threading
 import time
 import weakref
 
+import polling
 import pytest
 
 import netkernel
@@ -76,12 +77,7 @@ def run_threads(*targets, timeout=WATCHDOG):
 
 
 def wait_until(cond, timeout=10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.002)
-    return cond()
+    return polling.wait_until(cond, timeout)
 
 
 def ast_pair():

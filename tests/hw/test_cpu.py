@@ -6,15 +6,7 @@ import time
 import pytest
 
 from netkernel.hw.cpu import Cpu
-
-
-def wait_until(cond, timeout=5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.002)
-    return cond()
+from polling import wait_until   # tests/ is on sys.path
 
 
 def test_events_posted_from_outside_run_in_order_on_the_interrupt_thread_under_the_lock():
