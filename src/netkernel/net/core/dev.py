@@ -107,16 +107,17 @@ class NetDeviceStats:
 class NetDeviceOps:
     """struct net_device_ops: the driver's callbacks. Missing ones are None."""
     __slots__ = ("ndo_init", "ndo_open", "ndo_stop", "ndo_start_xmit", "ndo_uninit",
-                 "ndo_get_iflink")
+                 "ndo_get_iflink", "ndo_set_rx_mode")
 
     def __init__(self, ndo_start_xmit, ndo_open=None, ndo_stop=None, ndo_init=None, ndo_uninit=None,
-                 ndo_get_iflink=None):
+                 ndo_get_iflink=None, ndo_set_rx_mode=None):
         self.ndo_start_xmit = ndo_start_xmit
         self.ndo_open = ndo_open
         self.ndo_stop = ndo_stop
         self.ndo_init = ndo_init
         self.ndo_uninit = ndo_uninit
         self.ndo_get_iflink = ndo_get_iflink
+        self.ndo_set_rx_mode = ndo_set_rx_mode
 
 
 class HeaderOps:
@@ -364,6 +365,7 @@ def dev_open(dev: NetDevice) -> int:
             dev.state &= ~LINK_STATE_START
             return ret
     dev.flags |= IFF_UP
+    dev_set_rx_mode(dev)
     dev_activate(dev)
     call_netdevice_notifiers(NETDEV_UP, dev)
     return 0
@@ -397,6 +399,7 @@ def __dev_change_flags(dev: NetDevice, flags: int) -> int:
     old_flags = dev.flags
     dev.flags = (flags & IFF_USER_SETTABLE) | (
         dev.flags & (IFF_UP | IFF_VOLATILE | IFF_PROMISC | IFF_ALLMULTI))
+    dev_set_rx_mode(dev)                # the filters follow the new flags (a running device)
     ret = 0
     if (old_flags ^ flags) & IFF_UP:
         if old_flags & IFF_UP:
@@ -405,10 +408,12 @@ def __dev_change_flags(dev: NetDevice, flags: int) -> int:
             ret = dev_open(dev)
     if (flags ^ dev.gflags) & IFF_PROMISC:
         dev.gflags ^= IFF_PROMISC
-        dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1)
+        before = dev.flags
+        if __dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1) >= 0 and dev.flags != before:
+            dev_set_rx_mode(dev)
     if (flags ^ dev.gflags) & IFF_ALLMULTI:
         dev.gflags ^= IFF_ALLMULTI
-        dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
+        __dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
     return ret
 
 
@@ -511,6 +516,16 @@ def dev_change_tx_queue_len(dev: NetDevice, new_len: int) -> int:
 
 
 def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
+    """dev_set_promiscuity: __dev_set_promiscuity, then the device's filters when IFF_PROMISC
+    changed."""
+    before = dev.flags
+    err = __dev_set_promiscuity(dev, inc)
+    if err >= 0 and dev.flags != before:
+        dev_set_rx_mode(dev)
+    return err
+
+
+def __dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
     """__dev_set_promiscuity: count up/down; IFF_PROMISC while the count is non-zero."""
     n = dev.promiscuity + inc
     if n < 0:
@@ -526,6 +541,16 @@ def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
 
 
 def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
+    """dev_set_allmulti: __dev_set_allmulti, then the device's filters when IFF_ALLMULTI
+    changed."""
+    before = dev.flags
+    err = __dev_set_allmulti(dev, inc)
+    if err >= 0 and dev.flags != before:
+        dev_set_rx_mode(dev)
+    return err
+
+
+def __dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     """__dev_set_allmulti: as promiscuity, for IFF_ALLMULTI."""
     n = dev.allmulti + inc
     if n < 0:
@@ -538,6 +563,22 @@ def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     else:
         dev.flags &= ~IFF_ALLMULTI
     return 0
+
+
+def __dev_set_rx_mode(dev: NetDevice) -> None:
+    """__dev_set_rx_mode: a device that is up gets its filters from its driver's ndo_set_rx_mode
+    (the multicast and unicast lists, IFF_PROMISC, IFF_ALLMULTI); a down one is programmed
+    when it opens."""
+    if not dev.flags & IFF_UP:
+        return
+    ops = dev.netdev_ops
+    if ops is not None and ops.ndo_set_rx_mode is not None:
+        ops.ndo_set_rx_mode(dev)
+
+
+def dev_set_rx_mode(dev: NetDevice) -> None:
+    """dev_set_rx_mode: __dev_set_rx_mode under the address-list lock (the machine lock here)."""
+    __dev_set_rx_mode(dev)
 
 
 def dev_addr_list_change(lst: dict, addr: bytes, inc: int) -> int:
