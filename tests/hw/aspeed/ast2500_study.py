@@ -169,5 +169,8 @@ def run() -> Study:
     receive(raw, "recv-after-up", True)
     st.flush()
     st.lines.append("@ end study")
+    raw.close()                     # the guest program exits: its sockets close
+    dgram.close()
+    st.flush()
     st.kernel = k
     return st

@@ -59,7 +59,7 @@ class Ftgmac100State:
                  "conf_macaddr", "isr", "ier", "math0", "math1", "tx_ring", "rx_ring",
                  "tx_descriptor", "rx_descriptor", "itc", "aptcr", "dblac", "revr", "fear",
                  "tpafcr", "rbsr", "maccr", "phycr", "phydata", "fcr", "mac_madr", "mac_ladr",
-                 "phy_status", "phy_control", "phy_advertise", "phy_int", "phy_int_mask",
+                 "phy_status", "phy_control", "phy_advertise", "phy_int", "phy_int_mask", "phy_lpa",
                  "phy_link", "tx_held", "port", "tx_frames", "rx_frames", "rx_no_buf_drops",
                  "rx_filtered", "rx_runts", "rx_runt_drops", "tx_lost", "on_link_change")
 
@@ -78,6 +78,7 @@ class Ftgmac100State:
         self.phy_link = False
         self.tx_held = False
         self.on_link_change = None
+        self.phy_lpa = PHY_PARTNER_ABILITY  # what the link partner offers (a test may change it)
         # hardware statistics (what the MAC itself knows; shown by stats())
         self.tx_frames = 0
         self.rx_frames = 0
@@ -135,7 +136,7 @@ class Ftgmac100State:
         if reg == MII_ANAR:
             return self.phy_advertise
         if reg == MII_ANLPAR:
-            return PHY_PARTNER_ABILITY
+            return self.phy_lpa
         if reg == MII_ANER:
             return 0x0001                       # the partner does autonegotiation
         if reg == MII_CTRL1000:
