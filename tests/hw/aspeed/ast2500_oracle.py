@@ -305,3 +305,179 @@ def load_graphs() -> dict:
 GRAPH_FUNCTIONS = ("__sys_socket", "__sys_bind", "__sys_sendto", "__sys_recvfrom",
                    "__sys_setsockopt", "sys_ioctl", "ftgmac100_interrupt", "net_rx_action",
                    "ftgmac100_reset_task", "phy_state_machine")
+
+
+# ---------------------------------------------------------------- call graphs, node by node
+
+# The study case's calls and the receive path (the issue's scope), per step: the roots compared.
+GRAPH_STEPS = ("raw-socket", "raw-bind", "mc-add", "raw-sendto", "dgram-socket", "dgram-bind",
+               "dgram-sendto", "recv", "recv-mc", "sendto-after-up", "recv-after-up")
+NK_ROOTS = {"sys_socket", "sys_bind", "sys_sendto", "sys_recvfrom", "sys_setsockopt",
+            "handle_domain_irq"}
+# the real roots of the same calls (the guest's console ioctls and the PHY's poll are not)
+REAL_ROOTS = {"__sys_socket", "__sys_bind", "__sys_sendto", "__sys_recvfrom", "__sys_setsockopt",
+              "ftgmac100_interrupt", "net_rx_action"}
+
+# Why a function netkernel draws is not where it is in the real graph, by name. The other
+# reasons are found from the kernel's symbols: no symbol at all → inlined (or a macro) in the 6.1
+# build; a symbol ftrace cannot hook → notrace/noinstr.
+KNOWN = {
+    "sys_socket": "ARM: sys_socket is an alias that tail-calls __sys_socket; the real graph "
+                  "starts at __sys_socket",
+    "sys_bind": "ARM: tail call to __sys_bind (as sys_socket)",
+    "sys_sendto": "ARM: tail call to __sys_sendto (as sys_socket)",
+    "sys_recvfrom": "ARM: tail call to __sys_recvfrom (as sys_socket)",
+    "sys_setsockopt": "ARM: tail call to __sys_setsockopt (as sys_socket)",
+    "handle_domain_irq": "5.15 → 6.1: removed in 5.16; 6.1 enters through avic_handle_irq → "
+                         "generic_handle_domain_irq → handle_level_irq → handle_irq_event",
+    "__handle_domain_irq": "5.15 → 6.1: removed in 5.16 (as handle_domain_irq)",
+    "generic_handle_irq": "5.15 → 6.1: the VIC's handler calls generic_handle_domain_irq",
+    "irq_exit": "6.1 on ARM: the entry code calls irq_exit after the handler (a sibling of the "
+                "interrupted function, not under handle_domain_irq)",
+    "irq_enter": "6.1 on ARM: called by the entry code before the handler (as irq_exit)",
+    "do_softirq": "6.1: the softirq runs from __local_bh_enable_ip → do_softirq → "
+                  "handle_softirqs (Debian's 6.1.y name for __do_softirq), or from irq_exit",
+    "napi_schedule": "6.1: ftgmac100_interrupt calls napi_schedule_prep + __napi_schedule_irqoff "
+                     "(napi_schedule_irqoff inlined)",
+    "kfree_skb": "the driver's dev_kfree_skb is consume_skb in Linux (netkernel draws kfree_skb)",
+    "sock_sendmsg": "inlined into __sys_sendto in the 6.1 build (the call goes straight to "
+                    "packet_sendmsg)",
+    "sock_sendmsg_nosec": "inlined (as sock_sendmsg)",
+    "sock_recvmsg": "inlined into __sys_recvfrom in the 6.1 build",
+    "sock_recvmsg_nosec": "inlined (as sock_recvmsg)",
+    "packet_snd": "inlined into packet_sendmsg in the 6.1 build",
+    "packet_alloc_skb": "inlined into packet_snd in the 6.1 build",
+    "sock_create": "6.1: __sys_socket calls __sock_create directly (sock_create inlined)",
+    "sock_map_fd": "inlined into __sys_socket in the 6.1 build (alloc_fd/sock_alloc_file/"
+                   "fd_install show instead)",
+    "register_prot_hook": "inlined into packet_do_bind",
+    "packet_bind": "tail call: packet_bind ends in a jump to packet_do_bind, which the graph "
+                   "shows under __sys_bind",
+    "dev_remove_pack": "5.15/6.1's __unregister_prot_hook calls __dev_remove_pack (the caller "
+                       "synchronizes); netkernel draws dev_remove_pack",
+    "dev_mc_add": "tail call to __dev_mc_add (the graph shows __dev_mc_add under "
+                  "packet_setsockopt)",
+    "dev_mc_del": "tail call to __dev_mc_del (as dev_mc_add)",
+    "packet_dev_mc": "inlined into packet_setsockopt in the 6.1 build (with packet_mc_add)",
+    "ftgmac100_start_hw": "inlined into ftgmac100_set_rx_mode in the 6.1 build (its MACCR "
+                          "accesses are set_rx_mode's in mmio.txt)",
+    "ftgmac100_calc_mc_hash": "inlined into ftgmac100_set_rx_mode",
+    "skb_trim": "6.1 trims with the inline pskb_trim, which calls nothing for a linear skb "
+                "(netkernel draws skb_trim)",
+    "eth_header_parse": "traceable in 6.1 yet absent from its packet_rcv graph (called through "
+                        "header_ops->parse): not explained yet",
+    "sock_rfree": "6.1 frees the datagram with skb_free_datagram → consume_skb; the owner's "
+                  "sock_rfree is not under packet_recvmsg in the recorded graph: not explained "
+                  "yet",
+    "net_rx_action": "6.1 from idle: irq_exit → __irq_exit_rcu → handle_softirqs runs it; the "
+                     "graph (set_graph_function net_rx_action) starts at net_rx_action",
+    "dev_queue_xmit": "6.1: packet_snd calls __dev_queue_xmit (dev_queue_xmit is an inline "
+                      "wrapper since 5.19... and in 5.15 an exported function)",
+    "__dev_xmit_skb": "inlined into __dev_queue_xmit; 6.1 shows sch_direct_xmit below it (an "
+                      "empty pfifo_fast is bypassed) — sch_direct_xmit is not modelled yet",
+    "pfifo_fast_enqueue": "not called: an empty queue is bypassed (TCQ_F_CAN_BYPASS → "
+                          "sch_direct_xmit), not modelled yet",
+    "xmit_one": "inlined into dev_hard_start_xmit",
+    "skb_loop_sk": "inlined into dev_queue_xmit_nit",
+    "dma_map_single": "an inline wrapper of dma_map_page_attrs",
+    "dma_unmap_single": "an inline wrapper of dma_unmap_page_attrs",
+    "dma_mapping_error": "inline (include/linux/dma-mapping.h)",
+    "ftgmac100_tx_complete": "inlined into ftgmac100_poll in the 6.1 build",
+    "ftgmac100_tx_complete_packet": "inlined into ftgmac100_poll in the 6.1 build",
+    "ftgmac100_rx_packet": "inlined into ftgmac100_poll in the 6.1 build",
+    "ftgmac100_alloc_rx_buf": "inlined into ftgmac100_poll in the 6.1 build",
+    "ftgmac100_check_rx": "inlined into ftgmac100_poll",
+    "napi_complete": "an inline wrapper of napi_complete_done",
+    "netif_receive_skb": "6.1: the frame goes up through napi_gro_receive → ... → "
+                         "__netif_receive_skb_one_core (NETIF_F_RXCSUM decides the path)",
+    "__netif_receive_skb": "as netif_receive_skb (6.1 takes the GRO path here)",
+    "eth_type_trans": "a different parent in 6.1: called from the inlined ftgmac100_rx_packet, "
+                      "so it appears under ftgmac100_poll",
+    "sk_data_ready": "an indirect call (sk->sk_data_ready): sock_def_readable in the real graph",
+    "sk_write_space": "an indirect call (sk->sk_write_space): sock_def_write_space",
+    "skb_orphan": "inline (include/linux/skbuff.h)",
+    "sock_error": "inline (include/net/sock.h)",
+    "alloc_skb": "inline wrapper of __alloc_skb (6.1: alloc_skb_with_frags → __alloc_skb)",
+    "netdev_alloc_skb_ip_align": "inline wrapper of __netdev_alloc_skb",
+    "__alloc_skb": "6.1 allocates through alloc_skb_with_frags / __netdev_alloc_skb",
+    "ll_reserved_space": "inline (include/linux/netdevice.h)",
+    "dev_validate_header": "inline (include/linux/netdevice.h)",
+    "skb_reserve": "inline (include/linux/skbuff.h)",
+    "skb_set_owner_r": "inline (include/net/sock.h)",
+    "sock_skb_dropcount": "inline (include/net/sock.h)",
+    "run_filter": "inlined into packet_rcv",
+    "eth_skb_pad": "inline (include/linux/etherdevice.h)",
+    "ftgmac100_base_tx_ctlstat": "inlined", "ftgmac100_tx_buf_avail": "inlined",
+    "ftgmac100_tx_buf_cleanable": "inlined",
+    "iowrite32": "MMIO accessor (writel), inline on ARM", "ioread32": "MMIO accessor, inline",
+    "capable": "6.1's packet_create calls ns_capable (capable is its wrapper)",
+    "dev_add_pack": "same parent (__register_prot_hook) when the socket hooks at creation",
+    "packet_parse_headers": "same parent when traced",
+}
+
+def _drop_foreign_irqs(node: GNode) -> GNode:
+    """Rule "timer-irq": an interrupt subtree that is not the FTGMAC100's (the timer tick) is cut
+    out; the MAC's stays."""
+    node.children = [_drop_foreign_irqs(c) for c in node.children
+                     if not (c.irq and not any(n.name == "ftgmac100_interrupt" for n in c.walk()))]
+    return node
+
+
+def real_step_graph(graphs: dict, step: str) -> list:
+    return [_drop_foreign_irqs(r) for r in graphs.get(step, []) if r.name in REAL_ROOTS]
+
+
+def _edges(roots, parent=None):
+    for r in roots:
+        yield parent, r.name
+        yield from _edges(r.children, r.name)
+
+
+def compare_graphs(nk_roots: list, real_roots: list, filterable: set, text: set) -> dict:
+    """Node by node: for each function netkernel draws, where it is in the real graph.
+    'same parent': the real graph has it under the nearest netkernel ancestor the real graph
+    also shows; 'deeper': under that ancestor, with real frames netkernel does not draw between;
+    'absent': not in this step's real graph (the reason from KNOWN, else the symbol tables)."""
+    real_edges = set(_edges(real_roots))
+    real_names = {n for _, n in real_edges}
+    real_anc: dict = {}
+
+    def anc(nodes, chain):
+        for n in nodes:
+            real_anc.setdefault(n.name, set()).update(chain)
+            anc(n.children, chain + (n.name,))
+    anc(real_roots, ())
+    out = {"same parent": [], "deeper": [], "absent": [], "unexplained": []}
+
+    def visit(node, chain):
+        name = clean_name(node.function)
+        vis = next((a for a in reversed(chain) if a in real_names), None)
+        if (vis, name) in real_edges:
+            out["same parent"].append((name, vis))
+        elif name in real_names and (vis is None or vis in real_anc.get(name, ())):
+            out["deeper"].append((name, vis))
+        else:
+            reason = KNOWN.get(name)
+            if reason is None:
+                if name not in text and name not in filterable:
+                    reason = "no symbol in the 6.1 build: inlined (or a macro)"
+                elif name not in filterable:
+                    reason = "not traceable in 6.1 (notrace/noinstr)"
+            (out["absent"] if reason else out["unexplained"]).append((name, vis, reason))
+        for c in node.children:
+            visit(c, chain + (name,))
+    for r in nk_roots:
+        visit(r, ())
+    return out
+
+
+def coverage(nk_roots: list, real_roots: list) -> tuple[int, int]:
+    """(covered, total) real nodes: a real node is covered when netkernel draws the same
+    function in the same step."""
+    nk_names = {clean_name(n.function) for r in nk_roots for n in r.walk()}
+    total = covered = 0
+    for r in real_roots:
+        for n in r.walk():
+            total += 1
+            covered += n.name in nk_names
+    return covered, total
