@@ -340,14 +340,14 @@ KNOWN = {
     "napi_schedule": "6.1: ftgmac100_interrupt calls napi_schedule_prep + __napi_schedule_irqoff "
                      "(napi_schedule_irqoff inlined)",
     "kfree_skb": "the driver's dev_kfree_skb is consume_skb in Linux (netkernel draws kfree_skb)",
-    "sock_sendmsg": "inlined into __sys_sendto in the 6.1 build (the call goes straight to "
-                    "packet_sendmsg)",
+    "sock_sendmsg": "inlined at this call site in the 6.1 build (__sys_sendto calls "
+                    "packet_sendmsg; the symbol is the out-of-line copy for other callers)",
     "sock_sendmsg_nosec": "inlined (as sock_sendmsg)",
-    "sock_recvmsg": "inlined into __sys_recvfrom in the 6.1 build",
+    "sock_recvmsg": "inlined at this call site (as sock_sendmsg)",
     "sock_recvmsg_nosec": "inlined (as sock_recvmsg)",
     "packet_snd": "inlined into packet_sendmsg in the 6.1 build",
     "packet_alloc_skb": "inlined into packet_snd in the 6.1 build",
-    "sock_create": "6.1: __sys_socket calls __sock_create directly (sock_create inlined)",
+    "sock_create": "inlined at this call site: the graph shows __sys_socket → __sock_create",
     "sock_map_fd": "inlined into __sys_socket in the 6.1 build (alloc_fd/sock_alloc_file/"
                    "fd_install show instead)",
     "register_prot_hook": "inlined into packet_do_bind",
@@ -358,9 +358,10 @@ KNOWN = {
     "dev_mc_add": "tail call to __dev_mc_add (the graph shows __dev_mc_add under "
                   "packet_setsockopt)",
     "dev_mc_del": "tail call to __dev_mc_del (as dev_mc_add)",
-    "packet_dev_mc": "inlined into packet_setsockopt in the 6.1 build (with packet_mc_add)",
-    "ftgmac100_start_hw": "inlined into ftgmac100_set_rx_mode in the 6.1 build (its MACCR "
-                          "accesses are set_rx_mode's in mmio.txt)",
+    "packet_dev_mc": "inlined at this call site (the graph shows packet_setsockopt → "
+                     "__dev_mc_add)",
+    "ftgmac100_start_hw": "inlined into ftgmac100_set_rx_mode at this call site (its MACCR "
+                          "accesses are there in mmio.txt)",
     "ftgmac100_calc_mc_hash": "inlined into ftgmac100_set_rx_mode",
     "skb_trim": "6.1 trims with the inline pskb_trim, which calls nothing for a linear skb "
                 "(netkernel draws skb_trim)",
@@ -371,8 +372,8 @@ KNOWN = {
                   "yet",
     "net_rx_action": "6.1 from idle: irq_exit → __irq_exit_rcu → handle_softirqs runs it; the "
                      "graph (set_graph_function net_rx_action) starts at net_rx_action",
-    "dev_queue_xmit": "6.1: packet_snd calls __dev_queue_xmit (dev_queue_xmit is an inline "
-                      "wrapper since 5.19... and in 5.15 an exported function)",
+    "dev_queue_xmit": "5.15 → 6.1: an inline wrapper of __dev_queue_xmit in 6.1's "
+                      "include/linux/netdevice.h (a function of net/core/dev.c in 5.15)",
     "__dev_xmit_skb": "inlined into __dev_queue_xmit; 6.1 shows sch_direct_xmit below it (an "
                       "empty pfifo_fast is bypassed) — sch_direct_xmit is not modelled yet",
     "pfifo_fast_enqueue": "not called: an empty queue is bypassed (TCQ_F_CAN_BYPASS → "
@@ -410,7 +411,8 @@ KNOWN = {
     "ftgmac100_base_tx_ctlstat": "inlined", "ftgmac100_tx_buf_avail": "inlined",
     "ftgmac100_tx_buf_cleanable": "inlined",
     "iowrite32": "MMIO accessor (writel), inline on ARM", "ioread32": "MMIO accessor, inline",
-    "capable": "6.1's packet_create calls ns_capable (capable is its wrapper)",
+    "capable": "6.1's packet_create checks ns_capable(net->user_ns, CAP_NET_RAW); netkernel "
+               "draws capable",
     "dev_add_pack": "same parent (__register_prot_hook) when the socket hooks at creation",
     "packet_parse_headers": "same parent when traced",
 }
