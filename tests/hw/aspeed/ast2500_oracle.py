@@ -44,8 +44,6 @@ RULES = (
     ("probe-phy-scan", "both", "at probe 6.1 scans all 32 MDIO addresses and runs the RTL8211E "
      "driver's probe (QEMU answers at every address); netkernel attaches the PHY at address 0 "
      "and only reads its abilities: the probe's MDIO transactions are set aside"),
-    ("probe-ier", "netkernel", "netkernel's probe masks the MAC's interrupts (IER = 0); the 6.1 "
-     "probe does not write IER (the chip resets with IER = 0)"),
     ("ipv4-all-hosts", "real", "the real kernel's IPv4 joins 224.0.0.1 (01:00:5e:00:00:01) on "
      "every device that comes up (ip_mc_up) and leaves it when it goes down; netkernel has no "
      "IGMP yet: the all-hosts bit is taken out of MAHT0 (and HT_MULTI_EN out of MACCR when "
@@ -203,8 +201,6 @@ def normalize(lines: list, side: str, mac: str = "mac0", skip: str = "") -> dict
         items = decode_mdio(acc) if skip != "mdio" else [("reg",) + a[1:] for a in acc]
         if step == "boot" and skip != "probe-phy-scan":
             items = [it for it in items if it[0] != "mdio"]
-        if step == "boot" and side == "netkernel" and skip != "probe-ier":
-            items = [it for it in items if it[1:] != ("W", 0x04, 0)]
         if skip != "phy-poll":
             items = drop_phy_poll(items)
         if skip != "dma-address":

@@ -515,14 +515,19 @@ def dev_change_tx_queue_len(dev: NetDevice, new_len: int) -> int:
     return 0
 
 
-def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
-    """dev_set_promiscuity: __dev_set_promiscuity, then the device's filters when IFF_PROMISC
-    changed."""
+def _flags_then_rx_mode(dev: NetDevice, change, inc: int) -> int:
+    """Count a promiscuity/allmulti reference; if that changed the flags, the filters follow."""
     before = dev.flags
-    err = __dev_set_promiscuity(dev, inc)
+    err = change(dev, inc)
     if err >= 0 and dev.flags != before:
         dev_set_rx_mode(dev)
     return err
+
+
+def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
+    """dev_set_promiscuity: __dev_set_promiscuity, then the device's filters when IFF_PROMISC
+    changed."""
+    return _flags_then_rx_mode(dev, __dev_set_promiscuity, inc)
 
 
 def __dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
@@ -543,11 +548,7 @@ def __dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
 def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     """dev_set_allmulti: __dev_set_allmulti, then the device's filters when IFF_ALLMULTI
     changed."""
-    before = dev.flags
-    err = __dev_set_allmulti(dev, inc)
-    if err >= 0 and dev.flags != before:
-        dev_set_rx_mode(dev)
-    return err
+    return _flags_then_rx_mode(dev, __dev_set_allmulti, inc)
 
 
 def __dev_set_allmulti(dev: NetDevice, inc: int) -> int:

@@ -11,33 +11,28 @@ LINUX_SOURCE = "net/core/dev_addr_lists.c"
 from netkernel.net.core.dev import __dev_set_rx_mode, dev_addr_list_change
 
 
-def dev_mc_add(dev, addr: bytes) -> int:
-    """dev_mc_add (net/core/dev_addr_lists.c): one more reference on a multicast address, then
-    the device's filters."""
-    err = dev_addr_list_change(dev.mc, addr, 1)
+def _change_and_sync(dev, lst: dict, addr: bytes, inc: int) -> int:
+    """One reference more or less on `addr` in `lst`; when that worked, the device's filters."""
+    err = dev_addr_list_change(lst, addr, inc)
     if not err:
         __dev_set_rx_mode(dev)
     return err
+
+
+def dev_mc_add(dev, addr: bytes) -> int:
+    """dev_mc_add: one more reference on a multicast address, then the device's filters."""
+    return _change_and_sync(dev, dev.mc, addr, 1)
 
 
 def dev_mc_del(dev, addr: bytes) -> int:
     """dev_mc_del: one reference less (ENOENT when there is none), then the filters."""
-    err = dev_addr_list_change(dev.mc, addr, -1)
-    if not err:
-        __dev_set_rx_mode(dev)
-    return err
+    return _change_and_sync(dev, dev.mc, addr, -1)
 
 
 def dev_uc_add(dev, addr: bytes) -> int:
     """dev_uc_add: as dev_mc_add, for the secondary unicast list."""
-    err = dev_addr_list_change(dev.uc, addr, 1)
-    if not err:
-        __dev_set_rx_mode(dev)
-    return err
+    return _change_and_sync(dev, dev.uc, addr, 1)
 
 
 def dev_uc_del(dev, addr: bytes) -> int:
-    err = dev_addr_list_change(dev.uc, addr, -1)
-    if not err:
-        __dev_set_rx_mode(dev)
-    return err
+    return _change_and_sync(dev, dev.uc, addr, -1)

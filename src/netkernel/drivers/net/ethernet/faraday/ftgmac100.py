@@ -775,7 +775,6 @@ def ftgmac100_probe(pdev: PlatformDevice, net, name: str) -> NetDevice:
     ftgmac100_initial_mac(priv)
     ftgmac100_setup_mdio(priv)
     ftgmac100_mii_probe(priv)
-    iowrite32(0, priv.base, FTGMAC100_OFFSET_IER)
     err = register_netdevice(net, netdev)
     if err:
         raise OSError(-err, "register_netdev failed")
