@@ -344,9 +344,9 @@ def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int):
 # ---------------------------------------------------------------- options
 
 def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optlen: int) -> int:
-    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. A NULL
-    optval (None) with optlen 0 reads nothing; with optlen > 0, sock_setsockopt checks the length
-    (EINVAL below an int) and then faults copying the int (EFAULT).
+    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. `optval`
+    holds the readable bytes of the user's buffer (None: a NULL pointer); SOL_SOCKET's handler
+    copies from it itself, so a short buffer faults only where Linux reads past it.
 
     DIVERGENCE(#8): for other levels a NULL optval with optlen > 0 is EFAULT at once; Linux's
     option handlers check the length (EINVAL) or the level (ENOPROTOOPT) before the copy faults."""
@@ -355,15 +355,12 @@ def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optl
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
-    if optval is None:
-        if optlen == 0:
-            optval = b""
-        elif level == SOL_SOCKET and optlen < 4:
-            return -E.EINVAL
-        else:
-            return -E.EFAULT
     if level == SOL_SOCKET:
-        return sock_setsockopt(sock.sk, optname, optval, capable)
+        return sock_setsockopt(sock.sk, optname, optval, optlen)
+    if optval is None:
+        if optlen:
+            return -E.EFAULT
+        optval = b""
     if sock.ops.setsockopt is None:
         return -E.EOPNOTSUPP
     return sock.ops.setsockopt(sock, level, optname, optval)

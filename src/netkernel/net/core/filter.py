@@ -502,3 +502,47 @@ def bpf_prog_create_from_user(flen: int, ufilter: int, copy_from_user):
     classic checks (EINVAL). Nothing is charged to a socket. Returns the decoded program or -errno."""
     got = __get_filter(flen, ufilter, copy_from_user)
     return got if isinstance(got, int) else got[0]
+
+
+def _bpf_prog_get(ufd: int):
+    """What bpf_prog_get_type (kernel/bpf/syscall.c) answers in a model without eBPF programs: a
+    descriptor the calling task does not have is EBADF (fdget), any open one is not a program
+    (EINVAL)."""
+    task = getattr(_sched._tls, "task", None)
+    if task is None or ufd not in task.files:
+        return -E.EBADF
+    return -E.EINVAL
+
+
+def sk_attach_bpf(sk, ufd: int) -> int:
+    """sk_attach_bpf / __get_bpf: a locked filter is EPERM, then the program's descriptor."""
+    if SOCK_FILTER_LOCKED in sk.sk_flags:
+        return -E.EPERM
+    return _bpf_prog_get(ufd)
+
+
+def sk_reuseport_attach_bpf(sk, ufd: int) -> int:
+    """sk_reuseport_attach_bpf: EPERM while locked; the descriptor must be a socket-filter or
+    SK_REUSEPORT program."""
+    if SOCK_FILTER_LOCKED in sk.sk_flags:
+        return -E.EPERM
+    return _bpf_prog_get(ufd)
+
+
+def sk_reuseport_attach_filter(sk, flen: int, ufilter: int, copy_from_user) -> int:
+    """sk_reuseport_attach_filter: the classic program is checked as for SO_ATTACH_FILTER (EPERM
+    while locked, EINVAL/EFAULT), must fit under optmem_max (ENOMEM), then goes to the socket's
+    reuseport group (reuseport_attach_prog); nothing is charged to the socket."""
+    if SOCK_FILTER_LOCKED in sk.sk_flags:
+        return -E.EPERM
+    got = __get_filter(flen, ufilter, copy_from_user)
+    if isinstance(got, int):
+        return got
+    core = sk.sk_net.core
+    if bpf_prog_size(core.profile.name, got[2]) > core.sysctl["net.core.optmem_max"]:
+        return -E.ENOMEM
+    return reuseport_attach_prog(sk, got[0])
+
+
+from netkernel.kernel import sched as _sched  # noqa: E402
+from netkernel.net.core.sock_reuseport import reuseport_attach_prog  # noqa: E402
