@@ -63,6 +63,7 @@ def lengths(b, opt, val=1, type=SOCK_RAW):
     out["set_null4"] = sset(b, s, opt, None, 4)
     out["set_null0"] = sset(b, s, opt, None, 0)
     out["set_4_of_8"] = sset(b, s, opt, i32(val), 8)          # optlen 8, 4 readable bytes
+    out["set_neg"] = sset(b, s, opt, i32(val), -1)
     s = psock(b, type)
     out["get"] = {n: sget(b, s, opt, n) for n in GET_LENS}
     return out
@@ -511,6 +512,27 @@ def scenario_sol_unknown_and_boundary_numbers(b):
     """Beyond the last 5.15-and-later options and negative numbers: ENOPROTOOPT."""
     s = psock(b)
     return {o: [sset(b, s, o, 0), sget(b, s, o, 4)] for o in (0, 86, 100, 1000, -1, 0x7FFFFFFF)}
+
+
+def scenario_sol_struct_options_on_every_type(b):
+    """The same answers on SOCK_RAW, SOCK_DGRAM and SOCK_PACKET sockets (bound or not)."""
+    out = {}
+    for t in (SOCK_RAW, SOCK_DGRAM, SOCK_PACKET):
+        s = b.socket(AF_PACKET, t, htons(ETH_P_ALL))
+        o = {"dev": [sset(b, s, SO_BINDTODEVICE, b"lo\0"), sget(b, s, SO_BINDTODEVICE, 16),
+                     sget_int(b, s, SO_BINDTOIFINDEX) == ifx(b, "lo")],
+             "linger": [sset(b, s, SO_LINGER, struct.pack("<ii", 1, 3)), sget(b, s, SO_LINGER, 8)],
+             "txtime": [sset(b, s, SO_TXTIME, struct.pack("<iI", 1, 2)), sget(b, s, SO_TXTIME, 8)],
+             "timeo": [sset(b, s, SO_SNDTIMEO_NEW, timeval(3, 0)), sget(b, s, SO_SNDTIMEO, 16)],
+             "pacing": [sset(b, s, SO_MAX_PACING_RATE, struct.pack("<Q", 1 << 33)),
+                        sget(b, s, SO_MAX_PACING_RATE, 4)],
+             "peek": sset(b, s, SO_PEEK_OFF, 1), "zerocopy_get": sget_int(b, s, SO_ZEROCOPY),
+             "cookie_len": len(sget(b, s, SO_COOKIE, 64)) // 2,
+             "meminfo_len": len(sget(b, s, SO_MEMINFO, 64)) // 2,
+             "peer": [sget(b, s, SO_PEERNAME, 128), sget(b, s, SO_PEERCRED, 12)],
+             "bpf_ext": sget_int(b, s, SO_BPF_EXTENSIONS), "acceptconn": sget_int(b, s, SO_ACCEPTCONN)}
+        out[t] = o
+    return out
 
 
 # ---- options whose answer changed after 5.15 ----------------------------------------------------
