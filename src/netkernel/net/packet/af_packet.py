@@ -441,11 +441,13 @@ def packet_snd(sock, msg, len: int) -> int:
     skb.priority = sk.sk_priority
     if sockc is None:
         skb.mark = sk.sk_mark
-        skb.tx_flags = sock_tx_timestamp(sk, sk.sk_tsflags)
+        if sk.sk_tsflags:
+            skb.tx_flags = sock_tx_timestamp(sk, sk.sk_tsflags)
     else:
         skb.mark = sockc.mark
         skb.tstamp = sockc.transmit_time
-        skb.tx_flags = sock_tx_timestamp(sk, sockc.tsflags)
+        if sockc.tsflags:
+            skb.tx_flags = sock_tx_timestamp(sk, sockc.tsflags)
     packet_parse_headers(skb, sock)
     if vnet is not None:
         headlen = len + offset if hlen + tlen + len < 4096 else max(linear, offset)
@@ -518,7 +520,8 @@ def packet_sendmsg_spkt(sock, msg, len: int) -> int:
     skb.dev = dev
     skb.priority = sk.sk_priority
     skb.mark = sockc.mark
-    skb.tx_flags = sock_tx_timestamp(sk, sockc.tsflags)
+    if sockc.tsflags:
+        skb.tx_flags = sock_tx_timestamp(sk, sockc.tsflags)
     dev_queue_xmit(skb)
     return len
 

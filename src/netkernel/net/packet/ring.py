@@ -761,7 +761,8 @@ def tpacket_fill_skb(po, skb, frame: int, dev, data: int, tp_len: int, proto: in
     skb.priority = po.sk_priority
     skb.mark = po.sk_mark
     skb.tstamp = sockc.transmit_time
-    skb.tx_flags = sock_tx_timestamp(po, sockc.tsflags)
+    if sockc.tsflags:
+        skb.tx_flags = sock_tx_timestamp(po, sockc.tsflags)
     skb_reserve(skb, hlen)
     skb.network_header = skb.data
     to_write = tp_len
