@@ -152,9 +152,9 @@ def scenario_tstamping_unknown_bits(b):
 
 
 @kernel_differs("bits 16-18 became flags after 5.15: OPT_ID_TCP (only with OPT_ID), OPT_RX_FILTER, "
-                "OPT_TX_COMPLETION; 5.15 refuses all of them",
-                "b534dc46c8ae net_tstamp: add SOF_TIMESTAMPING_OPT_ID_TCP (v6.2); "
-                "be8e9eb37506 net-timestamp: introduce SOF_TIMESTAMPING_OPT_RX_FILTER (v6.8)",
+                "TX_COMPLETION; 5.15 refuses all of them",
+                "b534dc46c8ae net_tstamp: add SOF_TIMESTAMPING_OPT_ID_TCP (v6.2); then "
+                "SOF_TIMESTAMPING_OPT_RX_FILTER (v6.12) and SOF_TIMESTAMPING_TX_COMPLETION (v6.15)",
                 {"65536": ["EINVAL", "00000000" "00000000"],
                  "65664": ["EINVAL", "00000000" "00000000"],
                  "131072": ["EINVAL", "00000000" "00000000"],
@@ -200,10 +200,11 @@ def scenario_tstamping_optlen(b):
 
 @kernel_differs("getsockopt(SO_TIMESTAMPING_NEW) was not implemented in 5.15 (ENOPROTOOPT); it now "
                 "reads the flags when they were set through SO_TIMESTAMPING_NEW, else zeros",
-                "7f6ca95d16b9 net: Implement missing getsockopt(SO_TIMESTAMPING_NEW) (v6.8)",
+                "7f6ca95d16b9 net: Implement missing getsockopt(SO_TIMESTAMPING_NEW) (v6.7; in "
+                "5.15.y and 6.1.y stable from Jan 2024)",
                 {"fresh": "ENOPROTOOPT", "set_old": "ENOPROTOOPT", "set_new": "ENOPROTOOPT",
                  "old_view": "12000000" "00000000"},
-                since="6.8", backported={"6.1": "6.1.y stable carries 7f6ca95d16b9"})
+                since="6.7", backported={"6.1": "6.1.y stable carries 7f6ca95d16b9"})
 def scenario_tstamping_get_new(b):
     s = b.socket(AF_PACKET, SOCK_RAW, 0)
     out = {"fresh": get_ts(b, s, SO_TIMESTAMPING_NEW)}
@@ -538,15 +539,35 @@ def scenario_tx_cmsg_bad(b):
 
 @kernel_differs("5.15's __sock_cmsg_send only knows SO_TIMESTAMPING_OLD; a SO_TIMESTAMPING_NEW "
                 "control message falls to EINVAL",
-                "382a32018b74 net: Implement missing SO_TIMESTAMPING_NEW cmsg support (v6.8)",
+                "382a32018b74 net: Implement missing SO_TIMESTAMPING_NEW cmsg support (v6.7; in "
+                "5.15.y and 6.1.y stable from Jan 2024)",
                 {"send": "EINVAL", "queued": {"err": "EAGAIN"}},
-                since="6.8", backported={"6.1": "6.1.y stable carries 382a32018b74"})
+                since="6.7", backported={"6.1": "6.1.y stable carries 382a32018b74"})
 def scenario_tx_cmsg_new(b):
     setup_veth(b)
     s = tx_socket(b, SW | OPT_TSONLY)
     r = only_err(attempt(s.sendmsg, [FRAME], _cm(TX_SW, SO_TIMESTAMPING_NEW), 0, ("veth0", ETH_P_EX)))
     q = errq(s)
     return {"send": r, "queued": {"err": q["err"]} if "err" in q else {"len": q["len"]}}
+
+
+@kernel_differs("SCM_TS_OPT_ID (a u32 key for one send) is an unknown SOL_SOCKET control message in "
+                "5.15 (EINVAL); newer kernels take it when OPT_ID is on and report it as ee_data",
+                "4aecca4c7680 net_tstamp: add SCM_TS_OPT_ID to provide OPT_ID in control message (v6.13)",
+                {"no_opt_id": ["EINVAL", []], "opt_id": ["EINVAL", []], "opt_id_u64": ["EINVAL", []]},
+                since="6.13")
+def scenario_tx_cmsg_ts_opt_id(b):
+    setup_veth(b)
+    out = {}
+    for name, flags, fmt in (("no_opt_id", TX_SW | OPT_TSONLY, "<I"),
+                             ("opt_id", TX_SW | OPT_TSONLY | OPT_ID, "<I"),
+                             ("opt_id_u64", TX_SW | OPT_TSONLY | OPT_ID, "<Q")):
+        s = tx_socket(b, flags)
+        r = only_err(attempt(s.sendmsg, [FRAME], [(SOL_SOCKET, 81, struct.pack(fmt, 77))], 0,
+                             ("veth0", ETH_P_EX)))
+        out[name] = [r, [c["ee"]["data"] for x in errq_all(s) for c in x.get("cmsgs", []) if "ee" in c]]
+        s.close()
+    return out
 
 
 # ---- devices and paths
@@ -735,6 +756,32 @@ def scenario_errqueue_small_frames_rcvbuf(b):
     for _ in range(8):
         send(b, s, eth(MAC_B, MAC_A, ETH_P_EX, size=200), ifx(b, "veth0"), ETH_P_EX)
     return [x.get("len", x.get("err")) for x in errq_all(s)]
+
+
+def scenario_errqueue_does_not_wake_a_reader(b):
+    """A blocking receive is not ended by a queued record: it runs to SO_RCVTIMEO (EAGAIN)."""
+    setup_veth(b)
+    s = psock(b, SOCK_RAW, ETH_P_EX, bind_to="veth0")
+    set_ts(b, s, TX_SW | OPT_TSONLY)
+    set_rcvtimeo(b, s, 0.05)
+    send(b, s, FRAME, ifx(b, "veth0"), ETH_P_EX)
+    return {"recv": recv1(b, s), "errqueue": [x.get("len", x.get("err")) for x in errq_all(s)]}
+
+
+def scenario_rx_tstamping_sock_packet(b):
+    """SOCK_PACKET receives carry SCM_TIMESTAMPING as well."""
+    setup_veth(b)
+    keep = warm_stamps(b)
+    rx = b.socket(AF_PACKET, SOCK_PACKET, htons(ETH_P_EX))
+    b.sys_bind(rx, spkt("veth1"))
+    set_ts(b, rx, RX_SW | SW, SO_TIMESTAMPING_NEW)
+    tx = b.socket(AF_PACKET, SOCK_RAW, 0)
+    t0 = time.time()
+    send(b, tx, FRAME, ifx(b, "veth0"), ETH_P_EX)
+    data, anc, flags, addr = rx.recvmsg(2048, 256, MSG_DONTWAIT)
+    w = (t0, time.time())
+    keep.close()
+    return {"len": len(data), "flags": flags, "cmsgs": decode_cmsgs(anc, w)}
 
 
 def scenario_errqueue_siocgstamp(b):
