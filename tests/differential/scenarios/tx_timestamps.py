@@ -324,39 +324,35 @@ def scenario_rx_tstamping_ctrunc(b):
 
 # ---------------------------------------------------------------- transmit stamps
 
+def _one_send(b, flags, opt=SO_TIMESTAMPING_OLD):
+    """A socket with these flags sends one frame on veth0: the send, then its error queue."""
+    setup_veth(b)
+    s = b.socket(AF_PACKET, SOCK_RAW, 0)
+    set_ts(b, s, flags, opt)
+    r, w = timed_send(b, s)
+    return {"send": r, "errqueue": errq_all(s, window=w)}
+
+
 def scenario_tx_software_record(b):
     """TX_SOFTWARE | SOFTWARE: after a send, one error-queue record: the whole frame, MSG_ERRQUEUE,
     no address, SCM_TIMESTAMPING (in the send's window) then the PACKET_TX_TIMESTAMP
     sock_extended_err (ENOMSG, SO_EE_ORIGIN_TIMESTAMPING, SCM_TSTAMP_SND, key 0). Then EAGAIN."""
-    setup_veth(b)
-    s = tx_socket(b, TX_SW | SW)
-    r, w = timed_send(b, s)
-    return {"send": r, "errqueue": errq_all(s, window=w)}
+    return _one_send(b, TX_SW | SW)
 
 
 def scenario_tx_software_new_layout(b):
     """Set through SO_TIMESTAMPING_NEW: the record's stamp comes as SO_TIMESTAMPING_NEW."""
-    setup_veth(b)
-    s = b.socket(AF_PACKET, SOCK_RAW, 0)
-    set_ts(b, s, TX_SW | SW, SO_TIMESTAMPING_NEW)
-    r, w = timed_send(b, s)
-    return {"send": r, "errqueue": errq_all(s, window=w)}
+    return _one_send(b, TX_SW | SW, SO_TIMESTAMPING_NEW)
 
 
 def scenario_tx_software_unreported(b):
     """TX_SOFTWARE without SOFTWARE: the record comes, with only the extended error."""
-    setup_veth(b)
-    s = tx_socket(b, TX_SW)
-    r, w = timed_send(b, s)
-    return {"send": r, "errqueue": errq_all(s, window=w)}
+    return _one_send(b, TX_SW)
 
 
 def scenario_tx_sched_only(b):
     """TX_SCHED: one record when the frame enters the scheduler (ee_info SCM_TSTAMP_SCHED)."""
-    setup_veth(b)
-    s = tx_socket(b, TX_SCHED | SW)
-    r, w = timed_send(b, s)
-    return {"send": r, "errqueue": errq_all(s, window=w)}
+    return _one_send(b, TX_SCHED | SW)
 
 
 def scenario_tx_sched_and_software_order(b):
@@ -386,26 +382,17 @@ def scenario_tx_hardware_and_ack_give_nothing(b):
 
 def scenario_tx_tsonly(b):
     """OPT_TSONLY: the record carries no bytes, only its control messages."""
-    setup_veth(b)
-    s = tx_socket(b, TX_SW | SW | OPT_TSONLY)
-    r, w = timed_send(b, s)
-    return {"send": r, "errqueue": errq_all(s, window=w)}
+    return _one_send(b, TX_SW | SW | OPT_TSONLY)
 
 
 def scenario_tx_tsonly_stats(b):
     """OPT_STATS with OPT_TSONLY: statistics are TCP's; a packet socket's record is as TSONLY."""
-    setup_veth(b)
-    s = tx_socket(b, TX_SW | SW | OPT_TSONLY | OPT_STATS | TX_SCHED)
-    r, w = timed_send(b, s)
-    return {"send": r, "errqueue": errq_all(s, window=w)}
+    return _one_send(b, TX_SW | SW | OPT_TSONLY | OPT_STATS | TX_SCHED)
 
 
 def scenario_tx_options_without_effect(b):
     """OPT_CMSG, OPT_PKTINFO, OPT_TX_SWHW change nothing for software stamps on a packet socket."""
-    setup_veth(b)
-    s = tx_socket(b, TX_SW | SW | OPT_CMSG | OPT_PKTINFO | OPT_TX_SWHW | RX_SW)
-    r, w = timed_send(b, s)
-    return {"send": r, "errqueue": errq_all(s, window=w)}
+    return _one_send(b, TX_SW | SW | OPT_CMSG | OPT_PKTINFO | OPT_TX_SWHW | RX_SW)
 
 
 def scenario_tx_opt_id_off_key_zero(b):
