@@ -64,7 +64,11 @@ def sock_recv_timestamp(msg, sk, skb) -> None:
     """sock_recv_timestamp: control messages when SO_TIMESTAMP[NS] is on, software receive
     stamping was asked (SOF_TIMESTAMPING_RX_SOFTWARE), or the frame has a stamp and software
     stamps are to be reported (SOF_TIMESTAMPING_SOFTWARE); otherwise only sk_stamp is written.
-    (No hardware stamps in the model.)"""
+    (No hardware stamps in the model.)
+
+    DIVERGENCE(#11): the model stamps every received frame, as Linux does only while some socket
+    of the machine has asked for receive stamps (netstamp_needed_key); so SOFTWARE without
+    RX_SOFTWARE, on a machine where nothing asked, reports a stamp here and none on Linux."""
     tsflags = sk.sk_tsflags
     if SOCK_RCVTSTAMP in sk.sk_flags or tsflags & SOF_TIMESTAMPING_RX_SOFTWARE or \
             (skb.tstamp and tsflags & SOF_TIMESTAMPING_SOFTWARE):
