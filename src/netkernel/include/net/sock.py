@@ -99,8 +99,9 @@ def sock_recv_ts_and_drops(msg, sk, skb, dropcount: int) -> None:
 
 def sock_tx_timestamp(sk, tsflags: int) -> int:
     """sock_tx_timestamp: the SKBTX_* requests a frame sent with these flags carries (callers test
-    for flags first: the inline's `unlikely(tsflags)`, so an idle send draws no box). 5.15.0 gives packet sockets no OPT_ID key (skb_setup_tx_timestamp, which draws sk_tskey for
-    them, is 5.18's 8f932f762e79): their records report ee_data 0."""
+    for flags first: the inline's `unlikely(tsflags)`, so an idle send draws no box). 5.15.0
+    gives packet sockets no OPT_ID key (skb_setup_tx_timestamp, which draws sk_tskey for them,
+    is 5.18's 8f932f762e79): their records report ee_data 0."""
     if tsflags:
         return _sock.__sock_tx_timestamp(tsflags)
     return 0
