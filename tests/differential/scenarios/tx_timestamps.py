@@ -306,6 +306,23 @@ def scenario_rx_tstamping_with_timestampns_and_aux(b):
     return obs
 
 
+def scenario_rx_tstamping_after_plain_reads(b):
+    """Turned on after frames were read without it, SO_TIMESTAMPING still reports the next one."""
+    setup_veth(b)
+    keep = warm_stamps(b)
+    tx = b.socket(AF_PACKET, SOCK_RAW, 0)
+    rx = psock(b, SOCK_RAW, ETH_P_EX, bind_to="veth1")
+    out = []
+    for flags in (0, 0, RX_SW | SW, SW):
+        if flags:
+            set_ts(b, rx, flags)
+        send(b, tx, FRAME, ifx(b, "veth0"), ETH_P_EX)
+        _, anc, _, _ = rx.recvmsg(2048, 256, MSG_DONTWAIT)
+        out.append(decode_cmsgs(anc))
+    keep.close()
+    return out
+
+
 def scenario_rx_tstamping_ctrunc(b):
     """A control buffer with room for the header but not the 48 bytes: cut, MSG_CTRUNC."""
     setup_veth(b)

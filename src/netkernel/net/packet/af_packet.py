@@ -626,7 +626,7 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         msg.flags |= MSG_TRUNC
     msg.data = vnet_hdr + bytes(skb.buf[skb.data:skb.data + copied])
     cb = skb.cb
-    if sk.sk_flags or sk.sk_stamp == SK_DEFAULT_STAMP:
+    if sk.sk_flags or sk.sk_tsflags or sk.sk_stamp == SK_DEFAULT_STAMP:
         sock_recv_ts_and_drops(msg, sk, skb, cb.dropcount)
     if msg.want_name:
         if sock.type == SOCK_PACKET:
