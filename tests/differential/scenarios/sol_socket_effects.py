@@ -219,3 +219,20 @@ def scenario_sol_options_survive_bind_and_link_changes(b):
 
 
 SO_PRIORITY_, SO_MARK_ = 12, 36
+
+
+def scenario_sol_bindtodevice_and_timestamping_bind_phc(b):
+    """SOF_TIMESTAMPING_BIND_PHC needs a device binding (EOPNOTSUPP without one), then a PTP
+    virtual clock on it, which lo and veth lack (EINVAL)."""
+    setup_veth(b)
+    s = psock(b)
+    ts = struct.pack("<ii", (1 << 15) | (1 << 4), 0)      # BIND_PHC | SOFTWARE, phc 0
+    out = {"unbound": sset(b, s, SO_TIMESTAMPING_OLD_, ts)}
+    sset(b, s, SO_BINDTODEVICE, b"veth0\0")
+    out["bound"] = sset(b, s, SO_TIMESTAMPING_OLD_, ts)
+    sset(b, s, SO_BINDTOIFINDEX, 4242)
+    out["bound_absent"] = sset(b, s, SO_TIMESTAMPING_OLD_, ts)
+    return out
+
+
+SO_TIMESTAMPING_OLD_ = 37

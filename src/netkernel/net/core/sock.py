@@ -408,9 +408,10 @@ def sock_cmsg_send(sk: Sock, ancdata, sockc: SockcmCookie, capable) -> int:
 
 
 def sock_timestamping_bind_phc(sk: Sock, phc_index: int) -> int:
-    """sock_timestamping_bind_phc: the socket must be bound to a device (SO_BINDTODEVICE, else
-    EOPNOTSUPP) whose PTP virtual clocks include `phc_index` — no model device has one (EINVAL)."""
-    if not sk.sk_bound_dev_if:
+    """sock_timestamping_bind_phc: the socket must be bound to an existing device
+    (SO_BINDTODEVICE, else EOPNOTSUPP) whose PTP virtual clocks include `phc_index` — no model
+    device has one (EINVAL)."""
+    if sk.sk_net.dev_by_index.get(sk.sk_bound_dev_if) is None:   # unbound, or its device gone
         return -E.EOPNOTSUPP
     return -E.EINVAL
 
