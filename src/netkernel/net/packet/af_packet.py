@@ -64,7 +64,8 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       TPACKET_STATS_V3,
                                       TP_STATUS_CSUMNOTREADY,
                                       TPACKET_V3, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID,
-                                      TP_STATUS_VLAN_VALID, sockaddr_ll_pack, sockaddr_ll_unpack,
+                                      TP_STATUS_VLAN_VALID, packet_cb_origlen_alias,
+                                      sockaddr_ll_pack, sockaddr_ll_unpack,
                                       proto_from_user)
 from netkernel.uapi.virtio_net import (VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE,
                                        VIRTIO_NET_HDR_SIZE, virtio_net_hdr_unpack)
@@ -80,8 +81,10 @@ TPACKET3_HDRLEN = 48
 
 
 class PacketCB:
-    """struct packet_skb_cb: the address a received frame is reported with, its wire length, and
-    (sock_skb_cb) the socket's drop count when it was queued, for SO_RXQ_OVFL."""
+    """struct packet_skb_cb: the address a received frame is reported with, its length before
+    the filter's trim, and (sock_skb_cb) the socket's drop count when it was queued, for
+    SO_RXQ_OVFL. `origlen` is the union's first u32, which sll_family/sll_protocol overwrite
+    when packet_recvmsg reads the frame (packet_cb_origlen_alias)."""
     __slots__ = ("hatype", "pkttype", "ifindex", "halen", "addr", "origlen", "dropcount")
 
     def __init__(self, hatype, pkttype, ifindex, halen, addr, origlen, dropcount=0):
@@ -557,8 +560,9 @@ def packet_rcv(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
         haddr = ops.parse(skb)
     else:
         haddr = b""
+    # origlen: skb->len before the trim to the filter's snaplen
     skb.cb = PacketCB(dev.type, skb.pkt_type, orig_dev.ifindex if sk.origdev else dev.ifindex,
-                      len(haddr), haddr, snaplen, sock_skb_dropcount(sk))
+                      len(haddr), haddr, skb.tail - skb.data, sock_skb_dropcount(sk))
     skb_trim(skb, snaplen)
     skb_set_owner_r(skb, sk)
     skb.dev = None
@@ -616,6 +620,11 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         msg.flags |= MSG_TRUNC
     msg.data = vnet_hdr + bytes(skb.buf[skb.data:skb.data + copied])
     cb = skb.cb
+    origlen = cb.origlen
+    if sock.type != SOCK_PACKET:
+        # sll_family/sll_protocol are written into the cb now, over origlen: a frame read again
+        # (after MSG_PEEK) reports them as its tp_len
+        cb.origlen = packet_cb_origlen_alias(skb.protocol)
     if sk.sk_flags or sk.sk_stamp == SK_DEFAULT_STAMP:
         sock_recv_ts_and_drops(msg, sk, skb, cb.dropcount)
     if msg.want_name:
@@ -638,7 +647,7 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
             status |= TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID
         net_off = skb.network_header - skb.data
         put_cmsg(msg, SOL_PACKET, PACKET_AUXDATA,
-                 TPACKET_AUXDATA.pack(status, cb.origlen, flen, 0, net_off, tci, tpid))
+                 TPACKET_AUXDATA.pack(status, origlen, flen, 0, net_off, tci, tpid))
     if not flags & MSG_PEEK:
         kfree_skb(skb)
     if sk.pressure:
