@@ -7,7 +7,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/packet/af_packet.c"
 # not kernel functions (see netkernel.trace)
-MODEL_HELPERS = ("packet_nofcs_extra_len",)
+MODEL_HELPERS = ("packet_nofcs_extra_len", "spkt_device_name")
 
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
@@ -299,8 +299,13 @@ def packet_getname_spkt(sock, peer: bool) -> bytes | int:
         return -E.EOPNOTSUPP
     sk = sock.sk
     dev = sk.sk_net.dev_by_index.get(sk.ifindex)
-    name = dev.name.encode()[:SPKT_DEVICE_SIZE] if dev is not None else b""
+    name = spkt_device_name(dev.name) if dev is not None else b""
     return sockaddr_pkt_pack(AF_PACKET, name, 0)[:SOCKADDR_SIZE]    # struct sockaddr: no protocol
+
+
+def spkt_device_name(name: str) -> bytes:
+    """strlcpy(spkt_device, dev->name, 14): at most 13 characters, always NUL-ended."""
+    return name.encode()[:SPKT_DEVICE_SIZE - 1]
 
 
 # ---------------------------------------------------------------- send
@@ -574,7 +579,8 @@ def packet_rcv(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
 
 def packet_rcv_spkt(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
     """packet_rcv_spkt: SOCK_PACKET sees whole frames from the link header, addressed by name;
-    a full receive buffer drops the frame (counted in sk_drops only)."""
+    a full receive buffer drops the frame (counted in sk_drops only) — the same admission test
+    as packet_rcv's, on sk_rmem_alloc before the new frame is charged."""
     sk = pt.af_packet_priv
     if skb.pkt_type == PACKET_LOOPBACK or dev.nd_net is not sk.sk_net:
         return 0
@@ -582,7 +588,7 @@ def packet_rcv_spkt(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
     # sock_queue_rcv_skb: the socket filter first (drop uncounted, or trim), then the buffer
     if sk.sk_filter is not None and sk_filter(sk, skb):
         return 0
-    if sk.sk_rmem_alloc + skb.truesize >= sk.sk_rcvbuf:
+    if sk.sk_rmem_alloc >= sk.sk_rcvbuf:     # __sock_queue_rcv_skb: tested before charging
         sk.sk_drops += 1
         return 0
     skb.cb = PacketCB(dev.type, skb.pkt_type, dev.ifindex, 0, dev.name, skb.len,
@@ -629,7 +635,7 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         sock_recv_ts_and_drops(msg, sk, skb, cb.dropcount)
     if msg.want_name:
         if sock.type == SOCK_PACKET:
-            name = cb.addr.encode()[:SPKT_DEVICE_SIZE] if isinstance(cb.addr, str) else b""
+            name = spkt_device_name(cb.addr) if isinstance(cb.addr, str) else b""
             msg.name = sockaddr_pkt_pack(cb.hatype, name, skb.protocol)
         else:
             addr = cb.addr[:8].ljust(8, b"\0")
