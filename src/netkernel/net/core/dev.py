@@ -42,7 +42,7 @@ from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_AUTOMEDIA, IFF_DEBUG, IFF_DORM
                                 IFF_NOTRAILERS, IFF_PORTSEL, IFF_PROMISC, IFF_RUNNING, IFF_UP,
                                 IFF_VOLATILE, IF_LINK_MODE_DEFAULT, IF_OPER_UNKNOWN, IFNAMSIZ)
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
-                                     ETH_P_802_3_MIN, VLAN_HLEN)
+                                     ETH_P_802_3_MIN, VLAN_HLEN, VLAN_VID_MASK)
 from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERHOST
 
 
@@ -864,8 +864,20 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
         pt.func(skb_clone(skb), dev, pt, dev)
         delivered = True
     if skb.vlan_tci >= 0:
-        if skb.vlan_tci & 0xFFF:
-            skb.pkt_type = PACKET_OTHERHOST
+        # vlan_do_receive finds no VLAN device (none are modelled); check_vlan_id: a VID makes
+        # the frame another host's; a priority tag (VID 0) over another VLAN header has that
+        # one taken off too and checked the same way; then the tag is forgotten
+        while True:
+            if skb.vlan_tci & VLAN_VID_MASK:
+                skb.pkt_type = PACKET_OTHERHOST
+            elif skb.protocol in (ETH_P_8021Q, ETH_P_8021AD):
+                skb.vlan_tci = -1                       # __vlan_hwaccel_clear_tag
+                skb.buf = bytearray(skb.buf)            # the taps' clones keep the old bytes
+                if not skb_vlan_untag(skb):
+                    return NET_RX_DROP
+                skb.network_header = skb.data
+                continue
+            break
         skb.vlan_tci = -1
     ptype = skb.protocol
     for pt in list(core.ptype_base.get(ptype, ())):
