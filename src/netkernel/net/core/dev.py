@@ -137,7 +137,7 @@ class NetDevice:
                  "needed_tailroom", "header_ops", "netdev_ops", "link_ops", "qdisc", "ptype_all",
                  "ptype_specific", "nd_net", "priv", "stats", "carrier", "reg_state",
                  "tx_queue_len", "promiscuity", "allmulti", "no_queue", "queue_stopped",
-                 "iflink", "supp_nofcs", "mc", "uc", "state",
+                 "iflink", "supp_nofcs", "mc", "uc", "uc_promisc", "unicast_flt", "state",
                  # link state as user space reads it (operstate, ethtool, SIOCGIFMAP, sysfs)
                  "gflags", "operstate", "link_mode", "dormant", "ethtool_ops", "carrier_up_count",
                  "carrier_down_count", "mem_start", "mem_end", "base_addr", "irq", "dma",
@@ -179,6 +179,8 @@ class NetDevice:
         self.supp_nofcs = False     # IFF_SUPP_NOFCS
         self.mc: dict = {}          # multicast address list → refcount
         self.uc: dict = {}          # secondary unicast address list → refcount
+        self.uc_promisc = False     # promiscuous because of the unicast list (__dev_set_rx_mode)
+        self.unicast_flt = False    # IFF_UNICAST_FLT: the device filters unicast itself
         self.gflags = 0             # PROMISC/ALLMULTI as user space asked (SIOCSIFFLAGS)
         self.operstate = IF_OPER_UNKNOWN    # RFC 2863 state, kept by linkwatch (link_watch.py)
         self.link_mode = IF_LINK_MODE_DEFAULT
@@ -364,6 +366,7 @@ def dev_open(dev: NetDevice) -> int:
             dev.state &= ~LINK_STATE_START
             return ret
     dev.flags |= IFF_UP
+    __dev_set_rx_mode(dev)              # dev_set_rx_mode: the address lists wait for IFF_UP
     dev_activate(dev)
     call_netdevice_notifiers(NETDEV_UP, dev)
     return 0
@@ -538,6 +541,21 @@ def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     else:
         dev.flags &= ~IFF_ALLMULTI
     return 0
+
+
+def __dev_set_rx_mode(dev: NetDevice) -> None:
+    """__dev_set_rx_mode: only while up. A device without IFF_UNICAST_FLT cannot filter the
+    secondary unicast addresses, so it is made promiscuous (one reference, uc_promisc) while
+    its unicast list is non-empty, and released when the list empties."""
+    if not dev.flags & IFF_UP:
+        return
+    if not dev.unicast_flt:
+        if dev.uc and not dev.uc_promisc:
+            dev_set_promiscuity(dev, 1)
+            dev.uc_promisc = True
+        elif not dev.uc and dev.uc_promisc:
+            dev_set_promiscuity(dev, -1)
+            dev.uc_promisc = False
 
 
 def dev_addr_list_change(lst: dict, addr: bytes, inc: int) -> int:

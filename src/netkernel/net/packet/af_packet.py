@@ -11,6 +11,7 @@ MODEL_HELPERS = ("packet_nofcs_extra_len", "spkt_device_name")
 
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
+from netkernel.net.core.dev_addr_lists import dev_uc_add, dev_uc_del
 from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
                                                ll_reserved_space)
 from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
@@ -682,8 +683,10 @@ def packet_dev_mc(dev, i: PacketMclist, what: int) -> int:
     if i.type == PACKET_MR_MULTICAST or i.type == PACKET_MR_UNICAST:
         if i.alen != dev.addr_len:
             return -E.EINVAL
-        lst = dev.mc if i.type == PACKET_MR_MULTICAST else dev.uc
-        return netdev.dev_addr_list_change(lst, i.addr[:i.alen], 1 if what > 0 else -1)
+        addr = i.addr[:i.alen]
+        if i.type == PACKET_MR_MULTICAST:
+            return netdev.dev_addr_list_change(dev.mc, addr, 1 if what > 0 else -1)
+        return dev_uc_add(dev, addr) if what > 0 else dev_uc_del(dev, addr)
     if i.type == PACKET_MR_PROMISC:
         return netdev.dev_set_promiscuity(dev, what)
     if i.type == PACKET_MR_ALLMULTI:
