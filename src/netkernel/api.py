@@ -169,15 +169,22 @@ class _View:
         return self._call(sys.sys_sendto, fd, bytes(buf), flags,
                           None if addr is None else bytes(addr))
 
-    def sys_sendmsg(self, fd: int, buf, ancdata=(), flags: int = 0, addr: bytes | None = None) -> int:
-        return self._call(sys.sys_sendmsg, fd, bytes(buf), ancdata, flags,
-                          None if addr is None else bytes(addr))
+    def sys_sendmsg(self, fd: int, buf, ancdata=(), flags: int = 0, addr: bytes | None = None,
+                    namelen: int | None = None) -> int:
+        """`buf`: the data, or a list of buffers (one iovec each); `namelen`: msg_namelen
+        (default len(addr); 0 with an address means no address)."""
+        buf = [bytes(b) for b in buf] if type(buf) is list else bytes(buf)
+        return self._call(sys.sys_sendmsg, fd, buf, ancdata, flags,
+                          None if addr is None else bytes(addr), namelen)
 
     def sys_recvfrom(self, fd: int, size: int, flags: int = 0):
         return self._call(sys.sys_recvfrom, fd, size, flags)
 
-    def sys_recvmsg(self, fd: int, size: int, ancbufsize: int = 0, flags: int = 0):
-        return self._call(sys.sys_recvmsg, fd, size, ancbufsize, flags)
+    def sys_recvmsg(self, fd: int, size: int, ancbufsize: int = 0, flags: int = 0,
+                    namelen: int | None = 128, iovlen: int = 1):
+        """`namelen`: msg_namelen of the name buffer (None: NULL msg_name); `iovlen`: how many
+        iovecs the `size` bytes are spread over."""
+        return self._call(sys.sys_recvmsg, fd, size, ancbufsize, flags, namelen, iovlen)
 
     def sys_getsockname(self, fd: int) -> bytes:
         return self._call(sys.sys_getsockname, fd)

@@ -25,7 +25,7 @@ from netkernel.getargs import (INT_MAX, PY_SSIZE_T_MAX, as_int, as_long, conv_i,
                                parsetuple_kw, python_args, python_noargs, tp_name)
 from netkernel.net import socket as sys
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
-from netkernel.sockaddr import getsockaddrarg, makesockaddr
+from netkernel.sockaddr import SOCKADDR_LL_SIZE, getsockaddrarg, makesockaddr
 from netkernel.uapi import errno as E
 from netkernel.uapi.fcntl import F_GETFD, FD_CLOEXEC
 from netkernel.uapi.ioctls import FIOCLEX, FIONBIO, FIONCLEX
@@ -415,7 +415,7 @@ class Socket:
         addro = parsed[3] if len(parsed) > 3 else None
         addr = None if addro is None else getsockaddrarg(self, addro, "sendmsg")
         parts = _seq_fast(buffers, "sendmsg() argument 1 must be an iterable")
-        data = b"".join([get_buffer(p) for p in parts])
+        data = [get_buffer(p) for p in parts]       # one iovec per buffer
         ancdata = []
         if len(parsed) > 1:
             items = _seq_fast(parsed[1], "sendmsg() argument 2 must be an iterable")
@@ -523,7 +523,8 @@ class Socket:
         if ancbufsize < 0 or ancbufsize > SOCKLEN_T_LIMIT:
             raise ValueError("invalid ancillary data buffer length")
         ret, data, anc, msg_flags, addr = self._sock_call(
-            False, self._view.sys_recvmsg, self._fd, sum(len(b) for b in bufs), ancbufsize, flags)
+            False, self._view.sys_recvmsg, self._fd, sum(len(b) for b in bufs), ancbufsize, flags,
+            SOCKADDR_LL_SIZE, len(bufs))
         pos = 0
         for b in bufs:
             chunk = data[pos:pos + len(b)]
