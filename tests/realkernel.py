@@ -58,7 +58,10 @@ def _check(ret: int) -> int:
 
 
 def _buf(data: bytes):
-    """A non-NULL buffer holding `data` (even when empty)."""
+    """A non-NULL buffer holding `data` (even when empty). A (writable) memoryview is passed
+    where it lies, unread — it may reach into a PROT_NONE page the kernel must fault on."""
+    if isinstance(data, memoryview) and len(data):
+        return (ctypes.c_char * len(data)).from_buffer(data)
     return ctypes.create_string_buffer(bytes(data), max(len(data), 1))
 
 

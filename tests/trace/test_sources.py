@@ -132,6 +132,7 @@ EXPECTED = {
     "__dev_change_flags": "net/core/dev.c",
     "netif_oper_up": "include/linux/netdevice.h",
     "get_user_ifreq": "net/socket.c",
+    "__copy_msghdr_from_user": "net/socket.c",
     "put_user_ifreq": "net/socket.c",
     "packet_ioctl": "net/packet/af_packet.c",
     "rfc2863_policy": "net/core/link_watch.c",

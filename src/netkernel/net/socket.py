@@ -14,15 +14,16 @@ import itertools
 
 from netkernel.kernel.sched import Task, defer_fput, take_deferred_fputs
 from netkernel.uapi import errno as E
-from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
+from netkernel.uapi.socket import (AF_INET, AF_PACKET, INT, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
 from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
 from netkernel.kernel.capability import capable
 from netkernel.fs.file_table import fput
 from netkernel.fs.open import sys_close  # noqa: F401 (close(2), re-exported for the syscall table)
-from netkernel.lib.iov_iter import MAX_RW_COUNT, UIO_MAXIOV, import_single_range
-from netkernel.include.linux.uaccess import get_user_arg, put_user_arg
+from netkernel.lib.iov_iter import MAX_RW_COUNT, UIO_MAXIOV, import_single_range, iov_join
+from netkernel.include.linux.uaccess import (PartialUserBuffer, get_user_arg, put_user_arg,
+                                             user_buffer, user_bytes)
 from netkernel.net.core.dev_ioctl import dev_ifconf, dev_ioctl
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.uapi.fcntl import O_NONBLOCK, O_RDWR
@@ -167,10 +168,14 @@ def syscall_exit() -> None:
 
 
 def move_addr_to_kernel(uaddr: bytes, ulen: int):
-    """move_addr_to_kernel: copy data from user to kernel space (0..128 bytes, else EINVAL)."""
+    """move_addr_to_kernel: copy data from user to kernel space (0..128 bytes, else EINVAL; a
+    fault in them EFAULT)."""
     if ulen < 0 or ulen > SOCKADDR_STORAGE_SIZE:
         return -E.EINVAL
-    return bytes(uaddr[:ulen]).ljust(SOCKADDR_STORAGE_SIZE, b"\0")
+    addr = user_bytes(uaddr, ulen) if ulen else b""
+    if type(addr) is int:
+        return addr
+    return addr.ljust(SOCKADDR_STORAGE_SIZE, b"\0")
 
 
 # ---------------------------------------------------------------- bind / name
@@ -311,7 +316,7 @@ def sys_sendmsg(task: Task, fd: int, buf, ancdata, flags: int, addr,
         return hdr
     msg = MsgHdr()
     if iov is not None:
-        buf = b"".join(bytes(b) for b in iov)
+        buf = iov_join(iov)
     msg.data = import_single_range(buf, len(buf))
     msg.name, msg.namelen = hdr
     msg.ancdata = list(ancdata or ())
@@ -403,6 +408,12 @@ def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optl
         else:
             return -E.EFAULT
     if level == SOL_SOCKET:
+        # sock_setsockopt copies the option's int first: a fault there is EFAULT.
+        # DIVERGENCE(#11): an option reading a longer struct (timeval, linger, sock_fprog)
+        # past a faulting page reads zeros instead of failing with EFAULT.
+        if type(optval) is PartialUserBuffer and optlen >= INT.size and \
+                optval.readable < INT.size:
+            return -E.EFAULT
         return sock_setsockopt(sock.sk, optname, optval, capable)
     if sock.ops.setsockopt is None:
         return -E.EOPNOTSUPP
@@ -414,7 +425,7 @@ def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval,
     """setsockopt(2): `optval` is the user's bytes, or None for a NULL pointer; `optlen` is the C
     int (default: len(optval))."""
     if optval is not None:
-        optval = bytes(optval)
+        optval = user_buffer(optval)
         if optlen is None:
             optlen = len(optval)
         elif optlen < len(optval):

@@ -35,6 +35,7 @@ from netkernel.net.core.sock import (SK_DEFAULT_STAMP, NetProtoFamily, ProtoOps,
                                      sock_cmsg_send, sock_recv_ts_and_drops, sock_skb_dropcount,
                                      sock_wmalloc)
 from netkernel.kernel.uaccess import put_user_arg
+from netkernel.include.linux.uaccess import user_bytes
 from netkernel.net.ipv4.af_inet import inet_ioctl
 from netkernel.uapi import errno as E
 from netkernel.uapi.sockios import (SIOCADDRT, SIOCDARP, SIOCDELRT, SIOCGARP, SIOCGIFADDR,
@@ -350,7 +351,10 @@ def packet_snd_vnet_parse(data, len: int):
     Returns the header fields (list) or a negative errno."""
     if len < VIRTIO_NET_HDR_SIZE:
         return -E.EINVAL
-    hdr = list(virtio_net_hdr_unpack(bytes(data[:VIRTIO_NET_HDR_SIZE])))
+    raw = user_bytes(data, VIRTIO_NET_HDR_SIZE)
+    if type(raw) is int:
+        return raw
+    hdr = list(virtio_net_hdr_unpack(raw))
     flags, _, hdr_len, _, csum_start, csum_offset = hdr
     if flags & VIRTIO_NET_HDR_F_NEEDS_CSUM and csum_start + csum_offset + 2 > hdr_len:
         hdr[2] = hdr_len = (csum_start + csum_offset + 2) & 0xFFFF
@@ -433,7 +437,10 @@ def packet_snd(sock, msg, len: int) -> int:
         skb_reserve(skb, -reserve)
         if len < reserve + IPV6HDR_LEN and dev.min_header_len != dev.hard_header_len:
             skb.network_header = skb.data
-    skb_copy_datagram_from_iter(skb, offset, data, len)
+    err = skb_copy_datagram_from_iter(skb, offset, data, len)
+    if err:
+        kfree_skb(skb)
+        return err
     if sock.type == SOCK_RAW and not dev_validate_header(dev, skb, len):
         kfree_skb(skb)
         return -E.EINVAL
@@ -503,7 +510,10 @@ def packet_sendmsg_spkt(sock, msg, len: int) -> int:
     skb_reserve(skb, hlen)
     skb_put(skb, len)
     skb.network_header = skb.data + dev.hard_header_len
-    skb_copy_datagram_from_iter(skb, 0, msg.data, len)
+    err = skb_copy_datagram_from_iter(skb, 0, msg.data, len)
+    if err:
+        kfree_skb(skb)
+        return err
     if not dev_validate_header(dev, skb, len):
         kfree_skb(skb)
         return -E.EINVAL
@@ -743,10 +753,15 @@ def packet_flush_mclist(sk: PacketSock, dev=None) -> None:
 
 # ---------------------------------------------------------------- options
 
-def _int_opt(optval: bytes, exact: bool) -> int | None:
+_FAULT = object()      # _int_opt: copying the int faulted
+
+
+def _int_opt(optval: bytes, exact: bool):
+    """The option's int: None for a wrong length (EINVAL), _FAULT when copying it faults."""
     if (exact and len(optval) != 4) or len(optval) < 4:
         return None
-    return INT.unpack_from(optval, 0)[0]
+    raw = user_bytes(optval, INT.size)
+    return _FAULT if type(raw) is int else INT.unpack(raw)[0]
 
 
 def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
@@ -759,8 +774,11 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         n = len(optval)
         if n < PACKET_MREQ_SIZE:
             return -E.EINVAL
-        mreq = bytes(optval[:PACKET_MREQ_MAX_SIZE]).ljust(PACKET_MREQ_MAX_SIZE, b"\0")
         n = min(n, PACKET_MREQ_MAX_SIZE)
+        mreq = user_bytes(optval, n)
+        if isinstance(mreq, int):
+            return mreq
+        mreq = mreq.ljust(PACKET_MREQ_MAX_SIZE, b"\0")
         ifindex, type, alen = PACKET_MREQ.unpack_from(mreq, 0)
         if n < alen + PACKET_MREQ_ADDR_OFFSET:
             return -E.EINVAL
@@ -770,6 +788,8 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         return packet_mc_drop(sk, ifindex, type, alen, addr)
     if optname == PACKET_VERSION:
         val = _int_opt(optval, True)
+        if val is _FAULT:
+            return -E.EFAULT
         if val is None or val not in (TPACKET_V1, TPACKET_V2, TPACKET_V3):
             return -E.EINVAL
         if has_ring:
@@ -778,6 +798,8 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         return 0
     if optname == PACKET_IGNORE_OUTGOING:
         val = _int_opt(optval, True)
+        if val is _FAULT:
+            return -E.EFAULT
         if val is None or val < 0 or val > 1:
             return -E.EINVAL
         sk.prot_hook.ignore_outgoing = bool(val)
@@ -786,6 +808,8 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         val = _int_opt(optval, False)
         if val is None:
             return -E.EINVAL
+        if val is _FAULT:
+            return -E.EFAULT
         if optname == PACKET_AUXDATA:
             sk.auxdata = bool(val)
         else:
@@ -797,6 +821,8 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         val = _int_opt(optval, False)
         if val is None:
             return -E.EINVAL
+        if val is _FAULT:
+            return -E.EFAULT
         if has_ring:
             return -E.EBUSY
         sk.has_vnet_hdr = bool(val)
@@ -806,6 +832,8 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         val = _int_opt(optval, True)
         if val is None:
             return -E.EINVAL
+        if val is _FAULT:
+            return -E.EFAULT
         if optname == PACKET_RESERVE:
             if val < 0:
                 return -E.EINVAL
@@ -831,7 +859,10 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         n = len(optval)
         if n != 4 and n != FANOUT_ARGS_SIZE:
             return -E.EINVAL
-        id, type_flags, max_num_members = FANOUT_ARGS.unpack(bytes(optval).ljust(8, b"\0"))
+        raw = user_bytes(optval, n)
+        if isinstance(raw, int):
+            return raw
+        id, type_flags, max_num_members = FANOUT_ARGS.unpack(raw.ljust(8, b"\0"))
         return fanout_add(sk, id, type_flags, max_num_members)
     if optname == PACKET_FANOUT_DATA:
         if sk.fanout is None:
@@ -839,14 +870,16 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         return fanout_set_data(sk, optval)
     if optname == PACKET_RX_RING or optname == PACKET_TX_RING:
         # a tpacket_req for V1/V2, a tpacket_req3 for V3; longer is fine
+        size = TPACKET_REQ3_SIZE if sk.tp_version == TPACKET_V3 else TPACKET_REQ_SIZE
+        if len(optval) < size:
+            return -E.EINVAL
+        raw = user_bytes(optval, size)
+        if isinstance(raw, int):
+            return raw
         if sk.tp_version == TPACKET_V3:
-            if len(optval) < TPACKET_REQ3_SIZE:
-                return -E.EINVAL
-            req = TPACKET_REQ3.unpack_from(optval, 0)
+            req = TPACKET_REQ3.unpack(raw)
         else:
-            if len(optval) < TPACKET_REQ_SIZE:
-                return -E.EINVAL
-            req = TPACKET_REQ.unpack_from(optval, 0) + (0, 0, 0)
+            req = TPACKET_REQ.unpack(raw) + (0, 0, 0)
         return _ring.packet_set_ring(sk, req, False, optname == PACKET_TX_RING)
     return -E.ENOPROTOOPT
 
