@@ -198,3 +198,23 @@ def scenario_auxdata_ctrunc_sizes(b):
         except OSError as e:
             out[str(n)] = errname(e)
     return out
+
+
+def scenario_auxdata_csum_status_bits(b):
+    """TP_STATUS_CSUMNOTREADY for a frame whose checksum is still to be done (a virtio_net_hdr
+    NEEDS_CSUM request: CHECKSUM_PARTIAL), on the sender's tap and across the veth;
+    VIRTIO_NET_HDR_F_DATA_VALID and no request: nothing (5.15's virtio_net_hdr_to_skb does not
+    take DATA_VALID, so no CSUM_VALID either)."""
+    import struct as _s
+    setup_veth(b)
+    tx = psock(b, SOCK_RAW, 0, bind_to="veth0")
+    setint(b, tx, SOL_PACKET, 15, 1)                 # PACKET_VNET_HDR
+    tap = _rx(b, SOCK_RAW, ETH_P_ALL, "veth0")
+    rx = _rx(b, SOCK_RAW, ETH_P_ALL, "veth1")
+    ip_udp = (bytes.fromhex("4500002e00004000401100007f0000017f000001") +
+              bytes.fromhex("12345678001a0000") + bytes(18))
+    f = eth(MAC_B, MAC_A, ETH_P_IP, ip_udp)
+    for flags, start, off in ((0, 0, 0), (1, 34, 6), (2, 0, 0)):
+        vh = _s.pack("<BBHHHH", flags, 0, 0, 0, start, off)
+        send(b, tx, vh + f, ifx(b, "veth0"), ETH_P_IP)
+    return {"tap": [rmsg(tap) for _ in range(4)], "rx": [rmsg(rx) for _ in range(4)]}

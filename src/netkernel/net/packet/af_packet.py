@@ -21,8 +21,9 @@ from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, d
                                     dev_remove_pack)
 from netkernel.net.core.filter import bpf_prog_run, sk_filter
 from netkernel.net.core.net_procfs import proc_create_net
-from netkernel.net.core.skbuff import (CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SkBuff, kfree_skb,
-                                      skb_pull, skb_push, skb_put, skb_reserve, skb_trim)
+from netkernel.net.core.skbuff import (CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY,
+                                      SkBuff, kfree_skb, skb_pull, skb_push, skb_put,
+                                      skb_reserve, skb_trim)
 from netkernel.net.core.scm import put_cmsg
 from netkernel.net.packet import ring as _ring
 from netkernel.net.packet.fanout import (__fanout_link, __fanout_unlink, fanout_add,
@@ -64,7 +65,7 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       PACKET_RX_RING, PACKET_TX_RING, TPACKET_REQ,
                                       TPACKET_REQ_SIZE, TPACKET_REQ3, TPACKET_REQ3_SIZE,
                                       TPACKET_STATS_V3,
-                                      TP_STATUS_CSUMNOTREADY,
+                                      TP_STATUS_CSUM_VALID, TP_STATUS_CSUMNOTREADY,
                                       TPACKET_V3, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID,
                                       TP_STATUS_VLAN_VALID, packet_cb_origlen_alias,
                                       sockaddr_ll_pack, sockaddr_ll_unpack,
@@ -658,6 +659,9 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         status = TP_STATUS_USER
         if skb.ip_summed == CHECKSUM_PARTIAL:
             status |= TP_STATUS_CSUMNOTREADY
+        elif skb.pkt_type != PACKET_OUTGOING and skb.ip_summed in (CHECKSUM_COMPLETE,
+                                                                   CHECKSUM_UNNECESSARY):
+            status |= TP_STATUS_CSUM_VALID      # e.g. ftgmac100's RX checksum offload
         tci = tpid = 0
         if skb.vlan_tci >= 0:
             tci, tpid = skb.vlan_tci, skb.vlan_proto
