@@ -229,3 +229,20 @@ def scenario_uaccess_python_socket_methods(b):
            "send_ok": only_err(attempt(tx.send, guarded(f, 60)))}
     out["rx"] = _got(b, rx, names)
     return out
+
+
+def scenario_uaccess_recv_into_prot_none(b):
+    """recv_into / recvfrom_into / recvmsg_into a buffer in (or running into) a PROT_NONE page:
+    EFAULT, and the frame is gone (packet_recvmsg frees it on a copy fault) — unless peeked."""
+    names, tx, rx = _pair(b)
+    for i in range(5):
+        b.sys_sendto(tx, eth(MAC_B, MAC_A, ETH_P_EX, bytes([i]), size=60), 0, None)
+    out = {"peek": only_err(attempt(rx.recv_into, guarded(bytes(64), 0), 0, MSG_PEEK | MSG_DONTWAIT)),
+           "recv_into": only_err(attempt(rx.recv_into, guarded(bytes(64), 0), 0, MSG_DONTWAIT)),
+           "recvfrom_into_partial": only_err(attempt(rx.recvfrom_into, guarded(bytes(64), 20), 0,
+                                                     MSG_DONTWAIT)),
+           "recvmsg_into_second": only_err(attempt(rx.recvmsg_into, [bytearray(14), guarded(bytes(50), 0)],
+                                                   0, MSG_DONTWAIT))}
+    out["fits"] = rx.recv_into(guarded(bytes(64), 64), 0, MSG_DONTWAIT)
+    out["left"] = [f["ret"] for f in drain(b, rx, names, show_data=False)]
+    return out

@@ -12,7 +12,8 @@ from __future__ import annotations
 LINUX_SOURCE = "include/linux/uaccess.h"
 MODEL_PLUMBING = ("kthread_use_mm", "kthread_unuse_mm", "current_mm")
 # not kernel functions (see netkernel.trace): the in-process form of a syscall's user pointer
-MODEL_HELPERS = ("get_user_arg", "put_user_arg", "user_buffer", "user_bytes")
+MODEL_HELPERS = ("get_user_arg", "put_user_arg", "user_buffer", "user_bytes",
+                 "copy_to_user_buffer")
 
 import ctypes
 import os
@@ -132,6 +133,28 @@ def user_buffer(buf):
     finally:
         _ReleaseBuffer(ctypes.byref(view))
     return data if len(data) == n else PartialUserBuffer(data, n)
+
+
+PyBUF_WRITABLE = 1
+
+
+def copy_to_user_buffer(buf, data: bytes) -> int:
+    """copy_to_user into a caller's writable buffer object (what a recv_into hands the
+    kernel): a bytearray's memory is always writable; any other buffer is written where it
+    lies with page protection honoured — 0, or -EFAULT with the bytes before the fault
+    written."""
+    if not data:
+        return 0
+    obj = buf.obj if type(buf) is memoryview else buf
+    if type(obj) is bytearray:
+        buf[:len(data)] = data
+        return 0
+    view = _PyBuffer()
+    _GetBuffer(buf, ctypes.byref(view), PyBUF_WRITABLE)
+    try:
+        return SELF.copy_to_user(view.buf or 0, data)
+    finally:
+        _ReleaseBuffer(ctypes.byref(view))
 
 
 def user_bytes(buf, n: int, off: int = 0) -> bytes | int:
