@@ -188,6 +188,17 @@ class LinuxBackend:
     def sys_getsockname(self, s) -> bytes:
         return rk.sys_getsockname(s.fileno())
 
+    def sys_sendmsg_iov(self, s, iov: list, flags: int, name: bytes | None,
+                        namelen: int | None = None) -> int:
+        """sendmsg(2) with an iovec per item of `iov` and an explicit msg_namelen."""
+        return rk.sys_sendmsg(s.fileno(), iov, flags, name, namelen)
+
+    def sys_recvmsg_iov(self, s, sizes: list, flags: int, namelen: int | None,
+                        controllen: int = 0):
+        """recvmsg(2) into len(sizes) buffers: (ret, data, name buffer's first 24 bytes,
+        msg_namelen after the call, msg_flags); see realkernel.sys_recvmsg."""
+        return rk.sys_recvmsg(s.fileno(), sizes, flags, namelen, controllen)
+
     def sys_setsockopt(self, s, level: int, name: int, optval: bytes | None, optlen=None,
                        drop_caps=()) -> int:
         """setsockopt(2). With ``optlen`` given (or a None optval: NULL) the value bytes end at
@@ -386,6 +397,20 @@ class NetkernelBackend:
 
     def sys_getsockname(self, s):
         return self._o(s).sys_getsockname(s.fileno())
+
+    def sys_sendmsg_iov(self, s, iov, flags, name, namelen=None):
+        return self._o(s).sys_sendmsg(s.fileno(), list(iov), (), flags, name,
+                                      namelen=namelen)
+
+    def sys_recvmsg_iov(self, s, sizes, flags, namelen, controllen=0, unset_namelen=0x5A5A):
+        ret, data, anc, mflags, addr = self._o(s).sys_recvmsg(
+            s.fileno(), sum(sizes), controllen, flags, namelen=namelen, iovlen=len(sizes))
+        if namelen is None:
+            return ret, data, b"", unset_namelen, mflags
+        name = bytearray(b"\xee" * 128)
+        n = max(0, min(namelen, len(addr)))
+        name[:n] = addr[:n]
+        return ret, data, bytes(name[:24]), len(addr), mflags
 
     def sys_setsockopt(self, s, level, name, optval, optlen=None, drop_caps=()):
         view = self._without(s, drop_caps) if drop_caps else self._o(s)

@@ -2,6 +2,7 @@
 import struct
 
 AF_UNSPEC = 0
+AF_UNIX = 1
 AF_INET = 2
 AF_NETLINK = 16
 AF_PACKET = 17
