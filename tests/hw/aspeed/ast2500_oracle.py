@@ -36,7 +36,8 @@ RULES = (
      "write) is one item: 'mdio read BMSR = 0x796d'; an access pattern that is not Linux's "
      "accessor stays as raw accesses, so it still shows"),
     ("phy-poll", "both", "phylib reruns its state machine every second (PHY_POLL): a read of "
-     "BMCR then of BMSR with the link up and nothing after it is the timer, not the step; "
+     "BMCR then of BMSR with the link up, not followed by the partner's abilities (a link "
+     "coming up reads LPA next), is the timer, not the step; "
      "netkernel has no 1 s timer (DIVERGENCE(#4)) and the real one fires wherever it falls"),
     ("dma-address", "both", "NPTXR_BADR/RXR_BADR carry each kernel's own DMA addresses: "
      "compared as 'the TX ring'/'the RX ring' (the rings are compared through the descriptors, "
@@ -130,7 +131,9 @@ def drop_phy_poll(items: list) -> list:
         b = items[i + 1] if i + 1 < len(items) else None
         after = items[i + 2] if i + 2 < len(items) else None
         if (a[:3] == ("mdio", "read", 0) and b is not None and b[:3] == ("mdio", "read", 1)
-                and b[3] & BMSR_LSTATUS and (after is None or after[0] != "mdio")):
+                and b[3] & BMSR_LSTATUS
+                and (after is None or after[:3] not in (("mdio", "read", 5),
+                                                        ("mdio", "read", 10)))):
             i += 2
             continue
         out.append(a)
