@@ -741,16 +741,15 @@ class Supervisor:
         return self._receive(n, ms, 0, sys_net.sys_recvfrom, (size,), deliver)
 
 
-def signal_pending(tid: int) -> int:
-    """ERESTARTSYS when a signal is pending for thread `tid` itself and not blocked (it will take
-    it: the arch code then restarts the call or makes it EINTR, by SA_RESTART); EINTR when only a
-    process-wide one is (another thread may take it; EINTR is then at worst spurious); 0 when
-    none is."""
-    pnd = shd = blk = 0
+def _sigmasks(tid: int) -> tuple[int, int, int, int] | None:
+    """(SigPnd, ShdPnd, SigBlk, Tgid) of thread `tid` (/proc/TID/status), None when it is gone."""
+    pnd = shd = blk = tgid = 0
     try:
         with open(f"/proc/{tid}/status", "rb") as f:
             for line in f:
-                if line.startswith(b"SigPnd:"):
+                if line.startswith(b"Tgid:"):
+                    tgid = int(line[5:])
+                elif line.startswith(b"SigPnd:"):
                     pnd = int(line[7:], 16)
                 elif line.startswith(b"ShdPnd:"):
                     shd = int(line[7:], 16)
@@ -758,10 +757,41 @@ def signal_pending(tid: int) -> int:
                     blk = int(line[7:], 16)
                     break
     except (OSError, ValueError):
+        return None
+    return pnd, shd, blk, tgid
+
+
+def signal_pending(tid: int) -> int:
+    """ERESTARTSYS when a signal will interrupt thread `tid`'s call (the arch code then restarts
+    the call or makes it EINTR, by SA_RESTART, as Linux would), else 0.
+
+    A signal sent to the thread itself and not blocked there interrupts it. A process-wide one
+    goes to one thread (kernel/signal.c complete_signal): the thread it was sent to — the thread
+    group leader, for kill() — when that one does not block it, else some other thread that does
+    not. So `tid` is interrupted when it is the leader and does not block it, or when every other
+    thread blocks it; otherwise another thread takes it and this call goes on waiting (never a
+    spurious EINTR, never an ERESTARTSYS leaking out of a thread the signal was not given to)."""
+    got = _sigmasks(tid)
+    if got is None:
         return 0
+    pnd, shd, blk, tgid = got
     if pnd & ~blk:
         return ERESTARTSYS
-    return E.EINTR if shd & ~blk else 0
+    shared = shd & ~blk
+    if not shared:
+        return 0
+    if tid == tgid:
+        return ERESTARTSYS
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{tgid}/task")]
+    except (OSError, ValueError):
+        return 0
+    for t in threads:
+        if t != tid:
+            other = _sigmasks(t)
+            if other is not None and shared & ~other[2]:
+                return 0                     # that thread may take it
+    return ERESTARTSYS
 
 
 def _fd_cloexec(pid: int, fd: int) -> bool:
