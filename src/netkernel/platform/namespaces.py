@@ -6,14 +6,9 @@ for it never propagate to the host). Without root it first enters a new user nam
 is root (where the host allows user namespaces). Nothing outlives the run: the namespaces die with
 its last process, no /run/netns entry or host device is created.
 
-In that mount namespace, the machine's interfaces appear where programs look for them:
-/sys/class/net/DEV/... is a tmpfs of generated files, and the started program's /proc/net
-(/proc/PID/net) is a tmpfs holding the generated `dev` and `packet` beside a copy of the private
-namespace's other files. Both are a snapshot taken when the run starts. DIVERGENCE(#10): not live
-(a later `ip link set` inside the run is not reflected), and a process the program forks has
-another PID, hence its private namespace's /proc/net (a down `lo`), never the host's: procfs
-looks /proc/self/net/* up afresh, so a mount over the files themselves does not hold. Serving
-them to every process needs openat notification or a FUSE file (TODO(#10)).
+In that mount namespace, /sys/class/net is a tmpfs with a directory per device of the machine
+(generated files, for stat and listdir); the files themselves, and /proc/net's generated ones,
+are served live at each open by the supervisor (platform/views.py), to every process of the run.
 
 The text comes from the model's views (`k.sysfs`, `k.procfs`, helper "views") when they exist;
 until then `fallback_files` renders the common attributes from `k.links()`.
@@ -135,8 +130,7 @@ def enter(files: dict[str, str]) -> None:
 
 
 def mount_views(files: dict[str, str]) -> None:
-    """A tmpfs on /sys/class/net with the generated attributes, and one on /proc/PID/net."""
-    mount_proc_net(files)
+    """A tmpfs on /sys/class/net with the generated attributes."""
     if not os.path.isdir(SYSFS_NET):
         return
     if libc.mount(b"tmpfs", SYSFS_NET.encode(), b"tmpfs", 0, b"mode=0755") != 0:
@@ -146,26 +140,6 @@ def mount_views(files: dict[str, str]) -> None:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
                 f.write(text)
-
-
-def mount_proc_net(files: dict[str, str]) -> None:
-    generated = {p[len("/proc/net/"):]: t for p, t in files.items() if p.startswith("/proc/net/")}
-    if not generated or not os.path.isdir("/proc/self/net"):
-        return
-    target = os.path.realpath("/proc/self/net")           # /proc/PID/net of this process
-    keep = {}
-    for name in os.listdir(target):
-        try:
-            with open(os.path.join(target, name), "rb") as f:
-                keep[name] = f.read()
-        except OSError:
-            continue                                      # directories, unreadable entries
-    if libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, b"mode=0555") != 0:
-        raise _fail(f"mount tmpfs on {target}")
-    keep.update((name, text.encode()) for name, text in generated.items())
-    for name, data in keep.items():
-        with open(os.path.join(target, name), "wb") as f:
-            f.write(data)
 
 
 def die_with_parent() -> None:

@@ -21,11 +21,11 @@ libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ul
                        ctypes.c_ulong]
 
 # x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl)
-NR = dict(read=0, write=1, close=3, mmap=9, ioctl=16, readv=19, writev=20, dup=32, dup2=33,
+NR = dict(read=0, write=1, open=2, close=3, mmap=9, ioctl=16, readv=19, writev=20, dup=32, dup2=33,
           socket=41, connect=42, accept=43, sendto=44, recvfrom=45, sendmsg=46, recvmsg=47,
           shutdown=48, bind=49, listen=50, getsockname=51, getpeername=52, setsockopt=54,
           getsockopt=55, fcntl=72, kcmp=312, seccomp=317, accept4=288, dup3=292, recvmmsg=299,
-          sendmmsg=307, pidfd_open=434, pidfd_getfd=438)
+          sendmmsg=307, openat=257, openat2=437, pidfd_open=434, pidfd_getfd=438)
 NR_NAME = {v: k for k, v in NR.items()}
 X32_SYSCALL_BIT = 0x40000000
 
@@ -34,6 +34,9 @@ FD_SYSCALLS = ("read", "write", "close", "readv", "writev", "dup", "connect", "a
                "recvfrom", "sendmsg", "recvmsg", "shutdown", "bind", "listen", "getsockname",
                "getpeername", "setsockopt", "getsockopt", "fcntl", "accept4", "recvmmsg",
                "sendmmsg")
+
+# notified whatever their arguments (the path is in the caller's memory)
+OPEN_SYSCALLS = ("open", "openat", "openat2")
 
 AUDIT_ARCH_X86_64 = 0xC000003E
 SECCOMP_SET_MODE_FILTER = 1
@@ -146,11 +149,14 @@ class _Asm:
 
 
 def build_filter(lo: int, hi: int, families: dict[int, tuple[int, ...] | None],
-                 ioctl_lo: int = 0x8910, ioctl_hi: int = 0x89FF) -> list[tuple]:
+                 ioctl_lo: int = 0x8910, ioctl_hi: int = 0x89FF,
+                 opens: bool = True) -> list[tuple]:
     """The program: wrong arch or x32 → ENOSYS; notify socket() of the `families` (a family maps
     to None for every protocol, or to the protocols to take), ioctl() with a request in
-    [ioctl_lo, ioctl_hi] on any descriptor, and the descriptor calls whose fd (args[4] for mmap,
-    either fd for dup2/dup3) lies in [lo, hi]; allow everything else."""
+    [ioctl_lo, ioctl_hi] on any descriptor, every open/openat/openat2 (with `opens`: the
+    generated /sys/class/net and /proc/net files, platform/views.py), and the descriptor calls
+    whose fd (args[4] for mmap, either fd for dup2/dup3) lies in [lo, hi]; allow everything
+    else."""
     a = _Asm()
     a.op(BPF_LD_W_ABS, OFF_ARCH)
     a.op(BPF_JEQ_K, AUDIT_ARCH_X86_64, 0, "enosys")
@@ -161,6 +167,9 @@ def build_filter(lo: int, hi: int, families: dict[int, tuple[int, ...] | None],
     a.op(BPF_JEQ_K, NR["mmap"], "fd4", 0)
     a.op(BPF_JEQ_K, NR["dup2"], "fd01", 0)
     a.op(BPF_JEQ_K, NR["dup3"], "fd01", 0)
+    if opens:
+        for name in OPEN_SYSCALLS:
+            a.op(BPF_JEQ_K, NR[name], "notify", 0)
     for name in FD_SYSCALLS:
         a.op(BPF_JEQ_K, NR[name], "fd0", 0)
     a.op(BPF_RET_K, SECCOMP_RET_ALLOW)

@@ -36,14 +36,15 @@ import traceback
 from netkernel.include.linux.uaccess import kthread_unuse_mm, kthread_use_mm
 from netkernel.net import socket as sys_net
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
-from netkernel.platform import inproc
+from netkernel.platform import inproc, views
 from netkernel.mm.mmap import mmap_file
 from netkernel.platform.files import KCMP_FILES, FileTable, ModelSocket, kcmp
 from netkernel.platform.ioctl import SIOC_FIRST, SIOC_LAST, device_ioctl
 from netkernel.platform.memory import ProcessMemory, iovec
 from netkernel.platform.seccomp import NR, NR_NAME, Listener, Notification
 from netkernel.uapi import errno as E
-from netkernel.uapi.socket import (MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCKADDR_STORAGE_SIZE,
+from netkernel.uapi.sockios import SIOCSIFNAME
+from netkernel.uapi.socket import (AF_NETLINK, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCKADDR_STORAGE_SIZE,
                                    SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO)
 
 CONTINUE = object()
@@ -180,6 +181,11 @@ class Supervisor:
         self._pidfds: dict[int, int] = {}        # pidfd → tgid of a process that made a call
         self._pending_pids: list[int] = []       # callers not yet given a pidfd
         self._swapped: list = []                 # (pid, fd, socket, cloexec) lent to a mapping
+        self.sysfs = views.SysfsMirror(view)     # the tmpfs on /sys/class/net, kept in step
+        try:
+            self.sysfs.names = tuple(inproc.sysfs(view, views.SYSFS_NET))
+        except OSError:
+            pass
 
     # ------------------------------------------------------------ the loop
     def serve(self) -> int:
@@ -458,6 +464,53 @@ class Supervisor:
                 keep.append((pid, fd, ms, cloexec))
         self._swapped = keep
 
+    # ------------------------------------------------------------ opens (platform/views.py)
+    def _open(self, n, mem, dirfd: int, path_p: int, flags: int):
+        """An open of a generated /sys/class/net or /proc/net file: a memfd with the model's
+        text now; a /sys/class/net directory: the tmpfs brought in step first; anything else
+        runs natively."""
+        try:
+            raw = mem.read_cstr(path_p, views.PATH_MAX)
+        except OSError:
+            return CONTINUE                  # the host's open gives EFAULT itself
+        if not raw.startswith((b"/sys/", b"/proc/")) and raw.startswith(b"/"):
+            return CONTINUE
+        path = views.resolve(n.pid, dirfd, raw.decode(errors="surrogateescape"))
+        if path is None:
+            return CONTINUE
+        got = views.generated(self.view, path)
+        if got is None:
+            return CONTINUE
+        kind, what = got
+        if kind == "dir":
+            self.sysfs.sync(n.pid)
+            return CONTINUE
+        if kind == "errno":
+            self.sysfs.sync(n.pid)
+            return -what
+        if flags & views.O_ACCMODE:
+            return -E.EACCES
+        fd = views.memfd_with(what)
+        try:
+            self.listener.addfd(n.id, fd, None, bool(flags & views.O_CLOEXEC), send=True)
+        except OSError as e:
+            if e.errno != E.ENOENT:          # ENOENT: the caller is gone (a signal)
+                return -(e.errno or E.EIO)
+        finally:
+            os.close(fd)
+        self.stats["view opened"] += 1
+        return DONE
+
+    def sys_open(self, n, mem):
+        return self._open(n, mem, views.AT_FDCWD, n.args[0], _int(n.args[1]))
+
+    def sys_openat(self, n, mem):
+        return self._open(n, mem, _int(n.args[0]), n.args[1], _int(n.args[2]))
+
+    def sys_openat2(self, n, mem):
+        how = mem.read(n.args[2], 8) if _int(n.args[3]) >= 8 else b"\0" * 8
+        return self._open(n, mem, _int(n.args[0]), n.args[1], struct.unpack("=Q", how)[0])
+
     # ------------------------------------------------------------ addresses
     def _sockaddr_in(self, mem, addr: int, addrlen: int) -> bytes:
         """move_addr_to_kernel: 0..128 bytes, else EINVAL; a bad pointer is EFAULT."""
@@ -558,8 +611,11 @@ class Supervisor:
         request = n.args[1] & 0xFFFFFFFF
         ms = self._sock(n)
         if SIOC_FIRST <= request <= SIOC_LAST:
-            return device_ioctl(self.view, mem, request, n.args[2],
-                                None if ms is None else ms.nkfd)
+            ret = device_ioctl(self.view, mem, request, n.args[2],
+                               None if ms is None else ms.nkfd)
+            if request == SIOCSIFNAME and ret == 0:
+                self.sysfs.sync(n.pid)
+            return ret
         if ms is None or request in NATIVE_FILE_IOCTLS:
             return CONTINUE                  # FIONBIO etc. act on the shared eventfd file
         if request == FIONREAD:              # SIOCINQ: the length of the next frame
@@ -580,8 +636,12 @@ class Supervisor:
 
         def attempt():
             if anc is None:
-                return view.sys_sendto(ms.nkfd, data, flags | MSG_DONTWAIT, addr), None
-            return view.sys_sendmsg(ms.nkfd, data, anc, flags | MSG_DONTWAIT, addr), None
+                ret = view.sys_sendto(ms.nkfd, data, flags | MSG_DONTWAIT, addr)
+            else:
+                ret = view.sys_sendmsg(ms.nkfd, data, anc, flags | MSG_DONTWAIT, addr)
+            if ms.family == AF_NETLINK:      # a link may have come or gone: /sys/class/net
+                self.sysfs.sync(n.pid)
+            return ret, None
         return self._io(n, ms, flags, EPOLLOUT, attempt)
 
     @staticmethod
