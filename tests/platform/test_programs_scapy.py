@@ -1,6 +1,8 @@
 """Unmodified Scapy (from PyPI) under `netkernel run`, compared with the real kernel: interfaces
 from NETLINK_ROUTE, sendp on a packet socket, sniff with a filter libpcap compiles (through
 ctypes, on a descriptor the model serves), srp1 against an ARP responder."""
+import shutil
+
 import pytest
 from programs import same_on_both, topology_with_addresses
 from test_seccomp_run import WHY_NOT
@@ -109,3 +111,16 @@ t = arp_responder("veth1", "02:00:00:00:00:02")
 ans = srp1(Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst="10.0.0.2"), iface="veth0", timeout=10)
 print(ans.summary(), ans[ARP].pdst)
 """, topology=topo)
+
+
+@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="needs tcpdump")
+def test_tcpdump_ddd_compiles_filters_as_older_scapy_ran_it(tmp_path):
+    """Scapy 2.4 compiled filters with `tcpdump -p -i IFACE -ddd -s MTU FILTER` (libpcap opens
+    the device to learn its link type): the same program as on the real kernel."""
+    out = same_on_both(tmp_path, """
+import subprocess
+r = subprocess.run(["tcpdump", "-p", "-i", "veth1", "-ddd", "-s", "1600", "ether proto 0x88b5"],
+                   capture_output=True, text=True)
+print(r.returncode, r.stdout.split())
+""")
+    assert out.startswith("0 ['4',")
