@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import platform as _platform
+import struct
 
 from netkernel.uapi import errno as E
 
@@ -16,6 +17,8 @@ libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 libc.ioctl.restype = ctypes.c_int
 libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+_ioctl = libc.ioctl
+_memset = ctypes.memset
 libc.prctl.restype = ctypes.c_int
 libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
                        ctypes.c_ulong]
@@ -259,12 +262,19 @@ class Notification:
         self.id, self.pid, self.nr, self.args = id, pid, nr, args
 
 
+NOTIF = struct.Struct("=QIIiIQ6Q")     # struct seccomp_notif, flat: id, pid, flags, data
+RESP = struct.Struct("=QqiI")          # struct seccomp_notif_resp
+assert NOTIF.size == ctypes.sizeof(seccomp_notif) and RESP.size == ctypes.sizeof(seccomp_notif_resp)
+
+
 class Listener:
-    """The listener descriptor and its ioctls. Safe to answer from several threads."""
+    """The listener descriptor and its ioctls. Safe to answer from several threads; `recv` runs
+    on one thread only (it reuses one buffer)."""
 
     def __init__(self, fd: int):
         self.fd = fd
-        self._notif = seccomp_notif()     # recv() runs on one thread only
+        self._notif = ctypes.create_string_buffer(NOTIF.size)
+        self._notif_addr = ctypes.addressof(self._notif)
         self.sync_wakeup = False
         self.killable_recv = False        # the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 
@@ -278,20 +288,21 @@ class Listener:
     def recv(self) -> Notification | None:
         """The next notification, or None when its caller is already gone (ENOENT) or a signal
         interrupted the wait."""
-        n = self._notif
-        ctypes.memset(ctypes.byref(n), 0, ctypes.sizeof(n))
-        if libc.ioctl(self.fd, SECCOMP_IOCTL_NOTIF_RECV, ctypes.byref(n)) < 0:
+        addr = self._notif_addr
+        _memset(addr, 0, NOTIF.size)      # the kernel wants it zeroed
+        if _ioctl(self.fd, SECCOMP_IOCTL_NOTIF_RECV, addr) < 0:
             err = ctypes.get_errno()
             if err in (E.ENOENT, E.EINTR):
                 return None
             raise OSError(err, f"SECCOMP_IOCTL_NOTIF_RECV: {os.strerror(err)}")
-        return Notification(n.id, n.pid, n.data.nr, tuple(n.data.args))
+        f = NOTIF.unpack_from(self._notif)
+        return Notification(f[0], f[1], f[3], f[6:])
 
     def respond(self, nid: int, val: int = 0, error: int = 0, flags: int = 0) -> bool:
         """Answer: `val`, or -`error`. False when the caller no longer waits (a signal arrived,
         or it died): the answer was not delivered."""
-        r = seccomp_notif_resp(nid, val, -error if error else 0, flags)
-        return libc.ioctl(self.fd, SECCOMP_IOCTL_NOTIF_SEND, ctypes.byref(r)) == 0
+        return _ioctl(self.fd, SECCOMP_IOCTL_NOTIF_SEND,
+                      RESP.pack(nid, val, -error if error else 0, flags)) == 0
 
     def allow(self, nid: int) -> bool:
         """Let the syscall run natively (SECCOMP_USER_NOTIF_FLAG_CONTINUE)."""

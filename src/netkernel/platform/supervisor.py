@@ -191,20 +191,24 @@ class Supervisor:
     def serve(self) -> int:
         """Serve until the root process exits; returns its exit status (128+N for signal N)."""
         listener = self.listener
+        lfd = listener.fd
         p = select.poll()
-        p.register(listener.fd, select.POLLIN)
+        p.register(lfd, select.POLLIN)
         rootfd = os.pidfd_open(self.root)
         p.register(rootfd, select.POLLIN)
+        poll, recv, dispatch, pending = p.poll, listener.recv, self.dispatch, self._pending_pids
+        POLLIN = select.POLLIN
         last_sweep = time.monotonic()
+        served = 0
         try:
             while True:
-                events = p.poll(1000)
+                events = poll(1000)
                 for fd, ev in events:
-                    if fd == listener.fd:
-                        if ev & select.POLLIN:
-                            n = listener.recv()
+                    if fd == lfd:
+                        if ev & POLLIN:
+                            n = recv()
                             if n is not None:
-                                self.dispatch(n)
+                                dispatch(n)
                         elif ev & (select.POLLHUP | select.POLLERR):
                             p.unregister(fd)
                     elif fd == rootfd:
@@ -214,11 +218,14 @@ class Supervisor:
                         os.close(fd)
                         self._pidfds.pop(fd, None)
                         self.files.sweep(self.root)
-                for pfd in self._new_pidfds():
-                    p.register(pfd, select.POLLIN)
-                if not events or time.monotonic() - last_sweep > 2:
-                    self.files.sweep(self.root)      # exec'd CLOEXEC sockets, forgotten holders
-                    last_sweep = time.monotonic()
+                if pending:
+                    for pfd in self._new_pidfds():
+                        p.register(pfd, POLLIN)
+                served += 1
+                if not events or not served & 0x3FF:
+                    if time.monotonic() - last_sweep > 2 or not events:
+                        self.files.sweep(self.root)  # exec'd CLOEXEC sockets, forgotten holders
+                        last_sweep = time.monotonic()
         finally:
             os.close(rootfd)
             for pfd in self._pidfds:
@@ -247,15 +254,15 @@ class Supervisor:
         return out
 
     def dispatch(self, n: Notification) -> None:
-        if n.pid not in self._seen:
-            self._seen.add(n.pid)
-            self._pending_pids.append(n.pid)
+        pid = n.pid
+        if pid not in self._seen:
+            self._seen.add(pid)
+            self._pending_pids.append(pid)
         if self._swapped:
             self._restore_placeholders(n)
         h = self.handlers.get(n.nr)
-        mem = ProcessMemory(n.pid)
         try:
-            r = CONTINUE if h is None else h(n, mem)
+            r = CONTINUE if h is None else h(n, ProcessMemory(pid))
         except OSError as e:
             r = -(e.errno or E.EIO)
         except Exception:                         # a supervisor bug must not hang the program

@@ -72,7 +72,7 @@ class Sock:
                  "sk_receive_queue", "sk_drops", "sk_rcvtimeo", "sk_sndtimeo", "sk_wq",
                  "sk_userlocks", "sk_priority", "sk_mark", "sk_shutdown", "sk_dead", "sk_flags",
                  "sk_rcvlowat", "sk_reuse", "sk_reuseport", "sk_sleepers", "sk_filter", "sk_omem_alloc",
-                 "sk_stamp", "__weakref__")
+                 "sk_stamp", "sk_write_sleepers", "__weakref__")
 
     def __init__(self, net, family: int, type: int, lock):
         sysctl = net.core.sysctl
@@ -102,6 +102,8 @@ class Sock:
         self.sk_reuse = 0
         self.sk_reuseport = 0
         self.sk_sleepers = 0          # tasks asleep on sk_wq (wq_has_sleeper)
+        self.sk_write_sleepers = 0    # ... of them, those write space concerns (not a poll
+                                      # for input only: pollwake filters by the wakeup's key)
         self.sk_filter = None         # SkFilter (net/core/filter.py) or None
         self.sk_omem_alloc = 0        # option memory: the attached filter's charge
         self.sk_stamp = SK_DEFAULT_STAMP  # last receive time (SIOCGSTAMP), CLOCK_REALTIME ns
@@ -119,7 +121,9 @@ def sk_error_report(sk: Sock) -> None:
 
 
 def sk_write_space(sk: Sock) -> None:
-    if sk.sk_sleepers:
+    """sock_def_write_space: wake_up_interruptible_sync_poll(EPOLLOUT|EPOLLWRNORM|EPOLLWRBAND):
+    a poll waiting for input only is not woken (its pollwake sees the key does not concern it)."""
+    if sk.sk_write_sleepers:
         sk.sk_wq.notify_all()
 
 
