@@ -35,9 +35,14 @@ O_NONBLOCK = os.O_NONBLOCK
 RING_RECHECK = 0.002         # s between readiness checks of an armed socket with a mapped ring
 
 
+_syscall = libc.syscall
+_NR_KCMP = NR["kcmp"]
+_ulong = ctypes.c_ulong
+
+
 def kcmp(pid1: int, pid2: int, type: int, idx1: int = 0, idx2: int = 0) -> int:
     """kcmp(2): 0 when the two kernel objects are the same, -1 on error."""
-    return libc.syscall(NR["kcmp"], pid1, pid2, type, ctypes.c_ulong(idx1), ctypes.c_ulong(idx2))
+    return _syscall(_NR_KCMP, pid1, pid2, type, _ulong(idx1), _ulong(idx2))
 
 
 def range_fds(pid: int, lo: int, hi: int) -> list[int]:

@@ -86,32 +86,35 @@ class ProcessMemory:
             self.write_many(((addr, data),))
 
     def write_many(self, parts) -> None:
-        """Store several (addr, data) pieces with one process_vm_writev (a getsockopt's value and
-        its length, a recvmsg's buffers and header fields); EFAULT if any byte is not written."""
-        parts = [(a, d) for a, d in parts if d]
-        if len(parts) > IOV_BATCH:
+        """Store several (addr, data) pieces (a sequence) with one process_vm_writev (a
+        getsockopt's value and its length, a recvmsg's buffers and header fields); EFAULT if any
+        byte is not written."""
+        if len(parts) > IOV_BATCH:                   # more pieces than one call takes
             for i in range(0, len(parts), IOV_BATCH):
                 self.write_many(parts[i:i + IOV_BATCH])
             return
-        if not parts:
-            return
-        blob = b"".join([bytes(d) for _, d in parts]) if len(parts) > 1 else bytes(parts[0][1])
-        total = len(blob)
         sc = _scratch
+        iov, pack = sc.iov, IOVEC.pack_into
+        off, total, chunks = IOVEC.size, 0, []
+        for addr, data in parts:
+            n = len(data)
+            if not n:
+                continue
+            if addr <= 0 or addr + n > USER_MAX:
+                raise _efault("process_vm_writev")
+            pack(iov, off, addr, n)
+            off += IOVEC.size
+            chunks.append(data)
+            total += n
+        if not chunks:
+            return
+        blob = b"".join(chunks)
         if total > sc.size:
             sc.grow(total)
         _memmove(sc.data_addr, blob, total)
-        iov = sc.iov
-        IOVEC.pack_into(iov, 0, sc.data_addr, total)         # local: one contiguous piece
-        off = IOVEC.size
-        for addr, data in parts:
-            n = len(data)
-            if addr <= 0 or addr + n > USER_MAX:
-                raise _efault("process_vm_writev")
-            IOVEC.pack_into(iov, off, addr, n)
-            off += IOVEC.size
+        pack(iov, 0, sc.data_addr, total)            # local: one contiguous piece
         base = sc.iov_addr
-        if _writev(self.pid, base, 1, base + IOVEC.size, len(parts), 0) != total:
+        if _writev(self.pid, base, 1, base + IOVEC.size, len(chunks), 0) != total:
             raise _efault("process_vm_writev")
 
     def copy_from_user(self, addr: int, n: int) -> bytes | int:

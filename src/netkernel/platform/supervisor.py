@@ -639,6 +639,8 @@ class Supervisor:
 
     # ------------------------------------------------------------ send
     def _send(self, n, ms, flags: int, data: bytes, addr, anc=None):
+        """A send: answered at once unless it would block (then as `_io` says). A send takes no
+        receive lock and has nothing to undo when its answer is lost."""
         view = self.view
 
         def attempt():
@@ -649,7 +651,14 @@ class Supervisor:
             if ms.family == AF_NETLINK:      # a link may have come or gone: /sys/class/net
                 self.sysfs.sync(n.pid)
             return ret, None
-        return self._io(n, ms, flags, EPOLLOUT, attempt)
+        try:
+            ret = attempt()[0]
+        except BlockingIOError:
+            return self._io(n, ms, flags, EPOLLOUT, attempt)
+        except OSError as e:
+            ret = -(e.errno or E.EIO)
+        self._answer(n.id, ret)
+        return DONE
 
     @staticmethod
     def _read_data(mem, addr: int, length: int) -> bytes:
