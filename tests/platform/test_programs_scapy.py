@@ -4,7 +4,7 @@ ctypes, on a descriptor the model serves), srp1 against an ARP responder."""
 import shutil
 
 import pytest
-from programs import same_on_both, topology_with_addresses
+from programs import ROOT, same_on_both, topology_with_addresses
 from test_seccomp_run import WHY_NOT
 
 pytest.importorskip("scapy")
@@ -124,3 +124,11 @@ r = subprocess.run(["tcpdump", "-p", "-i", "veth1", "-ddd", "-s", "1600", "ether
 print(r.returncode, r.stdout.split())
 """)
     assert out.startswith("0 ['4',")
+
+
+def test_example_scapy_arp_prints_what_it_prints_on_the_real_kernel(tmp_path):
+    """examples/scapy_arp.py (the README's Scapy example): AsyncSniffer with a filter answering
+    with sendp, srp1 asking."""
+    same_on_both(tmp_path, (ROOT / "examples" / "scapy_arp.py").read_text(),
+                 "interfaces: lo, veth0, veth1\n"
+                 "10.0.0.2 is at 02:00:00:00:00:02 (asked on veth0, answered on veth1)\n")
