@@ -32,6 +32,14 @@ def test_views_are_live_and_shared_with_forked_processes(tmp_path):
         os.chdir("/sys/class/net/dum0")
         print(open("address").read().strip() == cat("/sys/class/net/dum0/address").strip(),
               open("statistics/rx_bytes").read().strip())
+        import threading
+        pid, tid = os.getpid(), threading.get_native_id()
+        d = os.open("/proc/net", os.O_RDONLY | os.O_DIRECTORY)
+        with os.fdopen(os.open("dev", os.O_RDONLY, dir_fd=d)) as f:     # openat(dirfd, "dev")
+            via = [names(f.read()), names(open(f"/proc/{pid}/net/dev").read()),
+                   names(open(f"/proc/{pid}/task/{tid}/net/dev").read())]
+        os.close(d)
+        print(all(v == via[0] for v in via), "dum0" in via[0])
         subprocess.run(["ip", "link", "set", "dum0", "mtu", "1400"], check=True)
         print(cat("mtu").strip(), open("/sys/class/net/dum0/mtu").read().strip())
         subprocess.run(["ip", "link", "del", "dum0"], check=True)
@@ -47,6 +55,7 @@ def test_views_are_live_and_shared_with_forked_processes(tmp_path):
         ['dum0', 'dum1', 'lo', 'veth0', 'veth1'] 1500
          ['lo', 'veth1', 'veth0', 'dum1', 'dum0'] ['lo', 'veth1', 'veth0', 'dum1', 'dum0']
         True 0
+        True True
         1400 1400
         ['lo', 'veth0', 'veth1'] False
         gone

@@ -477,10 +477,16 @@ class Supervisor:
         text now; a /sys/class/net directory: the tmpfs brought in step first; anything else
         runs natively."""
         try:
+            head = mem.read(path_p, 6)       # most opens are decided by their first bytes
+        except OSError:
+            head = b""                       # near the end of a mapping: read it as a string
+        if head[:1] == b"/" and not head.startswith((b"/sys/", b"/proc/")):
+            return CONTINUE
+        try:
             raw = mem.read_cstr(path_p, views.PATH_MAX)
         except OSError:
             return CONTINUE                  # the host's open gives EFAULT itself
-        if not raw.startswith((b"/sys/", b"/proc/")) and raw.startswith(b"/"):
+        if raw[:1] == b"/" and not raw.startswith((b"/sys/", b"/proc/")):
             return CONTINUE
         path = views.resolve(n.pid, dirfd, raw.decode(errors="surrogateescape"))
         if path is None:
