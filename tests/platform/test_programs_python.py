@@ -1,0 +1,68 @@
+"""Plain Python on packet sockets under `netkernel run`, compared with the real kernel: the
+readiness APIs not covered elsewhere (select.select, select.poll, asyncio's sock_recv/
+sock_sendall through add_reader/add_writer) and the descriptor flags (FD_CLOEXEC across exec)."""
+import pytest
+from test_seccomp_run import WHY_NOT, check_both
+
+pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")
+
+
+def test_select_poll_and_asyncio_sock_calls(tmp_path):
+    check_both(tmp_path, """
+        import asyncio, select
+        a, b = pair()
+        print("select empty:", select.select([b], [], [], 0.05))
+        a.send(frame(b"sel"))
+        r, w, x = select.select([b], [a], [], 2)
+        print("select:", r == [b], w == [a], x)
+        print(body(b.recv(2048)))
+        p = select.poll()
+        p.register(b, select.POLLIN)
+        print("poll empty:", p.poll(50))
+        a.send(frame(b"pol"))
+        print("poll:", [(fd == b.fileno(), ev) for fd, ev in p.poll(2000)])
+        print(body(b.recv(2048)))
+        async def main():
+            loop = asyncio.get_running_loop()
+            a.setblocking(False)
+            b.setblocking(False)
+            got = asyncio.ensure_future(loop.sock_recv(b, 2048))
+            await asyncio.sleep(0.05)
+            print("pending:", not got.done())
+            await loop.sock_sendall(a, frame(b"aio"))
+            print(body(await asyncio.wait_for(got, 5)))
+        asyncio.run(main())
+    """, """
+        select empty: ([], [], [])
+        select: True True []
+        b'sel'
+        poll empty: []
+        poll: [(True, 1)]
+        b'pol'
+        pending: True
+        b'aio'
+    """)
+
+
+def test_fd_cloexec_follows_the_descriptor_across_exec(tmp_path):
+    """FD_CLOEXEC (fcntl F_SETFD, SOCK_CLOEXEC, os.set_inheritable) on a model socket: an exec'd
+    child has the inheritable one, not the other."""
+    check_both(tmp_path, """
+        import fcntl, subprocess, sys
+        a, b = pair()
+        print("cloexec by default:", bool(fcntl.fcntl(a.fileno(), fcntl.F_GETFD) & fcntl.FD_CLOEXEC))
+        os.set_inheritable(b.fileno(), True)
+        print("after set_inheritable:", fcntl.fcntl(b.fileno(), fcntl.F_GETFD))
+        child = ("import os, socket, sys; fds = [int(x) for x in sys.argv[1:]]; "
+                 "print([os.path.exists(f'/proc/self/fd/{fd}') for fd in fds]); "
+                 "s = socket.socket(fileno=fds[1]); print(s.family, s.getsockname()[0])")
+        r = subprocess.run([sys.executable, "-c", child, str(a.fileno()), str(b.fileno())],
+                           pass_fds=(b.fileno(),), capture_output=True, text=True)
+        print(r.stdout, end="")
+        print(r.stderr[-200:], end="")
+    """, """
+        cloexec by default: True
+        after set_inheritable: 0
+        [False, True]
+        17 veth1
+    """)
