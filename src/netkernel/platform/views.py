@@ -113,23 +113,29 @@ class SysfsMirror:
         self.names = names
 
 
+def tree(view, path: str) -> dict[str, str]:
+    """Every generated file under the sysfs directory `path`: absolute path → text (an
+    attribute unreadable in the device's state, carrier of a down device, is left out)."""
+    out = {}
+    try:
+        got = inproc.sysfs(view, path)
+    except OSError:
+        return out
+    if not isinstance(got, list):
+        out[path] = got
+        return out
+    for entry in got:
+        out.update(tree(view, f"{path}/{entry}"))
+    return out
+
+
 def write_device(view, target: str, path: str) -> None:
     """The directory of one device (its attribute files, statistics/) at `target`."""
-    os.makedirs(target, exist_ok=True)
-    try:
-        entries = inproc.sysfs(view, path)
-    except OSError:
-        return
-    for entry in entries:
-        try:
-            got = inproc.sysfs(view, f"{path}/{entry}")
-        except OSError:
-            continue                         # unreadable in this state (carrier when down)
-        if isinstance(got, list):
-            write_device(view, os.path.join(target, entry), f"{path}/{entry}")
-        else:
-            with open(os.path.join(target, entry), "w") as f:
-                f.write(got)
+    for file, text in tree(view, path).items():
+        dest = target + file[len(path):]
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "w") as f:
+            f.write(text)
 
 
 def _rmtree(path: str) -> None:
