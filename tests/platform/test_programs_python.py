@@ -66,3 +66,19 @@ def test_fd_cloexec_follows_the_descriptor_across_exec(tmp_path):
         [False, True]
         17 veth1
     """)
+
+
+def test_readiness_is_current_when_the_send_returns(tmp_path):
+    """A frame one socket of the program sends to another is readable (select with timeout 0)
+    as soon as send() returns, and not any more once recv() returned it: as on Linux."""
+    check_both(tmp_path, """
+        import select
+        a, b = pair()
+        stale = 0
+        for i in range(200):
+            a.send(frame(str(i).encode()))
+            stale += not select.select([b], [], [], 0)[0]
+            b.recv(2048)
+            stale += bool(select.select([b], [], [], 0)[0])
+        print("stale readiness:", stale)
+    """, "stale readiness: 0\n")

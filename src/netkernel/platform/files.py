@@ -114,6 +114,23 @@ class ModelSocket:
                 self.armed = False
                 self.disarmed.set()
 
+    def settle(self) -> None:
+        """Arm the eventfd now if a call just made the socket readable (a frame another socket
+        of the run sent it): the program may look right after that call returns, before the
+        watcher thread runs. Cheap when nothing is queued: the model's queues are looked at
+        directly; a socket with a mapped ring is polled."""
+        if self.armed or self.closed:
+            return
+        sk = self._sk()
+        if sk is None:
+            return
+        if self.areas or sk.sk_receive_queue or sk.sk_err or getattr(sk, "sk_error_queue", None):
+            self.refresh()
+
+    def _sk(self):
+        f = self.view._task.files.get(self.nkfd)
+        return getattr(getattr(f, "private_data", None), "sk", None)
+
     def before_consume(self) -> None:
         """A receive is about to be answered and its frame taken: show now the readiness the
         socket will have once it is (readable only if more than that frame is queued, or an
@@ -121,8 +138,7 @@ class ModelSocket:
         refresh() corrects it after the consume (a frame may arrive meanwhile)."""
         k = self.view._kernel
         with k._lock:
-            f = self.view._task.files.get(self.nkfd)
-            sk = getattr(getattr(f, "private_data", None), "sk", None)
+            sk = self._sk()
             if sk is None:
                 return
             more = len(sk.sk_receive_queue) > 1 or bool(sk.sk_err) or bool(sk.sk_error_queue)
@@ -231,6 +247,11 @@ class FileTable:
             self.sockets = [ms for ms in self.sockets if not ms.closed]
             self._hint = {k: v for k, v in self._hint.items() if not v.closed}
         return gone
+
+    def settle(self) -> None:
+        """`ModelSocket.settle` for every socket of the run (after a send: any may have received)."""
+        for ms in self.sockets:
+            ms.settle()
 
     def release_all(self) -> None:
         with self.lock:

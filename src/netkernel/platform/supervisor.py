@@ -656,6 +656,7 @@ class Supervisor:
                 ret = view.sys_sendmsg(ms.nkfd, data, anc, flags | MSG_DONTWAIT, addr)
             if ms.family == AF_NETLINK:      # a link may have come or gone: /sys/class/net
                 self.sysfs.sync(n.pid)
+            self.files.settle()              # the frame's receivers are readable on return
             return ret, None
         try:
             ret = attempt()[0]
@@ -724,6 +725,7 @@ class Supervisor:
         def attempt():
             sent = view.sys_sendmsg(ms.nkfd, data, anc, flags | MSG_DONTWAIT, addr)
             mem.write(vec + mmsghdr.msg_len.offset, struct.pack("=I", sent))
+            self.files.settle()
             return 1, None
         return self._io(n, ms, flags, EPOLLOUT, attempt)
 
