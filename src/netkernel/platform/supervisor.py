@@ -628,6 +628,7 @@ class Supervisor:
                                None if ms is None else ms.nkfd)
             if request == SIOCSIFNAME and ret == 0:
                 self.sysfs.sync(n.pid)
+            self.files.settle()              # SIOCSIFFLAGS down: the sockets' ENETDOWN
             return ret
         if ms is None or request in NATIVE_FILE_IOCTLS:
             return CONTINUE                  # FIONBIO etc. act on the shared eventfd file
