@@ -2,10 +2,17 @@
 recvmsg, a packet socket's recv), under `netkernel run` and on the real kernel: a handler with
 SA_RESTART restarts the call, one without makes it EINTR, a process-wide signal interrupts only
 the thread Linux gives it to, and no message is lost or doubled."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 
 import pytest
-from test_seccomp_run import WHY_NOT, check_both
+from polling import wait_until
+from test_seccomp_run import ROOT, WHY_NOT, check_both, nk
 
 pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")
 
@@ -127,3 +134,76 @@ def test_packet_recv_interrupted_by_a_process_wide_signal_in_a_threaded_program(
     """, """
         [b'once'] None
     """)
+
+
+BLOCKED = """
+import signal, socket, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+s.bind((0, 0))
+def on_term(*_):
+    raise InterruptedError("SIGTERM")
+signal.signal(signal.SIGTERM, on_term)
+print("blocked", flush=True)
+try:
+    s.recv(100)
+except OSError as e:
+    print("recv:", type(e).__name__, e.errno, e, flush=True)
+    sys.exit(3)
+"""
+
+
+def _term_when_blocked(argv, env=None):
+    """Start argv, wait for its "blocked" line, SIGTERM it: (status, output)."""
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert p.stdout.readline() == "blocked\n", p.stderr.read()
+        time.sleep(0.2)                       # into the recv
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    return p.returncode, out
+
+
+def test_sigterm_to_netkernel_run_reaches_the_blocked_program(tmp_path):
+    """SIGTERM sent to `netkernel run` is passed on to the program: its handler runs and its
+    blocked NETLINK_ROUTE recv ends with the handler's exception, as when the program gets
+    SIGTERM on the real kernel — never ENOSYS from a supervisor that went away."""
+    prog = tmp_path / "blocked.py"
+    prog.write_text(BLOCKED)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    got = _term_when_blocked([sys.executable, "-m", "netkernel", "run", "--", sys.executable,
+                              str(prog)], env)
+    assert got == (3, "recv: InterruptedError None SIGTERM\n")
+    if os.geteuid() == 0 and shutil.which("ip"):
+        ns = f"nkterm-{os.getpid()}"
+        subprocess.run(["ip", "netns", "add", ns], check=True)
+        try:
+            assert _term_when_blocked(["ip", "netns", "exec", ns, sys.executable,
+                                       str(prog)]) == got
+        finally:
+            subprocess.run(["ip", "netns", "del", ns])
+
+
+def test_processes_left_behind_are_killed_when_the_program_exits(tmp_path):
+    """The machine ends with the started program: a process it left in the background (blocked
+    in a call the machine serves) is killed, never left on the host failing with ENOSYS."""
+    prog = tmp_path / "left_behind.py"
+    out = tmp_path / "left_behind.out"
+    prog.write_text(BLOCKED.replace('print("recv:"', f'print(file=open({str(out)!r}, "w")); '
+                                                    'print("recv:"'))
+    r = nk("run", "--", "sh", "-c", f"{sys.executable} {prog} & sleep 1")
+    assert r.returncode == 0, r.stderr
+    assert wait_until(lambda: not _running(str(prog)))
+    assert not out.exists() and "Function not implemented" not in r.stderr
+
+
+def _running(needle: str) -> bool:
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if needle.encode() in f.read():
+                    return True
+        except OSError:
+            continue
+    return False

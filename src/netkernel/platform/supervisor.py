@@ -58,6 +58,7 @@ MSG_WAITFORONE = 0x10000
 UIO_MAXIOV = 1024
 ERESTARTSYS = 512            # include/linux/errno.h: restart, or EINTR, as the handler says
 SIGNAL_CHECK = 0.01          # how often a parked call looks for a pending signal
+SHUTDOWN_WAIT = 2.0          # s to wait for the run's leftover processes to be gone
 MAX_SEND = 1 << 20           # DIVERGENCE(#10): a larger send is refused (EMSGSIZE) unread
 F_DUPFD, F_DUPFD_CLOEXEC = 0, 1030
 FIONREAD, SIOCOUTQ = 0x541B, 0x5411
@@ -196,6 +197,7 @@ class Supervisor:
         p.register(lfd, select.POLLIN)
         rootfd = os.pidfd_open(self.root)
         p.register(rootfd, select.POLLIN)
+        netns = _netns(self.root)
         poll, recv, dispatch, pending = p.poll, listener.recv, self.dispatch, self._pending_pids
         POLLIN = select.POLLIN
         last_sweep = time.monotonic()
@@ -212,7 +214,9 @@ class Supervisor:
                         elif ev & (select.POLLHUP | select.POLLERR):
                             p.unregister(fd)
                     elif fd == rootfd:
-                        return self._reap()
+                        status = self._reap()
+                        self._shutdown(p, netns)
+                        return status
                     else:                            # a process of the run exited
                         p.unregister(fd)
                         os.close(fd)
@@ -232,6 +236,26 @@ class Supervisor:
                 os.close(pfd)
             self._pidfds.clear()
             self.files.release_all()
+
+    def _shutdown(self, p, netns: str | None) -> None:
+        """The started program has exited: the machine goes, and with it every process the
+        program left behind (as when a PID namespace's init exits), so none of them is left on
+        the host calling a kernel that is gone (a closed listener fails their calls with ENOSYS).
+        They are killed: those in the run's network namespace at once, any other one at its next
+        call; served until no process holds the filter, SHUTDOWN_WAIT at most."""
+        for pid in _in_netns(netns):
+            _kill(pid)
+        deadline = time.monotonic() + SHUTDOWN_WAIT
+        listener = self.listener
+        while time.monotonic() < deadline:
+            for fd, ev in p.poll(100):
+                if fd != listener.fd:
+                    continue
+                if ev & (select.POLLHUP | select.POLLERR):
+                    return                       # no process of the run is left
+                n = listener.recv()
+                if n is not None:
+                    _kill(_tgid(n.pid) or n.pid)  # its wait is killable: no answer needed
 
     def _reap(self) -> int:
         _, status = os.waitpid(self.root, 0)
@@ -892,6 +916,31 @@ def _fd_cloexec(pid: int, fd: int) -> bool:
     except (OSError, ValueError):
         pass
     return False
+
+
+def _netns(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net")
+    except OSError:
+        return None
+
+
+def _in_netns(netns: str | None) -> list[int]:
+    """The processes in network namespace `netns` ("net:[inode]"), but this one."""
+    if netns is None:
+        return []
+    me, out = os.getpid(), []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) != me and _netns(int(name)) == netns:
+            out.append(int(name))
+    return out
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, 9)
+    except OSError:
+        pass
 
 
 def _tgid(tid: int) -> int | None:
