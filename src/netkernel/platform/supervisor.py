@@ -215,7 +215,7 @@ class Supervisor:
                             p.unregister(fd)
                     elif fd == rootfd:
                         status = self._reap()
-                        self._shutdown(p, netns)
+                        self._shutdown(netns)
                         return status
                     else:                            # a process of the run exited
                         p.unregister(fd)
@@ -237,7 +237,7 @@ class Supervisor:
             self._pidfds.clear()
             self.files.release_all()
 
-    def _shutdown(self, p, netns: str | None) -> None:
+    def _shutdown(self, netns: str | None) -> None:
         """The started program has exited: the machine goes, and with it every process the
         program left behind (as when a PID namespace's init exits), so none of them is left on
         the host calling a kernel that is gone (a closed listener fails their calls with ENOSYS).
@@ -247,10 +247,10 @@ class Supervisor:
             _kill(pid)
         deadline = time.monotonic() + SHUTDOWN_WAIT
         listener = self.listener
+        p = select.poll()
+        p.register(listener.fd, select.POLLIN)
         while time.monotonic() < deadline:
-            for fd, ev in p.poll(100):
-                if fd != listener.fd:
-                    continue
+            for _fd, ev in p.poll(100):
                 if ev & (select.POLLHUP | select.POLLERR):
                     return                       # no process of the run is left
                 n = listener.recv()
