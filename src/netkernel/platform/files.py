@@ -78,7 +78,7 @@ def descendants(root: int) -> list[int]:
 class ModelSocket:
     """One model socket as the run's processes see it (one open file description)."""
     __slots__ = ("view", "nkfd", "efd", "family", "armed", "lock", "io_lock", "disarmed",
-                 "closed", "watcher", "areas")
+                 "closed", "watcher", "areas", "sk")
 
     def __init__(self, view, nkfd: int, efd: int, family: int):
         self.view = view
@@ -92,6 +92,7 @@ class ModelSocket:
         self.disarmed.set()
         self.closed = False
         self.areas: list = []               # munmap callbacks of the rings mapped in the run
+        self.sk = None                      # the model's struct sock, once looked up
         self.watcher = threading.Thread(target=self._watch, daemon=True,
                                         name=f"nk-watch-{nkfd}")
 
@@ -121,15 +122,18 @@ class ModelSocket:
         directly; a socket with a mapped ring is polled."""
         if self.armed or self.closed:
             return
-        sk = self._sk()
+        sk = self.sk or self._sk()
         if sk is None:
             return
         if self.areas or sk.sk_receive_queue or sk.sk_err or getattr(sk, "sk_error_queue", None):
             self.refresh()
 
     def _sk(self):
-        f = self.view._task.files.get(self.nkfd)
-        return getattr(getattr(f, "private_data", None), "sk", None)
+        sk = self.sk
+        if sk is None:
+            f = self.view._task.files.get(self.nkfd)
+            sk = self.sk = getattr(getattr(f, "private_data", None), "sk", None)
+        return sk
 
     def before_consume(self) -> None:
         """A receive is about to be answered and its frame taken: show now the readiness the
