@@ -82,3 +82,34 @@ def test_readiness_is_current_when_the_send_returns(tmp_path):
             stale += bool(select.select([b], [], [], 0)[0])
         print("stale readiness:", stale)
     """, "stale readiness: 0\n")
+
+
+def test_a_double_forked_process_keeps_its_socket(tmp_path):
+    """A daemon (double fork: its parent gone, it is no descendant of the program any more)
+    still holds its socket after the program closed its own copy: it receives, not EBADF."""
+    check_both(tmp_path, f"""
+        import time
+        out = {str(tmp_path)!r} + f"/daemon-{{os.getpid()}}.out"
+        a, b = pair()
+        if os.fork() == 0:
+            if os.fork() == 0:                  # the daemon
+                b.settimeout(10)
+                try:
+                    got = body(b.recv(2048))
+                except OSError as e:
+                    got = e.strerror
+                with open(out + ".tmp", "w") as f:
+                    f.write(repr(got))
+                os.rename(out + ".tmp", out)
+                os._exit(0)
+            os._exit(0)
+        os.wait()                               # the middle process is gone
+        b.close()
+        time.sleep(0.3)
+        a.send(frame(b"to the daemon"))
+        for _ in range(500):
+            if os.path.exists(out):
+                break
+            time.sleep(0.01)
+        print(open(out).read())
+    """, "b'to the daemon'\n")

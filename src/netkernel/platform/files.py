@@ -54,25 +54,30 @@ def range_fds(pid: int, lo: int, hi: int) -> list[int]:
     return [fd for fd in map(int, names) if lo <= fd <= hi]
 
 
-def descendants(root: int) -> list[int]:
-    """`root` and every process below it (by /proc/*/stat's ppid)."""
+def run_processes(root: int, netns: str | None = None) -> list[int]:
+    """The processes of a run: `root` and every process below it (by /proc/*/stat's ppid), and
+    every process in the run's network namespace `netns` ("net:[inode]") — those the program
+    left behind or double-forked, whose parent is no longer in the run."""
     children: dict[int, list[int]] = {}
+    inside = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
             with open(f"/proc/{name}/stat", "rb") as f:
                 stat = f.read()
+            if netns is not None and os.readlink(f"/proc/{name}/ns/net") == netns:
+                inside.append(int(name))
         except OSError:
             continue
         ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
         children.setdefault(ppid, []).append(int(name))
-    out, todo = [], [root]
+    out, todo = set(inside), [root]
     while todo:
         p = todo.pop()
-        out.append(p)
+        out.add(p)
         todo.extend(children.get(p, ()))
-    return out
+    return sorted(out)
 
 
 class ModelSocket:
@@ -224,16 +229,17 @@ class FileTable:
                 return fd
         return None
 
-    def sweep(self, root: int, closing: tuple[int, int] | None = None) -> list[ModelSocket]:
-        """Release every socket no process of the run holds any more; `closing` = (pid, fd) is a
-        descriptor being closed right now (not counted as a holder). Returns the released."""
+    def sweep(self, processes: list[int], closing: tuple[int, int] | None = None) -> list:
+        """Release every socket none of the run's `processes` holds any more; `closing` =
+        (pid, fd) is a descriptor being closed right now (not counted as a holder). Returns the
+        released."""
         with self.lock:
             live = [ms for ms in self.sockets if not ms.closed]
         if not live:
             return []
         held: set[int] = set()
         me = self._me
-        for p in descendants(root):
+        for p in processes:
             skip = None
             if closing is not None and kcmp(p, closing[0], KCMP_FILES) == 0:
                 skip = closing[1]

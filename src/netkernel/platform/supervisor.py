@@ -38,7 +38,7 @@ from netkernel.net import socket as sys_net
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
 from netkernel.platform import inproc, views
 from netkernel.mm.mmap import mmap_file
-from netkernel.platform.files import KCMP_FILES, FileTable, ModelSocket, kcmp
+from netkernel.platform.files import KCMP_FILES, FileTable, ModelSocket, kcmp, run_processes
 from netkernel.platform.ioctl import SIOC_FIRST, SIOC_LAST, device_ioctl
 from netkernel.platform.memory import ProcessMemory, iovec
 from netkernel.platform.seccomp import NR, NR_NAME, Listener, Notification
@@ -58,7 +58,8 @@ MSG_WAITFORONE = 0x10000
 UIO_MAXIOV = 1024
 ERESTARTSYS = 512            # include/linux/errno.h: restart, or EINTR, as the handler says
 SIGNAL_CHECK = 0.01          # how often a parked call looks for a pending signal
-SHUTDOWN_WAIT = 2.0          # s to wait for the run's leftover processes to be gone
+LEFTOVER_GRACE = 0.5         # s the processes the program left behind are still served
+SHUTDOWN_WAIT = 2.0          # s to wait for them to be gone once killed
 MAX_SEND = 1 << 20           # DIVERGENCE(#10): a larger send is refused (EMSGSIZE) unread
 F_DUPFD, F_DUPFD_CLOEXEC = 0, 1030
 FIONREAD, SIOCOUTQ = 0x541B, 0x5411
@@ -182,6 +183,7 @@ class Supervisor:
         self._pidfds: dict[int, int] = {}        # pidfd → tgid of a process that made a call
         self._pending_pids: list[int] = []       # callers not yet given a pidfd
         self._swapped: list = []                 # (pid, fd, socket, cloexec) lent to a mapping
+        self.netns: str | None = None            # the run's network namespace, "net:[inode]"
         self.sysfs = views.SysfsMirror(view)     # the tmpfs on /sys/class/net, kept in step
         try:
             self.sysfs.names = tuple(inproc.sysfs(view, views.SYSFS_NET))
@@ -197,7 +199,7 @@ class Supervisor:
         p.register(lfd, select.POLLIN)
         rootfd = os.pidfd_open(self.root)
         p.register(rootfd, select.POLLIN)
-        netns = _netns(self.root)
+        netns = self.netns = _netns(self.root)
         poll, recv, dispatch, pending = p.poll, listener.recv, self.dispatch, self._pending_pids
         POLLIN = select.POLLIN
         last_sweep = time.monotonic()
@@ -221,14 +223,14 @@ class Supervisor:
                         p.unregister(fd)
                         os.close(fd)
                         self._pidfds.pop(fd, None)
-                        self.files.sweep(self.root)
+                        self.files.sweep(self._processes())
                 if pending:
                     for pfd in self._new_pidfds():
                         p.register(pfd, POLLIN)
                 served += 1
                 if not events or not served & 0x3FF:
                     if time.monotonic() - last_sweep > 2 or not events:
-                        self.files.sweep(self.root)  # exec'd CLOEXEC sockets, forgotten holders
+                        self.files.sweep(self._processes())  # exec'd CLOEXEC sockets, forgotten holders
                         last_sweep = time.monotonic()
         finally:
             os.close(rootfd)
@@ -237,25 +239,38 @@ class Supervisor:
             self._pidfds.clear()
             self.files.release_all()
 
+    def _processes(self) -> list[int]:
+        """The run's processes: the program and its descendants, and whatever else is in its
+        network namespace (what it left behind or double-forked)."""
+        return run_processes(self.root, self.netns)
+
     def _shutdown(self, netns: str | None) -> None:
         """The started program has exited: the machine goes, and with it every process the
         program left behind (as when a PID namespace's init exits), so none of them is left on
         the host calling a kernel that is gone (a closed listener fails their calls with ENOSYS).
-        They are killed: those in the run's network namespace at once, any other one at its next
-        call; served until no process holds the filter, SHUTDOWN_WAIT at most."""
-        for pid in _in_netns(netns):
-            _kill(pid)
-        deadline = time.monotonic() + SHUTDOWN_WAIT
+        For LEFTOVER_GRACE they are still served (one told to stop by the program, a `kill %1`,
+        finishes its way out: a capture closes its file); then they are killed: those in the
+        run's network namespace at once, any other one at its next call; until no process holds
+        the filter, SHUTDOWN_WAIT at most."""
         listener = self.listener
         p = select.poll()
         p.register(listener.fd, select.POLLIN)
-        while time.monotonic() < deadline:
-            for _fd, ev in p.poll(100):
-                if ev & (select.POLLHUP | select.POLLERR):
-                    return                       # no process of the run is left
-                n = listener.recv()
-                if n is not None:
-                    _kill(_tgid(n.pid) or n.pid)  # its wait is killable: no answer needed
+        for wait, serve in ((LEFTOVER_GRACE, True), (SHUTDOWN_WAIT, False)):
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                for _fd, ev in p.poll(20):
+                    if ev & (select.POLLHUP | select.POLLERR):
+                        return                   # no process of the run is left
+                    n = listener.recv()
+                    if n is None:
+                        continue
+                    if serve:
+                        self.dispatch(n)
+                    else:                        # its wait is killable: no answer needed
+                        _kill(_tgid(n.pid) or n.pid)
+            if serve:
+                for pid in _in_netns(netns):
+                    _kill(pid)
 
     def _reap(self) -> int:
         _, status = os.waitpid(self.root, 0)
@@ -395,7 +410,7 @@ class Supervisor:
         try:
             self.listener.addfd(n.id, efd, slot, bool(type & SOCK_CLOEXEC), send=True)
         except OSError as e:
-            self.files.sweep(self.root)
+            self.files.sweep(self._processes())
             if e.errno == E.ENOENT:          # the caller is gone (a signal): nothing to answer
                 return DONE
             return -(e.errno or E.EIO)
@@ -406,7 +421,7 @@ class Supervisor:
     def _install(self, n, ms: ModelSocket, newfd: int, cloexec: bool):
         """A new descriptor (dup) for the same socket: the same open file, another number."""
         self.listener.addfd(n.id, ms.efd, newfd, cloexec, send=True)
-        self.files.sweep(self.root)           # newfd may have replaced another model socket
+        self.files.sweep(self._processes())           # newfd may have replaced another model socket
         return DONE
 
     def sys_dup(self, n, mem):
@@ -427,7 +442,7 @@ class Supervisor:
                 # another file replaces a model socket's descriptor: native dup, then see
                 # whether the socket is still held
                 self.listener.allow(n.id)
-                self.files.sweep(self.root)
+                self.files.sweep(self._processes())
                 return DONE
             return CONTINUE
         if flags & ~O_CLOEXEC:
@@ -458,7 +473,7 @@ class Supervisor:
         if ms is None:
             return CONTINUE
         self.listener.allow(n.id)            # the real close() drops the child's eventfd
-        self.files.sweep(self.root, closing=(n.pid, n.args[0] & 0xFFFFFFFF))
+        self.files.sweep(self._processes(), closing=(n.pid, n.args[0] & 0xFFFFFFFF))
         return DONE
 
     def sys_mmap(self, n, mem):
