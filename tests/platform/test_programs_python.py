@@ -50,7 +50,8 @@ def test_fd_cloexec_follows_the_descriptor_across_exec(tmp_path):
     check_both(tmp_path, """
         import fcntl, subprocess, sys
         a, b = pair()
-        print("cloexec by default:", bool(fcntl.fcntl(a.fileno(), fcntl.F_GETFD) & fcntl.FD_CLOEXEC))
+        flags = fcntl.fcntl(a.fileno(), fcntl.F_GETFD)
+        print("cloexec by default:", bool(flags & fcntl.FD_CLOEXEC))
         os.set_inheritable(b.fileno(), True)
         print("after set_inheritable:", fcntl.fcntl(b.fileno(), fcntl.F_GETFD))
         child = ("import os, socket, sys; fds = [int(x) for x in sys.argv[1:]]; "

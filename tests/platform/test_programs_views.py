@@ -26,7 +26,8 @@ def test_views_are_live_and_shared_with_forked_processes(tmp_path):
         print("tx_packets +", int(tx("veth0")) - int(before),
               "rx in /proc/net/dev:", [l.split()[2] for l in open("/proc/net/dev")
                                       if l.strip().startswith("veth1:")])
-        subprocess.run(["ip", "link", "add", "dum0", "type", "veth", "peer", "name", "dum1"], check=True)
+        subprocess.run(["ip", "link", "add", "dum0", "type", "veth", "peer", "name", "dum1"],
+                       check=True)
         print(sorted(os.listdir("/sys/class/net")), open("/sys/class/net/dum0/mtu").read(),
               names(cat("/proc/self/net/dev")), names(open("/proc/thread-self/net/dev").read()))
         os.chdir("/sys/class/net/dum0")

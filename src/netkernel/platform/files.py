@@ -259,7 +259,8 @@ class FileTable:
         return gone
 
     def settle(self) -> None:
-        """`ModelSocket.settle` for every socket of the run (after a send: any may have received)."""
+        """`ModelSocket.settle` for every socket of the run (after a send: any may have
+        received)."""
         for ms in self.sockets:
             ms.settle()
 

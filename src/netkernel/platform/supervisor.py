@@ -43,9 +43,9 @@ from netkernel.platform.ioctl import SIOC_FIRST, SIOC_LAST, device_ioctl
 from netkernel.platform.memory import ProcessMemory, iovec
 from netkernel.platform.seccomp import NR, NR_NAME, Listener, Notification
 from netkernel.uapi import errno as E
+from netkernel.uapi.socket import (AF_NETLINK, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK,
+                                   SOCKADDR_STORAGE_SIZE, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO)
 from netkernel.uapi.sockios import SIOCSIFNAME
-from netkernel.uapi.socket import (AF_NETLINK, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCKADDR_STORAGE_SIZE,
-                                   SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO)
 
 CONTINUE = object()
 DONE = object()
@@ -199,7 +199,7 @@ class Supervisor:
         p.register(lfd, select.POLLIN)
         rootfd = os.pidfd_open(self.root)
         p.register(rootfd, select.POLLIN)
-        netns = self.netns = _netns(self.root)
+        self.netns = _netns(self.root)
         poll, recv, dispatch, pending = p.poll, listener.recv, self.dispatch, self._pending_pids
         POLLIN = select.POLLIN
         last_sweep = time.monotonic()
@@ -217,7 +217,7 @@ class Supervisor:
                             p.unregister(fd)
                     elif fd == rootfd:
                         status = self._reap()
-                        self._shutdown(netns)
+                        self._shutdown()
                         return status
                     else:                            # a process of the run exited
                         p.unregister(fd)
@@ -228,10 +228,9 @@ class Supervisor:
                     for pfd in self._new_pidfds():
                         p.register(pfd, POLLIN)
                 served += 1
-                if not events or not served & 0x3FF:
-                    if time.monotonic() - last_sweep > 2 or not events:
-                        self.files.sweep(self._processes())  # exec'd CLOEXEC sockets, forgotten holders
-                        last_sweep = time.monotonic()
+                if not events or (not served & 0x3FF and time.monotonic() - last_sweep > 2):
+                    self.files.sweep(self._processes())  # exec'd CLOEXEC sockets, holders gone
+                    last_sweep = time.monotonic()
         finally:
             os.close(rootfd)
             for pfd in self._pidfds:
@@ -244,7 +243,7 @@ class Supervisor:
         network namespace (what it left behind or double-forked)."""
         return run_processes(self.root, self.netns)
 
-    def _shutdown(self, netns: str | None) -> None:
+    def _shutdown(self) -> None:
         """The started program has exited: the machine goes, and with it every process the
         program left behind (as when a PID namespace's init exits), so none of them is left on
         the host calling a kernel that is gone (a closed listener fails their calls with ENOSYS).
@@ -269,7 +268,7 @@ class Supervisor:
                     else:                        # its wait is killable: no answer needed
                         _kill(_tgid(n.pid) or n.pid)
             if serve:
-                for pid in _in_netns(netns):
+                for pid in _in_netns(self.netns):
                     _kill(pid)
 
     def _reap(self) -> int:
@@ -421,7 +420,7 @@ class Supervisor:
     def _install(self, n, ms: ModelSocket, newfd: int, cloexec: bool):
         """A new descriptor (dup) for the same socket: the same open file, another number."""
         self.listener.addfd(n.id, ms.efd, newfd, cloexec, send=True)
-        self.files.sweep(self._processes())           # newfd may have replaced another model socket
+        self.files.sweep(self._processes())  # newfd may have replaced another model socket
         return DONE
 
     def sys_dup(self, n, mem):
