@@ -103,13 +103,13 @@ class SysfsMirror:
         root = f"/proc/{pid}/root{SYSFS_NET}"
         try:
             present = set(os.listdir(root))
+            for name in present - set(names):
+                _rmtree(os.path.join(root, name))
+            for name in names:
+                if name not in present:
+                    write_device(self.view, os.path.join(root, name), f"{SYSFS_NET}/{name}")
         except OSError:
-            return                           # the process is gone, or no tmpfs there
-        for name in present - set(names):
-            _rmtree(os.path.join(root, name))
-        for name in names:
-            if name not in present:
-                write_device(self.view, os.path.join(root, name), f"{SYSFS_NET}/{name}")
+            return              # the process is gone meanwhile: the next call's process syncs
         self.names = names
 
 
