@@ -64,6 +64,7 @@ EXPECTED = {
     "datagram_poll": "net/core/datagram.c",
     "sock_wmalloc": "net/core/sock.c",
     "copy_from_user": "include/linux/uaccess.h",
+    "copy_from_sockptr": "include/linux/sockptr.h",
     "bpf_prog_run": "include/linux/filter.h",   # a function (no longer the macro) since 5.15
     "bpf_prog_size": "include/linux/filter.h",
     "eth_header_parse_protocol": "net/ethernet/eth.c",

@@ -420,29 +420,23 @@ def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int,
 # ---------------------------------------------------------------- options
 
 def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optlen: int) -> int:
-    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. `optval`
-    holds the readable bytes of the user's buffer (None: a NULL pointer); SOL_SOCKET's handler
-    copies from it itself, so a short buffer faults only where Linux reads past it.
-
-    DIVERGENCE(#8): for other levels a NULL optval with optlen > 0 is EFAULT at once; Linux's
-    option handlers check the length (EINVAL) or the level (ENOPROTOOPT) before the copy faults."""
+    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. The
+    handlers get the readable bytes of the user's buffer (None: a NULL pointer) and the optlen the
+    caller gave, and copy from it themselves (copy_from_sockptr): a short or NULL buffer faults
+    only where Linux reads past it, after the handler's level, option and length checks."""
     if optlen < 0:
         return -E.EINVAL
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    if type(optval) is PartialUserBuffer:
+        # only the readable prefix is there to copy
+        optval = bytes(optval)[:optval.readable]
     if level == SOL_SOCKET:
-        if type(optval) is PartialUserBuffer:
-            # only the readable prefix is there to copy: sock_setsockopt faults past it
-            optval = bytes(optval)[:optval.readable]
         return sock_setsockopt(sock.sk, optname, optval, optlen)
-    if optval is None:
-        if optlen:
-            return -E.EFAULT
-        optval = b""
     if sock.ops.setsockopt is None:
         return -E.EOPNOTSUPP
-    return sock.ops.setsockopt(sock, level, optname, optval)
+    return sock.ops.setsockopt(sock, level, optname, optval, optlen)
 
 
 def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval,

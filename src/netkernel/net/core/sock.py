@@ -20,6 +20,7 @@ from netkernel.include.net.sock import (  # noqa: F401 (sock.h's inlines and fla
     skb_set_owner_r, sock_error, sock_min_rcvbuf, sock_recv_timestamp, sock_recv_ts_and_drops,
     sock_skb_dropcount, sock_tx_timestamp)
 from netkernel.include.linux.skbuff import SKBTX_HW_TSTAMP, SKBTX_SCHED_TSTAMP, SKBTX_SW_TSTAMP
+from netkernel.include.linux.sockptr import copy_from_sockptr
 from netkernel.include.linux.uaccess import copy_from_user, put_user_arg
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core.filter import (SOCK_FILTER_LOCKED, sk_attach_bpf, sk_attach_filter,
@@ -244,22 +245,12 @@ def sock_wmalloc(sk: Sock, size: int):
     return skb
 
 
-def _copy_from_sockptr(optval, n: int):
-    """copy_from_sockptr: the first `n` bytes of the option buffer, or -EFAULT when they are not
-    all readable (`optval` holds the readable user bytes; None is a NULL pointer)."""
-    if n <= 0:
-        return b""
-    if optval is None or len(optval) < n:
-        return -E.EFAULT
-    return bytes(optval[:n])
-
-
 def _set_timeout(optval, optlen: int, hz: int):
     """sock_set_timeout: a struct __kernel_old_timeval (SO_*TIMEO_OLD) or __kernel_sock_timeval
     (SO_*TIMEO_NEW), the same 16 bytes on x86_64 → jiffies. Returns (errno or 0, jiffies)."""
     if optlen < TIMEVAL_SIZE:
         return -E.EINVAL, 0
-    raw = _copy_from_sockptr(optval, TIMEVAL_SIZE)
+    raw = copy_from_sockptr(optval, TIMEVAL_SIZE)
     if isinstance(raw, int):
         return raw, 0
     sec, usec = TIMEVAL.unpack(raw)
@@ -315,7 +306,7 @@ def sock_bindtoindex(sk: Sock, ifindex: int) -> int:
 def sock_setbindtodevice(sk: Sock, optval, optlen: int) -> int:
     """sock_setbindtodevice: at most IFNAMSIZ-1 bytes are read (EFAULT) as a NUL-padded name; an
     empty name (or optlen 0) unbinds; an unknown name is ENODEV."""
-    raw = _copy_from_sockptr(optval, min(optlen, IFNAMSIZ - 1))
+    raw = copy_from_sockptr(optval, min(optlen, IFNAMSIZ - 1))
     if isinstance(raw, int):
         return raw
     name = raw.split(b"\0", 1)[0]
@@ -478,7 +469,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
         return sock_setbindtodevice(sk, optval, optlen)
     if optlen < 4:
         return -E.EINVAL
-    raw = _copy_from_sockptr(optval, 4)
+    raw = copy_from_sockptr(optval, 4)
     if isinstance(raw, int):
         return raw
     val = INT.unpack(raw)[0]
@@ -547,7 +538,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
     if optname == SO_TIMESTAMPING_OLD or optname == SO_TIMESTAMPING_NEW:
         # a whole struct so_timestamping, or else just the flags
         if optlen == SO_TIMESTAMPING_SIZE:
-            raw = _copy_from_sockptr(optval, SO_TIMESTAMPING_SIZE)
+            raw = copy_from_sockptr(optval, SO_TIMESTAMPING_SIZE)
             if isinstance(raw, int):
                 return raw
             flags, bind_phc = SO_TIMESTAMPING_STRUCT.unpack(raw)
@@ -567,7 +558,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
         # copy_bpf_fprog_from_user: exactly a struct sock_fprog, whose `filter` is a user pointer
         if optlen != SOCK_FPROG_SIZE:
             return -E.EINVAL
-        raw = _copy_from_sockptr(optval, SOCK_FPROG_SIZE)
+        raw = copy_from_sockptr(optval, SOCK_FPROG_SIZE)
         if isinstance(raw, int):
             return raw
         flen, ufilter = sock_fprog_unpack(raw)
@@ -594,7 +585,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
     if optname == SO_LINGER:
         if optlen < LINGER.size:
             return -E.EINVAL
-        raw = _copy_from_sockptr(optval, LINGER.size)
+        raw = copy_from_sockptr(optval, LINGER.size)
         if isinstance(raw, int):
             return raw
         onoff, linger = LINGER.unpack(raw)
@@ -633,7 +624,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
         # an int (-1: unlimited) or, with optlen ≥ 8, an unsigned long
         rate = ULONG_MAX if val == -1 else val & 0xFFFFFFFF
         if optlen >= U64.size:
-            raw = _copy_from_sockptr(optval, U64.size)
+            raw = copy_from_sockptr(optval, U64.size)
             if isinstance(raw, int):
                 return raw
             rate = U64.unpack(raw)[0]
@@ -648,7 +639,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
     if optname == SO_TXTIME:
         if optlen != TXTIME.size:
             return -E.EINVAL
-        raw = _copy_from_sockptr(optval, TXTIME.size)
+        raw = copy_from_sockptr(optval, TXTIME.size)
         if isinstance(raw, int):
             return raw
         clockid, flags = TXTIME.unpack(raw)
