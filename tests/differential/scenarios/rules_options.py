@@ -122,3 +122,42 @@ def scenario_options_short_int_buffers(b):
     out["membership_8of16"] = only_err(attempt(b.sys_setsockopt, s, SOL_PACKET,
                                                PACKET_ADD_MEMBERSHIP, bytes(8), 16))
     return out
+
+
+PACKET_VNET_HDR_SZ = 24
+
+
+@kernel_differs("PACKET_VNET_HDR_SZ (24: a vnet header of 0, 10 or 12 bytes, SOCK_RAW only) is "
+                "unknown to 5.15: ENOPROTOOPT both ways (SOCK_PACKET has no SOL_PACKET options at all: "
+                "EOPNOTSUPP)",
+                "net/packet: support mergeable feature of virtio (Jianfeng Tan, v6.4; the "
+                "option's subject, hash not pinned down)",
+                {"raw": {"set10": "ENOPROTOOPT", "set7": "ENOPROTOOPT", "get": "ENOPROTOOPT"},
+                 "dgram": {"set10": "ENOPROTOOPT", "set7": "ENOPROTOOPT", "get": "ENOPROTOOPT"},
+                 "spkt": {"set10": "EOPNOTSUPP", "set7": "EOPNOTSUPP", "get": "EOPNOTSUPP"}},
+                since="6.4")
+def scenario_options_vnet_hdr_sz(b):
+    """An option number 5.15 does not know, found by the option fuzzer."""
+    out = {}
+    for key, type in (("raw", SOCK_RAW), ("dgram", SOCK_DGRAM), ("spkt", SOCK_PACKET)):
+        s = b.socket(AF_PACKET, type, htons(ETH_P_EX))
+        out[key] = {"set10": only_err(attempt(setint, b, s, SOL_PACKET, PACKET_VNET_HDR_SZ, 10)),
+                    "set7": only_err(attempt(setint, b, s, SOL_PACKET, PACKET_VNET_HDR_SZ, 7)),
+                    "get": only_err(attempt(b.sys_getsockopt, s, SOL_PACKET, PACKET_VNET_HDR_SZ, 4))}
+        s.close()
+    return out
+
+
+@kernel_differs("getsockopt(PACKET_COPY_THRESH) is ENOPROTOOPT in 5.15 (the option is set-only); "
+                "newer kernels read the value back",
+                "net/packet: Add getsockopt support for PACKET_COPY_THRESH (Juntong Deng, v6.7; "
+                "hash not pinned down)",
+                {"default": "ENOPROTOOPT", "set": "ok", "after": "ENOPROTOOPT", "short": "ENOPROTOOPT"},
+                since="6.7")
+def scenario_options_copy_thresh_get(b):
+    """PACKET_COPY_THRESH can be set (an int, exactly) but 5.15 cannot read it back."""
+    s = b.socket(AF_PACKET, SOCK_RAW, htons(ETH_P_EX))
+    return {"default": only_err(attempt(b.sys_getsockopt, s, SOL_PACKET, PACKET_COPY_THRESH, 4)),
+            "set": only_err(attempt(setint, b, s, SOL_PACKET, PACKET_COPY_THRESH, 1234)),
+            "after": only_err(attempt(b.sys_getsockopt, s, SOL_PACKET, PACKET_COPY_THRESH, 4)),
+            "short": only_err(attempt(b.sys_getsockopt, s, SOL_PACKET, PACKET_COPY_THRESH, 2))}
