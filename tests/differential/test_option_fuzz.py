@@ -2,7 +2,7 @@
 socket (a fresh netns) and on a netkernel one, compared call by call.
 
 Each example opens one socket of a random type (SOCK_RAW, SOCK_DGRAM, SOCK_PACKET) on both sides
-and runs 1-3 steps: setsockopt(level, option, value, optlen) — known options weighted, unknown
+and runs 1-4 steps: setsockopt(level, option, value, optlen) — known options weighted, unknown
 ones too, at SOL_SOCKET, SOL_PACKET and a few other levels; values built from edge integers and
 each option's limits, laid out as the option's struct; optlen around the struct's size, negative,
 huge; NULL optval — then getsockopt of the same option with a few optlens. Return values, errnos
@@ -11,7 +11,8 @@ counters, the cpu a socket last ran on) are compared by shape; rules that change
 excused only through KNOWN_515 below, each entry tied to the scenario whose kernel_differs mark
 declares it (with its commit), and only on kernels newer than the change.
 
-Bounded: a fixed seed and EXAMPLES examples (NKFUZZ_EXAMPLES overrides), no shrinking; every
+Bounded: a fixed seed and EXAMPLES examples (NKFUZZ_SEED and NKFUZZ_EXAMPLES override them; with
+NKFUZZ_DUMP=file the divergences are also written there as JSON), no shrinking; every
 divergence found is collected and reported at the end, then written as a named scenario
 (scenarios/rules_options.py).
 """
@@ -152,7 +153,10 @@ def _field(fmt_char, limits):
     def fit(v):
         v &= (1 << bits) - 1
         return v - (1 << bits) if fmt_char in "iq" and v > hi else v
-    return st.one_of(st.sampled_from(EDGE + tuple(limits)).map(fit), st.integers(lo, hi))
+    # the option's own limits as likely as the edge values and as any integer
+    near = tuple(limits) or (0, 1)
+    return st.one_of(st.sampled_from(near).map(fit), st.sampled_from(EDGE).map(fit),
+                     st.integers(lo, hi))
 
 
 @st.composite
@@ -171,8 +175,14 @@ def struct_value(draw, fmt, limits=()):
     return struct.pack(fmt, *fields)
 
 
+VALID_RINGS = ((4096, 1, 2048, 2, 0, 0, 0), (8192, 2, 4096, 4, 10, 0, 0),
+               (4096, 3, 4096, 3, 0, 64, 1), (65536, 1, 2048, 32, 1, 0, 0))
+
+
 @st.composite
 def ring_request(draw):
+    if draw(st.booleans()):
+        return struct.pack("<IIIIIII", *draw(st.sampled_from(VALID_RINGS)))
     return struct.pack("<IIIIIII", draw(st.sampled_from(RING_BLOCK_SIZES)),
                        draw(st.sampled_from(RING_COUNTS)), draw(st.sampled_from(RING_FRAME_SIZES)),
                        draw(st.sampled_from(RING_FRAME_NRS)),
@@ -218,9 +228,9 @@ def option_value(draw, level, name):
 def step(draw):
     level = draw(st.sampled_from((SOL_SOCKET,) * 5 + (SOL_PACKET,) * 4 + OTHER_LEVELS))
     if level == SOL_SOCKET:
-        name = draw(st.one_of(st.sampled_from(SOCKET_KNOWN), st.sampled_from((0, 73, 74, 77, 83, 84, 200, -1))))
+        name = draw(st.sampled_from(SOCKET_KNOWN + [0, 73, 74, 77, 83, 84, 200, -1]))
     elif level == SOL_PACKET:
-        name = draw(st.one_of(st.sampled_from(PACKET_KNOWN), st.sampled_from((0, 24, 25, 99, -1))))
+        name = draw(st.sampled_from(PACKET_KNOWN + [0, 24, 25, 99, -1]))
     else:
         name = draw(st.sampled_from((1, 2, 3, 8, 16, 100)))
     value, optlen = draw(option_value(level, name))
@@ -232,7 +242,7 @@ def step(draw):
 @st.composite
 def example(draw):
     return {"type": draw(st.sampled_from((SOCK_RAW, SOCK_DGRAM, SOCK_PACKET))),
-            "steps": draw(st.lists(step(), min_size=1, max_size=3))}
+            "steps": draw(st.lists(step(), min_size=1, max_size=4))}
 
 
 # ---- running an example on a backend -------------------------------------------------------
@@ -301,7 +311,7 @@ def test_option_fuzz(backends):
     lb, nb = backends
     found = []
 
-    @seed(20261202)
+    @seed(int(os.environ.get("NKFUZZ_SEED", "20261202")))
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
     @given(example())
