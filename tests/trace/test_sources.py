@@ -65,6 +65,13 @@ EXPECTED = {
     "sock_wmalloc": "net/core/sock.c",
     "copy_from_user": "include/linux/uaccess.h",
     "copy_from_sockptr": "include/linux/sockptr.h",
+    "sock_enable_timestamp": "net/core/sock.c",
+    "sock_disable_timestamp": "net/core/sock.c",
+    "__sk_destruct": "net/core/sock.c",
+    "net_enable_timestamp": "net/core/dev.c",
+    "net_disable_timestamp": "net/core/dev.c",
+    "netstamp_clear": "net/core/dev.c",
+    "sock_needs_netstamp": "include/net/sock.h",
     "bpf_prog_run": "include/linux/filter.h",   # a function (no longer the macro) since 5.15
     "bpf_prog_size": "include/linux/filter.h",
     "eth_header_parse_protocol": "net/ethernet/eth.c",

@@ -17,7 +17,7 @@ from netkernel.uapi import errno as E
 from netkernel.uapi.socket import (AF_INET, AF_PACKET, INT, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
-from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
+from netkernel.net.core.sock import __sk_destruct, sock_getsockopt, sock_setsockopt
 from netkernel.include.net.sock import SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TSTAMP_NEW
 from netkernel.net.core.scm import put_cmsg
 from netkernel.uapi.errqueue import SCM_TIMESTAMPING_STRUCT
@@ -551,10 +551,14 @@ def sock_ioctl(file, cmd: int, arg) -> int:
 # ---------------------------------------------------------------- close
 
 def __sock_release(sock: KernelSocket) -> None:
-    """__sock_release: the family's release(), then the socket is gone."""
+    """__sock_release: the family's release(), then the socket is gone (its struct sock with
+    it: __sk_destruct)."""
     if sock.ops is not None:
+        sk = sock.sk
         sock.ops.release(sock)
         sock.ops = None
+        if sk is not None:
+            __sk_destruct(sk)
     sock.file = None
 
 

@@ -16,8 +16,9 @@ import time
 from collections import deque
 
 from netkernel.include.net.sock import (  # noqa: F401 (sock.h's inlines and flags, re-exported)
-    SK_DEFAULT_STAMP, SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TIMESTAMP, SOCK_TSTAMP_NEW, sk_sleep,
-    skb_set_owner_r, sock_error, sock_min_rcvbuf, sock_recv_timestamp, sock_recv_ts_and_drops,
+    SK_DEFAULT_STAMP, SK_FLAGS_TIMESTAMP, SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TIMESTAMP,
+    SOCK_TIMESTAMPING_RX_SOFTWARE, SOCK_TSTAMP_NEW, sk_sleep, skb_set_owner_r, sock_error,
+    sock_min_rcvbuf, sock_needs_netstamp, sock_recv_timestamp, sock_recv_ts_and_drops,
     sock_skb_dropcount, sock_tx_timestamp)
 from netkernel.include.linux.skbuff import SKBTX_HW_TSTAMP, SKBTX_SCHED_TSTAMP, SKBTX_SW_TSTAMP
 from netkernel.include.linux.sockptr import copy_from_sockptr
@@ -59,7 +60,8 @@ from netkernel.uapi.errqueue import SOCK_EXTENDED_ERR
 from netkernel.uapi.net_tstamp import (SO_TIMESTAMPING_SIZE, SO_TIMESTAMPING_STRUCT,
                                        SOF_TIMESTAMPING_BIND_PHC, SOF_TIMESTAMPING_MASK,
                                        SOF_TIMESTAMPING_OPT_ID, SOF_TIMESTAMPING_OPT_STATS,
-                                       SOF_TIMESTAMPING_OPT_TSONLY, SOF_TIMESTAMPING_TX_HARDWARE,
+                                       SOF_TIMESTAMPING_OPT_TSONLY, SOF_TIMESTAMPING_RX_SOFTWARE,
+                                       SOF_TIMESTAMPING_TX_HARDWARE,
                                        SOF_TIMESTAMPING_TX_RECORD_MASK, SOF_TIMESTAMPING_TX_SCHED,
                                        SOF_TIMESTAMPING_TX_SOFTWARE)
 from netkernel.uapi.socket import (MSG_ERRQUEUE, MSG_TRUNC, SO_SELECT_ERR_QUEUE,
@@ -344,7 +346,7 @@ def sock_gettstamp(sock, userstamp, timeval: bool, time32: bool) -> int:
     read; a read frame without a time gets the current time, latched; a timeval has µs. The
     old and new layouts are the same 16 bytes on x86_64."""
     sk = sock.sk
-    sk.sk_flags.add(SOCK_TIMESTAMP)
+    sock_enable_timestamp(sk, SOCK_TIMESTAMP)
     t = sk.sk_stamp
     if t == SK_DEFAULT_STAMP:
         return -E.ENOENT
@@ -407,6 +409,36 @@ def sock_timestamping_bind_phc(sk: Sock, phc_index: int) -> int:
     return -E.EINVAL
 
 
+def sock_enable_timestamp(sk: Sock, flag: str) -> None:
+    """sock_enable_timestamp: set the flag; the socket's first timestamp flag (SOCK_TIMESTAMP or
+    SOCK_TIMESTAMPING_RX_SOFTWARE) makes it a user of the machine's receive stamping."""
+    f = sk.sk_flags
+    if flag in f:
+        return
+    previous = SOCK_TIMESTAMP in f or SOCK_TIMESTAMPING_RX_SOFTWARE in f
+    f.add(flag)
+    if sock_needs_netstamp(sk) and not previous:
+        _dev.net_enable_timestamp(sk.sk_net.core)
+
+
+def sock_disable_timestamp(sk: Sock, flags: tuple) -> None:
+    """sock_disable_timestamp: clear the flags; a socket left with neither timestamp flag stops
+    being a user of the machine's receive stamping."""
+    f = sk.sk_flags
+    if not any(flag in f for flag in flags):
+        return
+    f.difference_update(flags)
+    if sock_needs_netstamp(sk) and SOCK_TIMESTAMP not in f and \
+            SOCK_TIMESTAMPING_RX_SOFTWARE not in f:
+        _dev.net_disable_timestamp(sk.sk_net.core)
+
+
+def __sk_destruct(sk: Sock) -> None:
+    """__sk_destruct, the part the model keeps: a socket that goes away gives up its use of the
+    machine's receive stamping."""
+    sock_disable_timestamp(sk, SK_FLAGS_TIMESTAMP)
+
+
 def sock_set_timestamping(sk: Sock, optname: int, flags: int, bind_phc: int) -> int:
     """sock_set_timestamping: unknown bits are EINVAL; turning OPT_ID on restarts the key at 0
     (before the checks that follow, as in 5.15); OPT_STATS needs OPT_TSONLY; BIND_PHC needs a
@@ -423,7 +455,10 @@ def sock_set_timestamping(sk: Sock, optname: int, flags: int, bind_phc: int) -> 
             return err
     sk.sk_tsflags = flags
     (sk.sk_flags.add if optname == SO_TIMESTAMPING_NEW else sk.sk_flags.discard)(SOCK_TSTAMP_NEW)
-    # (RX_SOFTWARE turns the machine's receive stamping on: the model always stamps)
+    if flags & SOF_TIMESTAMPING_RX_SOFTWARE:
+        sock_enable_timestamp(sk, SOCK_TIMESTAMPING_RX_SOFTWARE)
+    else:
+        sock_disable_timestamp(sk, (SOCK_TIMESTAMPING_RX_SOFTWARE,))
     return 0
 
 
@@ -530,7 +565,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
                              (SOCK_RCVTSTAMPNS, optname in (SO_TIMESTAMPNS_OLD, SO_TIMESTAMPNS_NEW)),
                              (SOCK_RCVTSTAMP, True)):
                 (flags.add if on else flags.discard)(flag)
-            flags.add(SOCK_TIMESTAMP)       # sock_enable_timestamp: stays on when turned off
+            sock_enable_timestamp(sk, SOCK_TIMESTAMP)   # stays on when the option is turned off
         else:
             flags.discard(SOCK_RCVTSTAMP)
             flags.discard(SOCK_RCVTSTAMPNS)
@@ -770,3 +805,8 @@ def sock_getsockopt(sk: Sock, optname: int, optlen: int) -> bytes | int:
     else:
         return -E.ENOPROTOOPT
     return INT.pack(_s32(v))[:optlen]
+
+
+# net/core/dev.c keeps the machine's receive stamping switch; dev.py builds on skbuff.py, which
+# binds this module last: imported as a module at the end so that either side may load first.
+from netkernel.net.core import dev as _dev  # noqa: E402
