@@ -65,6 +65,7 @@ EXPECTED = {
     "sock_wmalloc": "net/core/sock.c",
     "copy_from_user": "include/linux/uaccess.h",
     "copy_from_sockptr": "include/linux/sockptr.h",
+    "skb_copy_datagram_msg": "include/linux/skbuff.h",
     "sock_enable_timestamp": "net/core/sock.c",
     "sock_disable_timestamp": "net/core/sock.c",
     "__sk_destruct": "net/core/sock.c",

@@ -67,3 +67,27 @@ def scenario_netstamp_report_only_sees_the_other_sockets_stamps(b):
     data, anc, flags, addr = rx.recvmsg(2048, 1024, MSG_DONTWAIT)
     other.close()
     return {"len": len(data), "stamps": len(stamps(anc))}
+
+
+def scenario_netstamp_failed_copy_records_no_time(b):
+    """A read whose copy into the caller's buffer faults ends before the receive stamps are
+    recorded (packet_recvmsg's out_free): a first frame lost that way leaves SIOCGSTAMP at
+    ENOENT; after a good read, a later faulting one leaves the recorded time as it was."""
+    from .ioctl import SIOCGSTAMP, io
+    from .rules_uaccess import guarded
+    setup_veth(b)
+    tx = psock(b, SOCK_RAW, ETH_P_EX, bind_to="veth0")
+    rx = psock(b, SOCK_RAW, ETH_P_EX, bind_to="veth1")
+    out = {}
+    for i in range(3):
+        b.sys_sendto(tx, eth(MAC_B, MAC_A, ETH_P_EX, bytes([i]), size=60), 0, None)
+    out["fault_first"] = only_err(attempt(rx.recv_into, guarded(bytes(64), 0), 0, MSG_DONTWAIT))
+    out["stamp_after_fault"] = io(b, rx, SIOCGSTAMP, bytes(16))[:2]
+    out["good"] = rx.recv_into(bytearray(64), 0, MSG_DONTWAIT)
+    before = io(b, rx, SIOCGSTAMP, bytes(16))
+    time.sleep(0.002)
+    out["fault_third"] = only_err(attempt(rx.recv_into, guarded(bytes(64), 0), 0, MSG_DONTWAIT))
+    after = io(b, rx, SIOCGSTAMP, bytes(16))
+    out["stamp_kept"] = before[0] == "ok" and before == after
+    out["left"] = len(drain(b, rx, show_data=False))
+    return out

@@ -38,6 +38,7 @@ from netkernel.net.core.sock import (SK_DEFAULT_STAMP, NetProtoFamily, ProtoOps,
 from netkernel.kernel.uaccess import put_user_arg
 from netkernel.include.linux.uaccess import user_bytes
 from netkernel.include.linux.sockptr import copy_from_sockptr
+from netkernel.include.linux.skbuff import skb_copy_datagram_msg
 from netkernel.net.ipv4.af_inet import inet_ioctl
 from netkernel.uapi import errno as E
 from netkernel.uapi.sockios import (SIOCADDRT, SIOCDARP, SIOCDELRT, SIOCGARP, SIOCGIFADDR,
@@ -647,7 +648,14 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
     if copied > len:
         copied = len
         msg.flags |= MSG_TRUNC
-    msg.data = vnet_hdr + bytes(skb.buf[skb.data:skb.data + copied])
+    err = skb_copy_datagram_msg(skb, 0, msg, copied, vnet_hdr)
+    if err:
+        # out_free: the frame is gone (unless peeked), no stamp, address or auxdata recorded
+        if not flags & MSG_PEEK:
+            kfree_skb(skb)
+        if sk.pressure:
+            packet_rcv_try_clear_pressure(sk)
+        return err
     cb = skb.cb
     origlen = cb.origlen
     if sock.type != SOCK_PACKET:
