@@ -33,7 +33,10 @@ from .scenarios import rules_options, rules_uaccess, sol_socket, tx_timestamps  
 from .scenarios._common import (AF_PACKET, SOCK_DGRAM, SOCK_PACKET, SOCK_RAW,  # noqa: E402
                                 attempt, follows_515, htons)
 
-EXAMPLES = int(os.environ.get("NKFUZZ_EXAMPLES", "1500"))
+# fewer in the 6.1 oracle's emulated guest (tests/differential/test_oracle_61.py), where each
+# real system call is many times slower
+EXAMPLES = int(os.environ.get("NKFUZZ_EXAMPLES",
+                              "300" if os.environ.get("NK_ORACLE_GUEST") else "1500"))
 KERNEL = running_kernel()
 ETH_P_EX = 0x88B5
 INT_MAX, INT_MIN, UINT_MAX = 2**31 - 1, -2**31, 2**32 - 1
@@ -116,10 +119,12 @@ def _uniqueid_fanout(step):
 
 KNOWN_515 = [
     # (predicate(level, name, step), the scenario whose kernel_differs mark declares the change)
-    (lambda lv, n, st: lv == SOL_SOCKET and 73 <= n <= 83, sol_socket.scenario_sol_options_after_515),
+    (lambda lv, n, st: lv == SOL_SOCKET and 73 <= n <= 83,
+     sol_socket.scenario_sol_options_after_515),
     (lambda lv, n, st: lv == SOL_SOCKET and n == SO_PASSCRED, sol_socket.scenario_sol_passcred),
     (lambda lv, n, st: lv == SOL_SOCKET and n == SO_PASSSEC, sol_socket.scenario_sol_passsec),
-    (lambda lv, n, st: lv == SOL_SOCKET and n in (SO_REUSEPORT, 68), sol_socket.scenario_sol_reuseport),
+    (lambda lv, n, st: lv == SOL_SOCKET and n in (SO_REUSEPORT, 68),
+     sol_socket.scenario_sol_reuseport),
     (lambda lv, n, st: lv == SOL_SOCKET and n == SO_ZEROCOPY, sol_socket.scenario_sol_zerocopy),
     (lambda lv, n, st: lv == SOL_SOCKET and n == SO_LINGER and (_set_value_int(st, 4) or 0) < 0,
      sol_socket.scenario_sol_linger_negative_seconds),
@@ -274,7 +279,8 @@ def run_example(b, ex):
 
 def _describe(ex):
     return {"type": ex["type"], "steps": [
-        {**stp, "value": None if stp["value"] is None else stp["value"].hex()} for stp in ex["steps"]]}
+        {**stp, "value": None if stp["value"] is None else stp["value"].hex()}
+        for stp in ex["steps"]]}
 
 
 def compare(ex, linux, model):

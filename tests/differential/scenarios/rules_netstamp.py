@@ -32,7 +32,8 @@ def _ring_frame(b, v):
     else:
         status = struct.unpack_from("<I", m, 0)[0]
         sec = struct.unpack_from("<I", m, 16)[0]
-    out = {"user": bool(status & TP_STATUS_USER), "ts_software": bool(status & TP_STATUS_TS_SOFTWARE),
+    out = {"user": bool(status & TP_STATUS_USER),
+           "ts_software": bool(status & TP_STATUS_TS_SOFTWARE),
            "sec_now": t0 - SLACK <= sec <= t1 + SLACK}
     m.close()
     s.close()

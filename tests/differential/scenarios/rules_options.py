@@ -128,8 +128,8 @@ PACKET_VNET_HDR_SZ = 24
 
 
 @kernel_differs("PACKET_VNET_HDR_SZ (24: a vnet header of 0, 10 or 12 bytes, SOCK_RAW only) is "
-                "unknown to 5.15: ENOPROTOOPT both ways (SOCK_PACKET has no SOL_PACKET options at all: "
-                "EOPNOTSUPP)",
+                "unknown to 5.15: ENOPROTOOPT both ways (SOCK_PACKET has no SOL_PACKET options "
+                "at all: EOPNOTSUPP)",
                 "net/packet: support mergeable feature of virtio (Jianfeng Tan, v6.4; the "
                 "option's subject, hash not pinned down)",
                 {"raw": {"set10": "ENOPROTOOPT", "set7": "ENOPROTOOPT", "get": "ENOPROTOOPT"},
@@ -143,7 +143,8 @@ def scenario_options_vnet_hdr_sz(b):
         s = b.socket(AF_PACKET, type, htons(ETH_P_EX))
         out[key] = {"set10": only_err(attempt(setint, b, s, SOL_PACKET, PACKET_VNET_HDR_SZ, 10)),
                     "set7": only_err(attempt(setint, b, s, SOL_PACKET, PACKET_VNET_HDR_SZ, 7)),
-                    "get": only_err(attempt(b.sys_getsockopt, s, SOL_PACKET, PACKET_VNET_HDR_SZ, 4))}
+                    "get": only_err(attempt(b.sys_getsockopt, s, SOL_PACKET,
+                                            PACKET_VNET_HDR_SZ, 4))}
         s.close()
     return out
 
@@ -152,7 +153,8 @@ def scenario_options_vnet_hdr_sz(b):
                 "newer kernels read the value back",
                 "net/packet: Add getsockopt support for PACKET_COPY_THRESH (Juntong Deng, v6.7; "
                 "hash not pinned down)",
-                {"default": "ENOPROTOOPT", "set": "ok", "after": "ENOPROTOOPT", "short": "ENOPROTOOPT"},
+                {"default": "ENOPROTOOPT", "set": "ok", "after": "ENOPROTOOPT",
+                 "short": "ENOPROTOOPT"},
                 since="6.7")
 def scenario_options_copy_thresh_get(b):
     """PACKET_COPY_THRESH can be set (an int, exactly) but 5.15 cannot read it back."""

@@ -4,7 +4,6 @@ __sk_destruct): a frame gets a receive time only while some socket of the machin
 
 The real kernel's switch is global and other processes may hold it on, so what a socket sees when
 nothing asked cannot be compared with the host: these tests hold netkernel to the 5.15 rules."""
-import mmap
 import struct
 
 import pytest
@@ -13,7 +12,7 @@ import netkernel
 from netkernel.uapi.if_packet import (PACKET_RX_RING, PACKET_VERSION, SOL_PACKET,
                                       TP_STATUS_TS_SOFTWARE, TP_STATUS_USER, TPACKET_V2,
                                       sockaddr_ll_pack)
-from netkernel.uapi.net_tstamp import (SOF_TIMESTAMPING_RX_SOFTWARE, SOF_TIMESTAMPING_SOFTWARE)
+from netkernel.uapi.net_tstamp import SOF_TIMESTAMPING_RX_SOFTWARE, SOF_TIMESTAMPING_SOFTWARE
 from netkernel.uapi.socket import (AF_PACKET, INT, MSG_DONTWAIT, SO_TIMESTAMP, SO_TIMESTAMPING_OLD,
                                    SOCK_DGRAM, SOCK_RAW, SOL_SOCKET)
 from netkernel.uapi.sockios import SIOCGSTAMP_OLD
@@ -30,15 +29,19 @@ def k():
     return k
 
 
+def _sll(k, dev):
+    return sockaddr_ll_pack(ETH_P_EX, k.if_nametoindex(dev), 0, 0, 0, bytes(8))
+
+
 def _rx(k, type=SOCK_RAW):
     fd = k.sys_socket(AF_PACKET, type, 0xB588)        # htons(ETH_P_EX)
-    k.sys_bind(fd, sockaddr_ll_pack(ETH_P_EX, k.if_nametoindex("veth1"), 0, 0, 0, bytes(8)))
+    k.sys_bind(fd, _sll(k, "veth1"))
     return fd
 
 
 def _send(k):
     fd = k.sys_socket(AF_PACKET, SOCK_RAW, 0)
-    k.sys_sendto(fd, FRAME, 0, sockaddr_ll_pack(ETH_P_EX, k.if_nametoindex("veth0"), 0, 0, 0, bytes(8)))
+    k.sys_sendto(fd, FRAME, 0, _sll(k, "veth0"))
     k.sys_close(fd)
 
 
