@@ -11,7 +11,8 @@ from netkernel.uapi.errno import EPERM
 class Net:
     """struct net: devices by name and index, the ifindex allocator, the loopback device."""
     __slots__ = ("name", "core", "dev_by_name", "dev_by_index", "ifindex", "loopback_dev",
-                 "packet_sklist", "packet_fanouts", "nl_table")
+                 "packet_sklist", "packet_fanouts", "nl_table", "nl_mc_list", "rtnl",
+                 "netns_ids")
 
     def __init__(self, core, name: str):
         self.name = name
@@ -23,6 +24,9 @@ class Net:
         self.packet_sklist: list = []  # net->packet.sklist
         self.packet_fanouts: dict = {}  # af_packet.c fanout_list entries of this netns, by id
         self.nl_table: dict = {}      # af_netlink.c nl_table: (protocol, portid) → bound socket
+        self.nl_mc_list: dict = {}    # af_netlink.c nl_table[protocol].mc_list: group members
+        self.rtnl = None              # net->rtnl: NETLINK_ROUTE's kernel socket (af_netlink.py)
+        self.netns_ids: dict = {}     # net->netns_ids: peer namespace → its id here (nsid)
 
     def dev_new_index(self) -> int:
         """dev_new_index (net/core/dev.c): the next free index after the last one handed out."""
@@ -35,6 +39,20 @@ class Net:
 
     def __repr__(self) -> str:
         return f"<net {self.name}>"
+
+
+def peernet2id_alloc(net: Net, peer: Net) -> int:
+    """peernet2id_alloc: the id `net` knows `peer` by, allocated (the lowest free, from 0) on
+    first use. DIVERGENCE(#10): the RTM_NEWNSID announcement of a new id is not sent."""
+    ids = net.netns_ids
+    nsid = ids.get(peer)
+    if nsid is None:
+        used = set(ids.values())
+        nsid = 0
+        while nsid in used:
+            nsid += 1
+        ids[peer] = nsid
+    return nsid
 
 
 def register_pernet_device(core, init) -> None:
