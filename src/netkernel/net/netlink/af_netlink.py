@@ -557,7 +557,8 @@ def netlink_getsockopt(sock, level: int, optname: int, optlen: int, optval: byte
             out[pos:pos + 4] = (sk.groups >> (pos * 8) & 0xFFFFFFFF).to_bytes(4, "little")
             pos += 4
         reported = (sk.ngroups // 8 + 3) & ~3
-        return bytes(out[:reported]) if reported <= optlen else bytes(out) + bytes(reported - optlen)
+        # DIVERGENCE(#10): a reported length beyond the caller's buffer is cut to the buffer
+        return bytes(out[:min(reported, optlen)])
     flag = _FLAG_OPTS.get(optname)
     if flag is None:
         return -E.ENOPROTOOPT
