@@ -34,7 +34,7 @@ from netkernel.kernel.softirq import (NET_RX_SOFTIRQ, __raise_softirq_irqoff,  #
                                       do_softirq, open_softirq, softirq_init)
 from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
-    dev_activate, netif_carrier_off, netif_carrier_on)
+    dev_activate, dev_shutdown, netif_carrier_off, netif_carrier_on)
 from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN, ENFILE,
                                   ENODEV, EOPNOTSUPP)
 from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_AUTOMEDIA, IFF_DEBUG, IFF_DORMANT, IFF_DYNAMIC,
@@ -343,11 +343,6 @@ def unregister_netdevice_many(devs: list) -> None:
         net.dev_by_index.pop(dev.ifindex, None)
         dev.reg_state = NETREG_UNREGISTERED
         link_watch.linkwatch_forget_dev(dev)
-
-
-def dev_shutdown(dev: NetDevice) -> None:
-    """dev_shutdown: the device's qdisc goes back to noop."""
-    dev.qdisc_attached = False
 
 
 def dev_can_change_net_namespace(dev: NetDevice, net) -> int:

@@ -29,6 +29,8 @@ MODEL_HELPERS = ("eth_validate_linkmsg", "default_newlink", "rtnl_nlmsg_to_ifinf
 
 from netkernel.include.linux.etherdevice import eth_hw_addr_random, is_valid_ether_addr
 from netkernel.kernel.capability import capable
+from netkernel.include.net.netlink import nlmsg_put  # noqa: F401 (re-exported)
+from netkernel.lib.nlattr import nla_put  # noqa: F401 (re-exported)
 from netkernel.net.core import link_watch
 from netkernel.net.core.net_namespace import register_pernet_device
 from netkernel.net.core.dev import (NETREG_REGISTERED, RTNL_LINK_INITIALIZED,
@@ -472,19 +474,6 @@ def rtnetlink_init(core, kernel_create) -> None:
 # What a NETLINK_ROUTE socket hands in (net/netlink/af_netlink.py calls rtnetlink_rcv with each
 # request) and the messages that answer it. Replies are built as bytes in Linux's layout
 # (uapi.netlink / uapi.rtnetlink); the socket layer queues them.
-
-def nla_put(out: bytearray, attrtype: int, payload: bytes) -> None:
-    """nla_put: one attribute, its payload padded to NLA_ALIGNTO."""
-    out += NLATTR.pack(NLA_HDRLEN + len(payload), attrtype)
-    out += payload
-    out += b"\0" * (NLA_ALIGN(len(payload)) - len(payload))
-
-
-def nlmsg_put(msgtype: int, portid: int, seq: int, flags: int, payload: bytes) -> bytes:
-    """nlmsg_put: a netlink header in front of `payload` (padded to NLMSG_ALIGNTO)."""
-    body = bytes(payload) + b"\0" * (NLMSG_ALIGN(len(payload)) - len(payload))
-    return NLMSGHDR.pack(NLMSG_HDRLEN + len(payload), msgtype, flags, seq, portid) + body
-
 
 def nla_parse(data, start: int, end: int) -> dict:
     """nla_parse (deprecated, non-strict): type → payload bytes of each well-formed attribute,

@@ -83,6 +83,11 @@ def dev_activate(dev: NetDevice) -> None:
         dev.qdisc.activate()
 
 
+def dev_shutdown(dev: NetDevice) -> None:
+    """dev_shutdown: the device's qdisc goes back to noop (until the device is opened again)."""
+    dev.qdisc_attached = False
+
+
 def netif_carrier_on(dev: NetDevice) -> None:
     """netif_carrier_on: the carrier bit at once; the operational state, the qdisc and the
     announcement follow from the linkwatch event (link_watch.py). Changes before registration
