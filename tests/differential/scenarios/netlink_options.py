@@ -105,12 +105,15 @@ def scenario_netlink_membership_bad_values(b):
     return out
 
 
+READABLE = {k: v for k, v in FLAG_OPTIONS.items() if v != NETLINK_LISTEN_ALL_NSID}
+
+
 def scenario_netlink_flag_options_roundtrip(b):
     """The flag options: 1 and any non-zero value set, 0 clears, a value shorter than an int
     counts as 0 (no error); getsockopt answers 0/1 as an int."""
     s = nl_socket(b)
     out = {}
-    for name, opt in FLAG_OPTIONS.items():
+    for name, opt in READABLE.items():
         row = {"default": getopt_attempt(b, s, SOL_NETLINK, opt, 4)}
         for label, val in (("1", u32(1)), ("7", u32(7)), ("0", u32(0)), ("neg", i32(-5)),
                            ("short_one", b"\x01"), ("long", u32(1) + u32(0))):
@@ -125,9 +128,25 @@ def scenario_netlink_getsockopt_lengths(b):
     gets 4 bytes; a negative length is EINVAL."""
     s = nl_socket(b)
     out = {}
-    for name, opt in FLAG_OPTIONS.items():
+    for name, opt in READABLE.items():
         out[name] = {str(n): getopt_attempt(b, s, SOL_NETLINK, opt, n) for n in (0, 1, 3, 4, 8)}
     return out
+
+
+@kernel_differs("getsockopt(NETLINK_LISTEN_ALL_NSID) is ENOPROTOOPT on 5.15: the option can be "
+                "set but not read back until 6.9",
+                "net/netlink: Add getsockopt support for NETLINK_LISTEN_ALL_NSID (6.9)",
+                {"set_1": "ok", "get": "ENOPROTOOPT", "get_short": "ENOPROTOOPT",
+                 "set_short": "ok", "set_0": "ok"}, since="6.9")
+def scenario_netlink_listen_all_nsid(b):
+    """NETLINK_LISTEN_ALL_NSID: set like the other flags (root has CAP_NET_BROADCAST); reading
+    it back is what changed."""
+    s = nl_socket(b)
+    return {"set_1": setint_attempt(b, s, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, u32(1)),
+            "get": getopt_attempt(b, s, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, 4),
+            "get_short": getopt_attempt(b, s, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, 2),
+            "set_short": setint_attempt(b, s, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, b"\x01"),
+            "set_0": setint_attempt(b, s, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, u32(0))}
 
 
 def scenario_netlink_unknown_options(b):

@@ -542,7 +542,8 @@ def netlink_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
 
 def netlink_getsockopt(sock, level: int, optname: int, optlen: int, optval: bytes = b""):
     """netlink_getsockopt: SOL_NETLINK only (ENOPROTOOPT); a negative optlen is EINVAL. The
-    flag options answer an int (a shorter buffer is EINVAL). NETLINK_LIST_MEMBERSHIPS writes
+    flag options answer an int (a shorter buffer is EINVAL) — but NETLINK_LISTEN_ALL_NSID,
+    which 5.15 only sets (ENOPROTOOPT; readable since 6.9). NETLINK_LIST_MEMBERSHIPS writes
     the group bitmap as u32 words while they fit and reports ALIGN(ngroups / 8, 4) bytes
     (5.15 rounds the bit count down: 34 groups report 4 bytes)."""
     if level != SOL_NETLINK:
@@ -560,7 +561,7 @@ def netlink_getsockopt(sock, level: int, optname: int, optlen: int, optval: byte
         # DIVERGENCE(#10): a reported length beyond the caller's buffer is cut to the buffer
         return bytes(out[:min(reported, optlen)])
     flag = _FLAG_OPTS.get(optname)
-    if flag is None:
+    if flag is None or optname == NETLINK_LISTEN_ALL_NSID:     # 5.15 cannot read that one back
         return -E.ENOPROTOOPT
     if optlen < INT.size:
         return -E.EINVAL
