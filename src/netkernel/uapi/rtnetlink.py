@@ -12,10 +12,14 @@ RTM_GETADDR = 22
 RTM_NEWROUTE = 24
 RTM_DELROUTE = 25
 RTM_GETROUTE = 26
+RTM_NEWNSID = 88
+RTM_DELNSID = 89
+RTM_GETNSID = 90
 RTM_MAX = 111                # RTM_NEWVLAN + 3 in 5.15 (__RTM_MAX - 1)
 
 # struct rtgenmsg: unsigned char rtgen_family (what a request needs at least)
 RTGENMSG_SIZE = 1
+RTGENMSG = _struct.Struct("=B")    # struct rtgenmsg: unsigned char rtgen_family
 
 # struct ifinfomsg: u8 ifi_family, u8 pad, u16 ifi_type, s32 ifi_index, u32 ifi_flags, ifi_change
 IFINFOMSG = _struct.Struct("=BxHiII")
@@ -105,3 +109,11 @@ RTNLGRP_NEXTHOP = 32
 RTNLGRP_BRVLAN = 33
 RTNLGRP_MCTP_IFADDR = 34
 RTNLGRP_MAX = 34             # __RTNLGRP_MAX - 1 in 5.15 (later kernels add groups)
+
+# enum netnsa (net_namespace.h): RTM_*NSID attributes
+NETNSA_NSID = 1
+NETNSA_PID = 2
+NETNSA_FD = 3
+NETNSA_TARGET_NSID = 4
+NETNSA_CURRENT_NSID = 5
+NETNSA_NSID_NOT_ASSIGNED = -1

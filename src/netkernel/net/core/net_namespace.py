@@ -3,9 +3,20 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/net_namespace.c"
 
+import struct as _struct
+
+from netkernel.include.linux.netlink import NL_SET_ERR_MSG
+from netkernel.include.net.netlink import nlmsg_put
 from netkernel.kernel.capability import capable
+from netkernel.lib.nlattr import nla_put
 from netkernel.uapi.capability import CAP_SYS_ADMIN
-from netkernel.uapi.errno import EPERM
+from netkernel.uapi.errno import EINVAL, ENOENT, EPERM, ERANGE
+from netkernel.uapi.netlink import NLMSG_ALIGN
+from netkernel.uapi.rtnetlink import (NETNSA_FD, NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED,
+                                      NETNSA_PID, RTGENMSG, RTGENMSG_SIZE, RTM_NEWNSID)
+from netkernel.uapi.socket import AF_UNSPEC
+
+S32 = _struct.Struct("=i")
 
 
 class Net:
@@ -53,6 +64,40 @@ def peernet2id_alloc(net: Net, peer: Net) -> int:
             nsid += 1
         ids[peer] = nsid
     return nsid
+
+
+def __peernet2id(net: Net, peer: Net) -> int:
+    """__peernet2id: the id `net` knows `peer` by, or NETNSA_NSID_NOT_ASSIGNED."""
+    return net.netns_ids.get(peer, NETNSA_NSID_NOT_ASSIGNED)
+
+
+def rtnl_net_fill(nsid: int, portid: int, seq: int, flags: int = 0) -> bytes:
+    """rtnl_net_fill: RTM_NEWNSID — an rtgenmsg (AF_UNSPEC) and NETNSA_NSID."""
+    body = bytearray(RTGENMSG.pack(AF_UNSPEC) + b"\0" * (NLMSG_ALIGN(RTGENMSG_SIZE) - RTGENMSG_SIZE))
+    nla_put(body, NETNSA_NSID, S32.pack(nsid))
+    return nlmsg_put(RTM_NEWNSID, portid, seq, flags, bytes(body))
+
+
+def rtnl_net_getid(net: Net, attrs: dict, portid: int, seq: int):
+    """rtnl_net_getid (RTM_GETNSID): the id this namespace gives the one named by NETNSA_PID,
+    NETNSA_FD or NETNSA_NSID (an unknown id: ENOENT; none of them: EINVAL), as an RTM_NEWNSID
+    reply. DIVERGENCE(#10): a pid or a descriptor cannot name one of the model's namespaces
+    (under `netkernel run` they are the host's): the answer is NETNSA_NSID_NOT_ASSIGNED, as
+    for any namespace this one has no id for. Returns [reply] or a negative errno."""
+    if NETNSA_PID in attrs or NETNSA_FD in attrs:
+        nsid = NETNSA_NSID_NOT_ASSIGNED
+    elif NETNSA_NSID in attrs:
+        if len(attrs[NETNSA_NSID]) < 4:
+            return -ERANGE
+        want = S32.unpack_from(attrs[NETNSA_NSID])[0]
+        if want not in net.netns_ids.values():
+            NL_SET_ERR_MSG("Peer netns reference is invalid")
+            return -ENOENT
+        nsid = want
+    else:
+        NL_SET_ERR_MSG("Peer netns reference is missing")
+        return -EINVAL
+    return [rtnl_net_fill(nsid, portid, seq)]
 
 
 def register_pernet_device(core, init) -> None:

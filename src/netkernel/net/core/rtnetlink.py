@@ -32,7 +32,7 @@ from netkernel.kernel.capability import capable
 from netkernel.include.net.netlink import nlmsg_put  # noqa: F401 (re-exported)
 from netkernel.lib.nlattr import nla_put  # noqa: F401 (re-exported)
 from netkernel.net.core import link_watch
-from netkernel.net.core.net_namespace import register_pernet_device
+from netkernel.net.core.net_namespace import register_pernet_device, rtnl_net_getid
 from netkernel.net.core.dev import (NETREG_REGISTERED, RTNL_LINK_INITIALIZED,
                                     RTNL_LINK_INITIALIZING, NetDevice, __dev_change_flags,
                                     __dev_notify_flags, register_netdevice_notifier, dev_can_change_net_namespace,
@@ -65,7 +65,7 @@ from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_SIZE, IFLA_ADDRESS, I
                                       IFLA_TXQLEN, MAX_ADDR_LEN, RTGENMSG_SIZE, RTM_BASE,
                                       IFLA_EXT_MASK, IFLA_MASTER, IFLA_NEW_IFINDEX,
                                       IFLA_NEW_NETNSID, IFLA_TARGET_NETNSID, RTNLGRP_IPV4_MROUTE_R,
-                                      RTNLGRP_IPV6_MROUTE_R, RTNLGRP_LINK,
+                                      RTNLGRP_IPV6_MROUTE_R, RTNLGRP_LINK, RTM_GETNSID,
                                       RTM_DELLINK, RTM_GETADDR, RTM_GETLINK, RTM_GETROUTE,
                                       RTM_MAX, RTM_NEWLINK, RTM_SETLINK, RTNL_LINK_IFMAP,
                                       RTNL_LINK_STATS, RTNL_LINK_STATS64, RTNL_LINK_STATS_FIELDS,
@@ -712,6 +712,12 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int, strict: bool
         else:
             return -EOPNOTSUPP, []
         return -EINTR, replies + [_dump_done(portid, seq)]
+    if msgtype == RTM_GETNSID:
+        replies = rtnl_net_getid(net, nla_parse(data, body + NLMSG_ALIGN(RTGENMSG_SIZE), end),
+                                 portid, seq)
+        if type(replies) is int:
+            return replies, []
+        return 0, replies
     if msgtype == RTM_GETLINK:
         replies = rtnl_getlink(net, data, body, end, portid, seq)
         if type(replies) is int:
