@@ -30,6 +30,7 @@ from __future__ import annotations
 LINUX_SOURCE = "net/netlink/af_netlink.c"
 MODEL_HELPERS = ("nl_queue", "nl_skb")   # not kernel functions (netkernel.trace)
 
+from netkernel.include.linux.filter import sk_filter
 from netkernel.include.net.sock import skb_set_owner_r
 from netkernel.kernel.capability import ns_capable
 from netkernel.kernel.sched import current
@@ -338,7 +339,7 @@ def netlink_broadcast(ssk, net, data: bytes, portid: int, group: int, protocol: 
         if not sk.groups >> (group - 1) & 1:
             continue
         skb = nl_skb(net, data, sender_portid, group, size)
-        if sk.sk_filter is not None and not _sk_filter_accepts(sk, skb):
+        if sk.sk_filter is not None and sk_filter(sk, skb):
             continue
         if netlink_broadcast_deliver(sk, skb) < 0:
             netlink_overrun(sk)
@@ -349,11 +350,6 @@ def netlink_broadcast(ssk, net, data: bytes, portid: int, group: int, protocol: 
     if failure:
         return -E.ENOBUFS
     return 0 if delivered else -E.ESRCH
-
-
-def _sk_filter_accepts(sk, skb) -> bool:
-    from netkernel.net.core.filter import sk_filter
-    return sk_filter(sk, skb) == 0
 
 
 def netlink_ack(sk: NetlinkSock, data, off: int, err: int, extack: NetlinkExtAck) -> bytes:
