@@ -208,6 +208,10 @@ class LinuxBackend:
     def sys_setsockopt(self, s, level: int, name: int, optval: bytes) -> int:
         return rk.sys_setsockopt(s.fileno(), level, name, optval)
 
+    def sys_setsockopt_null(self, s, level: int, name: int, optlen: int) -> int:
+        """setsockopt(2) with a NULL optval and the given optlen."""
+        return rk._check(rk._libc.setsockopt(s.fileno(), level, name, None, optlen))
+
     def sys_getsockopt(self, s, level: int, name: int, optlen: int, optval: bytes = b""):
         if level == 1 and name == 26:
             return _get_filter(s.fileno(), optlen)
@@ -413,6 +417,9 @@ class NetkernelBackend:
 
     def sys_setsockopt(self, s, level, name, optval):
         return self._o(s).sys_setsockopt(s.fileno(), level, name, optval)
+
+    def sys_setsockopt_null(self, s, level, name, optlen):
+        return self._o(s).sys_setsockopt(s.fileno(), level, name, None, optlen)
 
     def sys_getsockopt(self, s, level, name, optlen, optval=b""):
         return self._o(s).sys_getsockopt(s.fileno(), level, name, optlen,

@@ -356,3 +356,15 @@ def scenario_netlink_cap_ack_and_ext_ack(b):
                           collect(b, s, names, me)]
         out[label] = row
     return out
+
+
+def scenario_netlink_options_unreadable_value(b):
+    """A NULL value that claims an int or more is EFAULT for every option that reads one (the
+    membership checks come after the copy); unknown options too (the copy comes first)."""
+    s = nl_socket(b)
+    out = {}
+    for name, opt in list(FLAG_OPTIONS.items()) + [("ADD_MEMBERSHIP", NETLINK_ADD_MEMBERSHIP),
+                                                   ("DROP_MEMBERSHIP", NETLINK_DROP_MEMBERSHIP),
+                                                   ("unknown_99", 99)]:
+        out[name] = {str(n): _try(b.sys_setsockopt_null, s, SOL_NETLINK, opt, n) for n in (4, 8)}
+    return out
