@@ -59,19 +59,24 @@ ip.close()
 """
 
 
+def _python_both(tmp_path, code: str, expected: str):
+    """The program prints `expected` under netkernel run, and the same on the real kernel."""
+    prog = tmp_path / "prog.py"
+    prog.write_text(textwrap.dedent(code))
+    r = nk("run", "--topology", str(TOPO), "--", sys.executable, str(prog))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == expected
+    real = run_real_cmd([sys.executable, str(prog)])
+    if real is not None:
+        assert (real.returncode, real.stdout) == (0, expected)
+
+
 def test_pyroute2_bind_get_receives_link_events(tmp_path):
     """pyroute2's IPRoute().bind() then get(): the MTU change, the peer going down and the
     carrier loss it causes, as on Linux."""
     pytest.importorskip("pyroute2")
-    prog = tmp_path / "pr2.py"
-    prog.write_text(PYROUTE2)
-    r = nk("run", "--topology", str(TOPO), "--", sys.executable, str(prog))
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == ("RTM_NEWLINK veth0 1400 UP 0\nRTM_NEWLINK veth1 1500 DOWN 1\n"
-                        "RTM_NEWLINK veth0 1400 LOWERLAYERDOWN 0\n")
-    real = run_real_cmd([sys.executable, str(prog)])
-    if real is not None:
-        assert (real.returncode, real.stdout) == (0, r.stdout)
+    _python_both(tmp_path, PYROUTE2, "RTM_NEWLINK veth0 1400 UP 0\nRTM_NEWLINK veth1 1500 DOWN 1\n"
+                                     "RTM_NEWLINK veth0 1400 LOWERLAYERDOWN 0\n")
 
 
 WAKE = """
@@ -111,12 +116,5 @@ t.join()
 def test_notification_wakes_select_epoll_and_blocking_recv(tmp_path):
     """A member socket's placeholder becomes readable when a notification arrives: a selector,
     an epoll and a blocked recv in the program each wake with it."""
-    prog = tmp_path / "wake.py"
-    prog.write_text(textwrap.dedent(WAKE))
-    r = nk("run", "--topology", str(TOPO), "--", sys.executable, str(prog))
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == ("selector [True]\n16 3 0x11043 0x0\nepoll [(True, 1)]\n"
-                        "16 3 0x11043 0x0\n16 2 0x11043 0x0\n")
-    real = run_real_cmd([sys.executable, str(prog)])
-    if real is not None:
-        assert (real.returncode, real.stdout) == (0, r.stdout)
+    _python_both(tmp_path, WAKE, "selector [True]\n16 3 0x11043 0x0\nepoll [(True, 1)]\n"
+                                 "16 3 0x11043 0x0\n16 2 0x11043 0x0\n")
