@@ -178,6 +178,16 @@ EXPECTED = {
     "sock_error": "include/net/sock.h",
     "sock_skb_dropcount": "include/net/sock.h",     # sock_skb_set_dropcount
     "sock_recv_ts_and_drops": "include/net/sock.h",
+    "sock_recv_timestamp": "include/net/sock.h",
+    "sock_write_timestamp": "include/net/sock.h",
+    "sock_tx_timestamp": "include/net/sock.h",
+    "skb_tx_timestamp": "include/linux/skbuff.h",
+    "__sock_recv_timestamp": "net/socket.c",
+    **dict.fromkeys("sock_set_timestamping __sock_tx_timestamp sock_recv_errqueue".split(),
+                    "net/core/sock.c"),
+    **dict.fromkeys("__skb_tstamp_tx skb_tstamp_tx __skb_complete_tx_timestamp skb_may_tx_timestamp "
+                    "sock_queue_err_skb sock_dequeue_err_skb sock_rmem_free".split(),
+                    "net/core/skbuff.c"),
     # link management (the one rtnl path)
     **dict.fromkeys("rtnetlink_rcv_msg rtnl_newlink rtnl_setlink rtnl_dellink do_setlink "
                     "rtnl_dev_get validate_linkmsg rtnl_dev_combine_flags rtnl_configure_link "
@@ -279,7 +289,11 @@ def _more_syscalls():
         p = k.socket(socket.AF_PACKET, 10, socket.htons(3))                # SOCK_PACKET
         spkt = b"\x11\x00eth0" + bytes(10) + b"\x88\xb5"                 # struct sockaddr_pkt
         k.sys_sendto(p.fileno(), frame, 0, spkt)
-        for s in (r, v, p):
+        ts = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        ts.setsockopt(socket.SOL_SOCKET, 37, 0x112)     # SO_TIMESTAMPING: TX_SW|SW|TX_SCHED
+        ts.sendto(frame, ("eth0", 0x88B5))
+        ts.recvmsg(2048, 1024, 0x2000)                  # MSG_ERRQUEUE
+        for s in (r, v, p, ts):
             s.close()
         k.link_set("dum0", netns="ns1")
         k.link_del("eth0")

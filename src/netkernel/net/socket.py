@@ -18,6 +18,13 @@ from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMS
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
 from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
+from netkernel.include.net.sock import SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TSTAMP_NEW
+from netkernel.net.core.scm import put_cmsg
+from netkernel.uapi.errqueue import SCM_TIMESTAMPING_STRUCT
+from netkernel.uapi.net_tstamp import SOF_TIMESTAMPING_SOFTWARE
+from netkernel.uapi.socket import (SO_TIMESTAMP_NEW, SO_TIMESTAMP_OLD, SO_TIMESTAMPING_NEW,
+                                   SO_TIMESTAMPING_OLD, SO_TIMESTAMPNS_NEW, SO_TIMESTAMPNS_OLD,
+                                   TIMESPEC, TIMEVAL)
 from netkernel.kernel.capability import capable
 from netkernel.fs.file_table import fput
 from netkernel.fs.open import sys_close  # noqa: F401 (close(2), re-exported for the syscall table)
@@ -291,6 +298,30 @@ def sys_sendmsg(task: Task, fd: int, buf, ancdata, flags: int, addr) -> int:
 
 
 # ---------------------------------------------------------------- receive
+
+def __sock_recv_timestamp(msg: MsgHdr, sk, skb) -> None:
+    """__sock_recv_timestamp: SO_TIMESTAMP[NS] (a frame without a time gets the current one),
+    then SCM_TIMESTAMPING when software stamps are reported and the frame has one: software time
+    in ts[0], ts[1] and ts[2] (hardware) zero — the old or new layout by SOCK_TSTAMP_NEW."""
+    f = sk.sk_flags
+    core = sk.sk_net.core
+    new = SOCK_TSTAMP_NEW in f
+    if SOCK_RCVTSTAMP in f:
+        if not skb.tstamp:
+            skb.tstamp = core.clock()
+        sec, ns = divmod(skb.tstamp + core.realtime_offset, 1_000_000_000)
+        if SOCK_RCVTSTAMPNS in f:
+            put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMPNS_NEW if new else SO_TIMESTAMPNS_OLD,
+                     TIMESPEC.pack(sec, ns))
+        else:
+            put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMP_NEW if new else SO_TIMESTAMP_OLD,
+                     TIMEVAL.pack(sec, ns // 1000))
+    if sk.sk_tsflags & SOF_TIMESTAMPING_SOFTWARE and skb.tstamp:
+        sec, ns = divmod(skb.tstamp + core.realtime_offset, 1_000_000_000)
+        put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMPING_NEW if new else SO_TIMESTAMPING_OLD,
+                 SCM_TIMESTAMPING_STRUCT.pack(sec, ns, 0, 0, 0, 0))
+        # (SCM_TIMESTAMPING_OPT_STATS follows only for TCP's OPT_STATS records)
+
 
 def sock_recvmsg_nosec(sock: KernelSocket, msg: MsgHdr, size: int, flags: int) -> int:
     return sock.ops.recvmsg(sock, msg, size, flags)

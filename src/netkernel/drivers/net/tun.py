@@ -27,6 +27,7 @@ from netkernel.net.core.dev import (NETDEV_TX_OK, NETREG_REGISTERED, NetDevice, 
                                     unregister_netdevice)
 from netkernel.net.core.rtnetlink import RtnlLinkOps
 from netkernel.net.core.skbuff import SkBuff, alloc_skb, consume_skb, skb_reserve
+from netkernel.include.linux.skbuff import skb_tx_timestamp
 from netkernel.net.ethernet.eth import eth_type_trans, ether_setup
 from netkernel.net.ethtool.ioctl import EthtoolOps, ethtool_op_get_link
 from netkernel.uapi.ethtool import AUTONEG_DISABLE, DUPLEX_FULL, PORT_TP, SPEED_10
@@ -51,6 +52,7 @@ class TunPriv:
 def tun_net_xmit(skb: SkBuff, dev: NetDevice) -> int:
     """tun_net_xmit: give the frame to the cable; when the backend says it is filling up, stop the
     queue until it calls tx_ready (netif_stop_queue / netif_wake_queue)."""
+    skb_tx_timestamp(skb)
     data = skb.buf[skb.data:skb.tail]
     n = len(data)
     if not dev.priv.port.send(data):

@@ -32,7 +32,9 @@ from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's hel
     unregister_netdevice)
 from netkernel.kernel.softirq import (NET_RX_SOFTIRQ, __raise_softirq_irqoff,  # noqa: F401
                                       do_softirq, open_softirq, softirq_init)
-from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag
+from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag, __skb_tstamp_tx
+from netkernel.include.linux.skbuff import SKBTX_SCHED_TSTAMP
+from netkernel.uapi.errqueue import SCM_TSTAMP_SCHED
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
     dev_activate, dev_shutdown, netif_carrier_off, netif_carrier_on)
 from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN, ENFILE,
@@ -716,6 +718,8 @@ def __dev_queue_xmit(skb: SkBuff, sb_dev) -> int:
     dev = skb.dev
     core = dev.nd_net.core
     skb.mac_header = skb.data
+    if skb.tx_flags & SKBTX_SCHED_TSTAMP:
+        __skb_tstamp_tx(skb, None, None, skb.sk, SCM_TSTAMP_SCHED)
     bh = core.in_softirq
     core.in_softirq = True      # rcu_read_lock_bh: softirqs raised meanwhile wait until the end
     try:

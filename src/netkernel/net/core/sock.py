@@ -16,12 +16,14 @@ from collections import deque
 
 from netkernel.include.net.sock import (  # noqa: F401 (sock.h's inlines and flags, re-exported)
     SK_DEFAULT_STAMP, SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TIMESTAMP, SOCK_TSTAMP_NEW, sk_sleep,
-    skb_set_owner_r, sock_error, sock_min_rcvbuf, sock_recv_ts_and_drops, sock_skb_dropcount)
+    skb_set_owner_r, sock_error, sock_min_rcvbuf, sock_recv_timestamp, sock_recv_ts_and_drops,
+    sock_skb_dropcount, sock_tx_timestamp)
+from netkernel.include.linux.skbuff import SKBTX_HW_TSTAMP, SKBTX_SCHED_TSTAMP, SKBTX_SW_TSTAMP
 from netkernel.include.linux.uaccess import copy_from_user, put_user_arg
 from netkernel.net.core.filter import (SOCK_FILTER_LOCKED, sk_attach_filter, sk_detach_filter,
                                        sk_get_filter)
 from netkernel.net.core.scm import put_cmsg
-from netkernel.net.core.skbuff import SkBuff, alloc_skb
+from netkernel.net.core.skbuff import SkBuff, alloc_skb, kfree_skb, sock_dequeue_err_skb
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.uapi.filter import SOCK_FPROG_SIZE, sock_fprog_unpack
@@ -35,6 +37,15 @@ from netkernel.uapi.socket import (INT, TIMEVAL, TIMEVAL_SIZE, SO_BROADCAST, SO_
                                    SCM_CREDENTIALS, SOL_SOCKET, UINT, SO_RXQ_OVFL,
                                    SO_TIMESTAMP_OLD, SO_TIMESTAMPNS_OLD, SO_TIMESTAMP_NEW,
                                    SO_TIMESTAMPNS_NEW, TIMESPEC)
+from netkernel.uapi.errqueue import SOCK_EXTENDED_ERR
+from netkernel.uapi.net_tstamp import (SO_TIMESTAMPING_SIZE, SO_TIMESTAMPING_STRUCT,
+                                       SOF_TIMESTAMPING_BIND_PHC, SOF_TIMESTAMPING_MASK,
+                                       SOF_TIMESTAMPING_OPT_ID, SOF_TIMESTAMPING_OPT_STATS,
+                                       SOF_TIMESTAMPING_OPT_TSONLY, SOF_TIMESTAMPING_TX_HARDWARE,
+                                       SOF_TIMESTAMPING_TX_RECORD_MASK, SOF_TIMESTAMPING_TX_SCHED,
+                                       SOF_TIMESTAMPING_TX_SOFTWARE)
+from netkernel.uapi.socket import (MSG_ERRQUEUE, MSG_TRUNC, SO_SELECT_ERR_QUEUE,
+                                   SO_TIMESTAMPING_NEW)
 
 INT_MAX = 0x7FFFFFFF
 MAX_SCHEDULE_TIMEOUT = (1 << 63) - 1   # LONG_MAX jiffies: wait forever
@@ -72,7 +83,8 @@ class Sock:
                  "sk_receive_queue", "sk_drops", "sk_rcvtimeo", "sk_sndtimeo", "sk_wq",
                  "sk_userlocks", "sk_priority", "sk_mark", "sk_shutdown", "sk_dead", "sk_flags",
                  "sk_rcvlowat", "sk_reuse", "sk_reuseport", "sk_sleepers", "sk_filter", "sk_omem_alloc",
-                 "sk_stamp", "__weakref__")
+                 "sk_stamp", "__weakref__",
+                 "sk_error_queue", "sk_tsflags", "sk_tskey", "sk_bind_phc")
 
     def __init__(self, net, family: int, type: int, lock):
         sysctl = net.core.sysctl
@@ -105,6 +117,10 @@ class Sock:
         self.sk_filter = None         # SkFilter (net/core/filter.py) or None
         self.sk_omem_alloc = 0        # option memory: the attached filter's charge
         self.sk_stamp = SK_DEFAULT_STAMP  # last receive time (SIOCGSTAMP), CLOCK_REALTIME ns
+        self.sk_error_queue: deque = deque()  # transmit timestamps (sock_queue_err_skb)
+        self.sk_tsflags = 0           # SO_TIMESTAMPING flags (a u16 in 5.15)
+        self.sk_tskey = 0             # SOF_TIMESTAMPING_OPT_ID's counter
+        self.sk_bind_phc = 0          # SOF_TIMESTAMPING_BIND_PHC's clock index
 
 
 def sk_data_ready(sk: Sock) -> None:
@@ -240,14 +256,16 @@ class SockcmCookie:
 
     def __init__(self, sk: Sock):
         self.mark = sk.sk_mark
-        self.tsflags = 0
+        self.tsflags = sk.sk_tsflags    # sockcm_init
         self.transmit_time = 0
 
 
 def sock_cmsg_send(sk: Sock, ancdata, sockc: SockcmCookie, capable) -> int:
     """sock_cmsg_send / __sock_cmsg_send: only SOL_SOCKET messages count; SO_MARK (CAP_NET_ADMIN,
-    a u32), SO_TIMESTAMPING (a u32) and SCM_TXTIME (a u64) set per-send values, SCM_RIGHTS and
-    SCM_CREDENTIALS are ignored, any other type is EINVAL."""
+    a u32), SO_TIMESTAMPING (a u32 of recording flags only, replacing the socket's recording
+    flags for this send) and SCM_TXTIME (a u64) set per-send values, SCM_RIGHTS and
+    SCM_CREDENTIALS are ignored, any other type is EINVAL — SO_TIMESTAMPING_NEW too in 5.15
+    (accepted from 6.8's 382a32018b74)."""
     for level, type, data in ancdata:
         if level != SOL_SOCKET:
             continue
@@ -260,7 +278,10 @@ def sock_cmsg_send(sk: Sock, ancdata, sockc: SockcmCookie, capable) -> int:
         elif type == SO_TIMESTAMPING_OLD:
             if len(data) != 4:
                 return -E.EINVAL
-            sockc.tsflags = UINT.unpack(data)[0]
+            tsflags = UINT.unpack(data)[0]
+            if tsflags & ~SOF_TIMESTAMPING_TX_RECORD_MASK:
+                return -E.EINVAL
+            sockc.tsflags = (sockc.tsflags & ~SOF_TIMESTAMPING_TX_RECORD_MASK) | tsflags
         elif type == SCM_TXTIME:
             if len(data) != 8:
                 return -E.EINVAL
@@ -270,6 +291,68 @@ def sock_cmsg_send(sk: Sock, ancdata, sockc: SockcmCookie, capable) -> int:
         else:
             return -E.EINVAL
     return 0
+
+
+def sock_timestamping_bind_phc(sk: Sock, phc_index: int) -> int:
+    """sock_timestamping_bind_phc: the socket must be bound to a device (SO_BINDTODEVICE, else
+    EOPNOTSUPP) whose PTP virtual clocks include `phc_index` — no model device has one (EINVAL)."""
+    if not getattr(sk, "sk_bound_dev_if", 0):    # (the field comes with SO_BINDTODEVICE)
+        return -E.EOPNOTSUPP
+    return -E.EINVAL
+
+
+def sock_set_timestamping(sk: Sock, optname: int, flags: int, bind_phc: int) -> int:
+    """sock_set_timestamping: unknown bits are EINVAL; turning OPT_ID on restarts the key at 0
+    (before the checks that follow, as in 5.15); OPT_STATS needs OPT_TSONLY; BIND_PHC needs a
+    clock. Then the flags replace the old ones and SOCK_TSTAMP_NEW follows the option's layout."""
+    if flags & ~SOF_TIMESTAMPING_MASK:
+        return -E.EINVAL
+    if flags & SOF_TIMESTAMPING_OPT_ID and not sk.sk_tsflags & SOF_TIMESTAMPING_OPT_ID:
+        sk.sk_tskey = 0
+    if flags & SOF_TIMESTAMPING_OPT_STATS and not flags & SOF_TIMESTAMPING_OPT_TSONLY:
+        return -E.EINVAL
+    if flags & SOF_TIMESTAMPING_BIND_PHC:
+        err = sock_timestamping_bind_phc(sk, bind_phc)
+        if err:
+            return err
+    sk.sk_tsflags = flags
+    (sk.sk_flags.add if optname == SO_TIMESTAMPING_NEW else sk.sk_flags.discard)(SOCK_TSTAMP_NEW)
+    # (RX_SOFTWARE turns the machine's receive stamping on: the model always stamps)
+    return 0
+
+
+def __sock_tx_timestamp(tsflags: int) -> int:
+    """__sock_tx_timestamp: the SKBTX_* requests for the recording flags."""
+    tx_flags = 0
+    if tsflags & SOF_TIMESTAMPING_TX_HARDWARE:
+        tx_flags |= SKBTX_HW_TSTAMP
+    if tsflags & SOF_TIMESTAMPING_TX_SOFTWARE:
+        tx_flags |= SKBTX_SW_TSTAMP
+    if tsflags & SOF_TIMESTAMPING_TX_SCHED:
+        tx_flags |= SKBTX_SCHED_TSTAMP
+    return tx_flags
+
+
+def sock_recv_errqueue(sk: Sock, msg, len: int, level: int, type: int) -> int:
+    """sock_recv_errqueue: take the oldest error-queue record (-EAGAIN when there is none; never
+    waits, and MSG_PEEK does not keep it), copy up to `len` of its bytes (MSG_TRUNC when cut),
+    add its timestamps (the socket's receive-timestamp settings) and the sock_extended_err as
+    (level, type), and set MSG_ERRQUEUE. Returns the bytes copied."""
+    skb = sock_dequeue_err_skb(sk)
+    if skb is None:
+        return -E.EAGAIN
+    copied = skb.tail - skb.data
+    if copied > len:
+        msg.flags |= MSG_TRUNC
+        copied = len
+    msg.data = bytes(skb.buf[skb.data:skb.data + copied])
+    sock_recv_timestamp(msg, sk, skb)
+    ee = skb.cb
+    put_cmsg(msg, level, type, SOCK_EXTENDED_ERR.pack(ee.ee_errno, ee.ee_origin, ee.ee_type,
+                                                      ee.ee_code, 0, ee.ee_info, ee.ee_data))
+    msg.flags |= MSG_ERRQUEUE
+    kfree_skb(skb)
+    return copied
 
 
 def sock_setsockopt(sk: Sock, optname: int, optval: bytes, capable) -> int:
@@ -339,6 +422,16 @@ def sock_setsockopt(sk: Sock, optname: int, optval: bytes, capable) -> int:
             flags.discard(SOCK_RCVTSTAMP)
             flags.discard(SOCK_RCVTSTAMPNS)
         return 0
+    if optname == SO_TIMESTAMPING_OLD or optname == SO_TIMESTAMPING_NEW:
+        # a whole struct so_timestamping, or else just the flags
+        if len(optval) == SO_TIMESTAMPING_SIZE:
+            flags, bind_phc = SO_TIMESTAMPING_STRUCT.unpack(optval)
+        else:
+            flags, bind_phc = val, 0
+        return sock_set_timestamping(sk, optname, flags, bind_phc)
+    if optname == SO_SELECT_ERR_QUEUE:
+        (sk.sk_flags.add if val else sk.sk_flags.discard)(SO_SELECT_ERR_QUEUE)
+        return 0
     if optname == SO_RXQ_OVFL:
         (sk.sk_flags.add if val else sk.sk_flags.discard)(SO_RXQ_OVFL)
         return 0
@@ -403,6 +496,11 @@ def sock_getsockopt(sk: Sock, optname: int, optlen: int) -> bytes | int:
                  SO_TIMESTAMPNS_OLD: ns and not new,
                  SO_TIMESTAMP_NEW: SOCK_RCVTSTAMP in f and new,
                  SO_TIMESTAMPNS_NEW: ns and new}[optname])
+    elif optname == SO_TIMESTAMPING_OLD:
+        # struct so_timestamping; SO_TIMESTAMPING_NEW is not readable in 5.15 (ENOPROTOOPT below)
+        return SO_TIMESTAMPING_STRUCT.pack(sk.sk_tsflags, sk.sk_bind_phc)[:optlen]
+    elif optname == SO_SELECT_ERR_QUEUE:
+        v = 1 if SO_SELECT_ERR_QUEUE in sk.sk_flags else 0
     elif optname == SO_ATTACH_FILTER:
         # SO_GET_FILTER: optlen counts instructions; the written *optlen with the copied bytes
         return sk_get_filter(sk, optlen)

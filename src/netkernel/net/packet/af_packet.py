@@ -31,8 +31,8 @@ from netkernel.net.packet.fanout import (__fanout_link, __fanout_unlink, fanout_
 from netkernel.net.core.sock import (SK_DEFAULT_STAMP, NetProtoFamily, ProtoOps, Sock, SockcmCookie,
                                      sk_data_ready, sock_gettstamp,
                                      sk_error_report, skb_set_owner_r, sock_alloc_send_pskb,
-                                     sock_cmsg_send, sock_recv_ts_and_drops, sock_skb_dropcount,
-                                     sock_wmalloc)
+                                     sock_cmsg_send, sock_recv_errqueue, sock_recv_ts_and_drops,
+                                     sock_skb_dropcount, sock_tx_timestamp, sock_wmalloc)
 from netkernel.kernel.uaccess import put_user_arg
 from netkernel.net.ipv4.af_inet import inet_ioctl
 from netkernel.uapi import errno as E
@@ -54,7 +54,8 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       PACKET_LOSS, PACKET_ORIGDEV, PACKET_OUTGOING,
                                       PACKET_QDISC_BYPASS, PACKET_RESERVE,
                                       PACKET_ROLLOVER_STATS, PACKET_STATISTICS, PACKET_TIMESTAMP,
-                                      PACKET_TX_HAS_OFF, PACKET_VERSION, PACKET_VNET_HDR,
+                                      PACKET_TX_HAS_OFF, PACKET_TX_TIMESTAMP, PACKET_VERSION,
+                                      PACKET_VNET_HDR,
                                       SOCKADDR_LL_ADDR_OFFSET, SOCKADDR_LL_SIZE, SOCKADDR_PKT_SIZE,
                                       SOL_PACKET, SPKT_DEVICE_SIZE, sockaddr_pkt_pack,
                                       sockaddr_pkt_unpack,
@@ -214,6 +215,9 @@ def packet_release(sock) -> int:
     _ring.packet_rings_release(sk)
     fanout_release(sk)
     q = sk.sk_receive_queue
+    while q:
+        kfree_skb(q.popleft())
+    q = sk.sk_error_queue       # (packet_sock_destruct, once the last reference goes)
     while q:
         kfree_skb(q.popleft())
     sk.sk_dead = True
@@ -437,9 +441,13 @@ def packet_snd(sock, msg, len: int) -> int:
     skb.priority = sk.sk_priority
     if sockc is None:
         skb.mark = sk.sk_mark
+        if sk.sk_tsflags:
+            skb.tx_flags = sock_tx_timestamp(sk, sk.sk_tsflags)
     else:
         skb.mark = sockc.mark
         skb.tstamp = sockc.transmit_time
+        if sockc.tsflags:
+            skb.tx_flags = sock_tx_timestamp(sk, sockc.tsflags)
     packet_parse_headers(skb, sock)
     if vnet is not None:
         headlen = len + offset if hlen + tlen + len < 4096 else max(linear, offset)
@@ -512,6 +520,8 @@ def packet_sendmsg_spkt(sock, msg, len: int) -> int:
     skb.dev = dev
     skb.priority = sk.sk_priority
     skb.mark = sockc.mark
+    if sockc.tsflags:
+        skb.tx_flags = sock_tx_timestamp(sk, sockc.tsflags)
     dev_queue_xmit(skb)
     return len
 
@@ -597,7 +607,7 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         return -E.EINVAL
     sk = sock.sk
     if flags & MSG_ERRQUEUE:
-        return -E.EAGAIN
+        return sock_recv_errqueue(sk, msg, len, SOL_PACKET, PACKET_TX_TIMESTAMP)
     skb = skb_recv_datagram(sk, flags, bool(flags & MSG_DONTWAIT))
     if isinstance(skb, int):
         return skb
@@ -616,7 +626,7 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         msg.flags |= MSG_TRUNC
     msg.data = vnet_hdr + bytes(skb.buf[skb.data:skb.data + copied])
     cb = skb.cb
-    if sk.sk_flags or sk.sk_stamp == SK_DEFAULT_STAMP:
+    if sk.sk_flags or sk.sk_tsflags or sk.sk_stamp == SK_DEFAULT_STAMP:
         sock_recv_ts_and_drops(msg, sk, skb, cb.dropcount)
     if msg.want_name:
         if sock.type == SOCK_PACKET:
