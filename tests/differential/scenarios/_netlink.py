@@ -29,11 +29,12 @@ CAP_NET_ADMIN, CAP_NET_BROADCAST = 12, 11
 
 IFLA_NAMES = {1: "address", 2: "broadcast", 3: "ifname", 4: "mtu", 5: "link", 6: "qdisc",
               13: "txqlen", 16: "operstate", 17: "linkmode", 18: "linkinfo", 27: "group",
-              30: "promiscuity", 33: "carrier", 35: "carrier_changes", 45: "new_netnsid",
+              30: "promiscuity", 33: "carrier", 35: "carrier_changes", 37: "link_netnsid",
+              45: "new_netnsid",
               47: "carrier_up_count", 48: "carrier_down_count", 49: "new_ifindex",
               50: "min_mtu", 51: "max_mtu"}
 U32_ATTRS = {4, 13, 27, 30, 35, 47, 48, 50, 51}
-S32_ATTRS = {45, 49}
+S32_ATTRS = {37, 45, 49}
 U8_ATTRS = {16, 17, 33}
 STR_ATTRS = {3, 6}
 

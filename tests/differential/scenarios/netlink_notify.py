@@ -277,3 +277,39 @@ def scenario_netlink_notify_user_multicast(b):
     except BlockingIOError:
         out["sender_more"] = False
     return out
+
+
+def scenario_netlink_notify_setlink_txqlen(b):
+    """RTM_SETLINK with IFLA_TXQLEN from a NETLINK_ROUTE socket: applied and announced once
+    (NETDEV_CHANGE_TX_QUEUE_LEN); the same length again announces nothing; IFLA_TXQLEN with
+    IFLA_MTU and up in one request: the MTU, the flags, then the queue length announced in that
+    order."""
+    from ._netlink import KERNEL, NLM_F_ACK, NLM_F_REQUEST, ifinfomsg, nla, request
+    names = _pair(b, settle=False)
+    s = nl_socket(b, GROUP_LINK)
+    req = nl_socket(b)
+    ix = b.if_nametoindex("veth0")
+    out = {}
+    for label, body in (("txqlen", ifinfomsg(ix) + nla(13, u32(77))),
+                        ("same", ifinfomsg(ix) + nla(13, u32(77))),
+                        ("all", ifinfomsg(ix, IFF_UP, IFF_UP) + nla(13, u32(5)) +
+                         nla(4, u32(1280)))):
+        b.sys_sendto(req, request(19, NLM_F_REQUEST | NLM_F_ACK, 1, body), 0, KERNEL)
+        ack = messages(b.sys_recvfrom(req, 65536, 0)[1])[0]
+        out[label] = {"ack": struct.unpack_from("=i", ack[5])[0], "events": collect(b, s, names)}
+    return out
+
+
+def scenario_netlink_notify_peer_in_other_namespace(b):
+    """After veth1 moves away, veth0's messages name its peer's namespace by the id this one
+    gives it (IFLA_LINK_NETNSID, the same id the move's RTM_DELLINK announced) and its peer by
+    its index there; veth1 in its new namespace names veth0's."""
+    names = _pair(b, settle=False)
+    ns = b.netns_add("peerns")
+    b.link_set("veth1", netns="peerns")
+    here = nl_socket(b, GROUP_LINK)
+    there = nl_socket(ns, GROUP_LINK)
+    b.link_set("veth0", mtu=1400)
+    ns.link_set("veth1", mtu=1300)
+    return {"here": collect(b, here, names),
+            "there": collect(ns, there, {ns.if_nametoindex("veth1"): "veth1", 1: "lo"})}

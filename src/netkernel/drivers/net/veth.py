@@ -230,8 +230,15 @@ def veth_dellink(dev: NetDevice) -> None:
     unregister_netdevice_many(head)
 
 
+def veth_get_link_net(dev: NetDevice):
+    """veth_get_link_net: the peer's namespace (the device's own without a peer)."""
+    peer = dev.priv.peer
+    return peer.nd_net if peer is not None else dev.nd_net
+
+
 VETH_LINK_OPS = RtnlLinkOps("veth", veth_setup, newlink=veth_newlink, dellink=veth_dellink,
-                            validate=veth_validate, policy=("peer",), live_addr_change=True)
+                            validate=veth_validate, policy=("peer",), live_addr_change=True,
+                            get_link_net=veth_get_link_net)
 
 
 # ---------------------------------------------------------------- ethtool

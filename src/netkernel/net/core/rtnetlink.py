@@ -32,12 +32,13 @@ from netkernel.kernel.capability import capable
 from netkernel.include.net.netlink import nlmsg_put  # noqa: F401 (re-exported)
 from netkernel.lib.nlattr import nla_put  # noqa: F401 (re-exported)
 from netkernel.net.core import link_watch
-from netkernel.net.core.net_namespace import register_pernet_device, rtnl_net_getid
+from netkernel.net.core.net_namespace import (peernet2id_alloc, register_pernet_device,
+                                              rtnl_net_getid)
 from netkernel.net.core.dev import (NETREG_REGISTERED, RTNL_LINK_INITIALIZED,
                                     RTNL_LINK_INITIALIZING, NetDevice, __dev_change_flags,
                                     __dev_notify_flags, register_netdevice_notifier, dev_can_change_net_namespace,
                                     dev_change_flags, dev_change_net_namespace, dev_get_by_index,
-                                    dev_get_flags, dev_get_iflink,
+                                    dev_change_tx_queue_len, dev_get_flags, dev_get_iflink,
                                     dev_get_by_name, dev_set_mac_address, dev_set_mtu,
                                     dev_validate_mac_address, dev_validate_mtu, register_netdevice,
                                     unregister_netdevice)
@@ -63,7 +64,8 @@ from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_SIZE, IFLA_ADDRESS, I
                                       IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE,
                                       IFLA_PROMISCUITY, IFLA_QDISC, IFLA_STATS, IFLA_STATS64,
                                       IFLA_TXQLEN, MAX_ADDR_LEN, RTGENMSG_SIZE, RTM_BASE,
-                                      IFLA_EXT_MASK, IFLA_MASTER, IFLA_NEW_IFINDEX,
+                                      IFLA_EXT_MASK, IFLA_LINK_NETNSID, IFLA_MASTER,
+                                      IFLA_NEW_IFINDEX,
                                       IFLA_NEW_NETNSID, IFLA_TARGET_NETNSID, RTNLGRP_IPV4_MROUTE_R,
                                       RTNLGRP_IPV6_MROUTE_R, RTNLGRP_LINK, RTM_GETNSID,
                                       RTM_DELLINK, RTM_GETADDR, RTM_GETLINK, RTM_GETROUTE,
@@ -82,11 +84,12 @@ class IfInfoMsg:
     `data` the kind's IFLA_INFO_DATA as a dict (veth: {"peer": IfInfoMsg}; tap: host_ifname,
     host_netns; qemu: netdev)."""
     __slots__ = ("ifi_index", "ifi_flags", "ifi_change", "ifname", "kind", "mtu", "address",
-                 "net", "data")
+                 "net", "data", "txqlen")
 
     def __init__(self, ifname: str | None = None, *, ifi_index: int = 0, ifi_flags: int = 0,
                  ifi_change: int = 0, kind: str | None = None, mtu: int | None = None,
-                 address: bytes | None = None, net=None, data: dict | None = None):
+                 address: bytes | None = None, net=None, data: dict | None = None,
+                 txqlen: int | None = None):
         self.ifi_index = ifi_index
         self.ifi_flags = ifi_flags
         self.ifi_change = ifi_change
@@ -96,6 +99,7 @@ class IfInfoMsg:
         self.address = address
         self.net = net
         self.data = data
+        self.txqlen = txqlen
 
     def __repr__(self) -> str:
         attrs = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__
@@ -109,11 +113,13 @@ class RtnlLinkOps:
     anything else (-errno); `newlink(src_net, dev, msg, data)` checks what is left and registers
     the device (and any partner, as veth does) in dev.nd_net — validating before it registers;
     `dellink(dev)` removes it. `policy`: the IFLA_INFO_DATA keys the kind takes.
-    `live_addr_change`: IFF_LIVE_ADDR_CHANGE (the address may change while the device is up)."""
-    __slots__ = ("kind", "setup", "validate", "newlink", "dellink", "policy", "live_addr_change")
+    `live_addr_change`: IFF_LIVE_ADDR_CHANGE (the address may change while the device is up).
+    `get_link_net(dev)`: the namespace of the device it is stacked on (a veth's peer), or None."""
+    __slots__ = ("kind", "setup", "validate", "newlink", "dellink", "policy", "live_addr_change",
+                 "get_link_net")
 
     def __init__(self, kind: str, setup, newlink=None, dellink=None, validate=None,
-                 policy: tuple = (), live_addr_change=False):
+                 policy: tuple = (), live_addr_change=False, get_link_net=None):
         self.kind = kind
         self.setup = setup
         self.validate = validate
@@ -121,6 +127,7 @@ class RtnlLinkOps:
         self.dellink = dellink or unregister_netdevice
         self.policy = tuple(policy)
         self.live_addr_change = live_addr_change
+        self.get_link_net = get_link_net
 
 
 def default_newlink(src_net, dev: NetDevice, msg: IfInfoMsg, data: dict) -> int:
@@ -205,6 +212,8 @@ def rtnl_create_link(net, ifname: str, ops: RtnlLinkOps, msg: IfInfoMsg | None) 
         if dev.type == ARPHRD_ETHER and not is_valid_ether_addr(msg.address):
             return -EADDRNOTAVAIL
         dev.dev_addr = bytes(msg.address[:dev.addr_len])
+    if msg.txqlen is not None:
+        dev.tx_queue_len = msg.txqlen
     if msg.ifi_index > 0:
         dev.ifindex = msg.ifi_index
     return dev
@@ -324,7 +333,11 @@ def do_setlink(dev: NetDevice, msg: IfInfoMsg) -> int:
     if msg.mtu is not None:
         dev_set_mtu(dev, msg.mtu)
     if msg.ifi_flags or msg.ifi_change:
-        return dev_change_flags(dev, rtnl_dev_combine_flags(dev, msg))
+        err = dev_change_flags(dev, rtnl_dev_combine_flags(dev, msg))
+        if err:
+            return err
+    if msg.txqlen is not None:
+        dev_change_tx_queue_len(dev, msg.txqlen)
     return 0
 
 
@@ -530,6 +543,11 @@ def rtnl_nlmsg_to_ifinfo(data, off: int, end: int):
         if len(attrs[IFLA_ADDRESS]) > MAX_ADDR_LEN:
             return -ERANGE
         msg.address = attrs[IFLA_ADDRESS]
+    if IFLA_TXQLEN in attrs:
+        txqlen = _nla_u32(attrs[IFLA_TXQLEN])
+        if txqlen < 0:
+            return txqlen
+        msg.txqlen = txqlen
     if IFLA_NET_NS_PID in attrs or IFLA_NET_NS_FD in attrs:
         return -EOPNOTSUPP
     if IFLA_LINKINFO in attrs:
@@ -558,9 +576,10 @@ def rtnl_fill_ifinfo(dev: NetDevice, msgtype: int, portid: int, seq: int, flags:
     operstate of a device that is not running is DOWN. IFLA_QDISC is noop until the device is
     first opened (its qdisc is attached then, and kept until it is unregistered or moved). A
     device leaving for another namespace adds IFLA_NEW_NETNSID and IFLA_NEW_IFINDEX.
+    A device stacked on one in another namespace names it (IFLA_LINK_NETNSID).
     DIVERGENCE(#10): the queue counts are 1 (a 5.15 veth has one per possible CPU);
-    IFLA_XDP, IFLA_AF_SPEC, IFLA_PROTO_DOWN, IFLA_GSO_*, IFLA_LINK_NETNSID and the alternative
-    names are not sent."""
+    IFLA_XDP, IFLA_AF_SPEC, IFLA_PROTO_DOWN, IFLA_GSO_* and the alternative names are not
+    sent."""
     out = bytearray(IFINFOMSG.pack(0, dev.type, dev.ifindex, dev_get_flags(dev), change))
     running = netif_running(dev)
     nla_put(out, IFLA_IFNAME, dev.name.encode() + b"\0")
@@ -596,6 +615,7 @@ def rtnl_fill_ifinfo(dev: NetDevice, msgtype: int, portid: int, seq: int, flags:
         info = bytearray()
         nla_put(info, IFLA_INFO_KIND, dev.link_ops.kind.encode() + b"\0")
         nla_put(out, IFLA_LINKINFO | NLA_F_NESTED, bytes(info))
+    rtnl_fill_link_netnsid(out, dev)
     if new_nsid is not None:
         nla_put(out, IFLA_NEW_NETNSID, U32.pack(new_nsid & 0xFFFFFFFF))
     if new_ifindex:
@@ -626,6 +646,17 @@ def rtnl_valid_dump_ifinfo_req(data, off: int, end: int, strict: bool):
         return nla_parse(data, off + IFINFOMSG_SIZE, end)
     hdrlen = RTGENMSG_SIZE if end - off < IFINFOMSG_SIZE else IFINFOMSG_SIZE
     return nla_parse(data, off + hdrlen, end)
+
+
+def rtnl_fill_link_netnsid(out: bytearray, dev: NetDevice) -> None:
+    """rtnl_fill_link_netnsid: a device stacked on one in another namespace (a veth whose peer
+    was moved) names that namespace by the id this one gives it (allocated on first use)."""
+    ops = dev.link_ops
+    if ops is None or ops.get_link_net is None:
+        return
+    link_net = ops.get_link_net(dev)
+    if link_net is not None and link_net is not dev.nd_net:
+        nla_put(out, IFLA_LINK_NETNSID, U32.pack(peernet2id_alloc(dev.nd_net, link_net)))
 
 
 def rtnl_dump_ifinfo(net, portid: int, seq: int, data=b"", off: int = 0, end: int = 0,
