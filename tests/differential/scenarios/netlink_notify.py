@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 
 from ._common import (AF_PACKET, SOL_PACKET, SOCK_RAW, ETH_P_ALL, MAC_A, MAC_B, htons, mac,
-                      names_of, sll)
+                      names_of)
 from ._netlink import (RTNLGRP_IPV4_IFADDR, RTNLGRP_LINK, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
                        NETLINK_DROP_MEMBERSHIP, NETLINK_PKTINFO, collect,
                        mask_random_addresses, nl_socket, sockaddr_nl,

@@ -14,7 +14,7 @@ from ._netlink import (CAP_NET_ADMIN, CAP_NET_BROADCAST, FLAG_OPTIONS, KERNEL, N
                        NETLINK_LIST_MEMBERSHIPS, NETLINK_LISTEN_ALL_NSID, NETLINK_NO_ENOBUFS,
                        NETLINK_RX_RING, NETLINK_TX_RING, RTM_GETLINK, RTM_NEWLINK,
                        RTNLGRP_IPV4_MROUTE_R, RTNLGRP_LINK, SOL_NETLINK, AF_NETLINK, SOCK_RAW_NL,
-                       NETLINK_ROUTE, collect, getopt_attempt, i32, ifinfomsg, messages, msg_obs,
+                       NETLINK_ROUTE, collect, getopt_attempt, i32, ifinfomsg, messages,
                        nl_socket, nla, portid, request, setint_attempt, sockaddr_nl, u32)
 
 GROUP_LINK = 1 << (RTNLGRP_LINK - 1)

@@ -13,10 +13,9 @@ MODEL_HELPERS = ("noqueue", "pfifo_fast")
 
 from collections import deque
 
-from netkernel.include.linux.netdevice import (NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
+from netkernel.include.linux.netdevice import (NET_XMIT_DROP, NET_XMIT_SUCCESS,
                                                NETDEV_TX_BUSY)
 from netkernel.net.core.skbuff import kfree_skb
-from netkernel.uapi.if_ import IFF_UP
 
 
 class Qdisc:
