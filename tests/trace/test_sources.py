@@ -203,7 +203,8 @@ EXPECTED = {
     # link notifications (rtnetlink.c), the linkwatch events (link_watch.c), netlink multicast
     **dict.fromkeys("rtmsg_ifinfo rtmsg_ifinfo_build_skb rtmsg_ifinfo_event rtmsg_ifinfo_newnet "
                     "rtmsg_ifinfo_send rtnetlink_event rtnl_fill_ifinfo rtnl_lock rtnl_unlock "
-                    "rtnl_notify".split(), "net/core/rtnetlink.c"),
+                    "rtnl_notify rtnl_fill_link_netnsid".split(), "net/core/rtnetlink.c"),
+    "veth_get_link_net": "drivers/net/veth.c",
     **dict.fromkeys("__dev_open __dev_close dev_close_many __dev_notify_flags "
                     "netdev_state_change unregister_netdevice_many".split(), "net/core/dev.c"),
     **dict.fromkeys("linkwatch_fire_event linkwatch_do_dev linkwatch_run_queue "
