@@ -368,3 +368,24 @@ def scenario_netlink_options_unreadable_value(b):
                                                    ("unknown_99", 99)]:
         out[name] = {str(n): _try(b.sys_setsockopt_null, s, SOL_NETLINK, opt, n) for n in (4, 8)}
     return out
+
+
+@kernel_differs("a kernel reply is admitted while sk_rmem_alloc <= sk_rcvbuf before it is "
+                "charged (5.15): after a 2304-byte reply fills the minimum buffer the ack still "
+                "fits; since ae8f160e7eb2 the charged total must fit, so the ack is lost "
+                "(ENOBUFS)", "ae8f160e7eb2 netlink: Fix wraparounds of sk->sk_rmem_alloc",
+                {"congested": ["ENOBUFS", "messages"], "after": [16, 2]}, since="6.16",
+                backported={"6.1": "6.1.192 (Debian's 6.1 has it; first 6.1.y not pinned)"})
+def scenario_netlink_reply_to_a_congested_socket(b):
+    """The kernel's answer to a request from a congested socket is lost like a notification
+    (netlink_attachskb does not wait for the kernel): ENOBUFS, the queued notifications, and no
+    reply; once read empty, the same request is answered — reply and ack, as far as the
+    minimum receive buffer takes them."""
+    s, _ = _overrun_setup(b)
+    _events(b, 6)
+    req = request(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, 9, ifinfomsg(1))
+    b.sys_sendto(s, req, 0, KERNEL)
+    out = {"congested": _at_least_one(_drain_count(b, s))}
+    b.sys_sendto(s, req, 0, KERNEL)
+    out["after"] = [m.get("type", m.get("err")) for m in collect(b, s, {})]
+    return out
