@@ -31,7 +31,7 @@ def _both(cmd: str, timeout=60):
 def test_ip_monitor_link_prints_what_the_real_kernel_announces(monitor):
     """`ip monitor` joins RTNLGRP_LINK and prints each RTM_NEWLINK/RTM_DELLINK as it comes:
     the same lines, in the same order, as on Linux for the same changes."""
-    cmd = f"{monitor} & P=$!; sleep 1; {CHANGES}; sleep 1; kill $P"
+    cmd = f"{monitor} & P=$!; sleep 1.5; {CHANGES}; sleep 1; kill $P"
     r, real = _both(cmd)
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
