@@ -40,7 +40,8 @@ DEV_C = ("dev_add_pack dev_remove_pack dev_queue_xmit __dev_queue_xmit __dev_xmi
          "netif_receive_skb __netif_receive_skb __netif_receive_skb_core is_skb_forwardable "
          "__dev_forward_skb register_netdevice call_netdevice_notifiers dev_open dev_close "
          "netif_napi_add napi_enable napi_disable napi_complete_done dev_set_promiscuity "
-         "__dev_direct_xmit __dev_change_net_namespace unregister_netdevice_queue")
+         "__dev_direct_xmit __dev_change_net_namespace unregister_netdevice_queue "
+         "__dev_set_rx_mode")
 FILTER_C = ("__get_filter bpf_check_classic check_load_and_stores bpf_convert_filter "
             "sk_attach_filter")
 FTGMAC100 = ("ftgmac100_adjust_link ftgmac100_alloc_rings ftgmac100_alloc_rx_buf "
@@ -102,6 +103,8 @@ EXPECTED = {
     "skb_put": "net/core/skbuff.c",
     "skb_trim": "net/core/skbuff.c",
     "skb_vlan_untag": "net/core/skbuff.c",
+    "dev_uc_add": "net/core/dev_addr_lists.c",
+    "dev_uc_del": "net/core/dev_addr_lists.c",
     "sock_setsockopt": "net/core/sock.c",
     "sock_alloc_send_pskb": "net/core/sock.c",
     "skb_set_owner_w": "net/core/sock.c",
@@ -129,6 +132,7 @@ EXPECTED = {
     "__dev_change_flags": "net/core/dev.c",
     "netif_oper_up": "include/linux/netdevice.h",
     "get_user_ifreq": "net/socket.c",
+    "__copy_msghdr_from_user": "net/socket.c",
     "put_user_ifreq": "net/socket.c",
     "packet_ioctl": "net/packet/af_packet.c",
     "rfc2863_policy": "net/core/link_watch.c",

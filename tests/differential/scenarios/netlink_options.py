@@ -366,7 +366,7 @@ def scenario_netlink_options_unreadable_value(b):
     for name, opt in list(FLAG_OPTIONS.items()) + [("ADD_MEMBERSHIP", NETLINK_ADD_MEMBERSHIP),
                                                    ("DROP_MEMBERSHIP", NETLINK_DROP_MEMBERSHIP),
                                                    ("unknown_99", 99)]:
-        out[name] = {str(n): _try(b.sys_setsockopt_null, s, SOL_NETLINK, opt, n) for n in (4, 8)}
+        out[name] = {str(n): _try(b.sys_setsockopt, s, SOL_NETLINK, opt, None, n) for n in (4, 8)}
     return out
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/datagram.c"
 
+from netkernel.include.linux.uaccess import PartialUserBuffer
 from netkernel.net.core.sock import Sock, sock_error, sock_wait, RCV_SHUTDOWN
 from netkernel.uapi import errno as E
 from netkernel.uapi.socket import MSG_PEEK, SO_SELECT_ERR_QUEUE
@@ -62,7 +63,10 @@ def datagram_poll(sk: Sock) -> int:
 
 
 def skb_copy_datagram_from_iter(skb, offset: int, data, len: int) -> int:
-    """skb_copy_datagram_from_iter: copy the user's bytes into the buffer at `offset`."""
+    """skb_copy_datagram_from_iter: copy the user's bytes into the buffer at `offset`; -EFAULT
+    when they reach an unreadable page (the bytes before it are copied)."""
     start = skb.data + offset
     skb.buf[start:start + len] = data[:len]
+    if type(data) is PartialUserBuffer and data.readable < len:
+        return -E.EFAULT
     return 0

@@ -44,7 +44,7 @@ from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_AUTOMEDIA, IFF_DEBUG, IFF_DORM
                                 IFF_NOTRAILERS, IFF_PORTSEL, IFF_PROMISC, IFF_RUNNING, IFF_UP,
                                 IFF_VOLATILE, IF_LINK_MODE_DEFAULT, IF_OPER_UNKNOWN, IFNAMSIZ)
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
-                                     ETH_P_802_3_MIN, VLAN_HLEN)
+                                     ETH_P_802_3_MIN, VLAN_HLEN, VLAN_VID_MASK)
 from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERHOST
 from netkernel.uapi.rtnetlink import RTM_DELLINK, RTM_NEWLINK
 
@@ -143,7 +143,7 @@ class NetDevice:
                  "needed_tailroom", "header_ops", "netdev_ops", "link_ops", "qdisc", "ptype_all",
                  "ptype_specific", "nd_net", "priv", "stats", "carrier", "reg_state",
                  "tx_queue_len", "promiscuity", "allmulti", "no_queue", "queue_stopped",
-                 "iflink", "supp_nofcs", "mc", "uc", "state",
+                 "iflink", "supp_nofcs", "mc", "uc", "uc_promisc", "unicast_flt", "state",
                  # link state as user space reads it (operstate, ethtool, SIOCGIFMAP, sysfs)
                  "gflags", "operstate", "link_mode", "dormant", "ethtool_ops", "carrier_up_count",
                  "carrier_down_count", "mem_start", "mem_end", "base_addr", "irq", "dma",
@@ -185,6 +185,8 @@ class NetDevice:
         self.supp_nofcs = False     # IFF_SUPP_NOFCS
         self.mc: dict = {}          # multicast address list → refcount
         self.uc: dict = {}          # secondary unicast address list → refcount
+        self.uc_promisc = False     # promiscuous because of the unicast list (__dev_set_rx_mode)
+        self.unicast_flt = False    # IFF_UNICAST_FLT: the device filters unicast itself
         self.gflags = 0             # PROMISC/ALLMULTI as user space asked (SIOCSIFFLAGS)
         self.operstate = IF_OPER_UNKNOWN    # RFC 2863 state, kept by linkwatch (link_watch.py)
         self.link_mode = IF_LINK_MODE_DEFAULT
@@ -394,6 +396,7 @@ def __dev_open(dev: NetDevice) -> int:
             dev.state &= ~LINK_STATE_START
             return ret
     dev.flags |= IFF_UP
+    __dev_set_rx_mode(dev)              # dev_set_rx_mode: the address lists wait for IFF_UP
     dev.qdisc_attached = True           # dev_activate: attach_default_qdiscs
     dev_activate(dev)
     return 0
@@ -625,6 +628,21 @@ def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     else:
         dev.flags &= ~IFF_ALLMULTI
     return 0
+
+
+def __dev_set_rx_mode(dev: NetDevice) -> None:
+    """__dev_set_rx_mode: only while up. A device without IFF_UNICAST_FLT cannot filter the
+    secondary unicast addresses, so it is made promiscuous (one reference, uc_promisc) while
+    its unicast list is non-empty, and released when the list empties."""
+    if not dev.flags & IFF_UP:
+        return
+    if not dev.unicast_flt:
+        if dev.uc and not dev.uc_promisc:
+            dev_set_promiscuity(dev, 1, notify=False)
+            dev.uc_promisc = True
+        elif not dev.uc and dev.uc_promisc:
+            dev_set_promiscuity(dev, -1, notify=False)
+            dev.uc_promisc = False
 
 
 def dev_addr_list_change(lst: dict, addr: bytes, inc: int) -> int:
@@ -953,8 +971,20 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
         pt.func(skb_clone(skb), dev, pt, dev)
         delivered = True
     if skb.vlan_tci >= 0:
-        if skb.vlan_tci & 0xFFF:
-            skb.pkt_type = PACKET_OTHERHOST
+        # vlan_do_receive finds no VLAN device (none are modelled); check_vlan_id: a VID makes
+        # the frame another host's; a priority tag (VID 0) over another VLAN header has that
+        # one taken off too and checked the same way; then the tag is forgotten
+        while True:
+            if skb.vlan_tci & VLAN_VID_MASK:
+                skb.pkt_type = PACKET_OTHERHOST
+            elif skb.protocol in (ETH_P_8021Q, ETH_P_8021AD):
+                skb.vlan_tci = -1                       # __vlan_hwaccel_clear_tag
+                skb.buf = bytearray(skb.buf)            # the taps' clones keep the old bytes
+                if not skb_vlan_untag(skb):
+                    return NET_RX_DROP
+                skb.network_header = skb.data
+                continue
+            break
         skb.vlan_tci = -1
     ptype = skb.protocol
     for pt in list(core.ptype_base.get(ptype, ())):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/net_namespace.c"
 
+import itertools
 import struct as _struct
 
 from netkernel.include.linux.netlink import NL_SET_ERR_MSG
@@ -18,12 +19,14 @@ from netkernel.uapi.socket import AF_UNSPEC
 
 S32 = _struct.Struct("=i")
 
+_net_cookie = itertools.count(1)   # net_cookie: one increasing 64-bit counter for all namespaces
+
 
 class Net:
     """struct net: devices by name and index, the ifindex allocator, the loopback device."""
     __slots__ = ("name", "core", "dev_by_name", "dev_by_index", "ifindex", "loopback_dev",
                  "packet_sklist", "packet_fanouts", "nl_table", "nl_mc_list", "rtnl",
-                 "netns_ids")
+                 "netns_ids", "net_cookie")
 
     def __init__(self, core, name: str):
         self.name = name
@@ -38,6 +41,7 @@ class Net:
         self.nl_mc_list: dict = {}    # af_netlink.c nl_table[protocol].mc_list: group members
         self.rtnl = None              # net->rtnl: NETLINK_ROUTE's kernel socket (af_netlink.py)
         self.netns_ids: dict = {}     # net->netns_ids: peer namespace → its id here (nsid)
+        self.net_cookie = next(_net_cookie)   # preinit_net: gen_cookie_next(&net_cookie)
 
     def dev_new_index(self) -> int:
         """dev_new_index (net/core/dev.c): the next free index after the last one handed out."""

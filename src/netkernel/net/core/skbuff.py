@@ -201,11 +201,14 @@ consume_skb = kfree_skb
 
 
 def skb_vlan_untag(skb: SkBuff) -> bool:
-    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci; a frame too short
-    to hold the tag is freed (False)."""
+    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci (a frame already
+    carrying one is left alone); fewer than VLAN_HLEN + 2 bytes past the link header (the tag
+    and the type after it, pskb_may_pull) and the frame is freed (False), counted nowhere."""
+    if skb.vlan_tci >= 0:
+        return True
     buf = skb.buf
     d = skb.data
-    if skb.tail - d < VLAN_HLEN:
+    if skb.tail - d < VLAN_HLEN + 2:
         kfree_skb(skb)
         return False
     skb.vlan_proto = skb.protocol
