@@ -23,6 +23,7 @@ RTGENMSG = _struct.Struct("=B")    # struct rtgenmsg: unsigned char rtgen_family
 
 # struct ifinfomsg: u8 ifi_family, u8 pad, u16 ifi_type, s32 ifi_index, u32 ifi_flags, ifi_change
 IFINFOMSG = _struct.Struct("=BxHiII")
+IFINFOMSG_PAD = 1                 # offset of __ifi_pad (after ifi_family)
 IFINFOMSG_SIZE = IFINFOMSG.size          # 16
 IFI_FAMILY = 0
 IFI_TYPE = 2

@@ -69,8 +69,8 @@ def nla(t: int, payload: bytes) -> bytes:
     return struct.pack("=HH", 4 + len(payload), t) + payload + b"\0" * (-len(payload) % 4)
 
 
-def ifinfomsg(index=0, flags=0, change=0, ifi_type=0, pad=0) -> bytes:
-    return struct.pack("=BBHiII", 0, pad, ifi_type, index, flags, change)
+def ifinfomsg(index=0, flags=0, change=0, ifi_type=0, pad=0, family=0) -> bytes:
+    return struct.pack("=BBHiII", family, pad, ifi_type, index, flags, change)
 
 
 def request(msgtype: int, flags: int, seq: int, body: bytes) -> bytes:

@@ -314,6 +314,7 @@ def scenario_netlink_strict_link_dump(b):
     s = nl_socket(b)
     bad = {"index": ifinfomsg(index=1), "flags": ifinfomsg(flags=1),
            "change": ifinfomsg(change=1), "type": ifinfomsg(ifi_type=1),
+           "pad": ifinfomsg(pad=1), "family_packet": ifinfomsg(family=17),
            "rtgenmsg": b"\0\0\0\0", "attr_mtu": ifinfomsg() + nla(IFLA_MTU, u32(1500)),
            "attr_ifname": ifinfomsg() + nla(IFLA_IFNAME, b"lo\0")}
     out = {"loose": {k: _dump(b, s, v) for k, v in bad.items()}}

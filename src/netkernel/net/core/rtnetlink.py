@@ -55,7 +55,8 @@ from netkernel.uapi.netlink import (NLA_ALIGN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYP
                                     NLM_F_MULTI,
                                     NLM_F_REPLACE, NLMSG_ALIGN, NLMSG_DONE, NLMSG_HDRLEN,
                                     NLMSGERR_INT, NLMSGHDR)
-from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_SIZE, IFLA_ADDRESS, IFLA_BROADCAST,
+from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_PAD, IFINFOMSG_SIZE, IFLA_ADDRESS,
+                                      IFLA_BROADCAST,
                                       IFLA_CARRIER, IFLA_CARRIER_CHANGES, IFLA_CARRIER_DOWN_COUNT,
                                       IFLA_CARRIER_UP_COUNT, IFLA_GROUP, IFLA_IFNAME,
                                       IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
@@ -636,8 +637,8 @@ def rtnl_valid_dump_ifinfo_req(data, off: int, end: int, strict: bool):
         if end - off < IFINFOMSG_SIZE:
             NL_SET_ERR_MSG("Invalid header for link dump")
             return -EINVAL
-        pad, ifi_type, index, flags, change = IFINFOMSG.unpack_from(data, off)
-        if pad or ifi_type or flags or change:
+        _family, ifi_type, index, flags, change = IFINFOMSG.unpack_from(data, off)
+        if data[off + IFINFOMSG_PAD] or ifi_type or flags or change:
             NL_SET_ERR_MSG("Invalid values in header for link dump request")
             return -EINVAL
         if index:
