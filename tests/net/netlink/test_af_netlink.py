@@ -367,3 +367,22 @@ def test_a_socket_filter_drops_notifications_it_rejects():
     k.link_set("veth0", mtu=1400)
     assert _queued(k, filtered) == []
     assert [m[0] for m in _queued(k, plain)] == [RTM_NEWLINK]
+
+
+def test_rtnl_notify_multicasts_one_message_to_a_group():
+    """rtnl_notify(net, msg, group) — what address and route events call — reaches that
+    group's members in that namespace only, as a datagram from port 0 with the group's bit."""
+    from netkernel.net.core.rtnetlink import rtnl_notify
+    k = netkernel.Kernel()
+    k.netns_add("other")
+    v4 = _member(k, 1 << (5 - 1))                    # RTNLGRP_IPV4_IFADDR
+    link = _member(k)
+    elsewhere = k.netns("other").sys_socket(AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+    k.netns("other").sys_bind(elsewhere, SOCKADDR_NL.pack(AF_NETLINK, 0, 0, 1 << (5 - 1)))
+    msg = request(20, 0, 0, b"\x02\x18\x00\x00" + struct.pack("=i", 1))
+    with k._lock:
+        rtnl_notify(k.init_net, msg, 5)
+    n, data, addr = k.sys_recvfrom(v4, 8192, socket.MSG_DONTWAIT)
+    assert (data, SOCKADDR_NL.unpack(addr)) == (msg, (AF_NETLINK, 0, 0, 1 << 4))
+    assert _queued(k, link) == []
+    assert _queued(k.netns("other"), elsewhere) == []
