@@ -313,3 +313,34 @@ def scenario_netlink_notify_peer_in_other_namespace(b):
     ns.link_set("veth1", mtu=1300)
     return {"here": collect(b, here, names),
             "there": collect(ns, there, {ns.if_nametoindex("veth1"): "veth1", 1: "lo"})}
+
+
+def scenario_netlink_notify_listen_all_nsid(b):
+    """NETLINK_LISTEN_ALL_NSID: a member also gets the group's messages from another namespace
+    once its own namespace has an id for it (here: given when veth1 moved there), each with a
+    control message carrying that id; its own namespace's come without one; a member without
+    the option sees its namespace only."""
+    from ._netlink import NETLINK_LISTEN_ALL_NSID
+    names = _pair(b, settle=False)
+    ns = b.netns_add("allns")
+    s_all = nl_socket(b, GROUP_LINK)
+    b.sys_setsockopt(s_all, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, u32(1))
+    s_own = nl_socket(b, GROUP_LINK)
+    unrelated = b.netns_add("noid")
+    unrelated.link_add("u0", "veth", peer="u1")       # no id for this one: nothing arrives
+    b.link_set("veth1", netns="allns")
+    collect(b, s_own, names)
+    out = {}
+    for label, view, dev in (("there", ns, "veth1"), ("here", b, "veth0")):
+        view.link_set(dev, mtu=1280)
+        got = []
+        for _ in range(8):
+            try:
+                ret, data, anc, flags, addr = b.sys_recvmsg(s_all, 65536, 64, 0x40)
+            except BlockingIOError:
+                break
+            got.append({"types": [m[1] for m in messages(data)],
+                        "anc": [(lv, t, d.hex()) for lv, t, d in anc]})
+        out[label] = got
+    out["own_only"] = [m.get("link", {}).get("index") for m in collect(b, s_own, names)]
+    return out

@@ -20,9 +20,9 @@ receive fails with it; the congestion ends when the queue has been read empty).
 DIVERGENCE(#10): a dump is produced whole when requested (Linux fills one buffer at send time
 and the next ones as the reader drains the queue) and its messages are packed into datagrams
 of NLMSG_GOODSIZE bytes; the receive buffer does not limit dumps, nor messages between user
-sockets (a sender never waits for room). Namespace ids are not modelled, so
-NETLINK_LISTEN_ALL_NSID never brings another namespace's messages (as on Linux while no
-id is assigned). Only NETLINK_ROUTE exists (other protocols are EPROTONOSUPPORT, as on a kernel
+sockets (a sender never waits for room). Namespace ids are only those the kernel allocates
+itself (a device moved away, a veth whose peer lives elsewhere): `ip netns set` is not
+modelled. Only NETLINK_ROUTE exists (other protocols are EPROTONOSUPPORT, as on a kernel
 built without them).
 """
 from __future__ import annotations
@@ -35,6 +35,7 @@ from netkernel.include.net.sock import skb_set_owner_r
 from netkernel.kernel.capability import ns_capable
 from netkernel.kernel.sched import current
 from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
+from netkernel.net.core.net_namespace import __peernet2id
 from netkernel.include.linux.netlink import (NetlinkExtAck, netlink_ext_ack_begin,
                                              netlink_ext_ack_end)
 from netkernel.net.core.rtnetlink import (nla_put, nlmsg_put, rtnetlink_bind, rtnetlink_init,
@@ -329,15 +330,27 @@ def netlink_broadcast(ssk, net, data: bytes, portid: int, group: int, protocol: 
                       size: int | None = None, sender_portid: int = 0) -> int:
     """netlink_broadcast (do_one_broadcast per member): every socket of the protocol in `net`
     that is in `group`, but the sending socket `ssk` and the one bound to `portid`, gets its own
-    copy (allocated for `size` bytes). Returns 0 when someone got it, -ESRCH when nobody is
-    listening, -ENOBUFS when a member with NETLINK_BROADCAST_ERROR missed it."""
+    copy (allocated for `size` bytes) — and so does a member in another namespace that set
+    NETLINK_LISTEN_ALL_NSID, when its namespace has an id for `net` (the copy carries it).
+    Returns 0 when someone got it, -ESRCH when nobody is listening, -ENOBUFS when a member with
+    NETLINK_BROADCAST_ERROR missed it."""
     delivered = failure = False
-    for sk in list(net.nl_mc_list.get(protocol, ())):
+    members = list(net.nl_mc_list.get(protocol, ()))
+    for other in net.core.nets:
+        if other is not net:
+            members += [sk for sk in other.nl_mc_list.get(protocol, ())
+                        if sk.flags & NETLINK_F_LISTEN_ALL_NSID]
+    for sk in members:
         if sk is ssk or sk.portid == portid or group - 1 >= sk.ngroups:
             continue
         if not sk.groups >> (group - 1) & 1:
             continue
+        nsid = __peernet2id(sk.sk_net, net)
+        if sk.sk_net is not net and nsid < 0:       # peernet_has_id
+            continue
         skb = nl_skb(net, data, sender_portid, group, size)
+        if nsid >= 0:
+            skb.cb = (sender_portid, group, nsid)   # NETLINK_CB(skb).nsid_is_set
         if sk.sk_filter is not None and sk_filter(sk, skb):
             continue
         if netlink_broadcast_deliver(sk, skb) < 0:
@@ -462,8 +475,10 @@ def netlink_recvmsg(sock, msg, len: int, flags: int) -> int:
     """netlink_recvmsg: one datagram (MSG_OOB: EOPNOTSUPP; a pending ENOBUFS first); a short
     buffer gets the start and MSG_TRUNC, and MSG_TRUNC in `flags` returns the whole length; the
     sender's sockaddr_nl (port id — the kernel's is 0 — and the group it was sent to); with
-    NETLINK_PKTINFO, an nl_pktinfo control message carrying that group. Reading the queue empty
-    ends a congestion (netlink_rcv_wake)."""
+    NETLINK_PKTINFO, an nl_pktinfo control message carrying that group; with
+    NETLINK_LISTEN_ALL_NSID, the id of the namespace a broadcast came from when this one has
+    one for it (netlink_cmsg_listen_all_nsid). Reading the queue empty ends a congestion
+    (netlink_rcv_wake)."""
     if flags & MSG_OOB:
         return -E.EOPNOTSUPP
     sk = sock.sk
@@ -477,11 +492,13 @@ def netlink_recvmsg(sock, msg, len: int, flags: int) -> int:
         msg.flags |= MSG_TRUNC
         copied = len
     msg.data = bytes(skb.buf[skb.data:skb.data + copied])
-    portid, group = skb.cb if skb.cb else (0, 0)
+    portid, group = skb.cb[:2] if skb.cb else (0, 0)
     if msg.want_name:
         msg.name = SOCKADDR_NL.pack(AF_NETLINK, 0, portid, netlink_group_mask(group))
     if sk.flags & NETLINK_F_RECV_PKTINFO:
         put_cmsg(msg, SOL_NETLINK, NETLINK_PKTINFO, NL_PKTINFO.pack(group))
+    if sk.flags & NETLINK_F_LISTEN_ALL_NSID and skb.cb and skb.cb[2:]:
+        put_cmsg(msg, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, INT.pack(skb.cb[2]))
     if not flags & MSG_PEEK:
         kfree_skb(skb)
     netlink_rcv_wake(sk)
