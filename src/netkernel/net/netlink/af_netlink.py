@@ -11,7 +11,9 @@ received in order (MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT; blocking on the socket's w
 Multicast: a socket joins groups with bind()'s nl_groups (groups 1..32, replacing the earlier
 ones in that range) or NETLINK_ADD_MEMBERSHIP (any group the protocol has: RTNLGRP_MAX for
 NETLINK_ROUTE); netlink_broadcast hands a message to every member of the group in the
-namespace but the sender, each a datagram of its own charged to the member's receive buffer.
+namespace but the sender (and to members elsewhere that asked for NETLINK_LISTEN_ALL_NSID and
+have an id for this namespace), each a datagram of its own charged to the member's receive
+buffer.
 A member whose buffer is full (sk_rmem_alloc above sk_rcvbuf before the message, as 5.15 tests
 it) or that is still congested from an earlier overrun misses it: netlink_overrun counts a drop
 and, unless NETLINK_NO_ENOBUFS is on, sets sk_err = ENOBUFS once per congestion (the next
