@@ -218,7 +218,8 @@ EXPECTED = {
     "netlink_broadcast": "net/netlink/af_netlink.c",
     "nla_put": "lib/nlattr.c",
     "nlmsg_put": "include/net/netlink.h",
-    **dict.fromkeys("peernet2id_alloc __peernet2id rtnl_net_getid rtnl_net_fill".split(),
+    **dict.fromkeys("peernet2id_alloc __peernet2id rtnl_net_getid rtnl_net_fill "
+                    "rtnl_net_notifyid".split(),
                     "net/core/net_namespace.c"),
     "veth_validate": "drivers/net/veth.c",
     "dummy_validate": "drivers/net/dummy.c",

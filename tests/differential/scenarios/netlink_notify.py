@@ -344,3 +344,30 @@ def scenario_netlink_notify_listen_all_nsid(b):
         out[label] = got
     out["own_only"] = [m.get("link", {}).get("index") for m in collect(b, s_own, names)]
     return out
+
+
+def scenario_netlink_notify_nsid_given(b):
+    """A namespace that first needs an id for another (a device leaving for it, a veth whose
+    peer lives there) gives one and announces it to RTNLGRP_NSID: RTM_NEWNSID with NETNSA_NSID;
+    once given, it is not announced again."""
+    from ._netlink import parse_attrs
+    _pair(b, settle=False)
+    ns = b.netns_add("idns")
+    grp = 1 << (28 - 1)                                  # RTNLGRP_NSID
+    here, there = nl_socket(b, grp), nl_socket(ns, grp)
+
+    def nsids(view, s):
+        out = []
+        for _ in range(8):
+            try:
+                data = view.sys_recvfrom(s, 65536, 0x40)[1]
+            except BlockingIOError:
+                break
+            out += [(m[1], m[2], {k: v.hex() for k, v in parse_attrs(m[5], 4).items()})
+                    for m in messages(data)]
+        return out
+    b.link_set("veth1", netns="idns")
+    first = {"here": nsids(b, here), "there": nsids(ns, there)}
+    ns.link_set("veth1", mtu=1300)
+    b.link_set("veth0", mtu=1300)
+    return {"move": first, "later": {"here": nsids(b, here), "there": nsids(ns, there)}}

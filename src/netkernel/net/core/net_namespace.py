@@ -14,7 +14,8 @@ from netkernel.uapi.capability import CAP_SYS_ADMIN
 from netkernel.uapi.errno import EINVAL, ENOENT, EPERM, ERANGE
 from netkernel.uapi.netlink import NLMSG_ALIGN
 from netkernel.uapi.rtnetlink import (NETNSA_FD, NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED,
-                                      NETNSA_PID, RTGENMSG, RTGENMSG_SIZE, RTM_NEWNSID)
+                                      NETNSA_PID, RTGENMSG, RTGENMSG_SIZE, RTM_NEWNSID,
+                                      RTNLGRP_NSID)
 from netkernel.uapi.socket import AF_UNSPEC
 
 S32 = _struct.Struct("=i")
@@ -58,7 +59,8 @@ class Net:
 
 def peernet2id_alloc(net: Net, peer: Net) -> int:
     """peernet2id_alloc: the id `net` knows `peer` by, allocated (the lowest free, from 0) on
-    first use. DIVERGENCE(#10): the RTM_NEWNSID announcement of a new id is not sent."""
+    first use — and then announced to the namespace's RTNLGRP_NSID listeners
+    (rtnl_net_notifyid: RTM_NEWNSID)."""
     ids = net.netns_ids
     nsid = ids.get(peer)
     if nsid is None:
@@ -67,7 +69,15 @@ def peernet2id_alloc(net: Net, peer: Net) -> int:
         while nsid in used:
             nsid += 1
         ids[peer] = nsid
+        rtnl_net_notifyid(net, RTM_NEWNSID, nsid)
     return nsid
+
+
+def rtnl_net_notifyid(net: Net, cmd: int, nsid: int) -> None:
+    """rtnl_net_notifyid: an id given (or taken back) to RTNLGRP_NSID, through the namespace's
+    NETLINK_ROUTE kernel socket."""
+    if net.rtnl is not None:
+        net.rtnl.broadcast(rtnl_net_fill(nsid, 0, 0, cmd=cmd), 0, RTNLGRP_NSID)
 
 
 def __peernet2id(net: Net, peer: Net) -> int:
@@ -75,11 +85,12 @@ def __peernet2id(net: Net, peer: Net) -> int:
     return net.netns_ids.get(peer, NETNSA_NSID_NOT_ASSIGNED)
 
 
-def rtnl_net_fill(nsid: int, portid: int, seq: int, flags: int = 0) -> bytes:
-    """rtnl_net_fill: RTM_NEWNSID — an rtgenmsg (AF_UNSPEC) and NETNSA_NSID."""
+def rtnl_net_fill(nsid: int, portid: int, seq: int, flags: int = 0,
+                  cmd: int = RTM_NEWNSID) -> bytes:
+    """rtnl_net_fill: RTM_NEWNSID/RTM_DELNSID — an rtgenmsg (AF_UNSPEC) and NETNSA_NSID."""
     body = bytearray(RTGENMSG.pack(AF_UNSPEC) + b"\0" * (NLMSG_ALIGN(RTGENMSG_SIZE) - RTGENMSG_SIZE))
     nla_put(body, NETNSA_NSID, S32.pack(nsid))
-    return nlmsg_put(RTM_NEWNSID, portid, seq, flags, bytes(body))
+    return nlmsg_put(cmd, portid, seq, flags, bytes(body))
 
 
 def rtnl_net_getid(net: Net, attrs: dict, portid: int, seq: int):
