@@ -143,7 +143,8 @@ def scenario_netlink_notify_ioctl_mtu_txqlen(b):
     s = nl_socket(b, GROUP_LINK)
     io = b.socket(AF_PACKET, SOCK_RAW, 0)
     out = {}
-    out["mtu"] = _step(b, s, names, b.ioctl, io, SIOCSIFMTU, _ifreq("veth0", struct.pack("<i", 1280)))
+    out["mtu"] = _step(b, s, names, b.ioctl, io, SIOCSIFMTU,
+                       _ifreq("veth0", struct.pack("<i", 1280)))
     out["txqlen"] = _step(b, s, names, b.ioctl, io, SIOCSIFTXQLEN,
                           _ifreq("veth0", struct.pack("<i", 42)))
     out["same_txqlen"] = _step(b, s, names, b.ioctl, io, SIOCSIFTXQLEN,

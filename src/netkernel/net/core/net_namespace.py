@@ -88,7 +88,7 @@ def __peernet2id(net: Net, peer: Net) -> int:
 def rtnl_net_fill(nsid: int, portid: int, seq: int, flags: int = 0,
                   cmd: int = RTM_NEWNSID) -> bytes:
     """rtnl_net_fill: RTM_NEWNSID/RTM_DELNSID — an rtgenmsg (AF_UNSPEC) and NETNSA_NSID."""
-    body = bytearray(RTGENMSG.pack(AF_UNSPEC) + b"\0" * (NLMSG_ALIGN(RTGENMSG_SIZE) - RTGENMSG_SIZE))
+    body = bytearray(RTGENMSG.pack(AF_UNSPEC).ljust(NLMSG_ALIGN(RTGENMSG_SIZE), b"\0"))
     nla_put(body, NETNSA_NSID, S32.pack(nsid))
     return nlmsg_put(cmd, portid, seq, flags, bytes(body))
 

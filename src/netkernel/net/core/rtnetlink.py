@@ -36,7 +36,8 @@ from netkernel.net.core.net_namespace import (peernet2id_alloc, register_pernet_
                                               rtnl_net_getid)
 from netkernel.net.core.dev import (NETREG_REGISTERED, RTNL_LINK_INITIALIZED,
                                     RTNL_LINK_INITIALIZING, NetDevice, __dev_change_flags,
-                                    __dev_notify_flags, register_netdevice_notifier, dev_can_change_net_namespace,
+                                    __dev_notify_flags, register_netdevice_notifier,
+                                    dev_can_change_net_namespace,
                                     dev_change_flags, dev_change_net_namespace, dev_get_by_index,
                                     dev_change_tx_queue_len, dev_get_flags, dev_get_iflink,
                                     dev_get_by_name, dev_set_mac_address, dev_set_mtu,
