@@ -113,16 +113,17 @@ class NetDeviceStats:
 class NetDeviceOps:
     """struct net_device_ops: the driver's callbacks. Missing ones are None."""
     __slots__ = ("ndo_init", "ndo_open", "ndo_stop", "ndo_start_xmit", "ndo_uninit",
-                 "ndo_get_iflink")
+                 "ndo_get_iflink", "ndo_set_rx_mode")
 
     def __init__(self, ndo_start_xmit, ndo_open=None, ndo_stop=None, ndo_init=None, ndo_uninit=None,
-                 ndo_get_iflink=None):
+                 ndo_get_iflink=None, ndo_set_rx_mode=None):
         self.ndo_start_xmit = ndo_start_xmit
         self.ndo_open = ndo_open
         self.ndo_stop = ndo_stop
         self.ndo_init = ndo_init
         self.ndo_uninit = ndo_uninit
         self.ndo_get_iflink = ndo_get_iflink
+        self.ndo_set_rx_mode = ndo_set_rx_mode
 
 
 class HeaderOps:
@@ -396,7 +397,7 @@ def __dev_open(dev: NetDevice) -> int:
             dev.state &= ~LINK_STATE_START
             return ret
     dev.flags |= IFF_UP
-    __dev_set_rx_mode(dev)              # dev_set_rx_mode: the address lists wait for IFF_UP
+    dev_set_rx_mode(dev)                # the address lists and flags waited for IFF_UP
     dev.qdisc_attached = True           # dev_activate: attach_default_qdiscs
     dev_activate(dev)
     return 0
@@ -456,6 +457,7 @@ def __dev_change_flags(dev: NetDevice, flags: int) -> int:
     old_flags = dev.flags
     dev.flags = (flags & IFF_USER_SETTABLE) | (
         dev.flags & (IFF_UP | IFF_VOLATILE | IFF_PROMISC | IFF_ALLMULTI))
+    dev_set_rx_mode(dev)                # the filters follow the new flags (a running device)
     ret = 0
     if (old_flags ^ flags) & IFF_UP:
         if old_flags & IFF_UP:
@@ -464,10 +466,12 @@ def __dev_change_flags(dev: NetDevice, flags: int) -> int:
             ret = __dev_open(dev)
     if (flags ^ dev.gflags) & IFF_PROMISC:
         dev.gflags ^= IFF_PROMISC
-        dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1, notify=False)
+        before = dev.flags
+        if __dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1) >= 0 and dev.flags != before:
+            dev_set_rx_mode(dev)
     if (flags ^ dev.gflags) & IFF_ALLMULTI:
         dev.gflags ^= IFF_ALLMULTI
-        dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
+        __dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
     return ret
 
 
@@ -595,10 +599,26 @@ def dev_change_tx_queue_len(dev: NetDevice, new_len: int) -> int:
     return 0
 
 
-def dev_set_promiscuity(dev: NetDevice, inc: int, notify: bool = True) -> int:
+def _flags_then_rx_mode(dev: NetDevice, change, inc: int, *args) -> int:
+    """Count a promiscuity/allmulti reference; if that changed the flags, the filters follow."""
+    before = dev.flags
+    err = change(dev, inc, *args)
+    if err >= 0 and dev.flags != before:
+        dev_set_rx_mode(dev)
+    return err
+
+
+def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
+    """dev_set_promiscuity: __dev_set_promiscuity with its announcement, then the device's
+    filters when IFF_PROMISC changed."""
+    return _flags_then_rx_mode(dev, __dev_set_promiscuity, inc, True)
+
+
+def __dev_set_promiscuity(dev: NetDevice, inc: int, notify: bool = False) -> int:
     """__dev_set_promiscuity: count up/down; IFF_PROMISC while the count is non-zero. With
-    `notify` (every caller but a flags change, which announces itself), __dev_notify_flags
-    with IFF_PROMISC — an RTM_NEWLINK each time, the flags changed or not."""
+    `notify` (dev_set_promiscuity: a packet membership, not a flags change or the unicast
+    list, which announce themselves or nothing), __dev_notify_flags with IFF_PROMISC — an
+    RTM_NEWLINK each time, the flags changed or not."""
     old_flags = dev.flags
     n = dev.promiscuity + inc
     if n < 0:
@@ -616,6 +636,12 @@ def dev_set_promiscuity(dev: NetDevice, inc: int, notify: bool = True) -> int:
 
 
 def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
+    """dev_set_allmulti: __dev_set_allmulti, then the device's filters when IFF_ALLMULTI
+    changed."""
+    return _flags_then_rx_mode(dev, __dev_set_allmulti, inc)
+
+
+def __dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     """__dev_set_allmulti: as promiscuity, for IFF_ALLMULTI."""
     n = dev.allmulti + inc
     if n < 0:
@@ -633,16 +659,25 @@ def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
 def __dev_set_rx_mode(dev: NetDevice) -> None:
     """__dev_set_rx_mode: only while up. A device without IFF_UNICAST_FLT cannot filter the
     secondary unicast addresses, so it is made promiscuous (one reference, uc_promisc) while
-    its unicast list is non-empty, and released when the list empties."""
+    its unicast list is non-empty, and released when the list empties. Then the driver
+    programs its filters (ndo_set_rx_mode: the multicast list, IFF_PROMISC, IFF_ALLMULTI)."""
     if not dev.flags & IFF_UP:
         return
     if not dev.unicast_flt:
         if dev.uc and not dev.uc_promisc:
-            dev_set_promiscuity(dev, 1, notify=False)
+            __dev_set_promiscuity(dev, 1)
             dev.uc_promisc = True
         elif not dev.uc and dev.uc_promisc:
-            dev_set_promiscuity(dev, -1, notify=False)
+            __dev_set_promiscuity(dev, -1)
             dev.uc_promisc = False
+    ops = dev.netdev_ops
+    if ops is not None and ops.ndo_set_rx_mode is not None:
+        ops.ndo_set_rx_mode(dev)
+
+
+def dev_set_rx_mode(dev: NetDevice) -> None:
+    """dev_set_rx_mode: __dev_set_rx_mode under the address-list lock (the machine lock here)."""
+    __dev_set_rx_mode(dev)
 
 
 def dev_addr_list_change(lst: dict, addr: bytes, inc: int) -> int:

@@ -11,10 +11,10 @@ MODEL_HELPERS = ("packet_nofcs_extra_len", "spkt_device_name")
 
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
-from netkernel.net.core.dev_addr_lists import dev_uc_add, dev_uc_del
 from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
                                                ll_reserved_space)
 from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
+from netkernel.net.core.dev_addr_lists import dev_mc_add, dev_mc_del, dev_uc_add, dev_uc_del
 from netkernel.net.core.datagram import (datagram_poll, skb_copy_datagram_from_iter,
                                          skb_recv_datagram)
 from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
@@ -709,7 +709,7 @@ def packet_dev_mc(dev, i: PacketMclist, what: int) -> int:
             return -E.EINVAL
         addr = i.addr[:i.alen]
         if i.type == PACKET_MR_MULTICAST:
-            return netdev.dev_addr_list_change(dev.mc, addr, 1 if what > 0 else -1)
+            return dev_mc_add(dev, addr) if what > 0 else dev_mc_del(dev, addr)
         return dev_uc_add(dev, addr) if what > 0 else dev_uc_del(dev, addr)
     if i.type == PACKET_MR_PROMISC:
         return netdev.dev_set_promiscuity(dev, what)
