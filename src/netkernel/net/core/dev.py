@@ -65,7 +65,8 @@ class NetCore:
                  "backlog", "backlog_dropped", "backlog_sched", "in_softirq", "clock",
                  "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
                  "flow_hashrnd", "link_ops", "pernet_list", "random", "timer_base", "softirq_vec",
-                 "softirq_actions", "softirq_pending", "rtnl_depth", "lweventlist")
+                 "softirq_actions", "softirq_pending", "netstamp_needed", "netstamp_wanted",
+                 "netstamp_needed_deferred", "rtnl_depth", "lweventlist")
 
     def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
@@ -92,6 +93,11 @@ class NetCore:
         self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
         self.rtnl_depth = 0               # rtnl_lock held (nesting count: rtnetlink.py rtnl_lock)
         self.lweventlist: list = []       # link_watch.c lweventlist: devices with pending events
+        # netstamp_needed_key and its counters (global in Linux, one kernel = one machine here):
+        # frames get a receive time only while some socket has asked for receive stamps
+        self.netstamp_needed = False
+        self.netstamp_wanted = 0
+        self.netstamp_needed_deferred = 0
         softirq_init(self)
         net_dev_init(self)
 
@@ -732,6 +738,41 @@ def skb_loop_sk(pt: PacketType, skb: SkBuff) -> bool:
     return False
 
 
+# ---------------------------------------------------------------- receive timestamps
+
+def netstamp_clear(core: NetCore) -> None:
+    """netstamp_clear (netstamp_work): fold the deferred enables and disables into
+    netstamp_wanted and turn the receive stamping key on while it is positive, off otherwise."""
+    deferred = core.netstamp_needed_deferred
+    core.netstamp_needed_deferred = 0
+    core.netstamp_wanted += deferred
+    core.netstamp_needed = core.netstamp_wanted > 0
+
+
+def net_enable_timestamp(core: NetCore) -> None:
+    """net_enable_timestamp: one more user of receive stamps. While the key is already on this
+    only counts; the first user's enable is deferred to netstamp_work (static keys cannot be
+    switched from atomic context). DIVERGENCE(#11): the work runs at once, so the frames
+    that Linux leaves unstamped until the worker runs are stamped here."""
+    wanted = core.netstamp_wanted
+    if wanted > 0:
+        core.netstamp_wanted = wanted + 1
+        return
+    core.netstamp_needed_deferred += 1
+    netstamp_clear(core)                    # schedule_work(&netstamp_work)
+
+
+def net_disable_timestamp(core: NetCore) -> None:
+    """net_disable_timestamp: one user fewer; the last one's disable is deferred to
+    netstamp_work like the first enable (DIVERGENCE(#11): run at once, as there)."""
+    wanted = core.netstamp_wanted
+    if wanted > 1:
+        core.netstamp_wanted = wanted - 1
+        return
+    core.netstamp_needed_deferred -= 1
+    netstamp_clear(core)                    # schedule_work(&netstamp_work)
+
+
 def dev_queue_xmit_nit(skb: SkBuff, dev: NetDevice) -> None:
     """dev_queue_xmit_nit: give each ETH_P_ALL tap (global, then the device's) a clone of the
     outgoing frame marked PACKET_OUTGOING, except taps ignoring outgoing and the sender's own."""
@@ -741,7 +782,7 @@ def dev_queue_xmit_nit(skb: SkBuff, dev: NetDevice) -> None:
             if pt.ignore_outgoing or skb_loop_sk(pt, skb):
                 continue
             skb2 = skb_clone(skb)
-            skb2.tstamp = core.clock()
+            skb2.tstamp = core.clock() if core.netstamp_needed else 0      # net_timestamp_set
             skb2.mac_header = skb2.data
             if skb2.network_header < skb2.data or skb2.network_header > skb2.tail:
                 skb2.network_header = skb2.data
@@ -991,7 +1032,7 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
     core = dev.nd_net.core
     skb.network_header = skb.data
     skb.skb_iif = dev.ifindex
-    if skb.tstamp == 0:
+    if skb.tstamp == 0 and core.netstamp_needed:                       # net_timestamp_check
         skb.tstamp = core.clock()
     if skb.protocol in (ETH_P_8021Q, ETH_P_8021AD):
         skb.buf = bytearray(skb.buf)  # untagging rewrites the buffer: take a private copy

@@ -34,6 +34,7 @@ MODEL_HELPERS = ("nl_queue", "nl_skb")   # not kernel functions (netkernel.trace
 
 from netkernel.include.linux.filter import sk_filter
 from netkernel.include.net.sock import skb_set_owner_r
+from netkernel.include.linux.sockptr import copy_from_sockptr
 from netkernel.kernel.capability import ns_capable
 from netkernel.kernel.sched import current
 from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
@@ -511,15 +512,20 @@ def netlink_poll(sock) -> int:
     return datagram_poll(sock.sk)
 
 
-def netlink_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
-    """netlink_setsockopt: SOL_NETLINK only (ENOPROTOOPT). The value is an int read only when
-    optlen holds one — a shorter value counts as 0, it is not an error. Memberships need
-    NL_CFG_F_NONROOT_RECV or CAP_NET_ADMIN (EPERM), a group from 1 to the protocol's count
-    (EINVAL) that the protocol's bind hook accepts; NETLINK_LISTEN_ALL_NSID needs
-    CAP_NET_BROADCAST (EPERM); NETLINK_NO_ENOBUFS on ends a congestion; the other flag options
-    set or clear their flag. Unknown options (the removed rings among them): ENOPROTOOPT."""
+def netlink_setsockopt(sock, level: int, optname: int, optval, optlen: int) -> int:
+    """netlink_setsockopt: SOL_NETLINK only (ENOPROTOOPT). The value is an int copied only when
+    optlen holds one (a fault: EFAULT) — a shorter value counts as 0, it is not an error.
+    Memberships need NL_CFG_F_NONROOT_RECV or CAP_NET_ADMIN (EPERM), a group from 1 to the
+    protocol's count (EINVAL) that the protocol's bind hook accepts; NETLINK_LISTEN_ALL_NSID
+    needs CAP_NET_BROADCAST (EPERM); NETLINK_NO_ENOBUFS on ends a congestion; the other flag
+    options set or clear their flag. Unknown options (the removed rings among them):
+    ENOPROTOOPT."""
     if level != SOL_NETLINK:
         return -E.ENOPROTOOPT
+    # the int is copied only when optlen holds one (a fault: EFAULT); else there is no value
+    optval = copy_from_sockptr(optval, INT.size) if optlen >= INT.size else b""
+    if isinstance(optval, int):
+        return optval
     sk = sock.sk
     val = INT.unpack_from(optval, 0)[0] & 0xFFFFFFFF if len(optval) >= INT.size else 0
     if optname in (NETLINK_ADD_MEMBERSHIP, NETLINK_DROP_MEMBERSHIP):
