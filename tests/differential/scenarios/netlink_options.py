@@ -361,13 +361,15 @@ def scenario_netlink_cap_ack_and_ext_ack(b):
 
 def scenario_netlink_options_unreadable_value(b):
     """A NULL value that claims an int or more is EFAULT for every option that reads one (the
-    membership checks come after the copy); unknown options too (the copy comes first)."""
+    membership checks come after the copy); unknown options too (the copy comes first). A NULL
+    value shorter than an int is never read: a flag option takes 0, a membership is EINVAL."""
     s = nl_socket(b)
     out = {}
     for name, opt in list(FLAG_OPTIONS.items()) + [("ADD_MEMBERSHIP", NETLINK_ADD_MEMBERSHIP),
                                                    ("DROP_MEMBERSHIP", NETLINK_DROP_MEMBERSHIP),
                                                    ("unknown_99", 99)]:
-        out[name] = {str(n): _try(b.sys_setsockopt, s, SOL_NETLINK, opt, None, n) for n in (4, 8)}
+        out[name] = {str(n): _try(b.sys_setsockopt, s, SOL_NETLINK, opt, None, n)
+                     for n in (0, 2, 4, 8)}
     return out
 
 
