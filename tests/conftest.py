@@ -6,6 +6,17 @@ def pytest_configure(config):
                                        "under QEMU (skip with -m 'not oracle61' or NK_ORACLE=0)")
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """The 6.1 oracle runs in a QEMU guest for minutes: start it now, in the background, and put
+    its test last so the host's tests run meanwhile."""
+    oracle = [i for i in items if i.get_closest_marker("oracle61")]
+    if not oracle:
+        return
+    items[:] = [i for i in items if not i.get_closest_marker("oracle61")] + oracle
+    from differential.test_oracle_61 import start_guest
+    start_guest()
+
+
 def pytest_terminal_summary(terminalreporter):
     """After the host run, say how the second oracle did (like the host's summary line), and how
     much of the real AST2500 call graphs netkernel draws (tests/hw/aspeed)."""
