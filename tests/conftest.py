@@ -17,6 +17,13 @@ def pytest_collection_modifyitems(session, config, items):
     start_guest()
 
 
+def pytest_sessionfinish(session):
+    import sys
+    oracle = sys.modules.get("differential.test_oracle_61")
+    if oracle is not None:
+        oracle.stop_guest()
+
+
 def pytest_terminal_summary(terminalreporter):
     """After the host run, say how the second oracle did (like the host's summary line), and how
     much of the real AST2500 call graphs netkernel draws (tests/hw/aspeed)."""

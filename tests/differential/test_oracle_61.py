@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,17 @@ def start_guest() -> None:
     out = tempfile.TemporaryFile(mode="w+")
     _GUEST.update(out=out, t0=time.monotonic(),
                   proc=subprocess.Popen(["bash", RUN, cmd], cwd=ROOT, stdout=out,
-                                        stderr=subprocess.STDOUT, text=True))
+                                        stderr=subprocess.STDOUT, text=True,
+                                        start_new_session=True))
+
+
+def stop_guest() -> None:
+    """At the end of the session: a guest whose test never ran (an -x stop, a deselection
+    after the start) is killed with its QEMU rather than left running."""
+    proc = _GUEST.get("proc")
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 @pytest.mark.oracle61
@@ -73,8 +84,7 @@ def test_differential_suite_on_debian_linux_6_1():
     try:
         proc.wait(timeout=int(os.environ.get("NK_ORACLE_TIMEOUT", "900")) + 120)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        stop_guest()
     elapsed = time.monotonic() - _GUEST["t0"]
     _GUEST["out"].seek(0)
     out = _GUEST["out"].read()
