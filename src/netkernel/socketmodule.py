@@ -24,6 +24,7 @@ from netkernel.getargs import (INT_MAX, PY_SSIZE_T_MAX, as_int, as_long, conv_i,
                                get_buffer, meth_noargs, meth_o, no_keywords, parsetuple,
                                parsetuple_kw, python_args, python_noargs, tp_name)
 from netkernel.net import socket as sys
+from netkernel.net.packet import fastpath as _fastpath
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
 from netkernel.sockaddr import getsockaddrarg, makesockaddr
 from netkernel.uapi import errno as E
@@ -364,6 +365,9 @@ class Socket:
             no_keywords("socket.send", kwargs)
         if len(args) == 1 and type(args[0]) is bytes:
             data, flags = args[0], 0
+            ret = _fastpath.sendto(self._view, self._fd, data, None)
+            if ret is not None:
+                return ret
         else:
             data, *rest = parsetuple(args, "send", _SEND_UNITS, 1)
             flags = rest[0] if rest else 0
@@ -430,6 +434,9 @@ class Socket:
             no_keywords("socket.recv", kwargs)
         if len(args) == 1 and type(args[0]) is int and 0 < args[0] < _USER_SPACE:
             recvlen, flags = args[0], 0
+            ret = _fastpath.recvfrom(self._view, self._fd, recvlen, False)
+            if ret is not None:
+                return ret
         else:
             recvlen, *rest = parsetuple(args, "recv", _RECV_UNITS, 1)
             flags = rest[0] if rest else 0

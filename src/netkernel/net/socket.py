@@ -37,8 +37,10 @@ SS_UNCONNECTED = 1
 
 class KernelSocket:
     """struct socket: the type, the family's proto_ops, the struct sock, the file, and the inode
-    number of its sockfs inode (get_next_ino: one counter for the whole model, as in Linux)."""
-    __slots__ = ("type", "state", "ops", "sk", "file", "ino")
+    number of its sockfs inode (get_next_ino: one counter for the whole model, as in Linux).
+    `fp_opts`: the (level, optname) pairs ever set on it (None: none), which the fast path
+    (net/packet/fastpath.py) checks against those it reproduces."""
+    __slots__ = ("type", "state", "ops", "sk", "file", "ino", "fp_opts")
 
     def __init__(self):
         self.type = 0
@@ -47,6 +49,7 @@ class KernelSocket:
         self.sk = None
         self.file = None
         self.ino = next(_next_ino)
+        self.fp_opts = None
 
 
 _next_ino = itertools.count(1)
@@ -182,6 +185,7 @@ def __sys_bind(task: Task, fd: int, umyaddr: bytes, addrlen: int) -> int:
     address = move_addr_to_kernel(umyaddr, addrlen)
     if isinstance(address, int):
         return address
+    task.net.core.fp_gen += 1           # fast-path routes are stale
     return sock.ops.bind(sock, address, addrlen)
 
 
@@ -236,6 +240,7 @@ def sys_shutdown(task: Task, fd: int, how: int) -> int:
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    task.net.core.fp_gen += 1
     return sock.ops.shutdown(sock, how)
 
 
@@ -355,6 +360,13 @@ def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optl
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    # every option, known today or added later, invalidates the fast path's routes; one it
+    # does not reproduce keeps this socket on the structured path (net/packet/fastpath.py)
+    task.net.core.fp_gen += 1
+    opts = sock.fp_opts
+    if opts is None:
+        opts = sock.fp_opts = set()
+    opts.add((level, optname))
     if optval is None:
         if optlen == 0:
             optval = b""

@@ -61,7 +61,7 @@ class NetCore:
                  "backlog", "backlog_dropped", "backlog_sched", "in_softirq", "clock",
                  "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
                  "flow_hashrnd", "link_ops", "pernet_list", "random", "timer_base", "softirq_vec",
-                 "softirq_actions", "softirq_pending")
+                 "softirq_actions", "softirq_pending", "fp_gen", "fp_routes")
 
     def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
@@ -86,6 +86,8 @@ class NetCore:
         self.pernet_list: list = []       # net_namespace.c pernet_list: init(net) per new netns
         self.random = None                # get_random_bytes: the machine's seeded random.Random
         self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
+        self.fp_gen = 0                   # configuration generation: bumped by every change
+        self.fp_routes = 0                # fast-path routes computed (net/packet/fastpath.py)
         softirq_init(self)
         net_dev_init(self)
 
@@ -230,7 +232,9 @@ def netdev_get_name(net, ifindex: int):
 
 
 def call_netdevice_notifiers(event: int, dev: NetDevice) -> None:
-    for fn in list(dev.nd_net.core.netdev_chain):
+    core = dev.nd_net.core
+    core.fp_gen += 1                    # a device changed: fast-path routes are stale
+    for fn in list(core.netdev_chain):
         fn(event, dev)
 
 
@@ -518,6 +522,7 @@ def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
     if n > 0xFFFFFFFF:
         return -75  # EOVERFLOW
     dev.promiscuity = n
+    dev.nd_net.core.fp_gen += 1         # fast-path routes are stale
     if n:
         dev.flags |= IFF_PROMISC
     else:
@@ -533,6 +538,7 @@ def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     if n > 0xFFFFFFFF:
         return -75
     dev.allmulti = n
+    dev.nd_net.core.fp_gen += 1
     if n:
         dev.flags |= IFF_ALLMULTI
     else:
@@ -564,6 +570,7 @@ def dev_add_pack(pt: PacketType, core: NetCore) -> None:
     else:
         lst = core.ptype_base.setdefault(pt.type, [])
     lst.insert(0, pt)
+    _fp_invalidate(pt, core)
 
 
 def dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
@@ -577,6 +584,15 @@ def dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
         lst.remove(pt)
     except ValueError:
         pass
+    _fp_invalidate(pt, core)
+
+
+def _fp_invalidate(pt: PacketType, core: NetCore | None) -> None:
+    """A hook was added or removed: fast-path routes are stale (net/packet/fastpath.py)."""
+    if core is None:
+        core = pt.dev.nd_net.core if pt.dev is not None and pt.dev.nd_net is not None else None
+    if core is not None:
+        core.fp_gen += 1
 
 
 # ---------------------------------------------------------------- transmit

@@ -1,0 +1,403 @@
+"""The fast path of packet sockets: two speeds, one semantics (DESIGN.md, "Execution model").
+
+The structured path (net/socket.c → af_packet.c → dev.c → veth.c → dev.c → af_packet.c, the
+functions the tracer draws) is the reference. This module serves the untraced common case of
+`send`/`sendto` and `recv`/`recvfrom` on AF_PACKET sockets with the same observable effects —
+return values, bytes, sockaddr_ll, device statistics, sk_rmem_alloc/sk_wmem_alloc, sk_drops,
+PACKET_STATISTICS, poll, wake-ups — in a handful of Python operations instead of ~60 calls.
+It is not a kernel file (no LINUX_SOURCE): the tracer never draws it, and it is never taken
+while the machine is traced.
+
+How:
+- A **route** (FastRoute) is computed by looking at the configuration the structured path would
+  walk: the socket (type, bound device, options, filter, rings, fanout), the device and its veth
+  peer (up, carrier, qdisc, MTU, taps), and — per distinct 14-byte link header — who receives
+  the frame on the peer (ptype_all, the protocol hash, the device's lists). It holds only while
+  nothing changed: every configuration change bumps the machine's generation counter
+  (NetCore.fp_gen): bind, any setsockopt (at the generic entry, so options added later are
+  covered), filters, fanout, rings, link up/down/MTU/address/carrier, ptype hooks added or
+  removed, sysctl writes, namespace moves, captures, tracing on or off, close, a cable plugged
+  into a veth end. A route whose generation is not current is recomputed.
+- Anything the route does not know makes the call take the structured path: any flag, any cmsg,
+  an option outside FASTPATH_OPTIONS ever set on the socket, a pending error, a full send buffer,
+  pending softirq work, a frame shorter than a link header or longer than the MTU, VLAN or 802.3
+  frames, receivers that are not plain packet_rcv sockets.
+- Frames delivered by the fast path are queued as compact records on `PacketSock.fp_q`; the
+  structured path never sees them as such: reading `sk.sk_receive_queue` (any structured access:
+  packet_rcv, skb_recv_datagram, poll, SIOCINQ, release, rings) first turns them into the very
+  sk_buffs the structured path would have queued (fp_materialize), in order.
+
+NETKERNEL_FASTPATH=on|off|auto (default auto: on when eligible; off: never) sets the default of
+each new Kernel's `fastpath` attribute; changing it on a machine bumps the generation.
+"""
+from __future__ import annotations
+
+import os
+
+from netkernel.uapi.if_ether import ETH_HLEN, ETH_P_802_3_MIN, ETH_P_8021Q, ETH_P_8021AD
+from netkernel.uapi.if_packet import (PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST,
+                                      PACKET_OTHERHOST, SOCKADDR_LL_SIZE, sockaddr_ll_pack,
+                                      sockaddr_ll_unpack)
+from netkernel.uapi.socket import (SO_MARK, SO_PRIORITY, SO_RCVBUF, SO_RCVBUFFORCE,
+                                   SO_RCVTIMEO, SO_REUSEADDR, SO_SNDBUF, SO_SNDBUFFORCE,
+                                   SO_SNDTIMEO, SOCK_DGRAM, SOCK_RAW, SOL_SOCKET)
+from netkernel.uapi.if_ import IFF_UP
+
+MODES = ("on", "off", "auto")
+
+
+def default_enabled() -> bool:
+    """The NETKERNEL_FASTPATH environment variable: on|auto (default) → True, off → False."""
+    mode = os.environ.get("NETKERNEL_FASTPATH", "auto").strip().lower() or "auto"
+    if mode not in MODES:
+        raise ValueError(f"NETKERNEL_FASTPATH must be one of {'|'.join(MODES)}, not {mode!r}")
+    return mode != "off"
+
+
+# Socket options the fast path reproduces exactly (it reads the values they set at each call, or
+# they only matter when a call would block, which always takes the structured path). Any other
+# option set on a socket, at any level, keeps that socket on the structured path for good.
+FASTPATH_OPTIONS = frozenset((SOL_SOCKET, o) for o in (
+    SO_RCVBUF, SO_SNDBUF, SO_RCVBUFFORCE, SO_SNDBUFFORCE, SO_RCVTIMEO, SO_SNDTIMEO, SO_PRIORITY,
+    SO_MARK, SO_REUSEADDR, 66, 67))   # 66/67: SO_RCVTIMEO_NEW/SO_SNDTIMEO_NEW
+
+
+def fastpath_invalidate(core) -> None:
+    """Bump the machine's generation: every cached route is recomputed before its next use."""
+    core.fp_gen += 1
+
+
+# ---------------------------------------------------------------- routes
+
+class FastRoute:
+    """A socket's cached route for one (descriptor, destination address): valid while
+    `gen == core.fp_gen` and the descriptor still names `file`. `ok` False: take the structured
+    path (cached too, so ineligible calls cost one test)."""
+    __slots__ = ("gen", "core", "files", "fd", "file", "sk", "ok", "rx_ok", "dev", "peer",
+                 "stats", "pstats", "minlen", "maxlen", "pmax", "hdr", "off", "extra", "hoff",
+                 "tsize", "profile", "plans", "mark", "clock", "hits")
+
+    def __init__(self, gen, core, files, fd, file):
+        self.gen = gen
+        self.core = core
+        self.files = files
+        self.fd = fd
+        self.file = file
+        self.sk = None
+        self.ok = False
+        self.rx_ok = False
+        self.plans: dict = {}
+        self.hits = 0
+
+
+class Plan:
+    """Who receives a frame with a given link header on the peer: a tuple of (socket, record
+    info) and the info shared by the records (see _record_info)."""
+    __slots__ = ("receivers",)
+
+    def __init__(self, receivers):
+        self.receivers = receivers
+
+
+def _sk_of(file):
+    sock = getattr(file, "private_data", None)
+    sk = getattr(sock, "sk", None)
+    return sock, sk
+
+
+def _sock_eligible(sock, sk) -> bool:
+    """A socket the fast path can serve at all: a SOCK_RAW/SOCK_DGRAM packet socket with nothing
+    the fast path does not model (filters, rings, fanout, vnet headers, auxdata, unknown
+    options)."""
+    if sk is None or not hasattr(sk, "fp_q") or sk.sk_type not in (SOCK_RAW, SOCK_DGRAM):
+        return False
+    opts = sock.fp_opts
+    if opts is not None and not opts <= FASTPATH_OPTIONS:
+        return False
+    return (sk.sk_filter is None and sk.fanout is None and sk.rx_ring.pg_vec is None
+            and sk.tx_ring.pg_vec is None and not sk.has_vnet_hdr and not sk.auxdata
+            and not sk.origdev and not sk.qdisc_bypass and not sk.sk_dead and not sk.mclist)
+
+
+def build_route(kernel, task, fd: int, addr: bytes | None) -> FastRoute:
+    """Look at the configuration (under the machine lock) and cache what a send to `addr` (None:
+    the bound device) and a receive on `fd` need."""
+    core = kernel.core
+    file = task.files.get(fd)
+    r = FastRoute(core.fp_gen, core, task.files, fd, file)
+    core.fp_routes += 1
+    if not kernel.fastpath or kernel._tracer is not None or file is None:
+        return r
+    sock, sk = _sk_of(file)
+    if not _sock_eligible(sock, sk):
+        return r
+    r.sk = sk
+    r.rx_ok = True
+    r.clock = core.clock
+    r.profile = core.profile
+    # ---- send: the device (bound, or from a sockaddr_ll), which must be a local veth end
+    net = sk.sk_net
+    if addr is None:
+        dev = sk.cached_dev
+        proto = sk.num
+        if sk.sk_type != SOCK_RAW:
+            return r                    # a DGRAM send needs an address (dev_hard_header)
+    else:
+        if len(addr) < SOCKADDR_LL_SIZE:
+            return r
+        _, proto, ifindex, _, _, halen, sll_addr = sockaddr_ll_unpack(addr)
+        dev = net.dev_by_index.get(ifindex) if ifindex else None
+        if dev is None or (sk.sk_type == SOCK_DGRAM and halen < dev.addr_len):
+            return r
+    if dev is None or dev.reg_state != 1 or not dev.flags & IFF_UP:
+        return r
+    from netkernel.drivers.net.veth import veth_xmit
+    from netkernel.net.ethernet.eth import ETH_HEADER_OPS
+    ops = dev.netdev_ops
+    if ops is None or ops.ndo_start_xmit is not veth_xmit or dev.header_ops is not ETH_HEADER_OPS:
+        return r
+    priv = dev.priv
+    peer = priv.peer
+    if (priv.port.backend is not None or peer is None or peer.header_ops is not ETH_HEADER_OPS
+            or dev.hard_header_len != ETH_HLEN or peer.hard_header_len != ETH_HLEN):
+        return r
+    q = dev.qdisc
+    if (q is None or not q.active or q.enqueue is not None or dev.queue_stopped
+            or core.ptype_all or dev.ptype_all or core.sysctl["net.core.netdev_max_backlog"] < 0):
+        return r                        # taps on transmit (dev_queue_xmit_nit): structured
+    hlen = ((dev.hard_header_len + dev.needed_headroom) & ~15) + 16     # ll_reserved_space
+    tlen = dev.needed_tailroom
+    if sk.sk_type == SOCK_RAW:
+        r.minlen = ETH_HLEN             # shorter: dev_validate_header decides (structured)
+        r.maxlen = dev.mtu + ETH_HLEN   # longer (a VLAN tag's 4 more, EMSGSIZE): structured
+        r.hdr = None
+        r.off = 0
+    else:
+        if proto < ETH_P_802_3_MIN or len(addr) < halen + 12:
+            return r                    # eth_header writes a length; a short name: structured
+        r.minlen = 0
+        r.maxlen = dev.mtu
+        r.off = ETH_HLEN
+        r.hdr = (bytes(sll_addr[:ETH_ALEN]) + bytes(dev.dev_addr[:ETH_ALEN])
+                 + proto.to_bytes(2, "big"))
+    r.extra = hlen + tlen               # packet_alloc_skb: a linear head of data + extra bytes
+    r.maxlen = min(r.maxlen, 4095 - r.extra)    # from a page on, page fragments: structured
+    r.hoff = hlen - ETH_HLEN
+    r.dev = dev
+    r.peer = peer
+    r.stats = dev.stats
+    r.pstats = peer.stats
+    r.pmax = peer.mtu + ETH_HLEN + 4 if peer.flags & IFF_UP else -1   # is_skb_forwardable
+    r.mark = sk.sk_mark if peer.nd_net is net else 0
+    r.tsize = {}
+    r.ok = True
+    return r
+
+
+def _plan_for(r: FastRoute, hdr: bytes):
+    """The receivers on the peer of a frame whose link header is `hdr`, or False when a receiver
+    (or the frame) needs the structured path."""
+    from netkernel.net.packet.af_packet import packet_rcv
+    peer = r.peer
+    core = r.core
+    proto = (hdr[12] << 8) | hdr[13]
+    if proto < ETH_P_802_3_MIN or proto in (ETH_P_8021Q, ETH_P_8021AD):
+        return False
+    if hdr[0] & 1:
+        pkt_type = PACKET_BROADCAST if hdr[:6] == peer.broadcast else PACKET_MULTICAST
+    elif hdr[:6] != peer.dev_addr:
+        pkt_type = PACKET_OTHERHOST
+    else:
+        pkt_type = PACKET_HOST
+    hooks = list(core.ptype_all) + list(peer.ptype_all) + list(core.ptype_base.get(proto, ()))
+    hooks += [pt for pt in peer.ptype_specific if pt.type == proto]
+    receivers = []
+    haddr = bytes(hdr[6:12])
+    name = sockaddr_ll_pack(proto, peer.ifindex, peer.type, pkt_type, 6, haddr + b"\0\0")
+    for pt in hooks:
+        if pt.func is not packet_rcv:
+            return False
+        rsk = pt.af_packet_priv
+        if rsk.sk_net is not peer.nd_net:
+            continue                    # packet_rcv: another namespace's socket
+        sock = rsk.sk_socket
+        if sock is None or not _sock_eligible(sock, rsk):
+            return False
+        off = ETH_HLEN if rsk.sk_type == SOCK_DGRAM else 0
+        # the record's info: what materialisation and recvfrom need
+        info = (off, proto, pkt_type, peer.ifindex, peer.type, haddr, name, r.hoff, r.extra,
+                r.mark, r.off)
+        receivers.append((rsk, info))
+    return Plan(tuple(receivers))
+
+
+# ---------------------------------------------------------------- send
+
+def send(r: FastRoute, data: bytes):
+    """Send `data` on route `r` (the machine lock is held and r is current). Returns the byte
+    count, or None for the structured path."""
+    n = len(data)
+    if n < r.minlen or n > r.maxlen:
+        return None
+    sk = r.sk
+    if sk.sk_err or sk.sk_wmem_alloc >= sk.sk_sndbuf or sk.sk_shutdown or sk.sk_flags:
+        return None
+    core = r.core
+    if core.softirq_pending or core.in_softirq:
+        return None
+    hdr = r.hdr
+    if hdr is None:
+        frame = data
+        plan = r.plans.get(data[:14])
+    else:
+        frame = hdr + data
+        plan = r.plans.get(hdr)
+    if plan is None:
+        plan = r.plans[frame[:14]] = _plan_for(r, frame[:14])
+    if plan is False:
+        return None
+    flen = len(frame)
+    # veth_xmit → veth_forward_skb: the peer drops what it cannot take (down, too long)
+    if flen > r.pmax:
+        r.pstats.rx_dropped += 1
+        st = r.stats
+        st.tx_dropped += 1
+        r.dev.priv.dropped += 1
+    else:
+        st = r.stats
+        st.tx_packets += 1
+        st.tx_bytes += flen
+        pst = r.pstats
+        pst.rx_packets += 1
+        pst.rx_bytes += flen
+        receivers = plan.receivers
+        if receivers:
+            ts = r.tsize.get(n)
+            if ts is None:
+                ts = r.tsize[n] = r.profile.head_truesize(n + r.extra)
+            tstamp = r.clock()
+            for rsk, info in receivers:
+                if rsk.sk_rmem_alloc >= rsk.sk_rcvbuf:
+                    rsk.stat_drops += 1
+                    rsk.sk_drops += 1
+                    continue
+                rsk.sk_rmem_alloc += ts
+                rsk.stat_packets += 1
+                rsk.fp_q.append((frame, ts, tstamp, info))
+                if rsk.sk_sleepers:
+                    rsk.sk_wq.notify_all()
+        else:
+            pst.rx_dropped += 1         # no handler took it (__netif_receive_skb_core)
+    if sk.sk_sleepers:
+        sk.sk_wq.notify_all()           # sock_wfree → sk_write_space
+    r.hits += 1
+    return n
+
+
+# ---------------------------------------------------------------- receive
+
+def recv(r: FastRoute, size: int, want_name: bool):
+    """Receive one queued record on route `r` (lock held, r current): the bytes (and the
+    sockaddr_ll when `want_name`), or None for the structured path."""
+    sk = r.sk
+    q = sk.fp_q
+    if not q or sk.fp_rq or sk.sk_err or sk.sk_flags or sk.pressure:
+        return None
+    frame, ts, tstamp, info = q.popleft()
+    sk.sk_rmem_alloc -= ts              # kfree_skb → sock_rfree
+    if sk.sk_stamp == -1_000_000_000:   # SK_DEFAULT_STAMP: "read, no time" (SIOCGSTAMP)
+        sk.sk_stamp = 0
+    off = info[0]
+    if off or size < len(frame):
+        data = frame[off:off + size]
+    else:
+        data = frame
+    r.hits += 1
+    if want_name:
+        return len(data), data, info[6]
+    return data
+
+
+# ---------------------------------------------------------------- materialisation
+
+def fp_materialize(sk) -> None:
+    """Turn the socket's compact records into the sk_buffs the structured path would have queued
+    (same buffer layout, offsets, truesize, metadata and packet_skb_cb), appended in order after
+    what is already queued. Called whenever the structured path reads sk_receive_queue."""
+    from netkernel.net.core.skbuff import SkBuff
+    from netkernel.net.core.sock import sock_rfree
+    from netkernel.net.packet.af_packet import PacketCB
+    q = sk.fp_q
+    rq = sk.fp_rq
+    while q:
+        frame, ts, tstamp, info = q.popleft()
+        off, proto, pkt_type, ifindex, hatype, haddr, _, hoff, extra, mark, soff = info
+        flen = len(frame)
+        size = flen - soff + extra      # the sender's allocation (frame or payload + room)
+        buf = bytearray(size)
+        buf[hoff:hoff + flen] = frame
+        skb = SkBuff(buf, ts)
+        skb.mac_header = hoff
+        skb.network_header = hoff + ETH_HLEN
+        skb.data = hoff + off
+        skb.tail = hoff + flen
+        skb.protocol = proto
+        skb.pkt_type = pkt_type
+        skb.sk = sk
+        skb.destructor = sock_rfree
+        skb.mark = mark
+        skb.tstamp = tstamp
+        skb.skb_iif = ifindex
+        skb.cb = PacketCB(hatype, pkt_type, ifindex, 6, haddr, flen - off, 0)
+        rq.append(skb)
+
+
+# ---------------------------------------------------------------- entries (the syscall edge)
+
+def route_for(view, fd: int, addr):
+    """The view's current route for (fd, addr), recomputed when the generation moved. Call with
+    the machine lock held."""
+    k = view._kernel
+    key = fd if addr is None else (fd, addr)
+    routes = view._fp_routes
+    r = routes.get(key)
+    if r is None or r.gen != k.core.fp_gen:
+        if len(routes) > 256:
+            routes.clear()
+        r = routes[key] = build_route(k, view._task, fd, addr)
+    return r
+
+
+def sendto(view, fd: int, data: bytes, addr):
+    """sendto(fd, data, 0, addr) on the fast path: the byte count, or None when the call must
+    take the structured path (nothing has been changed then)."""
+    lock = view._kernel._lock
+    lock.acquire()
+    try:
+        key = fd if addr is None else (fd, addr)
+        r = view._fp_routes.get(key)
+        if r is None or r.gen != r.core.fp_gen:
+            r = route_for(view, fd, addr)
+        if not r.ok:
+            return None
+        return send(r, data)
+    finally:
+        lock.release()
+
+
+def recvfrom(view, fd: int, size: int, want_name: bool):
+    """recv/recvfrom(fd, size, 0) on the fast path: the data (recv) or (count, data, sockaddr)
+    (recvfrom), or None for the structured path (nothing changed then)."""
+    if size <= 0:
+        return None
+    lock = view._kernel._lock
+    lock.acquire()
+    try:
+        r = view._fp_routes.get(fd)
+        if r is None or r.gen != r.core.fp_gen:
+            r = route_for(view, fd, None)
+        if not r.rx_ok:
+            return None
+        return recv(r, size, want_name)
+    finally:
+        lock.release()
