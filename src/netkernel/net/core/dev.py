@@ -61,7 +61,7 @@ class NetCore:
                  "backlog", "backlog_dropped", "backlog_sched", "in_softirq", "clock",
                  "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
                  "flow_hashrnd", "link_ops", "pernet_list", "random", "timer_base", "softirq_vec",
-                 "softirq_actions", "softirq_pending", "fp_gen", "fp_routes")
+                 "softirq_actions", "softirq_pending", "fp_gen", "fp_routes", "fp_hits")
 
     def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
@@ -88,6 +88,7 @@ class NetCore:
         self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
         self.fp_gen = 0                   # configuration generation: bumped by every change
         self.fp_routes = 0                # fast-path routes computed (net/packet/fastpath.py)
+        self.fp_hits = 0                  # calls the fast path served
         softirq_init(self)
         net_dev_init(self)
 
@@ -522,7 +523,6 @@ def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
     if n > 0xFFFFFFFF:
         return -75  # EOVERFLOW
     dev.promiscuity = n
-    dev.nd_net.core.fp_gen += 1         # fast-path routes are stale
     if n:
         dev.flags |= IFF_PROMISC
     else:
@@ -538,7 +538,6 @@ def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     if n > 0xFFFFFFFF:
         return -75
     dev.allmulti = n
-    dev.nd_net.core.fp_gen += 1
     if n:
         dev.flags |= IFF_ALLMULTI
     else:

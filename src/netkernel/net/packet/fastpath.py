@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import os
 
-from netkernel.uapi.if_ether import ETH_HLEN, ETH_P_802_3_MIN, ETH_P_8021Q, ETH_P_8021AD
+from netkernel.uapi.if_ether import ETH_ALEN, ETH_HLEN, ETH_P_802_3_MIN, ETH_P_8021Q, ETH_P_8021AD
 from netkernel.uapi.if_packet import (PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST,
                                       PACKET_OTHERHOST, SOCKADDR_LL_SIZE, sockaddr_ll_pack,
                                       sockaddr_ll_unpack)
@@ -42,6 +42,8 @@ from netkernel.uapi.socket import (SO_MARK, SO_PRIORITY, SO_RCVBUF, SO_RCVBUFFOR
                                    SO_RCVTIMEO, SO_REUSEADDR, SO_SNDBUF, SO_SNDBUFFORCE,
                                    SO_SNDTIMEO, SOCK_DGRAM, SOCK_RAW, SOL_SOCKET)
 from netkernel.uapi.if_ import IFF_UP
+
+SK_DEFAULT_STAMP = -1_000_000_000    # include/net/sock.h's sk_stamp before any read
 
 MODES = ("on", "off", "auto")
 
@@ -75,7 +77,7 @@ class FastRoute:
     path (cached too, so ineligible calls cost one test)."""
     __slots__ = ("gen", "core", "files", "fd", "file", "sk", "ok", "rx_ok", "dev", "peer",
                  "stats", "pstats", "minlen", "maxlen", "pmax", "hdr", "off", "extra", "hoff",
-                 "tsize", "profile", "plans", "mark", "clock", "hits")
+                 "tsize", "profile", "plans", "mark", "clock")
 
     def __init__(self, gen, core, files, fd, file):
         self.gen = gen
@@ -87,7 +89,6 @@ class FastRoute:
         self.ok = False
         self.rx_ok = False
         self.plans: dict = {}
-        self.hits = 0
 
 
 class Plan:
@@ -231,91 +232,114 @@ def _plan_for(r: FastRoute, hdr: bytes):
     return Plan(tuple(receivers))
 
 
-# ---------------------------------------------------------------- send
+# ---------------------------------------------------------------- send and receive
 
-def send(r: FastRoute, data: bytes):
-    """Send `data` on route `r` (the machine lock is held and r is current). Returns the byte
-    count, or None for the structured path."""
-    n = len(data)
-    if n < r.minlen or n > r.maxlen:
-        return None
-    sk = r.sk
-    if sk.sk_err or sk.sk_wmem_alloc >= sk.sk_sndbuf or sk.sk_shutdown or sk.sk_flags:
-        return None
-    core = r.core
-    if core.softirq_pending or core.in_softirq:
-        return None
-    hdr = r.hdr
-    if hdr is None:
-        frame = data
-        plan = r.plans.get(data[:14])
-    else:
-        frame = hdr + data
-        plan = r.plans.get(hdr)
-    if plan is None:
-        plan = r.plans[frame[:14]] = _plan_for(r, frame[:14])
-    if plan is False:
-        return None
-    flen = len(frame)
-    # veth_xmit → veth_forward_skb: the peer drops what it cannot take (down, too long)
-    if flen > r.pmax:
-        r.pstats.rx_dropped += 1
-        st = r.stats
-        st.tx_dropped += 1
-        r.dev.priv.dropped += 1
-    else:
-        st = r.stats
-        st.tx_packets += 1
-        st.tx_bytes += flen
-        pst = r.pstats
-        pst.rx_packets += 1
-        pst.rx_bytes += flen
-        receivers = plan.receivers
-        if receivers:
-            ts = r.tsize.get(n)
-            if ts is None:
-                ts = r.tsize[n] = r.profile.head_truesize(n + r.extra)
-            tstamp = r.clock()
-            for rsk, info in receivers:
-                if rsk.sk_rmem_alloc >= rsk.sk_rcvbuf:
-                    rsk.stat_drops += 1
-                    rsk.sk_drops += 1
-                    continue
-                rsk.sk_rmem_alloc += ts
-                rsk.stat_packets += 1
-                rsk.fp_q.append((frame, ts, tstamp, info))
-                if rsk.sk_sleepers:
-                    rsk.sk_wq.notify_all()
+def sendto(view, fd: int, data: bytes, addr):
+    """sendto(fd, data, 0, addr) (send: addr None) on the fast path: the byte count, or None when
+    the call must take the structured path (nothing has been changed then). What it does is
+    packet_snd → dev_queue_xmit → veth_xmit → netif_rx → __netif_receive_skb_core → packet_rcv
+    with the route's answers: the peer's counters, each receiver's buffer check, charge and
+    record, PACKET_STATISTICS, sk_drops, the wake-ups."""
+    lock = view._kernel._lock
+    lock.acquire()
+    try:
+        r = view._fp_routes.get(fd if addr is None else (fd, addr))
+        if r is None or r.gen != r.core.fp_gen:
+            r = route_for(view, fd, addr)
+        if not r.ok:
+            return None
+        n = len(data)
+        if n < r.minlen or n > r.maxlen:
+            return None
+        sk = r.sk
+        if sk.sk_err or sk.sk_wmem_alloc >= sk.sk_sndbuf:
+            return None                 # sock_alloc_send_pskb would report or wait
+        core = r.core
+        if core.softirq_pending or core.in_softirq:
+            return None                 # earlier work first: structured
+        hdr = r.hdr
+        if hdr is None:
+            frame = data
+            key = data[:14]
         else:
-            pst.rx_dropped += 1         # no handler took it (__netif_receive_skb_core)
-    if sk.sk_sleepers:
-        sk.sk_wq.notify_all()           # sock_wfree → sk_write_space
-    r.hits += 1
-    return n
+            frame = hdr + data
+            key = hdr
+        plan = r.plans.get(key)
+        if plan is None:
+            plan = r.plans[key] = _plan_for(r, key)
+        if plan is False:
+            return None
+        flen = len(frame)
+        st = r.stats
+        if flen > r.pmax:               # veth_forward_skb: the peer cannot take it
+            r.pstats.rx_dropped += 1
+            st.tx_dropped += 1
+            r.dev.priv.dropped += 1
+        else:
+            st.tx_packets += 1
+            st.tx_bytes += flen
+            pst = r.pstats
+            pst.rx_packets += 1
+            pst.rx_bytes += flen
+            receivers = plan.receivers
+            if receivers:
+                ts = r.tsize.get(n)
+                if ts is None:
+                    ts = r.tsize[n] = r.profile.head_truesize(n + r.extra)
+                tstamp = r.clock()
+                for rsk, info in receivers:
+                    if rsk.sk_rmem_alloc >= rsk.sk_rcvbuf:
+                        rsk.stat_drops += 1
+                        rsk.sk_drops += 1
+                        continue
+                    rsk.sk_rmem_alloc += ts
+                    rsk.stat_packets += 1
+                    rsk.fp_q.append((frame, ts, tstamp, info))
+                    if rsk.sk_sleepers:
+                        rsk.sk_wq.notify_all()
+            else:
+                pst.rx_dropped += 1     # no handler took it (__netif_receive_skb_core)
+        if sk.sk_sleepers:
+            sk.sk_wq.notify_all()       # sock_wfree → sk_write_space
+        core.fp_hits += 1
+        return n
+    finally:
+        lock.release()
 
 
-# ---------------------------------------------------------------- receive
-
-def recv(r: FastRoute, size: int, want_name: bool):
-    """Receive one queued record on route `r` (lock held, r current): the bytes (and the
-    sockaddr_ll when `want_name`), or None for the structured path."""
-    sk = r.sk
-    q = sk.fp_q
-    if not q or sk.fp_rq or sk.sk_err or sk.sk_flags or sk.pressure:
+def recvfrom(view, fd: int, size: int, want_name: bool):
+    """recv/recvfrom(fd, size, 0) on the fast path: the data (recv) or (count, data, sockaddr_ll)
+    (recvfrom), or None for the structured path (nothing changed then). packet_recvmsg of the
+    oldest record: uncharge it (sock_rfree), note "read, no time" for SIOCGSTAMP, copy."""
+    if size <= 0:
         return None
-    frame, ts, tstamp, info = q.popleft()
-    sk.sk_rmem_alloc -= ts              # kfree_skb → sock_rfree
-    if sk.sk_stamp == -1_000_000_000:   # SK_DEFAULT_STAMP: "read, no time" (SIOCGSTAMP)
-        sk.sk_stamp = 0
-    off = info[0]
-    if off or size < len(frame):
-        data = frame[off:off + size]
-    else:
-        data = frame
-    r.hits += 1
-    if want_name:
-        return len(data), data, info[6]
-    return data
+    lock = view._kernel._lock
+    lock.acquire()
+    try:
+        r = view._fp_routes.get(fd)
+        if r is None or r.gen != r.core.fp_gen:
+            r = route_for(view, fd, None)
+        if not r.rx_ok:
+            return None
+        sk = r.sk
+        q = sk.fp_q
+        if not q or sk.fp_rq or sk.sk_err or sk.sk_flags:
+            return None
+        frame, ts, tstamp, info = q.popleft()
+        sk.sk_rmem_alloc -= ts
+        if sk.sk_stamp == SK_DEFAULT_STAMP:
+            sk.sk_stamp = 0
+        off = info[0]
+        if off or size < len(frame):
+            data = frame[off:off + size]
+        else:
+            data = frame
+        r.core.fp_hits += 1
+        if want_name:
+            return len(data), data, info[6]
+        return data
+    finally:
+        lock.release()
 
 
 # ---------------------------------------------------------------- materialisation
@@ -352,7 +376,7 @@ def fp_materialize(sk) -> None:
         rq.append(skb)
 
 
-# ---------------------------------------------------------------- entries (the syscall edge)
+# ---------------------------------------------------------------- routes by descriptor
 
 def route_for(view, fd: int, addr):
     """The view's current route for (fd, addr), recomputed when the generation moved. Call with
@@ -366,38 +390,3 @@ def route_for(view, fd: int, addr):
             routes.clear()
         r = routes[key] = build_route(k, view._task, fd, addr)
     return r
-
-
-def sendto(view, fd: int, data: bytes, addr):
-    """sendto(fd, data, 0, addr) on the fast path: the byte count, or None when the call must
-    take the structured path (nothing has been changed then)."""
-    lock = view._kernel._lock
-    lock.acquire()
-    try:
-        key = fd if addr is None else (fd, addr)
-        r = view._fp_routes.get(key)
-        if r is None or r.gen != r.core.fp_gen:
-            r = route_for(view, fd, addr)
-        if not r.ok:
-            return None
-        return send(r, data)
-    finally:
-        lock.release()
-
-
-def recvfrom(view, fd: int, size: int, want_name: bool):
-    """recv/recvfrom(fd, size, 0) on the fast path: the data (recv) or (count, data, sockaddr)
-    (recvfrom), or None for the structured path (nothing changed then)."""
-    if size <= 0:
-        return None
-    lock = view._kernel._lock
-    lock.acquire()
-    try:
-        r = view._fp_routes.get(fd)
-        if r is None or r.gen != r.core.fp_gen:
-            r = route_for(view, fd, None)
-        if not r.rx_ok:
-            return None
-        return recv(r, size, want_name)
-    finally:
-        lock.release()
