@@ -119,6 +119,7 @@ class _View:
         self._kernel = kernel
         self._task = task
         self._fp_routes: dict = {}      # fast-path routes by fd / (fd, addr) (net/packet/fastpath.py)
+        self._fp_lock = kernel._lock
 
     # -- syscall plumbing
     def _call(self, fn, *args):

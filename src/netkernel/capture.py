@@ -77,6 +77,7 @@ class Capture:
             if isinstance(e, Exception):
                 raise _as_oserror(e) from e
             raise
+        core.netstamp_needed = True     # the capture writes each frame's time
         for dev, ifid in zip(devices, ifids):
             pt = PacketType(ETH_P_ALL, self._make_rcv(ifid))
             pt.dev = dev

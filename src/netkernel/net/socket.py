@@ -16,7 +16,9 @@ from netkernel.kernel.sched import Task, defer_fput, take_deferred_fputs
 from netkernel.uapi import errno as E
 from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
-                                   SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
+                                   SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET,
+                                   SO_MARK, SO_PRIORITY, SO_RCVBUF, SO_RCVBUFFORCE, SO_RCVTIMEO,
+                                   SO_REUSEADDR, SO_SNDBUF, SO_SNDBUFFORCE, SO_SNDTIMEO)
 from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
 from netkernel.kernel.capability import capable
 from netkernel.fs.file_table import fput
@@ -33,6 +35,14 @@ from netkernel.uapi.sockios import (SIOCBRADDBR, SIOCBRDELBR, SIOCDEVPRIVATE, SI
                                     SIOCSIFVLAN, is_socket_ioctl_cmd)
 
 SS_UNCONNECTED = 1
+
+# SOL_SOCKET options that neither read receive times nor change what a packet socket does with a
+# frame beyond values read at each call: buffer sizes, timeouts, priority, mark, SO_REUSEADDR
+# (SO_RCVTIMEO_NEW/SO_SNDTIMEO_NEW: 66/67). Any other option turns timestamping on for the machine
+# and keeps its socket off the fast path (net/packet/fastpath.py).
+UNTIMED_OPTIONS = frozenset((SOL_SOCKET, o) for o in (
+    SO_RCVBUF, SO_SNDBUF, SO_RCVBUFFORCE, SO_SNDBUFFORCE, SO_RCVTIMEO, SO_SNDTIMEO, SO_PRIORITY,
+    SO_MARK, SO_REUSEADDR, 66, 67))
 
 
 class KernelSocket:
@@ -362,11 +372,14 @@ def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optl
         return sock
     # every option, known today or added later, invalidates the fast path's routes; one it
     # does not reproduce keeps this socket on the structured path (net/packet/fastpath.py)
-    task.net.core.fp_gen += 1
+    core = task.net.core
+    core.fp_gen += 1
     opts = sock.fp_opts
     if opts is None:
         opts = sock.fp_opts = set()
     opts.add((level, optname))
+    if (level, optname) not in UNTIMED_OPTIONS:
+        core.netstamp_needed = True     # it may ask for receive times (net_enable_timestamp)
     if optval is None:
         if optlen == 0:
             optval = b""

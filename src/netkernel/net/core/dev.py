@@ -61,7 +61,7 @@ class NetCore:
                  "backlog", "backlog_dropped", "backlog_sched", "in_softirq", "clock",
                  "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
                  "flow_hashrnd", "link_ops", "pernet_list", "random", "timer_base", "softirq_vec",
-                 "softirq_actions", "softirq_pending", "fp_gen", "fp_routes", "fp_hits")
+                 "softirq_actions", "softirq_pending", "fp_gen", "fp_routes", "fp_hits", "netstamp_needed")
 
     def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
@@ -89,6 +89,10 @@ class NetCore:
         self.fp_gen = 0                   # configuration generation: bumped by every change
         self.fp_routes = 0                # fast-path routes computed (net/packet/fastpath.py)
         self.fp_hits = 0                  # calls the fast path served
+        # netstamp_needed_key: frames get a receive time only once something may read it (a
+        # socket asked for timestamps or set an option that could, SIOCGSTAMP, a capture).
+        # Sticky: DIVERGENCE(#13): Linux turns it off again when the last such socket closes.
+        self.netstamp_needed = False
         softirq_init(self)
         net_dev_init(self)
 
@@ -616,7 +620,7 @@ def dev_queue_xmit_nit(skb: SkBuff, dev: NetDevice) -> None:
             if pt.ignore_outgoing or skb_loop_sk(pt, skb):
                 continue
             skb2 = skb_clone(skb)
-            skb2.tstamp = core.clock()
+            skb2.tstamp = core.clock() if core.netstamp_needed else 0     # net_timestamp_set
             skb2.mac_header = skb2.data
             if skb2.network_header < skb2.data or skb2.network_header > skb2.tail:
                 skb2.network_header = skb2.data
@@ -864,7 +868,7 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
     core = dev.nd_net.core
     skb.network_header = skb.data
     skb.skb_iif = dev.ifindex
-    if skb.tstamp == 0:
+    if skb.tstamp == 0 and core.netstamp_needed:                       # net_timestamp_check
         skb.tstamp = core.clock()
     if skb.protocol in (ETH_P_8021Q, ETH_P_8021AD):
         skb.buf = bytearray(skb.buf)  # untagging rewrites the buffer: take a private copy

@@ -224,6 +224,7 @@ def sock_gettstamp(sock, userstamp, timeval: bool, time32: bool) -> int:
     old and new layouts are the same 16 bytes on x86_64."""
     sk = sock.sk
     sk.sk_flags.add(SOCK_TIMESTAMP)
+    sk.sk_net.core.netstamp_needed = True     # sock_enable_timestamp → net_enable_timestamp
     t = sk.sk_stamp
     if t == SK_DEFAULT_STAMP:
         return -E.ENOENT

@@ -38,12 +38,11 @@ from netkernel.uapi.if_ether import ETH_ALEN, ETH_HLEN, ETH_P_802_3_MIN, ETH_P_8
 from netkernel.uapi.if_packet import (PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST,
                                       PACKET_OTHERHOST, SOCKADDR_LL_SIZE, sockaddr_ll_pack,
                                       sockaddr_ll_unpack)
-from netkernel.uapi.socket import (SO_MARK, SO_PRIORITY, SO_RCVBUF, SO_RCVBUFFORCE,
-                                   SO_RCVTIMEO, SO_REUSEADDR, SO_SNDBUF, SO_SNDBUFFORCE,
-                                   SO_SNDTIMEO, SOCK_DGRAM, SOCK_RAW, SOL_SOCKET)
+from netkernel.net.socket import UNTIMED_OPTIONS
+from netkernel.uapi.socket import SOCK_DGRAM, SOCK_RAW
+from netkernel.include.net.sock import SK_DEFAULT_STAMP
 from netkernel.uapi.if_ import IFF_UP
 
-SK_DEFAULT_STAMP = -1_000_000_000    # include/net/sock.h's sk_stamp before any read
 
 MODES = ("on", "off", "auto")
 
@@ -57,11 +56,10 @@ def default_enabled() -> bool:
 
 
 # Socket options the fast path reproduces exactly (it reads the values they set at each call, or
-# they only matter when a call would block, which always takes the structured path). Any other
-# option set on a socket, at any level, keeps that socket on the structured path for good.
-FASTPATH_OPTIONS = frozenset((SOL_SOCKET, o) for o in (
-    SO_RCVBUF, SO_SNDBUF, SO_RCVBUFFORCE, SO_SNDBUFFORCE, SO_RCVTIMEO, SO_SNDTIMEO, SO_PRIORITY,
-    SO_MARK, SO_REUSEADDR, 66, 67))   # 66/67: SO_RCVTIMEO_NEW/SO_SNDTIMEO_NEW
+# they only matter when a call would block, which always takes the structured path): those that
+# need no receive times (net/socket.py). Any other option set on a socket, at any level, keeps that
+# socket on the structured path for good.
+FASTPATH_OPTIONS = UNTIMED_OPTIONS
 
 
 def fastpath_invalidate(core) -> None:
@@ -88,6 +86,8 @@ class FastRoute:
         self.sk = None
         self.ok = False
         self.rx_ok = False
+        self.minlen = 1 << 62           # no length fits a route that is not ok
+        self.maxlen = 0
         self.plans: dict = {}
 
 
@@ -169,14 +169,16 @@ def build_route(kernel, task, fd: int, addr: bytes | None) -> FastRoute:
     hlen = ((dev.hard_header_len + dev.needed_headroom) & ~15) + 16     # ll_reserved_space
     tlen = dev.needed_tailroom
     if sk.sk_type == SOCK_RAW:
-        r.minlen = ETH_HLEN             # shorter: dev_validate_header decides (structured)
+        # shorter: dev_validate_header decides; a bare header: DGRAM receivers' run_filter
+        # rejects the empty datagram — both structured
+        r.minlen = ETH_HLEN + 1
         r.maxlen = dev.mtu + ETH_HLEN   # longer (a VLAN tag's 4 more, EMSGSIZE): structured
         r.hdr = None
         r.off = 0
     else:
         if proto < ETH_P_802_3_MIN or len(addr) < halen + 12:
             return r                    # eth_header writes a length; a short name: structured
-        r.minlen = 0
+        r.minlen = 1                    # an empty datagram: structured (as above)
         r.maxlen = dev.mtu
         r.off = ETH_HLEN
         r.hdr = (bytes(sll_addr[:ETH_ALEN]) + bytes(dev.dev_addr[:ETH_ALEN])
@@ -240,20 +242,20 @@ def sendto(view, fd: int, data: bytes, addr):
     packet_snd → dev_queue_xmit → veth_xmit → netif_rx → __netif_receive_skb_core → packet_rcv
     with the route's answers: the peer's counters, each receiver's buffer check, charge and
     record, PACKET_STATISTICS, sk_drops, the wake-ups."""
-    lock = view._kernel._lock
+    lock = view._fp_lock
     lock.acquire()
     try:
         r = view._fp_routes.get(fd if addr is None else (fd, addr))
         if r is None or r.gen != r.core.fp_gen:
             r = route_for(view, fd, addr)
-        if not r.ok:
-            return None
         n = len(data)
         if n < r.minlen or n > r.maxlen:
-            return None
+            return None                 # (a route that is not ok takes no length)
         sk = r.sk
-        if sk.sk_err or sk.sk_wmem_alloc >= sk.sk_sndbuf:
-            return None                 # sock_alloc_send_pskb would report or wait
+        if sk.sk_err or sk.sk_wmem_alloc >= sk.sk_sndbuf >> 1:
+            # sock_alloc_send_pskb would report or wait; from half the buffer on, a socket with
+            # a timeout would not poll writable first (socketmodule's sock_call): structured
+            return None
         core = r.core
         if core.softirq_pending or core.in_softirq:
             return None                 # earlier work first: structured
@@ -286,7 +288,7 @@ def sendto(view, fd: int, data: bytes, addr):
                 ts = r.tsize.get(n)
                 if ts is None:
                     ts = r.tsize[n] = r.profile.head_truesize(n + r.extra)
-                tstamp = r.clock()
+                tstamp = r.clock() if core.netstamp_needed else 0
                 for rsk, info in receivers:
                     if rsk.sk_rmem_alloc >= rsk.sk_rcvbuf:
                         rsk.stat_drops += 1
@@ -313,7 +315,7 @@ def recvfrom(view, fd: int, size: int, want_name: bool):
     oldest record: uncharge it (sock_rfree), note "read, no time" for SIOCGSTAMP, copy."""
     if size <= 0:
         return None
-    lock = view._kernel._lock
+    lock = view._fp_lock
     lock.acquire()
     try:
         r = view._fp_routes.get(fd)
