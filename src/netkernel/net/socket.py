@@ -18,7 +18,8 @@ from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMS
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET,
                                    SO_MARK, SO_PRIORITY, SO_RCVBUF, SO_RCVBUFFORCE, SO_RCVTIMEO,
-                                   SO_REUSEADDR, SO_SNDBUF, SO_SNDBUFFORCE, SO_SNDTIMEO)
+                                   SO_REUSEADDR, SO_SNDBUF, SO_SNDBUFFORCE, SO_SNDTIMEO,
+                                   SO_ATTACH_FILTER, SO_DETACH_FILTER, SO_LOCK_FILTER)
 from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
 from netkernel.kernel.capability import capable
 from netkernel.fs.file_table import fput
@@ -36,13 +37,15 @@ from netkernel.uapi.sockios import (SIOCBRADDBR, SIOCBRDELBR, SIOCDEVPRIVATE, SI
 
 SS_UNCONNECTED = 1
 
-# SOL_SOCKET options that neither read receive times nor change what a packet socket does with a
-# frame beyond values read at each call: buffer sizes, timeouts, priority, mark, SO_REUSEADDR
-# (SO_RCVTIMEO_NEW/SO_SNDTIMEO_NEW: 66/67). Any other option turns timestamping on for the machine
-# and keeps its socket off the fast path (net/packet/fastpath.py).
+# SOL_SOCKET options that never read receive times: buffer sizes, timeouts, priority, mark,
+# SO_REUSEADDR (SO_RCVTIMEO_NEW/SO_SNDTIMEO_NEW: 66/67), the socket filter. Any other option turns
+# timestamping on for the machine (netstamp_needed).
 UNTIMED_OPTIONS = frozenset((SOL_SOCKET, o) for o in (
     SO_RCVBUF, SO_SNDBUF, SO_RCVBUFFORCE, SO_SNDBUFFORCE, SO_RCVTIMEO, SO_SNDTIMEO, SO_PRIORITY,
-    SO_MARK, SO_REUSEADDR, 66, 67))
+    SO_MARK, SO_REUSEADDR, 66, 67, SO_ATTACH_FILTER, SO_DETACH_FILTER, SO_LOCK_FILTER))
+# the socket filter options: also followed by the fast path (which runs the filter compiled)
+FILTER_OPTIONS = frozenset((SOL_SOCKET, o) for o in (SO_ATTACH_FILTER, SO_DETACH_FILTER,
+                                                     SO_LOCK_FILTER))
 
 
 class KernelSocket:

@@ -38,7 +38,7 @@ from netkernel.uapi.if_ether import ETH_ALEN, ETH_HLEN, ETH_P_802_3_MIN, ETH_P_8
 from netkernel.uapi.if_packet import (PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST,
                                       PACKET_OTHERHOST, SOCKADDR_LL_SIZE, sockaddr_ll_pack,
                                       sockaddr_ll_unpack)
-from netkernel.net.socket import UNTIMED_OPTIONS
+from netkernel.net.socket import FILTER_OPTIONS, UNTIMED_OPTIONS
 from netkernel.uapi.socket import SOCK_DGRAM, SOCK_RAW
 from netkernel.include.net.sock import SK_DEFAULT_STAMP
 from netkernel.uapi.if_ import IFF_UP
@@ -59,7 +59,7 @@ def default_enabled() -> bool:
 # they only matter when a call would block, which always takes the structured path): those that
 # need no receive times (net/socket.py). Any other option set on a socket, at any level, keeps that
 # socket on the structured path for good.
-FASTPATH_OPTIONS = UNTIMED_OPTIONS
+FASTPATH_OPTIONS = UNTIMED_OPTIONS | FILTER_OPTIONS
 
 
 def fastpath_invalidate(core) -> None:
@@ -92,12 +92,17 @@ class FastRoute:
 
 
 class Plan:
-    """Who receives a frame with a given link header on the peer: a tuple of (socket, record
-    info) and the info shared by the records (see _record_info)."""
-    __slots__ = ("receivers",)
+    """Who receives a frame with a given link header on the peer: `receivers`, a tuple of
+    (socket, record info) — or None when some receiver has a socket filter: then `filtered`
+    holds (socket, record info, compiled filter or None) and each frame is run through them.
+    `hooked`: some handler takes the frame (else the peer counts it in rx_dropped), even if no
+    socket queues it (another namespace's, a filter's verdict)."""
+    __slots__ = ("receivers", "filtered", "hooked")
 
-    def __init__(self, receivers):
+    def __init__(self, receivers, filtered, hooked):
         self.receivers = receivers
+        self.filtered = filtered
+        self.hooked = hooked
 
 
 def _sk_of(file):
@@ -115,7 +120,7 @@ def _sock_eligible(sock, sk) -> bool:
     opts = sock.fp_opts
     if opts is not None and not opts <= FASTPATH_OPTIONS:
         return False
-    return (sk.sk_filter is None and sk.fanout is None and sk.rx_ring.pg_vec is None
+    return (sk.fanout is None and sk.rx_ring.pg_vec is None
             and sk.tx_ring.pg_vec is None and not sk.has_vnet_hdr and not sk.auxdata
             and not sk.origdev and not sk.qdisc_bypass and not sk.sk_dead and not sk.mclist)
 
@@ -230,8 +235,31 @@ def _plan_for(r: FastRoute, hdr: bytes):
         # the record's info: what materialisation and recvfrom need
         info = (off, proto, pkt_type, peer.ifindex, peer.type, haddr, name, r.hoff, r.extra,
                 r.mark, r.off)
-        receivers.append((rsk, info))
-    return Plan(tuple(receivers))
+        filt = None
+        if rsk.sk_filter is not None:
+            filt = compile_filter(rsk.sk_filter.prog, off)
+            if filt is None:
+                return False
+        receivers.append((rsk, info, filt))
+    if any(filt is not None for _, _, filt in receivers):
+        return Plan(None, tuple(receivers), bool(hooks))
+    return Plan(tuple((rsk, info) for rsk, info, _ in receivers), None, bool(hooks))
+
+
+def _run_filters(filtered: tuple, frame: bytes, flen: int):
+    """packet_rcv's run_filter for each receiver: those whose filter keeps the frame whole, or
+    None when a filter truncates it or needs the interpreter (the structured path decides)."""
+    out = []
+    for rsk, info, filt in filtered:
+        if filt is not None:
+            n = flen - info[0]
+            res = filt(frame, n)
+            if res == 0:
+                continue                # rejected: not counted anywhere
+            if res < n:
+                return None             # UNSURE, or a truncating verdict
+        out.append((rsk, info))
+    return out
 
 
 # ---------------------------------------------------------------- send and receive
@@ -272,6 +300,11 @@ def sendto(view, fd: int, data: bytes, addr):
         if plan is False:
             return None
         flen = len(frame)
+        receivers = plan.receivers
+        if receivers is None:
+            receivers = _run_filters(plan.filtered, frame, flen)
+            if receivers is None:
+                return None
         st = r.stats
         if flen > r.pmax:               # veth_forward_skb: the peer cannot take it
             r.pstats.rx_dropped += 1
@@ -283,8 +316,7 @@ def sendto(view, fd: int, data: bytes, addr):
             pst = r.pstats
             pst.rx_packets += 1
             pst.rx_bytes += flen
-            receivers = plan.receivers
-            if receivers:
+            if plan.hooked:
                 ts = r.tsize.get(n)
                 if ts is None:
                     ts = r.tsize[n] = r.profile.head_truesize(n + r.extra)
@@ -392,3 +424,127 @@ def route_for(view, fd: int, addr):
             routes.clear()
         r = routes[key] = build_route(k, view._task, fd, addr)
     return r
+
+
+# ---------------------------------------------------------------- socket filters
+
+UNSURE = -1             # a compiled filter's answer when only the interpreter can tell
+_FILTERS: dict = {}     # (program, data offset) → compiled function or None
+_MAX_LINES = 4000       # a program whose tree of paths is larger stays interpreted
+
+
+def compile_filter(prog: tuple, off: int):
+    """A Python function `f(frame, n)` giving what net/core/filter.py's interpreter gives for
+    the classic program `prog` run on an sk_buff whose data starts `off` bytes into `frame` and
+    holds `n` bytes (packet_rcv's view: the link header for SOCK_RAW, the network header for
+    SOCK_DGRAM) — or UNSURE where the program would read what the frame alone does not tell
+    (ancillary data, offsets from the link or network header). None when the program cannot be
+    compiled. Jumps only go forward, so each path is written out as nested ifs."""
+    key = (prog, off)
+    if key in _FILTERS:
+        return _FILTERS[key]
+    if len(_FILTERS) > 256:
+        _FILTERS.clear()
+    f = _FILTERS[key] = _compile(prog, off)
+    return f
+
+
+def _compile(prog: tuple, off: int):
+    from netkernel.net.core import filter as F
+    out = ["def f(b, n):", " A = X = 0", " m0=m1=m2=m3=m4=m5=m6=m7=m8=m9=m10=m11=m12=m13=m14=m15=0"]
+    sizes = {F.BPF_W: (4, "_W(b, {o})[0]"), F.BPF_H: (2, "_H(b, {o})[0]"), F.BPF_B: (1, "b[{o}]")}
+
+    def emit(pc: int, ind: str) -> None:
+        while True:
+            if len(out) > _MAX_LINES:
+                raise OverflowError
+            if pc >= len(prog):
+                out.append(ind + "return 0")
+                return
+            code, jt, jf, k = prog[pc]
+            pc += 1
+            cls = code & 7
+            if cls in (F.BPF_LD, F.BPF_LDX):
+                reg = "A" if cls == F.BPF_LD else "X"
+                mode = code & 0xE0
+                if mode == F.BPF_IMM:
+                    out.append(f"{ind}{reg} = {k}")
+                elif mode == F.BPF_MEM:
+                    out.append(f"{ind}{reg} = m{k}")
+                elif mode == F.BPF_LEN:
+                    out.append(f"{ind}{reg} = n")
+                elif cls == F.BPF_LD and mode == F.BPF_ABS and code & 0x18 in sizes:
+                    if k >= 0x80000000:
+                        out.append(ind + "return -1")      # ancillary or header-relative
+                        return
+                    size, load = sizes[code & 0x18]
+                    out.append(f"{ind}if n < {k + size}: return 0")
+                    out.append(f"{ind}A = " + load.format(o=off + k))
+                elif cls == F.BPF_LD and mode == F.BPF_IND and code & 0x18 in sizes:
+                    size, load = sizes[code & 0x18]
+                    out.append(f"{ind}t = (X + {k}) & 0xFFFFFFFF")
+                    out.append(f"{ind}if t & 0x80000000: return -1")
+                    out.append(f"{ind}if n < t + {size}: return 0")
+                    out.append(f"{ind}A = " + load.format(o=f"{off} + t"))
+                elif cls == F.BPF_LDX and mode == F.BPF_MSH:
+                    if k >= 0x80000000:
+                        out.append(ind + "return -1")
+                        return
+                    out.append(f"{ind}if n < {k + 1}: return 0")
+                    out.append(f"{ind}X = (b[{off + k}] & 0xF) << 2")
+                else:
+                    out.append(ind + "return 0")
+                    return
+            elif cls == F.BPF_ST or cls == F.BPF_STX:
+                if not 0 <= k < 16:
+                    out.append(ind + "return 0")
+                    return
+                out.append(f"{ind}m{k} = {'A' if cls == F.BPF_ST else 'X'}")
+            elif cls == F.BPF_ALU:
+                op = code & 0xF0
+                v = "X" if code & F.BPF_X else str(k)
+                expr = {F.BPF_ADD: f"(A + {v}) & 0xFFFFFFFF", F.BPF_SUB: f"(A - {v}) & 0xFFFFFFFF",
+                        F.BPF_MUL: f"(A * {v}) & 0xFFFFFFFF", F.BPF_AND: f"A & {v}",
+                        F.BPF_OR: f"A | {v}", F.BPF_XOR: f"A ^ {v}",
+                        F.BPF_LSH: f"(A << ({v} & 31)) & 0xFFFFFFFF", F.BPF_RSH: f"A >> ({v} & 31)",
+                        F.BPF_NEG: "-A & 0xFFFFFFFF", F.BPF_DIV: f"A // {v}",
+                        F.BPF_MOD: f"A % {v}"}.get(op)
+                if expr is None:
+                    out.append(ind + "return 0")
+                    return
+                if op in (F.BPF_DIV, F.BPF_MOD):
+                    out.append(f"{ind}if not {v}: return 0")
+                out.append(f"{ind}A = {expr}")
+            elif cls == F.BPF_JMP:
+                op = code & 0xF0
+                if op == F.BPF_JA:
+                    pc += k
+                    continue
+                v = "X" if code & F.BPF_X else str(k)
+                cond = {F.BPF_JEQ: f"A == {v}", F.BPF_JGT: f"A > {v}", F.BPF_JGE: f"A >= {v}",
+                        F.BPF_JSET: f"A & {v}"}.get(op)
+                if cond is None:
+                    out.append(ind + "return 0")
+                    return
+                if jt == jf:
+                    pc += jt
+                    continue
+                out.append(f"{ind}if {cond}:")
+                emit(pc + jt, ind + " ")
+                out.append(f"{ind}else:")
+                emit(pc + jf, ind + " ")
+                return
+            elif cls == F.BPF_RET:
+                out.append(ind + ("return A" if code & 0x18 == F.BPF_A else f"return {k}"))
+                return
+            else:                                   # BPF_MISC
+                out.append(ind + ("A = X" if code & 0xF8 == F.BPF_TXA else "X = A"))
+
+    try:
+        emit(0, " ")
+    except (OverflowError, RecursionError):
+        return None
+    import struct
+    ns = {"_W": struct.Struct(">I").unpack_from, "_H": struct.Struct(">H").unpack_from}
+    exec(compile("\n".join(out), f"<bpf {len(prog)} insns>", "exec"), ns)  # noqa: S102
+    return ns["f"]
