@@ -13,6 +13,7 @@ from netkernel.uapi.if_ import IFNAMSIZ, IFR_IFINDEX, IFR_NAME, IFREQ_SIZE
 from netkernel.uapi.if_packet import sockaddr_ll_pack, sockaddr_ll_unpack
 from netkernel.uapi.ioctls import SIOCGIFINDEX, SIOCGIFNAME
 from netkernel.uapi.socket import AF_PACKET, INT
+from netkernel.net.packet import fastpath as _fastpath
 
 SOCKADDR_LL_SIZE = 20
 _PACKET_ADDR_UNITS = (conv_s, conv_i, conv_i, conv_i, conv_y_star)
@@ -27,6 +28,10 @@ def getsockaddrarg(s, addro, caller: str) -> bytes:
     0..65535 (OverflowError). pkttype and hatype are cut to their C fields, unchecked."""
     if s._family != AF_PACKET:
         raise OSError(f"{caller}(): bad family")
+    if type(addro) is tuple:
+        known = _fastpath.sockaddr_of(s._view, s._fd, addro)
+        if known is not None:
+            return known
     if not isinstance(addro, tuple):
         raise TypeError(f"{caller}(): AF_PACKET address must be tuple, "
                         f"not {tp_name(type(addro))[:500]}")
@@ -45,8 +50,11 @@ def getsockaddrarg(s, addro, caller: str) -> bytes:
         raise ValueError("Hardware address must be 8 bytes or less")
     if not 0 <= proto <= 0xFFFF:
         raise OverflowError(f"{caller}(): proto must be 0-65535.")
-    return sockaddr_ll_pack(proto, ifindex, hatype & 0xFFFF, pkttype & 0xFF, len(haddr),
-                            haddr.ljust(8, b"\0"))
+    sockaddr = sockaddr_ll_pack(proto, ifindex, hatype & 0xFFFF, pkttype & 0xFF, len(haddr),
+                                haddr.ljust(8, b"\0"))
+    if type(addro) is tuple:
+        _fastpath.remember_sockaddr(s._view, s._fd, addro, sockaddr)
+    return sockaddr
 
 
 def makesockaddr(s, addr: bytes):
@@ -54,6 +62,10 @@ def makesockaddr(s, addr: bytes):
     by SIOCGIFNAME ("" for ifindex 0 or when the lookup fails); no address at all is None."""
     if not addr:
         return None
+    key = bytes(addr)
+    known = _fastpath.address_of(s._view, s._fd, key)
+    if known is not None:
+        return known
     _, proto, ifindex, hatype, pkttype, halen, hw = sockaddr_ll_unpack(
         bytes(addr[:SOCKADDR_LL_SIZE]).ljust(SOCKADDR_LL_SIZE, b"\0"))
     ifname = ""
@@ -68,4 +80,7 @@ def makesockaddr(s, addr: bytes):
             end = ifr.find(0, IFR_NAME, IFR_NAME + IFNAMSIZ)
             ifname = ifr[IFR_NAME:end if end >= 0 else IFR_NAME + IFNAMSIZ].decode(
                 "utf-8", "surrogateescape")
-    return (ifname, proto, pkttype, hatype, hw[:halen])
+    address = (ifname, proto, pkttype, hatype, hw[:halen])
+    if ifname or not ifindex:
+        _fastpath.remember_address(s._view, s._fd, key, address)
+    return address

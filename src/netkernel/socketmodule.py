@@ -408,6 +408,11 @@ class Socket:
 
     def sendto(self, *args, **kwargs) -> int:
         """sock_sendto: (data, address) or (data, flags, address), then the address."""
+        if not kwargs and len(args) == 2 and type(args[0]) is bytes and type(args[1]) is tuple:
+            addr = getsockaddrarg(self, args[1], "sendto")
+            ret = _fastpath.sendto(self._view, self._fd, args[0], addr)
+            if ret is not None:
+                return ret
         no_keywords("socket.sendto", kwargs)
         n = len(args)
         if n == 2:
@@ -462,6 +467,11 @@ class Socket:
 
     def recvfrom(self, *args, **kwargs):
         """sock_recvfrom: "n|i"; a size of 0 still makes the call."""
+        if (not kwargs and len(args) == 1 and type(args[0]) is int
+                and 0 < args[0] < _USER_SPACE):
+            ret = _fastpath.recvfrom(self._view, self._fd, args[0], True)
+            if ret is not None:
+                return ret[1], makesockaddr(self, ret[2])
         if kwargs:
             no_keywords("socket.recvfrom", kwargs)
         recvlen, *rest = parsetuple(args, "recvfrom", _RECV_UNITS, 1)

@@ -434,3 +434,27 @@ def test_filtered_receivers_same_as_structured():
         return out, _observe(k, [tx, rx])
     fast, slow, hits = _both(only_compiled)
     assert fast == slow and hits == 5
+
+
+def test_remembered_addresses_follow_the_configuration():
+    """socketmodule's address conversions are remembered per socket only while nothing changed:
+    a device deleted and made again (another ifindex) is looked up again, on both sides."""
+    k = _pair()
+    s = k.socket(AF_PACKET, SOCK_DGRAM, socket.htons(ETH_P_BENCH))
+    r = k.socket(AF_PACKET, SOCK_RAW, socket.htons(ETH_P_BENCH))
+    addr = ("veth0", ETH_P_BENCH, 0, 0, MAC1)
+    assert s.sendto(b"x" * 50, addr) == 50
+    assert s.sendto(b"x" * 50, addr) == 50
+    got = [r.recvfrom(2048)[1] for _ in range(2)]
+    assert got[0] == got[1] and got[0][0] == "veth1"
+    k.link_del("veth0")
+    k.link_add("veth0", kind="veth", peer="veth1")
+    k.link_set("veth0", address=MAC0, up=True)
+    k.link_set("veth1", address=MAC1, up=True)
+    assert s.sendto(b"y" * 50, addr) == 50          # the new veth0, found again
+    data, address = r.recvfrom(2048)
+    assert data[14:] == b"y" * 50 and address[0] == "veth1"
+    with pytest.raises(OSError):
+        s.sendto(b"z", ("nosuch", ETH_P_BENCH, 0, 0, MAC1))
+    with pytest.raises(TypeError):
+        s.sendto(b"z", ("veth0", 0.0 + ETH_P_BENCH, 0, 0, MAC1))   # not an int: as CPython

@@ -548,3 +548,60 @@ def _compile(prog: tuple, off: int):
     ns = {"_W": struct.Struct(">I").unpack_from, "_H": struct.Struct(">H").unpack_from}
     exec(compile("\n".join(out), f"<bpf {len(prog)} insns>", "exec"), ns)  # noqa: S102
     return ns["f"]
+
+
+# ---------------------------------------------------------------- addresses at the socket API
+
+def _memo(view, fd: int, key):
+    """The memo of (fd, key) while nothing changed (the route's generation) and the descriptor
+    is a socket the fast path serves; None otherwise."""
+    lock = view._fp_lock
+    lock.acquire()
+    try:
+        r = view._fp_routes.get(fd)
+        if r is None or r.gen != r.core.fp_gen:
+            r = route_for(view, fd, None)
+        if not r.rx_ok:
+            return None
+        return r.plans.get(key)
+    finally:
+        lock.release()
+
+
+def _remember(view, fd: int, key, value) -> None:
+    lock = view._fp_lock
+    lock.acquire()
+    try:
+        r = view._fp_routes.get(fd)
+        if r is not None and r.rx_ok and r.gen == r.core.fp_gen and len(r.plans) < 256:
+            r.plans[key] = value
+    finally:
+        lock.release()
+
+
+def sockaddr_of(view, fd: int, addro):
+    """What socketmodule's getsockaddrarg made of the same address tuple on this socket (its
+    SIOCGIFINDEX lookup included), while the configuration is unchanged; else None. Only tuples
+    of str, int and bytes are remembered (nothing a caller could change in place)."""
+    for x in addro:
+        if type(x) not in _PLAIN:
+            return None                 # (0.0 == 0, but "i" refuses a float)
+    return _memo(view, fd, ("sockaddr", addro))
+
+
+_PLAIN = (str, int, bytes)
+
+
+def remember_sockaddr(view, fd: int, addro, sockaddr: bytes) -> None:
+    if all(type(x) in _PLAIN for x in addro):
+        _remember(view, fd, ("sockaddr", addro), sockaddr)
+
+
+def address_of(view, fd: int, addr: bytes):
+    """What makesockaddr made of the same sockaddr_ll on this socket (its SIOCGIFNAME lookup
+    included), while the configuration is unchanged; else None."""
+    return _memo(view, fd, ("address", addr))
+
+
+def remember_address(view, fd: int, addr: bytes, address) -> None:
+    _remember(view, fd, ("address", addr), address)
