@@ -458,3 +458,28 @@ def test_remembered_addresses_follow_the_configuration():
         s.sendto(b"z", ("nosuch", ETH_P_BENCH, 0, 0, MAC1))
     with pytest.raises(TypeError):
         s.sendto(b"z", ("veth0", 0.0 + ETH_P_BENCH, 0, 0, MAC1))   # not an int: as CPython
+
+
+def test_loopback_same_as_structured():
+    """Over lo the frame comes back on the same device, unscrubbed (priority and mark kept)."""
+    from netkernel.uapi.socket import SO_PRIORITY
+    def scenario(k):
+        tx = _sock(k, "lo", 0)
+        k.sys_setsockopt(tx, SOL_SOCKET, SO_PRIORITY, struct.pack("i", 5))
+        rx = _sock(k, "lo")
+        drx = _sock(k, "lo", ETH_P_BENCH, SOCK_DGRAM)
+        out = [k.sys_sendto(tx, _frame(100, dst=d)) for d in (bytes(6), MAC1, BCAST)]
+        out.append(_hits(k))
+        skb = _sk(k, rx).sk_receive_queue[0]
+        out.append({s: getattr(skb, s) for s in skb.__slots__ if s not in ("cb", "buf", "sk")})
+        out.append(bytes(skb.buf))
+        for fd in (rx, drx):
+            while True:
+                try:
+                    out.append(k.sys_recvfrom(fd, 2048, MSG_DONTWAIT))
+                except BlockingIOError:
+                    break
+        return out[:3] + out[4:], _observe(k, [tx, rx, drx])
+    fast, slow, hits = _both(scenario)
+    assert hits == 3
+    assert fast == slow

@@ -75,7 +75,7 @@ class FastRoute:
     path (cached too, so ineligible calls cost one test)."""
     __slots__ = ("gen", "core", "files", "fd", "file", "sk", "ok", "rx_ok", "dev", "peer",
                  "stats", "pstats", "minlen", "maxlen", "pmax", "hdr", "off", "extra", "hoff",
-                 "tsize", "profile", "plans", "mark", "clock")
+                 "tsize", "profile", "plans", "mark", "clock", "priority", "pull")
 
     def __init__(self, gen, core, files, fd, file):
         self.gen = gen
@@ -157,15 +157,33 @@ def build_route(kernel, task, fd: int, addr: bytes | None) -> FastRoute:
             return r
     if dev is None or dev.reg_state != 1 or not dev.flags & IFF_UP:
         return r
+    from netkernel.drivers.net.loopback import loopback_xmit
     from netkernel.drivers.net.veth import veth_xmit
     from netkernel.net.ethernet.eth import ETH_HEADER_OPS
     ops = dev.netdev_ops
-    if ops is None or ops.ndo_start_xmit is not veth_xmit or dev.header_ops is not ETH_HEADER_OPS:
+    xmit = ops.ndo_start_xmit if ops is not None else None
+    if dev.header_ops is not ETH_HEADER_OPS or dev.hard_header_len != ETH_HLEN:
         return r
-    priv = dev.priv
-    peer = priv.peer
-    if (priv.port.backend is not None or peer is None or peer.header_ops is not ETH_HEADER_OPS
-            or dev.hard_header_len != ETH_HLEN or peer.hard_header_len != ETH_HLEN):
+    if xmit is veth_xmit:
+        # veth_xmit → veth_forward_skb: the peer receives, scrubbed (priority, and the mark
+        # across namespaces), if it is up and the frame fits its MTU
+        priv = dev.priv
+        peer = priv.peer
+        if (priv.port.backend is not None or peer is None
+                or peer.header_ops is not ETH_HEADER_OPS or peer.hard_header_len != ETH_HLEN):
+            return r
+        r.pmax = peer.mtu + ETH_HLEN + 4 if peer.flags & IFF_UP else -1   # is_skb_forwardable
+        r.mark = sk.sk_mark if peer.nd_net is net else 0
+        r.priority = 0
+        r.pull = 0
+    elif xmit is loopback_xmit:
+        # loopback_xmit: the frame comes back in on the same device as it was sent
+        peer = dev
+        r.pmax = 1 << 62
+        r.mark = sk.sk_mark
+        r.priority = sk.sk_priority
+        r.pull = ETH_HLEN               # it counts the bytes after eth_type_trans's pull
+    else:
         return r
     q = dev.qdisc
     if (q is None or not q.active or q.enqueue is not None or dev.queue_stopped
@@ -195,8 +213,6 @@ def build_route(kernel, task, fd: int, addr: bytes | None) -> FastRoute:
     r.peer = peer
     r.stats = dev.stats
     r.pstats = peer.stats
-    r.pmax = peer.mtu + ETH_HLEN + 4 if peer.flags & IFF_UP else -1   # is_skb_forwardable
-    r.mark = sk.sk_mark if peer.nd_net is net else 0
     r.tsize = {}
     r.ok = True
     return r
@@ -234,7 +250,7 @@ def _plan_for(r: FastRoute, hdr: bytes):
         off = ETH_HLEN if rsk.sk_type == SOCK_DGRAM else 0
         # the record's info: what materialisation and recvfrom need
         info = (off, proto, pkt_type, peer.ifindex, peer.type, haddr, name, r.hoff, r.extra,
-                r.mark, r.off)
+                r.mark, r.off, r.priority)
         filt = None
         if rsk.sk_filter is not None:
             filt = compile_filter(rsk.sk_filter.prog, off)
@@ -306,16 +322,17 @@ def sendto(view, fd: int, data: bytes, addr):
             if receivers is None:
                 return None
         st = r.stats
-        if flen > r.pmax:               # veth_forward_skb: the peer cannot take it
+        if flen > r.pmax:               # veth_forward_skb: the peer cannot take it (veth only)
             r.pstats.rx_dropped += 1
             st.tx_dropped += 1
             r.dev.priv.dropped += 1
         else:
+            nbytes = flen - r.pull
             st.tx_packets += 1
-            st.tx_bytes += flen
+            st.tx_bytes += nbytes
             pst = r.pstats
             pst.rx_packets += 1
-            pst.rx_bytes += flen
+            pst.rx_bytes += nbytes
             if plan.hooked:
                 ts = r.tsize.get(n)
                 if ts is None:
@@ -389,7 +406,7 @@ def fp_materialize(sk) -> None:
     rq = sk.fp_rq
     while q:
         frame, ts, tstamp, info = q.popleft()
-        off, proto, pkt_type, ifindex, hatype, haddr, _, hoff, extra, mark, soff = info
+        off, proto, pkt_type, ifindex, hatype, haddr, _, hoff, extra, mark, soff, prio = info
         flen = len(frame)
         size = flen - soff + extra      # the sender's allocation (frame or payload + room)
         buf = bytearray(size)
@@ -404,6 +421,7 @@ def fp_materialize(sk) -> None:
         skb.sk = sk
         skb.destructor = sock_rfree
         skb.mark = mark
+        skb.priority = prio
         skb.tstamp = tstamp
         skb.skb_iif = ifindex
         skb.cb = PacketCB(hatype, pkt_type, ifindex, 6, haddr, flen - off, 0)
