@@ -434,15 +434,9 @@ def memory_real(n_socks: int = 1000, n_frames: int = 5000) -> dict | str:
         r.setsockopt(socket.SOL_SOCKET, 33, 1 << 28)           # SO_RCVBUFFORCE
         for _ in range(n_frames):
             s.send(pps.frame())
-        # the kernel's own charge for the queued frames (sk_rmem_alloc: /proc/net/packet Rmem)
-        rmem = None
-        ino = os.fstat(r.fileno()).st_ino
-        with open("/proc/net/packet") as f:
-            for line in f.readlines()[1:]:
-                cols = line.split()
-                if int(cols[-1]) == ino:
-                    rmem = int(cols[6])
-        per_frame = rmem / n_frames if rmem is not None else None
+        # the kernel's own charge for the queued frames: sk_rmem_alloc (SO_MEMINFO's first word)
+        rmem = struct.unpack("9I", r.getsockopt(socket.SOL_SOCKET, 55, 36))[0]
+        per_frame = rmem / n_frames
         s.close()
         r.close()
         return {"per_idle_socket": per_sock, "per_queued_frame": per_frame}
@@ -502,7 +496,7 @@ def scale_real(n: int) -> dict | str:
     for i in range(n):
         lines += [f"netns add {tag}-{i}",
                   f"link add {tag}h{i} type veth peer name eth0 netns {tag}-{i}",
-                  f"link set {tag}h{i} up", f"-n {tag}-{i} link set eth0 up"]
+                  f"link set {tag}h{i} up"]
     with tempfile.NamedTemporaryFile("w", delete=False) as f:
         f.write("\n".join(lines) + "\n")
     try:
@@ -511,18 +505,15 @@ def scale_real(n: int) -> dict | str:
         if r.returncode != 0:
             return f"ip -batch failed: {r.stderr.strip()[:200]}"
         socks = []
+        import fcntl
         for i in range(n):
-            fd = os.open(f"/run/netns/{tag}-{i}", os.O_RDONLY)
-            own = os.open("/proc/self/ns/net", os.O_RDONLY)
-            try:
-                os.setns(fd, os.CLONE_NEWNET)
+            with realkernel.in_netns(f"{tag}-{i}"):
                 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_BENCH))
-                s.bind(("eth0", ETH_P_BENCH))
-                socks.append(s)
-            finally:
-                os.setns(own, os.CLONE_NEWNET)
-                os.close(fd)
-                os.close(own)
+            ifr = struct.pack("16sH14x", b"eth0", 0)
+            flags = struct.unpack_from("H", fcntl.ioctl(s, 0x8913, ifr), 16)[0]  # SIOCGIFFLAGS
+            fcntl.ioctl(s, 0x8914, struct.pack("16sH14x", b"eth0", flags | 1))    # IFF_UP
+            s.bind(("eth0", ETH_P_BENCH))
+            socks.append(s)
         build = time.perf_counter() - t0
         slab = _slab_kib() - slab0 if slab0 is not None else None
         for s in socks:
@@ -540,7 +531,8 @@ def scale_real(n: int) -> dict | str:
 # ---------------------------------------------------------------- the suite
 
 def run(repeat: int = 3, target: float = 0.4, count: int | None = None, real: bool = True,
-        only: set | None = None, scale=(1000, 10000), real_scale=(1000,)) -> dict:
+        only: set | None = None, scale=(1000, 10000), real_scale=(1000,),
+        memory=(1000, 5000)) -> dict:
     out = {"host": os.uname().release, "python": sys.version.split()[0], "repeat": repeat,
            "real_skipped": None, "figures": {}}
     sides = [pps.NetkernelSide()]
@@ -589,8 +581,8 @@ def run(repeat: int = 3, target: float = 0.4, count: int | None = None, real: bo
             "unit": "µs/syscall", "netkernel": t["us_per_syscall_tracing_on"], "real": None,
             "ratio": None, "nodes_per_syscall": t["traced_nodes_per_syscall"]}
     if want("memory"):
-        m = memory_netkernel()
-        mr = memory_real() if has_real else out["real_skipped"]
+        m = memory_netkernel(*memory)
+        mr = memory_real(*memory) if has_real else out["real_skipped"]
         for key, label in (("per_idle_socket", "memory per idle socket"),
                            ("per_queued_frame", "memory per queued frame")):
             rv = mr.get(key) if isinstance(mr, dict) else None

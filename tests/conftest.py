@@ -4,7 +4,7 @@ import os
 
 def pytest_addoption(parser):
     parser.addoption("--fastpath", choices=("on", "off", "auto"), default=None,
-                     help="force netkernel's fast path (net/packet/fastpath.py) on or off for "
+                     help="force netkernel's fast path (netkernel/fastpath.py) on or off for "
                           "every machine the tests create (sets NETKERNEL_FASTPATH)")
 
 

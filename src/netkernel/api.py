@@ -31,7 +31,7 @@ from netkernel.net.core.rtnetlink import (IfInfoMsg, rtnetlink_rcv_msg, rtnl_lin
                                           rtnl_link_register)
 from netkernel.net.core.skbuff import PROFILES
 from netkernel.net.core.sysctl_net_core import sysctl_core_init
-from netkernel.net.packet import fastpath as _fastpath
+from netkernel import fastpath as _fastpath
 from netkernel.net.packet.af_packet import packet_init
 from netkernel.net.netlink.af_netlink import netlink_proto_init
 from netkernel.uapi import errno as E
@@ -118,7 +118,7 @@ class _View:
     def __init__(self, kernel: "Kernel", task: Task):
         self._kernel = kernel
         self._task = task
-        self._fp_routes: dict = {}      # fast-path routes by fd / (fd, addr) (net/packet/fastpath.py)
+        self._fp_routes: dict = {}      # fast-path routes by fd / (fd, addr) (netkernel/fastpath.py)
         self._fp_lock = kernel._lock
 
     # -- syscall plumbing
@@ -529,7 +529,7 @@ class Kernel(_View):
 
     @property
     def fastpath(self) -> bool:
-        """Whether untraced sends and receives may take the fast path (net/packet/fastpath.py);
+        """Whether untraced sends and receives may take the fast path (netkernel/fastpath.py);
         the default comes from NETKERNEL_FASTPATH (on|auto: True, off: False). Observations are
         the same either way; only the speed differs."""
         return self._fastpath

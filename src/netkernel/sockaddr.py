@@ -13,7 +13,7 @@ from netkernel.uapi.if_ import IFNAMSIZ, IFR_IFINDEX, IFR_NAME, IFREQ_SIZE
 from netkernel.uapi.if_packet import sockaddr_ll_pack, sockaddr_ll_unpack
 from netkernel.uapi.ioctls import SIOCGIFINDEX, SIOCGIFNAME
 from netkernel.uapi.socket import AF_PACKET, INT
-from netkernel.net.packet import fastpath as _fastpath
+from netkernel import fastpath as _fastpath
 
 SOCKADDR_LL_SIZE = 20
 _PACKET_ADDR_UNITS = (conv_s, conv_i, conv_i, conv_i, conv_y_star)

@@ -24,7 +24,7 @@ from netkernel.getargs import (INT_MAX, PY_SSIZE_T_MAX, as_int, as_long, conv_i,
                                get_buffer, meth_noargs, meth_o, no_keywords, parsetuple,
                                parsetuple_kw, python_args, python_noargs, tp_name)
 from netkernel.net import socket as sys
-from netkernel.net.packet import fastpath as _fastpath
+from netkernel import fastpath as _fastpath
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
 from netkernel.sockaddr import getsockaddrarg, makesockaddr
 from netkernel.uapi import errno as E
@@ -371,7 +371,7 @@ class Socket:
     # -- send
     def send(self, data=_NOARG, flags=_NOARG, /, *args, **kwargs) -> int:
         """sock_send: "y*|i". (The first two positional parameters are spelled out only so that
-        the common call, send(bytes), can try the fast path at once: net/packet/fastpath.py.)"""
+        the common call, send(bytes), can try the fast path at once: netkernel/fastpath.py.)"""
         if type(data) is bytes and flags is _NOARG and not kwargs:
             ret = _fastpath.sendto(self._view, self._fd, data, None)
             if ret is not None:
@@ -413,6 +413,7 @@ class Socket:
             ret = _fastpath.sendto(self._view, self._fd, args[0], addr)
             if ret is not None:
                 return ret
+            return self._sock_call(True, self._view.sys_sendto, self._fd, args[0], 0, addr)
         no_keywords("socket.sendto", kwargs)
         n = len(args)
         if n == 2:
@@ -462,8 +463,9 @@ class Socket:
             if recvlen == 0:
                 return b""
         if self._timeout <= 0:
-            return self._view._call(sys.sys_recvfrom, self._fd, recvlen, flags)[1]
-        return self._sock_call(False, self._view.sys_recvfrom, self._fd, recvlen, flags)[1]
+            return self._view._call(sys.sys_recvfrom, self._fd, recvlen, flags, False)[1]
+        return self._sock_call(False, self._view._call, sys.sys_recvfrom, self._fd, recvlen, flags,
+                               False)[1]
 
     def recvfrom(self, *args, **kwargs):
         """sock_recvfrom: "n|i"; a size of 0 still makes the call."""

@@ -69,7 +69,7 @@ class Port:
 
     def _invalidate(self) -> None:
         """The device's frames now go elsewhere: its machine's fast-path routes are stale
-        (net/packet/fastpath.py)."""
+        (netkernel/fastpath.py)."""
         owner = self.cpu.owner() if self.cpu is not None and self.cpu.owner is not None else None
         core = getattr(owner, "core", None)
         if core is not None:

@@ -52,7 +52,7 @@ class KernelSocket:
     """struct socket: the type, the family's proto_ops, the struct sock, the file, and the inode
     number of its sockfs inode (get_next_ino: one counter for the whole model, as in Linux).
     `fp_opts`: the (level, optname) pairs ever set on it (None: none), which the fast path
-    (net/packet/fastpath.py) checks against those it reproduces."""
+    (netkernel/fastpath.py) checks against those it reproduces."""
     __slots__ = ("type", "state", "ops", "sk", "file", "ino", "fp_opts")
 
     def __init__(self):
@@ -94,7 +94,7 @@ class MsgHdr:
         self.data = b""
         self.flags = 0
         self.controllen = 0
-        self.control: list = []
+        self.control: list | None = None     # put_cmsg makes the list on the first message
         self.control_used = 0
         self.ancdata = None
 
@@ -336,8 +336,9 @@ def __sys_recvfrom(task: Task, fd: int, size: int, flags: int, want_addr: bool):
     return err, msg.data, msg.name if msg.name is not None else b""
 
 
-def sys_recvfrom(task: Task, fd: int, size: int, flags: int):
-    return __sys_recvfrom(task, fd, size, flags, True)
+def sys_recvfrom(task: Task, fd: int, size: int, flags: int, want_addr: bool = True):
+    """recvfrom(2); `want_addr` False is recv(2) (a NULL address: none is built)."""
+    return __sys_recvfrom(task, fd, size, flags, want_addr)
 
 
 def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int):
@@ -356,7 +357,8 @@ def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int):
     err = sock_recvmsg(sock, msg, min(size, MAX_RW_COUNT), flags)
     if err < 0:
         return err
-    return err, msg.data, msg.control, msg.flags, msg.name if msg.name is not None else b""
+    return (err, msg.data, msg.control if msg.control is not None else [], msg.flags,
+            msg.name if msg.name is not None else b"")
 
 
 # ---------------------------------------------------------------- options
@@ -374,7 +376,7 @@ def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optl
     if isinstance(sock, int):
         return sock
     # every option, known today or added later, invalidates the fast path's routes; one it
-    # does not reproduce keeps this socket on the structured path (net/packet/fastpath.py)
+    # does not reproduce keeps this socket on the structured path (netkernel/fastpath.py)
     core = task.net.core
     core.fp_gen += 1
     opts = sock.fp_opts

@@ -87,7 +87,7 @@ class NetCore:
         self.random = None                # get_random_bytes: the machine's seeded random.Random
         self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
         self.fp_gen = 0                   # configuration generation: bumped by every change
-        self.fp_routes = 0                # fast-path routes computed (net/packet/fastpath.py)
+        self.fp_routes = 0                # fast-path routes computed (netkernel/fastpath.py)
         self.fp_hits = 0                  # calls the fast path served
         # netstamp_needed_key: frames get a receive time only once something may read it (a
         # socket asked for timestamps or set an option that could, SIOCGSTAMP, a capture).
@@ -591,7 +591,7 @@ def dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
 
 
 def _fp_invalidate(pt: PacketType, core: NetCore | None) -> None:
-    """A hook was added or removed: fast-path routes are stale (net/packet/fastpath.py)."""
+    """A hook was added or removed: fast-path routes are stale (netkernel/fastpath.py)."""
     if core is None:
         core = pt.dev.nd_net.core if pt.dev is not None and pt.dev.nd_net is not None else None
     if core is not None:
@@ -876,24 +876,29 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
             return NET_RX_DROP
         skb.network_header = skb.data
     delivered = False
-    for pt in list(core.ptype_all):
-        pt.func(skb_clone(skb), dev, pt, dev)
-        delivered = True
-    for pt in list(dev.ptype_all):
-        pt.func(skb_clone(skb), dev, pt, dev)
-        delivered = True
+    if core.ptype_all:                  # (no list copies for empty lists)
+        for pt in list(core.ptype_all):
+            pt.func(skb_clone(skb), dev, pt, dev)
+            delivered = True
+    if dev.ptype_all:
+        for pt in list(dev.ptype_all):
+            pt.func(skb_clone(skb), dev, pt, dev)
+            delivered = True
     if skb.vlan_tci >= 0:
         if skb.vlan_tci & 0xFFF:
             skb.pkt_type = PACKET_OTHERHOST
         skb.vlan_tci = -1
     ptype = skb.protocol
-    for pt in list(core.ptype_base.get(ptype, ())):
-        pt.func(skb_clone(skb), dev, pt, dev)
-        delivered = True
-    for pt in list(dev.ptype_specific):
-        if pt.type == ptype:
+    hooks = core.ptype_base.get(ptype)
+    if hooks:
+        for pt in list(hooks):
             pt.func(skb_clone(skb), dev, pt, dev)
             delivered = True
+    if dev.ptype_specific:
+        for pt in list(dev.ptype_specific):
+            if pt.type == ptype:
+                pt.func(skb_clone(skb), dev, pt, dev)
+                delivered = True
     kfree_skb(skb)
     if not delivered:
         dev.stats.rx_dropped += 1       # no handler took it: the core's rx_dropped counter

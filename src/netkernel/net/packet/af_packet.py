@@ -148,7 +148,7 @@ class PacketSock(Sock):
 
     # The receive queue as the structured path sees it: the fast path's records (fp_q, always
     # younger than what sk_buffs are queued) first become the sk_buffs they stand for
-    # (net/packet/fastpath.py). `fp_rq` is the same deque, for the fast path's own tests.
+    # (netkernel/fastpath.py). `fp_rq` is the same deque, for the fast path's own tests.
     @property
     def sk_receive_queue(self) -> deque:
         if self.fp_q:
@@ -1007,6 +1007,6 @@ def packet_init(core) -> None:
     proc_create_net("packet", packet_seq_show)
 
 
-# the fast path (net/packet/fastpath.py) turns its records into this module's sk_buffs: bound
+# the fast path (netkernel/fastpath.py) turns its records into this module's sk_buffs: bound
 # last, so that either side may be imported first.
-from netkernel.net.packet.fastpath import fp_materialize  # noqa: E402
+from netkernel.fastpath import fp_materialize  # noqa: E402

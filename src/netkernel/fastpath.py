@@ -149,9 +149,11 @@ def build_route(kernel, task, fd: int, addr: bytes | None) -> FastRoute:
         if sk.sk_type != SOCK_RAW:
             return r                    # a DGRAM send needs an address (dev_hard_header)
     else:
-        if len(addr) < SOCKADDR_LL_SIZE:
-            return r
+        if not SOCKADDR_LL_SIZE <= len(addr) <= 128:
+            return r                    # EINVAL (packet_snd, move_addr_to_kernel): structured
         _, proto, ifindex, _, _, halen, sll_addr = sockaddr_ll_unpack(addr)
+        if len(addr) < halen + 12:
+            return r
         dev = net.dev_by_index.get(ifindex) if ifindex else None
         if dev is None or (sk.sk_type == SOCK_DGRAM and halen < dev.addr_len):
             return r
@@ -199,8 +201,8 @@ def build_route(kernel, task, fd: int, addr: bytes | None) -> FastRoute:
         r.hdr = None
         r.off = 0
     else:
-        if proto < ETH_P_802_3_MIN or len(addr) < halen + 12:
-            return r                    # eth_header writes a length; a short name: structured
+        if proto < ETH_P_802_3_MIN:
+            return r                    # eth_header writes a length: structured
         r.minlen = 1                    # an empty datagram: structured (as above)
         r.maxlen = dev.mtu
         r.off = ETH_HLEN

@@ -1,4 +1,4 @@
-"""The fast path (net/packet/fastpath.py): it is taken, it gives the structured path's
+"""The fast path (netkernel/fastpath.py): it is taken, it gives the structured path's
 observations, its records become the structured path's sk_buffs, and every configuration change
 invalidates it (one test per source, failing when that source's generation bump is missing)."""
 import socket
@@ -7,7 +7,7 @@ import struct
 import pytest
 
 import netkernel
-from netkernel.net.packet import fastpath
+from netkernel import fastpath
 from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_AUXDATA, PACKET_FANOUT,
                                       PACKET_MR_PROMISC, PACKET_RX_RING, PACKET_STATISTICS,
                                       SOL_PACKET, TPACKET_STATS, sockaddr_ll_pack)

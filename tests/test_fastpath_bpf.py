@@ -1,4 +1,4 @@
-"""The fast path's compiled socket filters (net/packet/fastpath.py compile_filter) give exactly
+"""The fast path's compiled socket filters (netkernel/fastpath.py compile_filter) give exactly
 what the interpreter (net/core/filter.py) gives, or say UNSURE where only the interpreter can
 tell: random valid classic programs over random frames, and tcpdump's own programs."""
 import struct
@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from netkernel.net.core import filter as F
 from netkernel.net.core.skbuff import SkBuff
-from netkernel.net.packet.fastpath import UNSURE, compile_filter
+from netkernel.fastpath import UNSURE, compile_filter
 
 CODES = sorted(F.ALLOWED_CODES)
 SMALL_K = st.one_of(st.integers(0, 80), st.sampled_from([0x0800, 0x86dd, 0x11, 0x1fff, 0xffffffff,
