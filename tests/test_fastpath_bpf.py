@@ -50,13 +50,16 @@ def programs(draw):
 def test_compiled_filter_equals_interpreter(prog, frames, off):
     if F.bpf_check_classic(prog):
         return                                  # the kernel would refuse to attach it
-    f = compile_filter(prog, off)
-    if f is None:
+    compiled = compile_filter(prog, off)
+    if compiled is None:
         return                                  # too large to compile: interpreted
+    f, simple = compiled
     for frame in frames:
         got = f(frame, len(frame) - off)
         if got != UNSURE:
             assert got == interpret(prog, frame, off)
+        if simple:                              # its verdict is all or nothing, always sure
+            assert got == 0 or got >= 0xFFFF
 
 
 # `tcpdump -dd 'udp dst port 9'` and `tcpdump -dd 'ether proto 0x88b5 or arp'`
@@ -78,13 +81,15 @@ def test_tcpdump_programs():
               bytes(12) + b"\x08\x06" + bytes(30)]
     for prog in (UDP_DST_9, ETHER_OR_ARP):
         assert not F.bpf_check_classic(prog)
-        f = compile_filter(prog, 0)
+        f, simple = compile_filter(prog, 0)
+        assert simple
         got = [f(fr, len(fr)) for fr in frames]
         assert got == [interpret(prog, fr, 0) for fr in frames]
-    assert [compile_filter(UDP_DST_9, 0)(fr, len(fr)) for fr in frames[:3]] == [0x40000, 0, 0]
+    assert [compile_filter(UDP_DST_9, 0)[0](fr, len(fr)) for fr in frames[:3]] == [0x40000, 0, 0]
 
 
 def test_ancillary_loads_are_left_to_the_interpreter():
     prog = ((F.BPF_LD | F.BPF_W | F.BPF_ABS, 0, 0, F.SKF_AD_BASE + F.SKF_AD_PKTTYPE),
             (F.BPF_RET | F.BPF_A, 0, 0, 0))
-    assert compile_filter(prog, 0)(bytes(60), 60) == UNSURE
+    f, simple = compile_filter(prog, 0)
+    assert f(bytes(60), 60) == UNSURE and not simple

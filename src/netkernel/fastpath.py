@@ -93,8 +93,9 @@ class FastRoute:
 
 class Plan:
     """Who receives a frame with a given link header on the peer: `receivers`, a tuple of
-    (socket, record info) — or None when some receiver has a socket filter: then `filtered`
-    holds (socket, record info, compiled filter or None) and each frame is run through them.
+    (socket, record info, a simple compiled filter or None) — or None when some receiver's filter
+    may truncate or need the interpreter: then `filtered` holds (socket, record info, compiled
+    filter or None) and each frame is run through them before anything is delivered.
     `hooked`: some handler takes the frame (else the peer counts it in rx_dropped), even if no
     socket queues it (another namespace's, a filter's verdict)."""
     __slots__ = ("receivers", "filtered", "hooked")
@@ -254,14 +255,17 @@ def _plan_for(r: FastRoute, hdr: bytes):
         info = (off, proto, pkt_type, peer.ifindex, peer.type, haddr, name, r.hoff, r.extra,
                 r.mark, r.off, r.priority)
         filt = None
+        simple = True
         if rsk.sk_filter is not None:
-            filt = compile_filter(rsk.sk_filter.prog, off)
-            if filt is None:
+            compiled = compile_filter(rsk.sk_filter.prog, off)
+            if compiled is None:
                 return False
-        receivers.append((rsk, info, filt))
-    if any(filt is not None for _, _, filt in receivers):
-        return Plan(None, tuple(receivers), bool(hooks))
-    return Plan(tuple((rsk, info) for rsk, info, _ in receivers), None, bool(hooks))
+            filt, simple = compiled
+        receivers.append((rsk, info, filt, simple))
+    if all(simple for *_, simple in receivers):
+        return Plan(tuple((rsk, info, filt) for rsk, info, filt, _ in receivers), None,
+                    bool(hooks))
+    return Plan(None, tuple((rsk, info, filt) for rsk, info, filt, _ in receivers), bool(hooks))
 
 
 def _run_filters(filtered: tuple, frame: bytes, flen: int):
@@ -276,7 +280,7 @@ def _run_filters(filtered: tuple, frame: bytes, flen: int):
                 continue                # rejected: not counted anywhere
             if res < n:
                 return None             # UNSURE, or a truncating verdict
-        out.append((rsk, info))
+        out.append((rsk, info, None))
     return out
 
 
@@ -340,7 +344,9 @@ def sendto(view, fd: int, data: bytes, addr):
                 if ts is None:
                     ts = r.tsize[n] = r.profile.head_truesize(n + r.extra)
                 tstamp = r.clock() if core.netstamp_needed else 0
-                for rsk, info in receivers:
+                for rsk, info, filt in receivers:
+                    if filt is not None and not filt(frame, flen - info[0]):
+                        continue        # run_filter: rejected, counted nowhere
                     if rsk.sk_rmem_alloc >= rsk.sk_rcvbuf:
                         rsk.stat_drops += 1
                         rsk.sk_drops += 1
@@ -454,12 +460,16 @@ _MAX_LINES = 4000       # a program whose tree of paths is larger stays interpre
 
 
 def compile_filter(prog: tuple, off: int):
-    """A Python function `f(frame, n)` giving what net/core/filter.py's interpreter gives for
-    the classic program `prog` run on an sk_buff whose data starts `off` bytes into `frame` and
-    holds `n` bytes (packet_rcv's view: the link header for SOCK_RAW, the network header for
-    SOCK_DGRAM) — or UNSURE where the program would read what the frame alone does not tell
-    (ancillary data, offsets from the link or network header). None when the program cannot be
-    compiled. Jumps only go forward, so each path is written out as nested ifs."""
+    """(f, simple): a Python function `f(frame, n)` giving what net/core/filter.py's interpreter
+    gives for the classic program `prog` run on an sk_buff whose data starts `off` bytes into
+    `frame` and holds `n` bytes (packet_rcv's view: the link header for SOCK_RAW, the network
+    header for SOCK_DGRAM) — or UNSURE where the program would read what the frame alone does
+    not tell (ancillary data, offsets from the link or network header). `simple`: the program
+    can answer only 0 or "the whole frame" (every return is 0 or at least 65535, the index
+    register only ever holds small non-negative values), so its verdict can be taken while
+    delivering. None when the program cannot be compiled. Jumps only go forward, so each path is
+    written out as nested ifs; a frame long enough for every constant load runs a copy without
+    bounds checks."""
     key = (prog, off)
     if key in _FILTERS:
         return _FILTERS[key]
@@ -472,9 +482,11 @@ def compile_filter(prog: tuple, off: int):
 def _compile(prog: tuple, off: int):
     from netkernel.net.core import filter as F
     out = ["def f(b, n):", " A = X = 0", " m0=m1=m2=m3=m4=m5=m6=m7=m8=m9=m10=m11=m12=m13=m14=m15=0"]
-    sizes = {F.BPF_W: (4, "_W(b, {o})[0]"), F.BPF_H: (2, "_H(b, {o})[0]"), F.BPF_B: (1, "b[{o}]")}
+    sizes = {F.BPF_W: (4, "_W(b, {o})[0]"), F.BPF_H: (2, "(b[{o}] << 8) | b[{o} + 1]"),
+             F.BPF_B: (1, "b[{o}]")}
+    notes = {"complex": False, "need": 0}
 
-    def emit(pc: int, ind: str) -> None:
+    def emit(pc: int, ind: str, checked: bool) -> None:
         while True:
             if len(out) > _MAX_LINES:
                 raise OverflowError
@@ -489,28 +501,41 @@ def _compile(prog: tuple, off: int):
                 mode = code & 0xE0
                 if mode == F.BPF_IMM:
                     out.append(f"{ind}{reg} = {k}")
+                    if reg == "X" and k >= 0x10000:
+                        notes["complex"] = True
                 elif mode == F.BPF_MEM:
                     out.append(f"{ind}{reg} = m{k}")
+                    if reg == "X":
+                        notes["complex"] = True
                 elif mode == F.BPF_LEN:
                     out.append(f"{ind}{reg} = n")
                 elif cls == F.BPF_LD and mode == F.BPF_ABS and code & 0x18 in sizes:
                     if k >= 0x80000000:
+                        notes["complex"] = True
                         out.append(ind + "return -1")      # ancillary or header-relative
                         return
                     size, load = sizes[code & 0x18]
-                    out.append(f"{ind}if n < {k + size}: return 0")
+                    notes["need"] = max(notes["need"], k + size)
+                    if checked:
+                        out.append(f"{ind}if n < {k + size}: return 0")
                     out.append(f"{ind}A = " + load.format(o=off + k))
                 elif cls == F.BPF_LD and mode == F.BPF_IND and code & 0x18 in sizes:
                     size, load = sizes[code & 0x18]
+                    if k >= 0x7FFF0000:
+                        notes["complex"] = True
                     out.append(f"{ind}t = (X + {k}) & 0xFFFFFFFF")
                     out.append(f"{ind}if t & 0x80000000: return -1")
                     out.append(f"{ind}if n < t + {size}: return 0")
-                    out.append(f"{ind}A = " + load.format(o=f"{off} + t"))
+                    out.append(f"{ind}o = {off} + t")
+                    out.append(f"{ind}A = " + load.format(o="o"))
                 elif cls == F.BPF_LDX and mode == F.BPF_MSH:
                     if k >= 0x80000000:
+                        notes["complex"] = True
                         out.append(ind + "return -1")
                         return
-                    out.append(f"{ind}if n < {k + 1}: return 0")
+                    notes["need"] = max(notes["need"], k + 1)
+                    if checked:
+                        out.append(f"{ind}if n < {k + 1}: return 0")
                     out.append(f"{ind}X = (b[{off + k}] & 0xF) << 2")
                 else:
                     out.append(ind + "return 0")
@@ -550,24 +575,43 @@ def _compile(prog: tuple, off: int):
                     pc += jt
                     continue
                 out.append(f"{ind}if {cond}:")
-                emit(pc + jt, ind + " ")
+                emit(pc + jt, ind + " ", checked)
                 out.append(f"{ind}else:")
-                emit(pc + jf, ind + " ")
+                emit(pc + jf, ind + " ", checked)
                 return
             elif cls == F.BPF_RET:
-                out.append(ind + ("return A" if code & 0x18 == F.BPF_A else f"return {k}"))
+                if code & 0x18 == F.BPF_A:
+                    notes["complex"] = True
+                    out.append(ind + "return A")
+                else:
+                    if 0 < k < 0xFFFF:
+                        notes["complex"] = True
+                    out.append(f"{ind}return {k}")
                 return
             else:                                   # BPF_MISC
-                out.append(ind + ("A = X" if code & 0xF8 == F.BPF_TXA else "X = A"))
+                if code & 0xF8 == F.BPF_TXA:
+                    out.append(ind + "A = X")
+                else:
+                    out.append(ind + "X = A")
+                    notes["complex"] = True
 
     try:
-        emit(0, " ")
+        head = len(out)
+        emit(0, " ", True)                          # to learn the longest constant load
+        del out[head:]
+        if notes["need"]:
+            out.append(f" if n >= {notes['need']}:")
+            emit(0, "  ", False)
+            out.append(" else:")
+            emit(0, "  ", True)
+        else:
+            emit(0, " ", True)
     except (OverflowError, RecursionError):
         return None
     import struct
-    ns = {"_W": struct.Struct(">I").unpack_from, "_H": struct.Struct(">H").unpack_from}
+    ns = {"_W": struct.Struct(">I").unpack_from}
     exec(compile("\n".join(out), f"<bpf {len(prog)} insns>", "exec"), ns)  # noqa: S102
-    return ns["f"]
+    return ns["f"], not notes["complex"]
 
 
 # ---------------------------------------------------------------- addresses at the socket API
