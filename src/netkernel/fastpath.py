@@ -75,7 +75,8 @@ class FastRoute:
     path (cached too, so ineligible calls cost one test)."""
     __slots__ = ("gen", "core", "files", "fd", "file", "sk", "ok", "rx_ok", "dev", "peer",
                  "stats", "pstats", "minlen", "maxlen", "pmax", "hdr", "off", "extra", "hoff",
-                 "tsize", "profile", "plans", "mark", "clock", "priority", "pull")
+                 "tsize", "profile", "plans", "mark", "clock", "priority", "pull", "last_data",
+                 "last_frame", "last_plan")
 
     def __init__(self, gen, core, files, fd, file):
         self.gen = gen
@@ -89,6 +90,7 @@ class FastRoute:
         self.minlen = 1 << 62           # no length fits a route that is not ok
         self.maxlen = 0
         self.plans: dict = {}
+        self.last_data = None           # the last bytes sent, its frame and plan
 
 
 class Plan:
@@ -309,18 +311,25 @@ def sendto(view, fd: int, data: bytes, addr):
         core = r.core
         if core.softirq_pending or core.in_softirq:
             return None                 # earlier work first: structured
-        hdr = r.hdr
-        if hdr is None:
-            frame = data
-            key = data[:14]
+        if data is r.last_data:         # the same bytes object again: the same frame and plan
+            frame = r.last_frame
+            plan = r.last_plan
         else:
-            frame = hdr + data
-            key = hdr
-        plan = r.plans.get(key)
-        if plan is None:
-            plan = r.plans[key] = _plan_for(r, key)
-        if plan is False:
-            return None
+            hdr = r.hdr
+            if hdr is None:
+                frame = data
+                key = data[:14]
+            else:
+                frame = hdr + data
+                key = hdr
+            plan = r.plans.get(key)
+            if plan is None:
+                plan = r.plans[key] = _plan_for(r, key)
+            if plan is False:
+                return None
+            r.last_data = data
+            r.last_frame = frame
+            r.last_plan = plan
         flen = len(frame)
         receivers = plan.receivers
         if receivers is None:
