@@ -154,6 +154,8 @@ def _positional(a, b, rest: tuple) -> tuple:
 class Socket:
     """socket.socket for a netkernel descriptor: the methods, arguments, results and exceptions
     of CPython 3.11's socket object on AF_PACKET."""
+    __slots__ = ("_view", "_closed", "_fd", "_family", "_type", "_proto", "_timeout",
+                 "__weakref__")
 
     def __init__(self, view, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,
                  fileno: int | None = None):
