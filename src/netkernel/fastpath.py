@@ -76,7 +76,8 @@ class FastRoute:
     __slots__ = ("gen", "core", "files", "fd", "file", "sk", "ok", "rx_ok", "dev", "peer",
                  "stats", "pstats", "minlen", "maxlen", "pmax", "hdr", "off", "extra", "hoff",
                  "tsize", "profile", "plans", "mark", "clock", "priority", "pull", "last_data",
-                 "last_frame", "last_plan")
+                 "last_frame", "last_plan", "last_addro", "last_sockaddr", "last_name",
+                 "last_address")
 
     def __init__(self, gen, core, files, fd, file):
         self.gen = gen
@@ -91,6 +92,8 @@ class FastRoute:
         self.maxlen = 0
         self.plans: dict = {}
         self.last_data = None           # the last bytes sent, its frame and plan
+        self.last_addro = None          # the last address tuple (socketmodule) and its sockaddr
+        self.last_name = None           # the last sockaddr received and its address tuple
 
 
 class Plan:
@@ -403,11 +406,26 @@ def recvfrom(view, fd: int, size: int, want_name: bool):
         else:
             data = frame
         r.core.fp_hits += 1
-        if want_name:
-            return len(data), data, info[6]
-        return data
+        if not want_name:
+            return data
+        name = info[6]
+        if want_name is PYTHON_ADDRESS:
+            # socketmodule's recvfrom: makesockaddr's tuple when remembered (the same sockaddr
+            # object as last time, or by value), else the sockaddr_ll for it to convert
+            if name is r.last_name:
+                return data, r.last_address
+            address = r.plans.get(("address", name))
+            if address is not None:
+                r.last_name = name
+                r.last_address = address
+                return data, address
+            return data, name
+        return len(data), data, name
     finally:
         lock.release()
+
+
+PYTHON_ADDRESS = 2      # recvfrom(want_name=PYTHON_ADDRESS): the address as socketmodule returns it
 
 
 # ---------------------------------------------------------------- materialisation
@@ -663,6 +681,36 @@ def sockaddr_of(view, fd: int, addro):
 
 
 _PLAIN = (str, int, bytes)
+
+
+def sendto_address(view, fd: int, data: bytes, addro: tuple):
+    """socket.sendto(data, addro) in one step when getsockaddrarg's answer for `addro` is
+    remembered (sockaddr_of): the byte count, or None (then nothing happened: the caller
+    converts the address and sends as usual). The same tuple object as last time needs no
+    look-up (a tuple of str, int and bytes cannot change)."""
+    lock = view._fp_lock
+    lock.acquire()
+    try:
+        r = view._fp_routes.get(fd)
+        if r is None or r.gen != r.core.fp_gen:
+            r = route_for(view, fd, None)
+        if not r.rx_ok:
+            return None
+        if addro is r.last_addro:
+            sockaddr = r.last_sockaddr
+        else:
+            for x in addro:
+                if type(x) not in _PLAIN:
+                    return None
+            sockaddr = r.plans.get(("sockaddr", addro))
+            if sockaddr is not None:
+                r.last_addro = addro
+                r.last_sockaddr = sockaddr
+    finally:
+        lock.release()
+    if sockaddr is None:
+        return None
+    return sendto(view, fd, data, sockaddr)
 
 
 def remember_sockaddr(view, fd: int, addro, sockaddr: bytes) -> None:

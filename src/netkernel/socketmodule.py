@@ -411,6 +411,9 @@ class Socket:
     def sendto(self, *args, **kwargs) -> int:
         """sock_sendto: (data, address) or (data, flags, address), then the address."""
         if not kwargs and len(args) == 2 and type(args[0]) is bytes and type(args[1]) is tuple:
+            ret = _fastpath.sendto_address(self._view, self._fd, args[0], args[1])
+            if ret is not None:
+                return ret
             addr = getsockaddrarg(self, args[1], "sendto")
             ret = _fastpath.sendto(self._view, self._fd, args[0], addr)
             if ret is not None:
@@ -473,9 +476,10 @@ class Socket:
         """sock_recvfrom: "n|i"; a size of 0 still makes the call."""
         if (not kwargs and len(args) == 1 and type(args[0]) is int
                 and 0 < args[0] < _USER_SPACE):
-            ret = _fastpath.recvfrom(self._view, self._fd, args[0], True)
+            ret = _fastpath.recvfrom(self._view, self._fd, args[0], _fastpath.PYTHON_ADDRESS)
             if ret is not None:
-                return ret[1], makesockaddr(self, ret[2])
+                data, address = ret
+                return data, address if type(address) is tuple else makesockaddr(self, address)
         if kwargs:
             no_keywords("socket.recvfrom", kwargs)
         recvlen, *rest = parsetuple(args, "recvfrom", _RECV_UNITS, 1)
