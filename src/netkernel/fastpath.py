@@ -484,6 +484,7 @@ def route_for(view, fd: int, addr):
 UNSURE = -1             # a compiled filter's answer when only the interpreter can tell
 _FILTERS: dict = {}     # (program, data offset) → compiled function or None
 _MAX_LINES = 4000       # a program whose tree of paths is larger stays interpreted
+_DUMP = False
 
 
 def compile_filter(prog: tuple, off: int):
@@ -508,10 +509,18 @@ def compile_filter(prog: tuple, off: int):
 
 def _compile(prog: tuple, off: int):
     from netkernel.net.core import filter as F
-    out = ["def f(b, n):", " A = X = 0", " m0=m1=m2=m3=m4=m5=m6=m7=m8=m9=m10=m11=m12=m13=m14=m15=0"]
+    out = ["def f(b, n):", " A = X = 0"]
+    read = sorted({k for code, _, _, k in prog
+                   if code in (F.BPF_LD | F.BPF_MEM, F.BPF_LDX | F.BPF_MEM) and 0 <= k < 16})
+    if read:                            # scratch cells that are read start at 0
+        out.append(" " + "=".join(f"m{k}" for k in read) + "=0")
     sizes = {F.BPF_W: (4, "_W(b, {o})[0]"), F.BPF_H: (2, "(b[{o}] << 8) | b[{o} + 1]"),
              F.BPF_B: (1, "b[{o}]")}
     notes = {"complex": False, "need": 0}
+    # X only ever holds small non-negative values (a header length, a constant, the length)
+    x_small = all(code & 0xE0 in (F.BPF_MSH, F.BPF_LEN) or (code & 0xE0 == F.BPF_IMM and k < 0x10000)
+                  for code, _, _, k in prog if code & 7 == F.BPF_LDX) and not any(
+        code & 7 == F.BPF_MISC and code & 0xF8 != F.BPF_TXA for code, _, _, _ in prog)
 
     def emit(pc: int, ind: str, checked: bool) -> None:
         while True:
@@ -548,13 +557,16 @@ def _compile(prog: tuple, off: int):
                     out.append(f"{ind}A = " + load.format(o=off + k))
                 elif cls == F.BPF_LD and mode == F.BPF_IND and code & 0x18 in sizes:
                     size, load = sizes[code & 0x18]
-                    if k >= 0x7FFF0000:
+                    if x_small and k < 0x7FFF0000:
+                        out.append(f"{ind}t = X + {k}")         # never negative, never wraps
+                    else:
                         notes["complex"] = True
-                    out.append(f"{ind}t = (X + {k}) & 0xFFFFFFFF")
-                    out.append(f"{ind}if t & 0x80000000: return -1")
+                        out.append(f"{ind}t = (X + {k}) & 0xFFFFFFFF")
+                        out.append(f"{ind}if t & 0x80000000: return -1")
                     out.append(f"{ind}if n < t + {size}: return 0")
-                    out.append(f"{ind}o = {off} + t")
-                    out.append(f"{ind}A = " + load.format(o="o"))
+                    if off:
+                        out.append(f"{ind}t += {off}")
+                    out.append(f"{ind}A = " + load.format(o="t"))
                 elif cls == F.BPF_LDX and mode == F.BPF_MSH:
                     if k >= 0x80000000:
                         notes["complex"] = True
@@ -638,6 +650,8 @@ def _compile(prog: tuple, off: int):
     import struct
     ns = {"_W": struct.Struct(">I").unpack_from}
     exec(compile("\n".join(out), f"<bpf {len(prog)} insns>", "exec"), ns)  # noqa: S102
+    if _DUMP:
+        print("\n".join(out))
     return ns["f"], not notes["complex"]
 
 
