@@ -509,9 +509,9 @@ def scale_real(n: int) -> dict | str:
         for i in range(n):
             with realkernel.in_netns(f"{tag}-{i}"):
                 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_BENCH))
-            ifr = struct.pack("16sH14x", b"eth0", 0)
+            ifr = struct.pack("16sH22x", b"eth0", 0)
             flags = struct.unpack_from("H", fcntl.ioctl(s, 0x8913, ifr), 16)[0]  # SIOCGIFFLAGS
-            fcntl.ioctl(s, 0x8914, struct.pack("16sH14x", b"eth0", flags | 1))    # IFF_UP
+            fcntl.ioctl(s, 0x8914, struct.pack("16sH22x", b"eth0", flags | 1))    # IFF_UP
             s.bind(("eth0", ETH_P_BENCH))
             socks.append(s)
         build = time.perf_counter() - t0

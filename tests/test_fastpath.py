@@ -251,6 +251,9 @@ SOURCES = {
     "capture": lambda c: c.__setitem__("cap", c["k"].capture("veth1", _devnull())),
     "tracing": lambda c: c.__setitem__("trace", _enter_trace(c["k"])),
     "fastpath_switch": lambda c: setattr(c["k"], "fastpath", False),
+    "filter": lambda c: _attach(c["k"], c["rx"], ((0x6, 0, 0, 0),)),
+    "ioctl_link_down": lambda c: c["k"].ioctl(c["tx"], 0x8914,        # SIOCSIFFLAGS, no IFF_UP
+                                              struct.pack("16sH22x", b"veth1", 0)),
     "cable": lambda c: _plug_cable(c["k"]),
 }
 
