@@ -159,6 +159,29 @@ def fig_veth_send_recv_raw(side, count, target):
     return _rate(r["sent"], r["seconds"], r["received"] == r["sent"])
 
 
+def fig_veth_send_recv_raw_distinct(side, count, target):
+    """send+recv with a new bytes object each time (256 frames that differ in their last bytes,
+    taken in turn): what a program building each frame sees (no last-object memo)."""
+    s, r = _veth_pair_socks(side, socket.SOCK_RAW)
+    base = pps.frame()
+    frames = [base[:-2] + i.to_bytes(2, "big") for i in range(256)]
+    got = [0]
+    try:
+        def loop(n):
+            send, recv = s.send, r.recv
+            for i in range(n):
+                f = frames[i & 255]
+                send(f)
+                if recv(2048) == f:
+                    got[0] += 1
+        n, dt = _timed_loop(loop, count, target)
+        total = got[0]
+    finally:
+        s.close()
+        r.close()
+    return _rate(n, dt, total >= n)
+
+
 def fig_veth_send_dgram(side, count, target):
     s = _sock(side, socket.SOCK_DGRAM, ETH_P_BENCH)
     payload = pps.frame()[14:]
@@ -316,6 +339,7 @@ def _rings_fig(name):
 RATE_FIGURES = {
     "veth send (RAW)": fig_veth_send_raw,
     "veth send+recv (RAW)": fig_veth_send_recv_raw,
+    "veth send+recv (RAW, 256 frames)": fig_veth_send_recv_raw_distinct,
     "veth send (DGRAM)": fig_veth_send_dgram,
     "veth send+recv (DGRAM)": fig_veth_send_recv_dgram,
     "loopback send+recv": fig_loopback_send_recv,
