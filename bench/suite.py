@@ -507,6 +507,16 @@ def scale_netkernel(n: int) -> dict:
             "rss_kib": rss, "received": got, "ok": got == n}
 
 
+def _in_fresh_process(fn, *args):
+    """fn(*args) in a new interpreter (this file's module), so its RSS growth is its own."""
+    code = (f"import json, sys; sys.path[:0] = {sys.path[:4]!r}; import suite; "
+            f"print(json.dumps(suite.{fn.__name__}(*{args!r})))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.strip()[-500:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def scale_real(n: int) -> dict | str:
     """The same on the real kernel: `ip -batch` builds the namespaces and veth pairs, a socket is
     bound in each (setns), one frame is sent into each; kernel memory is the Slab growth."""
@@ -554,7 +564,7 @@ def scale_real(n: int) -> dict | str:
 
 # ---------------------------------------------------------------- the suite
 
-def run(repeat: int = 3, target: float = 0.4, count: int | None = None, real: bool = True,
+def run(repeat: int = 5, target: float = 0.3, count: int | None = None, real: bool = True,
         only: set | None = None, scale=(1000, 10000), real_scale=(1000,),
         memory=(1000, 5000)) -> dict:
     out = {"host": os.uname().release, "python": sys.version.split()[0], "repeat": repeat,
@@ -615,7 +625,7 @@ def run(repeat: int = 3, target: float = 0.4, count: int | None = None, real: bo
         out["figures"]["memory per queued frame"]["netkernel_as_skb"] = m["per_queued_frame_as_skb"]
     if want("scale"):
         for n in scale:
-            nk = scale_netkernel(n)
+            nk = _in_fresh_process(scale_netkernel, n)
             rv = scale_real(n) if has_real and n in real_scale else (
                 out["real_skipped"] or "not measured on the real kernel at this size")
             rt = rv.get("build_seconds") if isinstance(rv, dict) else None
@@ -661,8 +671,8 @@ def print_table(res: dict) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--target", type=float, default=0.4, help="seconds per rate measurement")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--target", type=float, default=0.3, help="seconds per rate measurement")
     ap.add_argument("--quick", action="store_true", help="short runs, scale 1,000 only")
     ap.add_argument("--only", default="", help="comma-separated figure names (or: boundary, "
                     "tracing, memory, scale)")
