@@ -509,7 +509,8 @@ def scale_netkernel(n: int) -> dict:
 
 def _in_fresh_process(fn, *args):
     """fn(*args) in a new interpreter (this file's module), so its RSS growth is its own."""
-    code = (f"import json, sys; sys.path[:0] = {sys.path[:4]!r}; import suite; "
+    paths = [_HERE, os.path.join(_ROOT, "src"), os.path.join(_ROOT, "tests")]
+    code = (f"import json, sys; sys.path[:0] = {paths!r}; import suite; "
             f"print(json.dumps(suite.{fn.__name__}(*{args!r})))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800)
     if r.returncode != 0:
