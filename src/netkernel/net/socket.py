@@ -12,7 +12,7 @@ MODEL_PLUMBING = ("syscall_exit",)
 
 import itertools
 
-from netkernel.kernel.sched import Task, defer_fput, take_deferred_fputs
+from netkernel.kernel.sched import Task, take_deferred_fputs
 from netkernel.uapi import errno as E
 from netkernel.uapi.socket import (AF_INET, AF_PACKET, INT, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
@@ -170,17 +170,17 @@ def sys_socket(task: Task, family: int, type: int, protocol: int) -> int:
 # ---------------------------------------------------------------- helpers
 
 def sockfd_lookup_light(task: Task, fd: int):
-    """sockfd_lookup_light: get socket by file descriptor (EBADF; ENOTSOCK for other files). The
-    file stays referenced until the syscall returns, so a close() from another thread meanwhile
-    only removes the descriptor (the socket lives on until that syscall is done)."""
+    """sockfd_lookup_light: get socket by file descriptor (EBADF; ENOTSOCK for other files).
+    Like fdget's light path it takes no reference: no other thread can close the descriptor
+    while this one holds the machine lock, and a syscall that sleeps (releasing the lock) takes
+    one then, kept until the syscall returns (sk_sleep) — so a close() from another thread
+    meanwhile only removes the descriptor, and the socket lives on until that syscall is done."""
     f = task.files.get(fd)
     if f is None:
         return -E.EBADF
     sock = f.private_data
     if not isinstance(sock, KernelSocket):
         return -E.ENOTSOCK
-    f.f_count += 1
-    defer_fput(f)
     return sock
 
 

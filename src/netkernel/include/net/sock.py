@@ -5,6 +5,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "include/net/sock.h"
 
+from netkernel.kernel.sched import defer_fput
 from netkernel.net.core.scm import put_cmsg
 from netkernel.uapi.net_tstamp import (SOF_TIMESTAMPING_RAW_HARDWARE,
                                        SOF_TIMESTAMPING_RX_SOFTWARE, SOF_TIMESTAMPING_SOFTWARE)
@@ -21,7 +22,12 @@ TSFLAGS_ANY = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RAW_HARDWARE
 
 def sk_sleep(sk, timeout: float | None = None) -> None:
     """Sleep on the socket's wait queue (releasing the machine lock) until woken or `timeout`
-    seconds pass."""
+    seconds pass. Its file is referenced first, until the syscall returns: another thread may
+    close the descriptor meanwhile (sockfd_lookup_light takes no reference)."""
+    sock = sk.sk_socket
+    f = sock.file if sock is not None else None
+    if f is not None:
+        defer_fput(f)
     sk.sk_sleepers += 1
     try:
         sk.sk_wq.wait(timeout)
