@@ -297,10 +297,12 @@ def sendto(view, fd: int, data: bytes, addr):
     packet_snd → dev_queue_xmit → veth_xmit → netif_rx → __netif_receive_skb_core → packet_rcv
     with the route's answers: the peer's counters, each receiver's buffer check, charge and
     record, PACKET_STATISTICS, sk_drops, the wake-ups."""
+    r = view._fp_routes.get(fd if addr is None else (fd, addr))
+    if r is not None and not r.ok and r.gen == r.core.fp_gen:
+        return None                     # known not to apply: the lock is not even needed
     lock = view._fp_lock
     lock.acquire()
     try:
-        r = view._fp_routes.get(fd if addr is None else (fd, addr))
         if r is None or r.gen != r.core.fp_gen:
             r = route_for(view, fd, addr)
         n = len(data)
@@ -384,10 +386,12 @@ def recvfrom(view, fd: int, size: int, want_name: bool):
     oldest record: uncharge it (sock_rfree), note "read, no time" for SIOCGSTAMP, copy."""
     if size <= 0:
         return None
+    r = view._fp_routes.get(fd)
+    if r is not None and not r.rx_ok and r.gen == r.core.fp_gen:
+        return None                     # known not to apply
     lock = view._fp_lock
     lock.acquire()
     try:
-        r = view._fp_routes.get(fd)
         if r is None or r.gen != r.core.fp_gen:
             r = route_for(view, fd, None)
         if not r.rx_ok:
