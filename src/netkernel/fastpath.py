@@ -372,7 +372,7 @@ def sendto(view, fd: int, data: bytes, addr):
                         rsk.sk_wq.notify_all()
             else:
                 pst.rx_dropped += 1     # no handler took it (__netif_receive_skb_core)
-        if sk.sk_sleepers:
+        if sk.sk_write_sleepers:
             sk.sk_wq.notify_all()       # sock_wfree → sk_write_space
         core.fp_hits += 1
         return n
