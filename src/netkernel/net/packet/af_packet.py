@@ -159,7 +159,14 @@ class PacketSock(Sock):
     @property
     def sk_receive_queue(self) -> deque:
         if self.fp_q:
-            fp_materialize(self)
+            # (under the machine lock: a reader outside the machine, like netkernel run's
+            # readiness check, must not interleave with a fast receive)
+            lock = self.sk_net.core.lock
+            lock.acquire()
+            try:
+                fp_materialize(self)
+            finally:
+                lock.release()
         return self.fp_rq
 
     @sk_receive_queue.setter
