@@ -38,7 +38,10 @@ from netkernel.uapi.if_ether import ETH_ALEN, ETH_HLEN, ETH_P_802_3_MIN, ETH_P_8
 from netkernel.uapi.if_packet import (PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST,
                                       PACKET_OTHERHOST, SOCKADDR_LL_SIZE, sockaddr_ll_pack,
                                       sockaddr_ll_unpack)
-from netkernel.net.socket import FILTER_OPTIONS, UNTIMED_OPTIONS
+from netkernel.uapi.socket import (SO_ATTACH_FILTER, SO_DETACH_FILTER, SO_LOCK_FILTER, SO_MARK,
+                                   SO_PRIORITY, SO_RCVBUF, SO_RCVBUFFORCE, SO_RCVTIMEO,
+                                   SO_REUSEADDR, SO_SNDBUF, SO_SNDBUFFORCE, SO_SNDTIMEO,
+                                   SOL_SOCKET)
 from netkernel.uapi.socket import SOCK_DGRAM, SOCK_RAW
 from netkernel.include.net.sock import SK_DEFAULT_STAMP
 from netkernel.uapi.if_ import IFF_UP
@@ -55,11 +58,14 @@ def default_enabled() -> bool:
     return mode != "off"
 
 
-# Socket options the fast path reproduces exactly (it reads the values they set at each call, or
-# they only matter when a call would block, which always takes the structured path): those that
-# need no receive times (net/socket.py). Any other option set on a socket, at any level, keeps that
-# socket on the structured path for good.
-FASTPATH_OPTIONS = UNTIMED_OPTIONS | FILTER_OPTIONS
+# Socket options the fast path reproduces exactly: it reads the values they set at each call
+# (buffer sizes, priority, mark; the socket filter, run compiled), or they only matter when a call
+# would block, which always takes the structured path (timeouts; 66/67: SO_RCVTIMEO_NEW/
+# SO_SNDTIMEO_NEW). Any other option ever set on a socket, at any level — today's or one added
+# later —, keeps that socket on the structured path for good.
+FASTPATH_OPTIONS = frozenset((SOL_SOCKET, o) for o in (
+    SO_RCVBUF, SO_SNDBUF, SO_RCVBUFFORCE, SO_SNDBUFFORCE, SO_RCVTIMEO, SO_SNDTIMEO, SO_PRIORITY,
+    SO_MARK, SO_REUSEADDR, 66, 67, SO_ATTACH_FILTER, SO_DETACH_FILTER, SO_LOCK_FILTER))
 
 
 def fastpath_invalidate(core) -> None:

@@ -63,7 +63,8 @@ class NetCore:
                  "backlog", "backlog_dropped", "backlog_sched", "in_softirq", "clock",
                  "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
                  "flow_hashrnd", "link_ops", "pernet_list", "random", "timer_base", "softirq_vec",
-                 "softirq_actions", "softirq_pending", "fp_gen", "fp_routes", "fp_hits", "netstamp_needed")
+                 "softirq_actions", "softirq_pending", "netstamp_needed", "netstamp_wanted",
+                 "netstamp_needed_deferred", "fp_gen", "fp_routes", "fp_hits")
 
     def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
@@ -91,10 +92,11 @@ class NetCore:
         self.fp_gen = 0                   # configuration generation: bumped by every change
         self.fp_routes = 0                # fast-path routes computed (netkernel/fastpath.py)
         self.fp_hits = 0                  # calls the fast path served
-        # netstamp_needed_key: frames get a receive time only once something may read it (a
-        # socket asked for timestamps or set an option that could, SIOCGSTAMP, a capture).
-        # Sticky: DIVERGENCE(#13): Linux turns it off again when the last such socket closes.
+        # netstamp_needed_key and its counters (global in Linux, one kernel = one machine here):
+        # frames get a receive time only while some socket has asked for receive stamps
         self.netstamp_needed = False
+        self.netstamp_wanted = 0
+        self.netstamp_needed_deferred = 0
         softirq_init(self)
         net_dev_init(self)
 
@@ -116,16 +118,17 @@ class NetDeviceStats:
 class NetDeviceOps:
     """struct net_device_ops: the driver's callbacks. Missing ones are None."""
     __slots__ = ("ndo_init", "ndo_open", "ndo_stop", "ndo_start_xmit", "ndo_uninit",
-                 "ndo_get_iflink")
+                 "ndo_get_iflink", "ndo_set_rx_mode")
 
     def __init__(self, ndo_start_xmit, ndo_open=None, ndo_stop=None, ndo_init=None, ndo_uninit=None,
-                 ndo_get_iflink=None):
+                 ndo_get_iflink=None, ndo_set_rx_mode=None):
         self.ndo_start_xmit = ndo_start_xmit
         self.ndo_open = ndo_open
         self.ndo_stop = ndo_stop
         self.ndo_init = ndo_init
         self.ndo_uninit = ndo_uninit
         self.ndo_get_iflink = ndo_get_iflink
+        self.ndo_set_rx_mode = ndo_set_rx_mode
 
 
 class HeaderOps:
@@ -377,7 +380,7 @@ def dev_open(dev: NetDevice) -> int:
             dev.state &= ~LINK_STATE_START
             return ret
     dev.flags |= IFF_UP
-    __dev_set_rx_mode(dev)              # dev_set_rx_mode: the address lists wait for IFF_UP
+    dev_set_rx_mode(dev)                # the address lists and flags waited for IFF_UP
     dev_activate(dev)
     call_netdevice_notifiers(NETDEV_UP, dev)
     return 0
@@ -411,6 +414,7 @@ def __dev_change_flags(dev: NetDevice, flags: int) -> int:
     old_flags = dev.flags
     dev.flags = (flags & IFF_USER_SETTABLE) | (
         dev.flags & (IFF_UP | IFF_VOLATILE | IFF_PROMISC | IFF_ALLMULTI))
+    dev_set_rx_mode(dev)                # the filters follow the new flags (a running device)
     ret = 0
     if (old_flags ^ flags) & IFF_UP:
         if old_flags & IFF_UP:
@@ -419,10 +423,12 @@ def __dev_change_flags(dev: NetDevice, flags: int) -> int:
             ret = dev_open(dev)
     if (flags ^ dev.gflags) & IFF_PROMISC:
         dev.gflags ^= IFF_PROMISC
-        dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1)
+        before = dev.flags
+        if __dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1) >= 0 and dev.flags != before:
+            dev_set_rx_mode(dev)
     if (flags ^ dev.gflags) & IFF_ALLMULTI:
         dev.gflags ^= IFF_ALLMULTI
-        dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
+        __dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
     return ret
 
 
@@ -524,7 +530,22 @@ def dev_change_tx_queue_len(dev: NetDevice, new_len: int) -> int:
     return 0
 
 
+def _flags_then_rx_mode(dev: NetDevice, change, inc: int) -> int:
+    """Count a promiscuity/allmulti reference; if that changed the flags, the filters follow."""
+    before = dev.flags
+    err = change(dev, inc)
+    if err >= 0 and dev.flags != before:
+        dev_set_rx_mode(dev)
+    return err
+
+
 def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
+    """dev_set_promiscuity: __dev_set_promiscuity, then the device's filters when IFF_PROMISC
+    changed."""
+    return _flags_then_rx_mode(dev, __dev_set_promiscuity, inc)
+
+
+def __dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
     """__dev_set_promiscuity: count up/down; IFF_PROMISC while the count is non-zero."""
     n = dev.promiscuity + inc
     if n < 0:
@@ -540,6 +561,12 @@ def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
 
 
 def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
+    """dev_set_allmulti: __dev_set_allmulti, then the device's filters when IFF_ALLMULTI
+    changed."""
+    return _flags_then_rx_mode(dev, __dev_set_allmulti, inc)
+
+
+def __dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     """__dev_set_allmulti: as promiscuity, for IFF_ALLMULTI."""
     n = dev.allmulti + inc
     if n < 0:
@@ -557,16 +584,25 @@ def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
 def __dev_set_rx_mode(dev: NetDevice) -> None:
     """__dev_set_rx_mode: only while up. A device without IFF_UNICAST_FLT cannot filter the
     secondary unicast addresses, so it is made promiscuous (one reference, uc_promisc) while
-    its unicast list is non-empty, and released when the list empties."""
+    its unicast list is non-empty, and released when the list empties. Then the driver
+    programs its filters (ndo_set_rx_mode: the multicast list, IFF_PROMISC, IFF_ALLMULTI)."""
     if not dev.flags & IFF_UP:
         return
     if not dev.unicast_flt:
         if dev.uc and not dev.uc_promisc:
-            dev_set_promiscuity(dev, 1)
+            __dev_set_promiscuity(dev, 1)
             dev.uc_promisc = True
         elif not dev.uc and dev.uc_promisc:
-            dev_set_promiscuity(dev, -1)
+            __dev_set_promiscuity(dev, -1)
             dev.uc_promisc = False
+    ops = dev.netdev_ops
+    if ops is not None and ops.ndo_set_rx_mode is not None:
+        ops.ndo_set_rx_mode(dev)
+
+
+def dev_set_rx_mode(dev: NetDevice) -> None:
+    """dev_set_rx_mode: __dev_set_rx_mode under the address-list lock (the machine lock here)."""
+    __dev_set_rx_mode(dev)
 
 
 def dev_addr_list_change(lst: dict, addr: bytes, inc: int) -> int:
@@ -631,6 +667,41 @@ def skb_loop_sk(pt: PacketType, skb: SkBuff) -> bool:
     return False
 
 
+# ---------------------------------------------------------------- receive timestamps
+
+def netstamp_clear(core: NetCore) -> None:
+    """netstamp_clear (netstamp_work): fold the deferred enables and disables into
+    netstamp_wanted and turn the receive stamping key on while it is positive, off otherwise."""
+    deferred = core.netstamp_needed_deferred
+    core.netstamp_needed_deferred = 0
+    core.netstamp_wanted += deferred
+    core.netstamp_needed = core.netstamp_wanted > 0
+
+
+def net_enable_timestamp(core: NetCore) -> None:
+    """net_enable_timestamp: one more user of receive stamps. While the key is already on this
+    only counts; the first user's enable is deferred to netstamp_work (static keys cannot be
+    switched from atomic context). DIVERGENCE(#11): the work runs at once, so the frames
+    that Linux leaves unstamped until the worker runs are stamped here."""
+    wanted = core.netstamp_wanted
+    if wanted > 0:
+        core.netstamp_wanted = wanted + 1
+        return
+    core.netstamp_needed_deferred += 1
+    netstamp_clear(core)                    # schedule_work(&netstamp_work)
+
+
+def net_disable_timestamp(core: NetCore) -> None:
+    """net_disable_timestamp: one user fewer; the last one's disable is deferred to
+    netstamp_work like the first enable (DIVERGENCE(#11): run at once, as there)."""
+    wanted = core.netstamp_wanted
+    if wanted > 1:
+        core.netstamp_wanted = wanted - 1
+        return
+    core.netstamp_needed_deferred -= 1
+    netstamp_clear(core)                    # schedule_work(&netstamp_work)
+
+
 def dev_queue_xmit_nit(skb: SkBuff, dev: NetDevice) -> None:
     """dev_queue_xmit_nit: give each ETH_P_ALL tap (global, then the device's) a clone of the
     outgoing frame marked PACKET_OUTGOING, except taps ignoring outgoing and the sender's own."""
@@ -640,7 +711,7 @@ def dev_queue_xmit_nit(skb: SkBuff, dev: NetDevice) -> None:
             if pt.ignore_outgoing or skb_loop_sk(pt, skb):
                 continue
             skb2 = skb_clone(skb)
-            skb2.tstamp = core.clock() if core.netstamp_needed else 0     # net_timestamp_set
+            skb2.tstamp = core.clock() if core.netstamp_needed else 0      # net_timestamp_set
             skb2.mac_header = skb2.data
             if skb2.network_header < skb2.data or skb2.network_header > skb2.tail:
                 skb2.network_header = skb2.data

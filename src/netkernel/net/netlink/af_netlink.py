@@ -20,6 +20,7 @@ LINUX_SOURCE = "net/netlink/af_netlink.c"
 MODEL_HELPERS = ("nl_queue",)   # not kernel functions (netkernel.trace)
 
 from netkernel.include.net.sock import skb_set_owner_r
+from netkernel.include.linux.sockptr import copy_from_sockptr
 from netkernel.kernel.sched import current
 from netkernel.net.core.datagram import datagram_poll, skb_recv_datagram
 from netkernel.include.linux.netlink import (NetlinkExtAck, netlink_ext_ack_begin,
@@ -290,11 +291,15 @@ def netlink_poll(sock) -> int:
     return datagram_poll(sock.sk)
 
 
-def netlink_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
+def netlink_setsockopt(sock, level: int, optname: int, optval, optlen: int) -> int:
     """netlink_setsockopt: SOL_NETLINK only (ENOPROTOOPT); an int at least (EINVAL); the flag
     options set or clear their flag; memberships are recorded (no notifications are sent)."""
     if level != SOL_NETLINK:
         return -E.ENOPROTOOPT
+    # the int is copied only when optlen holds one (a fault: EFAULT); else there is no value
+    optval = copy_from_sockptr(optval, INT.size) if optlen >= INT.size else b""
+    if isinstance(optval, int):
+        return optval
     sk = sock.sk
     if optname in _FLAG_OPTS or optname in (NETLINK_ADD_MEMBERSHIP, NETLINK_DROP_MEMBERSHIP):
         if len(optval) < INT.size:
