@@ -389,7 +389,7 @@ class _View:
                             ("loopback" if dev.flags & IFF_LOOPBACK else ""),
                     "flags": flags, "up": bool(flags & IFF_UP), "carrier": dev.carrier,
                     "mtu": dev.mtu, "address": format_mac(dev.dev_addr), "type": dev.type,
-                    "qdisc": dev.qdisc.id if dev.qdisc else "noop",
+                    "qdisc": dev.qdisc.id if dev.qdisc and dev.qdisc_attached else "noop",
                     "peer": peer.name if peer is not None else None,
                     "stats": dev.stats.as_dict(),
                 })

@@ -641,8 +641,9 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
     if optname == SO_PEEK_OFF:
         return -E.EOPNOTSUPP     # packet_ops has no set_peek_off
     if optname == SO_BUSY_POLL:
-        # lowering is free; raising needs CAP_NET_ADMIN; negative is then EINVAL
-        if val > sk.sk_ll_usec and not capable(CAP_NET_ADMIN):
+        # lowering is free; raising needs CAP_NET_ADMIN; negative is then EINVAL. sk_ll_usec is
+        # an unsigned int, so a negative value compares as a huge one: EPERM without the capability
+        if val & 0xFFFFFFFF > sk.sk_ll_usec and not capable(CAP_NET_ADMIN):
             return -E.EPERM
         if val < 0:
             return -E.EINVAL
@@ -688,7 +689,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
         if clockid != CLOCK_MONOTONIC and not ns_capable(CAP_NET_ADMIN):
             return -E.EPERM
         sk.sk_flags.add(SOCK_TXTIME)
-        sk.sk_clockid = clockid
+        sk.sk_clockid = clockid & 0xFF      # sk_clockid is a u8: the id is stored truncated
         sk.sk_txtime_deadline_mode = 1 if flags & SOF_TXTIME_DEADLINE_MODE else 0
         sk.sk_txtime_report_errors = 1 if flags & SOF_TXTIME_REPORT_ERRORS else 0
         return 0
