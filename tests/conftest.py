@@ -1,7 +1,17 @@
 """Project-wide pytest hooks."""
+import os
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fastpath", choices=("on", "off", "auto"), default=None,
+                     help="force netkernel's fast path (netkernel/fastpath.py) on or off for "
+                          "every machine the tests create (sets NETKERNEL_FASTPATH)")
 
 
 def pytest_configure(config):
+    mode = config.getoption("--fastpath")
+    if mode is not None:
+        os.environ["NETKERNEL_FASTPATH"] = mode
     config.addinivalue_line("markers", "oracle61: runs the differential suite on Debian's Linux 6.1 "
                                        "under QEMU (skip with -m 'not oracle61' or NK_ORACLE=0)")
 

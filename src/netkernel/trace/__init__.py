@@ -271,6 +271,7 @@ class Trace:
         if self.kernel is not None:
             self._prev_tracer = self.kernel._tracer      # the same machine's outer trace
             self.kernel._tracer = self
+            self.kernel.core.fp_gen += 1                 # traced: no fast path (fastpath.py)
         self._prev = sys.getprofile()
         sys.setprofile(self._opening.hook)
         return self
@@ -280,6 +281,7 @@ class Trace:
         sys.setprofile(self._prev)
         if self.kernel is not None and self.kernel._tracer is self:
             self.kernel._tracer = self._prev_tracer
+            self.kernel.core.fp_gen += 1
         self._prev_tracer = None
         self._opening = None
 

@@ -66,7 +66,8 @@ class NetCore:
                  "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
                  "flow_hashrnd", "link_ops", "pernet_list", "random", "timer_base", "softirq_vec",
                  "softirq_actions", "softirq_pending", "netstamp_needed", "netstamp_wanted",
-                 "netstamp_needed_deferred", "rtnl_depth", "lweventlist")
+                 "netstamp_needed_deferred", "rtnl_depth", "lweventlist", "fp_gen", "fp_routes",
+                 "fp_hits")
 
     def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
@@ -93,6 +94,9 @@ class NetCore:
         self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
         self.rtnl_depth = 0               # rtnl_lock held (nesting count: rtnetlink.py rtnl_lock)
         self.lweventlist: list = []       # link_watch.c lweventlist: devices with pending events
+        self.fp_gen = 0                   # configuration generation: bumped by every change
+        self.fp_routes = 0                # fast-path routes computed (netkernel/fastpath.py)
+        self.fp_hits = 0                  # calls the fast path served
         # netstamp_needed_key and its counters (global in Linux, one kernel = one machine here):
         # frames get a receive time only while some socket has asked for receive stamps
         self.netstamp_needed = False
@@ -248,7 +252,9 @@ def netdev_get_name(net, ifindex: int):
 
 
 def call_netdevice_notifiers(event: int, dev: NetDevice) -> None:
-    for fn in list(dev.nd_net.core.netdev_chain):
+    core = dev.nd_net.core
+    core.fp_gen += 1                    # a device changed: fast-path routes are stale
+    for fn in list(core.netdev_chain):
         fn(event, dev)
 
 
@@ -710,6 +716,7 @@ def dev_add_pack(pt: PacketType, core: NetCore) -> None:
     else:
         lst = core.ptype_base.setdefault(pt.type, [])
     lst.insert(0, pt)
+    _fp_invalidate(pt, core)
 
 
 def dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
@@ -723,6 +730,15 @@ def dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
         lst.remove(pt)
     except ValueError:
         pass
+    _fp_invalidate(pt, core)
+
+
+def _fp_invalidate(pt: PacketType, core: NetCore | None) -> None:
+    """A hook was added or removed: fast-path routes are stale (netkernel/fastpath.py)."""
+    if core is None:
+        core = pt.dev.nd_net.core if pt.dev is not None and pt.dev.nd_net is not None else None
+    if core is not None:
+        core.fp_gen += 1
 
 
 # ---------------------------------------------------------------- transmit
@@ -1040,12 +1056,14 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
             return NET_RX_DROP
         skb.network_header = skb.data
     delivered = False
-    for pt in list(core.ptype_all):
-        pt.func(skb_clone(skb), dev, pt, dev)
-        delivered = True
-    for pt in list(dev.ptype_all):
-        pt.func(skb_clone(skb), dev, pt, dev)
-        delivered = True
+    if core.ptype_all:                  # (no list copies for empty lists)
+        for pt in list(core.ptype_all):
+            pt.func(skb_clone(skb), dev, pt, dev)
+            delivered = True
+    if dev.ptype_all:
+        for pt in list(dev.ptype_all):
+            pt.func(skb_clone(skb), dev, pt, dev)
+            delivered = True
     if skb.vlan_tci >= 0:
         # vlan_do_receive finds no VLAN device (none are modelled); check_vlan_id: a VID makes
         # the frame another host's; a priority tag (VID 0) over another VLAN header has that
@@ -1063,13 +1081,16 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
             break
         skb.vlan_tci = -1
     ptype = skb.protocol
-    for pt in list(core.ptype_base.get(ptype, ())):
-        pt.func(skb_clone(skb), dev, pt, dev)
-        delivered = True
-    for pt in list(dev.ptype_specific):
-        if pt.type == ptype:
+    hooks = core.ptype_base.get(ptype)
+    if hooks:
+        for pt in list(hooks):
             pt.func(skb_clone(skb), dev, pt, dev)
             delivered = True
+    if dev.ptype_specific:
+        for pt in list(dev.ptype_specific):
+            if pt.type == ptype:
+                pt.func(skb_clone(skb), dev, pt, dev)
+                delivered = True
     kfree_skb(skb)
     if not delivered:
         dev.stats.rx_dropped += 1       # no handler took it: the core's rx_dropped counter

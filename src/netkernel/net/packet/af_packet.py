@@ -9,6 +9,8 @@ LINUX_SOURCE = "net/packet/af_packet.c"
 # not kernel functions (see netkernel.trace)
 MODEL_HELPERS = ("packet_nofcs_extra_len", "spkt_device_name")
 
+from collections import deque
+
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
 from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
@@ -121,9 +123,10 @@ class PacketSock(Sock):
                  "tp_version", "tp_reserve", "tp_loss", "tp_tstamp", "tp_tx_has_off",
                  "copy_thresh", "has_vnet_hdr", "qdisc_bypass", "stat_packets", "stat_drops",
                  "fanout", "rollover", "pressure", "rx_ring", "tx_ring", "mclist", "tp_hdrlen",
-                 "mapped", "stat_freeze_q_cnt")
+                 "mapped", "stat_freeze_q_cnt", "fp_q", "fp_rq")
 
     def __init__(self, net, type: int, lock):
+        self.fp_q = deque()             # frames queued by the fast path, as compact records
         super().__init__(net, AF_PACKET, type, lock)
         self.num = 0
         self.ifindex = 0
@@ -151,6 +154,26 @@ class PacketSock(Sock):
         self.tp_hdrlen = 0
         self.mapped = 0               # mappings of the rings (packet_mm_open/close)
         self.stat_freeze_q_cnt = 0    # V3: times the block queue froze (tpacket_stats_v3)
+
+    # The receive queue as the structured path sees it: the fast path's records (fp_q, always
+    # younger than what sk_buffs are queued) first become the sk_buffs they stand for
+    # (netkernel/fastpath.py). `fp_rq` is the same deque, for the fast path's own tests.
+    @property
+    def sk_receive_queue(self) -> deque:
+        if self.fp_q:
+            # (under the machine lock: a reader outside the machine, like netkernel run's
+            # readiness check, must not interleave with a fast receive)
+            lock = self.sk_net.core.lock
+            lock.acquire()
+            try:
+                fp_materialize(self)
+            finally:
+                lock.release()
+        return self.fp_rq
+
+    @sk_receive_queue.setter
+    def sk_receive_queue(self, q: deque) -> None:
+        self.fp_rq = q
 
 
 # ---------------------------------------------------------------- hooks
@@ -1055,3 +1078,8 @@ def packet_init(core) -> None:
     core.net_families[AF_PACKET] = PACKET_FAMILY_OPS
     netdev.register_netdevice_notifier(core, packet_notifier)
     proc_create_net("packet", packet_seq_show)
+
+
+# the fast path (netkernel/fastpath.py) turns its records into this module's sk_buffs: bound
+# last, so that either side may be imported first.
+from netkernel.fastpath import fp_materialize  # noqa: E402
