@@ -34,7 +34,7 @@ AF_PACKET = ("packet_create __register_prot_hook register_prot_hook __unregister
              "packet_flush_mclist fanout_add __fanout_link __fanout_unlink fanout_release "
              "packet_rcv_fanout fanout_demux_cpu packet_dev_mc packet_mc_add packet_getname "
              "packet_poll packet_rcv_spkt packet_sendmsg_spkt packet_snd_vnet_parse")
-DEV_C = ("dev_add_pack dev_remove_pack dev_queue_xmit __dev_queue_xmit __dev_xmit_skb "
+DEV_C = ("dev_add_pack dev_remove_pack __dev_remove_pack dev_queue_xmit __dev_queue_xmit __dev_xmit_skb "
          "dev_hard_start_xmit xmit_one dev_queue_xmit_nit skb_loop_sk netif_rx net_rx_action "
          "process_backlog "
          "netif_receive_skb __netif_receive_skb __netif_receive_skb_core is_skb_forwardable "
@@ -108,6 +108,7 @@ EXPECTED = {
     "netdev_get_name": "net/core/dev.c",
     "import_single_range": "lib/iov_iter.c",
     "capable": "kernel/capability.c",
+    "ns_capable": "kernel/capability.c",
     "put_cmsg": "net/core/scm.c",
     "skb_copy_datagram_from_iter": "net/core/datagram.c",
     "skb_recv_datagram": "net/core/datagram.c",
@@ -137,6 +138,9 @@ EXPECTED = {
     "netif_carrier_on": "net/sched/sch_generic.c",
     "netif_carrier_off": "net/sched/sch_generic.c",
     "pfifo_fast_enqueue": "net/sched/sch_generic.c",
+    "__qdisc_run": "net/sched/sch_generic.c",
+    "sch_direct_xmit": "net/sched/sch_generic.c",
+    "dev_requeue_skb": "net/sched/sch_generic.c",
     "veth_newlink": "drivers/net/veth.c",
     "veth_setup": "drivers/net/veth.c",
     "veth_open": "drivers/net/veth.c",
@@ -187,6 +191,7 @@ EXPECTED = {
     "netif_running": "include/linux/netdevice.h",
     "alloc_skb": "include/linux/skbuff.h",
     "skb_reserve": "include/linux/skbuff.h",
+    "pskb_trim": "include/linux/skbuff.h",
     "skb_orphan": "include/linux/skbuff.h",
     "netdev_alloc_skb_ip_align": "include/linux/skbuff.h",
     "skb_set_owner_r": "include/net/sock.h",

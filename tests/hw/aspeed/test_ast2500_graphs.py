@@ -5,7 +5,8 @@ Every function netkernel draws is found in the real graph of the same step under
 (the nearest ancestor both graphs show), or deeper under it (real frames netkernel does not draw
 in between), or it is absent with a reason: ast2500_oracle.KNOWN (a tail call, a 5.15 → 6.1
 change, a function not modelled yet) or the kernel's symbol tables (inlined: no symbol; notrace:
-a symbol ftrace cannot hook). The coverage — how much of the real graph netkernel draws — is
+a symbol ftrace cannot hook; frameless: a function ARM's function_graph cannot record). The
+coverage — how much of the real graph netkernel draws — is
 printed at the end of the run (tests/conftest.py) and quoted in docs/study-case.md.
 """
 from __future__ import annotations
@@ -31,7 +32,8 @@ def real():
 @pytest.fixture(scope="module")
 def syms():
     return (oracle.symbols("available_filter_functions.txt.gz"),
-            oracle.symbols("text_symbols.txt.gz"))
+            oracle.symbols("text_symbols.txt.gz"),
+            oracle.symbols("frameless_functions.txt.gz"))
 
 
 def _nk(run, step):
@@ -65,6 +67,37 @@ def test_the_study_notes_spine_is_in_place(run, real, syms):
         placed = {(n, p) for n, p in res["same parent"]} | {(n, p) for n, p in res["deeper"]}
         for name, parent in edges:
             assert (name, parent) in placed, (step, name, parent)
+
+
+def test_the_kernel_names_of_the_real_graph_are_drawn_in_place(run, real, syms):
+    """packet_create asks ns_capable (capable is its init_user_ns wrapper), af_packet unhooks
+    with __dev_remove_pack (dev_remove_pack adds synchronize_net), the transmit of an empty
+    pfifo_fast goes through sch_direct_xmit (TCQ_F_CAN_BYPASS)."""
+    want = {"raw-socket": [("ns_capable", "packet_create")],
+            "raw-bind": [("__dev_remove_pack", "__unregister_prot_hook")],
+            "raw-sendto": [("sch_direct_xmit", "__dev_queue_xmit"),
+                           ("dev_hard_start_xmit", "sch_direct_xmit")],
+            "dgram-sendto": [("sch_direct_xmit", "__dev_queue_xmit")]}
+    for step, edges in want.items():
+        res = oracle.compare_graphs(_nk(run, step), oracle.real_step_graph(real, step), *syms)
+        for edge in edges:
+            assert edge in res["same parent"], (step, edge)
+    drawn = {oracle.clean_name(n.function) for s in oracle.GRAPH_STEPS for r in _nk(run, s)
+             for n in r.walk()}
+    assert not drawn & {"capable", "dev_remove_pack", "skb_trim", "pfifo_fast_enqueue"}
+
+
+def test_frameless_functions_never_show_in_the_real_graphs(run, real, syms):
+    """Rule frameless (frameless_functions.txt.gz, from the 6.1 vmlinux): ARM's function_graph
+    cannot record a function without a stack frame. Checked on the data: none of them appears
+    in any recorded graph, and the two netkernel draws on the receive path are among them."""
+    frameless = syms[2]
+    shown = {n.name for roots in oracle.load_graphs().values() for r in roots for n in r.walk()}
+    assert frameless and not frameless & shown
+    assert {"eth_header_parse", "sock_rfree"} <= frameless
+    res = oracle.compare_graphs(_nk(run, "recv"), oracle.real_step_graph(real, "recv"), *syms)
+    reasons = {name: why for name, _, why in res["absent"]}
+    assert reasons["eth_header_parse"] == reasons["sock_rfree"] == oracle.FRAMELESS
 
 
 def test_the_timer_tick_is_cut_out_by_rule(real):

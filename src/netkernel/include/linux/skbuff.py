@@ -26,6 +26,15 @@ def skb_reserve(skb, n: int) -> None:
     skb.tail += n
 
 
+def pskb_trim(skb, length: int) -> int:
+    """pskb_trim: cut a longer frame to `length` bytes (__skb_trim: the model's frames are all
+    linear, so ___pskb_trim is never needed and the trim cannot fail); a frame no longer than
+    `length` is left alone."""
+    if length < skb.tail - skb.data:
+        skb.tail = skb.data + length
+    return 0
+
+
 def skb_orphan(skb) -> None:
     """Run and clear the owner's destructor (returns charged memory to the socket)."""
     d = skb.destructor

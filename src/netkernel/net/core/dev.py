@@ -36,7 +36,8 @@ from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_unt
 from netkernel.include.linux.skbuff import SKBTX_SCHED_TSTAMP
 from netkernel.uapi.errqueue import SCM_TSTAMP_SCHED
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
-    dev_activate, netif_carrier_off, netif_carrier_on)
+    TCQ_F_CAN_BYPASS, __qdisc_run, dev_activate, netif_carrier_off, netif_carrier_on,
+    sch_direct_xmit)
 from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN, ENFILE,
                                   ENODEV, EOPNOTSUPP)
 from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_AUTOMEDIA, IFF_DEBUG, IFF_DORMANT, IFF_DYNAMIC,
@@ -621,6 +622,14 @@ def dev_add_pack(pt: PacketType, core: NetCore) -> None:
 
 
 def dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
+    """dev_remove_pack: __dev_remove_pack, then synchronize_net (nothing to wait for here: no
+    other CPU can be inside a hook)."""
+    __dev_remove_pack(pt, core)
+
+
+def __dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
+    """__dev_remove_pack: take the hook off the list dev_add_pack put it on (callers that hold
+    their own lock and synchronize themselves: af_packet's unregister, fanout)."""
     if pt.type == ETH_P_ALL:
         lst = pt.dev.ptype_all if pt.dev is not None else core.ptype_all
     elif pt.dev is not None:
@@ -724,6 +733,18 @@ def _dev_queue_xmit_body(skb: SkBuff, dev: NetDevice, core: NetCore) -> int:
 
 
 def __dev_xmit_skb(skb: SkBuff, q, dev: NetDevice) -> int:
+    """__dev_xmit_skb (a lockless qdisc, TCQ_F_NOLOCK: pfifo_fast): a qdisc that may be bypassed
+    (TCQ_F_CAN_BYPASS), holds nothing and is not running sends the frame straight through
+    sch_direct_xmit — NET_XMIT_SUCCESS even when the driver pushes it back (it is requeued) —
+    and runs the queue if something arrived meanwhile; otherwise enqueue, then qdisc_run."""
+    if q.flags & TCQ_F_CAN_BYPASS and not q.q and not q.running:
+        q.running = True                    # qdisc_run_begin
+        try:
+            if sch_direct_xmit(skb, q, dev) and q.q:
+                __qdisc_run(q, dev)
+        finally:
+            q.running = False               # qdisc_run_end
+        return NET_XMIT_SUCCESS
     rc = q.enqueue(skb, q)
     q.run(dev)
     return rc
