@@ -39,7 +39,8 @@ DEV_C = ("dev_add_pack dev_remove_pack __dev_remove_pack dev_queue_xmit __dev_qu
          "process_backlog "
          "netif_receive_skb __netif_receive_skb __netif_receive_skb_core is_skb_forwardable "
          "__dev_forward_skb register_netdevice call_netdevice_notifiers dev_open dev_close "
-         "netif_napi_add napi_enable napi_disable napi_complete_done dev_set_promiscuity "
+         "netif_napi_add napi_enable napi_disable napi_complete_done napi_schedule_prep "
+         "____napi_schedule __napi_schedule __napi_schedule_irqoff dev_set_promiscuity "
          "__dev_set_promiscuity dev_set_allmulti __dev_set_allmulti dev_set_rx_mode "
          "__dev_set_rx_mode "
          "__dev_direct_xmit __dev_change_net_namespace unregister_netdevice_queue")
@@ -126,10 +127,10 @@ EXPECTED = {
     "sock_wfree": "net/core/sock.c",
     "sock_rfree": "net/core/sock.c",
     "sk_error_report": "net/core/sock.c",       # a function since 5.13, not a sock.h inline
-    # sk->sk_data_ready / sk->sk_write_space: the defaults sock_def_readable and
-    # sock_def_write_space are in sock.c (5.15 has no functions under these two names)
-    "sk_data_ready": "net/core/sock.c",
-    "sk_write_space": "net/core/sock.c",
+    # sk->sk_data_ready / sk_write_space / sk_error_report: their defaults, in sock.c
+    "sock_def_readable": "net/core/sock.c",
+    "sock_def_write_space": "net/core/sock.c",
+    "sock_def_error_report": "net/core/sock.c",
     "eth_type_trans": "net/ethernet/eth.c",
     "eth_header_parse": "net/ethernet/eth.c",
     "ether_setup": "net/ethernet/eth.c",
@@ -161,6 +162,7 @@ EXPECTED = {
     "irq_enter": "kernel/softirq.c",
     "irq_exit": "kernel/softirq.c",
     "do_softirq": "kernel/softirq.c",
+    "__raise_softirq_irqoff": "kernel/softirq.c",
     "generic_handle_irq": "kernel/irq/irqdesc.c",
     "__handle_domain_irq": "kernel/irq/irqdesc.c",
     "handle_domain_irq": "include/linux/irqdesc.h",     # inline in 5.15 (removed in 5.16)
@@ -183,6 +185,7 @@ EXPECTED = {
     "dev_validate_header": "include/linux/netdevice.h",
     "ll_reserved_space": "include/linux/netdevice.h",  # LL_RESERVED_SPACE
     "napi_schedule": "include/linux/netdevice.h",
+    "napi_schedule_irqoff": "include/linux/netdevice.h",
     "napi_complete": "include/linux/netdevice.h",
     "netif_napi_del": "include/linux/netdevice.h",
     "netif_start_queue": "include/linux/netdevice.h",
@@ -191,6 +194,9 @@ EXPECTED = {
     "netif_running": "include/linux/netdevice.h",
     "alloc_skb": "include/linux/skbuff.h",
     "skb_reserve": "include/linux/skbuff.h",
+    "skb_release_head_state": "net/core/skbuff.c",
+    "consume_skb": "net/core/skbuff.c",
+    "skb_free_datagram": "net/core/datagram.c",
     "pskb_trim": "include/linux/skbuff.h",
     "skb_orphan": "include/linux/skbuff.h",
     "netdev_alloc_skb_ip_align": "include/linux/skbuff.h",

@@ -4,6 +4,7 @@ from __future__ import annotations
 LINUX_SOURCE = "net/core/datagram.c"
 
 from netkernel.include.linux.uaccess import PartialUserBuffer
+from netkernel.net.core.skbuff import consume_skb
 from netkernel.net.core.sock import Sock, sock_error, sock_wait, RCV_SHUTDOWN
 from netkernel.uapi import errno as E
 from netkernel.uapi.socket import MSG_PEEK, SO_SELECT_ERR_QUEUE
@@ -46,6 +47,12 @@ def skb_recv_datagram(sk: Sock, flags: int, noblock: bool):
             return -E.EAGAIN
         # (a blocked reader holds the socket's file, so the socket cannot be released meanwhile)
         timeo = sock_wait(sk, timeo, lambda: sk.sk_receive_queue or sk.sk_err, hz)
+
+
+def skb_free_datagram(sk: Sock, skb) -> None:
+    """skb_free_datagram: the reader is done with the frame (consume_skb gives its charge back
+    through sock_rfree)."""
+    consume_skb(skb)
 
 
 def datagram_poll(sk: Sock) -> int:

@@ -32,7 +32,8 @@ from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's hel
     unregister_netdevice)
 from netkernel.kernel.softirq import (NET_RX_SOFTIRQ, __raise_softirq_irqoff,  # noqa: F401
                                       do_softirq, open_softirq, softirq_init)
-from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag, __skb_tstamp_tx
+from netkernel.net.core.skbuff import (SkBuff, consume_skb, kfree_skb, skb_clone, skb_vlan_untag,
+                                      __skb_tstamp_tx)
 from netkernel.include.linux.skbuff import SKBTX_SCHED_TSTAMP
 from netkernel.uapi.errqueue import SCM_TSTAMP_SCHED
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
@@ -875,6 +876,33 @@ def napi_disable(napi: NapiStruct) -> None:
         pass
 
 
+def napi_schedule_prep(napi: NapiStruct) -> bool:
+    """napi_schedule_prep: claim the instance (NAPI_STATE_SCHED) for a poll; False when it is
+    being disabled or is scheduled already (Linux then marks NAPI_STATE_MISSED for the running
+    poll; the model's polls never overlap an interrupt)."""
+    if napi.state & (NAPI_STATE_SCHED | NAPI_STATE_DISABLE):
+        return False
+    napi.state |= NAPI_STATE_SCHED
+    return True
+
+
+def ____napi_schedule(napi: NapiStruct) -> None:
+    """____napi_schedule: on the CPU's poll list, and NET_RX raised."""
+    core = napi.core
+    core.poll_list.append(napi)
+    __raise_softirq_irqoff(core, NET_RX_SOFTIRQ)
+
+
+def __napi_schedule(napi: NapiStruct) -> None:
+    """__napi_schedule: ____napi_schedule with interrupts saved and disabled around it."""
+    ____napi_schedule(napi)
+
+
+def __napi_schedule_irqoff(napi: NapiStruct) -> None:
+    """__napi_schedule_irqoff: ____napi_schedule, interrupts being off already."""
+    ____napi_schedule(napi)
+
+
 def napi_complete_done(napi: NapiStruct, work_done: int) -> bool:
     """napi_complete_done: the poll is finished; the instance may be scheduled again."""
     napi.state &= ~NAPI_STATE_SCHED
@@ -964,10 +992,11 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
         if pt.type == ptype:
             pt.func(skb_clone(skb), dev, pt, dev)
             delivered = True
-    kfree_skb(skb)
     if not delivered:
+        kfree_skb(skb)
         dev.stats.rx_dropped += 1       # no handler took it: the core's rx_dropped counter
         return NET_RX_DROP
+    consume_skb(skb)                    # each handler has its own clone (packet_rcv's consume)
     return NET_RX_SUCCESS
 
 

@@ -193,11 +193,24 @@ def skb_clone(skb: SkBuff) -> SkBuff:
     return n
 
 
+def skb_release_head_state(skb: SkBuff) -> None:
+    """skb_release_head_state: run the owner's destructor (sock_rfree / sock_wfree give the
+    charged truesize back). The model may free one sk_buff twice: the charge goes back once."""
+    d = skb.destructor
+    if d is not None:
+        skb.destructor = None
+        d(skb)
+    skb.sk = None
+
+
 def kfree_skb(skb: SkBuff) -> None:
-    skb_orphan(skb)
+    """kfree_skb: free a frame that was dropped (the drop monitor's point)."""
+    skb_release_head_state(skb)
 
 
-consume_skb = kfree_skb
+def consume_skb(skb: SkBuff) -> None:
+    """consume_skb (dev_kfree_skb): free a frame that was used — sent, or read."""
+    skb_release_head_state(skb)
 
 
 def skb_vlan_untag(skb: SkBuff) -> bool:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/sock.c"
 MODEL_HELPERS = ("sock_wait",)   # not a kernel function (see netkernel.trace)
-# sk_data_ready / sk_write_space model the sk->sk_data_ready / sk->sk_write_space calls, whose
-# defaults (sock_def_readable, sock_def_write_space) are here in 5.15; sock.h's inline helpers
-# are in netkernel.include.net.sock (re-exported below).
+# sk_data_ready / sk_error_report / sk_write_space are the sk->sk_* callbacks, bound to their
+# defaults (sock_def_readable, sock_def_error_report, sock_def_write_space); sock.h's inline
+# helpers are in netkernel.include.net.sock (re-exported below).
 
 import itertools
 import threading
@@ -165,22 +165,34 @@ class Sock:
         self.sk_txtime_report_errors = 0
 
 
-def sk_data_ready(sk: Sock) -> None:
+def sock_def_readable(sk: Sock) -> None:
     """sock_def_readable: wake the sleepers, if there are any (skwq_has_sleeper)."""
     if sk.sk_sleepers:
         sk.sk_wq.notify_all()
 
 
-def sk_error_report(sk: Sock) -> None:
+def sock_def_error_report(sk: Sock) -> None:
+    """sock_def_error_report: wake the sleepers (EPOLLERR)."""
     if sk.sk_sleepers:
         sk.sk_wq.notify_all()
 
 
-def sk_write_space(sk: Sock) -> None:
+def sock_def_write_space(sk: Sock) -> None:
     """sock_def_write_space: wake_up_interruptible_sync_poll(EPOLLOUT|EPOLLWRNORM|EPOLLWRBAND):
     a poll waiting for input only is not woken (its pollwake sees the key does not concern it)."""
     if sk.sk_write_sleepers:
         sk.sk_wq.notify_all()
+
+
+# sk->sk_data_ready, sk->sk_write_space: every socket here keeps the defaults sock_init_data
+# installs, so the calls go straight to them (drawn under their names)
+sk_data_ready = sock_def_readable
+sk_write_space = sock_def_write_space
+
+
+def sk_error_report(sk: Sock) -> None:
+    """sk_error_report (a function since 5.13): sk->sk_error_report, the default one."""
+    sock_def_error_report(sk)
 
 
 def sock_rfree(skb: SkBuff) -> None:

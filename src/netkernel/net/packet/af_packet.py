@@ -17,7 +17,7 @@ from netkernel.include.linux.skbuff import pskb_trim
 from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
 from netkernel.net.core.dev_addr_lists import dev_mc_add, dev_mc_del, dev_uc_add, dev_uc_del
 from netkernel.net.core.datagram import (datagram_poll, skb_copy_datagram_from_iter,
-                                         skb_recv_datagram)
+                                         skb_free_datagram, skb_recv_datagram)
 from netkernel.net.core.dev import (PacketType, __dev_remove_pack, dev_add_pack, dev_direct_xmit,
                                     dev_queue_xmit)
 from netkernel.net.core.filter import bpf_prog_run, sk_filter
@@ -681,7 +681,7 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         put_cmsg(msg, SOL_PACKET, PACKET_AUXDATA,
                  TPACKET_AUXDATA.pack(status, origlen, flen, 0, net_off, tci, tpid))
     if not flags & MSG_PEEK:
-        kfree_skb(skb)
+        skb_free_datagram(sk, skb)
     if sk.pressure:
         packet_rcv_try_clear_pressure(sk)
     return (VIRTIO_NET_HDR_SIZE if vnet_hdr else 0) + (flen if flags & MSG_TRUNC else copied)
