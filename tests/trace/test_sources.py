@@ -39,7 +39,7 @@ DEV_C = ("dev_add_pack dev_remove_pack __dev_remove_pack dev_queue_xmit __dev_qu
          "process_backlog "
          "netif_receive_skb __netif_receive_skb __netif_receive_skb_core is_skb_forwardable "
          "__dev_forward_skb register_netdevice call_netdevice_notifiers dev_open dev_close "
-         "netif_napi_add napi_enable napi_disable napi_complete_done napi_schedule_prep "
+         "netif_napi_add napi_enable napi_disable napi_complete_done napi_schedule_prep __napi_poll "
          "____napi_schedule __napi_schedule __napi_schedule_irqoff dev_set_promiscuity "
          "__dev_set_promiscuity dev_set_allmulti __dev_set_allmulti dev_set_rx_mode "
          "__dev_set_rx_mode "
@@ -114,6 +114,11 @@ EXPECTED = {
     "skb_copy_datagram_from_iter": "net/core/datagram.c",
     "skb_recv_datagram": "net/core/datagram.c",
     "__skb_try_recv_datagram": "net/core/datagram.c",
+    "__skb_try_recv_from_queue": "net/core/datagram.c",
+    "__skb_recv_datagram": "net/core/datagram.c",
+    "skb_copy_datagram_iter": "net/core/datagram.c",
+    "__netdev_alloc_skb": "net/core/skbuff.c",
+    "alloc_skb_with_frags": "net/core/skbuff.c",
     "__alloc_skb": "net/core/skbuff.c",
     "kfree_skb": "net/core/skbuff.c",
     "skb_clone": "net/core/skbuff.c",

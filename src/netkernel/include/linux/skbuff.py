@@ -45,12 +45,10 @@ def skb_orphan(skb) -> None:
 
 
 def netdev_alloc_skb_ip_align(netdev, length: int):
-    """netdev_alloc_skb_ip_align: NET_SKB_PAD + NET_IP_ALIGN of headroom before `length` bytes."""
-    profile = netdev.nd_net.core.profile
-    headroom = max(32, profile.cache_line) + NET_IP_ALIGN   # NET_SKB_PAD: max(32, L1_CACHE_BYTES)
-    skb = _skbuff.alloc_skb(profile, headroom + length)
-    skb_reserve(skb, headroom)
-    skb.dev = netdev
+    """netdev_alloc_skb_ip_align: __netdev_alloc_skb's NET_SKB_PAD of headroom, plus NET_IP_ALIGN
+    (so the IP header after the 14-byte Ethernet header is 4-byte aligned)."""
+    skb = _skbuff.__netdev_alloc_skb(netdev, length + NET_IP_ALIGN)
+    skb_reserve(skb, NET_IP_ALIGN)
     return skb
 
 

@@ -18,22 +18,32 @@ EPOLLWRNORM = 0x100
 EPOLLWRBAND = 0x200
 
 
-def __skb_try_recv_datagram(sk: Sock, flags: int):
-    """__skb_try_recv_datagram: a pending error comes first (and is cleared); then the head of the
-    queue (left there with MSG_PEEK). Returns an skb, None when empty, or a negative errno."""
-    err = sock_error(sk)
-    if err:
-        return err
-    q = sk.sk_receive_queue
-    if q:
+def __skb_try_recv_from_queue(sk: Sock, queue, flags: int):
+    """__skb_try_recv_from_queue: the queue's first frame, left there with MSG_PEEK, unlinked
+    otherwise; None when the queue is empty."""
+    if queue:
         if flags & MSG_PEEK:
-            return q[0]
-        return q.popleft()
+            return queue[0]
+        return queue.popleft()
     return None
 
 
+def __skb_try_recv_datagram(sk: Sock, flags: int):
+    """__skb_try_recv_datagram: a pending error comes first (and is cleared); then the head of the
+    queue. Returns an skb, None when empty, or a negative errno."""
+    err = sock_error(sk)
+    if err:
+        return err
+    return __skb_try_recv_from_queue(sk, sk.sk_receive_queue, flags)
+
+
 def skb_recv_datagram(sk: Sock, flags: int, noblock: bool):
-    """skb_recv_datagram: dequeue one frame, sleeping up to SO_RCVTIMEO unless non-blocking;
+    """skb_recv_datagram: __skb_recv_datagram on the receive queue, non-blocking as asked."""
+    return __skb_recv_datagram(sk, flags, noblock)
+
+
+def __skb_recv_datagram(sk: Sock, flags: int, noblock: bool):
+    """__skb_recv_datagram: dequeue one frame, sleeping up to SO_RCVTIMEO unless non-blocking;
     an error raised while asleep (device down) wakes the reader. Timeout → -EAGAIN."""
     timeo = 0 if noblock else sk.sk_rcvtimeo
     hz = sk.sk_net.core.sysctl["kernel.hz"]
@@ -47,6 +57,16 @@ def skb_recv_datagram(sk: Sock, flags: int, noblock: bool):
             return -E.EAGAIN
         # (a blocked reader holds the socket's file, so the socket cannot be released meanwhile)
         timeo = sock_wait(sk, timeo, lambda: sk.sk_receive_queue or sk.sk_err, hz)
+
+
+def skb_copy_datagram_iter(skb, offset: int, msg, size: int) -> int:
+    """skb_copy_datagram_iter: copy `size` bytes of the frame, from `offset` past its data, to the
+    reader (msg.data, after what is there already; the syscall layer writes it to user
+    memory)."""
+    start = skb.data + offset
+    chunk = bytes(skb.buf[start:start + size])
+    msg.data = msg.data + chunk if msg.data else chunk
+    return 0
 
 
 def skb_free_datagram(sk: Sock, skb) -> None:

@@ -914,6 +914,14 @@ def napi_gro_receive(napi: NapiStruct, skb: SkBuff) -> int:
     return netif_receive_skb(skb)
 
 
+def __napi_poll(n: NapiStruct) -> tuple[int, bool]:
+    """__napi_poll: run the instance's poll with its weight → (work done, repoll): an instance
+    that used its whole weight and is still scheduled goes back on the list for another round
+    (a driver that completed instead is left alone). No GRO lists to flush: DIVERGENCE(#4)."""
+    work = n.poll(n, n.weight)
+    return work, work >= n.weight and bool(n.state & NAPI_STATE_SCHED)
+
+
 def net_rx_action(core: NetCore) -> None:
     """net_rx_action (the NET_RX_SOFTIRQ handler): poll each scheduled instance with its weight
     within netdev_budget; one that used its whole weight (still has work) is polled again; what
@@ -923,12 +931,12 @@ def net_rx_action(core: NetCore) -> None:
     if poll_list:
         budget = core.sysctl.get("net.core.netdev_budget", 300)
         while poll_list and budget > 0:
-            n = poll_list.popleft()
+            n = poll_list.popleft()             # napi_poll: off the list, maybe back on
             if not n.state & NAPI_STATE_SCHED or n.poll is None:
                 continue
-            work = n.poll(n, n.weight)
+            work, repoll = __napi_poll(n)
             budget -= work if work else 1
-            if work >= n.weight and n.state & NAPI_STATE_SCHED:
+            if repoll:
                 poll_list.append(n)
         if poll_list:
             __raise_softirq_irqoff(core, NET_RX_SOFTIRQ)

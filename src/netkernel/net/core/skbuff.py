@@ -129,15 +129,33 @@ class SkBuff:
 
 
 def __alloc_skb(profile: MachineProfile, size: int, data_len: int = 0) -> SkBuff:
-    """__alloc_skb / alloc_skb_with_frags: a head of `size` bytes plus
-    `data_len` bytes in order-0 page fragments, charged one page each.
+    """__alloc_skb: a kmalloc'd head of `size` bytes, charged as the head and the sk_buff.
+    `data_len` more bytes are room for alloc_skb_with_frags's page fragments (which it charges):
+    the model keeps every byte in one linear buffer."""
+    return SkBuff(bytearray(size + data_len), profile.head_truesize(size))
 
-    The model keeps all bytes in one linear buffer; only truesize reflects the fragments.
-    """
-    truesize = profile.head_truesize(size)
+
+def __netdev_alloc_skb(dev, length: int) -> SkBuff:
+    """__netdev_alloc_skb: a receive buffer for `dev` with `length` bytes of room after
+    NET_SKB_PAD (max(32, L1_CACHE_BYTES)) of headroom. (Linux carves buffers between 1 KiB and a
+    page out of a page fragment, __build_skb; the model allocates and charges every buffer as
+    alloc_skb does.)"""
+    profile = dev.nd_net.core.profile
+    pad = max(32, profile.cache_line)
+    skb = __alloc_skb(profile, pad + length)
+    skb_reserve(skb, pad)
+    skb.dev = dev
+    return skb
+
+
+def alloc_skb_with_frags(profile: MachineProfile, header_len: int, data_len: int) -> SkBuff:
+    """alloc_skb_with_frags: a head of `header_len` bytes (alloc_skb) and `data_len` bytes in
+    order-0 page fragments, each charged a whole page to truesize. The model keeps all the bytes
+    in the one linear buffer; only truesize reflects the fragments."""
+    skb = alloc_skb(profile, header_len, data_len)
     if data_len:
-        truesize += ((data_len + PAGE_SIZE - 1) // PAGE_SIZE) * PAGE_SIZE
-    return SkBuff(bytearray(size + data_len), truesize)
+        skb.truesize += ((data_len + PAGE_SIZE - 1) // PAGE_SIZE) * PAGE_SIZE
+    return skb
 
 
 def skb_put(skb: SkBuff, n: int) -> int:

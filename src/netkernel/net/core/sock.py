@@ -26,7 +26,8 @@ from netkernel.net.core.filter import (SOCK_FILTER_LOCKED, sk_attach_bpf, sk_att
                                        sk_detach_filter, sk_get_filter, sk_reuseport_attach_bpf,
                                        sk_reuseport_attach_filter)
 from netkernel.net.core.scm import put_cmsg
-from netkernel.net.core.skbuff import SkBuff, alloc_skb, kfree_skb, sock_dequeue_err_skb
+from netkernel.net.core.skbuff import (SkBuff, alloc_skb, alloc_skb_with_frags, kfree_skb,
+                                      sock_dequeue_err_skb)
 from netkernel.net.core.sock_reuseport import reuseport_detach_prog
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN, CAP_NET_RAW
@@ -246,7 +247,7 @@ def sock_alloc_send_pskb(sk: Sock, header_len: int, data_len: int, noblock: bool
         if not timeo:
             return -E.EAGAIN
         timeo = sock_wait(sk, timeo, lambda: sk.sk_wmem_alloc < sk.sk_sndbuf or sk.sk_err, hz)
-    skb = alloc_skb(sk.sk_net.core.profile, header_len, data_len)
+    skb = alloc_skb_with_frags(sk.sk_net.core.profile, header_len, data_len)
     skb_set_owner_w(skb, sk)
     return skb
 

@@ -17,7 +17,8 @@ from netkernel.include.linux.skbuff import pskb_trim
 from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
 from netkernel.net.core.dev_addr_lists import dev_mc_add, dev_mc_del, dev_uc_add, dev_uc_del
 from netkernel.net.core.datagram import (datagram_poll, skb_copy_datagram_from_iter,
-                                         skb_free_datagram, skb_recv_datagram)
+                                         skb_copy_datagram_iter, skb_free_datagram,
+                                         skb_recv_datagram)
 from netkernel.net.core.dev import (PacketType, __dev_remove_pack, dev_add_pack, dev_direct_xmit,
                                     dev_queue_xmit)
 from netkernel.net.core.filter import bpf_prog_run, sk_filter
@@ -647,7 +648,8 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
     if copied > len:
         copied = len
         msg.flags |= MSG_TRUNC
-    msg.data = vnet_hdr + bytes(skb.buf[skb.data:skb.data + copied])
+    msg.data = vnet_hdr
+    skb_copy_datagram_iter(skb, 0, msg, copied)     # skb_copy_datagram_msg
     cb = skb.cb
     origlen = cb.origlen
     if sock.type != SOCK_PACKET:
