@@ -200,6 +200,7 @@ EXPECTED = {
     "alloc_skb": "include/linux/skbuff.h",
     "skb_reserve": "include/linux/skbuff.h",
     "skb_release_head_state": "net/core/skbuff.c",
+    "__copy_skb_header": "net/core/skbuff.c",
     "consume_skb": "net/core/skbuff.c",
     "skb_free_datagram": "net/core/datagram.c",
     "pskb_trim": "include/linux/skbuff.h",

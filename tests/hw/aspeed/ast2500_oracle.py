@@ -336,9 +336,6 @@ KNOWN = {
     "irq_enter": "6.1 on ARM: called by the entry code before the handler (as irq_exit)",
     "do_softirq": "6.1: the softirq runs from __local_bh_enable_ip → do_softirq → "
                   "handle_softirqs (Debian's 6.1.y name for __do_softirq), or from irq_exit",
-    "napi_schedule": "6.1: ftgmac100_interrupt calls napi_schedule_prep + __napi_schedule_irqoff "
-                     "(napi_schedule_irqoff inlined)",
-    "kfree_skb": "the driver's dev_kfree_skb is consume_skb in Linux (netkernel draws kfree_skb)",
     "sock_sendmsg": "inlined at this call site in the 6.1 build (__sys_sendto calls "
                     "packet_sendmsg; the symbol is the out-of-line copy for other callers)",
     "sock_sendmsg_nosec": "inlined (as sock_sendmsg)",
@@ -383,13 +380,13 @@ KNOWN = {
     "__netif_receive_skb": "as netif_receive_skb (6.1 takes the GRO path here)",
     "eth_type_trans": "a different parent in 6.1: called from the inlined ftgmac100_rx_packet, "
                       "so it appears under ftgmac100_poll",
-    "sk_data_ready": "an indirect call (sk->sk_data_ready): sock_def_readable in the real graph",
-    "sk_write_space": "an indirect call (sk->sk_write_space): sock_def_write_space",
     "skb_orphan": "inline (include/linux/skbuff.h)",
     "sock_error": "inline (include/net/sock.h)",
     "alloc_skb": "inline wrapper of __alloc_skb (6.1: alloc_skb_with_frags → __alloc_skb)",
     "netdev_alloc_skb_ip_align": "inline wrapper of __netdev_alloc_skb",
-    "__alloc_skb": "6.1 allocates through alloc_skb_with_frags / __netdev_alloc_skb",
+    "__alloc_skb": "under __netdev_alloc_skb: Linux carves a receive buffer between 1 KiB and a "
+                   "page out of a page fragment (page_frag_alloc_align, __build_skb); the model "
+                   "allocates it as alloc_skb does",
     "ll_reserved_space": "inline (include/linux/netdevice.h)",
     "dev_validate_header": "inline (include/linux/netdevice.h)",
     "skb_reserve": "inline (include/linux/skbuff.h)",

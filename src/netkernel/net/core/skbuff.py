@@ -180,32 +180,39 @@ def skb_trim(skb: SkBuff, n: int) -> None:
         skb.tail = skb.data + n
 
 
+def __copy_skb_header(new: SkBuff, old: SkBuff) -> None:
+    """__copy_skb_header: the header fields a copy keeps — device, header offsets, protocol,
+    packet type, priority, mark, timestamp, VLAN tag, checksum state, incoming ifindex, cb."""
+    new.tstamp = old.tstamp
+    new.dev = old.dev
+    new.mac_header = old.mac_header
+    new.network_header = old.network_header
+    new.cb = old.cb
+    new.pkt_type = old.pkt_type
+    new.ip_summed = old.ip_summed
+    new.csum_start = old.csum_start
+    new.csum_offset = old.csum_offset
+    new.priority = old.priority
+    new.skb_iif = old.skb_iif
+    new.vlan_tci = old.vlan_tci
+    new.vlan_proto = old.vlan_proto
+    new.protocol = old.protocol
+    new.mark = old.mark
+
+
 def skb_clone(skb: SkBuff) -> SkBuff:
-    """skb_clone: a new sk_buff sharing the data buffer, with the same truesize and metadata."""
+    """skb_clone (__skb_clone): a new sk_buff with a copy of the header, sharing the data buffer
+    and its shared info (tx_flags, tskey), with the same truesize and no owner."""
     n = SkBuff.__new__(SkBuff)
+    __copy_skb_header(n, skb)
     n.buf = skb.buf
     n.head = skb.head
     n.data = skb.data
     n.tail = skb.tail
     n.end = skb.end
-    n.mac_header = skb.mac_header
-    n.network_header = skb.network_header
-    n.protocol = skb.protocol
-    n.pkt_type = skb.pkt_type
-    n.dev = skb.dev
     n.sk = None
-    n.truesize = skb.truesize
-    n.priority = skb.priority
-    n.mark = skb.mark
-    n.tstamp = skb.tstamp
-    n.vlan_tci = skb.vlan_tci
-    n.vlan_proto = skb.vlan_proto
     n.destructor = None
-    n.ip_summed = skb.ip_summed
-    n.csum_start = skb.csum_start
-    n.csum_offset = skb.csum_offset
-    n.skb_iif = skb.skb_iif
-    n.cb = skb.cb
+    n.truesize = skb.truesize
     n.tx_flags = skb.tx_flags       # (skb_shinfo lives in the shared buffer)
     n.tskey = skb.tskey
     return n
