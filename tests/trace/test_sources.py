@@ -81,6 +81,15 @@ EXPECTED = {
     "datagram_poll": "net/core/datagram.c",
     "sock_wmalloc": "net/core/sock.c",
     "copy_from_user": "include/linux/uaccess.h",
+    "copy_from_sockptr": "include/linux/sockptr.h",
+    "skb_copy_datagram_msg": "include/linux/skbuff.h",
+    "sock_enable_timestamp": "net/core/sock.c",
+    "sock_disable_timestamp": "net/core/sock.c",
+    "__sk_destruct": "net/core/sock.c",
+    "net_enable_timestamp": "net/core/dev.c",
+    "net_disable_timestamp": "net/core/dev.c",
+    "netstamp_clear": "net/core/dev.c",
+    "sock_needs_netstamp": "include/net/sock.h",
     "bpf_prog_run": "include/linux/filter.h",   # a function (no longer the macro) since 5.15
     "bpf_prog_size": "include/linux/filter.h",
     "eth_header_parse_protocol": "net/ethernet/eth.c",
@@ -231,6 +240,23 @@ EXPECTED = {
                     "is_multicast_ether_addr is_zero_ether_addr".split(),
                     "include/linux/etherdevice.h"),
     **dict.fromkeys("copy_net_ns setup_net register_pernet_device".split(),
+                    "net/core/net_namespace.c"),
+    # link notifications (rtnetlink.c), the linkwatch events (link_watch.c), netlink multicast
+    **dict.fromkeys("rtmsg_ifinfo rtmsg_ifinfo_build_skb rtmsg_ifinfo_event rtmsg_ifinfo_newnet "
+                    "rtmsg_ifinfo_send rtnetlink_event rtnl_fill_ifinfo rtnl_lock rtnl_unlock "
+                    "rtnl_notify rtnl_fill_link_netnsid".split(), "net/core/rtnetlink.c"),
+    "veth_get_link_net": "drivers/net/veth.c",
+    **dict.fromkeys("__dev_open __dev_close dev_close_many __dev_notify_flags "
+                    "netdev_state_change unregister_netdevice_many".split(), "net/core/dev.c"),
+    **dict.fromkeys("linkwatch_fire_event linkwatch_do_dev linkwatch_run_queue "
+                    "linkwatch_forget_dev".split(), "net/core/link_watch.c"),
+    "dev_shutdown": "net/sched/sch_generic.c",
+    "netif_running": "include/linux/netdevice.h",
+    "netlink_broadcast": "net/netlink/af_netlink.c",
+    "nla_put": "lib/nlattr.c",
+    "nlmsg_put": "include/net/netlink.h",
+    **dict.fromkeys("peernet2id_alloc __peernet2id rtnl_net_getid rtnl_net_fill "
+                    "rtnl_net_notifyid".split(),
                     "net/core/net_namespace.c"),
     "veth_validate": "drivers/net/veth.c",
     "dummy_validate": "drivers/net/dummy.c",

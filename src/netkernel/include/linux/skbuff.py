@@ -3,6 +3,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "include/linux/skbuff.h"
 
+
 NET_IP_ALIGN = 2    # the generic value (x86 defines 0); its one caller here is the armv7 AST2500
 
 # skb_shinfo(skb)->tx_flags: which transmit timestamps the frame asks for
@@ -62,6 +63,12 @@ def skb_tx_timestamp(skb) -> None:
 def skb_get_hash(skb, core) -> int:
     """skb_get_hash: the frame's flow hash (the symmetric one: the model keeps no skb->hash)."""
     return _flow.__skb_get_hash_symmetric(skb, core)
+
+
+def skb_copy_datagram_msg(skb, offset: int, msg, size: int, head: bytes = b"") -> int:
+    """skb_copy_datagram_msg: skb_copy_datagram_iter into the message's iterator (after `head`,
+    what the caller memcpy_to_msg'd just before, e.g. a vnet header)."""
+    return _skbuff._datagram.skb_copy_datagram_iter(skb, offset, msg, size, head)
 
 
 # net/core/skbuff.c re-exports these inlines and they allocate through it: bound last, as a

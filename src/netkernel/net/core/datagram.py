@@ -4,6 +4,7 @@ from __future__ import annotations
 LINUX_SOURCE = "net/core/datagram.c"
 
 from netkernel.include.linux.uaccess import PartialUserBuffer
+from netkernel.lib.iov_iter import _copy_to_iter
 from netkernel.net.core.skbuff import consume_skb
 from netkernel.net.core.sock import Sock, sock_error, sock_wait, RCV_SHUTDOWN
 from netkernel.uapi import errno as E
@@ -59,14 +60,18 @@ def __skb_recv_datagram(sk: Sock, flags: int, noblock: bool):
         timeo = sock_wait(sk, timeo, lambda: sk.sk_receive_queue or sk.sk_err, hz)
 
 
-def skb_copy_datagram_iter(skb, offset: int, msg, size: int) -> int:
+def skb_copy_datagram_iter(skb, offset: int, msg, size: int, head: bytes = b"") -> int:
     """skb_copy_datagram_iter: copy `size` bytes of the frame, from `offset` past its data, to the
-    reader (msg.data, after what is there already; the syscall layer writes it to user
-    memory)."""
+    reader (after `head`): msg.data, and when the reader handed its own buffers (msg.iov) they
+    are written now — -EFAULT when one lies in a page that cannot be written (the bytes before
+    it are)."""
     start = skb.data + offset
-    chunk = bytes(skb.buf[start:start + size])
-    msg.data = msg.data + chunk if msg.data else chunk
-    return 0
+    data = head + bytes(skb.buf[start:start + size])
+    msg.data = data
+    if msg.iov is None:
+        return 0
+    msg.iov_done = True
+    return 0 if _copy_to_iter(data, msg.iov) == len(data) else -E.EFAULT
 
 
 def skb_free_datagram(sk: Sock, skb) -> None:

@@ -368,3 +368,6 @@ def skb_tstamp_tx(orig_skb: SkBuff, hwtstamps) -> None:
 # sock_queue_err_skb reports through net/core/sock.c, which builds on this module: bound last,
 # as a module, so either side may be imported first.
 from netkernel.net.core import sock as _sock  # noqa: E402
+# skb_copy_datagram_msg (skbuff.h) copies through net/core/datagram.c, which builds on this
+# module: bound the same way.
+from netkernel.net.core import datagram as _datagram  # noqa: E402

@@ -10,6 +10,7 @@ LINUX_SOURCE = "net/ipv4/devinet.c"
 
 from netkernel.kernel.sched import ns_capable
 from netkernel.net.core import dev as netdev
+from netkernel.net.core.rtnetlink import rtnl_lock, rtnl_unlock
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.uapi.if_ import IFNAMSIZ, IFR_FLAGS, IFR_IFRU, IFR_NAME, IFR_SHORT, ifr_name
@@ -57,7 +58,11 @@ def devinet_ioctl(net, cmd: int, ifr: bytearray) -> int:
     if cmd == SIOCSIFFLAGS:
         if colon >= 0:
             return -E.EADDRNOTAVAIL
-        return netdev.__dev_change_flags(dev, IFR_SHORT.unpack_from(ifr, IFR_FLAGS)[0])
+        rtnl_lock(net.core)     # devinet_ioctl holds the rtnl lock for the change
+        try:
+            return netdev.dev_change_flags(dev, IFR_SHORT.unpack_from(ifr, IFR_FLAGS)[0])
+        finally:
+            rtnl_unlock(net.core)
     if cmd == SIOCSIFADDR:
         return -E.EOPNOTSUPP    # DIVERGENCE(#10): assigning IPv4 addresses is not modelled
     return -E.EADDRNOTAVAIL
