@@ -86,6 +86,8 @@ INDIRECT = {
     "dummy_xmit": "->ndo_start_xmit()", "ftgmac100_hard_start_xmit": "->ndo_start_xmit()",
     "packet_notifier": "notifier_call()", "eth_header": "header_ops->create()",
     "eth_header_parse": "header_ops->parse()",
+    "sock_def_readable": "sk->sk_data_ready()", "sock_def_write_space": "sk->sk_write_space()",
+    "sock_def_error_report": "sk->sk_error_report()",
 }
 
 _ARG_NAMES = ("fd", "family", "type", "protocol", "proto", "ifindex", "level", "optname", "len",

@@ -15,17 +15,19 @@ from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
 from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
                                                ll_reserved_space)
+from netkernel.include.linux.skbuff import pskb_trim
 from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
 from netkernel.net.core.dev_addr_lists import dev_mc_add, dev_mc_del, dev_uc_add, dev_uc_del
 from netkernel.net.core.datagram import (datagram_poll, skb_copy_datagram_from_iter,
+                                         skb_free_datagram,
                                          skb_recv_datagram)
-from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
-                                    dev_remove_pack)
+from netkernel.net.core.dev import (PacketType, __dev_remove_pack, dev_add_pack, dev_direct_xmit,
+                                    dev_queue_xmit)
 from netkernel.net.core.filter import bpf_prog_run, sk_filter
 from netkernel.net.core.net_procfs import proc_create_net
 from netkernel.net.core.skbuff import (CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY,
                                       SkBuff, kfree_skb, skb_pull, skb_push, skb_put,
-                                      skb_reserve, skb_trim)
+                                      skb_reserve)
 from netkernel.net.core.scm import put_cmsg
 from netkernel.net.packet import ring as _ring
 from netkernel.net.packet.fanout import (__fanout_link, __fanout_unlink, fanout_add,
@@ -198,7 +200,7 @@ def __unregister_prot_hook(sk: PacketSock) -> None:
     if sk.fanout is not None:
         __fanout_unlink(sk)
     else:
-        dev_remove_pack(sk.prot_hook, sk.sk_net.core)
+        __dev_remove_pack(sk.prot_hook, sk.sk_net.core)
 
 
 def unregister_prot_hook(sk: PacketSock) -> None:
@@ -615,7 +617,7 @@ def packet_rcv(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
     # origlen: skb->len before the trim to the filter's snaplen
     skb.cb = PacketCB(dev.type, skb.pkt_type, orig_dev.ifindex if sk.origdev else dev.ifindex,
                       len(haddr), haddr, skb.tail - skb.data, sock_skb_dropcount(sk))
-    skb_trim(skb, snaplen)
+    pskb_trim(skb, snaplen)
     skb_set_owner_r(skb, sk)
     skb.dev = None
     sk.stat_packets += 1
@@ -712,7 +714,7 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         put_cmsg(msg, SOL_PACKET, PACKET_AUXDATA,
                  TPACKET_AUXDATA.pack(status, origlen, flen, 0, net_off, tci, tpid))
     if not flags & MSG_PEEK:
-        kfree_skb(skb)
+        skb_free_datagram(sk, skb)
     if sk.pressure:
         packet_rcv_try_clear_pressure(sk)
     return (VIRTIO_NET_HDR_SIZE if vnet_hdr else 0) + (flen if flags & MSG_TRUNC else copied)
