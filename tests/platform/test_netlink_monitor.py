@@ -14,8 +14,10 @@ pytestmark = [pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or ""),
               pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")]
 
 # changes made while the monitor listens: MTU, carrier (the peer down and up again), a new pair
-# with fixed addresses, an address change, its deletion
-CHANGES = ("ip link set veth0 mtu 1400; ip link set veth1 down; ip link set veth1 up; "
+# with fixed addresses, an address change, its deletion. Linux's linkwatch may hold a carrier-on
+# event back for up to a second (the model runs it when rtnl is released): the pause after the
+# carrier change keeps the real kernel's order of announcements fixed.
+CHANGES = ("ip link set veth0 mtu 1400; ip link set veth1 down; ip link set veth1 up; sleep 1.2; "
            "ip link add x0 address 02:00:00:00:00:31 type veth peer name x1 "
            "address 02:00:00:00:00:32; ip link set x0 address 02:00:00:00:00:33; "
            "ip link set x0 up; ip link del x0")
