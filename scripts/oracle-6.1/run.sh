@@ -3,6 +3,7 @@
 # current directory, with this machine's / read-only (tmpfs on /tmp and /run). Its output streams
 # here; the exit status is COMMAND's (124: the guest did not finish in NK_ORACLE_TIMEOUT seconds,
 # 3: the oracle cannot run here). NK_ORACLE_ACCEL=kvm tries KVM (default: TCG, which always works).
+# What COMMAND writes under /run/io/out in the guest is copied to NK_ORACLE_OUT (a directory) if set.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=$(bash "$HERE/fetch.sh") || exit 3
@@ -36,6 +37,7 @@ timeout "${NK_ORACLE_TIMEOUT:-900}" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CP
   -net none < /dev/null | tr -d '\r' | sed -u -e 's/\x1b[c[][?0-9;]*[a-zA-Z]\?//g' -e 's/SeaBIOS ([^)]*)//; s/Booting from ROM\.*//' \
       -e '/^\[ *[0-9.]*\] \(sysrq\|reboot\):/d' -e '/^$/d'
 qrc=${PIPESTATUS[0]}
+if [ -n "${NK_ORACLE_OUT:-}" ] && [ -d "$IO/out" ]; then mkdir -p "$NK_ORACLE_OUT" && cp -r "$IO/out/." "$NK_ORACLE_OUT/"; fi
 [ "$qrc" = 124 ] && { echo "oracle-6.1: the guest did not finish in ${NK_ORACLE_TIMEOUT:-900} s" >&2; exit 124; }
 [ -s "$IO/rc" ] || { echo "oracle-6.1: the guest ended without a result (qemu exit $qrc)" >&2; exit 3; }
 exit "$(cat "$IO/rc")"
