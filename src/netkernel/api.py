@@ -32,6 +32,8 @@ from netkernel.net.core.rtnetlink import (IfInfoMsg, rtnetlink_rcv_msg, rtnl_lin
 from netkernel.net.core.skbuff import PROFILES
 from netkernel.net.core.sysctl_net_core import sysctl_core_init
 from netkernel.net.packet.af_packet import packet_init
+from netkernel.net.ipv4.af_inet import inet_init
+from netkernel.net.ipv6.af_inet6 import inet6_init
 from netkernel.net.netlink.af_netlink import netlink_proto_init
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import ALL_CAPS, CAP_LAST_CAP, CAP_NET_RAW
@@ -506,6 +508,8 @@ class Kernel(_View):
         self.core.random = random.Random(seed)
         packet_init(self.core)
         netlink_proto_init(self.core)
+        inet_init(self.core)
+        inet6_init(self.core)
         for ops in (VETH_LINK_OPS, DUMMY_LINK_OPS, TAP_LINK_OPS, QEMU_LINK_OPS):
             rtnl_link_register(self.core, ops)
         register_pernet_device(self.core, loopback_net_init)

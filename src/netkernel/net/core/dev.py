@@ -141,7 +141,9 @@ class NetDevice:
                  # link state as user space reads it (operstate, ethtool, SIOCGIFMAP, sysfs)
                  "gflags", "operstate", "link_mode", "dormant", "ethtool_ops", "carrier_up_count",
                  "carrier_down_count", "mem_start", "mem_end", "base_addr", "irq", "dma",
-                 "if_port")
+                 "if_port",
+                 # protocol state hung on the device (dev->ip_ptr, dev->ip6_ptr)
+                 "ip_ptr", "ip6_ptr")
 
     def __init__(self, name: str):
         self.name = name
@@ -192,6 +194,8 @@ class NetDevice:
         self.irq = 0
         self.dma = 0
         self.if_port = 0
+        self.ip_ptr = None          # struct in_device (net/ipv4/devinet.py)
+        self.ip6_ptr = None         # struct inet6_dev (net/ipv6/addrconf.py)
 
     def __repr__(self) -> str:
         return f"<net_device {self.name} ifindex={self.ifindex}>"

@@ -11,7 +11,7 @@ from netkernel.uapi.errno import EPERM
 class Net:
     """struct net: devices by name and index, the ifindex allocator, the loopback device."""
     __slots__ = ("name", "core", "dev_by_name", "dev_by_index", "ifindex", "loopback_dev",
-                 "packet_sklist", "packet_fanouts", "nl_table")
+                 "packet_sklist", "packet_fanouts", "nl_table", "ipv4", "ipv6")
 
     def __init__(self, core, name: str):
         self.name = name
@@ -23,6 +23,8 @@ class Net:
         self.packet_sklist: list = []  # net->packet.sklist
         self.packet_fanouts: dict = {}  # af_packet.c fanout_list entries of this netns, by id
         self.nl_table: dict = {}      # af_netlink.c nl_table: (protocol, portid) → bound socket
+        self.ipv4 = None              # struct netns_ipv4 (net/ipv4/fib_frontend.py: fib tables)
+        self.ipv6 = None              # struct netns_ipv6 (net/ipv6/addrconf.py: devconf, fib6)
 
     def dev_new_index(self) -> int:
         """dev_new_index (net/core/dev.c): the next free index after the last one handed out."""

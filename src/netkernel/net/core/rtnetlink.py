@@ -59,6 +59,7 @@ from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_SIZE, IFLA_ADDRESS, I
                                       RTM_MAX, RTM_NEWLINK, RTM_SETLINK, RTNL_LINK_IFMAP,
                                       RTNL_LINK_STATS, RTNL_LINK_STATS64, RTNL_LINK_STATS_FIELDS,
                                       VETH_INFO_PEER)
+from netkernel.uapi.socket import AF_PACKET, AF_UNSPEC
 import struct as _struct
 U32 = _struct.Struct("=I")
 
@@ -389,6 +390,35 @@ def nla_parse(data, start: int, end: int) -> dict:
     return attrs
 
 
+NLA_U8, NLA_U16, NLA_U32, NLA_STRING, NLA_BINARY, NLA_S32 = "u8", "u16", "u32", "string", "bin", "s32"
+_NLA_MINLEN = {NLA_U8: 1, NLA_U16: 2, NLA_U32: 4, NLA_S32: 4}
+
+
+def nlmsg_parse_deprecated(data, off: int, end: int, hdrlen: int, policy: dict):
+    """nlmsg_parse_deprecated: the fixed header (`hdrlen` bytes at `off`; a shorter message is
+    EINVAL), then its attributes checked against `policy` (type → (kind, len)) as validate_nla
+    does in non-strict mode: an integer shorter than its size, a string longer than `len`, or a
+    binary attribute shorter than `len` is ERANGE; unknown types are ignored. Returns
+    {type: payload} or a negative errno."""
+    if end - off < hdrlen:
+        return -EINVAL
+    attrs = nla_parse(data, off + NLMSG_ALIGN(hdrlen), end)
+    for t, payload in attrs.items():
+        rule = policy.get(t)
+        if rule is None:
+            continue
+        kind, ln = rule
+        if kind in _NLA_MINLEN:
+            if len(payload) < _NLA_MINLEN[kind]:
+                return -ERANGE
+        elif kind == NLA_STRING:
+            if ln and _nla_string(payload, ln) == -ERANGE:
+                return -ERANGE
+        elif ln and len(payload) < ln:
+            return -ERANGE
+    return attrs
+
+
 def _nla_string(payload: bytes, maxlen: int | None):
     """An NLA_STRING: one trailing NUL is not counted; longer than `maxlen` is ERANGE."""
     n = len(payload)
@@ -527,9 +557,11 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int):
     is ignored (0); everything but a GET needs CAP_NET_ADMIN (EPERM); then the handler — a
     GET with NLM_F_DUMP runs the dump (its messages, then NLMSG_DONE), an unknown type is
     EOPNOTSUPP. NEW/SET/DELLINK go through rtnetlink_rcv_msg, the same path as the Python API.
-    DIVERGENCE(#10): no addresses or routes are modelled, so RTM_GETADDR and RTM_GETROUTE dumps
-    are just NLMSG_DONE; no extended-ack messages are attached to errors."""
+    Address and route messages go to the handler their family registered (rtnl_register:
+    net/ipv4/devinet.py, fib_frontend.py, route.py, net/ipv6/addrconf.py, route.py); a family
+    without one falls back to PF_UNSPEC's (rtnl_dump_all for address and route dumps)."""
     length, msgtype, flags, seq, _pid = NLMSGHDR.unpack_from(data, off)
+    end = min(end, off + length)
     if msgtype > RTM_MAX:
         return -EOPNOTSUPP, []
     body = off + NLMSG_HDRLEN
@@ -538,15 +570,28 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int):
     kind = (msgtype - RTM_BASE) & 3
     if kind != RTNL_KIND_GET and not capable(CAP_NET_ADMIN):
         return -EPERM, []
+    family = data[body]
     if kind == RTNL_KIND_GET and flags & NLM_F_DUMP == NLM_F_DUMP:
         if msgtype == RTM_GETLINK:
             replies = rtnl_dump_ifinfo(net, portid, seq)
-        elif msgtype in (RTM_GETADDR, RTM_GETROUTE):
-            replies = []
         else:
-            return -EOPNOTSUPP, []
+            link = rtnl_get_link(family, msgtype, dump=True)
+            if link is None:
+                return -EOPNOTSUPP, []
+            replies = link[1](net, data, off, end, portid, seq)
+            if type(replies) is int:
+                return replies, []
         done = nlmsg_put(NLMSG_DONE, portid, seq, NLM_F_MULTI, NLMSGERR_INT.pack(0))
         return -EINTR, replies + [done]
+    if msgtype not in rtnl_msg_handlers and msgtype != RTM_GETLINK:
+        link = rtnl_get_link(family, msgtype, dump=False)
+        if link is None:
+            return -EOPNOTSUPP, []
+        replies = []
+        err = link[0](net, data, off, end, flags, portid, seq)
+        if type(err) is list:           # a GET answered with messages
+            return 0, err
+        return err, replies
     if msgtype == RTM_GETLINK:
         replies = rtnl_getlink(net, data, body, end, portid, seq)
         if type(replies) is int:
@@ -558,3 +603,64 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int):
     if type(msg) is int:
         return msg, []
     return rtnetlink_rcv_msg(task, msgtype, msg, flags, net), []
+
+
+# ---------------------------------------------------------------- per-family handlers
+
+# rtnl_msg_handlers of the address families: (family, msgtype) → (doit, dumpit). Global as in
+# Linux (the handlers are code; what they act on is the request's namespace).
+# doit(net, data, off, end, nlflags, portid, seq) -> 0 | -errno | [reply messages];
+# dumpit(net, data, off, end, portid, seq) -> [messages] | -errno. data[off:end] is the whole
+# request, netlink header included.
+rtnl_af_handlers: dict = {}
+
+
+def rtnl_register(family: int, msgtype: int, doit, dumpit) -> None:
+    """rtnl_register: `family`'s handlers for `msgtype` (either may be None)."""
+    rtnl_af_handlers[(family, msgtype)] = (doit, dumpit)
+
+
+def rtnl_get_link(family: int, msgtype: int, dump: bool):
+    """rtnl_get_link with rtnetlink_rcv_msg's fallback: the family's handler pair if it has the
+    function wanted (dumpit or doit), else PF_UNSPEC's, else None."""
+    i = 1 if dump else 0
+    link = rtnl_af_handlers.get((family, msgtype))
+    if link is None or link[i] is None:
+        link = rtnl_af_handlers.get((AF_UNSPEC, msgtype))
+        if link is None or link[i] is None:
+            return None
+    return link
+
+
+def rtnl_dump_all(net, data, off: int, end: int, portid: int, seq: int):
+    """rtnl_dump_all: every family's dump for this message type, by family number (PF_PACKET
+    skipped)."""
+    msgtype = NLMSGHDR.unpack_from(data, off)[1]
+    out = []
+    for (family, t), (_doit, dumpit) in sorted(rtnl_af_handlers.items(),
+                                                key=lambda kv: kv[0]):
+        if t != msgtype or family in (AF_UNSPEC, AF_PACKET) or dumpit is None:
+            continue
+        r = dumpit(net, data, off, end, portid, seq)
+        if type(r) is int:
+            return r
+        out += r
+    return out
+
+
+rtnl_register(AF_UNSPEC, RTM_GETADDR, None, rtnl_dump_all)
+rtnl_register(AF_UNSPEC, RTM_GETROUTE, None, rtnl_dump_all)
+
+
+def rtnl_request(task, net, request: bytes) -> int:
+    """One rtnetlink request handed in by the kernel's own users (the Python API, topology
+    files, `netkernel ip`, the route ioctls): the same checks and handlers as a request from a
+    NETLINK_ROUTE socket (port id 0), its error as -errno (a GET's replies are dropped)."""
+    err, _replies = rtnetlink_rcv(task, net, request, 0, len(request), 0)
+    return err if err != -EINTR else 0
+
+
+# placeholder: the notify branch supplies the real rtnl_notify
+def rtnl_notify(net, msg: bytes, group: int) -> None:
+    """rtnl_notify: send `msg` to the namespace's RTNETLINK listeners of `group`."""
+    return None

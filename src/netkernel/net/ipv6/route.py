@@ -1,0 +1,247 @@
+"""IPv6 routes (net/ipv6/route.c, with the tables of net/ipv6/ip6_fib.c): struct fib6_info,
+ip6_route_add/ip6_route_del, RTM_NEWROUTE/RTM_DELROUTE/RTM_GETROUTE dumps (rt6_fill_node),
+what device events do to routes (rt6_sync_down_dev), and /proc/net/ipv6_route.
+
+A dump walks each table's tree in Linux's order: a prefix's more specific routes before it,
+disjoint prefixes by address (post-order of the radix tree); the routes of one prefix by metric.
+Tables: main (254) before local (255).
+DIVERGENCE(#10): tables are lists, not fib6 radix trees (same order); one nexthop per route; a
+gateway is not checked for reachability (ip6_validate_gw); no route cache, no expiry, no
+RTA_METRICS/RTA_MULTIPATH/RTA_PREF input; no policy routing.
+"""
+from __future__ import annotations
+
+LINUX_SOURCE = "net/ipv6/route.c"
+MODEL_HELPERS = ("Fib6Info", "fib6_order")
+
+from netkernel.net.core import dev as netdev
+from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_U32, nla_put, nlmsg_parse_deprecated,
+                                          nlmsg_put, rtnl_notify, rtnl_register)
+from netkernel.uapi import errno as E
+from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_MULTI, NLM_F_REPLACE, \
+    NLMSG_HDRLEN
+from netkernel.uapi.rtnetlink import (RTA_CACHEINFO, RTA_CACHEINFO_S, RTA_DST, RTA_GATEWAY,
+                                      RTA_MULTIPATH, RTA_OIF, RTA_PREF, RTA_PREFSRC,
+                                      RTA_PRIORITY, RTA_TABLE, RTM_DELROUTE, RTM_GETROUTE,
+                                      RTM_NEWROUTE, RTMSG, RTMSG_SIZE, RTN_LOCAL, RTN_MAX,
+                                      RTN_MULTICAST, RTN_UNICAST, RTNLGRP_IPV6_ROUTE,
+                                      RTNH_F_LINKDOWN, RTPROT_BOOT, RT_SCOPE_UNIVERSE,
+                                      RT_TABLE_COMPAT, RT_TABLE_LOCAL, RT_TABLE_MAIN)
+from netkernel.uapi.socket import AF_INET6
+import struct as _struct
+
+U32 = _struct.Struct("=I")
+IP6_RT_PRIO_USER = 1024
+IP6_RT_PRIO_ADDRCONF = 256
+RTF_UP, RTF_GATEWAY, RTF_NONEXTHOP, RTF_LOCAL = 0x0001, 0x0002, 0x00200000, 0x80000000
+RTF_ADDRCONF, RTF_CACHE = 0x00040000, 0x01000000
+
+RTM_IPV6_POLICY = {RTA_DST: (NLA_BINARY, 16), RTA_OIF: (NLA_U32, 0),
+                   RTA_GATEWAY: (NLA_BINARY, 16), RTA_PRIORITY: (NLA_U32, 0),
+                   RTA_PREFSRC: (NLA_BINARY, 16), RTA_TABLE: (NLA_U32, 0)}
+
+
+class Fib6Info:
+    """struct fib6_info with its struct fib6_nh."""
+    __slots__ = ("fib6_dst", "fib6_dst_len", "fib6_table", "fib6_metric", "fib6_protocol",
+                 "fib6_type", "fib6_flags", "fib_nh_dev", "fib_nh_gw6")
+
+    def __init__(self, dst: bytes, plen: int, table: int, metric: int, protocol: int,
+                 rtype: int, flags: int, dev, gw: bytes = bytes(16)):
+        self.fib6_dst = dst
+        self.fib6_dst_len = plen
+        self.fib6_table = table
+        self.fib6_metric = metric
+        self.fib6_protocol = protocol
+        self.fib6_type = rtype
+        self.fib6_flags = flags
+        self.fib_nh_dev = dev
+        self.fib_nh_gw6 = gw
+
+    def same(self, o: "Fib6Info") -> bool:
+        return (self.fib6_dst, self.fib6_dst_len, self.fib6_metric, self.fib_nh_dev,
+                self.fib_nh_gw6) == (o.fib6_dst, o.fib6_dst_len, o.fib6_metric, o.fib_nh_dev,
+                                     o.fib_nh_gw6)
+
+
+def ipv6_prefix(addr: bytes, plen: int) -> bytes:
+    """ipv6_addr_prefix: the first `plen` bits of the address."""
+    v = int.from_bytes(addr, "big")
+    mask = ((1 << 128) - 1) ^ ((1 << (128 - plen)) - 1) if plen else 0
+    return (v & mask).to_bytes(16, "big")
+
+
+def fib6_order(rt: Fib6Info):
+    """The fib6 tree's dump order (post-order: a prefix's longer prefixes first; disjoint ones
+    by address), then metric."""
+    last = int.from_bytes(rt.fib6_dst, "big") | ((1 << (128 - rt.fib6_dst_len)) - 1)
+    return (last, -rt.fib6_dst_len, rt.fib6_metric)
+
+
+def _tables(net) -> dict:
+    return net.ipv6.fib6_tables
+
+
+def rt6_fill_node(rt: Fib6Info, event: int, portid: int, seq: int, flags: int) -> bytes:
+    """rt6_fill_node: struct rtmsg (scope universe), RTA_TABLE, RTA_DST (when the prefix is not
+    0), RTA_PRIORITY, RTA_GATEWAY (with RTF_GATEWAY), RTA_OIF, RTA_CACHEINFO (all zero: no
+    cache entry, no expiry), RTA_PREF (medium). RTNH_F_LINKDOWN for a non-local route whose
+    device has no carrier."""
+    dev = rt.fib_nh_dev
+    rtm_flags = 0
+    if dev is not None and not dev.carrier and not rt.fib6_flags & RTF_LOCAL:
+        rtm_flags |= RTNH_F_LINKDOWN
+    out = bytearray(RTMSG.pack(AF_INET6, rt.fib6_dst_len, 0, 0,
+                               rt.fib6_table if rt.fib6_table < 256 else RT_TABLE_COMPAT,
+                               rt.fib6_protocol, RT_SCOPE_UNIVERSE, rt.fib6_type, rtm_flags))
+    nla_put(out, RTA_TABLE, U32.pack(rt.fib6_table))
+    if rt.fib6_dst_len:
+        nla_put(out, RTA_DST, rt.fib6_dst)
+    nla_put(out, RTA_PRIORITY, U32.pack(rt.fib6_metric))
+    if rt.fib6_flags & RTF_GATEWAY:
+        nla_put(out, RTA_GATEWAY, rt.fib_nh_gw6)
+    if dev is not None:
+        nla_put(out, RTA_OIF, U32.pack(dev.ifindex))
+    nla_put(out, RTA_CACHEINFO, RTA_CACHEINFO_S.pack(0, 0, 0, 0, 0, 0, 0, 0))
+    nla_put(out, RTA_PREF, b"\0")
+    return nlmsg_put(event, portid, seq, flags, bytes(out))
+
+
+def inet6_rt_notify(event: int, rt: Fib6Info, nlinfo=(0, 0), nlflags: int = 0) -> None:
+    """inet6_rt_notify: announce the route to RTNLGRP_IPV6_ROUTE."""
+    if rt.fib_nh_dev is None:
+        return
+    rtnl_notify(rt.fib_nh_dev.nd_net, rt6_fill_node(rt, event, nlinfo[0], nlinfo[1], nlflags),
+                RTNLGRP_IPV6_ROUTE)
+
+
+def fib6_add(net, rt: Fib6Info, nlflags: int, nlinfo=(0, 0)) -> int:
+    """fib6_add (fib6_add_rt2node): an identical route (prefix, metric, nexthop) is EEXIST (with
+    NLM_F_REPLACE, nothing changes); without NLM_F_CREATE, ENOENT... (a new route of a prefix
+    goes after those of lower or equal metric)."""
+    table = _tables(net).setdefault(rt.fib6_table, [])
+    for old in table:
+        if old.same(rt):
+            return -E.EEXIST if (nlflags & NLM_F_EXCL or not nlflags & NLM_F_REPLACE) else 0
+    table.append(rt)
+    table.sort(key=fib6_order)
+    inet6_rt_notify(RTM_NEWROUTE, rt, nlinfo, NLM_F_CREATE)
+    return 0
+
+
+def ip6_del_rt(net, rt: Fib6Info, nlinfo=(0, 0)) -> None:
+    """ip6_del_rt: remove one route, announced."""
+    table = _tables(net).get(rt.fib6_table, [])
+    if rt in table:
+        table.remove(rt)
+        inet6_rt_notify(RTM_DELROUTE, rt, nlinfo)
+
+
+def ip6_route_add(net, rt: Fib6Info, nlflags: int = NLM_F_CREATE, nlinfo=(0, 0)) -> int:
+    return fib6_add(net, rt, nlflags, nlinfo)
+
+
+def rt6_sync_down_dev(dev, silent: bool = False) -> None:
+    """rt6_sync_down_dev / rt6_disable_ip: every route through the device goes."""
+    net = dev.nd_net
+    for table in _tables(net).values():
+        for rt in [r for r in table if r.fib_nh_dev is dev]:
+            table.remove(rt)
+            if not silent:
+                inet6_rt_notify(RTM_DELROUTE, rt)
+
+
+def rtm_to_fib6_config(net, data, off: int, end: int):
+    """rtm_to_fib6_config: struct rtmsg and attributes → (dst, plen, table, metric, protocol,
+    type, oif, gateway); a type above RTN_MAX or a prefix longer than 128 is EINVAL;
+    RTA_MULTIPATH is refused (EOPNOTSUPP, DIVERGENCE(#10))."""
+    tb = nlmsg_parse_deprecated(data, off + NLMSG_HDRLEN, end, RTMSG_SIZE, RTM_IPV6_POLICY)
+    if type(tb) is int:
+        return tb
+    (_family, dst_len, _src_len, _tos, table, protocol, _scope, rtype,
+     _flags) = RTMSG.unpack_from(data, off + NLMSG_HDRLEN)
+    if rtype > RTN_MAX or dst_len > 128:
+        return -E.EINVAL
+    if RTA_MULTIPATH in tb:
+        return -E.EOPNOTSUPP
+    dst = bytes(tb[RTA_DST][:16]) if RTA_DST in tb else bytes(16)
+    if RTA_TABLE in tb:
+        table = U32.unpack(tb[RTA_TABLE][:4])[0]
+    metric = U32.unpack(tb[RTA_PRIORITY][:4])[0] if RTA_PRIORITY in tb else 0
+    oif = U32.unpack(tb[RTA_OIF][:4])[0] if RTA_OIF in tb else 0
+    gw = bytes(tb[RTA_GATEWAY][:16]) if RTA_GATEWAY in tb else None
+    return ipv6_prefix(dst, dst_len), dst_len, table or RT_TABLE_MAIN, metric, protocol, \
+        rtype, oif, gw
+
+
+def inet6_rtm_newroute(net, data, off: int, end: int, nlflags: int, portid: int, seq: int):
+    """inet6_rtm_newroute → ip6_route_info_create: the device by RTA_OIF (ENODEV; none given
+    and no gateway: ENODEV), the metric (0 means 1024), then fib6_add."""
+    cfg = rtm_to_fib6_config(net, data, off, end)
+    if type(cfg) is int:
+        return cfg
+    dst, plen, table, metric, protocol, rtype, oif, gw = cfg
+    dev = netdev.dev_get_by_index(net, oif) if oif else None
+    if dev is None:
+        return -E.ENODEV
+    if dev.ip6_ptr is None:
+        return -E.ENODEV
+    flags = RTF_UP | (RTF_GATEWAY if gw and any(gw) else 0)
+    rt = Fib6Info(dst, plen, table, metric or IP6_RT_PRIO_USER, protocol or RTPROT_BOOT,
+                  rtype or RTN_UNICAST, flags, dev, gw if gw else bytes(16))
+    return fib6_add(net, rt, nlflags, (portid, seq))
+
+
+def inet6_rtm_delroute(net, data, off: int, end: int, nlflags: int, portid: int, seq: int):
+    """inet6_rtm_delroute → ip6_route_del: the first route of that prefix in that table matching
+    the device, gateway and metric given; none is ESRCH."""
+    cfg = rtm_to_fib6_config(net, data, off, end)
+    if type(cfg) is int:
+        return cfg
+    dst, plen, table, metric, protocol, _rtype, oif, gw = cfg
+    for rt in list(_tables(net).get(table, [])):
+        if rt.fib6_dst != dst or rt.fib6_dst_len != plen:
+            continue
+        if oif and (rt.fib_nh_dev is None or rt.fib_nh_dev.ifindex != oif):
+            continue
+        if gw and rt.fib_nh_gw6 != gw:
+            continue
+        if metric and rt.fib6_metric != metric:
+            continue
+        if protocol and rt.fib6_protocol != protocol:
+            continue
+        ip6_del_rt(net, rt, (portid, seq))
+        return 0
+    return -E.ESRCH
+
+
+def inet6_dump_fib(net, data, off: int, end: int, portid: int, seq: int):
+    """inet6_dump_fib: every table's routes, main before local."""
+    out = []
+    for tb_id in sorted(_tables(net), key=lambda t: (t & 0xFF, t)):
+        out += [rt6_fill_node(rt, RTM_NEWROUTE, portid, seq, NLM_F_MULTI)
+                for rt in sorted(_tables(net)[tb_id], key=fib6_order)]
+    return out
+
+
+def ipv6_route_seq_show(net) -> str:
+    """ipv6_route_native_seq_show (/proc/net/ipv6_route): destination and its length, source
+    and its length (none), next hop, metric, refcount, use, flags, device — every table."""
+    out = []
+    for tb_id in sorted(_tables(net), key=lambda t: (t & 0xFF, t)):
+        for rt in sorted(_tables(net)[tb_id], key=fib6_order):
+            dev = rt.fib_nh_dev.name if rt.fib_nh_dev is not None else ""
+            out.append("%s %02x %s %02x %s %08x %08x %08x %08x %8s\n" % (
+                rt.fib6_dst.hex(), rt.fib6_dst_len, "0" * 32, 0, rt.fib_nh_gw6.hex(),
+                rt.fib6_metric, 1, 0, rt.fib6_flags, dev))
+        # the table's root holds the null entry (a reject route through lo), shown last
+        lo = net.loopback_dev.name if net.loopback_dev is not None else "lo"
+        out.append("%s 00 %s 00 %s ffffffff 00000001 00000000 00200200 %8s\n" % (
+            "0" * 32, "0" * 32, "0" * 32, lo))
+    return "".join(out)
+
+
+def ip6_route_init(core) -> None:
+    rtnl_register(AF_INET6, RTM_NEWROUTE, inet6_rtm_newroute, None)
+    rtnl_register(AF_INET6, RTM_DELROUTE, inet6_rtm_delroute, None)
+    rtnl_register(AF_INET6, RTM_GETROUTE, None, inet6_dump_fib)
