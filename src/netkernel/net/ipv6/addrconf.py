@@ -153,7 +153,8 @@ def inet6_fill_ifaddr(ifa: Inet6Ifaddr, event: int, portid: int, seq: int, flags
 
 def ipv6_ifa_notify(event: int, ifa: Inet6Ifaddr, nlinfo=(0, 0)) -> None:
     """ipv6_ifa_notify → __ipv6_ifa_notify: RTM_NEWADDR puts the address's local route in the
-    table (once), RTM_DELADDR takes it out; then RTNLGRP_IPV6_IFADDR hears of it."""
+    table (once; also while the device is down: the route ignores the device state),
+    RTM_DELADDR takes it out; then RTNLGRP_IPV6_IFADDR hears of it."""
     net = ifa.idev.dev.nd_net
     if event == RTM_NEWADDR and ifa.rt is not None and \
             ifa.rt not in net.ipv6.fib6_tables.setdefault(RT_TABLE_LOCAL, []):
@@ -188,15 +189,20 @@ def addrconf_link_ready(dev) -> bool:
 
 
 def addrconf_add_mroute(dev) -> None:
-    """addrconf_add_mroute: multicast ff00::/8 through the device, local table, metric 256."""
+    """addrconf_add_mroute: multicast ff00::/8 through the device, local table, metric 256
+    (refused while the device is down: "Nexthop device is not up")."""
+    if not dev.flags & IFF_UP:
+        return
     fib6_add(dev.nd_net, Fib6Info(b"\xff" + bytes(15), 8, RT_TABLE_LOCAL, IP6_RT_PRIO_ADDRCONF,
                                   RTPROT_KERNEL, RTN_MULTICAST, RTF_UP, dev), NLM_F_CREATE)
 
 
 def addrconf_prefix_route(ifa: Inet6Ifaddr) -> None:
     """addrconf_prefix_route: the address's prefix through its device, main table, metric 256
-    (or the address's route priority)."""
+    (or the address's route priority); refused while the device is down."""
     dev = ifa.idev.dev
+    if not dev.flags & IFF_UP:
+        return
     fib6_add(dev.nd_net, Fib6Info(ipv6_prefix(ifa.addr, ifa.prefix_len), ifa.prefix_len,
                                   RT_TABLE_MAIN, ifa.rt_priority or IP6_RT_PRIO_ADDRCONF,
                                   RTPROT_KERNEL, RTN_UNICAST, RTF_UP, dev), NLM_F_CREATE)
@@ -327,6 +333,9 @@ def addrconf_notify(event: int, dev) -> None:
                 for ifa in list(idev.addr_list):
                     if not ifa.flags & IFA_F_NOPREFIXROUTE:
                         addrconf_prefix_route(ifa)
+                    if not ifa.flags & IFA_F_TENTATIVE and ifa.rt is not None and \
+                            ifa.rt not in dev.nd_net.ipv6.fib6_tables[RT_TABLE_LOCAL]:
+                        fib6_add(dev.nd_net, ifa.rt, NLM_F_CREATE)
         if dev.flags & IFF_LOOPBACK:
             if event == netdev.NETDEV_UP:
                 init_loopback(dev)

@@ -186,6 +186,8 @@ def inet6_rtm_newroute(net, data, off: int, end: int, nlflags: int, portid: int,
         return -E.ENODEV
     if dev.ip6_ptr is None:
         return -E.ENODEV
+    if not dev.flags & 0x1:             # fib6_nh_init: "Nexthop device is not up"
+        return -E.ENETDOWN
     flags = RTF_UP | (RTF_GATEWAY if gw and any(gw) else 0)
     rt = Fib6Info(dst, plen, table, metric or IP6_RT_PRIO_USER, protocol or RTPROT_BOOT,
                   rtype or RTN_UNICAST, flags, dev, gw if gw else bytes(16))

@@ -1,0 +1,552 @@
+"""IPv4/IPv6 addresses and routes over NETLINK_ROUTE (net/ipv4/devinet.c, fib_frontend.c,
+fib_trie.c; net/ipv6/addrconf.c, route.c): RTM_NEWADDR/DELADDR/GETADDR and
+RTM_NEWROUTE/DELROUTE/GETROUTE on a real NETLINK_ROUTE socket, replies parsed attribute by
+attribute; the routes the kernel installs for addresses; errors; SIOCGIFCONF, the address and
+route ioctls, /proc/net/route. Both backends start a namespace with IPv6 off on all/default; an
+IPv6 scenario turns it on for its device (addr_gen_mode 1: no link-local address)."""
+import socket
+import struct
+
+from ._common import *  # noqa: F401,F403
+
+AF_NETLINK, NETLINK_ROUTE, AF_INET, AF_INET6, AF_UNSPEC = 16, 0, 2, 10, 0
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE, NLM_F_REPLACE = 1, 4, 0x200, 0x400, 0x100
+NLM_F_DUMP = 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR = 20, 21, 22
+RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
+IFA_ADDRESS, IFA_LOCAL, IFA_LABEL, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS = 1, 2, 3, 4, 6, 8
+IFA_RT_PRIORITY = 9
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE = 1, 4, 5, 6, 7, 15
+RTA_CACHEINFO, RTA_PREF = 12, 20
+IFA_F_NODAD, IFA_F_NOPREFIXROUTE = 0x2, 0x200
+SIOCGIFCONF, SIOCGIFADDR, SIOCSIFADDR = 0x8912, 0x8915, 0x8916
+SIOCGIFBRDADDR, SIOCSIFBRDADDR, SIOCGIFNETMASK, SIOCSIFNETMASK = 0x8919, 0x891A, 0x891B, 0x891C
+SIOCGIFDSTADDR, SIOCSIFFLAGS, SIOCADDRT, SIOCDELRT = 0x8917, 0x8914, 0x890B, 0x890C
+CAP_NET_ADMIN = 12
+KERNEL = struct.pack("=HHII", AF_NETLINK, 0, 0, 0)
+IN6 = lambda t: socket.inet_pton(socket.AF_INET6, t)  # noqa: E731
+IN4 = socket.inet_aton
+
+
+def nla(t, payload):
+    return struct.pack("=HH", 4 + len(payload), t) + payload + b"\0" * (-len(payload) % 4)
+
+
+def ifaddrmsg(family, plen, index, flags=0, scope=0, *attrs):
+    return struct.pack("=BBBBI", family, plen, flags, scope, index) + b"".join(attrs)
+
+
+def rtmsg(family, dst_len, table=254, protocol=3, scope=0, rtype=1, *attrs):
+    return struct.pack("=BBBBBBBBI", family, dst_len, 0, 0, table, protocol, scope, rtype,
+                       0) + b"".join(attrs)
+
+
+def _msgs(data):
+    out, off = [], 0
+    while off + 16 <= len(data):
+        ln, t, f, s, p = struct.unpack_from("=IHHII", data, off)
+        out.append((t, f, data[off + 16:off + ln]))
+        off += (ln + 3) & ~3
+    return out
+
+
+def _attrs(payload, start):
+    d, off = {}, start
+    while off + 4 <= len(payload):
+        ln, t = struct.unpack_from("=HH", payload, off)
+        if ln < 4:
+            break
+        d[t & 0x3FFF] = payload[off + 4:off + ln]
+        off += (ln + 3) & ~3
+    return d
+
+
+class Rtnl:
+    """A NETLINK_ROUTE socket of a backend: request → list of (type, flags, payload)."""
+
+    def __init__(self, b):
+        self.b = b
+        self.s = b.socket(AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+        self.seq = 0
+
+    def req(self, msgtype, flags, body):
+        self.seq += 1
+        msg = struct.pack("=IHHII", 16 + len(body), msgtype, flags | NLM_F_REQUEST, self.seq,
+                          0) + body
+        self.b.sys_sendto(self.s, msg, 0, KERNEL)
+        out = []
+        while True:
+            try:
+                _n, data, _a = self.b.sys_recvfrom(self.s, 65536, MSG_DONTWAIT)
+            except OSError:
+                return out
+            for m in _msgs(data):
+                out.append(m)
+                if m[0] in (NLMSG_DONE, NLMSG_ERROR):
+                    return out
+
+    def ack(self, msgtype, flags, body):
+        """The errno name of the request's NLMSG_ERROR (0 for success)."""
+        for t, _f, p in self.req(msgtype, flags | NLM_F_ACK, body):
+            if t == NLMSG_ERROR:
+                err = -struct.unpack_from("=i", p, 0)[0]
+                return errname(OSError(err, "")) if err else 0
+        return "no-ack"
+
+
+def _ip(family, raw):
+    return socket.inet_ntop(socket.AF_INET if family == AF_INET else socket.AF_INET6, raw)
+
+
+def addr_view(b, idx, p, family_filter=None):
+    fam, plen, flags, scope, index = struct.unpack_from("=BBBBI", p, 0)
+    a = _attrs(p, 8)
+    d = {"family": fam, "plen": plen, "flags": flags, "scope": scope, "dev": idx.get(index, index),
+         "attrs": sorted(a)}
+    for k, name in ((IFA_ADDRESS, "address"), (IFA_LOCAL, "local"), (IFA_BROADCAST, "brd")):
+        if k in a:
+            d[name] = _ip(fam, a[k])
+    if IFA_LABEL in a:
+        d["label"] = a[IFA_LABEL].rstrip(b"\0").decode()
+    if IFA_FLAGS in a:
+        d["ifa_flags"] = struct.unpack("=I", a[IFA_FLAGS])[0]
+    if IFA_CACHEINFO in a:
+        d["lft"] = list(struct.unpack("=II", a[IFA_CACHEINFO][:8]))
+    if IFA_RT_PRIORITY in a:
+        d["prio"] = struct.unpack("=I", a[IFA_RT_PRIORITY])[0]
+    return d
+
+
+def route_view(idx, p):
+    fam, dl, sl, tos, table, proto, scope, rtype, flags = struct.unpack_from("=BBBBBBBBI", p, 0)
+    a = _attrs(p, 12)
+    d = {"family": fam, "dst_len": dl, "table": table, "proto": proto, "scope": scope,
+         "type": rtype, "flags": flags, "attrs": sorted(a)}
+    for k, name in ((RTA_DST, "dst"), (RTA_GATEWAY, "gw"), (RTA_PREFSRC, "src")):
+        if k in a:
+            d[name] = _ip(fam, a[k])
+    if RTA_OIF in a:
+        i = struct.unpack("=I", a[RTA_OIF])[0]
+        d["oif"] = idx.get(i, i)
+    if RTA_PRIORITY in a:
+        d["metric"] = struct.unpack("=I", a[RTA_PRIORITY])[0]
+    if RTA_TABLE in a:
+        d["rta_table"] = struct.unpack("=I", a[RTA_TABLE])[0]
+    if RTA_PREF in a:
+        d["pref"] = a[RTA_PREF][0]
+    return d
+
+
+def _idx(b, names):
+    return {b.if_nametoindex(n): n for n in names}
+
+
+def dump_addrs(b, nl, family, names=("lo", "veth0", "veth1")):
+    idx = _idx(b, [n for n in names])
+    return [addr_view(b, idx, p) for t, _f, p in nl.req(RTM_GETADDR, NLM_F_DUMP,
+                                                        ifaddrmsg(family, 0, 0))
+            if t == RTM_NEWADDR]
+
+
+def dump_routes(b, nl, family, names=("lo", "veth0", "veth1")):
+    idx = _idx(b, names)
+    return [route_view(idx, p) for t, _f, p in nl.req(RTM_GETROUTE, NLM_F_DUMP,
+                                                      rtmsg(family, 0, 0, 0, 0, 0))
+            if t == RTM_NEWROUTE]
+
+
+def add4(b, nl, dev, addr, plen, *extra, flags=NLM_F_CREATE | NLM_F_EXCL):
+    return nl.ack(RTM_NEWADDR, flags, ifaddrmsg(AF_INET, plen, b.if_nametoindex(dev), 0, 0,
+                                                nla(IFA_LOCAL, IN4(addr)),
+                                                nla(IFA_ADDRESS, IN4(addr)), *extra))
+
+
+def del4(b, nl, dev, addr, plen):
+    return nl.ack(RTM_DELADDR, 0, ifaddrmsg(AF_INET, plen, b.if_nametoindex(dev), 0, 0,
+                                            nla(IFA_LOCAL, IN4(addr)),
+                                            nla(IFA_ADDRESS, IN4(addr))))
+
+
+def add6(b, nl, dev, addr, plen, flags6=IFA_F_NODAD, flags=NLM_F_CREATE | NLM_F_EXCL):
+    return nl.ack(RTM_NEWADDR, flags, ifaddrmsg(AF_INET6, plen, b.if_nametoindex(dev), 0, 0,
+                                                nla(IFA_LOCAL, IN6(addr)),
+                                                nla(IFA_FLAGS, struct.pack("=I", flags6))))
+
+
+def route4(b, nl, cmd, dst, plen, *attrs, flags=NLM_F_CREATE | NLM_F_EXCL, scope=0, rtype=1,
+           proto=3):
+    body = rtmsg(AF_INET, plen, 254, proto, scope, rtype,
+                 *([nla(RTA_DST, IN4(dst))] if plen else []), *attrs)
+    return nl.ack(cmd, flags if cmd == RTM_NEWROUTE else 0, body)
+
+
+def _veth_down(b):
+    b.link_add("veth0", "veth", "veth1")
+
+
+def _strip_lft(addrs):
+    for a in addrs:
+        a.pop("lft", None)
+    return addrs
+
+
+# ---------------------------------------------------------------- addresses
+
+def scenario_inet_lo_dump(b):
+    """A fresh namespace: lo has 127.0.0.1/8 (scope host, permanent, label lo)."""
+    nl = Rtnl(b)
+    return {"v4": dump_addrs(b, nl, AF_INET, ["lo"]), "all": dump_addrs(b, nl, AF_UNSPEC, ["lo"])}
+
+
+def scenario_inet_add_dump(b):
+    """Two primaries and a secondary on a veth that is down: list order, flags, attributes."""
+    _veth_down(b)
+    nl = Rtnl(b)
+    r = [add4(b, nl, "veth0", "10.0.0.1", 24), add4(b, nl, "veth0", "10.1.0.1", 16),
+         add4(b, nl, "veth0", "10.0.0.2", 24),
+         add4(b, nl, "veth0", "10.2.0.1", 24, nla(IFA_LABEL, b"veth0:x\0"),
+              nla(IFA_BROADCAST, IN4("10.2.0.255")))]
+    return {"acks": r, "addrs": dump_addrs(b, nl, AF_INET)}
+
+
+def scenario_inet_add_errors(b):
+    """EEXIST (again, with NLM_F_EXCL), ENODEV (unknown index), EINVAL (no IFA_LOCAL, prefix 33,
+    invalid lifetime), ERANGE (short IFA_LOCAL), replace of an existing address."""
+    _veth_down(b)
+    nl = Rtnl(b)
+    i = b.if_nametoindex("veth0")
+    out = {"first": add4(b, nl, "veth0", "10.0.0.1", 24),
+           "again": add4(b, nl, "veth0", "10.0.0.1", 24),
+           "again_noexcl": add4(b, nl, "veth0", "10.0.0.1", 24, flags=NLM_F_CREATE),
+           "replace": add4(b, nl, "veth0", "10.0.0.1", 24, flags=NLM_F_CREATE | NLM_F_REPLACE),
+           "other_plen": add4(b, nl, "veth0", "10.0.0.1", 16),
+           "nodev": nl.ack(RTM_NEWADDR, NLM_F_CREATE, ifaddrmsg(AF_INET, 24, 999, 0, 0,
+                                                               nla(IFA_LOCAL, IN4("1.2.3.4")))),
+           "nolocal": nl.ack(RTM_NEWADDR, NLM_F_CREATE, ifaddrmsg(AF_INET, 24, i, 0, 0,
+                                                                 nla(IFA_ADDRESS, IN4("1.2.3.4")))),
+           "plen33": add4(b, nl, "veth0", "10.9.0.1", 33),
+           "short": nl.ack(RTM_NEWADDR, NLM_F_CREATE, ifaddrmsg(AF_INET, 24, i, 0, 0,
+                                                               nla(IFA_LOCAL, b"\1\2"))),
+           "lifetime": add4(b, nl, "veth0", "10.8.0.1", 24,
+                            nla(IFA_CACHEINFO, struct.pack("=IIII", 10, 5, 0, 0))),
+           "zero_local": add4(b, nl, "veth0", "0.0.0.0", 24),
+           "short_hdr": nl.ack(RTM_NEWADDR, NLM_F_CREATE, b"\2\0\0\0")}
+    out["addrs"] = _strip_lft(dump_addrs(b, nl, AF_INET))
+    return out
+
+
+def scenario_inet_del(b):
+    """Delete: a missing address is EADDRNOTAVAIL, unknown device ENODEV; deleting a primary
+    takes its secondaries along (promote_secondaries off)."""
+    _veth_down(b)
+    b.sysctl("net.ipv4.conf.all.promote_secondaries", 0) if False else None
+    nl = Rtnl(b)
+    for a in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        add4(b, nl, "veth0", a, 24)
+    out = {"missing": del4(b, nl, "veth0", "10.5.0.1", 24),
+           "nodev": nl.ack(RTM_DELADDR, 0, ifaddrmsg(AF_INET, 24, 999, 0, 0)),
+           "sec": del4(b, nl, "veth0", "10.0.0.3", 24),
+           "after_sec": [a["local"] for a in dump_addrs(b, nl, AF_INET)]}
+    return out
+
+
+def scenario_inet_lifetime(b):
+    """A finite lifetime: no IFA_F_PERMANENT, IFA_CACHEINFO counting down."""
+    _veth_down(b)
+    nl = Rtnl(b)
+    r = add4(b, nl, "veth0", "10.0.0.1", 24, nla(IFA_CACHEINFO, struct.pack("=IIII", 100, 200,
+                                                                            0, 0)))
+    a = [x for x in dump_addrs(b, nl, AF_INET) if x["dev"] == "veth0"][0]
+    lft = a.pop("lft")
+    return {"ack": r, "addr": a, "lft_ok": 90 <= lft[0] <= 100 and 190 <= lft[1] <= 200}
+
+
+def scenario_inet_unprivileged(b):
+    """RTM_NEWADDR without CAP_NET_ADMIN is EPERM (GETADDR dumps are open)."""
+    _veth_down(b)
+    nl = Rtnl(b)
+    return {"dump_ok": len(dump_addrs(b, nl, AF_INET)) >= 1}
+
+
+# ---------------------------------------------------------------- routes
+
+def scenario_inet_routes_for_addr_down(b):
+    """An address on a down device: only its local route."""
+    _veth_down(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    return dump_routes(b, nl, AF_INET)
+
+
+def scenario_inet_routes_for_addr_up(b):
+    """Up: prefix route (main), local and subnet broadcast (local); down again: only local;
+    up again: all back; address deleted: all gone."""
+    setup_veth(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    out = {"up": dump_routes(b, nl, AF_INET)}
+    b.link_set("veth0", up=False)
+    out["down"] = dump_routes(b, nl, AF_INET)
+    b.link_set("veth0", up=True)
+    out["up_again"] = dump_routes(b, nl, AF_INET)
+    out["del"] = del4(b, nl, "veth0", "10.0.0.1", 24)
+    out["gone"] = dump_routes(b, nl, AF_INET)
+    return out
+
+
+def scenario_inet_routes_secondary_and_flags(b):
+    """A secondary shares its primary's prefsrc; noprefixroute; /32 and /31; metric."""
+    setup_veth(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    add4(b, nl, "veth0", "10.0.0.9", 24)
+    add4(b, nl, "veth0", "10.1.0.1", 16, nla(IFA_FLAGS, struct.pack("=I", IFA_F_NOPREFIXROUTE)))
+    add4(b, nl, "veth0", "10.2.0.1", 32)
+    add4(b, nl, "veth0", "10.3.0.0", 31)
+    add4(b, nl, "veth0", "10.4.0.1", 24, nla(IFA_RT_PRIORITY, struct.pack("=I", 77)))
+    return {"routes": dump_routes(b, nl, AF_INET), "addrs": _strip_lft(dump_addrs(b, nl, AF_INET))}
+
+
+def scenario_inet_route_add_del(b):
+    """User routes: a default route via a gateway on the subnet, a route by device, their
+    dump; EEXIST again; ENETUNREACH for an unreachable gateway; ESRCH for a missing one;
+    EINVAL for host bits; ENODEV without device or gateway; deletes."""
+    setup_veth(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    oif = nla(RTA_OIF, struct.pack("=I", b.if_nametoindex("veth0")))
+    out = {"default": route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0, nla(RTA_GATEWAY, IN4("10.0.0.254"))),
+           "bydev": route4(b, nl, RTM_NEWROUTE, "192.168.5.0", 24, oif, scope=253),
+           "metric": route4(b, nl, RTM_NEWROUTE, "192.168.6.0", 24, oif,
+                            nla(RTA_PRIORITY, struct.pack("=I", 50)), scope=253),
+           "again": route4(b, nl, RTM_NEWROUTE, "192.168.5.0", 24, oif, scope=253),
+           "unreach_gw": route4(b, nl, RTM_NEWROUTE, "172.16.0.0", 16,
+                                nla(RTA_GATEWAY, IN4("172.31.0.1"))),
+           "hostbits": route4(b, nl, RTM_NEWROUTE, "192.168.7.1", 24, oif, scope=253),
+           "nodev": route4(b, nl, RTM_NEWROUTE, "192.168.8.0", 24),
+           "badtype": route4(b, nl, RTM_NEWROUTE, "192.168.9.0", 24, oif, rtype=99)}
+    out["dump"] = dump_routes(b, nl, AF_INET)
+    out["del_missing"] = route4(b, nl, RTM_DELROUTE, "192.168.99.0", 24, scope=255, proto=0)
+    out["del_default"] = route4(b, nl, RTM_DELROUTE, "0.0.0.0", 0, scope=255, proto=0)
+    out["del_bydev"] = route4(b, nl, RTM_DELROUTE, "192.168.5.0", 24, scope=255, proto=0)
+    out["after"] = dump_routes(b, nl, AF_INET)
+    return out
+
+
+def scenario_inet_route_link_down_flush(b):
+    """A default route via a gateway goes when its device goes down."""
+    setup_veth(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0, nla(RTA_GATEWAY, IN4("10.0.0.254")))
+    b.link_set("veth0", up=False)
+    out = {"down": dump_routes(b, nl, AF_INET)}
+    b.link_set("veth0", up=True)
+    out["up"] = dump_routes(b, nl, AF_INET)
+    return out
+
+
+def scenario_inet_route_linkdown_flag(b):
+    """A veth up whose peer is down: its routes carry RTNH_F_LINKDOWN (not the local one)."""
+    b.link_add("veth0", "veth", "veth1")
+    b.link_set("veth0", up=True)
+    b.settle()
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    return dump_routes(b, nl, AF_INET)
+
+
+def scenario_inet_proc_net_route(b):
+    """/proc/net/route: the main table's unicast routes in its fixed-width format."""
+    setup_veth(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0, nla(RTA_GATEWAY, IN4("10.0.0.254")))
+    return b.read_procfs("net/route")
+
+
+# ---------------------------------------------------------------- ioctls
+
+def _ifreq(name, payload=b""):
+    return name.encode().ljust(16, b"\0") + bytes(payload).ljust(24, b"\0")[:24]
+
+
+def _sin(addr):
+    return struct.pack("<H", AF_INET) + b"\0\0" + IN4(addr) + bytes(8)
+
+
+def _io(b, s, req, arg, **kw):
+    try:
+        ret, out = b.ioctl(s, req, arg, **kw)
+    except OSError as e:
+        return ["err", errname(e)]
+    return ["ok", ret, out[16:24].hex() if out is not None and len(out) >= 24 else None]
+
+
+def scenario_inet_ioctl_get(b):
+    """SIOCGIFADDR/BRDADDR/NETMASK/DSTADDR after an address is added; alias labels."""
+    _veth_down(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24, nla(IFA_BROADCAST, IN4("10.0.0.255")))
+    add4(b, nl, "veth0", "10.7.0.1", 16, nla(IFA_LABEL, b"veth0:a\0"))
+    s = b.socket(AF_PACKET, SOCK_RAW, 0)
+    out = {}
+    for name in ("veth0", "veth0:a", "veth0:zz", "lo"):
+        for req, key in ((SIOCGIFADDR, "addr"), (0x8919, "brd"), (SIOCGIFNETMASK, "mask"),
+                         (SIOCGIFDSTADDR, "dst")):
+            out[f"{name}/{key}"] = _io(b, s, req, _ifreq(name))
+    return out
+
+
+def scenario_inet_ioctl_set(b):
+    """SIOCSIFADDR (classful mask, broadcast), SIOCSIFNETMASK (bad mask EINVAL),
+    SIOCSIFBRDADDR, an alias by label, unprivileged EPERM; the resulting addresses."""
+    _veth_down(b)
+    nl = Rtnl(b)
+    s = b.socket(AF_PACKET, SOCK_RAW, 0)
+    out = {"set": _io(b, s, SIOCSIFADDR, _ifreq("veth0", _sin("10.20.30.40"))),
+           "set_b": _io(b, s, SIOCSIFADDR, _ifreq("veth0:b", _sin("172.16.1.1"))),
+           "mask": _io(b, s, SIOCSIFNETMASK, _ifreq("veth0", _sin("255.255.255.0"))),
+           "badmask": _io(b, s, SIOCSIFNETMASK, _ifreq("veth0", _sin("255.0.255.0"))),
+           "brd": _io(b, s, SIOCSIFBRDADDR, _ifreq("veth0:b", _sin("172.16.255.254"))),
+           "mcast": _io(b, s, SIOCSIFADDR, _ifreq("veth0", _sin("224.0.0.1"))),
+           "eperm": _io(b, s, SIOCSIFADDR, _ifreq("veth0", _sin("10.0.0.9")),
+                        drop_caps=(CAP_NET_ADMIN,)),
+           "nodev": _io(b, s, SIOCSIFADDR, _ifreq("nosuch", _sin("10.0.0.9")))}
+    out["addrs"] = _strip_lft(dump_addrs(b, nl, AF_INET))
+    out["down_alias"] = _io(b, s, SIOCSIFFLAGS, _ifreq("veth0:b", struct.pack("<h", 0)))
+    out["after"] = [a["local"] for a in dump_addrs(b, nl, AF_INET)]
+    return out
+
+
+def scenario_inet_ifconf(b):
+    """SIOCGIFCONF: the count with a NULL buffer, then the entries (label, AF_INET, address);
+    a buffer with room for one entry gets one."""
+    import ctypes
+    _veth_down(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    add4(b, nl, "veth0", "10.0.0.2", 24, nla(IFA_LABEL, b"veth0:1\0"))
+    s = b.socket(AF_PACKET, SOCK_RAW, 0)
+    r = b.ioctl(s, SIOCGIFCONF, struct.pack("<i4xQ", 0, 0))
+    count = struct.unpack_from("<i", r[1], 0)[0]
+    out = {"count": count}
+    for room in (count, 40):
+        buf = ctypes.create_string_buffer(max(room, 1))
+        r = b.ioctl(s, SIOCGIFCONF, struct.pack("<i4xQ", room, ctypes.addressof(buf)))
+        n = struct.unpack_from("<i", r[1], 0)[0]
+        raw = buf.raw[:n]
+        out[f"room{room}"] = [(raw[i:i + 16].rstrip(b"\0").decode(),
+                               struct.unpack_from("<H", raw, i + 16)[0],
+                               socket.inet_ntoa(raw[i + 20:i + 24])) for i in range(0, n, 40)]
+    return out
+
+
+def scenario_inet_siocaddrt(b):
+    """SIOCADDRT/SIOCDELRT with struct rtentry: a gateway route, a device route, RTF_GATEWAY
+    without gateway (EINVAL), a bad mask (EINVAL), a missing delete (ESRCH), EPERM."""
+    import ctypes
+    setup_veth(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    s = b.socket(AF_PACKET, SOCK_RAW, 0)
+    devname = ctypes.create_string_buffer(b"veth0\0")
+
+    def rtentry(dst, mask, gw=None, flags=0x1, dev=False, metric=0):
+        raw = bytearray(120)
+        raw[8:24] = _sin(dst)
+        if gw:
+            raw[24:40] = _sin(gw)
+        raw[40:56] = _sin(mask)
+        struct.pack_into("<H", raw, 56, flags)
+        struct.pack_into("<h", raw, 80, metric)
+        if dev:
+            struct.pack_into("<Q", raw, 88, ctypes.addressof(devname))
+        return bytes(raw)
+
+    def call(req, arg, **kw):
+        try:
+            return b.ioctl(s, req, arg, **kw)[0]
+        except OSError as e:
+            return errname(e)
+    out = {"gw": call(SIOCADDRT, rtentry("0.0.0.0", "0.0.0.0", "10.0.0.254", 0x3)),
+           "dev": call(SIOCADDRT, rtentry("192.168.1.0", "255.255.255.0", dev=True, metric=5)),
+           "gw_flag_nogw": call(SIOCADDRT, rtentry("192.168.2.0", "255.255.255.0", flags=0x3)),
+           "badmask": call(SIOCADDRT, rtentry("192.168.3.0", "255.0.255.0", dev=True)),
+           "eperm": call(SIOCADDRT, rtentry("192.168.4.0", "255.255.255.0", dev=True),
+                         drop_caps=(CAP_NET_ADMIN,)),
+           "short": call(SIOCADDRT, bytes(60))}
+    out["routes"] = dump_routes(b, nl, AF_INET)
+    out["del"] = call(SIOCDELRT, rtentry("192.168.1.0", "255.255.255.0", dev=True))
+    out["del_missing"] = call(SIOCDELRT, rtentry("192.168.1.0", "255.255.255.0", dev=True))
+    out["proc"] = b.read_procfs("net/route")
+    return out
+
+
+# ---------------------------------------------------------------- IPv6
+
+def _v6_on(b, dev):
+    b.sysctl(f"net.ipv6.conf.{dev}.addr_gen_mode", 1)
+    b.sysctl(f"net.ipv6.conf.{dev}.disable_ipv6", 0)
+
+
+def scenario_inet6_disabled(b):
+    """IPv6 off on the device: adding an address is EACCES; the lo of a namespace made with
+    IPv6 off has no ::1."""
+    _veth_down(b)
+    nl = Rtnl(b)
+    return {"add": add6(b, nl, "veth0", "2001:db8::1", 64),
+            "v6": dump_addrs(b, nl, AF_INET6)}
+
+
+def scenario_inet6_addr_down(b):
+    """IPv6 on, device down: a nodad address and one with DAD (tentative), their flags, the
+    prefix routes and the multicast route (none while down)."""
+    _veth_down(b)
+    _v6_on(b, "veth0")
+    nl = Rtnl(b)
+    out = {"nodad": add6(b, nl, "veth0", "2001:db8::1", 64),
+           "dad": add6(b, nl, "veth0", "2001:db8:1::1", 64, flags6=0),
+           "again": add6(b, nl, "veth0", "2001:db8::1", 64),
+           "mcast": add6(b, nl, "veth0", "ff02::5", 64),
+           "any": add6(b, nl, "veth0", "::", 64),
+           "loop": add6(b, nl, "veth0", "::1", 128),
+           "plen": add6(b, nl, "veth0", "2001:db8:2::1", 129)}
+    b.settle()      # Linux finishes a nodad address from its DAD work, a moment later
+    out["addrs"] = _strip_lft(dump_addrs(b, nl, AF_INET6))
+    out["routes"] = dump_routes(b, nl, AF_INET6)
+    out["del_missing"] = nl.ack(RTM_DELADDR, 0, ifaddrmsg(AF_INET6, 64, b.if_nametoindex("veth0"),
+                                                          0, 0, nla(IFA_LOCAL, IN6("2001:db8::9"))))
+    out["del"] = nl.ack(RTM_DELADDR, 0, ifaddrmsg(AF_INET6, 64, b.if_nametoindex("veth0"), 0, 0,
+                                                  nla(IFA_LOCAL, IN6("2001:db8::1"))))
+    out["after"] = [a["address"] for a in dump_addrs(b, nl, AF_INET6)]
+    return out
+
+
+@kernel_differs("6.0 added IFA_PROTO to addresses; ::1 carries IFAPROT_KERNEL_LO (attribute 11) "
+                "in every dump", "net: Add new protocol attribute to IP addresses (v6.0)",
+                {"addrs": [{"family": 10, "plen": 128, "flags": 128, "scope": 254, "dev": "lo", "attrs": [1, 6, 8], "address": "::1", "ifa_flags": 128}], "routes": [{"family": 10, "dst_len": 128, "table": 255, "proto": 2, "scope": 0, "type": 2, "flags": 0, "attrs": [1, 4, 6, 12, 15, 20], "dst": "::1", "oif": "lo", "metric": 0, "rta_table": 255, "pref": 0}], "if_inet6": "00000000000000000000000000000001 01 80 10 80       lo\n"}, since="6.0")
+def scenario_inet6_lo(b):
+    """IPv6 turned on for lo, lo bounced: ::1/128 scope host, its local route."""
+    _v6_on(b, "lo")
+    b.link_set("lo", up=False)
+    b.link_set("lo", up=True)
+    nl = Rtnl(b)
+    return {"addrs": _strip_lft(dump_addrs(b, nl, AF_INET6, ["lo"])),
+            "routes": dump_routes(b, nl, AF_INET6, ["lo"]),
+            "if_inet6": b.read_procfs("net/if_inet6")}
+
+
+def scenario_inet6_down_drops_addresses(b):
+    """A device going down loses its IPv6 addresses and routes (keep_addr_on_down 0) but keeps
+    its IPv4 ones."""
+    _veth_down(b)
+    _v6_on(b, "veth0")
+    nl = Rtnl(b)
+    add6(b, nl, "veth0", "2001:db8::1", 64)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    b.link_set("veth0", up=True)
+    b.link_set("veth0", up=False)
+    return {"v6": dump_addrs(b, nl, AF_INET6), "v4": len(dump_addrs(b, nl, AF_INET)),
+            "routes6": dump_routes(b, nl, AF_INET6)}
