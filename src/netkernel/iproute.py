@@ -638,7 +638,7 @@ def _addr_show(v, rest: list[str], json_out: bool, family: str | None) -> str:
 def route_entries(net) -> list[dict]:
     """Every route of every table, IPv4 then IPv6, as `ip -j route show table all` (plus the
     family)."""
-    from netkernel.net.ipv6.route import fib6_order
+    from netkernel.net.ipv6.ip6_fib import fib6_order
     out = []
     for tb_id in sorted(net.ipv4.fib_tables, key=lambda t: (t & 0xFF, t)):
         for (dst, plen), aliases in net.ipv4.fib_tables[tb_id].ordered():

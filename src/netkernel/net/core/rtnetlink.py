@@ -25,7 +25,11 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/rtnetlink.c"
 MODEL_HELPERS = ("eth_validate_linkmsg", "default_newlink", "rtnl_nlmsg_to_ifinfo",
-                 "_nla_string", "_nla_u32")   # not kernel functions (netkernel.trace)
+                 "_nla_string", "_nla_u32",   # not kernel functions (netkernel.trace)
+                 # netlink message helpers of lib/nlattr.c and include/net/netlink.h, kept here
+                 # and not traced
+                 "nla_put", "nlmsg_put", "nla_parse", "nlmsg_parse_deprecated",
+                 "rtnl_request", "rtnl_get_link")
 
 from netkernel.include.linux.etherdevice import eth_hw_addr_random, is_valid_ether_addr
 from netkernel.kernel.capability import capable

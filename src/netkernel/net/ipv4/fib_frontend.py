@@ -17,7 +17,7 @@ RTA_ENCAP and nexthop ids are ignored or refused.
 from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv4/fib_frontend.c"
-MODEL_HELPERS = ("NetnsIpv4", "fib_lookup_res", "fib_valid_prefsrc")
+MODEL_HELPERS = ("NetnsIpv4", "fib_lookup_res", "_create_info")
 
 from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.include.linux.uaccess import copy_from_user
@@ -119,22 +119,8 @@ def inet_addr_type_table(net, addr: int, tb_id: int) -> int:
     return res[0].fa_type if res is not None else RTN_UNICAST
 
 
-def fib_valid_prefsrc(net, cfg: FibConfig, prefsrc: int) -> bool:
-    """fib_valid_prefsrc: a preferred source must be a local address (looked up in the
-    route's table — main means local — then in local), unless the route is the local route of
-    that very address."""
-    if cfg.fc_type != RTN_LOCAL or not cfg.fc_dst or prefsrc != cfg.fc_dst:
-        tb_id = RT_TABLE_LOCAL if cfg.fc_table in (RT_TABLE_MAIN, 0) else cfg.fc_table
-        rc = inet_addr_type_table(net, prefsrc, tb_id)
-        if rc != RTN_LOCAL and tb_id != RT_TABLE_LOCAL:
-            rc = inet_addr_type_table(net, prefsrc, RT_TABLE_LOCAL)
-        if rc != RTN_LOCAL:
-            return False
-    return True
-
-
 def _create_info(net, cfg: FibConfig):
-    return fib_create_info(net, cfg, fib_lookup_res, fib_valid_prefsrc)
+    return fib_create_info(net, cfg, fib_lookup_res, inet_addr_type_table)
 
 
 def fib_flush(net) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 LINUX_SOURCE = "net/ipv4/fib_semantics.c"
 
 from netkernel.include.linux.netlink import NL_SET_ERR_MSG
-from netkernel.net.core.rtnetlink import nla_put, nlmsg_put
+from netkernel.net.core.rtnetlink import nla_put, nlmsg_put, rtnl_notify
 from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.rtnetlink import (RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_PREFSRC, RTA_PRIORITY,
@@ -24,7 +24,8 @@ from netkernel.uapi.rtnetlink import (RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_PREFSRC
                                       RTN_PROHIBIT, RTN_THROW, RTN_UNICAST, RTN_UNREACHABLE,
                                       RTN_UNSPEC, RTN_XRESOLVE, RT_SCOPE_HOST, RT_SCOPE_LINK,
                                       RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_COMPAT,
-                                      RTNH_F_DEAD, RTNH_F_LINKDOWN, RTNH_F_ONLINK)
+                                      RTNH_F_DEAD, RTNH_F_LINKDOWN, RTNH_F_ONLINK,
+                                      RTNLGRP_IPV4_ROUTE, RT_TABLE_LOCAL, RT_TABLE_MAIN)
 from netkernel.uapi.socket import AF_INET
 import struct as _struct
 
@@ -116,8 +117,9 @@ def fib_check_nh(net, cfg: FibConfig, fi: FibInfo, lookup) -> int:
     return 0
 
 
-def fib_create_info(net, cfg: FibConfig, lookup, valid_prefsrc):
-    """fib_create_info: a type above RTN_MAX EINVAL; a scope narrower than the type allows
+def fib_create_info(net, cfg: FibConfig, lookup, addr_type):
+    """fib_create_info (`lookup`: fib_lookup for the gateway; `addr_type`:
+    inet_addr_type_table for the prefsrc): a type above RTN_MAX EINVAL; a scope narrower than the type allows
     ("Invalid scope"); DEAD/LINKDOWN in rtm_flags EINVAL; an error type (unreachable,
     prohibit, blackhole...) takes no gateway or device; a scope above host EINVAL; a host-scope
     route has no gateway and needs its device (ENODEV); others check their nexthop
@@ -163,10 +165,36 @@ def fib_create_info(net, cfg: FibConfig, lookup, valid_prefsrc):
         err = fib_check_nh(net, cfg, fi, lookup)
         if err:
             return err
-    if fi.fib_prefsrc and not valid_prefsrc(net, cfg, fi.fib_prefsrc):
+    if fi.fib_prefsrc and not fib_valid_prefsrc(net, cfg, fi.fib_prefsrc, addr_type):
         NL_SET_ERR_MSG("Invalid prefsrc address")
         return -E.EINVAL
     return fi
+
+
+def rtmsg_fib(event: int, key: int, fa, dst_len: int, tb_id: int, nlinfo,
+              nlm_flags: int) -> None:
+    """rtmsg_fib: announce a route to RTNLGRP_IPV4_ROUTE."""
+    portid, seq = nlinfo
+    dev = fa.fa_info.fib_nh_dev
+    if dev is None:
+        return
+    rtnl_notify(dev.nd_net, fib_dump_info(key, dst_len, fa.fa_tos, fa.fa_type, tb_id,
+                                          fa.fa_info, event, portid, seq, nlm_flags),
+                RTNLGRP_IPV4_ROUTE)
+
+
+def fib_valid_prefsrc(net, cfg: FibConfig, prefsrc: int, addr_type) -> bool:
+    """fib_valid_prefsrc: a preferred source must be a local address (`addr_type(net, addr,
+    table)`, looked up in the route's table — main means local — then in local), unless the
+    route is the local route of that very address."""
+    if cfg.fc_type != RTN_LOCAL or not cfg.fc_dst or prefsrc != cfg.fc_dst:
+        tb_id = RT_TABLE_LOCAL if cfg.fc_table in (RT_TABLE_MAIN, 0) else cfg.fc_table
+        rc = addr_type(net, prefsrc, tb_id)
+        if rc != RTN_LOCAL and tb_id != RT_TABLE_LOCAL:
+            rc = addr_type(net, prefsrc, RT_TABLE_LOCAL)
+        if rc != RTN_LOCAL:
+            return False
+    return True
 
 
 def fib_nh_linkdown(fi: FibInfo) -> bool:

@@ -12,17 +12,16 @@ the routing cache and fib notifiers (offload) are not modelled; flushed routes a
 from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv4/fib_trie.c"
-MODEL_HELPERS = ("fib_route_seq_show",)
 
-from netkernel.net.core.rtnetlink import rtnl_notify
-from netkernel.net.ipv4.fib_semantics import FibConfig, FibInfo, fib_dump_info, fib_nh_linkdown
+from netkernel.net.ipv4.fib_semantics import (FibConfig, FibInfo, fib_dump_info, fib_nh_linkdown,
+                                              rtmsg_fib)
 from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.netlink import NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_MULTI, \
     NLM_F_REPLACE
 from netkernel.uapi.rtnetlink import (RTM_DELROUTE, RTM_NEWROUTE, RTN_BROADCAST, RTN_LOCAL,
                                       RTN_MULTICAST, RTN_UNICAST, RTNH_F_DEAD,
-                                      RTNLGRP_IPV4_ROUTE, RT_SCOPE_NOWHERE, RT_TABLE_MAIN)
+                                      RT_SCOPE_NOWHERE, RT_TABLE_MAIN)
 from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 
 
@@ -52,18 +51,6 @@ class FibTable:
 
 def _mask(plen: int) -> int:
     return (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
-
-
-def rtmsg_fib(event: int, key: int, fa: FibAlias, dst_len: int, tb_id: int, nlinfo,
-              nlm_flags: int) -> None:
-    """rtmsg_fib: announce a route to RTNLGRP_IPV4_ROUTE."""
-    portid, seq = nlinfo
-    dev = fa.fa_info.fib_nh_dev
-    if dev is None:
-        return
-    rtnl_notify(dev.nd_net, fib_dump_info(key, dst_len, fa.fa_tos, fa.fa_type, tb_id,
-                                          fa.fa_info, event, portid, seq, nlm_flags),
-                RTNLGRP_IPV4_ROUTE)
 
 
 def fib_table_insert(net, tb: FibTable, cfg: FibConfig, create_info) -> int:

@@ -17,7 +17,7 @@ lifetimes count down but never expire; temporary (privacy) addresses are not mad
 from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv6/addrconf.c"
-MODEL_HELPERS = ("NetnsIpv6", "addrconf_sysctl", "if6_seq_show_all")
+MODEL_HELPERS = ("NetnsIpv6", "addrconf_sysctl", "extract_addr", "ipv6_addr_scope")
 
 from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.kernel.time.timer import jiffies
@@ -25,9 +25,9 @@ from netkernel.net.core import dev as netdev
 from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_S32, NLA_U32, NLA_U8, nla_put,
                                           nlmsg_parse_deprecated, nlmsg_put, rtnl_notify,
                                           rtnl_register)
+from netkernel.net.ipv6.ip6_fib import fib6_add
 from netkernel.net.ipv6.route import (IP6_RT_PRIO_ADDRCONF, RTF_LOCAL, RTF_NONEXTHOP, RTF_UP,
-                                      Fib6Info, fib6_add, ip6_del_rt, ipv6_prefix,
-                                      rt6_sync_down_dev)
+                                      Fib6Info, ip6_del_rt, ipv6_prefix, rt6_sync_down_dev)
 from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFF_LOOPBACK, IFF_NOARP, IFF_UP
 from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_MULTI, NLM_F_REPLACE, \
@@ -477,7 +477,7 @@ def inet6_dump_ifaddr(net, data, off: int, end: int, portid: int, seq: int):
     return out
 
 
-def if6_seq_show_all(net) -> str:
+def if6_seq_show(net) -> str:
     """/proc/net/if_inet6 (if6_seq_show): address, ifindex, prefix length, scope, flags' low
     byte, device — devices by ifindex... (Linux walks its address hash)."""
     out = []

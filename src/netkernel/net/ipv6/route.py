@@ -1,18 +1,15 @@
-"""IPv6 routes (net/ipv6/route.c, with the tables of net/ipv6/ip6_fib.c): struct fib6_info,
-ip6_route_add/ip6_route_del, RTM_NEWROUTE/RTM_DELROUTE/RTM_GETROUTE dumps (rt6_fill_node),
-what device events do to routes (rt6_sync_down_dev), and /proc/net/ipv6_route.
-
-A dump walks each table's tree in Linux's order: a prefix's more specific routes before it,
-disjoint prefixes by address (post-order of the radix tree); the routes of one prefix by metric.
-Tables: main (254) before local (255).
-DIVERGENCE(#10): tables are lists, not fib6 radix trees (same order); one nexthop per route; a
+"""IPv6 routes (net/ipv6/route.c): struct fib6_info, ip6_route_add/ip6_del_rt,
+RTM_NEWROUTE/RTM_DELROUTE and the route message (rt6_fill_node), notifications
+(inet6_rt_notify), what device events do to routes (rt6_sync_down_dev). The tables themselves
+are net/ipv6/ip6_fib.py's.
+DIVERGENCE(#10): one nexthop per route; a
 gateway is not checked for reachability (ip6_validate_gw); no route cache, no expiry, no
 RTA_METRICS/RTA_MULTIPATH/RTA_PREF input; no policy routing.
 """
 from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv6/route.c"
-MODEL_HELPERS = ("Fib6Info", "fib6_order")
+MODEL_HELPERS = ("Fib6Info", "ipv6_prefix", "rtm_to_fib6_config")
 
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_U32, nla_put, nlmsg_parse_deprecated,
@@ -28,6 +25,7 @@ from netkernel.uapi.rtnetlink import (RTA_CACHEINFO, RTA_CACHEINFO_S, RTA_DST, R
                                       RTNH_F_LINKDOWN, RTPROT_BOOT, RT_SCOPE_UNIVERSE,
                                       RT_TABLE_COMPAT, RT_TABLE_LOCAL, RT_TABLE_MAIN)
 from netkernel.uapi.socket import AF_INET6
+from netkernel.net.ipv6.ip6_fib import fib6_add, fib6_del
 import struct as _struct
 
 U32 = _struct.Struct("=I")
@@ -71,17 +69,6 @@ def ipv6_prefix(addr: bytes, plen: int) -> bytes:
     return (v & mask).to_bytes(16, "big")
 
 
-def fib6_order(rt: Fib6Info):
-    """The fib6 tree's dump order (post-order: a prefix's longer prefixes first; disjoint ones
-    by address), then metric."""
-    last = int.from_bytes(rt.fib6_dst, "big") | ((1 << (128 - rt.fib6_dst_len)) - 1)
-    return (last, -rt.fib6_dst_len, rt.fib6_metric)
-
-
-def _tables(net) -> dict:
-    return net.ipv6.fib6_tables
-
-
 def rt6_fill_node(rt: Fib6Info, event: int, portid: int, seq: int, flags: int) -> bytes:
     """rt6_fill_node: struct rtmsg (scope universe), RTA_TABLE, RTA_DST (when the prefix is not
     0), RTA_PRIORITY, RTA_GATEWAY (with RTF_GATEWAY), RTA_OIF, RTA_CACHEINFO (all zero: no
@@ -115,36 +102,20 @@ def inet6_rt_notify(event: int, rt: Fib6Info, nlinfo=(0, 0), nlflags: int = 0) -
                 RTNLGRP_IPV6_ROUTE)
 
 
-def fib6_add(net, rt: Fib6Info, nlflags: int, nlinfo=(0, 0)) -> int:
-    """fib6_add (fib6_add_rt2node): an identical route (prefix, metric, nexthop) is EEXIST (with
-    NLM_F_REPLACE, nothing changes); without NLM_F_CREATE, ENOENT... (a new route of a prefix
-    goes after those of lower or equal metric)."""
-    table = _tables(net).setdefault(rt.fib6_table, [])
-    for old in table:
-        if old.same(rt):
-            return -E.EEXIST if (nlflags & NLM_F_EXCL or not nlflags & NLM_F_REPLACE) else 0
-    table.append(rt)
-    table.sort(key=fib6_order)
-    inet6_rt_notify(RTM_NEWROUTE, rt, nlinfo, NLM_F_CREATE)
-    return 0
-
-
 def ip6_del_rt(net, rt: Fib6Info, nlinfo=(0, 0)) -> None:
-    """ip6_del_rt: remove one route, announced."""
-    table = _tables(net).get(rt.fib6_table, [])
-    if rt in table:
-        table.remove(rt)
-        inet6_rt_notify(RTM_DELROUTE, rt, nlinfo)
+    """ip6_del_rt → fib6_del: remove one route, announced."""
+    fib6_del(net, rt, nlinfo)
 
 
 def ip6_route_add(net, rt: Fib6Info, nlflags: int = NLM_F_CREATE, nlinfo=(0, 0)) -> int:
+    """ip6_route_add: insert an IPv6 route (fib6_add)."""
     return fib6_add(net, rt, nlflags, nlinfo)
 
 
 def rt6_sync_down_dev(dev, silent: bool = False) -> None:
     """rt6_sync_down_dev / rt6_disable_ip: every route through the device goes."""
     net = dev.nd_net
-    for table in _tables(net).values():
+    for table in net.ipv6.fib6_tables.values():
         for rt in [r for r in table if r.fib_nh_dev is dev]:
             table.remove(rt)
             if not silent:
@@ -191,7 +162,7 @@ def inet6_rtm_newroute(net, data, off: int, end: int, nlflags: int, portid: int,
     flags = RTF_UP | (RTF_GATEWAY if gw and any(gw) else 0)
     rt = Fib6Info(dst, plen, table, metric or IP6_RT_PRIO_USER, protocol or RTPROT_BOOT,
                   rtype or RTN_UNICAST, flags, dev, gw if gw else bytes(16))
-    return fib6_add(net, rt, nlflags, (portid, seq))
+    return ip6_route_add(net, rt, nlflags, (portid, seq))
 
 
 def inet6_rtm_delroute(net, data, off: int, end: int, nlflags: int, portid: int, seq: int):
@@ -201,7 +172,7 @@ def inet6_rtm_delroute(net, data, off: int, end: int, nlflags: int, portid: int,
     if type(cfg) is int:
         return cfg
     dst, plen, table, metric, protocol, _rtype, oif, gw = cfg
-    for rt in list(_tables(net).get(table, [])):
+    for rt in list(net.ipv6.fib6_tables.get(table, [])):
         if rt.fib6_dst != dst or rt.fib6_dst_len != plen:
             continue
         if oif and (rt.fib_nh_dev is None or rt.fib_nh_dev.ifindex != oif):
@@ -217,33 +188,8 @@ def inet6_rtm_delroute(net, data, off: int, end: int, nlflags: int, portid: int,
     return -E.ESRCH
 
 
-def inet6_dump_fib(net, data, off: int, end: int, portid: int, seq: int):
-    """inet6_dump_fib: every table's routes, main before local."""
-    out = []
-    for tb_id in sorted(_tables(net), key=lambda t: (t & 0xFF, t)):
-        out += [rt6_fill_node(rt, RTM_NEWROUTE, portid, seq, NLM_F_MULTI)
-                for rt in sorted(_tables(net)[tb_id], key=fib6_order)]
-    return out
-
-
-def ipv6_route_seq_show(net) -> str:
-    """ipv6_route_native_seq_show (/proc/net/ipv6_route): destination and its length, source
-    and its length (none), next hop, metric, refcount, use, flags, device — every table."""
-    out = []
-    for tb_id in sorted(_tables(net), key=lambda t: (t & 0xFF, t)):
-        for rt in sorted(_tables(net)[tb_id], key=fib6_order):
-            dev = rt.fib_nh_dev.name if rt.fib_nh_dev is not None else ""
-            out.append("%s %02x %s %02x %s %08x %08x %08x %08x %8s\n" % (
-                rt.fib6_dst.hex(), rt.fib6_dst_len, "0" * 32, 0, rt.fib_nh_gw6.hex(),
-                rt.fib6_metric, 1, 0, rt.fib6_flags, dev))
-        # the table's root holds the null entry (a reject route through lo), shown last
-        lo = net.loopback_dev.name if net.loopback_dev is not None else "lo"
-        out.append("%s 00 %s 00 %s ffffffff 00000001 00000000 00200200 %8s\n" % (
-            "0" * 32, "0" * 32, "0" * 32, lo))
-    return "".join(out)
-
-
 def ip6_route_init(core) -> None:
     rtnl_register(AF_INET6, RTM_NEWROUTE, inet6_rtm_newroute, None)
     rtnl_register(AF_INET6, RTM_DELROUTE, inet6_rtm_delroute, None)
+    from netkernel.net.ipv6.ip6_fib import inet6_dump_fib
     rtnl_register(AF_INET6, RTM_GETROUTE, None, inet6_dump_fib)

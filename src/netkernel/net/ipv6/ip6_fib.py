@@ -1,0 +1,78 @@
+"""IPv6 routing tables (net/ipv6/ip6_fib.c): the namespace's tables, insertion and deletion
+(fib6_add, fib6_del), the RTM_GETROUTE dump (inet6_dump_fib) and /proc/net/ipv6_route.
+
+A dump walks each table's tree in Linux's order: a prefix's more specific routes before it,
+disjoint prefixes by address (post-order of the radix tree); the routes of one prefix by metric,
+then age. Tables: main (254) before local (255); each ends with its root's null entry in
+/proc/net/ipv6_route.
+DIVERGENCE(#10): a table is a list kept in that order, not a radix tree.
+"""
+from __future__ import annotations
+
+LINUX_SOURCE = "net/ipv6/ip6_fib.c"
+MODEL_HELPERS = ("fib6_order",)
+
+from netkernel.uapi import errno as E
+from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_MULTI, NLM_F_REPLACE
+from netkernel.uapi.rtnetlink import RTM_DELROUTE, RTM_NEWROUTE
+
+
+def fib6_order(rt):
+    """The fib6 tree's dump order (post-order: a prefix's longer prefixes first; disjoint ones
+    by address), then metric."""
+    last = int.from_bytes(rt.fib6_dst, "big") | ((1 << (128 - rt.fib6_dst_len)) - 1)
+    return (last, -rt.fib6_dst_len, rt.fib6_metric)
+
+
+
+def fib6_add(net, rt, nlflags: int, nlinfo=(0, 0)) -> int:
+    """fib6_add (fib6_add_rt2node): an identical route (prefix, metric, nexthop) is EEXIST
+    (with NLM_F_REPLACE and without NLM_F_EXCL, nothing changes); a new route of a prefix goes
+    after those of lower or equal metric. Announced (inet6_rt_notify)."""
+    from netkernel.net.ipv6.route import inet6_rt_notify
+    table = net.ipv6.fib6_tables.setdefault(rt.fib6_table, [])
+    for old in table:
+        if old.same(rt):
+            return -E.EEXIST if (nlflags & NLM_F_EXCL or not nlflags & NLM_F_REPLACE) else 0
+    table.append(rt)
+    table.sort(key=fib6_order)
+    inet6_rt_notify(RTM_NEWROUTE, rt, nlinfo, NLM_F_CREATE)
+    return 0
+
+
+def fib6_del(net, rt, nlinfo=(0, 0)) -> int:
+    """fib6_del: take the route out of its table (ENOENT if it is not there), announced."""
+    from netkernel.net.ipv6.route import inet6_rt_notify
+    table = net.ipv6.fib6_tables.get(rt.fib6_table, [])
+    if rt not in table:
+        return -E.ENOENT
+    table.remove(rt)
+    inet6_rt_notify(RTM_DELROUTE, rt, nlinfo)
+    return 0
+
+
+def inet6_dump_fib(net, data, off: int, end: int, portid: int, seq: int):
+    """inet6_dump_fib: every table's routes, main before local (rt6_dump_route each)."""
+    from netkernel.net.ipv6.route import rt6_fill_node as rt6_dump_route
+    out = []
+    for tb_id in sorted(net.ipv6.fib6_tables, key=lambda t: (t & 0xFF, t)):
+        out += [rt6_dump_route(rt, RTM_NEWROUTE, portid, seq, NLM_F_MULTI)
+                for rt in sorted(net.ipv6.fib6_tables[tb_id], key=fib6_order)]
+    return out
+
+
+def ipv6_route_native_seq_show(net) -> str:
+    """ipv6_route_native_seq_show (/proc/net/ipv6_route): destination and its length, source
+    and its length (none), next hop, metric, refcount, use, flags, device — every table."""
+    out = []
+    for tb_id in sorted(net.ipv6.fib6_tables, key=lambda t: (t & 0xFF, t)):
+        for rt in sorted(net.ipv6.fib6_tables[tb_id], key=fib6_order):
+            dev = rt.fib_nh_dev.name if rt.fib_nh_dev is not None else ""
+            out.append("%s %02x %s %02x %s %08x %08x %08x %08x %8s\n" % (
+                rt.fib6_dst.hex(), rt.fib6_dst_len, "0" * 32, 0, rt.fib_nh_gw6.hex(),
+                rt.fib6_metric, 1, 0, rt.fib6_flags, dev))
+        # the table's root holds the null entry (a reject route through lo), shown last
+        lo = net.loopback_dev.name if net.loopback_dev is not None else "lo"
+        out.append("%s 00 %s 00 %s ffffffff 00000001 00000000 00200200 %8s\n" % (
+            "0" * 32, "0" * 32, "0" * 32, lo))
+    return "".join(out)
