@@ -17,7 +17,8 @@ lifetimes count down but never expire; temporary (privacy) addresses are not mad
 from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv6/addrconf.c"
-MODEL_HELPERS = ("NetnsIpv6", "addrconf_sysctl", "extract_addr", "ipv6_addr_scope")
+MODEL_HELPERS = ("NetnsIpv6", "addrconf_sysctl", "extract_addr", "ipv6_addr_scope",
+                 "ipv6_addr_src_scope", "addrconf_notify_up_then_pending")
 
 from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.kernel.time.timer import jiffies
@@ -61,13 +62,16 @@ IFA_IPV6_POLICY = {IFA_ADDRESS: (NLA_BINARY, 16), IFA_LOCAL: (NLA_BINARY, 16),
 
 
 class NetnsIpv6:
-    """struct netns_ipv6: devconf_all, devconf_dflt and the fib6 tables (id → [Fib6Info])."""
-    __slots__ = ("devconf_all", "devconf_dflt", "fib6_tables")
+    """struct netns_ipv6: devconf_all, devconf_dflt and the fib6 tables (id → [Fib6Info]).
+    `linkwatch_pending`: carrier changes heard while another device was opening (see
+    addrconf_notify)."""
+    __slots__ = ("devconf_all", "devconf_dflt", "fib6_tables", "linkwatch_pending")
 
     def __init__(self):
         self.devconf_all = dict(DEVCONF_DEFAULTS)
         self.devconf_dflt = dict(DEVCONF_DEFAULTS)
         self.fib6_tables: dict = {RT_TABLE_MAIN: [], RT_TABLE_LOCAL: []}
+        self.linkwatch_pending: list = []
 
 
 class Inet6Dev:
@@ -114,6 +118,20 @@ def ipv6_addr_scope(addr: bytes) -> int:
     if addr[0] == 0xFE and addr[1] & 0xC0 == 0xC0:
         return IFA_SITE
     return IFA_GLOBAL
+
+
+def ipv6_addr_src_scope(addr: bytes) -> int:
+    """ipv6_addr_src_scope: IPV6_ADDR_SCOPE_* — node-local 1 (::1), link-local 2, site-local 5,
+    global 0xe; a multicast address's own scope nibble."""
+    if addr[0] == 0xFF:
+        return addr[1] & 0x0F
+    if addr == IN6ADDR_LOOPBACK:
+        return 0x1
+    if addr[0] == 0xFE and addr[1] & 0xC0 == 0x80:
+        return 0x2
+    if addr[0] == 0xFE and addr[1] & 0xC0 == 0xC0:
+        return 0x5
+    return 0xE
 
 
 def rt_scope(ifa_scope: int) -> int:
@@ -247,11 +265,11 @@ def ipv6_add_addr(idev: Inet6Dev, addr: bytes, plen: int, flags: int, scope: int
     ifa.cstamp = ifa.tstamp = jiffies(idev.dev.nd_net.core)
     ifa.rt = Fib6Info(addr, 128, RT_TABLE_LOCAL, 0, RTPROT_KERNEL, RTN_LOCAL,
                       RTF_UP | RTF_NONEXTHOP | RTF_LOCAL, idev.dev)
-    # ipv6_link_dev_addr: the list is ordered by scope, an address going before the first of
-    # a scope no wider than its own
+    # ipv6_link_dev_addr: the list is ordered by scope, widest first; an address goes before
+    # the first of a scope no wider than its own
     pos = len(idev.addr_list)
     for i, other in enumerate(idev.addr_list):
-        if ifa.scope >= other.scope:
+        if ipv6_addr_src_scope(addr) >= ipv6_addr_src_scope(other.addr):
             pos = i
             break
     idev.addr_list.insert(pos, ifa)
@@ -316,11 +334,34 @@ def addrconf_dev_config(dev) -> None:
     addrconf_add_mroute(dev)
 
 
+def addrconf_notify_up_then_pending(dev) -> None:
+    """NETDEV_UP of the device whose open raised carrier changes, then those changes."""
+    pending = dev.nd_net.ipv6.linkwatch_pending
+    addrconf_notify_pending = list(pending)
+    pending.clear()
+    addrconf_notify(netdev.NETDEV_UP, dev)
+    for other in addrconf_notify_pending:
+        if other.reg_state == netdev.NETREG_REGISTERED:
+            addrconf_notify(netdev.NETDEV_CHANGE, other)
+
+
 def addrconf_notify(event: int, dev) -> None:
     """addrconf_notify: REGISTER creates the inet6_dev; UP (and a carrier change that makes the
     device ready) configures it — ::1 on lo, the multicast route elsewhere — and finishes the
     tentative addresses' DAD; DOWN and UNREGISTER take everything away (addrconf_ifdown)."""
     idev = dev.ip6_ptr
+    net = dev.nd_net
+    if event == netdev.NETDEV_CHANGE and any(
+            d.state & netdev.LINK_STATE_START and not d.flags & IFF_UP
+            for d in net.dev_by_index.values()):
+        # The carrier came with another device's open (a veth's peer). Linux hears of it from
+        # the linkwatch worker, after that device's NETDEV_UP: keep the same order.
+        if dev not in net.ipv6.linkwatch_pending:
+            net.ipv6.linkwatch_pending.append(dev)
+        return
+    if event == netdev.NETDEV_UP and net.ipv6.linkwatch_pending:
+        addrconf_notify_up_then_pending(dev)
+        return
     if event == netdev.NETDEV_REGISTER:
         if idev is None and dev.mtu >= IPV6_MIN_MTU:
             ipv6_add_dev(dev)

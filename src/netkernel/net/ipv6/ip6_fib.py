@@ -63,7 +63,9 @@ def inet6_dump_fib(net, data, off: int, end: int, portid: int, seq: int):
 
 def ipv6_route_native_seq_show(net) -> str:
     """ipv6_route_native_seq_show (/proc/net/ipv6_route): destination and its length, source
-    and its length (none), next hop, metric, refcount, use, flags, device — every table."""
+    and its length (none), next hop, metric, refcount, use, flags, device — every table.
+    DIVERGENCE(#10): the refcount is always 1 (Linux counts the references of the address and
+    of cached routes)."""
     out = []
     for tb_id in sorted(net.ipv6.fib6_tables, key=lambda t: (t & 0xFF, t)):
         for rt in sorted(net.ipv6.fib6_tables[tb_id], key=fib6_order):
