@@ -40,6 +40,7 @@ from netkernel.net.netlink.af_netlink import netlink_proto_init
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import ALL_CAPS, CAP_LAST_CAP, CAP_NET_ADMIN, CAP_NET_RAW
 from netkernel.uapi.if_ import IFF_UP, IFF_LOOPBACK, IFNAMSIZ
+from netkernel.include.linux.netlink import netlink_ext_ack_begin, netlink_ext_ack_end
 from netkernel.net.core.rtnetlink import nla_put, nlmsg_put, rtnl_request
 from netkernel.net.ipv6.addrconf import addrconf_sysctl
 from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST
@@ -354,8 +355,24 @@ class _View:
 
     # -- addresses and routes (ip addr / ip route): rtnetlink requests through rtnl_request
     def _rtnl(self, msgtype: int, flags: int, body: bytes) -> None:
+        """One rtnetlink request through the kernel's handlers; a refusal raises OSError whose
+        `extack` is the kernel's extended-ack text, if it gave one (as `ip` prints it)."""
         msg = nlmsg_put(msgtype, 0, 0, NLM_F_REQUEST | flags, body)
-        self._call(lambda task, m: rtnl_request(task, task.net, m), msg)
+        said = []
+
+        def request(task, m):
+            ext = netlink_ext_ack_begin()
+            try:
+                return rtnl_request(task, task.net, m)
+            finally:
+                netlink_ext_ack_end()
+                said.append(ext._msg)
+        try:
+            self._call(request, msg)
+        except OSError as e:
+            if said and said[0]:
+                e.extack = said[0]
+            raise
 
     def addr_add(self, dev: str, address: str, *, broadcast: str | None = None,
                  label: str | None = None, noprefixroute: bool = False, nodad: bool = False,

@@ -223,7 +223,7 @@ def run(k, argv: list[str], out=None) -> str:
     if is_addr:
         return _addr_cmd(v, rest, json_out, {"4": "inet", "6": "inet6"}.get(family))
     if is_route:
-        return _route_cmd(v, rest, json_out, 10 if family == "6" else 2)
+        return _route_cmd(v, rest, json_out, {"4": 2, "6": 10}.get(family))
     cmd, *rest = rest or ["show"]
     if any(w in ("help", "-h", "--help") for w in [cmd, *rest]):
         raise IpHelp(USAGE)
@@ -622,13 +622,20 @@ def _addr_show(v, rest: list[str], json_out: bool, family: str | None) -> str:
     for li in infos:
         mine = [e for e in entries if e["ifname"] == li["ifname"] and
                 (family is None or e["family"] == family)]
+        if family is not None and not mine:
+            continue                  # ip -4/-6: only devices with addresses of the family
         lines = [_addr_line(e) for e in mine]
         if json_out:
             d = {k: val for k, val in _json(li).items() if k != "linkmode"}
+            if family is not None:    # and without the link-layer part
+                for key in ("link_type", "address", "broadcast", "link_netnsid"):
+                    d.pop(key, None)
             d["addr_info"] = [j for _, j in lines]
             js.append(d)
         else:
             head = _text(li).replace(" mode DEFAULT", "")
+            if family is not None:
+                head = head.split("\n", 1)[0] + "\n"
             out.append(head + "".join(t for t, _ in lines))
     if json_out:
         return json.dumps(js, separators=(",", ":")) + "\n"
@@ -674,7 +681,9 @@ def route_entries(net) -> list[dict]:
             e["table"] = _RT_TABLES.get(tb_id, str(tb_id))
             e["protocol"] = _RT_PROTOS.get(rt.fib6_protocol, str(rt.fib6_protocol))
             e["metric"] = rt.fib6_metric
-            e["flags"] = []
+            dev = rt.fib_nh_dev
+            e["flags"] = ["linkdown"] if dev is not None and not dev.carrier and \
+                not rt.fib6_flags & 0x80000000 else []       # RTF_LOCAL
             e["pref"] = "medium"
             out.append(e)
     return out
@@ -704,22 +713,28 @@ def _route_text(e: dict, all_tables: bool) -> str:
     return " ".join(words) + " \n" if e["family"] == 2 else " ".join(words) + "\n"
 
 
-def _route_show(v, rest: list[str], json_out: bool, family: int) -> str:
+def _route_show(v, rest: list[str], json_out: bool, family: int | None) -> str:
+    """`ip route show [table all]`: without -4/-6 a table filter (main by default) means IPv4,
+    `table all` both families (iproute2's iproute_list_flush_or_save)."""
     all_tables = "all" in rest
-    entries = [e for e in route_entries(v.net) if e["family"] == family]
+    if family is None and not all_tables:
+        family = 2
+    entries = [e for e in route_entries(v.net) if family is None or e["family"] == family]
     if not all_tables:
         entries = [e for e in entries if e["table"] == "main"]
     if json_out:
         js = []
         for e in entries:
             d = {k: val for k, val in e.items() if k != "family"}
+            if d["type"] == "unicast":
+                d.pop("type")
             if not all_tables or d["table"] == "main":
                 d.pop("table")
-            if family == 10:
+            if e["family"] == 10:
                 d.pop("scope", None)
             if d["protocol"] == "boot":
                 d.pop("protocol")
-            if family == 2 and d.get("scope") == "global":
+            if e["family"] == 2 and d.get("scope") == "global":
                 d.pop("scope")
             js.append(d)
         return json.dumps(js, separators=(",", ":")) + "\n"
@@ -759,6 +774,14 @@ def _addr_cmd(v, rest: list[str], json_out: bool, family: str | None) -> str:
     if dev is None:
         raise IpError('Not enough information: "dev" argument is required.')
     _need_dev(v, dev)
+    if kw.get("broadcast") in ("+", "-") and prefix is not None and ":" not in prefix:
+        # brd + / brd -: the local address with its host bits all set / all clear
+        import ipaddress
+        iface = ipaddress.ip_interface(prefix)
+        host = int(iface.network.hostmask)
+        a = int(iface.ip)
+        kw["broadcast"] = str(ipaddress.ip_address(a | host if kw["broadcast"] == "+"
+                                                   else a & ~host))
     if _matches(cmd, "delete"):
         _rtnl(v.addr_del, dev, prefix)
     else:
@@ -766,7 +789,7 @@ def _addr_cmd(v, rest: list[str], json_out: bool, family: str | None) -> str:
     return ""
 
 
-def _route_cmd(v, rest: list[str], json_out: bool, family: int) -> str:
+def _route_cmd(v, rest: list[str], json_out: bool, family: int | None) -> str:
     cmd, *rest = rest or ["show"]
     if _matches(cmd, "show") or _matches(cmd, "list") or _matches(cmd, "lst"):
         return _route_show(v, rest, json_out, family)

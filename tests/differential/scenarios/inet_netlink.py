@@ -526,9 +526,11 @@ def scenario_inet6_addr_down(b):
     return out
 
 
-@kernel_differs("6.0 added IFA_PROTO to addresses; ::1 carries IFAPROT_KERNEL_LO (attribute 11) "
-                "in every dump", "net: Add new protocol attribute to IP addresses (v6.0)",
-                {"addrs": [{"family": 10, "plen": 128, "flags": 128, "scope": 254, "dev": "lo", "attrs": [1, 6, 8], "address": "::1", "ifa_flags": 128}], "routes": [{"family": 10, "dst_len": 128, "table": 255, "proto": 2, "scope": 0, "type": 2, "flags": 0, "attrs": [1, 4, 6, 12, 15, 20], "dst": "::1", "oif": "lo", "metric": 0, "rta_table": 255, "pref": 0}], "if_inet6": "00000000000000000000000000000001 01 80 10 80       lo\n"}, since="6.0")
+@kernel_differs("addresses gained IFA_PROTO (attribute 11) after 5.15, and the kernel marks the "
+                "::1 it makes with IFAPROT_KERNEL_LO, so every dump of lo carries it",
+                "net: Add new protocol attribute to IP addresses (IFA_PROTO, 5.18); "
+                "IFAPROT_KERNEL_LO/RA/LL for kernel-made IPv6 addresses (present in 6.1)",
+                {"addrs": [{"family": 10, "plen": 128, "flags": 128, "scope": 254, "dev": "lo", "attrs": [1, 6, 8], "address": "::1", "ifa_flags": 128}], "routes": [{"family": 10, "dst_len": 128, "table": 255, "proto": 2, "scope": 0, "type": 2, "flags": 0, "attrs": [1, 4, 6, 12, 15, 20], "dst": "::1", "oif": "lo", "metric": 0, "rta_table": 255, "pref": 0}], "if_inet6": "00000000000000000000000000000001 01 80 10 80       lo\n"}, since="6.1")
 def scenario_inet6_lo(b):
     """IPv6 turned on for lo, lo bounced: ::1/128 scope host, its local route."""
     _v6_on(b, "lo")
@@ -635,19 +637,34 @@ def scenario_inet_dump_families(b):
             "packet": fam(17)}
 
 
+@kernel_differs("6.x devinet names what is wrong with an address (\"ipv4: address lifetime "
+                "invalid\", \"ipv4: Address already assigned\"); 5.15 (and 6.1) give the errno "
+                "alone", "ipv4 extack messages in devinet.c (after 6.1: its devinet.c has "
+                "neither; commit not pinned down)",
+                {"lifetime": "EINVAL", "exists": "EEXIST"}, since="6.2")
+def scenario_inet_extack_address(b):
+    """Extended acks for address requests: an invalid lifetime, an address already there."""
+    _veth_down(b)
+    nl = Rtnl(b)
+    nl.ext_ack()
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    return {"lifetime": add4(b, nl, "veth0", "10.8.0.1", 24,
+                             nla(IFA_CACHEINFO, struct.pack("=IIII", 10, 5, 0, 0))),
+            "exists": add4(b, nl, "veth0", "10.0.0.1", 24)}
+
+
 def scenario_inet_extack(b):
-    """Extended acks: the kernel's words for an invalid lifetime, a gateway it cannot reach,
-    host bits in a route prefix, an invalid route type."""
+    """Extended acks: the kernel's words for a gateway it cannot reach, host bits in a route
+    prefix, a prefix longer than 32, an invalid route type, a host route with a gateway."""
     setup_veth(b)
     nl = Rtnl(b)
     nl.ext_ack()
     add4(b, nl, "veth0", "10.0.0.1", 24)
     oif = nla(RTA_OIF, struct.pack("=I", b.if_nametoindex("veth0")))
-    return {"lifetime": add4(b, nl, "veth0", "10.8.0.1", 24,
-                             nla(IFA_CACHEINFO, struct.pack("=IIII", 10, 5, 0, 0))),
-            "gateway": route4(b, nl, RTM_NEWROUTE, "172.16.0.0", 16,
+    return {"gateway": route4(b, nl, RTM_NEWROUTE, "172.16.0.0", 16,
                               nla(RTA_GATEWAY, IN4("172.31.0.1"))),
             "hostbits": route4(b, nl, RTM_NEWROUTE, "192.168.7.1", 24, oif, scope=253),
+            "plen33": route4(b, nl, RTM_NEWROUTE, "192.168.7.0", 33, oif, scope=253),
             "type": route4(b, nl, RTM_NEWROUTE, "192.168.9.0", 24, oif, rtype=99),
             "host_gw": route4(b, nl, RTM_NEWROUTE, "192.168.10.0", 24,
                               nla(RTA_GATEWAY, IN4("10.0.0.254")), scope=254),

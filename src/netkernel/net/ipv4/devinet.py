@@ -25,7 +25,6 @@ LINUX_SOURCE = "net/ipv4/devinet.c"
 # not kernel functions (see netkernel.trace)
 MODEL_HELPERS = ("in_addr", "in_ntoa", "register_inetaddr_notifier", "devinet_init")
 
-from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.include.linux.uaccess import copy_to_user
 from netkernel.kernel.sched import ns_capable
 from netkernel.kernel.time.timer import jiffies
@@ -395,8 +394,7 @@ def rtm_to_ifaddr(net, data, off: int, end: int):
     if IFA_CACHEINFO in tb:
         prefered_lft, valid_lft, _c, _t = IFA_CACHEINFO_S.unpack(tb[IFA_CACHEINFO][:16])
         if not valid_lft or prefered_lft > valid_lft:
-            NL_SET_ERR_MSG("ipv4: address lifetime invalid")
-            return -E.EINVAL
+            return -E.EINVAL            # (no extack text in 5.15: added in 6.x)
     return ifa, valid_lft, prefered_lft
 
 

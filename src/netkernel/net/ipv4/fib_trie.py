@@ -53,16 +53,26 @@ def _mask(plen: int) -> int:
     return (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
 
 
+def fib_valid_key_len(key: int, plen: int) -> bool:
+    """fib_valid_key_len: a prefix length up to 32 ("Invalid prefix length") and no host bits
+    ("Invalid prefix for given prefix length")."""
+    if plen > 32:
+        NL_SET_ERR_MSG("Invalid prefix length")
+        return False
+    if key & ~_mask(plen) & 0xFFFFFFFF:
+        NL_SET_ERR_MSG("Invalid prefix for given prefix length")
+        return False
+    return True
+
+
 def fib_table_insert(net, tb: FibTable, cfg: FibConfig, create_info) -> int:
-    """fib_table_insert: a prefix longer than 32 or with host bits set is EINVAL; the route's
+    """fib_table_insert: a prefix longer than 32 or with host bits set is EINVAL
+    (fib_valid_key_len); the route's
     info (create_info, fib_create_info's checks); an equal route (same tos and priority) is
     EEXIST with NLM_F_EXCL; NLM_F_REPLACE replaces the first of them; an identical one (type
     and nexthop) is EEXIST; without NLM_F_CREATE, ENOENT. Announced (RTM_NEWROUTE)."""
     key, plen = cfg.fc_dst, cfg.fc_dst_len
-    if plen > 32:
-        return -E.EINVAL
-    if key & ~_mask(plen) & 0xFFFFFFFF:
-        NL_SET_ERR_MSG("Invalid prefix for given prefix length")
+    if not fib_valid_key_len(key, plen):
         return -E.EINVAL
     fi = create_info(net, cfg)
     if type(fi) is int:
@@ -117,10 +127,7 @@ def fib_table_delete(net, tb: FibTable, cfg: FibConfig) -> int:
     matching every field given (type, scope unless RT_SCOPE_NOWHERE, prefsrc, protocol,
     priority, device, gateway — fib_nh_match); none is ESRCH. Announced (RTM_DELROUTE)."""
     key, plen = cfg.fc_dst, cfg.fc_dst_len
-    if plen > 32:
-        return -E.EINVAL
-    if key & ~_mask(plen) & 0xFFFFFFFF:
-        NL_SET_ERR_MSG("Invalid prefix for given prefix length")
+    if not fib_valid_key_len(key, plen):
         return -E.EINVAL
     aliases = tb.leaves.get((key, plen))
     if not aliases:
