@@ -37,7 +37,8 @@ MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
 
 SYSFS_NET = "/sys/class/net"
-PROCFS_FILES = ("/proc/net/dev", "/proc/net/packet")
+PROCFS_FILES = ("/proc/net/dev", "/proc/net/packet", "/proc/net/route", "/proc/net/if_inet6",
+                "/proc/net/ipv6_route")
 SYSFS_ATTRS = ("ifindex", "iflink", "address", "broadcast", "addr_len", "mtu", "flags",
                "operstate", "carrier", "type", "tx_queue_len")
 STATISTICS = ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_errors", "tx_errors",
