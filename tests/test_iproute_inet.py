@@ -46,7 +46,7 @@ STEPS = [
 ]
 SHOW = ["addr show", "-j addr show", "-4 addr show", "addr show dev veth0", "route show",
         "route show table all", "-j route show table all", "-6 route show table all",
-        "-6 route show"]
+        "-6 route show", "route get 10.2.0.9", "route get 8.8.8.8", "route get 127.0.0.1"]
 
 
 def _real_available():
@@ -109,8 +109,11 @@ def test_addr_and_route_views_match_the_real_ip(real_netns):
             want = None
             deadline = time.monotonic() + 3.0
             while True:           # linkwatch applies carrier changes a moment later on Linux
-                want = _normalize(_real(ns, view.split()).stdout)
-                got = _normalize(_model(k, view.split())[1])
+                r = _real(ns, view.split())
+                want = (r.returncode, _normalize(r.stdout if r.returncode == 0 else
+                                                 r.stderr.strip()))
+                status, text = _model(k, view.split())
+                got = (status, _normalize(text.strip() if status else text))
                 if got == want or time.monotonic() > deadline:
                     break
                 time.sleep(0.05)
@@ -177,7 +180,11 @@ def _nk(*args, timeout=60):
 @pytest.mark.parametrize("argv", [["ip", "-4", "addr"], ["ip", "-4", "-j", "addr"],
                                   ["ip", "route"], ["ip", "-4", "route", "show", "table", "all"],
                                   ["ip", "-4", "-j", "route", "show", "table", "all"],
-                                  ["ip", "addr", "show", "dev", "lo"]])
+                                  ["ip", "addr", "show", "dev", "lo"],
+                                  ["ip", "route", "get", "10.0.0.5"],
+                                  ["ip", "route", "get", "8.8.8.8"],
+                                  ["ip", "route", "get", "10.0.0.255"],
+                                  ["ip", "route", "get", "127.0.0.1"]])
 def test_real_ip_under_netkernel_run_matches_the_real_kernel(argv):
     """The real iproute2 under `netkernel run` reads addresses and routes over the model's
     NETLINK_ROUTE (RTM_GETADDR/RTM_GETROUTE dumps) and prints what it prints on the real

@@ -47,7 +47,8 @@ from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_
 from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_BROADCAST, IFA_F_NODAD,
                                       IFA_F_NOPREFIXROUTE, IFA_FLAGS, IFA_LABEL, IFA_LOCAL,
                                       IFA_RT_PRIORITY, IFADDRMSG, RTA_DST, RTA_GATEWAY, RTA_OIF,
-                                      RTA_PREFSRC, RTA_PRIORITY, RTA_TABLE, RTM_DELADDR,
+                                      RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTM_DELADDR,
+                                      RTM_GETROUTE,
                                       RTM_DELROUTE, RTM_NEWADDR, RTM_NEWROUTE, RTMSG,
                                       RTN_BLACKHOLE, RTN_BROADCAST, RTN_LOCAL, RTN_PROHIBIT,
                                       RTN_UNICAST, RTN_UNREACHABLE, RTPROT_BOOT, RT_SCOPE_HOST,
@@ -354,9 +355,10 @@ class _View:
         self._call(rtnetlink_rcv_msg, RTM_DELLINK, _link_msg(self, name))
 
     # -- addresses and routes (ip addr / ip route): rtnetlink requests through rtnl_request
-    def _rtnl(self, msgtype: int, flags: int, body: bytes) -> None:
-        """One rtnetlink request through the kernel's handlers; a refusal raises OSError whose
-        `extack` is the kernel's extended-ack text, if it gave one (as `ip` prints it)."""
+    def _rtnl(self, msgtype: int, flags: int, body: bytes) -> list:
+        """One rtnetlink request through the kernel's handlers: its reply messages (a GET's); a
+        refusal raises OSError whose `extack` is the kernel's extended-ack text, if it gave one
+        (as `ip` prints it)."""
         msg = nlmsg_put(msgtype, 0, 0, NLM_F_REQUEST | flags, body)
         said = []
 
@@ -368,7 +370,7 @@ class _View:
                 netlink_ext_ack_end()
                 said.append(ext._msg)
         try:
-            self._call(request, msg)
+            return self._call(request, msg)
         except OSError as e:
             if said and said[0]:
                 e.extack = said[0]
@@ -472,6 +474,27 @@ class _View:
         if src is not None:
             nla_put(body, RTA_PREFSRC, _parse_prefix(src)[1])
         self._rtnl(msgtype, flags, bytes(body))
+
+    def route_get(self, dst: str, *, src: str | None = None, dev: str | None = None) -> dict:
+        """The route the kernel would use to send to `dst` (IPv4), as `ip route get DST [from
+        SRC] [oif DEV]`: a dict with type, dst, gateway, dev, prefsrc (the source address it
+        would choose), uid, and the route's cache flags (local, brd, ...). A destination without
+        route is ENETUNREACH, an unreachable route EHOSTUNREACH, a source that is not local
+        ENETUNREACH, an unknown device ENODEV."""
+        family, addr, _plen = _parse_prefix(dst)
+        if family != AF_INET:
+            raise ValueError("route_get: IPv4 destinations only (RTM_GETROUTE for AF_INET6 is "
+                             "not modelled)")
+        body = bytearray(RTMSG.pack(AF_INET, 32, 32 if src else 0, 0, 0, 0, 0, 0, 0))
+        nla_put(body, RTA_DST, addr)
+        if src is not None:
+            nla_put(body, RTA_SRC, _parse_prefix(src)[1])
+        if dev is not None:
+            nla_put(body, RTA_OIF, struct.pack("=I", self._ifindex(dev)))
+        (reply,) = self._rtnl(RTM_GETROUTE, 0, bytes(body))
+        from netkernel.iproute import route_reply
+        with self._kernel._lock:
+            return route_reply(self.net, reply)
 
     def routes(self, family: int | None = None) -> list[dict]:
         """Every route of every table, as `ip -j route show table all` (and `ip -6 ...`)

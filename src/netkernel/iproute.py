@@ -689,6 +689,69 @@ def route_entries(net) -> list[dict]:
     return out
 
 
+def route_reply(net, msg: bytes) -> dict:
+    """An RTM_GETROUTE answer (rt_fill_info) as `ip -j route get` describes it."""
+    import struct as _struct
+    (_f, _dl, _sl, _tos, _table, _proto, _scope, rtype,
+     flags) = _struct.unpack_from("=BBBBBBBBI", msg, 16)
+    attrs, off = {}, 28
+    while off + 4 <= len(msg):
+        ln, t = _struct.unpack_from("=HH", msg, off)
+        attrs[t] = msg[off + 4:off + ln]
+        off += (ln + 3) & ~3
+    ip4 = lambda raw: _ip4(int.from_bytes(raw, "big"))   # noqa: E731
+    e = {"type": _RT_TYPES.get(rtype, str(rtype)), "dst": ip4(attrs[1])}
+    if 5 in attrs:
+        e["gateway"] = ip4(attrs[5])
+    if 4 in attrs:
+        dev = net.dev_by_index.get(_struct.unpack("=I", attrs[4])[0])
+        e["dev"] = dev.name if dev is not None else None
+    if 7 in attrs:
+        e["prefsrc"] = ip4(attrs[7])
+    if 25 in attrs:
+        e["uid"] = _struct.unpack("=I", attrs[25])[0]
+    # RTCF_* bits of rtm_flags, as iproute2 names them in its "cache <...>" line
+    e["cache"] = [w for bit, w in ((0x80000000, "local"), (0x10000000, "brd"),
+                                   (0x20000000, "mc")) if flags & bit]
+    return e
+
+
+def _route_get(v, rest: list[str], json_out: bool) -> str:
+    dst, kw = None, {}
+    words = list(rest)
+    while words:
+        w = words.pop(0)
+        if w in ("from", "oif", "dev") and words:
+            kw["src" if w == "from" else "dev"] = words.pop(0)
+        elif w == "to" and words:
+            dst = words.pop(0)
+        elif dst is None:
+            dst = w
+        else:
+            raise _garbage(w)
+    if dst is None:
+        raise _incomplete()
+    if "dev" in kw:
+        _need_dev(v, kw["dev"])
+    e = _rtnl(v.route_get, dst, **kw)
+    if json_out:
+        d = {k: val for k, val in e.items() if k != "cache" and not (k == "type" and
+                                                                     val == "unicast")}
+        d["flags"] = []
+        d["cache"] = e["cache"]
+        return json.dumps([d], separators=(",", ":")) + "\n"
+    words = [] if e["type"] == "unicast" else [e["type"]]
+    words.append(e["dst"])
+    if "gateway" in e:
+        words += ["via", e["gateway"]]
+    words += ["dev", e["dev"]]
+    if "prefsrc" in e:
+        words += ["src", e["prefsrc"]]
+    words += ["uid", str(e["uid"])]
+    cache = "    cache " + (f"<{','.join(e['cache'])}> " if e["cache"] else "")
+    return " ".join(words) + " \n" + cache + "\n"
+
+
 def _route_text(e: dict, all_tables: bool) -> str:
     words = [] if e["type"] == "unicast" else [e["type"]]
     words.append(e["dst"])
@@ -793,6 +856,8 @@ def _route_cmd(v, rest: list[str], json_out: bool, family: int | None) -> str:
     cmd, *rest = rest or ["show"]
     if _matches(cmd, "show") or _matches(cmd, "list") or _matches(cmd, "lst"):
         return _route_show(v, rest, json_out, family)
+    if _matches(cmd, "get"):
+        return _route_get(v, rest, json_out)
     if not (_matches(cmd, "add") or _matches(cmd, "delete") or _matches(cmd, "replace")):
         raise IpError(f'Command "{cmd}" is unknown, try "ip route help".')
     dst, kw = None, {}

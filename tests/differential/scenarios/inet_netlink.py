@@ -802,3 +802,58 @@ def scenario_inet6_if_inet6_and_errors(b):
     out["if_inet6"] = sorted(b.read_procfs("net/if_inet6").splitlines())
     out["addrs"] = _strip_lft(dump_addrs(b, nl, AF_INET6))
     return out
+
+
+# ---------------------------------------------------------------- ip route get
+
+RTM_F_LOOKUP_TABLE = 0x1000
+RTA_SRC, RTA_UID = 2, 25
+
+
+def _get(b, nl, dst, *attrs, flags=0, names=("lo", "veth0", "veth1")):
+    """One RTM_GETROUTE for `dst`: the reply parsed (RTA_CACHEINFO: present or not — its
+    counters are the route cache's), or the errno name."""
+    idx = _idx(b, names)
+    body = struct.pack("=BBBBBBBBI", AF_INET, 32 if dst else 0, 0, 0, 0, 0, 0, 0, flags) + \
+        (nla(RTA_DST, IN4(dst)) if dst else b"") + b"".join(attrs)
+    for t, _f, p in nl.req(RTM_GETROUTE, NLM_F_ACK, body):
+        if t == NLMSG_ERROR:
+            err = -struct.unpack_from("=i", p, 0)[0]
+            if err:
+                return errname(OSError(err, ""))
+        elif t == RTM_NEWROUTE:
+            d = route_view(idx, p)
+            a = _attrs(p, 12)
+            if RTA_UID in a:
+                d["uid"] = struct.unpack("=I", a[RTA_UID])[0]
+            return d
+    return "no-reply"
+
+
+def scenario_inet_route_get(b):
+    """RTM_GETROUTE for one destination (`ip route get`): on-link, via the default gateway, a
+    local address, 127.0.0.1, the subnet broadcast, 255.255.255.255, a given source, a given
+    device, RTM_F_LOOKUP_TABLE; errors: no route (ENETUNREACH), unreachable route
+    (EHOSTUNREACH), a source that is not local, an unknown device."""
+    setup_veth(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    add4(b, nl, "veth1", "10.1.0.1", 24)
+    out = {"noroute": _get(b, nl, "8.8.8.8")}
+    route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0, nla(RTA_GATEWAY, IN4("10.0.0.254")))
+    route4(b, nl, RTM_NEWROUTE, "192.168.66.0", 24, rtype=7)
+    oif1 = nla(RTA_OIF, struct.pack("=I", b.if_nametoindex("veth1")))
+    out.update({
+        "onlink": _get(b, nl, "10.0.0.5"), "via": _get(b, nl, "8.8.8.8"),
+        "local": _get(b, nl, "10.0.0.1"), "local_table": _get(b, nl, "10.0.0.1",
+                                                               flags=RTM_F_LOOKUP_TABLE),
+        "loopback": _get(b, nl, "127.0.0.1"), "subnet_brd": _get(b, nl, "10.0.0.255"),
+        "lbcast": _get(b, nl, "255.255.255.255"),
+        "from": _get(b, nl, "10.0.0.5", nla(RTA_SRC, IN4("10.1.0.1"))),
+        "from_foreign": _get(b, nl, "10.0.0.5", nla(RTA_SRC, IN4("10.9.9.9"))),
+        "oif": _get(b, nl, "10.0.0.5", oif1),
+        "oif_bad": _get(b, nl, "10.0.0.5", nla(RTA_OIF, struct.pack("=I", 999))),
+        "unreachable": _get(b, nl, "192.168.66.7"),
+        "uid": _get(b, nl, "10.0.0.5", nla(RTA_UID, struct.pack("=I", 1234))),
+        "nodst": _get(b, nl, None)})
+    return out

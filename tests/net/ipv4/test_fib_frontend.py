@@ -136,3 +136,22 @@ def test_siocaddrt_and_siocdelrt(k):
     with pytest.raises(OSError) as e:
         k.ioctl(s.fileno(), SIOCDELRT, _rtentry("192.168.1.0", "255.255.255.0", dev=name))
     assert e.value.errno == E.ESRCH
+
+
+def test_route_get(k):
+    """`ip route get`: the route, device and source the kernel would use (net/ipv4/route.py)."""
+    with pytest.raises(OSError) as e:
+        k.route_get("10.0.0.5")
+    assert e.value.errno == E.ENETUNREACH
+    k.link_set("veth0", up=True)
+    k.addr_add("veth0", "10.0.0.1/24")
+    k.route_add("default", via="10.0.0.254")
+    assert k.route_get("10.0.0.5") == {"type": "unicast", "dst": "10.0.0.5", "dev": "veth0",
+                                       "prefsrc": "10.0.0.1", "uid": 0, "cache": []}
+    assert k.route_get("8.8.8.8")["gateway"] == "10.0.0.254"
+    assert k.route_get("10.0.0.1") == {"type": "local", "dst": "10.0.0.1", "dev": "lo",
+                                       "prefsrc": "10.0.0.1", "uid": 0, "cache": ["local"]}
+    assert k.route_get("10.0.0.255")["cache"] == ["local", "brd"]
+    with pytest.raises(OSError) as e:
+        k.route_get("10.0.0.5", src="10.9.9.9")
+    assert e.value.errno == E.ENETUNREACH

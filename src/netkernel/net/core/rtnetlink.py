@@ -620,8 +620,10 @@ rtnl_af_handlers: dict = {}
 
 
 def rtnl_register(family: int, msgtype: int, doit, dumpit) -> None:
-    """rtnl_register: `family`'s handlers for `msgtype` (either may be None)."""
-    rtnl_af_handlers[(family, msgtype)] = (doit, dumpit)
+    """rtnl_register: `family`'s handlers for `msgtype`; a None keeps what an earlier
+    registration gave (route.c registers the RTM_GETROUTE doit, fib_frontend.c its dumpit)."""
+    old_doit, old_dumpit = rtnl_af_handlers.get((family, msgtype), (None, None))
+    rtnl_af_handlers[(family, msgtype)] = (doit or old_doit, dumpit or old_dumpit)
 
 
 def rtnl_get_link(family: int, msgtype: int, dump: bool):
@@ -656,12 +658,15 @@ rtnl_register(AF_UNSPEC, RTM_GETADDR, None, rtnl_dump_all)
 rtnl_register(AF_UNSPEC, RTM_GETROUTE, None, rtnl_dump_all)
 
 
-def rtnl_request(task, net, request: bytes) -> int:
+def rtnl_request(task, net, request: bytes):
     """One rtnetlink request handed in by the kernel's own users (the Python API, topology
-    files, `netkernel ip`, the route ioctls): the same checks and handlers as a request from a
-    NETLINK_ROUTE socket (port id 0), its error as -errno (a GET's replies are dropped)."""
-    err, _replies = rtnetlink_rcv(task, net, request, 0, len(request), 0)
-    return err if err != -EINTR else 0
+    files, `netkernel ip`): the same checks and handlers as a request from a NETLINK_ROUTE
+    socket (port id 0). Returns -errno, or the reply messages (a GET's answer; [] for a
+    change)."""
+    err, replies = rtnetlink_rcv(task, net, request, 0, len(request), 0)
+    if err and err != -EINTR:
+        return err
+    return replies
 
 
 # placeholder: the notify branch supplies the real rtnl_notify

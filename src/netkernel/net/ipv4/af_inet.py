@@ -11,6 +11,7 @@ from netkernel.net.core.net_procfs import proc_create_net
 from netkernel.net.ipv4.devinet import devinet_init, devinet_ioctl
 from netkernel.net.ipv4.fib_frontend import ip_fib_init, ip_rt_ioctl
 from netkernel.net.ipv4.fib_trie import fib_route_seq_show
+from netkernel.net.ipv4.route import ip_rt_init
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.uapi.if_ import IFREQ_SIZE
@@ -54,8 +55,9 @@ def inet_ioctl(sock, cmd: int, arg) -> int:
 
 
 def inet_init(core) -> None:
-    """inet_init: IPv4 on the machine — devinet (addresses) before the FIB, as ip_rt_init
-    calls them, and /proc/net/route."""
+    """inet_init: IPv4 on the machine — ip_rt_init, which sets up devinet (addresses) and then
+    the FIB — and /proc/net/route."""
+    ip_rt_init(core)
     devinet_init(core)
     ip_fib_init(core)
     proc_create_net("route", fib_route_seq_show)
