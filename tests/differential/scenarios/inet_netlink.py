@@ -857,3 +857,79 @@ def scenario_inet_route_get(b):
         "uid": _get(b, nl, "10.0.0.5", nla(RTA_UID, struct.pack("=I", 1234))),
         "nodst": _get(b, nl, None)})
     return out
+
+
+# ---------------------------------------------------------------- strict dumps
+
+def _dump_flags(b, nl, msgtype, body, names=("lo", "veth0", "veth1")):
+    """A dump on a strict-checking socket: (the flags and a short view of each message, the
+    NLMSG_DONE's flags and errno) — or the errno name of a refusal."""
+    idx = _idx(b, names)
+    out = []
+    for t, f, p in nl.req(msgtype, NLM_F_DUMP, body):
+        if t == NLMSG_DONE:
+            err = -struct.unpack_from("=i", p, 0)[0]
+            return {"msgs": out, "done_flags": f, "done": errname(OSError(err, "")) if err else 0}
+        if t == NLMSG_ERROR:
+            err = -struct.unpack_from("=i", p, 0)[0]
+            return errname(OSError(err, ""))
+        if t == RTM_NEWROUTE:
+            r = route_view(idx, p)
+            out.append([f, r["table"], r["type"], r.get("dst"), r.get("oif")])
+        elif t == RTM_NEWADDR:
+            a = addr_view(b, idx, p)
+            out.append([f, a["dev"], a.get("address")])
+    return "no-done"
+
+
+def scenario_inet_strict_dumps(b):
+    """NETLINK_GET_STRICT_CHK: route dumps filtered by RTA_TABLE (local, main, an unknown one:
+    ENOENT for AF_INET, nothing for AF_UNSPEC), by rtm_type, by protocol and RTA_OIF (ENODEV for
+    a bad one), bad header values and flags (EINVAL), RTM_F_PREFIX; address dumps by
+    ifa_index (ENODEV), bad header values; NLM_F_DUMP_FILTERED where Linux sets it."""
+    setup_veth(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    add4(b, nl, "veth1", "10.1.0.1", 24)
+    nl.b.sys_setsockopt(nl.s, 270, 12, struct.pack("=i", 1))      # NETLINK_GET_STRICT_CHK
+    table = lambda t: nla(RTA_TABLE, struct.pack("=I", t))          # noqa: E731
+    oif = lambda n: nla(RTA_OIF, struct.pack("=I", n))              # noqa: E731
+    r = lambda *a, fam=AF_INET, **kw: _dump_flags(b, nl, RTM_GETROUTE,   # noqa: E731
+                                                  rtmsg(fam, 0, kw.get("tb", 0),
+                                                        kw.get("proto", 0), kw.get("scope", 0),
+                                                        kw.get("type", 0), *a))
+    out = {"plain": r(), "local": r(table(255)), "main": r(table(254)),
+           "unknown": r(table(77)), "unknown_unspec": r(table(77), fam=AF_UNSPEC),
+           "hdr_table": r(tb=255), "broadcast": r(type=3), "kernel": r(proto=2),
+           "oif": r(oif(b.if_nametoindex("veth1"))), "oif_bad": r(oif(999)),
+           "scope": r(scope=253), "gateway_attr": r(nla(RTA_GATEWAY, IN4("1.2.3.4")))}
+    body = struct.pack("=BBBBBBBBI", AF_INET, 0, 0, 0, 0, 0, 0, 0, 0x800)
+    out["prefix"] = _dump_flags(b, nl, RTM_GETROUTE, body)
+    body = struct.pack("=BBBBBBBBI", AF_INET, 0, 0, 0, 0, 0, 0, 0, 0x100)
+    out["notify_flag"] = _dump_flags(b, nl, RTM_GETROUTE, body)
+    a = lambda *x, **kw: _dump_flags(b, nl, RTM_GETADDR, ifaddrmsg(   # noqa: E731
+        kw.get("fam", AF_INET), kw.get("plen", 0), kw.get("index", 0), 0, 0, *x))
+    out.update({"addr_all": a(), "addr_veth1": a(index=b.if_nametoindex("veth1")),
+                "addr_bad_index": a(index=999), "addr_plen": a(plen=24),
+                "addr_attr": a(nla(IFA_LOCAL, IN4("10.0.0.1"))),
+                "addr_unspec_veth0": a(index=b.if_nametoindex("veth0"), fam=AF_UNSPEC)})
+    return out
+
+
+def scenario_inet6_strict_dumps(b):
+    """Strict IPv6 dumps: RTA_TABLE local/main/unknown (ENOENT for AF_INET6), RTM_F_PREFIX (no
+    prefix routes without router advertisements), an address dump of one device."""
+    b.link_add("veth0", "veth", "veth1")
+    _v6_on(b, "veth0")
+    b.link_set("veth0", up=True)
+    nl = Rtnl(b)
+    add6(b, nl, "veth0", "2001:db8::1", 64)
+    b.settle()
+    nl.b.sys_setsockopt(nl.s, 270, 12, struct.pack("=i", 1))      # NETLINK_GET_STRICT_CHK
+    table = lambda t: nla(RTA_TABLE, struct.pack("=I", t))          # noqa: E731
+    r = lambda *a, flags=0: _dump_flags(b, nl, RTM_GETROUTE, struct.pack(  # noqa: E731
+        "=BBBBBBBBI", AF_INET6, 0, 0, 0, 0, 0, 0, 0, flags) + b"".join(a))
+    return {"local": r(table(255)), "main": r(table(254)), "unknown": r(table(77)),
+            "prefix": r(flags=0x800), "cloned": r(flags=0x200),
+            "addr_veth0": _dump_flags(b, nl, RTM_GETADDR, ifaddrmsg(
+                AF_INET6, 0, b.if_nametoindex("veth0"), 0, 0))}

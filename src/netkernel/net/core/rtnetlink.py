@@ -553,7 +553,7 @@ def rtnl_getlink(net, data, off: int, end: int, portid: int, seq: int):
     return [rtnl_fill_ifinfo(dev, RTM_NEWLINK, portid, seq, 0)]
 
 
-def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int):
+def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int, strict: bool = False):
     """rtnetlink_rcv_msg for one request (data[off:end] is the whole nlmsghdr and payload) from
     the socket `portid` in `net`. Returns (err, replies): err is what netlink_rcv_skb acks
     (-EINTR: a dump was started, no ack); replies are whole messages to queue before any ack.
@@ -578,14 +578,20 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int):
     if kind == RTNL_KIND_GET and flags & NLM_F_DUMP == NLM_F_DUMP:
         if msgtype == RTM_GETLINK:
             replies = rtnl_dump_ifinfo(net, portid, seq)
+            answer_flags = 0
         else:
             link = rtnl_get_link(family, msgtype, dump=True)
             if link is None:
                 return -EOPNOTSUPP, []
-            replies = link[1](net, data, off, end, portid, seq)
-            if type(replies) is int:
-                return replies, []
-        done = nlmsg_put(NLMSG_DONE, portid, seq, NLM_F_MULTI, NLMSGERR_INT.pack(0))
+            r = link[1](net, data, off, end, portid, seq, strict)
+            if type(r) is int:
+                r = (r, 0)
+            replies, answer_flags = r
+            if type(replies) is int:    # refused when it started: NLMSG_DONE carries the errno
+                return -EINTR, [nlmsg_put(NLMSG_DONE, portid, seq, NLM_F_MULTI | answer_flags,
+                                          NLMSGERR_INT.pack(replies))]
+        done = nlmsg_put(NLMSG_DONE, portid, seq, NLM_F_MULTI | answer_flags,
+                         NLMSGERR_INT.pack(0))
         return -EINTR, replies + [done]
     if msgtype not in rtnl_msg_handlers and msgtype != RTM_GETLINK:
         link = rtnl_get_link(family, msgtype, dump=False)
@@ -614,8 +620,11 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int):
 # rtnl_msg_handlers of the address families: (family, msgtype) → (doit, dumpit). Global as in
 # Linux (the handlers are code; what they act on is the request's namespace).
 # doit(net, data, off, end, nlflags, portid, seq) -> 0 | -errno | [reply messages];
-# dumpit(net, data, off, end, portid, seq) -> [messages] | -errno. data[off:end] is the whole
-# request, netlink header included.
+# dumpit(net, data, off, end, portid, seq, strict) -> ([messages] | -errno, answer_flags) |
+# -errno:
+# `strict` is the requester's NETLINK_GET_STRICT_CHK (header checks and filters), answer_flags
+# what the NLMSG_DONE carries besides NLM_F_MULTI (cb->answer_flags: NLM_F_DUMP_FILTERED).
+# data[off:end] is the whole request, netlink header included.
 rtnl_af_handlers: dict = {}
 
 
@@ -638,20 +647,23 @@ def rtnl_get_link(family: int, msgtype: int, dump: bool):
     return link
 
 
-def rtnl_dump_all(net, data, off: int, end: int, portid: int, seq: int):
+def rtnl_dump_all(net, data, off: int, end: int, portid: int, seq: int, strict: bool = False):
     """rtnl_dump_all: every family's dump for this message type, by family number (PF_PACKET
-    skipped)."""
+    skipped); the first refusal ends it."""
     msgtype = NLMSGHDR.unpack_from(data, off)[1]
-    out = []
+    out, answer_flags = [], 0
     for (family, t), (_doit, dumpit) in sorted(rtnl_af_handlers.items(),
                                                 key=lambda kv: kv[0]):
         if t != msgtype or family in (AF_UNSPEC, AF_PACKET) or dumpit is None:
             continue
-        r = dumpit(net, data, off, end, portid, seq)
+        r = dumpit(net, data, off, end, portid, seq, strict)
         if type(r) is int:
-            return r
-        out += r
-    return out
+            r = (r, 0)
+        answer_flags |= r[1]
+        if type(r[0]) is int:
+            return r[0], answer_flags
+        out += r[0]
+    return out, answer_flags
 
 
 rtnl_register(AF_UNSPEC, RTM_GETADDR, None, rtnl_dump_all)

@@ -36,7 +36,9 @@ from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.uapi.if_ import (IFF_BROADCAST, IFF_LOOPBACK, IFF_POINTOPOINT, IFF_UP, IFNAMSIZ, IFR_FLAGS, IFR_IFRU, IFR_NAME,
                                 IFR_SHORT, IFREQ_SIZE, ifr_name)
-from netkernel.uapi.netlink import NLM_F_EXCL, NLM_F_MULTI, NLM_F_REPLACE, NLMSG_HDRLEN
+from netkernel.include.linux.netlink import NL_SET_ERR_MSG
+from netkernel.uapi.netlink import (NLM_F_DUMP_FILTERED, NLM_F_EXCL, NLM_F_MULTI, NLM_F_REPLACE,
+                                    NLMSG_HDRLEN)
 from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_CACHEINFO_S,
                                       IFA_F_DADFAILED, IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR,
                                       IFA_F_NODAD, IFA_F_OPTIMISTIC, IFA_F_PERMANENT,
@@ -453,17 +455,52 @@ def inet_rtm_deladdr(net, data, off: int, end: int, nlflags: int, portid: int, s
     return -E.EADDRNOTAVAIL
 
 
-def inet_dump_ifaddr(net, data, off: int, end: int, portid: int, seq: int):
+def inet_valid_dump_ifaddr_req(data, off: int, end: int, prefix: str = "ipv4: "):
+    """inet_valid_dump_ifaddr_req (strict checking): a whole ifaddrmsg with zero prefix length,
+    flags and scope (EINVAL, "Invalid header/values ... for address dump request"); ifa_index
+    filters by device; no attribute but IFA_TARGET_NETNSID (DIVERGENCE(#10): refused too, with
+    "Invalid target network namespace id": the model has no namespace ids). Returns the
+    ifindex (0: all) or -errno."""
+    if end - off < NLMSG_HDRLEN + IFADDRMSG_SIZE:
+        NL_SET_ERR_MSG(prefix + "Invalid header for address dump request")
+        return -E.EINVAL
+    _family, prefixlen, flags, scope, index = IFADDRMSG.unpack_from(data, off + NLMSG_HDRLEN)
+    if prefixlen or flags or scope:
+        NL_SET_ERR_MSG(prefix + "Invalid values in header for address dump request")
+        return -E.EINVAL
+    tb = nlmsg_parse_deprecated(data, off + NLMSG_HDRLEN, end, IFADDRMSG_SIZE, IFA_IPV4_POLICY)
+    if type(tb) is int:
+        return tb
+    for t in tb:
+        if t == IFA_TARGET_NETNSID:
+            NL_SET_ERR_MSG(prefix + "Invalid target network namespace id")
+            return -E.EINVAL
+        NL_SET_ERR_MSG(prefix + "Unsupported attribute in dump request")
+        return -E.EINVAL
+    return index
+
+
+def inet_dump_ifaddr(net, data, off: int, end: int, portid: int, seq: int,
+                     strict: bool = False):
     """inet_dump_ifaddr: one RTM_NEWADDR (NLM_F_MULTI) per address, devices by ifindex, each
-    device's addresses in list order."""
+    device's addresses in list order. With strict checking the request is validated and its
+    ifa_index selects one device (ENODEV; its messages and the end NLM_F_DUMP_FILTERED)."""
+    ifindex, flags = 0, NLM_F_MULTI
+    if strict:
+        ifindex = inet_valid_dump_ifaddr_req(data, off, end)
+        if ifindex < 0:
+            return ifindex
+        if ifindex:
+            flags |= NLM_F_DUMP_FILTERED
+            if netdev.dev_get_by_index(net, ifindex) is None:
+                return -E.ENODEV, NLM_F_DUMP_FILTERED
     out = []
-    for _, dev in sorted(net.dev_by_index.items()):
+    for i, dev in sorted(net.dev_by_index.items()):
         in_dev = dev.ip_ptr
-        if in_dev is None:
+        if in_dev is None or (ifindex and i != ifindex):
             continue
-        out += [inet_fill_ifaddr(ifa, RTM_NEWADDR, portid, seq, NLM_F_MULTI)
-                for ifa in in_dev.ifa_list]
-    return out
+        out += [inet_fill_ifaddr(ifa, RTM_NEWADDR, portid, seq, flags) for ifa in in_dev.ifa_list]
+    return out, flags & NLM_F_DUMP_FILTERED
 
 
 # ---------------------------------------------------------------- ioctls

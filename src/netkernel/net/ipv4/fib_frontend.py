@@ -17,7 +17,7 @@ RTA_ENCAP and nexthop ids are ignored or refused.
 from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv4/fib_frontend.c"
-MODEL_HELPERS = ("NetnsIpv4", "fib_lookup_res", "_create_info")
+MODEL_HELPERS = ("NetnsIpv4", "fib_lookup_res", "_create_info", "FibDumpFilter")
 
 from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.include.linux.uaccess import copy_from_user
@@ -35,10 +35,11 @@ from netkernel.net.ipv4.fib_trie import (FibTable, fib_table_delete, fib_table_d
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.uapi.if_ import IFF_LOOPBACK, IFF_UP, IFNAMSIZ
-from netkernel.uapi.netlink import NLM_F_APPEND, NLM_F_CREATE, NLMSG_HDRLEN
+from netkernel.uapi.netlink import NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP_FILTERED, NLMSG_HDRLEN
 from netkernel.uapi.rtnetlink import (IFA_F_NOPREFIXROUTE, IFA_F_SECONDARY, RTA_DST,
                                       RTA_GATEWAY, RTA_MULTIPATH, RTA_NH_ID, RTA_OIF,
                                       RTA_PREFSRC, RTA_PRIORITY, RTA_TABLE, RTA_VIA, RTM_DELROUTE,
+                                      RTM_F_CLONED, RTM_F_PREFIX,
                                       RTM_GETROUTE, RTM_NEWROUTE, RTMSG, RTMSG_SIZE,
                                       RTN_BROADCAST, RTN_LOCAL, RTN_MAX, RTN_UNICAST,
                                       RTN_UNREACHABLE, RTPROT_BOOT, RTPROT_KERNEL,
@@ -358,13 +359,86 @@ def inet_rtm_delroute(net, data, off: int, end: int, nlflags: int, portid: int, 
     return fib_table_delete(net, tb, cfg)
 
 
-def inet_dump_fib(net, data, off: int, end: int, portid: int, seq: int):
+class FibDumpFilter:
+    """struct fib_dump_filter: what a strict dump request asks for."""
+    __slots__ = ("table_id", "protocol", "rt_type", "flags", "dev", "filter_set",
+                 "dump_routes", "dump_exceptions")
+
+    def __init__(self):
+        self.table_id = self.protocol = self.rt_type = self.flags = 0
+        self.dev = None
+        self.filter_set = False
+        self.dump_routes = self.dump_exceptions = True
+
+
+def ip_valid_fib_dump_req(net, data, off: int, end: int):
+    """ip_valid_fib_dump_req (strict checking, IPv4 and IPv6): a whole rtmsg (EINVAL "Invalid
+    header for FIB dump request") with zero lengths, tos and scope ("Invalid values in header
+    for FIB dump request"), no flags but RTM_F_CLONED/RTM_F_PREFIX ("Invalid flags for FIB dump
+    request"; RTM_F_CLONED asks for cached routes only: none here); rtm_protocol, rtm_type,
+    rtm_table, RTA_TABLE and RTA_OIF (ENODEV) filter; any other attribute is EINVAL
+    ("Unsupported attribute in dump request"). A FibDumpFilter or -errno."""
+    if end - off < NLMSG_HDRLEN + RTMSG_SIZE:
+        NL_SET_ERR_MSG("Invalid header for FIB dump request")
+        return -E.EINVAL
+    (_family, dst_len, src_len, tos, table, protocol, scope, rtype,
+     flags) = RTMSG.unpack_from(data, off + NLMSG_HDRLEN)
+    if dst_len or src_len or tos or scope:
+        NL_SET_ERR_MSG("Invalid values in header for FIB dump request")
+        return -E.EINVAL
+    if flags & ~(RTM_F_CLONED | RTM_F_PREFIX):
+        NL_SET_ERR_MSG("Invalid flags for FIB dump request")
+        return -E.EINVAL
+    f = FibDumpFilter()
+    if flags & RTM_F_CLONED:
+        f.dump_routes = False
+    else:
+        f.dump_exceptions = False
+    f.flags, f.protocol, f.rt_type, f.table_id = flags, protocol, rtype, table
+    tb = nlmsg_parse_deprecated(data, off + NLMSG_HDRLEN, end, RTMSG_SIZE, RTM_IPV4_POLICY)
+    if type(tb) is int:
+        return tb
+    for t in sorted(tb):
+        if t == RTA_TABLE:
+            f.table_id = _struct.unpack("=I", tb[t][:4])[0]
+        elif t == RTA_OIF:
+            f.dev = netdev.dev_get_by_index(net, _struct.unpack("=I", tb[t][:4])[0])
+            if f.dev is None:
+                return -E.ENODEV
+        else:
+            NL_SET_ERR_MSG("Unsupported attribute in dump request")
+            return -E.EINVAL
+    f.filter_set = bool(f.flags or f.protocol or f.rt_type or f.table_id or f.dev)
+    return f
+
+
+def inet_dump_fib(net, data, off: int, end: int, portid: int, seq: int, strict: bool = False):
     """inet_dump_fib: every table's routes, tables in hash order (id modulo 256: main 254
-    before local 255)."""
+    before local 255). With strict checking the request's filter applies (one table: an
+    unknown one is ENOENT "ipv4: FIB table does not exist" for an AF_INET request, nothing for
+    AF_UNSPEC); RTM_F_PREFIX answers nothing (IPv4 has no prefix routes)."""
+    f = FibDumpFilter()
+    if strict:
+        f = ip_valid_fib_dump_req(net, data, off, end)
+        if type(f) is int:
+            return f
+    elif end - off >= NLMSG_HDRLEN + RTMSG_SIZE:
+        f.flags = RTMSG.unpack_from(data, off + NLMSG_HDRLEN)[8] & (RTM_F_PREFIX | RTM_F_CLONED)
+    answer = NLM_F_DUMP_FILTERED if f.filter_set else 0
+    if f.flags & RTM_F_PREFIX:
+        return [], answer
+    if f.table_id:
+        tb = fib_get_table(net, f.table_id)
+        if tb is None:
+            if data[off + NLMSG_HDRLEN] != AF_INET:
+                return [], answer
+            NL_SET_ERR_MSG("ipv4: FIB table does not exist")
+            return -E.ENOENT, answer
+        return fib_table_dump(tb, portid, seq, f), answer
     out = []
     for tb_id in sorted(net.ipv4.fib_tables, key=lambda t: (t & 0xFF, t)):
-        out += fib_table_dump(net.ipv4.fib_tables[tb_id], portid, seq)
-    return out
+        out += fib_table_dump(net.ipv4.fib_tables[tb_id], portid, seq, f)
+    return out, answer
 
 
 # ---------------------------------------------------------------- SIOCADDRT / SIOCDELRT

@@ -17,8 +17,8 @@ from netkernel.net.ipv4.fib_semantics import (FibConfig, FibInfo, fib_dump_info,
                                               rtmsg_fib)
 from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFF_UP
-from netkernel.uapi.netlink import NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_MULTI, \
-    NLM_F_REPLACE
+from netkernel.uapi.netlink import (NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP_FILTERED, NLM_F_EXCL,
+                                    NLM_F_MULTI, NLM_F_REPLACE)
 from netkernel.uapi.rtnetlink import (RTM_DELROUTE, RTM_NEWROUTE, RTN_BROADCAST, RTN_LOCAL,
                                       RTN_MULTICAST, RTN_UNICAST, RTNH_F_DEAD,
                                       RT_SCOPE_NOWHERE, RT_TABLE_MAIN)
@@ -193,13 +193,26 @@ def fib_table_lookup(tb: FibTable, daddr: int, scope: int, oif: int = 0):
     return best
 
 
-def fib_table_dump(tb: FibTable, portid: int, seq: int) -> list:
-    """fib_table_dump: one RTM_NEWROUTE (NLM_F_MULTI) per route, in trie order."""
+def fib_table_dump(tb: FibTable, portid: int, seq: int, f=None) -> list:
+    """fib_table_dump (fn_trie_dump_leaf): one RTM_NEWROUTE (NLM_F_MULTI) per route, in trie
+    order; a filter (`f`: FibDumpFilter) keeps the routes of its type, protocol and device, and
+    marks the messages NLM_F_DUMP_FILTERED; a request for cached routes only gets none."""
+    flags = NLM_F_MULTI
+    if f is not None and (f.filter_set or not f.dump_exceptions or not f.dump_routes):
+        flags |= NLM_F_DUMP_FILTERED
     out = []
     for (dst, plen), aliases in tb.ordered():
         for fa in aliases:
-            out.append(fib_dump_info(dst, plen, fa.fa_tos, fa.fa_type, tb.tb_id, fa.fa_info,
-                                     RTM_NEWROUTE, portid, seq, NLM_F_MULTI))
+            fi = fa.fa_info
+            if f is not None:
+                if f.filter_set and ((f.rt_type and fa.fa_type != f.rt_type) or
+                                     (f.protocol and fi.fib_protocol != f.protocol) or
+                                     (f.dev is not None and fi.fib_nh_dev is not f.dev)):
+                    continue
+                if not f.dump_routes:
+                    continue
+            out.append(fib_dump_info(dst, plen, fa.fa_tos, fa.fa_type, tb.tb_id, fi,
+                                     RTM_NEWROUTE, portid, seq, flags))
     return out
 
 

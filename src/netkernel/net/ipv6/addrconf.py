@@ -31,8 +31,9 @@ from netkernel.net.ipv6.route import (IP6_RT_PRIO_ADDRCONF, RTF_LOCAL, RTF_NONEX
                                       Fib6Info, ip6_del_rt, ipv6_prefix, rt6_sync_down_dev)
 from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFF_LOOPBACK, IFF_NOARP, IFF_UP
-from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_MULTI, NLM_F_REPLACE, \
-    NLMSG_HDRLEN
+from netkernel.net.ipv4.devinet import inet_valid_dump_ifaddr_req
+from netkernel.uapi.netlink import (NLM_F_CREATE, NLM_F_DUMP_FILTERED, NLM_F_EXCL, NLM_F_MULTI,
+                                    NLM_F_REPLACE, NLMSG_HDRLEN)
 from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_CACHEINFO, IFA_CACHEINFO_S,
                                       IFA_F_DEPRECATED, IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR,
                                       IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE,
@@ -506,16 +507,27 @@ def inet6_rtm_deladdr(net, data, off: int, end: int, nlflags: int, portid: int, 
     return -E.EADDRNOTAVAIL
 
 
-def inet6_dump_ifaddr(net, data, off: int, end: int, portid: int, seq: int):
-    """inet6_dump_addr: the addresses of each device by ifindex, in list order."""
+def inet6_dump_ifaddr(net, data, off: int, end: int, portid: int, seq: int,
+                      strict: bool = False):
+    """inet6_dump_addr: the addresses of each device by ifindex, in list order. With strict
+    checking, inet6_valid_dump_ifaddr_req (the IPv4 rules, "ipv6: " messages) and the ifa_index
+    filter (ENODEV; NLM_F_DUMP_FILTERED)."""
+    ifindex, flags = 0, NLM_F_MULTI
+    if strict:
+        ifindex = inet_valid_dump_ifaddr_req(data, off, end, "ipv6: ")
+        if ifindex < 0:
+            return ifindex
+        if ifindex:
+            flags |= NLM_F_DUMP_FILTERED
+            if netdev.dev_get_by_index(net, ifindex) is None:
+                return -E.ENODEV, NLM_F_DUMP_FILTERED
     out = []
-    for _, dev in sorted(net.dev_by_index.items()):
+    for i, dev in sorted(net.dev_by_index.items()):
         idev = dev.ip6_ptr
-        if idev is None:
+        if idev is None or (ifindex and i != ifindex):
             continue
-        out += [inet6_fill_ifaddr(ifa, RTM_NEWADDR, portid, seq, NLM_F_MULTI)
-                for ifa in idev.addr_list]
-    return out
+        out += [inet6_fill_ifaddr(ifa, RTM_NEWADDR, portid, seq, flags) for ifa in idev.addr_list]
+    return out, flags & NLM_F_DUMP_FILTERED
 
 
 def if6_seq_show(net) -> str:

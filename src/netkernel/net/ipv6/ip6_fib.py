@@ -13,8 +13,10 @@ LINUX_SOURCE = "net/ipv6/ip6_fib.c"
 MODEL_HELPERS = ("fib6_order",)
 
 from netkernel.uapi import errno as E
-from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_MULTI, NLM_F_REPLACE
-from netkernel.uapi.rtnetlink import RTM_DELROUTE, RTM_NEWROUTE
+from netkernel.uapi.netlink import (NLM_F_CREATE, NLM_F_DUMP_FILTERED, NLM_F_EXCL, NLM_F_MULTI,
+                                    NLM_F_REPLACE, NLMSG_HDRLEN)
+from netkernel.uapi.rtnetlink import RTM_DELROUTE, RTM_F_PREFIX, RTM_NEWROUTE, RTMSG
+from netkernel.uapi.socket import AF_INET6
 
 
 def fib6_order(rt):
@@ -51,14 +53,46 @@ def fib6_del(net, rt, nlinfo=(0, 0)) -> int:
     return 0
 
 
-def inet6_dump_fib(net, data, off: int, end: int, portid: int, seq: int):
-    """inet6_dump_fib: every table's routes, main before local (rt6_dump_route each)."""
+def inet6_dump_fib(net, data, off: int, end: int, portid: int, seq: int, strict: bool = False):
+    """inet6_dump_fib: every table's routes, main before local (rt6_dump_route each). With
+    strict checking the request is validated and filters (ip_valid_fib_dump_req: one table —
+    an unknown one is ENOENT "ipv6: FIB table does not exist" for an AF_INET6 request —, type,
+    protocol, device); RTM_F_PREFIX keeps only prefix routes (none here: no router
+    advertisements); RTM_F_CLONED only cached routes (none)."""
+    from netkernel.include.linux.netlink import NL_SET_ERR_MSG
+    from netkernel.net.ipv4.fib_frontend import FibDumpFilter, ip_valid_fib_dump_req
     from netkernel.net.ipv6.route import rt6_fill_node as rt6_dump_route
+    f = FibDumpFilter()
+    if strict:
+        f = ip_valid_fib_dump_req(net, data, off, end)
+        if type(f) is int:
+            return f
+    elif end - off >= NLMSG_HDRLEN + RTMSG.size and \
+            RTMSG.unpack_from(data, off + NLMSG_HDRLEN)[8] & RTM_F_PREFIX:
+        f.flags = RTM_F_PREFIX
+    answer = NLM_F_DUMP_FILTERED if f.filter_set else 0
+    tables = sorted(net.ipv6.fib6_tables, key=lambda t: (t & 0xFF, t))
+    if f.table_id:
+        if f.table_id not in net.ipv6.fib6_tables:
+            if data[off + NLMSG_HDRLEN] != AF_INET6:
+                return [], answer
+            NL_SET_ERR_MSG("ipv6: FIB table does not exist")
+            return -E.ENOENT, answer
+        tables = [f.table_id]
+    flags = NLM_F_MULTI
+    if f.filter_set or not f.dump_routes or not f.dump_exceptions:
+        flags |= NLM_F_DUMP_FILTERED
     out = []
-    for tb_id in sorted(net.ipv6.fib6_tables, key=lambda t: (t & 0xFF, t)):
-        out += [rt6_dump_route(rt, RTM_NEWROUTE, portid, seq, NLM_F_MULTI)
-                for rt in sorted(net.ipv6.fib6_tables[tb_id], key=fib6_order)]
-    return out
+    for tb_id in tables:
+        for rt in sorted(net.ipv6.fib6_tables[tb_id], key=fib6_order):
+            if f.flags & RTM_F_PREFIX or not f.dump_routes:
+                continue                # no prefix (RA) routes, no cached routes
+            if f.filter_set and ((f.rt_type and rt.fib6_type != f.rt_type) or
+                                 (f.dev is not None and rt.fib_nh_dev is not f.dev) or
+                                 (f.protocol and rt.fib6_protocol != f.protocol)):
+                continue
+            out.append(rt6_dump_route(rt, RTM_NEWROUTE, portid, seq, flags))
+    return out, answer
 
 
 def ipv6_route_native_seq_show(net) -> str:

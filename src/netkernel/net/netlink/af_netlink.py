@@ -215,7 +215,9 @@ def netlink_rcv_skb(sk: NetlinkSock, data) -> None:
         extack = netlink_ext_ack_begin()
         if flags & NLM_F_REQUEST and msgtype >= NLMSG_MIN_TYPE:
             try:
-                err, replies = rtnetlink_rcv(task, sk.sk_net, data, off, off + length, sk.portid)
+                strict = bool(sk.flags & _FLAG_OPTS[NETLINK_GET_STRICT_CHK])
+                err, replies = rtnetlink_rcv(task, sk.sk_net, data, off, off + length, sk.portid,
+                                             strict=strict)
             finally:
                 netlink_ext_ack_end()
             batch = b""
