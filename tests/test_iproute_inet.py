@@ -1,6 +1,5 @@
 """`ip addr` and `ip route` on netkernel — `netkernel ip` (iproute.py) and the real iproute2 under
 `netkernel run` — against the real ip on a real namespace after the same steps."""
-import json
 import os
 import re
 import shutil

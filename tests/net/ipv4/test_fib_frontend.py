@@ -10,8 +10,7 @@ import pytest
 import netkernel
 from netkernel.net.ipv4 import fib_semantics
 from netkernel.uapi import errno as E
-from netkernel.uapi.rtnetlink import (RTA_OIF, RTA_PREFSRC, RTA_TABLE, RTM_DELROUTE,
-                                      RTM_NEWROUTE, RTNLGRP_IPV4_ROUTE)
+from netkernel.uapi.rtnetlink import RTM_DELROUTE, RTM_NEWROUTE, RTNLGRP_IPV4_ROUTE
 from netkernel.uapi.sockios import SIOCADDRT, SIOCDELRT
 
 

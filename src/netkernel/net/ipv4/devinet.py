@@ -23,7 +23,8 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv4/devinet.c"
 # not kernel functions (see netkernel.trace)
-MODEL_HELPERS = ("in_addr", "in_ntoa", "register_inetaddr_notifier", "devinet_init")
+MODEL_HELPERS = ("in_addr", "in_ntoa", "register_inetaddr_notifier", "devinet_init",
+                 "dump_ifaddrs")
 
 from netkernel.include.linux.uaccess import copy_to_user
 from netkernel.kernel.sched import ns_capable
@@ -480,14 +481,14 @@ def inet_valid_dump_ifaddr_req(data, off: int, end: int, prefix: str = "ipv4: ")
     return index
 
 
-def inet_dump_ifaddr(net, data, off: int, end: int, portid: int, seq: int,
-                     strict: bool = False):
-    """inet_dump_ifaddr: one RTM_NEWADDR (NLM_F_MULTI) per address, devices by ifindex, each
-    device's addresses in list order. With strict checking the request is validated and its
-    ifa_index selects one device (ENODEV; its messages and the end NLM_F_DUMP_FILTERED)."""
+def dump_ifaddrs(net, data, off: int, end: int, strict: bool, prefix: str, fill):
+    """The body of inet_dump_ifaddr and inet6_dump_addr: with strict checking the request is
+    validated (messages prefixed `prefix`) and its ifa_index selects one device (ENODEV; its
+    messages and the end NLM_F_DUMP_FILTERED); then `fill(dev, flags)` gives each device's
+    messages, devices by ifindex. ([messages] | -errno, answer_flags) or -errno."""
     ifindex, flags = 0, NLM_F_MULTI
     if strict:
-        ifindex = inet_valid_dump_ifaddr_req(data, off, end)
+        ifindex = inet_valid_dump_ifaddr_req(data, off, end, prefix)
         if ifindex < 0:
             return ifindex
         if ifindex:
@@ -496,11 +497,20 @@ def inet_dump_ifaddr(net, data, off: int, end: int, portid: int, seq: int,
                 return -E.ENODEV, NLM_F_DUMP_FILTERED
     out = []
     for i, dev in sorted(net.dev_by_index.items()):
-        in_dev = dev.ip_ptr
-        if in_dev is None or (ifindex and i != ifindex):
-            continue
-        out += [inet_fill_ifaddr(ifa, RTM_NEWADDR, portid, seq, flags) for ifa in in_dev.ifa_list]
+        if not ifindex or i == ifindex:
+            out += fill(dev, flags)
     return out, flags & NLM_F_DUMP_FILTERED
+
+
+def inet_dump_ifaddr(net, data, off: int, end: int, portid: int, seq: int,
+                     strict: bool = False):
+    """inet_dump_ifaddr: one RTM_NEWADDR (NLM_F_MULTI) per address, devices by ifindex, each
+    device's addresses in list order (strict checking: dump_ifaddrs)."""
+    def fill(dev, flags):
+        in_dev = dev.ip_ptr
+        return [] if in_dev is None else [inet_fill_ifaddr(ifa, RTM_NEWADDR, portid, seq, flags)
+                                          for ifa in in_dev.ifa_list]
+    return dump_ifaddrs(net, data, off, end, strict, "ipv4: ", fill)
 
 
 # ---------------------------------------------------------------- ioctls

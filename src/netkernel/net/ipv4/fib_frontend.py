@@ -23,7 +23,7 @@ from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.include.linux.uaccess import copy_from_user
 from netkernel.kernel.sched import ns_capable
 from netkernel.net.core import dev as netdev
-from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_U32, nla_parse, nlmsg_parse_deprecated,
+from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_U32, nlmsg_parse_deprecated,
                                           rtnl_register)
 from netkernel.net.ipv4 import devinet
 from netkernel.net.ipv4.devinet import (bad_mask, in_addr, inet_ifa_byprefix, inet_ifa_match,

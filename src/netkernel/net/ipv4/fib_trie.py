@@ -13,16 +13,13 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv4/fib_trie.c"
 
-from netkernel.net.ipv4.fib_semantics import (FibConfig, FibInfo, fib_dump_info, fib_nh_linkdown,
-                                              rtmsg_fib)
+from netkernel.include.linux.netlink import NL_SET_ERR_MSG
+from netkernel.net.ipv4.fib_semantics import FibConfig, FibInfo, fib_dump_info, rtmsg_fib
 from netkernel.uapi import errno as E
-from netkernel.uapi.if_ import IFF_UP
 from netkernel.uapi.netlink import (NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP_FILTERED, NLM_F_EXCL,
                                     NLM_F_MULTI, NLM_F_REPLACE)
-from netkernel.uapi.rtnetlink import (RTM_DELROUTE, RTM_NEWROUTE, RTN_BROADCAST, RTN_LOCAL,
-                                      RTN_MULTICAST, RTN_UNICAST, RTNH_F_DEAD,
-                                      RT_SCOPE_NOWHERE, RT_TABLE_MAIN)
-from netkernel.include.linux.netlink import NL_SET_ERR_MSG
+from netkernel.uapi.rtnetlink import (RTM_DELROUTE, RTM_NEWROUTE, RTN_BROADCAST, RTN_MULTICAST,
+                                      RTNH_F_DEAD, RT_SCOPE_NOWHERE, RT_TABLE_MAIN)
 
 
 class FibAlias:

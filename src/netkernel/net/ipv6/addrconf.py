@@ -20,7 +20,6 @@ LINUX_SOURCE = "net/ipv6/addrconf.c"
 MODEL_HELPERS = ("NetnsIpv6", "addrconf_sysctl", "extract_addr", "ipv6_addr_scope",
                  "ipv6_addr_src_scope", "addrconf_notify_up_then_pending")
 
-from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.kernel.time.timer import jiffies
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_S32, NLA_U32, NLA_U8, nla_put,
@@ -31,9 +30,8 @@ from netkernel.net.ipv6.route import (IP6_RT_PRIO_ADDRCONF, RTF_LOCAL, RTF_NONEX
                                       Fib6Info, ip6_del_rt, ipv6_prefix, rt6_sync_down_dev)
 from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFF_LOOPBACK, IFF_NOARP, IFF_UP
-from netkernel.net.ipv4.devinet import inet_valid_dump_ifaddr_req
-from netkernel.uapi.netlink import (NLM_F_CREATE, NLM_F_DUMP_FILTERED, NLM_F_EXCL, NLM_F_MULTI,
-                                    NLM_F_REPLACE, NLMSG_HDRLEN)
+from netkernel.net.ipv4.devinet import dump_ifaddrs
+from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLMSG_HDRLEN
 from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_CACHEINFO, IFA_CACHEINFO_S,
                                       IFA_F_DEPRECATED, IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR,
                                       IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE,
@@ -509,25 +507,14 @@ def inet6_rtm_deladdr(net, data, off: int, end: int, nlflags: int, portid: int, 
 
 def inet6_dump_ifaddr(net, data, off: int, end: int, portid: int, seq: int,
                       strict: bool = False):
-    """inet6_dump_addr: the addresses of each device by ifindex, in list order. With strict
-    checking, inet6_valid_dump_ifaddr_req (the IPv4 rules, "ipv6: " messages) and the ifa_index
-    filter (ENODEV; NLM_F_DUMP_FILTERED)."""
-    ifindex, flags = 0, NLM_F_MULTI
-    if strict:
-        ifindex = inet_valid_dump_ifaddr_req(data, off, end, "ipv6: ")
-        if ifindex < 0:
-            return ifindex
-        if ifindex:
-            flags |= NLM_F_DUMP_FILTERED
-            if netdev.dev_get_by_index(net, ifindex) is None:
-                return -E.ENODEV, NLM_F_DUMP_FILTERED
-    out = []
-    for i, dev in sorted(net.dev_by_index.items()):
+    """inet6_dump_addr: the addresses of each device by ifindex, in list order. Strict
+    checking as inet6_valid_dump_ifaddr_req: the IPv4 rules with "ipv6: " messages
+    (dump_ifaddrs)."""
+    def fill(dev, flags):
         idev = dev.ip6_ptr
-        if idev is None or (ifindex and i != ifindex):
-            continue
-        out += [inet6_fill_ifaddr(ifa, RTM_NEWADDR, portid, seq, flags) for ifa in idev.addr_list]
-    return out, flags & NLM_F_DUMP_FILTERED
+        return [] if idev is None else [inet6_fill_ifaddr(ifa, RTM_NEWADDR, portid, seq, flags)
+                                        for ifa in idev.addr_list]
+    return dump_ifaddrs(net, data, off, end, strict, "ipv6: ", fill)
 
 
 def if6_seq_show(net) -> str:

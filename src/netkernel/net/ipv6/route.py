@@ -15,17 +15,15 @@ from netkernel.net.core import dev as netdev
 from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_U32, nla_put, nlmsg_parse_deprecated,
                                           nlmsg_put, rtnl_notify, rtnl_register)
 from netkernel.uapi import errno as E
-from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_MULTI, NLM_F_REPLACE, \
-    NLMSG_HDRLEN
+from netkernel.net.ipv6.ip6_fib import fib6_add, fib6_del
+from netkernel.uapi.netlink import NLM_F_CREATE, NLMSG_HDRLEN
 from netkernel.uapi.rtnetlink import (RTA_CACHEINFO, RTA_CACHEINFO_S, RTA_DST, RTA_GATEWAY,
                                       RTA_MULTIPATH, RTA_OIF, RTA_PREF, RTA_PREFSRC,
                                       RTA_PRIORITY, RTA_TABLE, RTM_DELROUTE, RTM_GETROUTE,
-                                      RTM_NEWROUTE, RTMSG, RTMSG_SIZE, RTN_LOCAL, RTN_MAX,
-                                      RTN_MULTICAST, RTN_UNICAST, RTNLGRP_IPV6_ROUTE,
-                                      RTNH_F_LINKDOWN, RTPROT_BOOT, RT_SCOPE_UNIVERSE,
-                                      RT_TABLE_COMPAT, RT_TABLE_LOCAL, RT_TABLE_MAIN)
+                                      RTM_NEWROUTE, RTMSG, RTMSG_SIZE, RTN_MAX, RTN_UNICAST,
+                                      RTNLGRP_IPV6_ROUTE, RTNH_F_LINKDOWN, RTPROT_BOOT,
+                                      RT_SCOPE_UNIVERSE, RT_TABLE_COMPAT, RT_TABLE_MAIN)
 from netkernel.uapi.socket import AF_INET6
-from netkernel.net.ipv6.ip6_fib import fib6_add, fib6_del
 import struct as _struct
 
 U32 = _struct.Struct("=I")
