@@ -933,3 +933,24 @@ def scenario_inet6_strict_dumps(b):
             "prefix": r(flags=0x800), "cloned": r(flags=0x200),
             "addr_veth0": _dump_flags(b, nl, RTM_GETADDR, ifaddrmsg(
                 AF_INET6, 0, b.if_nametoindex("veth0"), 0, 0))}
+
+
+def scenario_inet6_dad(b):
+    """DAD on a veth with carrier: the address is tentative at first, with its prefix route but
+    not yet its local route; about 1-2 s later (a random delay below 1 s, then one probe's
+    second) it is usable and its local route is there."""
+    import time
+    b.link_add("veth0", "veth", "veth1")
+    for d in ("veth0", "veth1"):
+        _v6_on(b, d)
+    b.link_set("veth1", up=True)
+    b.link_set("veth0", up=True)
+    b.settle()
+    nl = Rtnl(b)
+    view = lambda: ([(a["address"], a["flags"]) for a in dump_addrs(b, nl, AF_INET6)],  # noqa
+                    [(r["type"], r.get("dst")) for r in dump_routes(b, nl, AF_INET6)
+                     if r.get("oif") == "veth0"])
+    out = {"add": add6(b, nl, "veth0", "2001:db8::1", 64, flags6=0), "at_once": view()}
+    time.sleep(2.5)
+    out["later"] = view()
+    return out

@@ -14,7 +14,7 @@ from netkernel.uapi.rtnetlink import (IFA_F_NODAD, IFA_F_PERMANENT, IFA_F_TENTAT
 
 @pytest.fixture
 def k():
-    k = netkernel.Kernel()
+    k = netkernel.Kernel(clock="virtual")
     k.link_add("veth0", kind="veth", peer="veth1")
     return k
 
@@ -55,10 +55,25 @@ def test_tentative_until_the_device_is_up_with_carrier(k):
                               ("veth0", "2001:db8::1", 64, IFA_F_PERMANENT | IFA_F_TENTATIVE)]
     k.link_set("veth0", up=True)
     k.link_set("veth1", up=True)
-    # DIVERGENCE(#10): DAD ends at once (Linux: after about a second and a Neighbour Solicitation)
+    assert ("local", "2001:db8::1", "veth0", "local", 0) not in routes6(k)
+    k.advance(999_000_000)              # DAD: a random delay below 1 s, then 1 s for the probe
+    assert v6(k, "veth0")[1][3] == IFA_F_PERMANENT | IFA_F_TENTATIVE
+    k.advance(1_001_000_000)
     assert [a[3] for a in v6(k, "veth0")] == [IFA_F_PERMANENT | IFA_F_NODAD, IFA_F_PERMANENT]
+    assert ("local", "2001:db8::1", "veth0", "local", 0) in routes6(k)
     assert ("unicast", "2001:db8::/64", "veth0", "main", 256) in routes6(k)
     assert ("multicast", "ff00::/8", "veth0", "local", 256) in routes6(k)
+
+
+def test_dad_on_a_ready_device_and_an_address_deleted_meanwhile(k):
+    k.link_set("veth0", up=True)
+    k.link_set("veth1", up=True)
+    k.addr_add("veth0", "2001:db8::1/64")
+    k.addr_add("veth0", "2001:db8::2/64")
+    assert {a[3] for a in v6(k, "veth0")} == {IFA_F_PERMANENT | IFA_F_TENTATIVE}
+    k.addr_del("veth0", "2001:db8::2/64")
+    k.advance(2_000_000_000)
+    assert v6(k, "veth0") == [("veth0", "2001:db8::1", 64, IFA_F_PERMANENT)]
 
 
 def test_down_drops_addresses_and_routes(k):

@@ -7,11 +7,12 @@ A device with an MTU of at least 1280 gets an inet6_dev when it registers (its d
 device is up with carrier, the multicast route ff00::/8 (local table). An address added by hand
 gets its local route (local table) and its prefix route (main, metric 256, unless noprefixroute).
 It is IFA_F_TENTATIVE until duplicate address detection ends: at once with nodad, on lo and on
-NOARP devices; on others when the device is up with carrier. A device going down loses all its
+NOARP devices; on others 1-2 s after the device is up with carrier (a random delay below 1 s,
+then one probe's 1 s), on the machine's clock. A device going down loses all its
 IPv6 addresses and routes (keep_addr_on_down is 0), as does one whose IPv6 gets disabled.
 DIVERGENCE(#10): no link-local address is generated (as with addr_gen_mode 1, "none") and no
-IPv6 frame is ever sent: duplicate address detection finishes at once, without its Neighbour
-Solicitation (Linux waits about a second), and no MLD report or Router Solicitation goes out;
+IPv6 frame is ever sent: duplicate address detection waits as Linux does but sends no Neighbour
+Solicitation (so it always succeeds), and no MLD report or Router Solicitation goes out;
 lifetimes count down but never expire; temporary (privacy) addresses are not made.
 """
 from __future__ import annotations
@@ -20,7 +21,8 @@ LINUX_SOURCE = "net/ipv6/addrconf.c"
 MODEL_HELPERS = ("NetnsIpv6", "addrconf_sysctl", "extract_addr", "ipv6_addr_scope",
                  "ipv6_addr_src_scope", "addrconf_notify_up_then_pending")
 
-from netkernel.kernel.time.timer import jiffies
+from netkernel.kernel.time.timer import (TimerList, del_timer_sync, jiffies, mod_timer,
+                                         msecs_to_jiffies)
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_S32, NLA_U32, NLA_U8, nla_put,
                                           nlmsg_parse_deprecated, nlmsg_put, rtnl_notify,
@@ -32,7 +34,7 @@ from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFF_LOOPBACK, IFF_NOARP, IFF_UP
 from netkernel.net.ipv4.devinet import dump_ifaddrs
 from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLMSG_HDRLEN
-from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_CACHEINFO, IFA_CACHEINFO_S,
+from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_CACHEINFO, IFA_CACHEINFO_S, IFA_F_DADFAILED,
                                       IFA_F_DEPRECATED, IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR,
                                       IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE,
                                       IFA_F_OPTIMISTIC, IFA_F_PERMANENT, IFA_F_TENTATIVE,
@@ -48,6 +50,7 @@ import struct as _struct
 
 U32 = _struct.Struct("=I")
 IPV6_MIN_MTU = 1280
+DAD_TRANSMITS = 1               # net.ipv6.conf.*.dad_transmits: one probe
 IN6ADDR_LOOPBACK = bytes(15) + b"\x01"
 # ifa->scope values (IFA_HOST etc. in include/net/addrconf.h) and rt_scope() for messages
 IFA_GLOBAL, IFA_HOST, IFA_LINK, IFA_SITE = 0x00, 0x10, 0x20, 0x40
@@ -88,7 +91,7 @@ class Inet6Dev:
 class Inet6Ifaddr:
     """struct inet6_ifaddr."""
     __slots__ = ("addr", "prefix_len", "flags", "scope", "rt_priority", "valid_lft",
-                 "prefered_lft", "cstamp", "tstamp", "idev", "rt")
+                 "prefered_lft", "cstamp", "tstamp", "idev", "rt", "dad_timer")
 
     def __init__(self, idev: Inet6Dev, addr: bytes, plen: int):
         self.idev = idev
@@ -101,6 +104,7 @@ class Inet6Ifaddr:
         self.prefered_lft = INFINITY_LIFE_TIME
         self.cstamp = self.tstamp = 0
         self.rt = None
+        self.dad_timer = None       # TimerList of the running DAD (addrconf_dad_kick)
 
 
 def addrconf_net_init(net) -> None:
@@ -225,18 +229,50 @@ def addrconf_prefix_route(ifa: Inet6Ifaddr) -> None:
                                   RTPROT_KERNEL, RTN_UNICAST, RTF_UP, dev), NLM_F_CREATE)
 
 
-def addrconf_dad_begin(ifa: Inet6Ifaddr, nlinfo=(0, 0)) -> None:
-    """addrconf_dad_start/addrconf_dad_begin: nothing while the device is not ready; on lo, on a
-    NOARP device, with accept_dad 0 or IFA_F_NODAD (or an address no longer tentative) the
-    address is usable at once; otherwise DAD would probe — DIVERGENCE(#10): it succeeds at
-    once, without its Neighbour Solicitation. Then RTM_NEWADDR (and the local route)."""
-    dev = ifa.idev.dev
-    if not addrconf_link_ready(dev) and not dev.flags & IFF_LOOPBACK:
-        return
-    if not ifa.flags & IFA_F_TENTATIVE:
-        return
-    ifa.flags &= ~(IFA_F_TENTATIVE | IFA_F_OPTIMISTIC)
+def addrconf_dad_completed(ifa: Inet6Ifaddr, nlinfo=(0, 0)) -> None:
+    """addrconf_dad_completed: the address is usable — RTM_NEWADDR and its local route. (The
+    Router Solicitation and MLD reports Linux may send now are not: no IPv6 frame leaves.)"""
     ipv6_ifa_notify(RTM_NEWADDR, ifa, nlinfo)
+
+
+def addrconf_dad_work(ifa: Inet6Ifaddr) -> None:
+    """addrconf_dad_work once the probes are spent, none answered: a tentative address still on
+    its device becomes usable."""
+    if ifa.flags & IFA_F_TENTATIVE and ifa in ifa.idev.addr_list and not ifa.idev.dead:
+        ifa.flags &= ~(IFA_F_TENTATIVE | IFA_F_OPTIMISTIC)
+        addrconf_dad_completed(ifa)
+
+
+def addrconf_dad_kick(ifa: Inet6Ifaddr) -> None:
+    """addrconf_dad_kick: DAD starts after a random delay below rtr_solicit_delay (1 s), then
+    waits retrans_time (1 s) per probe (dad_transmits: 1).
+    DIVERGENCE(#10): the probes (Neighbour Solicitations for the address, and the MLD report
+    for its solicited-node group) are not sent, so nothing can answer them: DAD always
+    succeeds, at the time it would on a quiet link."""
+    core = ifa.idev.dev.nd_net.core
+    hz = core.sysctl["kernel.hz"]
+    delay = core.random.randrange(hz) + msecs_to_jiffies(core, 1000) * DAD_TRANSMITS
+    if ifa.dad_timer is None:
+        ifa.dad_timer = TimerList(lambda _timer, ifa=ifa: addrconf_dad_work(ifa))
+    mod_timer(core, ifa.dad_timer, jiffies(core) + delay)
+
+
+def addrconf_dad_begin(ifa: Inet6Ifaddr, nlinfo=(0, 0)) -> None:
+    """addrconf_dad_start/addrconf_dad_begin: on lo, on a NOARP device, with accept_dad 0, with
+    IFA_F_NODAD or for an address no longer tentative, the address is usable at once (also on a
+    device that is down); otherwise nothing while the device is not ready (it stays tentative),
+    and DAD runs when it is (addrconf_dad_kick)."""
+    dev = ifa.idev.dev
+    conf_all = dev.nd_net.ipv6.devconf_all
+    if dev.flags & (IFF_NOARP | IFF_LOOPBACK) or \
+            (conf_all["accept_dad"] < 1 and ifa.idev.cnf["accept_dad"] < 1) or \
+            not ifa.flags & IFA_F_TENTATIVE or ifa.flags & IFA_F_NODAD:
+        ifa.flags &= ~(IFA_F_TENTATIVE | IFA_F_OPTIMISTIC | IFA_F_DADFAILED)
+        addrconf_dad_completed(ifa, nlinfo)
+        return
+    if not addrconf_link_ready(dev):
+        return
+    addrconf_dad_kick(ifa)
 
 
 def ipv6_add_addr(idev: Inet6Dev, addr: bytes, plen: int, flags: int, scope: int,
@@ -275,11 +311,18 @@ def ipv6_add_addr(idev: Inet6Dev, addr: bytes, plen: int, flags: int, scope: int
     return ifa
 
 
+def addrconf_dad_stop(ifa: Inet6Ifaddr) -> None:
+    """The address goes: its DAD stops (cancel_delayed_work of dad_work)."""
+    if ifa.dad_timer is not None:
+        del_timer_sync(ifa.idev.dev.nd_net.core, ifa.dad_timer)
+
+
 def ipv6_del_addr(ifa: Inet6Ifaddr, nlinfo=(0, 0)) -> None:
     """ipv6_del_addr: unlink it, RTM_DELADDR (its local route goes), and its prefix route unless
     another address of the device still has that prefix."""
     idev = ifa.idev
     idev.addr_list.remove(ifa)
+    addrconf_dad_stop(ifa)
     ipv6_ifa_notify(RTM_DELADDR, ifa, nlinfo)
     if ifa.flags & (IFA_F_NOPREFIXROUTE):
         return
@@ -305,6 +348,7 @@ def addrconf_ifdown(dev, unregister: bool) -> None:
     while idev.addr_list:
         ifa = idev.addr_list[0]
         idev.addr_list.remove(ifa)
+        addrconf_dad_stop(ifa)
         rtnl_notify(dev.nd_net, inet6_fill_ifaddr(ifa, RTM_DELADDR, 0, 0, 0),
                     RTNLGRP_IPV6_IFADDR)
     if unregister:
@@ -384,9 +428,10 @@ def addrconf_notify(event: int, dev) -> None:
             return
         addrconf_dev_config(dev)
         idev = dev.ip6_ptr
-        if idev is not None:
+        if idev is not None:                        # addrconf_dad_run
             for ifa in list(idev.addr_list):
-                addrconf_dad_begin(ifa)
+                if ifa.flags & IFA_F_TENTATIVE:
+                    addrconf_dad_begin(ifa)
     elif event == netdev.NETDEV_DOWN:
         addrconf_ifdown(dev, False)
     elif event == netdev.NETDEV_UNREGISTER:
@@ -466,16 +511,9 @@ def inet6_rtm_newaddr(net, data, off: int, end: int, nlflags: int, portid: int, 
         return ifa
     if not flags & IFA_F_NOPREFIXROUTE:
         addrconf_prefix_route(ifa)
-    if ifa.flags & IFA_F_TENTATIVE and not (dev.flags & (IFF_LOOPBACK | IFF_NOARP) or
-                                            addrconf_link_ready(dev)):
-        rtnl_notify(net, inet6_fill_ifaddr(ifa, RTM_NEWADDR, portid, seq, 0),
-                    RTNLGRP_IPV6_IFADDR)
-        return 0
-    if not ifa.flags & IFA_F_TENTATIVE or dev.flags & (IFF_LOOPBACK | IFF_NOARP):
-        ifa.flags &= ~IFA_F_TENTATIVE
-        ipv6_ifa_notify(RTM_NEWADDR, ifa, (portid, seq))
-        return 0
-    addrconf_dad_begin(ifa, (portid, seq))
+    if not ifa.flags & (IFA_F_OPTIMISTIC | IFA_F_NODAD):
+        ipv6_ifa_notify(0, ifa, (portid, seq))      # announced tentative, without its route
+    addrconf_dad_begin(ifa, (portid, seq))          # addrconf_dad_start
     return 0
 
 
