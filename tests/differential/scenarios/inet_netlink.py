@@ -954,3 +954,22 @@ def scenario_inet6_dad(b):
     time.sleep(2.5)
     out["later"] = view()
     return out
+
+
+def scenario_inet_lifetimes_run_out(b):
+    """An address with a preferred lifetime of 1 s and a valid one of 2 s: deprecated after its
+    preferred lifetime (flags and the remaining lifetimes), deleted after its valid one."""
+    import time
+    _veth_down(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    out = {"add": add4(b, nl, "veth0", "10.0.0.2", 24,
+                       nla(IFA_CACHEINFO, struct.pack("=IIII", 1, 2, 0, 0)))}
+    v = lambda: [(a["local"], a["flags"], a.get("ifa_flags"), a["lft"]) for a in  # noqa: E731
+                 dump_addrs(b, nl, AF_INET) if a["dev"] == "veth0"]
+    out["at_once"] = v()
+    time.sleep(1.5)
+    out["deprecated"] = v()
+    time.sleep(1.2)
+    out["expired"] = v()
+    return out

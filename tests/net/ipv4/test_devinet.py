@@ -159,3 +159,28 @@ def test_api_argument_errors(k):
     with pytest.raises(OSError) as e:
         k.addr_add("nosuch", "10.0.0.1/24")
     assert e.value.errno == E.ENODEV
+
+
+def test_lifetimes_deprecate_then_delete(k, heard):
+    """An address with a preferred lifetime of 2 s and a valid one of 4 s: deprecated (and
+    announced) after 2 s, deleted after 4 s (check_lifetime), on the machine's clock."""
+    from netkernel.uapi.rtnetlink import IFA_F_DEPRECATED
+    k.addr_add("veth0", "10.0.0.1/24")
+    k.addr_add("veth0", "10.0.0.2/24")
+    msg = struct.pack("=IIII", 2, 4, 0, 0)
+    ifindex = k.if_nametoindex("veth0")
+    from netkernel.net.core.rtnetlink import nla_put
+    body = bytearray(struct.pack("=BBBBI", 2, 24, 0, 0, ifindex))
+    nla_put(body, IFA_LOCAL, bytes([10, 0, 0, 2]))
+    nla_put(body, IFA_CACHEINFO, msg)
+    k._rtnl(RTM_NEWADDR, 0x100, bytes(body))       # NLM_F_REPLACE: new lifetimes
+    assert [a[3] for a in v4(k, "veth0")] == [IFA_F_PERMANENT, IFA_F_SECONDARY]
+    heard.clear()
+    k.advance(1_900_000_000)
+    assert [a[3] for a in v4(k, "veth0")] == [IFA_F_PERMANENT, IFA_F_SECONDARY]
+    k.advance(200_000_000)
+    assert [a[3] for a in v4(k, "veth0")] == [IFA_F_PERMANENT,
+                                              IFA_F_SECONDARY | IFA_F_DEPRECATED]
+    assert [(g, t) for g, t, _ in heard] == [(RTNLGRP_IPV4_IFADDR, RTM_NEWADDR)]
+    k.advance(2_000_000_000)
+    assert [a[1] for a in v4(k, "veth0")] == ["10.0.0.1"]

@@ -14,10 +14,11 @@ Addresses are held as host-order ints (ifa_local 0x7f000001 is 127.0.0.1); the w
 big-endian. `nlinfo` is (portid, seq) of the netlink request behind a change, for its
 notification (rtmsg_ifa).
 
-DIVERGENCE(#10): address lifetimes are reported (IFA_CACHEINFO counts down) but an address whose
-valid lifetime ends is not removed (no check_lifetime worker); promote_secondaries is off (the
-5.15 default: deleting a primary deletes its secondaries); IFA_F_MCAUTOJOIN does not join the
-group; the strict-check dump filters (ifa_index) are not applied.
+An address with lifetimes (IFA_CACHEINFO) is deprecated, then deleted, when they run out
+(check_lifetime, on the machine's clock).
+DIVERGENCE(#10): the net.ipv4.conf sysctls are not modelled — promote_secondaries stays at its
+default, 0 (deleting a primary deletes its secondaries); IFA_F_MCAUTOJOIN does not join the
+group.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ MODEL_HELPERS = ("in_addr", "in_ntoa", "register_inetaddr_notifier", "devinet_in
 
 from netkernel.include.linux.uaccess import copy_to_user
 from netkernel.kernel.sched import ns_capable
-from netkernel.kernel.time.timer import jiffies
+from netkernel.kernel.time.timer import TimerList, del_timer_sync, jiffies, mod_timer
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_S32, NLA_STRING, NLA_U32, NLA_U8,
                                           nla_put, nlmsg_parse_deprecated, nlmsg_put,
@@ -112,13 +113,15 @@ def bad_mask(mask: int, addr: int) -> bool:
 
 class InDevice:
     """struct in_device: the IPv4 state of one device — its addresses (ifa_list: primaries,
-    then secondaries) and whether it is being destroyed."""
-    __slots__ = ("dev", "ifa_list", "dead")
+    then secondaries), whether it is being destroyed, and the timer of its addresses' lifetimes
+    (check_lifetime)."""
+    __slots__ = ("dev", "ifa_list", "dead", "lifetime_timer")
 
     def __init__(self, dev):
         self.dev = dev
         self.ifa_list: list = []
         self.dead = False
+        self.lifetime_timer = None
 
 
 class InIfaddr:
@@ -190,6 +193,46 @@ def set_ifa_lifetime(ifa: InIfaddr, valid_lft: int, prefered_lft: int) -> None:
     ifa.ifa_tstamp = jiffies(core)
     if not ifa.ifa_cstamp:
         ifa.ifa_cstamp = ifa.ifa_tstamp
+
+
+ADDR_CHECK_FREQUENCY_S = 120       # check_lifetime runs at least this often (seconds)
+
+
+def check_lifetime(in_dev: InDevice) -> None:
+    """check_lifetime (the address-lifetime work, here per device): an address whose valid
+    lifetime is over is deleted; one whose preferred lifetime is over becomes IFA_F_DEPRECATED
+    (announced); then the work is due again at the next such moment (at most 120 s away).
+    Ages are counted a little early (ADDRCONF_TIMER_FUZZ_MINUS: HZ/50), as Linux batches."""
+    core = in_dev.dev.nd_net.core
+    hz = core.sysctl["kernel.hz"]
+    now = jiffies(core)
+    fuzz = hz // 50 if hz > 50 else 1
+    nxt = now + ADDR_CHECK_FREQUENCY_S * hz
+    pending = False
+    for ifa in list(in_dev.ifa_list):
+        if ifa.ifa_flags & IFA_F_PERMANENT:
+            continue
+        age = (now - ifa.ifa_tstamp + fuzz) // hz
+        if ifa.ifa_valid_lft != INFINITY_LIFE_TIME and age >= ifa.ifa_valid_lft:
+            if ifa in in_dev.ifa_list:
+                inet_del_ifa(in_dev, ifa)
+            continue
+        if ifa.ifa_preferred_lft == INFINITY_LIFE_TIME:
+            continue
+        pending = True
+        if age >= ifa.ifa_preferred_lft:
+            nxt = min(nxt, ifa.ifa_tstamp + ifa.ifa_valid_lft * hz)
+            if not ifa.ifa_flags & IFA_F_DEPRECATED:
+                ifa.ifa_flags |= IFA_F_DEPRECATED
+                rtmsg_ifa(RTM_NEWADDR, ifa)
+        else:
+            nxt = min(nxt, ifa.ifa_tstamp + ifa.ifa_preferred_lft * hz)
+    if in_dev.lifetime_timer is None:
+        in_dev.lifetime_timer = TimerList(lambda _timer, d=in_dev: check_lifetime(d))
+    if pending and not in_dev.dead:
+        mod_timer(core, in_dev.lifetime_timer, nxt - fuzz)
+    else:
+        del_timer_sync(core, in_dev.lifetime_timer)
 
 
 def cstamp_delta(core, stamp: int) -> int:
@@ -273,6 +316,8 @@ def __inet_insert_ifa(ifa: InIfaddr, nlinfo=(0, 0)) -> int:
     rtmsg_ifa(RTM_NEWADDR, ifa, nlinfo)
     for fn in list(inetaddr_chain):
         fn(NETDEV_UP, ifa)
+    if not ifa.ifa_flags & IFA_F_PERMANENT:
+        check_lifetime(in_dev)                  # queue_delayed_work(check_lifetime_work, 0)
     return 0
 
 
@@ -317,6 +362,8 @@ def inetdev_destroy(in_dev: InDevice) -> None:
     in_dev.dead = True
     while in_dev.ifa_list:
         inet_del_ifa(in_dev, in_dev.ifa_list[0])
+    if in_dev.lifetime_timer is not None:
+        del_timer_sync(in_dev.dev.nd_net.core, in_dev.lifetime_timer)
     in_dev.dev.ip_ptr = None
 
 
@@ -420,6 +467,7 @@ def inet_rtm_newaddr(net, data, off: int, end: int, nlflags: int, portid: int, s
             fn(existing, ifa.ifa_rt_priority)
         existing.ifa_rt_priority = ifa.ifa_rt_priority
     set_ifa_lifetime(existing, valid_lft, prefered_lft)
+    check_lifetime(existing.ifa_dev)
     rtmsg_ifa(RTM_NEWADDR, existing, (portid, seq))
     return 0
 
