@@ -44,7 +44,7 @@ from netkernel.include.linux.netlink import netlink_ext_ack_begin, netlink_ext_a
 from netkernel.net.core.rtnetlink import nla_put, nlmsg_put, rtnl_request
 from netkernel.net.ipv6.addrconf import addrconf_sysctl
 from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST
-from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_BROADCAST, IFA_F_NODAD,
+from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_F_NODAD,
                                       IFA_F_NOPREFIXROUTE, IFA_FLAGS, IFA_LABEL, IFA_LOCAL,
                                       IFA_RT_PRIORITY, IFADDRMSG, RTA_DST, RTA_GATEWAY, RTA_OIF,
                                       RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTM_DELADDR,
@@ -378,9 +378,12 @@ class _View:
 
     def addr_add(self, dev: str, address: str, *, broadcast: str | None = None,
                  label: str | None = None, noprefixroute: bool = False, nodad: bool = False,
-                 metric: int | None = None, replace: bool = False) -> None:
+                 metric: int | None = None, valid_lft: int | None = None,
+                 preferred_lft: int | None = None, replace: bool = False) -> None:
         """Add an address to a device, as `ip addr add ADDRESS/PLEN dev DEV [broadcast B]
-        [label L] [noprefixroute] [nodad] [metric N]` (`replace=True`: `ip addr replace`).
+        [label L] [noprefixroute] [nodad] [metric N] [valid_lft S] [preferred_lft S]`
+        (`replace=True`: `ip addr replace`). Lifetimes are seconds (None: forever); an IPv4
+        address is deprecated, then deleted, when they run out.
         `address` is "10.0.0.1/24" or "2001:db8::1/64" (no length: /32 or /128). The kernel
         adds the routes the address needs: for IPv4 `local 10.0.0.1` (table local) always,
         and while the device is up the prefix route `10.0.0.0/24 dev DEV proto kernel scope
@@ -400,6 +403,11 @@ class _View:
             nla_put(body, IFA_LABEL, label.encode() + b"\0")
         if metric is not None:
             nla_put(body, IFA_RT_PRIORITY, struct.pack("=I", metric))
+        if valid_lft is not None or preferred_lft is not None:
+            forever = 0xFFFFFFFF
+            valid = forever if valid_lft is None else valid_lft
+            nla_put(body, IFA_CACHEINFO, struct.pack("=IIII", valid if preferred_lft is None
+                                                     else preferred_lft, valid, 0, 0))
         flags = (IFA_F_NOPREFIXROUTE if noprefixroute else 0) | (IFA_F_NODAD if nodad else 0)
         if flags:
             nla_put(body, IFA_FLAGS, struct.pack("=I", flags))

@@ -555,7 +555,10 @@ def _ip6(raw: bytes) -> str:
 
 
 def addr_entries(net) -> list[dict]:
-    """Every address of the namespace as `ip -j addr` shows it (plus ifname and flags)."""
+    """Every address of the namespace as `ip -j addr` shows it (plus ifname, flags and the
+    remaining lifetimes)."""
+    from netkernel.net.ipv4.devinet import inet_ifa_lifetimes
+    from netkernel.net.ipv6.addrconf import inet6_ifa_lifetimes, rt_scope
     out = []
     for _, dev in sorted(net.dev_by_index.items()):
         if dev.ip_ptr is not None:
@@ -567,14 +570,15 @@ def addr_entries(net) -> list[dict]:
                 e["scope"] = _RT_SCOPES.get(ifa.ifa_scope, str(ifa.ifa_scope))
                 e["flags"] = ifa.ifa_flags
                 e["label"] = ifa.ifa_label
+                e["preferred"], e["valid"] = inet_ifa_lifetimes(ifa)
                 out.append(e)
         if dev.ip6_ptr is not None:
-            from netkernel.net.ipv6.addrconf import rt_scope
             for ifa in dev.ip6_ptr.addr_list:
+                preferred, valid = inet6_ifa_lifetimes(ifa)
                 out.append({"ifname": dev.name, "family": "inet6", "local": _ip6(ifa.addr),
                             "prefixlen": ifa.prefix_len,
                             "scope": _RT_SCOPES.get(rt_scope(ifa.scope), "global"),
-                            "flags": ifa.flags})
+                            "flags": ifa.flags, "preferred": preferred, "valid": valid})
     return out
 
 
@@ -599,8 +603,9 @@ def _addr_line(e: dict) -> tuple[str, dict]:
         text = "    " + " ".join(words)
     else:
         text = "    " + " ".join(words) + " "
-    j.update(valid_life_time=4294967295, preferred_life_time=4294967295)
-    return text + "\n       valid_lft forever preferred_lft forever\n", j
+    j.update(valid_life_time=e["valid"], preferred_life_time=e["preferred"])
+    lft = lambda v: "forever" if v == 0xFFFFFFFF else f"{v}sec"    # noqa: E731
+    return text + f"\n       valid_lft {lft(e['valid'])} preferred_lft {lft(e['preferred'])}\n", j
 
 
 def _addr_show(v, rest: list[str], json_out: bool, family: str | None) -> str:
@@ -828,6 +833,9 @@ def _addr_cmd(v, rest: list[str], json_out: bool, family: str | None) -> str:
             kw["metric"] = _parse_int(words.pop(0), "metric")
         elif w in ("noprefixroute", "nodad"):
             kw[w] = True
+        elif w in ("valid_lft", "preferred_lft") and words:
+            t = words.pop(0)
+            kw[w] = None if t == "forever" else _parse_int(t, w)
         elif w == "local" and words:
             prefix = words.pop(0)
         elif prefix is None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 LINUX_SOURCE = "net/ipv4/devinet.c"
 # not kernel functions (see netkernel.trace)
 MODEL_HELPERS = ("in_addr", "in_ntoa", "register_inetaddr_notifier", "devinet_init",
-                 "dump_ifaddrs")
+                 "dump_ifaddrs", "inet_ifa_lifetimes")
 
 from netkernel.include.linux.uaccess import copy_to_user
 from netkernel.kernel.sched import ns_capable
@@ -247,6 +247,21 @@ def put_cacheinfo(out: bytearray, core, cstamp: int, tstamp: int, preferred: int
                                                       cstamp_delta(core, tstamp)))
 
 
+def inet_ifa_lifetimes(ifa: InIfaddr) -> tuple[int, int]:
+    """What inet_fill_ifaddr reports as the remaining (preferred, valid) lifetimes, seconds
+    (INFINITY_LIFE_TIME for a permanent address)."""
+    if ifa.ifa_flags & IFA_F_PERMANENT:
+        return INFINITY_LIFE_TIME, INFINITY_LIFE_TIME
+    core = ifa.ifa_dev.dev.nd_net.core
+    tval = (jiffies(core) - ifa.ifa_tstamp) // core.sysctl["kernel.hz"]
+    preferred, valid = ifa.ifa_preferred_lft, ifa.ifa_valid_lft
+    if preferred != INFINITY_LIFE_TIME:
+        preferred = max(preferred - tval, 0)
+    if valid != INFINITY_LIFE_TIME:
+        valid = max(valid - tval, 0)
+    return preferred, valid
+
+
 def inet_fill_ifaddr(ifa: InIfaddr, event: int, portid: int, seq: int, flags: int) -> bytes:
     """inet_fill_ifaddr: struct ifaddrmsg (ifa_flags is the low byte of the flags), then
     IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST (each when non-zero), IFA_LABEL, IFA_FLAGS,
@@ -255,15 +270,7 @@ def inet_fill_ifaddr(ifa: InIfaddr, event: int, portid: int, seq: int, flags: in
     core = dev.nd_net.core
     out = bytearray(IFADDRMSG.pack(AF_INET, ifa.ifa_prefixlen, ifa.ifa_flags & 0xFF,
                                    ifa.ifa_scope, dev.ifindex))
-    if ifa.ifa_flags & IFA_F_PERMANENT:
-        preferred = valid = INFINITY_LIFE_TIME
-    else:
-        tval = (jiffies(core) - ifa.ifa_tstamp) // core.sysctl["kernel.hz"]
-        preferred, valid = ifa.ifa_preferred_lft, ifa.ifa_valid_lft
-        if preferred != INFINITY_LIFE_TIME:
-            preferred = max(preferred - tval, 0)
-        if valid != INFINITY_LIFE_TIME:
-            valid = max(valid - tval, 0)
+    preferred, valid = inet_ifa_lifetimes(ifa)
     if ifa.ifa_address:
         nla_put(out, IFA_ADDRESS, in_ntoa(ifa.ifa_address))
     if ifa.ifa_local:

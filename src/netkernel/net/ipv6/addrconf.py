@@ -19,7 +19,8 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv6/addrconf.c"
 MODEL_HELPERS = ("NetnsIpv6", "addrconf_sysctl", "extract_addr", "ipv6_addr_scope",
-                 "ipv6_addr_src_scope", "addrconf_notify_up_then_pending")
+                 "ipv6_addr_src_scope", "addrconf_notify_up_then_pending",
+                 "inet6_ifa_lifetimes")
 
 from netkernel.kernel.time.timer import (TimerList, del_timer_sync, jiffies, mod_timer,
                                          msecs_to_jiffies)
@@ -145,6 +146,20 @@ def rt_scope(ifa_scope: int) -> int:
 
 # ---------------------------------------------------------------- messages
 
+def inet6_ifa_lifetimes(ifa: Inet6Ifaddr) -> tuple[int, int]:
+    """What inet6_fill_ifaddr reports as the remaining (preferred, valid) lifetimes."""
+    if ifa.flags & IFA_F_PERMANENT and ifa.prefered_lft == INFINITY_LIFE_TIME:
+        return INFINITY_LIFE_TIME, INFINITY_LIFE_TIME
+    preferred, valid = ifa.prefered_lft, ifa.valid_lft
+    if preferred != INFINITY_LIFE_TIME:
+        core = ifa.idev.dev.nd_net.core
+        tval = (jiffies(core) - ifa.tstamp) // core.sysctl["kernel.hz"]
+        preferred = max(preferred - tval, 0)
+        if valid != INFINITY_LIFE_TIME:
+            valid = max(valid - tval, 0)
+    return preferred, valid
+
+
 def inet6_fill_ifaddr(ifa: Inet6Ifaddr, event: int, portid: int, seq: int, flags: int) -> bytes:
     """inet6_fill_ifaddr: struct ifaddrmsg (flags' low byte, rt_scope), IFA_ADDRESS,
     IFA_RT_PRIORITY (when set), IFA_CACHEINFO, IFA_FLAGS."""
@@ -153,15 +168,7 @@ def inet6_fill_ifaddr(ifa: Inet6Ifaddr, event: int, portid: int, seq: int, flags
     hz = core.sysctl["kernel.hz"]
     out = bytearray(IFADDRMSG.pack(AF_INET6, ifa.prefix_len, ifa.flags & 0xFF,
                                    rt_scope(ifa.scope), dev.ifindex))
-    if ifa.flags & IFA_F_PERMANENT and ifa.prefered_lft == INFINITY_LIFE_TIME:
-        preferred = valid = INFINITY_LIFE_TIME
-    else:
-        preferred, valid = ifa.prefered_lft, ifa.valid_lft
-        if preferred != INFINITY_LIFE_TIME:
-            tval = (jiffies(core) - ifa.tstamp) // hz
-            preferred = max(preferred - tval, 0)
-            if valid != INFINITY_LIFE_TIME:
-                valid = max(valid - tval, 0)
+    preferred, valid = inet6_ifa_lifetimes(ifa)
     nla_put(out, IFA_ADDRESS, ifa.addr)
     if ifa.rt_priority:
         nla_put(out, IFA_RT_PRIORITY, U32.pack(ifa.rt_priority))
