@@ -58,7 +58,10 @@ def _check(ret: int) -> int:
 
 
 def _buf(data: bytes):
-    """A non-NULL buffer holding `data` (even when empty)."""
+    """A non-NULL buffer holding `data` (even when empty). A (writable) memoryview is passed
+    where it lies, unread — it may reach into a PROT_NONE page the kernel must fault on."""
+    if isinstance(data, memoryview) and len(data):
+        return (ctypes.c_char * len(data)).from_buffer(data)
     return ctypes.create_string_buffer(bytes(data), max(len(data), 1))
 
 
@@ -101,6 +104,57 @@ def sys_getsockopt(fd: int, level: int, name: int, optlen: int, optval: bytes = 
     olen = ctypes.c_int(optlen)
     _check(_libc.getsockopt(fd, level, name, b, ctypes.byref(olen)))
     return b.raw[:max(0, min(olen.value, optlen))]
+
+
+class _Iovec(ctypes.Structure):
+    _fields_ = [("iov_base", ctypes.c_void_p), ("iov_len", ctypes.c_size_t)]
+
+
+class _Msghdr(ctypes.Structure):
+    _fields_ = [("msg_name", ctypes.c_void_p), ("msg_namelen", ctypes.c_int),
+                ("msg_iov", ctypes.c_void_p), ("msg_iovlen", ctypes.c_size_t),
+                ("msg_control", ctypes.c_void_p), ("msg_controllen", ctypes.c_size_t),
+                ("msg_flags", ctypes.c_int)]
+
+
+_libc.sendmsg.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+_libc.sendmsg.restype = ctypes.c_ssize_t
+_libc.recvmsg.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+_libc.recvmsg.restype = ctypes.c_ssize_t
+
+
+def sys_sendmsg(fd: int, iov: list, flags: int, name: bytes | None,
+                namelen: int | None = None) -> int:
+    """sendmsg(2) with one iovec per item of `iov` (bytes each); `name` None is a NULL
+    msg_name, `namelen` the msg_namelen (default len(name)), passed unchecked."""
+    bufs = [_buf(b) for b in iov]
+    vec = (_Iovec * max(len(iov), 1))(*[_Iovec(ctypes.addressof(b), len(d))
+                                          for b, d in zip(bufs, iov)])
+    nbuf = _buf(name) if name is not None else None
+    m = _Msghdr(ctypes.addressof(nbuf) if nbuf is not None else None,
+                (len(name) if name is not None else 0) if namelen is None else namelen,
+                ctypes.addressof(vec), len(iov), None, 0, 0)
+    return _check(_libc.sendmsg(fd, ctypes.byref(m), flags))
+
+
+def sys_recvmsg(fd: int, sizes: list, flags: int, namelen: int | None,
+                controllen: int = 0, unset_namelen: int = 0x5A5A):
+    """recvmsg(2) into one buffer per item of `sizes`, with a msg_name buffer of 128 bytes
+    whose msg_namelen is `namelen` (None: a NULL msg_name, its msg_namelen left at
+    `unset_namelen`). Returns (ret, data, the name buffer's first 24 bytes (0xee where not
+    written; b"" for NULL), msg_namelen, msg_flags)."""
+    bufs = [ctypes.create_string_buffer(max(n, 1)) for n in sizes]
+    vec = (_Iovec * max(len(sizes), 1))(*[_Iovec(ctypes.addressof(b), n)
+                                            for b, n in zip(bufs, sizes)])
+    name = ctypes.create_string_buffer(b"\xee" * 128, 128)
+    ctl = ctypes.create_string_buffer(max(controllen, 1))
+    m = _Msghdr(ctypes.addressof(name) if namelen is not None else None,
+                unset_namelen if namelen is None else namelen,
+                ctypes.addressof(vec), len(sizes),
+                ctypes.addressof(ctl) if controllen else None, controllen, 0)
+    ret = _check(_libc.recvmsg(fd, ctypes.byref(m), flags))
+    data = b"".join(b.raw[:n] for b, n in zip(bufs, sizes))[:ret]
+    return ret, data, name.raw[:24] if namelen is not None else b"", m.msg_namelen, m.msg_flags
 
 
 # ---------------------------------------------------------------- namespaces

@@ -12,6 +12,7 @@ import array  # noqa: F401  (used by the case expressions)
 import fcntl
 import os
 import socket
+import struct  # noqa: F401  (used by the case expressions)
 import sys
 import time
 from decimal import Decimal
@@ -379,11 +380,90 @@ CASES += [
     "s.accept(x=1)",
 ]
 
+# SOL_SOCKET options (issue 11): values, lengths and errnos as Python's socket module passes them
+# (an int is 4 bytes; getsockopt without a buffer length reads an int).
+CASES += [
+    "s.setsockopt(1, socket.SO_BINDTODEVICE, b'lo') or s.getsockopt(1, socket.SO_BINDTODEVICE, 16)",
+    "s.setsockopt(1, 25, b'nosuchdev')",
+    "s.getsockopt(1, 25)",
+    "s.setsockopt(1, 25, b'lo') or s.getsockopt(1, 25)",
+    "s.setsockopt(1, 25, b'')",
+    "s.setsockopt(1, 25, None, 0)",
+    "s.setsockopt(1, 25, 1)",
+    "s.setsockopt(1, 62, 1) or (s.getsockopt(1, 62), s.getsockopt(1, 25, 16))",
+    "s.setsockopt(1, 62, -1)",
+    "s.setsockopt(1, 13, 1)",
+    "s.setsockopt(1, 13, struct.pack('ii', 1, 5)) or s.getsockopt(1, 13, 8)",
+    "s.getsockopt(1, 13)",
+    "s.getsockopt(1, 57)",
+    "len(s.getsockopt(1, 57, 8)) + len(s.getsockopt(1, 57, 64))",
+    "s.getsockopt(1, 57, 8) == s.getsockopt(1, 57, 8)",
+    "s.getsockopt(1, 71)",
+    "len(s.getsockopt(1, 71, 8))",
+    "s.getsockopt(1, 71, 16)",
+    "s.getsockopt(1, 17, 12)",
+    "s.getsockopt(1, 17)",
+    "s.getsockopt(1, 28)",
+    "s.getsockopt(1, 28, 128)",
+    "s.getsockopt(1, 59)",
+    "s.getsockopt(1, 31, 64)",
+    "s.getsockopt(1, 48)",
+    "s.getsockopt(1, 47)",
+    "s.getsockopt(1, 47, 8)",
+    "s.setsockopt(1, 47, 2**40)",
+    "s.setsockopt(1, 47, (2**40).to_bytes(8, 'little')) or (s.getsockopt(1, 47), s.getsockopt(1, 47, 8))",
+    "s.getsockopt(1, 49)",
+    "s.getsockopt(1, 56)",
+    "s.getsockopt(1, 55, 36)",
+    "s.getsockopt(1, 55)",
+    "s.setsockopt(1, 42, 0)",
+    "s.getsockopt(1, 42)",
+    "s.setsockopt(1, 60, 1)",
+    "s.getsockopt(1, 60)",
+    "s.setsockopt(1, 61, struct.pack('iI', 1, 3)) or s.getsockopt(1, 61, 8)",
+    "s.setsockopt(1, 61, 1)",
+    "s.setsockopt(1, 61, struct.pack('iI', 1, 4))",
+    "s.setsockopt(1, 66, struct.pack('qq', 1, 0)) or (s.getsockopt(1, 66, 16), s.getsockopt(1, 20, 16))",
+    "s.setsockopt(1, 67, 1)",
+    "s.setsockopt(1, 66, struct.pack('qq', 1, -1))",
+    "s.setsockopt(1, 72, 3) or s.getsockopt(1, 72)",
+    "s.setsockopt(1, 72, 4)",
+    "s.setsockopt(1, 8, 5000) or s.getsockopt(1, 72)",
+    "s.setsockopt(1, 50, -1)",
+    "s.setsockopt(1, 50, s.fileno())",
+    "s.setsockopt(1, 52, 9999)",
+    "s.setsockopt(1, 68, 0)",
+    "s.setsockopt(1, 70, 70000)",
+    "s.getsockopt(1, 70)",
+    "s.setsockopt(1, 69, 1) or s.getsockopt(1, 69)",
+    "s.setsockopt(1, 46, 5) or s.getsockopt(1, 46)",
+    "s.setsockopt(1, 46, -1)",
+    "s.setsockopt(1, 1, 1) or s.getsockopt(1, 1)",
+    "s.setsockopt(1, 16, 1) or s.getsockopt(1, 16)",
+    "s.setsockopt(1, 34, 1) or s.getsockopt(1, 34)",
+    "s.setsockopt(1, 73, 0)",
+    "s.setsockopt(1, 19, 1)",
+    "s.getsockopt(1, 19)",
+    "s.getsockopt(1, 30)",
+    "s.setsockopt(1, 57, 1)",
+    "s.setsockopt(1, 53, 1)",
+    "s.setsockopt(1, 14, 1) or s.getsockopt(1, 14)",
+    "s.setsockopt(1, 18, 0) or s.getsockopt(1, 18)",
+    "s.setsockopt(1, 18, -5) or s.getsockopt(1, 18)",
+]
+
 # Cases that reach a kernel rule that changed after 5.15 (host kernel 6.x): case -> (on a closed
 # socket?, the 5.15 outcome). 5.15's __sys_setsockopt checks optlen < 0 before looking the fd up;
 # the 6.10 refactor into do_sock_setsockopt looks the fd up first.
 KERNEL_DIFFERS = {
     ("s.setsockopt(1, 2, None, -1)", True): ("OSError", "[Errno 22] Invalid argument"),
+    # SO_ZEROCOPY: ENOTSUPP (524) until "SO_ZEROCOPY should return -EOPNOTSUPP rather than -ENOTSUPP" (v5.18)
+    ("s.setsockopt(1, 60, 1)", False): ("OSError", "[Errno 524] Unknown error 524"),
+    # SO_PASSCRED/SO_PASSSEC: EOPNOTSUPP on packet sockets since 7d8d93fdde50b (v6.16)
+    ("s.setsockopt(1, 16, 1) or s.getsockopt(1, 16)", False): ("ok", 1),
+    ("s.setsockopt(1, 34, 1) or s.getsockopt(1, 34)", False): ("ok", 1),
+    # SO_RESERVE_MEM (73) came in v5.16
+    ("s.setsockopt(1, 73, 0)", False): ("OSError", "[Errno 92] Protocol not available"),
 }
 # Expressions whose CPython outcome depends on the host, not on the arguments.
 HOST_DEPENDENT = {"s.fileno()", "s.detach()"}

@@ -22,6 +22,7 @@ from netkernel.kernel.sched import Task, _tls
 from netkernel.kernel.sysctl import SysctlRoot, proc_sys_read, proc_sys_write, sysctl_init
 from netkernel.kernel.time.timer import run_timers
 from netkernel.arch.x86.kernel import sys_x86_64
+from netkernel.include.linux.uaccess import user_buffer
 from netkernel.net import socket as sys
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.datagram import EPOLLERR, EPOLLIN, EPOLLOUT
@@ -186,10 +187,10 @@ class _View:
         return self._call(sys.sys_socket, family, type, protocol)
 
     def sys_bind(self, fd: int, addr: bytes) -> int:
-        return self._call(sys.sys_bind, fd, bytes(addr))
+        return self._call(sys.sys_bind, fd, user_buffer(addr))
 
     def sys_connect(self, fd: int, addr: bytes) -> int:
-        return self._call(sys.sys_connect, fd, bytes(addr))
+        return self._call(sys.sys_connect, fd, user_buffer(addr))
 
     def sys_listen(self, fd: int, backlog: int) -> int:
         return self._call(sys.sys_listen, fd, backlog)
@@ -198,18 +199,25 @@ class _View:
         return self._call(sys.sys_accept, fd)
 
     def sys_sendto(self, fd: int, buf, flags: int = 0, addr: bytes | None = None) -> int:
-        return self._call(sys.sys_sendto, fd, bytes(buf), flags,
-                          None if addr is None else bytes(addr))
+        return self._call(sys.sys_sendto, fd, user_buffer(buf), flags,
+                          None if addr is None else user_buffer(addr))
 
-    def sys_sendmsg(self, fd: int, buf, ancdata=(), flags: int = 0, addr: bytes | None = None) -> int:
-        return self._call(sys.sys_sendmsg, fd, bytes(buf), ancdata, flags,
-                          None if addr is None else bytes(addr))
+    def sys_sendmsg(self, fd: int, buf, ancdata=(), flags: int = 0, addr: bytes | None = None,
+                    namelen: int | None = None) -> int:
+        """`buf`: the data, or a list of buffers (one iovec each); `namelen`: msg_namelen
+        (default len(addr); 0 with an address means no address)."""
+        buf = [user_buffer(b) for b in buf] if type(buf) is list else user_buffer(buf)
+        return self._call(sys.sys_sendmsg, fd, buf, ancdata, flags,
+                          None if addr is None else user_buffer(addr), namelen)
 
     def sys_recvfrom(self, fd: int, size: int, flags: int = 0):
         return self._call(sys.sys_recvfrom, fd, size, flags)
 
-    def sys_recvmsg(self, fd: int, size: int, ancbufsize: int = 0, flags: int = 0):
-        return self._call(sys.sys_recvmsg, fd, size, ancbufsize, flags)
+    def sys_recvmsg(self, fd: int, size: int, ancbufsize: int = 0, flags: int = 0,
+                    namelen: int | None = 128, iovlen: int = 1):
+        """`namelen`: msg_namelen of the name buffer (None: NULL msg_name); `iovlen`: how many
+        iovecs the `size` bytes are spread over."""
+        return self._call(sys.sys_recvmsg, fd, size, ancbufsize, flags, namelen, iovlen)
 
     def sys_getsockname(self, fd: int) -> bytes:
         return self._call(sys.sys_getsockname, fd)
@@ -221,7 +229,7 @@ class _View:
                        optlen: int | None = None) -> int:
         """setsockopt(2); optval None is a NULL pointer (then optlen says how long)."""
         return self._call(sys.sys_setsockopt, fd, level, name,
-                          None if optval is None else bytes(optval), optlen)
+                          None if optval is None else user_buffer(optval), optlen)
 
     def sys_getsockopt(self, fd: int, level: int, name: int, optlen: int,
                        optval: bytes = b"") -> bytes:

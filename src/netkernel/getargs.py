@@ -12,6 +12,7 @@ custom message after ';').
 from __future__ import annotations
 
 from operator import index as _index
+from netkernel.include.linux.uaccess import user_buffer
 
 INT_MAX = (1 << 31) - 1
 INT_MIN = -(1 << 31)
@@ -102,7 +103,8 @@ def conv_none(o):
 # ---------------------------------------------------------------- buffers and strings
 
 def get_buffer(o) -> bytes:
-    """PyObject_GetBuffer(PyBUF_SIMPLE), as "y*" uses it: any C-contiguous buffer, its bytes."""
+    """PyObject_GetBuffer(PyBUF_SIMPLE), as "y*" uses it: any C-contiguous buffer, its bytes
+    (include/linux/uaccess.user_buffer)."""
     if type(o) is bytes:
         return o
     try:
@@ -112,7 +114,9 @@ def get_buffer(o) -> bytes:
             f"a bytes-like object is required, not '{tp_name(type(o))[:100]}'") from None
     if not m.c_contiguous:
         raise BufferError("memoryview: underlying buffer is not C-contiguous")
-    return m.tobytes()
+    # CPython hands the kernel a pointer: what a copy_from_user then finds there (a buffer
+    # reaching into a PROT_NONE page faults in the kernel, not here)
+    return user_buffer(m)
 
 
 def conv_y_star(o) -> bytes:

@@ -7,14 +7,19 @@ closed socket's name lookup fails with EBADF and the lookup happens in the socke
 """
 from __future__ import annotations
 
+import struct
+
 from netkernel.fs.ioctl import sys_ioctl
 from netkernel.getargs import conv_i, conv_s, conv_y_star, parsetuple, tp_name
 from netkernel.uapi.if_ import IFNAMSIZ, IFR_IFINDEX, IFR_NAME, IFREQ_SIZE
 from netkernel.uapi.if_packet import sockaddr_ll_pack, sockaddr_ll_unpack
 from netkernel.uapi.ioctls import SIOCGIFINDEX, SIOCGIFNAME
-from netkernel.uapi.socket import AF_PACKET, INT
+from netkernel.uapi.socket import AF_NETLINK, AF_PACKET, AF_UNIX, INT
 
 SOCKADDR_LL_SIZE = 20
+SA_DATA_OFFSET = 2      # struct sockaddr: sa_family, then sa_data[14]
+SA_DATA_SIZE = 14
+NL_PID_GROUPS = struct.Struct("<II")    # sockaddr_nl: nl_family, nl_pad, nl_pid, nl_groups
 _PACKET_ADDR_UNITS = (conv_s, conv_i, conv_i, conv_i, conv_y_star)
 _PACKET_ADDR_MSG = "AF_PACKET address must be a tuple of two to five elements"
 
@@ -50,12 +55,30 @@ def getsockaddrarg(s, addro, caller: str) -> bytes:
 
 
 def makesockaddr(s, addr: bytes):
-    """makesockaddr, AF_PACKET: (ifname, proto, pkttype, hatype, addr) from a sockaddr_ll, the name
-    by SIOCGIFNAME ("" for ifindex 0 or when the lookup fails); no address at all is None."""
+    """makesockaddr: decoded by the address's own sa_family (not the socket's), from the bytes
+    the kernel wrote (CPython zeroes its sizeof(sockaddr_ll) buffer first); no address at all is
+    None. AF_PACKET: (ifname, proto, pkttype, hatype, addr) from a sockaddr_ll, the name by
+    SIOCGIFNAME ("" for ifindex 0 or when the lookup fails). A SOCK_PACKET socket reports a
+    sockaddr_pkt whose family is the device type: ARPHRD_ETHER (1) reads as AF_UNIX (the
+    device name as a path), other types as an unknown family (family, sa_data[14])."""
     if not addr:
         return None
-    _, proto, ifindex, hatype, pkttype, halen, hw = sockaddr_ll_unpack(
-        bytes(addr[:SOCKADDR_LL_SIZE]).ljust(SOCKADDR_LL_SIZE, b"\0"))
+    raw = bytes(addr[:SOCKADDR_LL_SIZE]).ljust(SOCKADDR_LL_SIZE, b"\0")
+    family = int.from_bytes(raw[:2], "little")
+    if family == AF_PACKET:
+        return _packet_addr(s, raw)
+    if family == AF_UNIX:
+        path = bytes(addr[SA_DATA_OFFSET:])
+        if path[:1] == b"\0":                        # Linux abstract namespace
+            return path
+        return raw[SA_DATA_OFFSET:].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+    if family == AF_NETLINK:
+        return NL_PID_GROUPS.unpack_from(raw, SA_DATA_OFFSET + 2)
+    return (family, raw[SA_DATA_OFFSET:SA_DATA_OFFSET + SA_DATA_SIZE])
+
+
+def _packet_addr(s, raw: bytes):
+    _, proto, ifindex, hatype, pkttype, halen, hw = sockaddr_ll_unpack(raw)
     ifname = ""
     if ifindex:
         ifr = bytearray(IFREQ_SIZE)

@@ -23,9 +23,10 @@ from netkernel.getargs import (INT_MAX, PY_SSIZE_T_MAX, as_int, as_long, conv_i,
                                conv_I, conv_n, conv_none, conv_O, conv_w_star, conv_y_star,
                                get_buffer, meth_noargs, meth_o, no_keywords, parsetuple,
                                parsetuple_kw, python_args, python_noargs, tp_name)
+from netkernel.include.linux.uaccess import copy_to_user_buffer
 from netkernel.net import socket as sys
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
-from netkernel.sockaddr import getsockaddrarg, makesockaddr
+from netkernel.sockaddr import SOCKADDR_LL_SIZE, getsockaddrarg, makesockaddr
 from netkernel.uapi import errno as E
 from netkernel.uapi.fcntl import F_GETFD, FD_CLOEXEC
 from netkernel.uapi.ioctls import FIOCLEX, FIONBIO, FIONCLEX
@@ -138,6 +139,15 @@ _SETSOCKOPT_INT = (conv_i, conv_i, conv_i)
 _SETSOCKOPT_NULL = (conv_i, conv_i, conv_none, conv_I)
 _SETSOCKOPT_BUF = (conv_i, conv_i, conv_y_star)
 _GETSOCKOPT_UNITS = (conv_i, conv_i, conv_i)
+
+
+def _store(mv: memoryview, data: bytes) -> None:
+    """The kernel's copy of a received frame into the caller's buffer (skb_copy_datagram_msg):
+    a buffer in an unwritable page is EFAULT, the frame already taken off the queue as in
+    packet_recvmsg (unless peeked). DIVERGENCE(#11): the model copies after the receive
+    returned, so the socket's receive timestamp has already been updated."""
+    if copy_to_user_buffer(mv, data):
+        raise E.oserror(E.EFAULT)
 
 
 class Socket:
@@ -415,7 +425,7 @@ class Socket:
         addro = parsed[3] if len(parsed) > 3 else None
         addr = None if addro is None else getsockaddrarg(self, addro, "sendmsg")
         parts = _seq_fast(buffers, "sendmsg() argument 1 must be an iterable")
-        data = b"".join([get_buffer(p) for p in parts])
+        data = [get_buffer(p) for p in parts]       # one iovec per buffer
         ancdata = []
         if len(parsed) > 1:
             items = _seq_fast(parsed[1], "sendmsg() argument 2 must be an iterable")
@@ -474,7 +484,7 @@ class Socket:
             return 0
         ret, data, _ = self._sock_call(False, self._view.sys_recvfrom, self._fd, recvlen,
                                        flags or 0)
-        mv[:len(data)] = data
+        _store(mv, data)
         return ret
 
     def recvfrom_into(self, *args, **kwargs):
@@ -490,7 +500,7 @@ class Socket:
             raise ValueError("nbytes is greater than the length of the buffer")
         ret, data, addr = self._sock_call(False, self._view.sys_recvfrom, self._fd, recvlen,
                                           flags or 0)
-        mv[:len(data)] = data
+        _store(mv, data)
         return ret, makesockaddr(self, addr)
 
     def recvmsg(self, *args, **kwargs):
@@ -523,11 +533,12 @@ class Socket:
         if ancbufsize < 0 or ancbufsize > SOCKLEN_T_LIMIT:
             raise ValueError("invalid ancillary data buffer length")
         ret, data, anc, msg_flags, addr = self._sock_call(
-            False, self._view.sys_recvmsg, self._fd, sum(len(b) for b in bufs), ancbufsize, flags)
+            False, self._view.sys_recvmsg, self._fd, sum(len(b) for b in bufs), ancbufsize, flags,
+            SOCKADDR_LL_SIZE, len(bufs))
         pos = 0
         for b in bufs:
             chunk = data[pos:pos + len(b)]
-            b[:len(chunk)] = chunk
+            _store(b, chunk)
             pos += len(chunk)
         return ret, list(anc), msg_flags, makesockaddr(self, addr)
 

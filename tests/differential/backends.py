@@ -188,8 +188,28 @@ class LinuxBackend:
     def sys_getsockname(self, s) -> bytes:
         return rk.sys_getsockname(s.fileno())
 
-    def sys_setsockopt(self, s, level: int, name: int, optval: bytes) -> int:
-        return rk.sys_setsockopt(s.fileno(), level, name, optval)
+    def sys_sendmsg_iov(self, s, iov: list, flags: int, name: bytes | None,
+                        namelen: int | None = None) -> int:
+        """sendmsg(2) with an iovec per item of `iov` and an explicit msg_namelen."""
+        return rk.sys_sendmsg(s.fileno(), iov, flags, name, namelen)
+
+    def sys_recvmsg_iov(self, s, sizes: list, flags: int, namelen: int | None,
+                        controllen: int = 0):
+        """recvmsg(2) into len(sizes) buffers: (ret, data, name buffer's first 24 bytes,
+        msg_namelen after the call, msg_flags); see realkernel.sys_recvmsg."""
+        return rk.sys_recvmsg(s.fileno(), sizes, flags, namelen, controllen)
+
+    def sys_setsockopt(self, s, level: int, name: int, optval: bytes | None, optlen=None,
+                       drop_caps=()) -> int:
+        """setsockopt(2). With ``optlen`` given (or a None optval: NULL) the value bytes end at
+        a page followed by an inaccessible one, so a read past them faults (EFAULT); with
+        ``drop_caps`` the call runs in a forked child that first drops those capabilities."""
+        if drop_caps:
+            return _in_child_without(drop_caps, _raw_setsockopt, s.fileno(), level, name, optval,
+                                     optlen)
+        if optlen is None and optval is not None:
+            return rk.sys_setsockopt(s.fileno(), level, name, optval)
+        return _raw_setsockopt(s.fileno(), level, name, optval, optlen)
 
     def sys_getsockopt(self, s, level: int, name: int, optlen: int, optval: bytes = b""):
         if level == 1 and name == 26:
@@ -380,8 +400,23 @@ class NetkernelBackend:
     def sys_getsockname(self, s):
         return self._o(s).sys_getsockname(s.fileno())
 
-    def sys_setsockopt(self, s, level, name, optval):
-        return self._o(s).sys_setsockopt(s.fileno(), level, name, optval)
+    def sys_sendmsg_iov(self, s, iov, flags, name, namelen=None):
+        return self._o(s).sys_sendmsg(s.fileno(), list(iov), (), flags, name,
+                                      namelen=namelen)
+
+    def sys_recvmsg_iov(self, s, sizes, flags, namelen, controllen=0, unset_namelen=0x5A5A):
+        ret, data, anc, mflags, addr = self._o(s).sys_recvmsg(
+            s.fileno(), sum(sizes), controllen, flags, namelen=namelen, iovlen=len(sizes))
+        if namelen is None:
+            return ret, data, b"", unset_namelen, mflags
+        name = bytearray(b"\xee" * 128)
+        n = max(0, min(namelen, len(addr)))
+        name[:n] = addr[:n]
+        return ret, data, bytes(name[:24]), len(addr), mflags
+
+    def sys_setsockopt(self, s, level, name, optval, optlen=None, drop_caps=()):
+        view = self._without(s, drop_caps) if drop_caps else self._o(s)
+        return view.sys_setsockopt(s.fileno(), level, name, optval, optlen)
 
     def sys_getsockopt(self, s, level, name, optlen, optval=b""):
         return self._o(s).sys_getsockopt(s.fileno(), level, name, optlen,
@@ -390,15 +425,18 @@ class NetkernelBackend:
     def ioctl(self, s, request, arg=None, drop_caps=()):
         """The model's ioctl on the socket; with ``drop_caps`` through a process that shares
         the owner's descriptors without those capabilities (a forked child that dropped them)."""
-        view = self._o(s)
-        if drop_caps:
-            from netkernel.api import Process
-            from netkernel.kernel.sched import Task
-            t = view._task
-            task = Task(t.pid + 100000, t.caps - set(drop_caps), t.net)
-            task.files = t.files
-            view = Process(self.k, task)
+        view = self._without(s, drop_caps) if drop_caps else self._o(s)
         return view.sys_ioctl(s.fileno(), request, arg)
+
+    def _without(self, s, drop_caps):
+        """A process sharing the owner's descriptors without those capabilities (a forked child
+        that dropped them)."""
+        from netkernel.api import Process
+        from netkernel.kernel.sched import Task
+        t = self._o(s)._task
+        task = Task(t.pid + 100000, t.caps - set(drop_caps), t.net)
+        task.files = t.files
+        return Process(self.k, task)
 
     def settle(self):
         pass
@@ -466,6 +504,43 @@ def _get_filter(fd: int, optlen: int):
     rk._check(rk._libc.getsockopt(fd, 1, 26, buf, ctypes.byref(olen)))
     n = olen.value
     return n, (buf.raw[:8 * n] if optlen and n else b"")
+
+
+def _raw_setsockopt(fd: int, level: int, name: int, optval, optlen):
+    """setsockopt through libc with the value ending at a page boundary (see
+    LinuxBackend.sys_setsockopt); None is NULL; optlen defaults to len(optval)."""
+    import ctypes
+    import mmap
+    libc = rk._libc
+    if optval is None:
+        ret = libc.setsockopt(fd, level, name, None, (optlen or 0) & 0xFFFFFFFF)
+        if ret < 0:
+            raise rk._oserror(ctypes.get_errno())
+        return ret
+    data = bytes(optval)
+    if optlen is None:
+        optlen = len(data)
+    page = mmap.PAGESIZE
+    m = mmap.mmap(-1, 2 * page, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    try:
+        base = ctypes.addressof(ctypes.c_char.from_buffer(m))
+        libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        if libc.mprotect(base + page, page, 0) != 0:
+            raise rk._oserror(ctypes.get_errno())
+        off = page - len(data)
+        m[off:page] = data
+        ret = libc.setsockopt(fd, level, name, base + off, optlen & 0xFFFFFFFF)
+        err = ctypes.get_errno()
+        libc.mprotect(base + page, page, mmap.PROT_READ | mmap.PROT_WRITE)
+    finally:
+        del base
+        try:
+            m.close()
+        except BufferError:
+            pass
+    if ret < 0:
+        raise rk._oserror(err)
+    return ret
 
 
 def _raw_ioctl(fd: int, request: int, arg):

@@ -256,7 +256,10 @@ def leftovers(k) -> list[str]:
                 if dev.ptype_all or dev.ptype_specific:
                     out.append(f"{where}: {len(dev.ptype_all)}+{len(dev.ptype_specific)} "
                                "device hook(s) left")
-                if dev.promiscuity or dev.allmulti:
+                # a unicast list emptied while the device was down keeps its promiscuity
+                # reference until the next dev_open (__dev_set_rx_mode runs only while up)
+                stale_uc = 1 if getattr(dev, "uc_promisc", False) and not dev.uc else 0
+                if dev.promiscuity - stale_uc or dev.allmulti:
                     out.append(f"{where}: promiscuity {dev.promiscuity}, allmulti {dev.allmulti}")
                 if dev.mc or dev.uc:
                     out.append(f"{where}: addresses left mc={dict(dev.mc)} uc={dict(dev.uc)}")

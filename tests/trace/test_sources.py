@@ -40,7 +40,8 @@ DEV_C = ("dev_add_pack dev_remove_pack dev_queue_xmit __dev_queue_xmit __dev_xmi
          "netif_receive_skb __netif_receive_skb __netif_receive_skb_core is_skb_forwardable "
          "__dev_forward_skb register_netdevice call_netdevice_notifiers dev_open dev_close "
          "netif_napi_add napi_enable napi_disable napi_complete_done dev_set_promiscuity "
-         "__dev_direct_xmit __dev_change_net_namespace unregister_netdevice_queue")
+         "__dev_direct_xmit __dev_change_net_namespace unregister_netdevice_queue "
+         "__dev_set_rx_mode")
 FILTER_C = ("__get_filter bpf_check_classic check_load_and_stores bpf_convert_filter "
             "sk_attach_filter")
 FTGMAC100 = ("ftgmac100_adjust_link ftgmac100_alloc_rings ftgmac100_alloc_rx_buf "
@@ -102,6 +103,8 @@ EXPECTED = {
     "skb_put": "net/core/skbuff.c",
     "skb_trim": "net/core/skbuff.c",
     "skb_vlan_untag": "net/core/skbuff.c",
+    "dev_uc_add": "net/core/dev_addr_lists.c",
+    "dev_uc_del": "net/core/dev_addr_lists.c",
     "sock_setsockopt": "net/core/sock.c",
     "sock_alloc_send_pskb": "net/core/sock.c",
     "skb_set_owner_w": "net/core/sock.c",
@@ -129,6 +132,7 @@ EXPECTED = {
     "__dev_change_flags": "net/core/dev.c",
     "netif_oper_up": "include/linux/netdevice.h",
     "get_user_ifreq": "net/socket.c",
+    "__copy_msghdr_from_user": "net/socket.c",
     "put_user_ifreq": "net/socket.c",
     "packet_ioctl": "net/packet/af_packet.c",
     "rfc2863_policy": "net/core/link_watch.c",
@@ -178,6 +182,16 @@ EXPECTED = {
     "sock_error": "include/net/sock.h",
     "sock_skb_dropcount": "include/net/sock.h",     # sock_skb_set_dropcount
     "sock_recv_ts_and_drops": "include/net/sock.h",
+    "sock_recv_timestamp": "include/net/sock.h",
+    "sock_write_timestamp": "include/net/sock.h",
+    "sock_tx_timestamp": "include/net/sock.h",
+    "skb_tx_timestamp": "include/linux/skbuff.h",
+    "__sock_recv_timestamp": "net/socket.c",
+    **dict.fromkeys("sock_set_timestamping __sock_tx_timestamp sock_recv_errqueue".split(),
+                    "net/core/sock.c"),
+    **dict.fromkeys("__skb_tstamp_tx skb_tstamp_tx __skb_complete_tx_timestamp skb_may_tx_timestamp "
+                    "sock_queue_err_skb sock_dequeue_err_skb sock_rmem_free".split(),
+                    "net/core/skbuff.c"),
     # link management (the one rtnl path)
     **dict.fromkeys("rtnetlink_rcv_msg rtnl_newlink rtnl_setlink rtnl_dellink do_setlink "
                     "rtnl_dev_get validate_linkmsg rtnl_dev_combine_flags rtnl_configure_link "
@@ -277,7 +291,11 @@ def _more_syscalls():
         p = k.socket(socket.AF_PACKET, 10, socket.htons(3))                # SOCK_PACKET
         spkt = b"\x11\x00eth0" + bytes(10) + b"\x88\xb5"                 # struct sockaddr_pkt
         k.sys_sendto(p.fileno(), frame, 0, spkt)
-        for s in (r, v, p):
+        ts = k.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        ts.setsockopt(socket.SOL_SOCKET, 37, 0x112)     # SO_TIMESTAMPING: TX_SW|SW|TX_SCHED
+        ts.sendto(frame, ("eth0", 0x88B5))
+        ts.recvmsg(2048, 1024, 0x2000)                  # MSG_ERRQUEUE
+        for s in (r, v, p, ts):
             s.close()
         k.link_set("dum0", netns="ns1")
         k.link_del("eth0")

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 LINUX_SOURCE = "lib/iov_iter.c"
+MODEL_HELPERS = ("iov_join",)   # not kernel functions (see netkernel.trace)
 
 MAX_RW_COUNT = 0x7FFFF000   # INT_MAX & PAGE_MASK: the most one read/write moves
+UIO_MAXIOV = 1024           # include/uapi/linux/uio.h: the most iovecs one call takes
 
 
 def import_single_range(buf, len: int):
@@ -11,3 +13,21 @@ def import_single_range(buf, len: int):
     if len > MAX_RW_COUNT:
         len = MAX_RW_COUNT
     return buf if len == buf.__len__() else buf[:len]
+
+
+def iov_join(iov: list):
+    """The bytes of an iovec's buffers in order, as one buffer; a buffer that faults part-way
+    (include/linux/uaccess.PartialUserBuffer) ends what can be copied from the whole."""
+    if all(type(b) is not PartialUserBuffer for b in iov):
+        return b"".join(iov)
+    readable = None
+    pos = 0
+    for b in iov:
+        if type(b) is PartialUserBuffer and readable is None:
+            readable = pos + b.readable
+        pos += len(b)
+    data = b"".join(bytes(b) for b in iov)
+    return PartialUserBuffer(data[:readable], len(data))
+
+
+from netkernel.include.linux.uaccess import PartialUserBuffer  # noqa: E402

@@ -14,15 +14,23 @@ import itertools
 
 from netkernel.kernel.sched import Task, defer_fput, take_deferred_fputs
 from netkernel.uapi import errno as E
-from netkernel.uapi.socket import (AF_INET, AF_PACKET, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
+from netkernel.uapi.socket import (AF_INET, AF_PACKET, INT, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
 from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
+from netkernel.include.net.sock import SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TSTAMP_NEW
+from netkernel.net.core.scm import put_cmsg
+from netkernel.uapi.errqueue import SCM_TIMESTAMPING_STRUCT
+from netkernel.uapi.net_tstamp import SOF_TIMESTAMPING_SOFTWARE
+from netkernel.uapi.socket import (SO_TIMESTAMP_NEW, SO_TIMESTAMP_OLD, SO_TIMESTAMPING_NEW,
+                                   SO_TIMESTAMPING_OLD, SO_TIMESTAMPNS_NEW, SO_TIMESTAMPNS_OLD,
+                                   TIMESPEC, TIMEVAL)
 from netkernel.kernel.capability import capable
 from netkernel.fs.file_table import fput
 from netkernel.fs.open import sys_close  # noqa: F401 (close(2), re-exported for the syscall table)
-from netkernel.lib.iov_iter import MAX_RW_COUNT, import_single_range
-from netkernel.include.linux.uaccess import get_user_arg, put_user_arg
+from netkernel.lib.iov_iter import MAX_RW_COUNT, UIO_MAXIOV, import_single_range, iov_join
+from netkernel.include.linux.uaccess import (PartialUserBuffer, get_user_arg, put_user_arg,
+                                             user_buffer, user_bytes)
 from netkernel.net.core.dev_ioctl import dev_ifconf, dev_ioctl
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.uapi.fcntl import O_NONBLOCK, O_RDWR
@@ -167,10 +175,14 @@ def syscall_exit() -> None:
 
 
 def move_addr_to_kernel(uaddr: bytes, ulen: int):
-    """move_addr_to_kernel: copy data from user to kernel space (0..128 bytes, else EINVAL)."""
+    """move_addr_to_kernel: copy data from user to kernel space (0..128 bytes, else EINVAL; a
+    fault in them EFAULT)."""
     if ulen < 0 or ulen > SOCKADDR_STORAGE_SIZE:
         return -E.EINVAL
-    return bytes(uaddr[:ulen]).ljust(SOCKADDR_STORAGE_SIZE, b"\0")
+    addr = user_bytes(uaddr, ulen) if ulen else b""
+    if type(addr) is int:
+        return addr
+    return addr.ljust(SOCKADDR_STORAGE_SIZE, b"\0")
 
 
 # ---------------------------------------------------------------- bind / name
@@ -272,17 +284,48 @@ def sys_sendto(task: Task, fd: int, buf, flags: int, addr) -> int:
     return __sys_sendto(task, fd, buf, len(buf), flags, addr, 0 if addr is None else len(addr))
 
 
-def sys_sendmsg(task: Task, fd: int, buf, ancdata, flags: int, addr) -> int:
-    """___sys_sendmsg: a NULL name means no address; control messages ride along."""
+def __copy_msghdr_from_user(addr, namelen: int | None, iovlen: int, save_addr: bool = False):
+    """__copy_msghdr_from_user: a NULL msg_name means msg_namelen 0; a negative msg_namelen is
+    EINVAL, a longer one than sockaddr_storage is cut to it; a name of length 0 is no name
+    (NULL); more than UIO_MAXIOV iovecs is EMSGSIZE. Returns (name, namelen) or -errno. The
+    in-process caller's name is exactly its bytes of user memory: a msg_namelen beyond them
+    faults (EFAULT). With `save_addr` (recvmsg) the name is only checked, not copied in."""
+    if addr is None:
+        namelen = 0
+    elif namelen is None:
+        namelen = len(addr)
+    if namelen < 0:
+        return -E.EINVAL
+    namelen = min(namelen, SOCKADDR_STORAGE_SIZE)
+    name = None
+    if addr is not None and namelen and not save_addr:
+        if namelen > len(addr):
+            return -E.EFAULT
+        name = move_addr_to_kernel(addr, namelen)
+    else:
+        namelen = 0
+    if iovlen > UIO_MAXIOV:
+        return -E.EMSGSIZE
+    return name, namelen
+
+
+def sys_sendmsg(task: Task, fd: int, buf, ancdata, flags: int, addr,
+                namelen: int | None = None) -> int:
+    """___sys_sendmsg: `buf` is the data, or a list of buffers (the iovec); `addr` None is a
+    NULL msg_name and `namelen` the msg_namelen (default len(addr)); control messages ride
+    along."""
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    iov = buf if type(buf) is list else None
+    hdr = __copy_msghdr_from_user(addr, namelen, len(iov) if iov is not None else 1)
+    if isinstance(hdr, int):
+        return hdr
     msg = MsgHdr()
+    if iov is not None:
+        buf = iov_join(iov)
     msg.data = import_single_range(buf, len(buf))
-    if addr is not None:
-        address = move_addr_to_kernel(addr, min(len(addr), SOCKADDR_STORAGE_SIZE))
-        msg.name = address
-        msg.namelen = min(len(addr), SOCKADDR_STORAGE_SIZE)
+    msg.name, msg.namelen = hdr
     msg.ancdata = list(ancdata or ())
     if sock.file.f_flags & O_NONBLOCK:
         flags |= MSG_DONTWAIT
@@ -291,6 +334,30 @@ def sys_sendmsg(task: Task, fd: int, buf, ancdata, flags: int, addr) -> int:
 
 
 # ---------------------------------------------------------------- receive
+
+def __sock_recv_timestamp(msg: MsgHdr, sk, skb) -> None:
+    """__sock_recv_timestamp: SO_TIMESTAMP[NS] (a frame without a time gets the current one),
+    then SCM_TIMESTAMPING when software stamps are reported and the frame has one: software time
+    in ts[0], ts[1] and ts[2] (hardware) zero — the old or new layout by SOCK_TSTAMP_NEW."""
+    f = sk.sk_flags
+    core = sk.sk_net.core
+    new = SOCK_TSTAMP_NEW in f
+    if SOCK_RCVTSTAMP in f:
+        if not skb.tstamp:
+            skb.tstamp = core.clock()
+        sec, ns = divmod(skb.tstamp + core.realtime_offset, 1_000_000_000)
+        if SOCK_RCVTSTAMPNS in f:
+            put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMPNS_NEW if new else SO_TIMESTAMPNS_OLD,
+                     TIMESPEC.pack(sec, ns))
+        else:
+            put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMP_NEW if new else SO_TIMESTAMP_OLD,
+                     TIMEVAL.pack(sec, ns // 1000))
+    if sk.sk_tsflags & SOF_TIMESTAMPING_SOFTWARE and skb.tstamp:
+        sec, ns = divmod(skb.tstamp + core.realtime_offset, 1_000_000_000)
+        put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMPING_NEW if new else SO_TIMESTAMPING_OLD,
+                 SCM_TIMESTAMPING_STRUCT.pack(sec, ns, 0, 0, 0, 0))
+        # (SCM_TIMESTAMPING_OPT_STATS follows only for TCP's OPT_STATS records)
+
 
 def sock_recvmsg_nosec(sock: KernelSocket, msg: MsgHdr, size: int, flags: int) -> int:
     return sock.ops.recvmsg(sock, msg, size, flags)
@@ -322,13 +389,21 @@ def sys_recvfrom(task: Task, fd: int, size: int, flags: int):
     return __sys_recvfrom(task, fd, size, flags, True)
 
 
-def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int):
-    """___sys_recvmsg: returns (ret, data, ancdata, msg_flags, addr) or a negative errno."""
+def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int,
+                namelen: int | None = SOCKADDR_STORAGE_SIZE, iovlen: int = 1):
+    """___sys_recvmsg: returns (ret, data, ancdata, msg_flags, addr) or a negative errno.
+    `namelen` is the caller's msg_namelen (None: a NULL msg_name, then no address is
+    reported); `iovlen` the number of iovecs the `size` bytes come in. The frame is read with a
+    kernel sockaddr_storage whatever the user's name buffer; `addr` is what the kernel reports
+    (a user buffer of `namelen` bytes gets addr[:namelen], msg_namelen becomes len(addr))."""
     if size < 0 or ancbufsize < 0:
         return -E.EINVAL
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    hdr = __copy_msghdr_from_user(None if namelen is None else b"", namelen, iovlen, True)
+    if isinstance(hdr, int):
+        return hdr
     msg = MsgHdr()
     msg.want_name = True
     msg.controllen = ancbufsize
@@ -338,15 +413,16 @@ def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int):
     err = sock_recvmsg(sock, msg, min(size, MAX_RW_COUNT), flags)
     if err < 0:
         return err
-    return err, msg.data, msg.control, msg.flags, msg.name if msg.name is not None else b""
+    addr = msg.name if msg.name is not None and namelen is not None else b""
+    return err, msg.data, msg.control, msg.flags, addr
 
 
 # ---------------------------------------------------------------- options
 
 def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optlen: int) -> int:
-    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. A NULL
-    optval (None) with optlen 0 reads nothing; with optlen > 0, sock_setsockopt checks the length
-    (EINVAL below an int) and then faults copying the int (EFAULT).
+    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. `optval`
+    holds the readable bytes of the user's buffer (None: a NULL pointer); SOL_SOCKET's handler
+    copies from it itself, so a short buffer faults only where Linux reads past it.
 
     DIVERGENCE(#8): for other levels a NULL optval with optlen > 0 is EFAULT at once; Linux's
     option handlers check the length (EINVAL) or the level (ENOPROTOOPT) before the copy faults."""
@@ -355,15 +431,15 @@ def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optl
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
-    if optval is None:
-        if optlen == 0:
-            optval = b""
-        elif level == SOL_SOCKET and optlen < 4:
-            return -E.EINVAL
-        else:
-            return -E.EFAULT
     if level == SOL_SOCKET:
-        return sock_setsockopt(sock.sk, optname, optval, capable)
+        if type(optval) is PartialUserBuffer:
+            # only the readable prefix is there to copy: sock_setsockopt faults past it
+            optval = bytes(optval)[:optval.readable]
+        return sock_setsockopt(sock.sk, optname, optval, optlen)
+    if optval is None:
+        if optlen:
+            return -E.EFAULT
+        optval = b""
     if sock.ops.setsockopt is None:
         return -E.EOPNOTSUPP
     return sock.ops.setsockopt(sock, level, optname, optval)
@@ -374,7 +450,7 @@ def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval,
     """setsockopt(2): `optval` is the user's bytes, or None for a NULL pointer; `optlen` is the C
     int (default: len(optval))."""
     if optval is not None:
-        optval = bytes(optval)
+        optval = user_buffer(optval)
         if optlen is None:
             optlen = len(optval)
         elif optlen < len(optval):

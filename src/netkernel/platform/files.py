@@ -120,7 +120,7 @@ class ModelSocket:
             sk = getattr(getattr(f, "private_data", None), "sk", None)
             if sk is None:
                 return
-            more = len(sk.sk_receive_queue) > 1 or bool(sk.sk_err)
+            more = len(sk.sk_receive_queue) > 1 or bool(sk.sk_err) or bool(sk.sk_error_queue)
         with self.lock:
             if not more and self.armed and not self.closed:
                 os.eventfd_read(self.efd)

@@ -655,7 +655,10 @@ class Supervisor:
 
         def attempt():
             if flags & MSG_ERRQUEUE:        # the error queue ignores MSG_PEEK (sock_recv_errqueue)
-                return deliver(view._call(fn, nkfd, *args, flags | MSG_DONTWAIT)), None
+                try:
+                    return deliver(view._call(fn, nkfd, *args, flags | MSG_DONTWAIT)), None
+                except BlockingIOError:     # and never waits: empty is EAGAIN, blocking or not
+                    return -E.EAGAIN, None
             val = deliver(inproc.call(view, fn, nkfd, *args, flags | MSG_PEEK | MSG_DONTWAIT))
             if flags & MSG_PEEK:
                 return val, None

@@ -10,6 +10,7 @@ ETH_DATA_LEN = 1500
 ETH_MAX_MTU = 0xFFFF
 ETH_FRAME_LEN = 1514
 VLAN_HLEN = 4
+VLAN_VID_MASK = 0x0FFF      # include/linux/if_vlan.h: the VLAN id bits of a TCI
 MAX_ADDR_LEN = 32
 
 # struct ethhdr: byte offsets of its fields (ETH_HLEN bytes in all)

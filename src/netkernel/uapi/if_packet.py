@@ -126,6 +126,19 @@ def sockaddr_ll_pack(protocol: int, ifindex: int, hatype: int, pkttype: int, hal
     return _SLL_HEAD.pack(family, protocol.to_bytes(2, "big"), ifindex, hatype, pkttype, halen) + addr
 
 
+# struct packet_skb_cb (net/packet/internal.h → af_packet.c): a union of sockaddr_pkt and
+# {unsigned int origlen; struct sockaddr_ll ll;} — origlen shares its four bytes with
+# sll_family (@0) and sll_protocol (@2).
+PACKET_SKB_CB_ORIGLEN = struct.Struct("<I")     # at offset 0 of the union
+
+
+def packet_cb_origlen_alias(protocol: int, family: int = 17) -> int:
+    """The u32 origlen reads once sll_family and sll_protocol (host-order EtherType, stored
+    big-endian) were written over it."""
+    return PACKET_SKB_CB_ORIGLEN.unpack_from(
+        _SLL_HEAD.pack(family, protocol.to_bytes(2, "big"), 0, 0, 0, 0), 0)[0]
+
+
 def sockaddr_ll_unpack(buf: bytes) -> tuple[int, int, int, int, int, int, bytes]:
     """(family, protocol, ifindex, hatype, pkttype, halen, addr[8]) from a 20-byte sockaddr_ll;
     protocol is returned as the EtherType value (host order)."""

@@ -1,5 +1,6 @@
 """SOL_SOCKET options and buffer accounting (net/core/sock.c), spec §6."""
 import socket
+import struct
 
 import pytest
 
@@ -126,3 +127,65 @@ def test_so_error_returns_and_clears_pending_error(k):
     assert _opt(k, fd, SO_ERROR) == 0
     with pytest.raises(BlockingIOError):
         k.sys_recvfrom(fd, 100, MSG_DONTWAIT)
+
+
+# ---- the rest of 5.15's options (issue 11) ---------------------------------------------------
+
+SO_BINDTODEVICE, SO_ATTACH_BPF, SO_MEMINFO, SO_COOKIE, SO_NETNS_COOKIE, SO_LINGER = 25, 50, 55, 57, 71, 13
+SO_DEBUG = 1
+
+
+def test_a_buffer_shorter_than_optlen_faults_only_where_it_is_read(k, fd):
+    """optval holds the readable bytes: an int option reads 4 of them, SO_LINGER 8."""
+    assert k.sys_setsockopt(fd, SOL_SOCKET, SO_PRIORITY, INT.pack(3), 8) == 0
+    assert _errno(k.sys_setsockopt, fd, SOL_SOCKET, SO_LINGER, INT.pack(1), 8) == E.EFAULT
+    assert _errno(k.sys_setsockopt, fd, SOL_SOCKET, SO_PRIORITY, None, 4) == E.EFAULT
+    assert _errno(k.sys_setsockopt, fd, SOL_SOCKET, SO_PRIORITY, None, 3) == E.EINVAL
+    assert _opt(k, fd, SO_PRIORITY) == 3
+
+
+def test_bindtodevice_reads_at_most_15_bytes_and_unbinds_with_optlen_0(k, fd):
+    k.link_add("abcdefghijklmno", kind="dummy")
+    k.sys_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, b"abcdefghijklmnoXYZ")
+    assert k.sys_getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, 16) == b"abcdefghijklmno\0"
+    assert _errno(k.sys_getsockopt, fd, SOL_SOCKET, SO_BINDTODEVICE, 15) == E.EINVAL
+    k.sys_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, None, 0)
+    assert k.sys_getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, 16) == b""
+    assert _errno(k.sys_setsockopt, fd, SOL_SOCKET, SO_BINDTODEVICE, b"nope\0") == E.ENODEV
+
+
+def test_debug_without_cap_net_admin_is_eacces(k):
+    p = k.process(caps={CAP_NET_RAW})
+    fd = p.sys_socket(AF_PACKET, SOCK_RAW, 0)
+    assert _errno(p.sys_setsockopt, fd, SOL_SOCKET, SO_DEBUG, INT.pack(1)) == E.EACCES
+    assert p.sys_setsockopt(fd, SOL_SOCKET, SO_DEBUG, INT.pack(0)) == 0
+
+
+def test_attach_bpf_looks_the_descriptor_up_in_the_callers_table(k, fd):
+    other = k.process()
+    ofd = other.sys_socket(AF_PACKET, SOCK_RAW, 0)
+    assert _errno(k.sys_setsockopt, fd, SOL_SOCKET, SO_ATTACH_BPF, INT.pack(fd)) == E.EINVAL
+    missing = max(ofd, fd) + 10
+    assert _errno(k.sys_setsockopt, fd, SOL_SOCKET, SO_ATTACH_BPF, INT.pack(missing)) == E.EBADF
+
+
+def test_cookies_are_stable_distinct_and_netns_cookies_per_namespace(k, fd):
+    fd2 = k.sys_socket(AF_PACKET, SOCK_RAW, 0)
+    c1 = k.sys_getsockopt(fd, SOL_SOCKET, SO_COOKIE, 8)
+    assert c1 == k.sys_getsockopt(fd, SOL_SOCKET, SO_COOKIE, 8) != k.sys_getsockopt(fd2, SOL_SOCKET, SO_COOKIE, 8)
+    k.netns_add("x")
+    ns = k.netns("x")
+    fd3 = ns.sys_socket(AF_PACKET, SOCK_RAW, 0)
+    n1 = k.sys_getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, 8)
+    assert n1 == k.sys_getsockopt(fd2, SOL_SOCKET, SO_NETNS_COOKIE, 8)
+    assert n1 != ns.sys_getsockopt(fd3, SOL_SOCKET, SO_NETNS_COOKIE, 8)
+
+
+def test_meminfo_counts_queued_frames_and_drops(k):
+    rx = k.socket(AF_PACKET, SOCK_RAW, socket.htons(0x88B5))
+    rx.bind(("lo", 0x88B5))
+    with k.socket(AF_PACKET, SOCK_RAW, 0) as tx:
+        tx.sendto(bytes(12) + b"\x88\xb5" + bytes(986), ("lo", 0))
+    info = rx.getsockopt(SOL_SOCKET, SO_MEMINFO, 36)
+    rmem, rcvbuf, _, _, _, _, _, _, drops = struct.unpack("=9I", info)
+    assert (rmem, rcvbuf, drops) == (2304, 212992, 0)

@@ -471,3 +471,42 @@ def test_close_drops_queued_frames_and_returns_rmem():
     k.sys_close(rx)
     assert sk.sk_rmem_alloc == 0 and not sk.sk_receive_queue
     assert sk.prot_hook not in k.init_net.dev_by_name["veth1"].ptype_all
+
+
+def test_auxdata_reports_csum_valid_for_a_frame_the_nic_checked():
+    """packet_recvmsg's auxdata, like tpacket_rcv's ring status, sets TP_STATUS_CSUM_VALID for an
+    incoming frame its driver marked CHECKSUM_UNNECESSARY or CHECKSUM_COMPLETE (a NIC's RX
+    checksum offload; handed to the stack by hand here, as no modelled NIC reports one), not
+    for CHECKSUM_NONE, and CSUMNOTREADY for CHECKSUM_PARTIAL."""
+    import socket as _socket
+    import struct as _struct
+    from netkernel.net.core.dev import netif_receive_skb
+    from netkernel.net.core.skbuff import (CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_PARTIAL,
+                                          CHECKSUM_UNNECESSARY, alloc_skb, skb_put)
+    from netkernel.net.ethernet.eth import eth_type_trans
+    from netkernel.uapi.if_packet import (PACKET_AUXDATA, SOL_PACKET, TP_STATUS_CSUM_VALID,
+                                          TP_STATUS_CSUMNOTREADY, TP_STATUS_USER)
+    k = netkernel.Kernel()
+    k.link_add("veth0", kind="veth", peer="veth1")
+    k.link_set("veth0", up=True)
+    k.link_set("veth1", up=True)
+    rx = k.socket(_socket.AF_PACKET, _socket.SOCK_RAW, _socket.htons(0x0003))
+    rx.bind(("veth1", 0))
+    rx.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+    dev = k.net.dev_by_name["veth1"]
+    frame = bytes(dev.dev_addr) + bytes.fromhex("020000000a0a88b5") + bytes(46)
+    for ip_summed in (CHECKSUM_UNNECESSARY, CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_PARTIAL):
+        with k._lock:
+            skb = alloc_skb(k.net.core.profile, len(frame))
+            off = skb_put(skb, len(frame))
+            skb.buf[off:off + len(frame)] = frame
+            skb.dev = dev
+            skb.protocol = eth_type_trans(skb, dev)
+            skb.ip_summed = ip_summed
+            netif_receive_skb(skb)
+    statuses = []
+    for _ in range(4):
+        data, anc, flags, addr = rx.recvmsg(2048, 64, _socket.MSG_DONTWAIT)
+        statuses.append(_struct.unpack_from("<I", anc[0][2])[0])
+    assert statuses == [TP_STATUS_USER | TP_STATUS_CSUM_VALID, TP_STATUS_USER | TP_STATUS_CSUM_VALID,
+                        TP_STATUS_USER, TP_STATUS_USER | TP_STATUS_CSUMNOTREADY]

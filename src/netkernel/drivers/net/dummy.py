@@ -6,6 +6,7 @@ LINUX_SOURCE = "drivers/net/dummy.c"
 from netkernel.net.core.dev import NETDEV_TX_OK, NetDevice, NetDeviceOps
 from netkernel.net.core.rtnetlink import RtnlLinkOps, eth_validate_linkmsg
 from netkernel.net.core.skbuff import SkBuff, consume_skb
+from netkernel.include.linux.skbuff import skb_tx_timestamp
 from netkernel.net.ethernet.eth import ether_setup
 from netkernel.net.ethtool.ioctl import EthtoolOps
 from netkernel.net.sched.sch_generic import noqueue
@@ -13,9 +14,10 @@ from netkernel.uapi.if_ import IFF_MULTICAST, IFF_NOARP
 
 
 def dummy_xmit(skb: SkBuff, dev: NetDevice) -> int:
-    """dummy_xmit: count and free."""
+    """dummy_xmit: count, take the software transmit stamp, free."""
     dev.stats.tx_packets += 1
     dev.stats.tx_bytes += skb.tail - skb.data
+    skb_tx_timestamp(skb)
     consume_skb(skb)
     return NETDEV_TX_OK
 

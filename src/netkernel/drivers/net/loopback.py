@@ -6,6 +6,7 @@ LINUX_SOURCE = "drivers/net/loopback.c"
 from netkernel.net.core.dev import (NETDEV_TX_OK, NetDevice, NetDeviceOps, dev_open, netif_rx,
                                     register_netdevice)
 from netkernel.net.core.skbuff import SkBuff, skb_orphan
+from netkernel.include.linux.skbuff import skb_tx_timestamp
 from netkernel.net.ethernet.eth import ETH_HEADER_OPS, eth_type_trans
 from netkernel.net.ethtool.ioctl import EthtoolOps
 from netkernel.net.sched.sch_generic import noqueue
@@ -15,7 +16,9 @@ from netkernel.uapi.if_ether import ETH_ALEN, ETH_HLEN
 
 
 def loopback_xmit(skb: SkBuff, dev: NetDevice) -> int:
-    """loopback_xmit: the sent frame comes straight back in as received (eth_type_trans, netif_rx)."""
+    """loopback_xmit: the software transmit stamp, then the sent frame comes straight back in as
+    received (eth_type_trans, netif_rx)."""
+    skb_tx_timestamp(skb)
     skb_orphan(skb)
     skb.tstamp = 0
     skb.protocol = eth_type_trans(skb, dev)

@@ -26,6 +26,7 @@ from netkernel.net.ethtool.ioctl import EthtoolOps, ethtool_op_get_link
 from netkernel.uapi.ethtool import (AUTONEG_DISABLE, DUPLEX_FULL, ETH_SS_STATS, PORT_TP,
                                     SPEED_10000)
 from netkernel.net.core.skbuff import SkBuff, alloc_skb, kfree_skb, skb_put
+from netkernel.include.linux.skbuff import skb_tx_timestamp
 from netkernel.net.ethernet.eth import ether_setup, eth_type_trans
 from netkernel.net.sched.sch_generic import netif_carrier_off, netif_carrier_on, noqueue
 from netkernel.uapi.if_ import IFF_UP
@@ -62,6 +63,7 @@ def veth_xmit(skb: SkBuff, dev: NetDevice) -> int:
         priv.dropped += 1
         dev.stats.tx_dropped += 1
         return NETDEV_TX_OK
+    skb_tx_timestamp(skb)
     if veth_forward_skb(rcv, skb) == NET_RX_SUCCESS:
         dev.stats.tx_packets += 1
         dev.stats.tx_bytes += n
@@ -96,6 +98,7 @@ def veth_xmit_wire(skb: SkBuff, dev: NetDevice) -> int:
     """A veth end given a cable (netkernel.connect): its frames go onto the cable, not the peer.
     DIVERGENCE(#4): not in Linux; it stands for a veth whose peer lives on another machine."""
     n = skb.tail - skb.data
+    skb_tx_timestamp(skb)
     dev.priv.port.send(bytes(skb.buf[skb.data:skb.tail]))
     dev.stats.tx_packets += 1
     dev.stats.tx_bytes += n

@@ -5,6 +5,15 @@ LINUX_SOURCE = "include/linux/skbuff.h"
 
 NET_IP_ALIGN = 2    # the generic value (x86 defines 0); its one caller here is the armv7 AST2500
 
+# skb_shinfo(skb)->tx_flags: which transmit timestamps the frame asks for
+SKBTX_HW_TSTAMP = 1 << 0
+SKBTX_SW_TSTAMP = 1 << 1
+SKBTX_IN_PROGRESS = 1 << 2          # a driver is taking a hardware stamp
+SKBTX_WIFI_STATUS = 1 << 4
+SKBTX_SCHED_TSTAMP = 1 << 6
+SKBTX_ANY_SW_TSTAMP = SKBTX_SW_TSTAMP | SKBTX_SCHED_TSTAMP
+SKBTX_ANY_TSTAMP = SKBTX_HW_TSTAMP | SKBTX_ANY_SW_TSTAMP
+
 
 def alloc_skb(profile, size: int, data_len: int = 0):
     """alloc_skb: __alloc_skb for the machine's profile (one linear head of `size` bytes)."""
@@ -34,6 +43,13 @@ def netdev_alloc_skb_ip_align(netdev, length: int):
     skb_reserve(skb, headroom)
     skb.dev = netdev
     return skb
+
+
+def skb_tx_timestamp(skb) -> None:
+    """skb_tx_timestamp: a driver's transmit point. No PHY time stamping in the model
+    (skb_clone_tx_timestamp does nothing); a frame that asked for a software stamp gets one."""
+    if skb.tx_flags & SKBTX_SW_TSTAMP:
+        _skbuff.skb_tstamp_tx(skb, None)
 
 
 def skb_get_hash(skb, core) -> int:

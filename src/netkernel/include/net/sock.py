@@ -6,9 +6,9 @@ from __future__ import annotations
 LINUX_SOURCE = "include/net/sock.h"
 
 from netkernel.net.core.scm import put_cmsg
-from netkernel.uapi.socket import (SO_RXQ_OVFL, SO_TIMESTAMP_NEW, SO_TIMESTAMP_OLD,
-                                   SO_TIMESTAMPNS_NEW, SO_TIMESTAMPNS_OLD, SOL_SOCKET, TIMESPEC,
-                                   TIMEVAL, UINT)
+from netkernel.uapi.net_tstamp import (SOF_TIMESTAMPING_RAW_HARDWARE,
+                                       SOF_TIMESTAMPING_RX_SOFTWARE, SOF_TIMESTAMPING_SOFTWARE)
+from netkernel.uapi.socket import SO_RXQ_OVFL, SOL_SOCKET, UINT
 
 # internal sk_flags (include/net/sock.h enum sock_flags) next to the option numbers kept there
 SOCK_RCVTSTAMP = "SOCK_RCVTSTAMP"
@@ -16,6 +16,7 @@ SOCK_RCVTSTAMPNS = "SOCK_RCVTSTAMPNS"
 SOCK_TSTAMP_NEW = "SOCK_TSTAMP_NEW"
 SOCK_TIMESTAMP = "SOCK_TIMESTAMP"     # SIOCGSTAMP was asked: each read records its frame's time
 SK_DEFAULT_STAMP = -1_000_000_000     # sk_stamp before any read: -1 s (SIOCGSTAMP: ENOENT)
+TSFLAGS_ANY = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RAW_HARDWARE
 
 
 def sk_sleep(sk, timeout: float | None = None) -> None:
@@ -54,36 +55,56 @@ def sock_skb_dropcount(sk) -> int:
     return sk.sk_drops if SO_RXQ_OVFL in sk.sk_flags else 0
 
 
+def sock_write_timestamp(sk, kt: int) -> None:
+    """sock_write_timestamp: remember a read frame's time for SIOCGSTAMP (0: it had none)."""
+    sk.sk_stamp = kt + sk.sk_net.core.realtime_offset if kt else 0
+
+
+def sock_recv_timestamp(msg, sk, skb) -> None:
+    """sock_recv_timestamp: control messages when SO_TIMESTAMP[NS] is on, software receive
+    stamping was asked (SOF_TIMESTAMPING_RX_SOFTWARE), or the frame has a stamp and software
+    stamps are to be reported (SOF_TIMESTAMPING_SOFTWARE); otherwise only sk_stamp is written.
+    (No hardware stamps in the model.)
+
+    DIVERGENCE(#11): the model stamps every received frame, as Linux does only while some socket
+    of the machine has asked for receive stamps (netstamp_needed_key); so SOFTWARE without
+    RX_SOFTWARE, on a machine where nothing asked, reports a stamp here and none on Linux."""
+    tsflags = sk.sk_tsflags
+    if SOCK_RCVTSTAMP in sk.sk_flags or tsflags & SOF_TIMESTAMPING_RX_SOFTWARE or \
+            (skb.tstamp and tsflags & SOF_TIMESTAMPING_SOFTWARE):
+        from netkernel.net import socket as _socket     # net/socket.c's, called from sock.h
+        _socket.__sock_recv_timestamp(msg, sk, skb)
+    else:
+        sock_write_timestamp(sk, skb.tstamp)
+
+
 def sock_recv_ts_and_drops(msg, sk, skb, dropcount: int) -> None:
-    """sock_recv_ts_and_drops: the receive timestamp (SO_TIMESTAMP[NS], old or new layout), then
-    the drop count at queueing time (SO_RXQ_OVFL, only when non-zero). Without a timestamp
-    option the frame's time is only remembered for SIOCGSTAMP (sock_write_timestamp): always
-    once SIOCGSTAMP was asked (SOCK_TIMESTAMP) or SO_RXQ_OVFL is on, else as 0 on the first read
-    ("read, no time": SIOCGSTAMP then latches the current time)."""
+    """sock_recv_ts_and_drops: with a timestamp option (SO_TIMESTAMP[NS], or SO_TIMESTAMPING
+    reporting software/hardware stamps) or SO_RXQ_OVFL: the timestamps (sock_recv_timestamp),
+    then the drop count at queueing time (SO_RXQ_OVFL, only when non-zero). Otherwise the
+    frame's time is only remembered for SIOCGSTAMP (sock_write_timestamp): always once SIOCGSTAMP
+    was asked (SOCK_TIMESTAMP), else as 0 on the first read ("read, no time": SIOCGSTAMP then
+    latches the current time)."""
     f = sk.sk_flags
-    if SOCK_RCVTSTAMP not in f and SO_RXQ_OVFL not in f:
+    if SOCK_RCVTSTAMP not in f and SO_RXQ_OVFL not in f and not sk.sk_tsflags & TSFLAGS_ANY:
         if SOCK_TIMESTAMP in f:
-            sk.sk_stamp = skb.tstamp + sk.sk_net.core.realtime_offset if skb.tstamp else 0
+            sock_write_timestamp(sk, skb.tstamp)
         elif sk.sk_stamp == SK_DEFAULT_STAMP:
             sk.sk_stamp = 0
         return
-    if SOCK_RCVTSTAMP not in f:
-        sk.sk_stamp = skb.tstamp + sk.sk_net.core.realtime_offset if skb.tstamp else 0
-    else:
-        core = sk.sk_net.core
-        if not skb.tstamp:
-            skb.tstamp = core.clock()
-        t = skb.tstamp + core.realtime_offset
-        sec, ns = divmod(t, 1_000_000_000)
-        new = SOCK_TSTAMP_NEW in f
-        if SOCK_RCVTSTAMPNS in f:
-            put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMPNS_NEW if new else SO_TIMESTAMPNS_OLD,
-                     TIMESPEC.pack(sec, ns))
-        else:
-            put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMP_NEW if new else SO_TIMESTAMP_OLD,
-                     TIMEVAL.pack(sec, ns // 1000))
+    sock_recv_timestamp(msg, sk, skb)
     if SO_RXQ_OVFL in f and dropcount:
         put_cmsg(msg, SOL_SOCKET, SO_RXQ_OVFL, UINT.pack(dropcount & 0xFFFFFFFF))
+
+
+def sock_tx_timestamp(sk, tsflags: int) -> int:
+    """sock_tx_timestamp: the SKBTX_* requests a frame sent with these flags carries (callers test
+    for flags first: the inline's `unlikely(tsflags)`, so an idle send draws no box). 5.15.0
+    gives packet sockets no OPT_ID key (skb_setup_tx_timestamp, which draws sk_tskey for them,
+    is 5.18's 8f932f762e79): their records report ee_data 0."""
+    if tsflags:
+        return _sock.__sock_tx_timestamp(tsflags)
+    return 0
 
 
 # sock.h's skb_set_owner_r installs net/core/sock.c's sock_rfree, and sock.c uses these helpers:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/datagram.c"
 
+from netkernel.include.linux.uaccess import PartialUserBuffer
 from netkernel.net.core.sock import Sock, sock_error, sock_wait, RCV_SHUTDOWN
 from netkernel.uapi import errno as E
-from netkernel.uapi.socket import MSG_PEEK
+from netkernel.uapi.socket import MSG_PEEK, SO_SELECT_ERR_QUEUE
 
 EPOLLIN = 0x1
+EPOLLPRI = 0x2
 EPOLLOUT = 0x4
 EPOLLERR = 0x8
 EPOLLRDNORM = 0x40
@@ -47,11 +49,12 @@ def skb_recv_datagram(sk: Sock, flags: int, noblock: bool):
 
 
 def datagram_poll(sk: Sock) -> int:
-    """datagram_poll: readable with queued frames, error with a pending sk_err, writable while
-    less than half the send buffer is in flight."""
+    """datagram_poll: readable with queued frames, error with a pending sk_err or a queued
+    error record (and priority too with SO_SELECT_ERR_QUEUE), writable while less than half the
+    send buffer is in flight."""
     mask = 0
-    if sk.sk_err:
-        mask |= EPOLLERR
+    if sk.sk_err or sk.sk_error_queue:
+        mask |= EPOLLERR | (EPOLLPRI if SO_SELECT_ERR_QUEUE in sk.sk_flags else 0)
     if sk.sk_receive_queue:
         mask |= EPOLLIN | EPOLLRDNORM
     if sk.sk_wmem_alloc < (sk.sk_sndbuf >> 1):
@@ -60,7 +63,10 @@ def datagram_poll(sk: Sock) -> int:
 
 
 def skb_copy_datagram_from_iter(skb, offset: int, data, len: int) -> int:
-    """skb_copy_datagram_from_iter: copy the user's bytes into the buffer at `offset`."""
+    """skb_copy_datagram_from_iter: copy the user's bytes into the buffer at `offset`; -EFAULT
+    when they reach an unreadable page (the bytes before it are copied)."""
     start = skb.data + offset
     skb.buf[start:start + len] = data[:len]
+    if type(data) is PartialUserBuffer and data.readable < len:
+        return -E.EFAULT
     return 0

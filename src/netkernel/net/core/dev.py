@@ -32,7 +32,9 @@ from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's hel
     unregister_netdevice)
 from netkernel.kernel.softirq import (NET_RX_SOFTIRQ, __raise_softirq_irqoff,  # noqa: F401
                                       do_softirq, open_softirq, softirq_init)
-from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag
+from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag, __skb_tstamp_tx
+from netkernel.include.linux.skbuff import SKBTX_SCHED_TSTAMP
+from netkernel.uapi.errqueue import SCM_TSTAMP_SCHED
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
     dev_activate, netif_carrier_off, netif_carrier_on)
 from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN, ENFILE,
@@ -42,7 +44,7 @@ from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_AUTOMEDIA, IFF_DEBUG, IFF_DORM
                                 IFF_NOTRAILERS, IFF_PORTSEL, IFF_PROMISC, IFF_RUNNING, IFF_UP,
                                 IFF_VOLATILE, IF_LINK_MODE_DEFAULT, IF_OPER_UNKNOWN, IFNAMSIZ)
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
-                                     ETH_P_802_3_MIN, VLAN_HLEN)
+                                     ETH_P_802_3_MIN, VLAN_HLEN, VLAN_VID_MASK)
 from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERHOST
 
 
@@ -137,7 +139,7 @@ class NetDevice:
                  "needed_tailroom", "header_ops", "netdev_ops", "link_ops", "qdisc", "ptype_all",
                  "ptype_specific", "nd_net", "priv", "stats", "carrier", "reg_state",
                  "tx_queue_len", "promiscuity", "allmulti", "no_queue", "queue_stopped",
-                 "iflink", "supp_nofcs", "mc", "uc", "state",
+                 "iflink", "supp_nofcs", "mc", "uc", "uc_promisc", "unicast_flt", "state",
                  # link state as user space reads it (operstate, ethtool, SIOCGIFMAP, sysfs)
                  "gflags", "operstate", "link_mode", "dormant", "ethtool_ops", "carrier_up_count",
                  "carrier_down_count", "mem_start", "mem_end", "base_addr", "irq", "dma",
@@ -181,6 +183,8 @@ class NetDevice:
         self.supp_nofcs = False     # IFF_SUPP_NOFCS
         self.mc: dict = {}          # multicast address list → refcount
         self.uc: dict = {}          # secondary unicast address list → refcount
+        self.uc_promisc = False     # promiscuous because of the unicast list (__dev_set_rx_mode)
+        self.unicast_flt = False    # IFF_UNICAST_FLT: the device filters unicast itself
         self.gflags = 0             # PROMISC/ALLMULTI as user space asked (SIOCSIFFLAGS)
         self.operstate = IF_OPER_UNKNOWN    # RFC 2863 state, kept by linkwatch (link_watch.py)
         self.link_mode = IF_LINK_MODE_DEFAULT
@@ -368,6 +372,7 @@ def dev_open(dev: NetDevice) -> int:
             dev.state &= ~LINK_STATE_START
             return ret
     dev.flags |= IFF_UP
+    __dev_set_rx_mode(dev)              # dev_set_rx_mode: the address lists wait for IFF_UP
     dev_activate(dev)
     call_netdevice_notifiers(NETDEV_UP, dev)
     return 0
@@ -544,6 +549,21 @@ def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     return 0
 
 
+def __dev_set_rx_mode(dev: NetDevice) -> None:
+    """__dev_set_rx_mode: only while up. A device without IFF_UNICAST_FLT cannot filter the
+    secondary unicast addresses, so it is made promiscuous (one reference, uc_promisc) while
+    its unicast list is non-empty, and released when the list empties."""
+    if not dev.flags & IFF_UP:
+        return
+    if not dev.unicast_flt:
+        if dev.uc and not dev.uc_promisc:
+            dev_set_promiscuity(dev, 1)
+            dev.uc_promisc = True
+        elif not dev.uc and dev.uc_promisc:
+            dev_set_promiscuity(dev, -1)
+            dev.uc_promisc = False
+
+
 def dev_addr_list_change(lst: dict, addr: bytes, inc: int) -> int:
     """dev_mc_add/dev_mc_del, dev_uc_add/dev_uc_del: reference-counted address lists."""
     n = lst.get(addr, 0) + inc
@@ -635,6 +655,8 @@ def __dev_queue_xmit(skb: SkBuff, sb_dev) -> int:
     dev = skb.dev
     core = dev.nd_net.core
     skb.mac_header = skb.data
+    if skb.tx_flags & SKBTX_SCHED_TSTAMP:
+        __skb_tstamp_tx(skb, None, None, skb.sk, SCM_TSTAMP_SCHED)
     bh = core.in_softirq
     core.in_softirq = True      # rcu_read_lock_bh: softirqs raised meanwhile wait until the end
     try:
@@ -868,8 +890,20 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
         pt.func(skb_clone(skb), dev, pt, dev)
         delivered = True
     if skb.vlan_tci >= 0:
-        if skb.vlan_tci & 0xFFF:
-            skb.pkt_type = PACKET_OTHERHOST
+        # vlan_do_receive finds no VLAN device (none are modelled); check_vlan_id: a VID makes
+        # the frame another host's; a priority tag (VID 0) over another VLAN header has that
+        # one taken off too and checked the same way; then the tag is forgotten
+        while True:
+            if skb.vlan_tci & VLAN_VID_MASK:
+                skb.pkt_type = PACKET_OTHERHOST
+            elif skb.protocol in (ETH_P_8021Q, ETH_P_8021AD):
+                skb.vlan_tci = -1                       # __vlan_hwaccel_clear_tag
+                skb.buf = bytearray(skb.buf)            # the taps' clones keep the old bytes
+                if not skb_vlan_untag(skb):
+                    return NET_RX_DROP
+                skb.network_header = skb.data
+                continue
+            break
         skb.vlan_tci = -1
     ptype = skb.protocol
     for pt in list(core.ptype_base.get(ptype, ())):

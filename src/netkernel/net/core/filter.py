@@ -17,7 +17,9 @@ from netkernel.include.linux.filter import (  # noqa: F401 (filter.h's inlines, 
 
 import random
 
+from netkernel.kernel.bpf.syscall import bpf_prog_get_type
 from netkernel.net.core.skbuff import skb_trim
+from netkernel.net.core.sock_reuseport import reuseport_attach_prog
 from netkernel.uapi import errno as E
 from netkernel.uapi.netlink import NLA_ALIGNTO, NLA_HDRLEN, NLA_LEN, NLA_TYPE, NLA_TYPE_MASK
 from netkernel.uapi.filter import (BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_B, BPF_DIV,
@@ -34,6 +36,7 @@ from netkernel.uapi.filter import (BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BP
                                    SKF_NET_OFF, SOCK_FILTER, SOCK_FILTER_SIZE)
 
 SOCK_FILTER_LOCKED = "SOCK_FILTER_LOCKED"   # enum sock_flags: SO_LOCK_FILTER is set
+BPF_PROG_TYPE_SOCKET_FILTER = 1
 
 M32 = 0xFFFFFFFF
 SKF_AD_BASE = SKF_AD_OFF & M32          # 0xFFFFF000: LD ABS at or above it is ancillary
@@ -502,3 +505,35 @@ def bpf_prog_create_from_user(flen: int, ufilter: int, copy_from_user):
     classic checks (EINVAL). Nothing is charged to a socket. Returns the decoded program or -errno."""
     got = __get_filter(flen, ufilter, copy_from_user)
     return got if isinstance(got, int) else got[0]
+
+
+
+def sk_attach_bpf(sk, ufd: int) -> int:
+    """sk_attach_bpf / __get_bpf: a locked filter is EPERM, then the program's descriptor."""
+    if SOCK_FILTER_LOCKED in sk.sk_flags:
+        return -E.EPERM
+    return bpf_prog_get_type(ufd, BPF_PROG_TYPE_SOCKET_FILTER)
+
+
+def sk_reuseport_attach_bpf(sk, ufd: int) -> int:
+    """sk_reuseport_attach_bpf: EPERM while locked; the descriptor must be a socket-filter or
+    SK_REUSEPORT program."""
+    if SOCK_FILTER_LOCKED in sk.sk_flags:
+        return -E.EPERM
+    return bpf_prog_get_type(ufd, BPF_PROG_TYPE_SOCKET_FILTER)
+
+
+def sk_reuseport_attach_filter(sk, flen: int, ufilter: int, copy_from_user) -> int:
+    """sk_reuseport_attach_filter: the classic program is checked as for SO_ATTACH_FILTER (EPERM
+    while locked, EINVAL/EFAULT), must fit under optmem_max (ENOMEM), then goes to the socket's
+    reuseport group (reuseport_attach_prog); nothing is charged to the socket."""
+    if SOCK_FILTER_LOCKED in sk.sk_flags:
+        return -E.EPERM
+    got = __get_filter(flen, ufilter, copy_from_user)
+    if isinstance(got, int):
+        return got
+    core = sk.sk_net.core
+    if bpf_prog_size(core.profile.name, got[2]) > core.sysctl["net.core.optmem_max"]:
+        return -E.ENOMEM
+    return reuseport_attach_prog(sk, got[0])
+

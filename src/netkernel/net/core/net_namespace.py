@@ -3,15 +3,20 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/net_namespace.c"
 
+import itertools
+
 from netkernel.kernel.capability import capable
 from netkernel.uapi.capability import CAP_SYS_ADMIN
 from netkernel.uapi.errno import EPERM
+
+_net_cookie = itertools.count(1)   # net_cookie: one increasing 64-bit counter for all namespaces
 
 
 class Net:
     """struct net: devices by name and index, the ifindex allocator, the loopback device."""
     __slots__ = ("name", "core", "dev_by_name", "dev_by_index", "ifindex", "loopback_dev",
-                 "packet_sklist", "packet_fanouts", "nl_table", "ipv4", "ipv6")
+                 "packet_sklist", "packet_fanouts", "nl_table",
+                 "net_cookie", "ipv4", "ipv6")
 
     def __init__(self, core, name: str):
         self.name = name
@@ -23,6 +28,7 @@ class Net:
         self.packet_sklist: list = []  # net->packet.sklist
         self.packet_fanouts: dict = {}  # af_packet.c fanout_list entries of this netns, by id
         self.nl_table: dict = {}      # af_netlink.c nl_table: (protocol, portid) → bound socket
+        self.net_cookie = next(_net_cookie)   # preinit_net: gen_cookie_next(&net_cookie)
         self.ipv4 = None              # struct netns_ipv4 (net/ipv4/fib_frontend.py: fib tables)
         self.ipv6 = None              # struct netns_ipv6 (net/ipv6/addrconf.py: devconf, fib6)
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 LINUX_SOURCE = "net/core/skbuff.c"
 
 from netkernel.include.linux.skbuff import (  # noqa: F401 (skbuff.h's inlines, re-exported)
-    alloc_skb, skb_get_hash, skb_orphan, skb_reserve)
+    SKBTX_ANY_TSTAMP, SKBTX_IN_PROGRESS, alloc_skb, skb_get_hash, skb_orphan, skb_reserve)
+from netkernel.uapi import errno as E
+from netkernel.uapi.errqueue import SCM_TSTAMP_SND, SO_EE_ORIGIN_TIMESTAMPING
+from netkernel.uapi.if_packet import PACKET_OUTGOING
+from netkernel.uapi.net_tstamp import (SOF_TIMESTAMPING_OPT_ID, SOF_TIMESTAMPING_OPT_TSONLY,
+                                       SOF_TIMESTAMPING_OPT_TX_SWHW)
 
 from netkernel.uapi.if_ether import (ETH_H_PROTO, ETH_P_802_2, ETH_P_802_3, ETH_P_802_3_MIN,
                                      VLAN_HLEN, vlan_hdr_unpack)
@@ -80,7 +85,7 @@ class SkBuff:
     __slots__ = ("buf", "head", "data", "tail", "end", "mac_header", "network_header",
                  "protocol", "pkt_type", "dev", "sk", "truesize", "priority", "mark", "tstamp",
                  "vlan_tci", "vlan_proto", "destructor", "ip_summed", "csum_start", "csum_offset",
-                 "skb_iif", "cb")
+                 "skb_iif", "cb", "tx_flags", "tskey")
 
     def __init__(self, buf: bytearray, truesize: int):
         self.buf = buf
@@ -106,6 +111,8 @@ class SkBuff:
         self.csum_offset = 0
         self.skb_iif = 0
         self.cb = None              # skb->cb: the owning layer's private record
+        self.tx_flags = 0           # skb_shinfo(skb)->tx_flags: SKBTX_* timestamp requests
+        self.tskey = 0              # skb_shinfo(skb)->tskey: SOF_TIMESTAMPING_OPT_ID's key
 
     @property
     def len(self) -> int:
@@ -181,6 +188,8 @@ def skb_clone(skb: SkBuff) -> SkBuff:
     n.csum_offset = skb.csum_offset
     n.skb_iif = skb.skb_iif
     n.cb = skb.cb
+    n.tx_flags = skb.tx_flags       # (skb_shinfo lives in the shared buffer)
+    n.tskey = skb.tskey
     return n
 
 
@@ -192,11 +201,14 @@ consume_skb = kfree_skb
 
 
 def skb_vlan_untag(skb: SkBuff) -> bool:
-    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci; a frame too short
-    to hold the tag is freed (False)."""
+    """skb_vlan_untag: move an 802.1Q/802.1AD tag from the data into vlan_tci (a frame already
+    carrying one is left alone); fewer than VLAN_HLEN + 2 bytes past the link header (the tag
+    and the type after it, pskb_may_pull) and the frame is freed (False), counted nowhere."""
+    if skb.vlan_tci >= 0:
+        return True
     buf = skb.buf
     d = skb.data
-    if skb.tail - d < VLAN_HLEN:
+    if skb.tail - d < VLAN_HLEN + 2:
         kfree_skb(skb)
         return False
     skb.vlan_proto = skb.protocol
@@ -213,3 +225,108 @@ def skb_vlan_untag(skb: SkBuff) -> bool:
     else:
         skb.protocol = ETH_P_802_2      # a length, then an 802.2 LLC header
     return True
+
+
+# ---------------------------------------------------------------- the error queue
+
+class SockExterrSkb:
+    """struct sock_exterr_skb, SKB_EXT_ERR(skb): an error-queue record's sock_extended_err (the
+    fields of include/uapi/linux/errqueue.h) and whether its data are TCP statistics."""
+    __slots__ = ("ee_errno", "ee_origin", "ee_type", "ee_code", "ee_info", "ee_data", "opt_stats")
+
+    def __init__(self, ee_errno: int, ee_origin: int, ee_info: int, ee_data: int,
+                 opt_stats: bool = False):
+        self.ee_errno = ee_errno
+        self.ee_origin = ee_origin
+        self.ee_type = 0
+        self.ee_code = 0
+        self.ee_info = ee_info
+        self.ee_data = ee_data
+        self.opt_stats = opt_stats
+
+
+def sock_rmem_free(skb: SkBuff) -> None:
+    """sock_rmem_free: an error-queue record gives its truesize back to sk_rmem_alloc."""
+    skb.sk.sk_rmem_alloc -= skb.truesize
+
+
+def sock_queue_err_skb(sk, skb: SkBuff) -> int:
+    """sock_queue_err_skb: charge the record to the receive memory (refused with -ENOMEM when
+    sk_rmem_alloc + its truesize would reach sk_rcvbuf), mark it PACKET_OUTGOING, queue it and
+    report the error (EPOLLERR). sk_err is left alone."""
+    if sk.sk_rmem_alloc + skb.truesize >= sk.sk_rcvbuf:
+        return -E.ENOMEM
+    skb_orphan(skb)
+    skb.sk = sk
+    skb.destructor = sock_rmem_free
+    sk.sk_rmem_alloc += skb.truesize
+    skb.pkt_type = PACKET_OUTGOING          # skb_set_err_queue
+    sk.sk_error_queue.append(skb)
+    if not sk.sk_dead:
+        _sock.sk_error_report(sk)
+    return 0
+
+
+def sock_dequeue_err_skb(sk):
+    """sock_dequeue_err_skb: take the oldest record (None when empty); if more remain, report
+    again. (Only ICMP records touch sk_err; packet sockets have none.)"""
+    q = sk.sk_error_queue
+    if not q:
+        return None
+    skb = q.popleft()
+    if q:
+        _sock.sk_error_report(sk)
+    return skb
+
+
+def __skb_complete_tx_timestamp(skb: SkBuff, sk, tstype: int, opt_stats: bool) -> None:
+    """__skb_complete_tx_timestamp: fill the record (ENOMSG, SO_EE_ORIGIN_TIMESTAMPING, the kind,
+    with OPT_ID the frame's key) and queue it; a refused record is freed."""
+    ee_data = skb.tskey if sk.sk_tsflags & SOF_TIMESTAMPING_OPT_ID else 0
+    skb.cb = SockExterrSkb(E.ENOMSG, SO_EE_ORIGIN_TIMESTAMPING, tstype, ee_data, opt_stats)
+    if sock_queue_err_skb(sk, skb):
+        kfree_skb(skb)
+
+
+def skb_may_tx_timestamp(sk, tsonly: bool) -> bool:
+    """skb_may_tx_timestamp: a stamp carrying the frame's bytes needs net.core.tstamp_allow_data
+    or a socket opened with CAP_NET_RAW. Every packet socket's opener had it (packet_create), and
+    the model keeps no file credentials: an open socket qualifies."""
+    if tsonly or sk.sk_net.core.sysctl["net.core.tstamp_allow_data"]:
+        return True
+    sock = sk.sk_socket
+    return sock is not None and sock.file is not None
+
+
+def __skb_tstamp_tx(orig_skb: SkBuff, ack_skb, hwtstamps, sk, tstype: int) -> None:
+    """__skb_tstamp_tx: queue a software transmit stamp on the sender's error queue — a clone of
+    the frame, or with OPT_TSONLY an empty record carrying only the key — stamped now."""
+    if sk is None:
+        return
+    tsflags = sk.sk_tsflags
+    if hwtstamps is None and not tsflags & SOF_TIMESTAMPING_OPT_TX_SWHW and \
+            orig_skb.tx_flags & SKBTX_IN_PROGRESS:
+        return
+    tsonly = bool(tsflags & SOF_TIMESTAMPING_OPT_TSONLY)
+    if not skb_may_tx_timestamp(sk, tsonly):
+        return
+    core = sk.sk_net.core
+    if tsonly:
+        # (OPT_STATS would attach TCP statistics instead: TCP only)
+        skb = __alloc_skb(core.profile, 0)
+        skb.tx_flags |= orig_skb.tx_flags & SKBTX_ANY_TSTAMP
+        skb.tskey = orig_skb.tskey
+    else:
+        skb = skb_clone(orig_skb)
+    skb.tstamp = core.clock()               # __net_timestamp (no hardware stamps in the model)
+    __skb_complete_tx_timestamp(skb, sk, tstype, False)
+
+
+def skb_tstamp_tx(orig_skb: SkBuff, hwtstamps) -> None:
+    """skb_tstamp_tx: the driver-time (SCM_TSTAMP_SND) stamp for the frame's socket."""
+    __skb_tstamp_tx(orig_skb, None, hwtstamps, orig_skb.sk, SCM_TSTAMP_SND)
+
+
+# sock_queue_err_skb reports through net/core/sock.c, which builds on this module: bound last,
+# as a module, so either side may be imported first.
+from netkernel.net.core import sock as _sock  # noqa: E402

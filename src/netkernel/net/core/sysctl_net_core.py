@@ -39,4 +39,5 @@ def sysctl_core_init(root: SysctlRoot, profile) -> None:
         CtlTable("netdev_max_backlog", 1000, proc_dointvec),
         CtlTable("optmem_max", 20480, proc_dointvec),
         CtlTable("netdev_budget", 300, proc_dointvec),
+        CtlTable("tstamp_allow_data", 1, proc_dointvec_minmax, 0, 1),
     ])

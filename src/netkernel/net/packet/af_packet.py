@@ -7,10 +7,11 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/packet/af_packet.c"
 # not kernel functions (see netkernel.trace)
-MODEL_HELPERS = ("packet_nofcs_extra_len",)
+MODEL_HELPERS = ("packet_nofcs_extra_len", "spkt_device_name")
 
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
+from netkernel.net.core.dev_addr_lists import dev_uc_add, dev_uc_del
 from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
                                                ll_reserved_space)
 from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
@@ -20,8 +21,9 @@ from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, d
                                     dev_remove_pack)
 from netkernel.net.core.filter import bpf_prog_run, sk_filter
 from netkernel.net.core.net_procfs import proc_create_net
-from netkernel.net.core.skbuff import (CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SkBuff, kfree_skb,
-                                      skb_pull, skb_push, skb_put, skb_reserve, skb_trim)
+from netkernel.net.core.skbuff import (CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY,
+                                      SkBuff, kfree_skb, skb_pull, skb_push, skb_put,
+                                      skb_reserve, skb_trim)
 from netkernel.net.core.scm import put_cmsg
 from netkernel.net.packet import ring as _ring
 from netkernel.net.packet.fanout import (__fanout_link, __fanout_unlink, fanout_add,
@@ -31,9 +33,10 @@ from netkernel.net.packet.fanout import (__fanout_link, __fanout_unlink, fanout_
 from netkernel.net.core.sock import (SK_DEFAULT_STAMP, NetProtoFamily, ProtoOps, Sock, SockcmCookie,
                                      sk_data_ready, sock_gettstamp,
                                      sk_error_report, skb_set_owner_r, sock_alloc_send_pskb,
-                                     sock_cmsg_send, sock_recv_ts_and_drops, sock_skb_dropcount,
-                                     sock_wmalloc)
+                                     sock_cmsg_send, sock_recv_errqueue, sock_recv_ts_and_drops,
+                                     sock_skb_dropcount, sock_tx_timestamp, sock_wmalloc)
 from netkernel.kernel.uaccess import put_user_arg
+from netkernel.include.linux.uaccess import user_bytes
 from netkernel.net.ipv4.af_inet import inet_ioctl
 from netkernel.uapi import errno as E
 from netkernel.uapi.sockios import (SIOCADDRT, SIOCDARP, SIOCDELRT, SIOCGARP, SIOCGIFADDR,
@@ -54,7 +57,8 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       PACKET_LOSS, PACKET_ORIGDEV, PACKET_OUTGOING,
                                       PACKET_QDISC_BYPASS, PACKET_RESERVE,
                                       PACKET_ROLLOVER_STATS, PACKET_STATISTICS, PACKET_TIMESTAMP,
-                                      PACKET_TX_HAS_OFF, PACKET_VERSION, PACKET_VNET_HDR,
+                                      PACKET_TX_HAS_OFF, PACKET_TX_TIMESTAMP, PACKET_VERSION,
+                                      PACKET_VNET_HDR,
                                       SOCKADDR_LL_ADDR_OFFSET, SOCKADDR_LL_SIZE, SOCKADDR_PKT_SIZE,
                                       SOL_PACKET, SPKT_DEVICE_SIZE, sockaddr_pkt_pack,
                                       sockaddr_pkt_unpack,
@@ -62,9 +66,10 @@ from netkernel.uapi.if_packet import (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERS
                                       PACKET_RX_RING, PACKET_TX_RING, TPACKET_REQ,
                                       TPACKET_REQ_SIZE, TPACKET_REQ3, TPACKET_REQ3_SIZE,
                                       TPACKET_STATS_V3,
-                                      TP_STATUS_CSUMNOTREADY,
+                                      TP_STATUS_CSUM_VALID, TP_STATUS_CSUMNOTREADY,
                                       TPACKET_V3, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID,
-                                      TP_STATUS_VLAN_VALID, sockaddr_ll_pack, sockaddr_ll_unpack,
+                                      TP_STATUS_VLAN_VALID, packet_cb_origlen_alias,
+                                      sockaddr_ll_pack, sockaddr_ll_unpack,
                                       proto_from_user)
 from netkernel.uapi.virtio_net import (VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE,
                                        VIRTIO_NET_HDR_SIZE, virtio_net_hdr_unpack)
@@ -80,8 +85,10 @@ TPACKET3_HDRLEN = 48
 
 
 class PacketCB:
-    """struct packet_skb_cb: the address a received frame is reported with, its wire length, and
-    (sock_skb_cb) the socket's drop count when it was queued, for SO_RXQ_OVFL."""
+    """struct packet_skb_cb: the address a received frame is reported with, its length before
+    the filter's trim, and (sock_skb_cb) the socket's drop count when it was queued, for
+    SO_RXQ_OVFL. `origlen` is the union's first u32, which sll_family/sll_protocol overwrite
+    when packet_recvmsg reads the frame (packet_cb_origlen_alias)."""
     __slots__ = ("hatype", "pkttype", "ifindex", "halen", "addr", "origlen", "dropcount")
 
     def __init__(self, hatype, pkttype, ifindex, halen, addr, origlen, dropcount=0):
@@ -216,6 +223,9 @@ def packet_release(sock) -> int:
     q = sk.sk_receive_queue
     while q:
         kfree_skb(q.popleft())
+    q = sk.sk_error_queue       # (packet_sock_destruct, once the last reference goes)
+    while q:
+        kfree_skb(q.popleft())
     sk.sk_dead = True
     sk_error_report(sk)
     sock.sk = None
@@ -296,8 +306,13 @@ def packet_getname_spkt(sock, peer: bool) -> bytes | int:
         return -E.EOPNOTSUPP
     sk = sock.sk
     dev = sk.sk_net.dev_by_index.get(sk.ifindex)
-    name = dev.name.encode()[:SPKT_DEVICE_SIZE] if dev is not None else b""
+    name = spkt_device_name(dev.name) if dev is not None else b""
     return sockaddr_pkt_pack(AF_PACKET, name, 0)[:SOCKADDR_SIZE]    # struct sockaddr: no protocol
+
+
+def spkt_device_name(name: str) -> bytes:
+    """strlcpy(spkt_device, dev->name, 14): at most 13 characters, always NUL-ended."""
+    return name.encode()[:SPKT_DEVICE_SIZE - 1]
 
 
 # ---------------------------------------------------------------- send
@@ -341,7 +356,10 @@ def packet_snd_vnet_parse(data, len: int):
     Returns the header fields (list) or a negative errno."""
     if len < VIRTIO_NET_HDR_SIZE:
         return -E.EINVAL
-    hdr = list(virtio_net_hdr_unpack(bytes(data[:VIRTIO_NET_HDR_SIZE])))
+    raw = user_bytes(data, VIRTIO_NET_HDR_SIZE)
+    if type(raw) is int:
+        return raw
+    hdr = list(virtio_net_hdr_unpack(raw))
     flags, _, hdr_len, _, csum_start, csum_offset = hdr
     if flags & VIRTIO_NET_HDR_F_NEEDS_CSUM and csum_start + csum_offset + 2 > hdr_len:
         hdr[2] = hdr_len = (csum_start + csum_offset + 2) & 0xFFFF
@@ -424,7 +442,10 @@ def packet_snd(sock, msg, len: int) -> int:
         skb_reserve(skb, -reserve)
         if len < reserve + IPV6HDR_LEN and dev.min_header_len != dev.hard_header_len:
             skb.network_header = skb.data
-    skb_copy_datagram_from_iter(skb, offset, data, len)
+    err = skb_copy_datagram_from_iter(skb, offset, data, len)
+    if err:
+        kfree_skb(skb)
+        return err
     if sock.type == SOCK_RAW and not dev_validate_header(dev, skb, len):
         kfree_skb(skb)
         return -E.EINVAL
@@ -437,9 +458,13 @@ def packet_snd(sock, msg, len: int) -> int:
     skb.priority = sk.sk_priority
     if sockc is None:
         skb.mark = sk.sk_mark
+        if sk.sk_tsflags:
+            skb.tx_flags = sock_tx_timestamp(sk, sk.sk_tsflags)
     else:
         skb.mark = sockc.mark
         skb.tstamp = sockc.transmit_time
+        if sockc.tsflags:
+            skb.tx_flags = sock_tx_timestamp(sk, sockc.tsflags)
     packet_parse_headers(skb, sock)
     if vnet is not None:
         headlen = len + offset if hlen + tlen + len < 4096 else max(linear, offset)
@@ -494,7 +519,10 @@ def packet_sendmsg_spkt(sock, msg, len: int) -> int:
     skb_reserve(skb, hlen)
     skb_put(skb, len)
     skb.network_header = skb.data + dev.hard_header_len
-    skb_copy_datagram_from_iter(skb, 0, msg.data, len)
+    err = skb_copy_datagram_from_iter(skb, 0, msg.data, len)
+    if err:
+        kfree_skb(skb)
+        return err
     if not dev_validate_header(dev, skb, len):
         kfree_skb(skb)
         return -E.EINVAL
@@ -512,6 +540,8 @@ def packet_sendmsg_spkt(sock, msg, len: int) -> int:
     skb.dev = dev
     skb.priority = sk.sk_priority
     skb.mark = sockc.mark
+    if sockc.tsflags:
+        skb.tx_flags = sock_tx_timestamp(sk, sockc.tsflags)
     dev_queue_xmit(skb)
     return len
 
@@ -557,8 +587,9 @@ def packet_rcv(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
         haddr = ops.parse(skb)
     else:
         haddr = b""
+    # origlen: skb->len before the trim to the filter's snaplen
     skb.cb = PacketCB(dev.type, skb.pkt_type, orig_dev.ifindex if sk.origdev else dev.ifindex,
-                      len(haddr), haddr, snaplen, sock_skb_dropcount(sk))
+                      len(haddr), haddr, skb.tail - skb.data, sock_skb_dropcount(sk))
     skb_trim(skb, snaplen)
     skb_set_owner_r(skb, sk)
     skb.dev = None
@@ -570,7 +601,8 @@ def packet_rcv(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
 
 def packet_rcv_spkt(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
     """packet_rcv_spkt: SOCK_PACKET sees whole frames from the link header, addressed by name;
-    a full receive buffer drops the frame (counted in sk_drops only)."""
+    a full receive buffer drops the frame (counted in sk_drops only) — the same admission test
+    as packet_rcv's, on sk_rmem_alloc before the new frame is charged."""
     sk = pt.af_packet_priv
     if skb.pkt_type == PACKET_LOOPBACK or dev.nd_net is not sk.sk_net:
         return 0
@@ -578,7 +610,7 @@ def packet_rcv_spkt(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
     # sock_queue_rcv_skb: the socket filter first (drop uncounted, or trim), then the buffer
     if sk.sk_filter is not None and sk_filter(sk, skb):
         return 0
-    if sk.sk_rmem_alloc + skb.truesize >= sk.sk_rcvbuf:
+    if sk.sk_rmem_alloc >= sk.sk_rcvbuf:     # __sock_queue_rcv_skb: tested before charging
         sk.sk_drops += 1
         return 0
     skb.cb = PacketCB(dev.type, skb.pkt_type, dev.ifindex, 0, dev.name, skb.len,
@@ -597,7 +629,7 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         return -E.EINVAL
     sk = sock.sk
     if flags & MSG_ERRQUEUE:
-        return -E.EAGAIN
+        return sock_recv_errqueue(sk, msg, len, SOL_PACKET, PACKET_TX_TIMESTAMP)
     skb = skb_recv_datagram(sk, flags, bool(flags & MSG_DONTWAIT))
     if isinstance(skb, int):
         return skb
@@ -616,11 +648,16 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         msg.flags |= MSG_TRUNC
     msg.data = vnet_hdr + bytes(skb.buf[skb.data:skb.data + copied])
     cb = skb.cb
-    if sk.sk_flags or sk.sk_stamp == SK_DEFAULT_STAMP:
+    origlen = cb.origlen
+    if sock.type != SOCK_PACKET:
+        # sll_family/sll_protocol are written into the cb now, over origlen: a frame read again
+        # (after MSG_PEEK) reports them as its tp_len
+        cb.origlen = packet_cb_origlen_alias(skb.protocol)
+    if sk.sk_flags or sk.sk_tsflags or sk.sk_stamp == SK_DEFAULT_STAMP:
         sock_recv_ts_and_drops(msg, sk, skb, cb.dropcount)
     if msg.want_name:
         if sock.type == SOCK_PACKET:
-            name = cb.addr.encode()[:SPKT_DEVICE_SIZE] if isinstance(cb.addr, str) else b""
+            name = spkt_device_name(cb.addr) if isinstance(cb.addr, str) else b""
             msg.name = sockaddr_pkt_pack(cb.hatype, name, skb.protocol)
         else:
             addr = cb.addr[:8].ljust(8, b"\0")
@@ -632,13 +669,16 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         status = TP_STATUS_USER
         if skb.ip_summed == CHECKSUM_PARTIAL:
             status |= TP_STATUS_CSUMNOTREADY
+        elif skb.pkt_type != PACKET_OUTGOING and skb.ip_summed in (CHECKSUM_COMPLETE,
+                                                                   CHECKSUM_UNNECESSARY):
+            status |= TP_STATUS_CSUM_VALID      # e.g. ftgmac100's RX checksum offload
         tci = tpid = 0
         if skb.vlan_tci >= 0:
             tci, tpid = skb.vlan_tci, skb.vlan_proto
             status |= TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID
         net_off = skb.network_header - skb.data
         put_cmsg(msg, SOL_PACKET, PACKET_AUXDATA,
-                 TPACKET_AUXDATA.pack(status, cb.origlen, flen, 0, net_off, tci, tpid))
+                 TPACKET_AUXDATA.pack(status, origlen, flen, 0, net_off, tci, tpid))
     if not flags & MSG_PEEK:
         kfree_skb(skb)
     if sk.pressure:
@@ -667,8 +707,10 @@ def packet_dev_mc(dev, i: PacketMclist, what: int) -> int:
     if i.type == PACKET_MR_MULTICAST or i.type == PACKET_MR_UNICAST:
         if i.alen != dev.addr_len:
             return -E.EINVAL
-        lst = dev.mc if i.type == PACKET_MR_MULTICAST else dev.uc
-        return netdev.dev_addr_list_change(lst, i.addr[:i.alen], 1 if what > 0 else -1)
+        addr = i.addr[:i.alen]
+        if i.type == PACKET_MR_MULTICAST:
+            return netdev.dev_addr_list_change(dev.mc, addr, 1 if what > 0 else -1)
+        return dev_uc_add(dev, addr) if what > 0 else dev_uc_del(dev, addr)
     if i.type == PACKET_MR_PROMISC:
         return netdev.dev_set_promiscuity(dev, what)
     if i.type == PACKET_MR_ALLMULTI:
@@ -725,10 +767,15 @@ def packet_flush_mclist(sk: PacketSock, dev=None) -> None:
 
 # ---------------------------------------------------------------- options
 
-def _int_opt(optval: bytes, exact: bool) -> int | None:
+_FAULT = object()      # _int_opt: copying the int faulted
+
+
+def _int_opt(optval: bytes, exact: bool):
+    """The option's int: None for a wrong length (EINVAL), _FAULT when copying it faults."""
     if (exact and len(optval) != 4) or len(optval) < 4:
         return None
-    return INT.unpack_from(optval, 0)[0]
+    raw = user_bytes(optval, INT.size)
+    return _FAULT if type(raw) is int else INT.unpack(raw)[0]
 
 
 def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
@@ -741,8 +788,11 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         n = len(optval)
         if n < PACKET_MREQ_SIZE:
             return -E.EINVAL
-        mreq = bytes(optval[:PACKET_MREQ_MAX_SIZE]).ljust(PACKET_MREQ_MAX_SIZE, b"\0")
         n = min(n, PACKET_MREQ_MAX_SIZE)
+        mreq = user_bytes(optval, n)
+        if isinstance(mreq, int):
+            return mreq
+        mreq = mreq.ljust(PACKET_MREQ_MAX_SIZE, b"\0")
         ifindex, type, alen = PACKET_MREQ.unpack_from(mreq, 0)
         if n < alen + PACKET_MREQ_ADDR_OFFSET:
             return -E.EINVAL
@@ -752,6 +802,8 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         return packet_mc_drop(sk, ifindex, type, alen, addr)
     if optname == PACKET_VERSION:
         val = _int_opt(optval, True)
+        if val is _FAULT:
+            return -E.EFAULT
         if val is None or val not in (TPACKET_V1, TPACKET_V2, TPACKET_V3):
             return -E.EINVAL
         if has_ring:
@@ -760,6 +812,8 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         return 0
     if optname == PACKET_IGNORE_OUTGOING:
         val = _int_opt(optval, True)
+        if val is _FAULT:
+            return -E.EFAULT
         if val is None or val < 0 or val > 1:
             return -E.EINVAL
         sk.prot_hook.ignore_outgoing = bool(val)
@@ -768,6 +822,8 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         val = _int_opt(optval, False)
         if val is None:
             return -E.EINVAL
+        if val is _FAULT:
+            return -E.EFAULT
         if optname == PACKET_AUXDATA:
             sk.auxdata = bool(val)
         else:
@@ -779,6 +835,8 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         val = _int_opt(optval, False)
         if val is None:
             return -E.EINVAL
+        if val is _FAULT:
+            return -E.EFAULT
         if has_ring:
             return -E.EBUSY
         sk.has_vnet_hdr = bool(val)
@@ -788,6 +846,8 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         val = _int_opt(optval, True)
         if val is None:
             return -E.EINVAL
+        if val is _FAULT:
+            return -E.EFAULT
         if optname == PACKET_RESERVE:
             if val < 0:
                 return -E.EINVAL
@@ -813,7 +873,10 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         n = len(optval)
         if n != 4 and n != FANOUT_ARGS_SIZE:
             return -E.EINVAL
-        id, type_flags, max_num_members = FANOUT_ARGS.unpack(bytes(optval).ljust(8, b"\0"))
+        raw = user_bytes(optval, n)
+        if isinstance(raw, int):
+            return raw
+        id, type_flags, max_num_members = FANOUT_ARGS.unpack(raw.ljust(8, b"\0"))
         return fanout_add(sk, id, type_flags, max_num_members)
     if optname == PACKET_FANOUT_DATA:
         if sk.fanout is None:
@@ -821,14 +884,16 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         return fanout_set_data(sk, optval)
     if optname == PACKET_RX_RING or optname == PACKET_TX_RING:
         # a tpacket_req for V1/V2, a tpacket_req3 for V3; longer is fine
+        size = TPACKET_REQ3_SIZE if sk.tp_version == TPACKET_V3 else TPACKET_REQ_SIZE
+        if len(optval) < size:
+            return -E.EINVAL
+        raw = user_bytes(optval, size)
+        if isinstance(raw, int):
+            return raw
         if sk.tp_version == TPACKET_V3:
-            if len(optval) < TPACKET_REQ3_SIZE:
-                return -E.EINVAL
-            req = TPACKET_REQ3.unpack_from(optval, 0)
+            req = TPACKET_REQ3.unpack(raw)
         else:
-            if len(optval) < TPACKET_REQ_SIZE:
-                return -E.EINVAL
-            req = TPACKET_REQ.unpack_from(optval, 0) + (0, 0, 0)
+            req = TPACKET_REQ.unpack(raw) + (0, 0, 0)
         return _ring.packet_set_ring(sk, req, False, optname == PACKET_TX_RING)
     return -E.ENOPROTOOPT
 

@@ -32,7 +32,8 @@ from netkernel.net.core.skbuff import (CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHEC
                                       skb_put, skb_reserve)
 from netkernel.include.linux.skbuff import skb_get_hash
 from netkernel.net.core.sock import (SockcmCookie, sk_data_ready, sk_sleep, sock_alloc_send_pskb,
-                                     sock_cmsg_send, sock_wait, sock_wfree, skb_set_owner_r)
+                                     sock_cmsg_send, sock_tx_timestamp, sock_wait, sock_wfree,
+                                     skb_set_owner_r)
 from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
                                                ll_reserved_space)
 from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
@@ -55,6 +56,7 @@ from netkernel.uapi.if_packet import (
     TP_STATUS_SEND_REQUEST, TP_STATUS_SENDING, TP_STATUS_TS_SOFTWARE, TP_STATUS_USER,
     TP_STATUS_VLAN_TPID_VALID, TP_STATUS_VLAN_VALID, TP_STATUS_WRONG_FORMAT,
     VIRTIO_NET_HDR_SIZE)
+from netkernel.uapi.net_tstamp import SOF_TIMESTAMPING_SOFTWARE
 from netkernel.uapi.socket import MSG_DONTWAIT, SOCK_DGRAM, SOCK_RAW
 
 V3_ALIGNMENT = 8
@@ -64,8 +66,6 @@ SPEED_1000 = 1000
 UINT_MAX = 0xFFFFFFFF
 USHRT_MAX = 0xFFFF
 KMALLOC_MAX_SIZE = 1 << 22          # x86_64: 2^(MAX_ORDER - 1) pages
-SOF_TIMESTAMPING_SOFTWARE = 1 << 4
-SOF_TIMESTAMPING_RAW_HARDWARE = 1 << 6
 ROOM_NONE, ROOM_LOW, ROOM_NORMAL = 0, 1, 2
 ROOM_POW_OFF = 2
 # DIVERGENCE(#9): ring memory is a memfd, so what Linux can allocate depends on the host's free
@@ -761,6 +761,8 @@ def tpacket_fill_skb(po, skb, frame: int, dev, data: int, tp_len: int, proto: in
     skb.priority = po.sk_priority
     skb.mark = po.sk_mark
     skb.tstamp = sockc.transmit_time
+    if sockc.tsflags:
+        skb.tx_flags = sock_tx_timestamp(po, sockc.tsflags)
     skb_reserve(skb, hlen)
     skb.network_header = skb.data
     to_write = tp_len
