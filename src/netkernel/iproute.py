@@ -689,6 +689,11 @@ def route_entries(net) -> list[dict]:
             dev = rt.fib_nh_dev
             e["flags"] = ["linkdown"] if dev is not None and not dev.carrier and \
                 not rt.fib6_flags & 0x80000000 else []       # RTF_LOCAL
+            if rt.fib6_flags & 0x00400000 and dev is not None:     # RTF_EXPIRES
+                from netkernel.kernel.time.timer import jiffies
+                left = rt.expires - jiffies(net.core)
+                ticks = abs(left) * 100 // net.core.sysctl["kernel.hz"]   # rta_expires
+                e["expires"] = ticks // 100 if left > 0 else -(ticks // 100)
             e["pref"] = "medium"
             out.append(e)
     return out
@@ -776,6 +781,8 @@ def _route_text(e: dict, all_tables: bool) -> str:
     if "metric" in e:
         words += ["metric", str(e["metric"])]
     words += e["flags"]
+    if "expires" in e:
+        words += ["expires", f"{e['expires']}sec"]
     if e["family"] == 10:
         words += ["pref", e["pref"]]
     return " ".join(words) + " \n" if e["family"] == 2 else " ".join(words) + "\n"

@@ -973,3 +973,40 @@ def scenario_inet_lifetimes_run_out(b):
     time.sleep(1.2)
     out["expired"] = v()
     return out
+
+
+def scenario_inet6_lifetimes_run_out(b):
+    """An IPv6 address with lifetimes (preferred 1 s, valid 2 s) on an up veth: not permanent,
+    its prefix route expires (RTA_CACHEINFO's rta_expires); deprecated after 1 s; deleted after
+    2 s, while the expired prefix route stays until the route garbage collection."""
+    import time
+    b.link_add("veth0", "veth", "veth1")
+    for d in ("veth0", "veth1"):
+        _v6_on(b, d)
+    b.link_set("veth1", up=True)
+    b.link_set("veth0", up=True)
+    b.settle()
+    nl = Rtnl(b)
+    i = b.if_nametoindex("veth0")
+    add = nl.ack(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifaddrmsg(
+        AF_INET6, 64, i, 0, 0, nla(IFA_LOCAL, IN6("2001:db8::1")),
+        nla(IFA_FLAGS, struct.pack("=I", IFA_F_NODAD)),
+        nla(IFA_CACHEINFO, struct.pack("=IIII", 1, 2, 0, 0))))
+
+    def view():
+        addrs = [(a["address"], a["flags"], a["lft"]) for a in dump_addrs(b, nl, AF_INET6)]
+        routes = []
+        for t, _f, p in nl.req(RTM_GETROUTE, NLM_F_DUMP, rtmsg(AF_INET6, 0, 0, 0, 0, 0)):
+            if t == RTM_NEWROUTE:
+                r = route_view(_idx(b, ["lo", "veth0", "veth1"]), p)
+                if r.get("oif") == "veth0" and r["table"] == 254:
+                    ci = struct.unpack("=IIiIIIII", _attrs(p, 12)[RTA_CACHEINFO])
+                    # rta_expires counts down in clock ticks: whether it has run out
+                    routes.append((r.get("dst"), "left" if ci[2] > 0 else "run out"))
+        return addrs, routes
+    out = {"add": add, "at_once": view()}
+    time.sleep(1.4)
+    out["deprecated"] = view()
+    time.sleep(1.2)
+    out["expired"] = view()
+    return out

@@ -119,3 +119,25 @@ def test_proc_net_ipv6_route(k):
     lines = k.procfs("net/ipv6_route").splitlines()
     assert [line.split()[-2:] for line in lines] == [["00200200", "lo"], ["80200001", "lo"],
                                                       ["00200200", "lo"]]
+
+
+def test_lifetimes_deprecate_delete_and_the_route_expires(k):
+    """An address with lifetimes (preferred 2 s, valid 4 s): its prefix route expires with it;
+    deprecated at 2 s, deleted at 4 s; the expired route goes at the next route garbage
+    collection (30 s after the route came)."""
+    from netkernel.uapi.rtnetlink import IFA_F_DEPRECATED
+    k.link_set("veth0", up=True)
+    k.link_set("veth1", up=True)
+    k.addr_add("veth0", "2001:db8::1/64", nodad=True, valid_lft=4, preferred_lft=2)
+    assert v6(k, "veth0") == [("veth0", "2001:db8::1", 64, IFA_F_NODAD)]
+    prefix = [r for r in k.routes(10) if r["dst"] == "2001:db8::/64"]
+    assert [r["expires"] for r in prefix] == [4]          # 4 s left (the clock stands still)
+    k.advance(2_100_000_000)
+    assert v6(k, "veth0")[0][3] == IFA_F_NODAD | IFA_F_DEPRECATED
+    k.advance(2_000_000_000)
+    assert v6(k, "veth0") == []
+    assert [r["dst"] for r in k.routes(10) if r.get("dev") == "veth0" and
+            r["table"] == "main"] == ["2001:db8::/64"]    # expired, not yet collected
+    k.advance(26_000_000_000)
+    assert [r["dst"] for r in k.routes(10) if r.get("dev") == "veth0" and
+            r["table"] == "main"] == []

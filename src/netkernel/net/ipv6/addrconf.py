@@ -13,7 +13,7 @@ IPv6 addresses and routes (keep_addr_on_down is 0), as does one whose IPv6 gets 
 DIVERGENCE(#10): no link-local address is generated (as with addr_gen_mode 1, "none") and no
 IPv6 frame is ever sent: duplicate address detection waits as Linux does but sends no Neighbour
 Solicitation (so it always succeeds), and no MLD report or Router Solicitation goes out;
-lifetimes count down but never expire; temporary (privacy) addresses are not made.
+temporary (privacy) addresses are not made.
 """
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_S32, NLA_U32, NLA_U8, 
                                           nlmsg_parse_deprecated, nlmsg_put, rtnl_notify,
                                           rtnl_register)
 from netkernel.net.ipv6.ip6_fib import fib6_add
-from netkernel.net.ipv6.route import (IP6_RT_PRIO_ADDRCONF, RTF_LOCAL, RTF_NONEXTHOP, RTF_UP,
+from netkernel.net.ipv6.route import (IP6_RT_PRIO_ADDRCONF, RTF_EXPIRES, RTF_LOCAL,
+                                      RTF_NONEXTHOP, RTF_UP,
                                       Fib6Info, ip6_del_rt, ipv6_prefix, rt6_sync_down_dev)
 from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFF_LOOPBACK, IFF_NOARP, IFF_UP
@@ -68,13 +69,16 @@ class NetnsIpv6:
     """struct netns_ipv6: devconf_all, devconf_dflt and the fib6 tables (id → [Fib6Info]).
     `linkwatch_pending`: carrier changes heard while another device was opening (see
     addrconf_notify)."""
-    __slots__ = ("devconf_all", "devconf_dflt", "fib6_tables", "linkwatch_pending")
+    __slots__ = ("devconf_all", "devconf_dflt", "fib6_tables", "linkwatch_pending", "gc_timer",
+                 "verify_timer")
 
     def __init__(self):
         self.devconf_all = dict(DEVCONF_DEFAULTS)
         self.devconf_dflt = dict(DEVCONF_DEFAULTS)
         self.fib6_tables: dict = {RT_TABLE_MAIN: [], RT_TABLE_LOCAL: []}
         self.linkwatch_pending: list = []
+        self.gc_timer = None            # ip6_fib_timer: expired routes' collection
+        self.verify_timer = None        # addr_chk_work: address lifetimes (addrconf_verify)
 
 
 class Inet6Dev:
@@ -225,15 +229,18 @@ def addrconf_add_mroute(dev) -> None:
                                   RTPROT_KERNEL, RTN_MULTICAST, RTF_UP, dev), NLM_F_CREATE)
 
 
-def addrconf_prefix_route(ifa: Inet6Ifaddr) -> None:
+def addrconf_prefix_route(ifa: Inet6Ifaddr, expires: int = 0) -> None:
     """addrconf_prefix_route: the address's prefix through its device, main table, metric 256
-    (or the address's route priority); refused while the device is down."""
+    (or the address's route priority), expiring at `expires` (jiffies; 0: never); refused
+    while the device is down."""
     dev = ifa.idev.dev
     if not dev.flags & IFF_UP:
         return
     fib6_add(dev.nd_net, Fib6Info(ipv6_prefix(ifa.addr, ifa.prefix_len), ifa.prefix_len,
                                   RT_TABLE_MAIN, ifa.rt_priority or IP6_RT_PRIO_ADDRCONF,
-                                  RTPROT_KERNEL, RTN_UNICAST, RTF_UP, dev), NLM_F_CREATE)
+                                  RTPROT_KERNEL, RTN_UNICAST,
+                                  RTF_UP | (RTF_EXPIRES if expires else 0), dev,
+                                  expires=expires), NLM_F_CREATE)
 
 
 def addrconf_dad_completed(ifa: Inet6Ifaddr, nlinfo=(0, 0)) -> None:
@@ -324,25 +331,94 @@ def addrconf_dad_stop(ifa: Inet6Ifaddr) -> None:
         del_timer_sync(ifa.idev.dev.nd_net.core, ifa.dad_timer)
 
 
+def check_cleanup_prefix_route(ifa: Inet6Ifaddr):
+    """check_cleanup_prefix_route: what becomes of the prefix route of a permanent address that
+    goes — kept if another address of the prefix is permanent or has noprefixroute; made to
+    expire with the last of the others (their valid lifetimes) if there are some; deleted
+    otherwise. ("nop" | "expire" | "del", expires in jiffies)."""
+    core = ifa.idev.dev.nd_net.core
+    hz = core.sysctl["kernel.hz"]
+    action, expires = "del", jiffies(core)
+    prefix = ipv6_prefix(ifa.addr, ifa.prefix_len)
+    for other in ifa.idev.addr_list:
+        if other is ifa or other.prefix_len != ifa.prefix_len or \
+                ipv6_prefix(other.addr, other.prefix_len) != prefix:
+            continue
+        if other.flags & (IFA_F_PERMANENT | IFA_F_NOPREFIXROUTE):
+            return "nop", 0
+        action = "expire"
+        expires = max(expires, other.tstamp + other.valid_lft * hz)
+    return action, expires
+
+
 def ipv6_del_addr(ifa: Inet6Ifaddr, nlinfo=(0, 0)) -> None:
-    """ipv6_del_addr: unlink it, RTM_DELADDR (its local route goes), and its prefix route unless
-    another address of the device still has that prefix."""
+    """ipv6_del_addr: unlink it, RTM_DELADDR (its local route goes); for a permanent address
+    with a prefix route, check_cleanup_prefix_route decides that route's fate (an address with
+    lifetimes leaves its route to expire on its own)."""
     idev = ifa.idev
     idev.addr_list.remove(ifa)
     addrconf_dad_stop(ifa)
+    action = "nop"
+    if ifa.flags & IFA_F_PERMANENT and not ifa.flags & IFA_F_NOPREFIXROUTE:
+        action, expires = check_cleanup_prefix_route(ifa)
     ipv6_ifa_notify(RTM_DELADDR, ifa, nlinfo)
-    if ifa.flags & (IFA_F_NOPREFIXROUTE):
+    if action == "nop":
         return
     prefix = ipv6_prefix(ifa.addr, ifa.prefix_len)
-    if any(ipv6_prefix(o.addr, o.prefix_len) == prefix and o.prefix_len == ifa.prefix_len
-           for o in idev.addr_list):
-        return
     net = idev.dev.nd_net
     for rt in list(net.ipv6.fib6_tables.get(RT_TABLE_MAIN, [])):
         if rt.fib6_dst == prefix and rt.fib6_dst_len == ifa.prefix_len and \
                 rt.fib_nh_dev is idev.dev and rt.fib6_protocol == RTPROT_KERNEL:
-            ip6_del_rt(net, rt, nlinfo)
+            if action == "del":
+                ip6_del_rt(net, rt, nlinfo)
+            elif not rt.fib6_flags & RTF_EXPIRES:
+                rt.fib6_flags |= RTF_EXPIRES
+                rt.expires = expires
             break
+
+
+ADDRCONF_TIMER_FUZZ_MINUS_DIV = 50
+
+
+def addrconf_verify(net) -> None:
+    """addrconf_verify_rtnl: an address whose valid lifetime is over is deleted; one whose
+    preferred lifetime is over becomes IFA_F_DEPRECATED (announced); then the check is due
+    again at the next such moment (at most ADDR_CHECK_FREQUENCY, 120 s, away)."""
+    core = net.core
+    hz = core.sysctl["kernel.hz"]
+    now = jiffies(core)
+    fuzz = hz // ADDRCONF_TIMER_FUZZ_MINUS_DIV if hz > ADDRCONF_TIMER_FUZZ_MINUS_DIV else 1
+    nxt = now + 120 * hz
+    pending = False
+    for dev in list(net.dev_by_index.values()):
+        idev = dev.ip6_ptr
+        if idev is None:
+            continue
+        for ifa in list(idev.addr_list):
+            if ifa.flags & IFA_F_PERMANENT:
+                continue
+            age = (now - ifa.tstamp + fuzz) // hz
+            if ifa.valid_lft != INFINITY_LIFE_TIME and age >= ifa.valid_lft:
+                if ifa in idev.addr_list:
+                    ipv6_del_addr(ifa)
+                continue
+            if ifa.prefered_lft == INFINITY_LIFE_TIME:
+                continue
+            pending = True
+            if ifa.prefered_lft <= age:
+                nxt = min(nxt, ifa.tstamp + ifa.valid_lft * hz)
+                if not ifa.flags & IFA_F_DEPRECATED:
+                    ifa.flags |= IFA_F_DEPRECATED
+                    ipv6_ifa_notify(0, ifa)
+            else:
+                nxt = min(nxt, ifa.tstamp + ifa.prefered_lft * hz)
+    timer = net.ipv6.verify_timer
+    if timer is None:
+        timer = net.ipv6.verify_timer = TimerList(lambda _t, net=net: addrconf_verify(net))
+    if pending:
+        mod_timer(core, timer, nxt - fuzz)
+    else:
+        del_timer_sync(core, timer)
 
 
 def addrconf_ifdown(dev, unregister: bool) -> None:
@@ -495,7 +571,13 @@ def inet6_rtm_newaddr(net, data, off: int, end: int, nlflags: int, portid: int, 
             return -E.EEXIST
         existing.rt_priority = rt_priority
         existing.valid_lft, existing.prefered_lft = valid_lft, prefered_lft
+        existing.tstamp = jiffies(net.core)
+        if valid_lft == INFINITY_LIFE_TIME:
+            existing.flags |= IFA_F_PERMANENT
+        else:
+            existing.flags &= ~IFA_F_PERMANENT
         ipv6_ifa_notify(RTM_NEWADDR, existing, (portid, seq))
+        addrconf_verify(net)
         return 0
     # inet6_addr_add
     if plen > 128:
@@ -517,10 +599,13 @@ def inet6_rtm_newaddr(net, data, off: int, end: int, nlflags: int, portid: int, 
     if type(ifa) is int:
         return ifa
     if not flags & IFA_F_NOPREFIXROUTE:
-        addrconf_prefix_route(ifa)
+        addrconf_prefix_route(ifa, 0 if valid_lft == INFINITY_LIFE_TIME else
+                              ifa.tstamp + valid_lft * net.core.sysctl["kernel.hz"])
     if not ifa.flags & (IFA_F_OPTIMISTIC | IFA_F_NODAD):
         ipv6_ifa_notify(0, ifa, (portid, seq))      # announced tentative, without its route
     addrconf_dad_begin(ifa, (portid, seq))          # addrconf_dad_start
+    if valid_lft != INFINITY_LIFE_TIME:
+        addrconf_verify(net)
     return 0
 
 

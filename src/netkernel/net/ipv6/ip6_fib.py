@@ -16,6 +16,8 @@ from netkernel.uapi import errno as E
 from netkernel.uapi.netlink import (NLM_F_CREATE, NLM_F_DUMP_FILTERED, NLM_F_EXCL, NLM_F_MULTI,
                                     NLM_F_REPLACE, NLMSG_HDRLEN)
 from netkernel.uapi.rtnetlink import RTM_DELROUTE, RTM_F_PREFIX, RTM_NEWROUTE, RTMSG
+
+RTF_EXPIRES = 0x00400000
 from netkernel.uapi.socket import AF_INET6
 
 
@@ -39,7 +41,40 @@ def fib6_add(net, rt, nlflags: int, nlinfo=(0, 0)) -> int:
     table.append(rt)
     table.sort(key=fib6_order)
     inet6_rt_notify(RTM_NEWROUTE, rt, nlinfo, NLM_F_CREATE)
+    if rt.fib6_flags & RTF_EXPIRES:
+        fib6_start_gc(net)
     return 0
+
+
+IP6_RT_GC_INTERVAL_S = 30       # net.ipv6.route.gc_interval
+
+
+def fib6_start_gc(net) -> None:
+    """fib6_start_gc: a route that expires arms the namespace's garbage collection, which runs
+    gc_interval (30 s) later unless it is armed already."""
+    from netkernel.kernel.time.timer import TimerList, jiffies, mod_timer
+    core = net.core
+    timer = net.ipv6.gc_timer
+    if timer is None:
+        timer = net.ipv6.gc_timer = TimerList(lambda _t, net=net: fib6_run_gc(net))
+    if not timer.pending:
+        mod_timer(core, timer, jiffies(core) + IP6_RT_GC_INTERVAL_S * core.sysctl["kernel.hz"])
+
+
+def fib6_run_gc(net) -> None:
+    """fib6_run_gc (fib6_age): routes whose expiry has passed are deleted (announced); while
+    expiring routes remain, the collection runs again gc_interval later."""
+    from netkernel.kernel.time.timer import jiffies
+    now = jiffies(net.core)
+    more = False
+    for table in list(net.ipv6.fib6_tables.values()):
+        for rt in [r for r in table if r.fib6_flags & RTF_EXPIRES]:
+            if rt.expires <= now:
+                fib6_del(net, rt)
+            else:
+                more = True
+    if more:
+        fib6_start_gc(net)
 
 
 def fib6_del(net, rt, nlinfo=(0, 0)) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 LINUX_SOURCE = "net/ipv6/route.c"
 MODEL_HELPERS = ("Fib6Info", "ipv6_prefix", "rtm_to_fib6_config")
 
+from netkernel.kernel.time.timer import jiffies
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_U32, nla_put, nlmsg_parse_deprecated,
                                           nlmsg_put, rtnl_notify, rtnl_register)
@@ -31,6 +32,8 @@ IP6_RT_PRIO_USER = 1024
 IP6_RT_PRIO_ADDRCONF = 256
 RTF_UP, RTF_GATEWAY, RTF_NONEXTHOP, RTF_LOCAL = 0x0001, 0x0002, 0x00200000, 0x80000000
 RTF_ADDRCONF, RTF_CACHE = 0x00040000, 0x01000000
+RTF_EXPIRES = 0x00400000
+USER_HZ = 100                   # clock_t units of RTA_CACHEINFO's rta_expires
 
 RTM_IPV6_POLICY = {RTA_DST: (NLA_BINARY, 16), RTA_OIF: (NLA_U32, 0),
                    RTA_GATEWAY: (NLA_BINARY, 16), RTA_PRIORITY: (NLA_U32, 0),
@@ -40,10 +43,10 @@ RTM_IPV6_POLICY = {RTA_DST: (NLA_BINARY, 16), RTA_OIF: (NLA_U32, 0),
 class Fib6Info:
     """struct fib6_info with its struct fib6_nh."""
     __slots__ = ("fib6_dst", "fib6_dst_len", "fib6_table", "fib6_metric", "fib6_protocol",
-                 "fib6_type", "fib6_flags", "fib_nh_dev", "fib_nh_gw6")
+                 "fib6_type", "fib6_flags", "fib_nh_dev", "fib_nh_gw6", "expires")
 
     def __init__(self, dst: bytes, plen: int, table: int, metric: int, protocol: int,
-                 rtype: int, flags: int, dev, gw: bytes = bytes(16)):
+                 rtype: int, flags: int, dev, gw: bytes = bytes(16), expires: int = 0):
         self.fib6_dst = dst
         self.fib6_dst_len = plen
         self.fib6_table = table
@@ -53,6 +56,7 @@ class Fib6Info:
         self.fib6_flags = flags
         self.fib_nh_dev = dev
         self.fib_nh_gw6 = gw
+        self.expires = expires      # jiffies when RTF_EXPIRES is set
 
     def same(self, o: "Fib6Info") -> bool:
         return (self.fib6_dst, self.fib6_dst_len, self.fib6_metric, self.fib_nh_dev,
@@ -69,8 +73,9 @@ def ipv6_prefix(addr: bytes, plen: int) -> bytes:
 
 def rt6_fill_node(rt: Fib6Info, event: int, portid: int, seq: int, flags: int) -> bytes:
     """rt6_fill_node: struct rtmsg (scope universe), RTA_TABLE, RTA_DST (when the prefix is not
-    0), RTA_PRIORITY, RTA_GATEWAY (with RTF_GATEWAY), RTA_OIF, RTA_CACHEINFO (all zero: no
-    cache entry, no expiry), RTA_PREF (medium). RTNH_F_LINKDOWN for a non-local route whose
+    0), RTA_PRIORITY, RTA_GATEWAY (with RTF_GATEWAY), RTA_OIF, RTA_CACHEINFO (no cache entry:
+    only the time to expiry of an RTF_EXPIRES route, in clock ticks, negative once past),
+    RTA_PREF (medium). RTNH_F_LINKDOWN for a non-local route whose
     device has no carrier."""
     dev = rt.fib_nh_dev
     rtm_flags = 0
@@ -87,7 +92,13 @@ def rt6_fill_node(rt: Fib6Info, event: int, portid: int, seq: int, flags: int) -
         nla_put(out, RTA_GATEWAY, rt.fib_nh_gw6)
     if dev is not None:
         nla_put(out, RTA_OIF, U32.pack(dev.ifindex))
-    nla_put(out, RTA_CACHEINFO, RTA_CACHEINFO_S.pack(0, 0, 0, 0, 0, 0, 0, 0))
+    expires = 0
+    if rt.fib6_flags & RTF_EXPIRES and dev is not None:
+        core = dev.nd_net.core
+        left = rt.expires - jiffies(core)
+        expires = min(abs(left) * USER_HZ // core.sysctl["kernel.hz"], 0x7FFFFFFF)
+        expires = expires if left > 0 else -expires
+    nla_put(out, RTA_CACHEINFO, RTA_CACHEINFO_S.pack(0, 0, expires, 0, 0, 0, 0, 0))
     nla_put(out, RTA_PREF, b"\0")
     return nlmsg_put(event, portid, seq, flags, bytes(out))
 
