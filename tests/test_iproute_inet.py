@@ -17,6 +17,7 @@ from tests import realkernel
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPO = ROOT / "tests" / "data" / "inet.topology"
+TOPO6 = ROOT / "tests" / "data" / "inet6.topology"
 
 STEPS = [
     "link add veth0 type veth peer name veth1",
@@ -200,3 +201,20 @@ def test_real_ip_under_netkernel_run_matches_the_real_kernel(argv):
         return
     assert real.returncode == 0, real.stderr
     assert r.stdout == real.stdout
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
+@pytest.mark.parametrize("dst", ["2001:db8::5", "2001:db8::1", "2001:db8:7::1", "::1",
+                                 "fd00::9", "2001:db8:9::1"])
+def test_real_ip6_route_get_under_netkernel_run(dst):
+    """`ip -6 route get` over the model's RTM_GETROUTE: route, device and the source address
+    chosen, as on the real kernel (whose link-local addresses never win for these)."""
+    argv = ["ip", "-6", "route", "get", dst]
+    r = _nk("run", "--topology", str(TOPO6), "--", *argv)
+    if r.returncode != 0 and "seccomp" in r.stderr:
+        pytest.skip(r.stderr.strip())
+    real = realkernel.run_in_topology(TOPO6, ["sh", "-c", "ip link set lo up && " +
+                                              " ".join(argv)], prefix="nkinet")
+    if real is None:
+        return
+    assert (r.returncode, r.stdout, r.stderr) == (real.returncode, real.stdout, real.stderr)

@@ -492,16 +492,15 @@ class _View:
         self._rtnl(msgtype, flags, bytes(body))
 
     def route_get(self, dst: str, *, src: str | None = None, dev: str | None = None) -> dict:
-        """The route the kernel would use to send to `dst` (IPv4), as `ip route get DST [from
-        SRC] [oif DEV]`: a dict with type, dst, gateway, dev, prefsrc (the source address it
-        would choose), uid, and the route's cache flags (local, brd, ...). A destination without
-        route is ENETUNREACH, an unreachable route EHOSTUNREACH, a source that is not local
+        """The route the kernel would use to send to `dst`, as `ip route get DST [from SRC]
+        [oif DEV]`: a dict with type, dst, gateway, dev, prefsrc (the source address it would
+        choose), and for IPv4 the uid and the route's cache flags (local, brd, ...), for IPv6
+        the table, protocol and metric of the route found. A destination without route is
+        ENETUNREACH, an unreachable route EHOSTUNREACH, an IPv4 source that is not local
         ENETUNREACH, an unknown device ENODEV."""
         family, addr, _plen = _parse_prefix(dst)
-        if family != AF_INET:
-            raise ValueError("route_get: IPv4 destinations only (RTM_GETROUTE for AF_INET6 is "
-                             "not modelled)")
-        body = bytearray(RTMSG.pack(AF_INET, 32, 32 if src else 0, 0, 0, 0, 0, 0, 0))
+        full = 32 if family == AF_INET else 128
+        body = bytearray(RTMSG.pack(family, full, full if src else 0, 0, 0, 0, 0, 0, 0))
         nla_put(body, RTA_DST, addr)
         if src is not None:
             nla_put(body, RTA_SRC, _parse_prefix(src)[1])

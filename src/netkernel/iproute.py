@@ -702,15 +702,17 @@ def route_entries(net) -> list[dict]:
 def route_reply(net, msg: bytes) -> dict:
     """An RTM_GETROUTE answer (rt_fill_info) as `ip -j route get` describes it."""
     import struct as _struct
-    (_f, _dl, _sl, _tos, _table, _proto, _scope, rtype,
+    (family, _dl, _sl, _tos, table, proto, _scope, rtype,
      flags) = _struct.unpack_from("=BBBBBBBBI", msg, 16)
     attrs, off = {}, 28
     while off + 4 <= len(msg):
         ln, t = _struct.unpack_from("=HH", msg, off)
         attrs[t] = msg[off + 4:off + ln]
         off += (ln + 3) & ~3
-    ip4 = lambda raw: _ip4(int.from_bytes(raw, "big"))   # noqa: E731
+    ip4 = (lambda raw: _ip4(int.from_bytes(raw, "big"))) if family == 2 else _ip6
     e = {"type": _RT_TYPES.get(rtype, str(rtype)), "dst": ip4(attrs[1])}
+    if family == 10:
+        e["from"] = ip4(attrs[2]) if 2 in attrs else "::"
     if 5 in attrs:
         e["gateway"] = ip4(attrs[5])
     if 4 in attrs:
@@ -718,6 +720,11 @@ def route_reply(net, msg: bytes) -> dict:
         e["dev"] = dev.name if dev is not None else None
     if 7 in attrs:
         e["prefsrc"] = ip4(attrs[7])
+    if family == 10:
+        e["table"] = _RT_TABLES.get(table, str(table))
+        e["protocol"] = _RT_PROTOS.get(proto, str(proto))
+        e["metric"] = _struct.unpack("=I", attrs[6])[0]
+        return e
     if 25 in attrs:
         e["uid"] = _struct.unpack("=I", attrs[25])[0]
     # RTCF_* bits of rtm_flags, as iproute2 names them in its "cache <...>" line
@@ -744,6 +751,19 @@ def _route_get(v, rest: list[str], json_out: bool) -> str:
     if "dev" in kw:
         _need_dev(v, kw["dev"])
     e = _rtnl(v.route_get, dst, **kw)
+    if "from" in e:                                   # IPv6: the route found, as a route
+        words = [] if e["type"] == "unicast" else [e["type"]]
+        words += [e["dst"], "from", e["from"]]
+        if "gateway" in e:
+            words += ["via", e["gateway"]]
+        words += ["dev", e["dev"]]
+        if e["table"] != "main":
+            words += ["table", e["table"]]
+        if e["protocol"] != "boot":
+            words += ["proto", e["protocol"]]
+        if "prefsrc" in e:
+            words += ["src", e["prefsrc"]]
+        return " ".join(words + ["metric", str(e["metric"]), "pref", "medium"]) + "\n"
     if json_out:
         d = {k: val for k, val in e.items() if k != "cache" and not (k == "type" and
                                                                      val == "unicast")}

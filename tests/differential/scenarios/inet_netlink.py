@@ -1010,3 +1010,53 @@ def scenario_inet6_lifetimes_run_out(b):
     time.sleep(1.2)
     out["expired"] = view()
     return out
+
+
+def _get6(b, nl, dst, *attrs, names=("lo", "veth0", "veth1")):
+    idx = _idx(b, names)
+    body = rtmsg(AF_INET6, 128 if dst else 0, 0, 0, 0, 0,
+                 *([nla(RTA_DST, IN6(dst))] if dst else []), *attrs)
+    for t, _f, p in nl.req(RTM_GETROUTE, NLM_F_ACK, body):
+        if t == NLMSG_ERROR:
+            err = -struct.unpack_from("=i", p, 0)[0]
+            if err:
+                return errname(OSError(err, ""))
+        elif t == RTM_NEWROUTE:
+            d = route_view(idx, p)
+            a = _attrs(p, 12)
+            if 2 in a:                                  # RTA_SRC
+                d["from"] = _ip(AF_INET6, a[2])
+            return d
+    return "no-reply"
+
+
+def scenario_inet6_route_get(b):
+    """RTM_GETROUTE for one IPv6 destination (`ip -6 route get`): on-link, via a gateway (whose
+    device the kernel found), a local address, ::1, the source chosen among several (the
+    longest shared prefix, the outgoing device), no route (ENETUNREACH), an unknown device,
+    a short RTA_DST (EINVAL)."""
+    b.link_add("veth0", "veth", "veth1")
+    for d in ("lo", "veth0", "veth1"):
+        _v6_on(b, d)
+    b.link_set("lo", up=False)
+    b.link_set("lo", up=True)
+    b.link_set("veth1", up=True)
+    b.link_set("veth0", up=True)
+    b.settle()
+    nl = Rtnl(b)
+    add6(b, nl, "veth0", "2001:db8::1", 64)
+    add6(b, nl, "veth1", "2001:db8:1::1", 64)
+    add6(b, nl, "veth1", "fd00::1", 64)
+    gw = nl.ack(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, rtmsg(
+        AF_INET6, 48, 254, 3, 0, 1, nla(RTA_DST, IN6("2001:db8:7::")),
+        nla(RTA_GATEWAY, IN6("2001:db8::2"))))
+    bad_gw = nl.ack(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, rtmsg(
+        AF_INET6, 48, 254, 3, 0, 1, nla(RTA_DST, IN6("2001:db8:8::")),
+        nla(RTA_GATEWAY, IN6("2001:db8:99::2"))))
+    b.settle()
+    return {"gw_route": gw, "bad_gw": bad_gw,
+            "onlink": _get6(b, nl, "2001:db8::5"), "local": _get6(b, nl, "2001:db8::1"),
+            "via": _get6(b, nl, "2001:db8:7::1"), "loopback": _get6(b, nl, "::1"),
+            "ula": _get6(b, nl, "fd00::9"), "none": _get6(b, nl, "2001:db8:9::1"),
+            "oif_bad": _get6(b, nl, "2001:db8::5", nla(RTA_OIF, struct.pack("=I", 999))),
+            "short_dst": _get6(b, nl, None, nla(RTA_DST, b"\x20\x01"))}

@@ -9,7 +9,8 @@ RTA_METRICS/RTA_MULTIPATH/RTA_PREF input; no policy routing.
 from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv6/route.c"
-MODEL_HELPERS = ("Fib6Info", "ipv6_prefix", "rtm_to_fib6_config")
+MODEL_HELPERS = ("Fib6Info", "ipv6_prefix", "rtm_to_fib6_config", "_src_scope",
+                 "_common_prefix")
 
 from netkernel.kernel.time.timer import jiffies
 from netkernel.net.core import dev as netdev
@@ -19,9 +20,11 @@ from netkernel.uapi import errno as E
 from netkernel.net.ipv6.ip6_fib import fib6_add, fib6_del
 from netkernel.uapi.netlink import NLM_F_CREATE, NLMSG_HDRLEN
 from netkernel.uapi.rtnetlink import (RTA_CACHEINFO, RTA_CACHEINFO_S, RTA_DST, RTA_GATEWAY,
-                                      RTA_MULTIPATH, RTA_OIF, RTA_PREF, RTA_PREFSRC,
-                                      RTA_PRIORITY, RTA_TABLE, RTM_DELROUTE, RTM_GETROUTE,
-                                      RTM_NEWROUTE, RTMSG, RTMSG_SIZE, RTN_MAX, RTN_UNICAST,
+                                      RTA_IIF, RTA_MULTIPATH, RTA_OIF, RTA_PREF, RTA_PREFSRC,
+                                      RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTM_DELROUTE,
+                                      RTM_GETROUTE, RTM_NEWROUTE, RTMSG, RTMSG_SIZE,
+                                      RTN_BLACKHOLE, RTN_MAX, RTN_PROHIBIT, RTN_UNICAST,
+                                      RTN_UNREACHABLE, RT_TABLE_LOCAL,
                                       RTNLGRP_IPV6_ROUTE, RTNH_F_LINKDOWN, RTPROT_BOOT,
                                       RT_SCOPE_UNIVERSE, RT_TABLE_COMPAT, RT_TABLE_MAIN)
 from netkernel.uapi.socket import AF_INET6
@@ -71,26 +74,39 @@ def ipv6_prefix(addr: bytes, plen: int) -> bytes:
     return (v & mask).to_bytes(16, "big")
 
 
-def rt6_fill_node(rt: Fib6Info, event: int, portid: int, seq: int, flags: int) -> bytes:
-    """rt6_fill_node: struct rtmsg (scope universe), RTA_TABLE, RTA_DST (when the prefix is not
-    0), RTA_PRIORITY, RTA_GATEWAY (with RTF_GATEWAY), RTA_OIF, RTA_CACHEINFO (no cache entry:
-    only the time to expiry of an RTF_EXPIRES route, in clock ticks, negative once past),
-    RTA_PREF (medium). RTNH_F_LINKDOWN for a non-local route whose
-    device has no carrier."""
+def rt6_fill_node(rt: Fib6Info, event: int, portid: int, seq: int, flags: int,
+                  dest: bytes | None = None, src: bytes | None = None,
+                  prefsrc: bytes | None = None, dst_dev=None) -> bytes:
+    """rt6_fill_node: struct rtmsg (scope universe), RTA_TABLE, RTA_DST (`dest` /128 for a
+    looked-up destination, else the prefix when not 0), RTA_SRC (`src` /128, asked-for source
+    of a lookup), RTA_PREFSRC (the source a lookup chose), RTA_PRIORITY, RTA_GATEWAY (with
+    RTF_GATEWAY), RTA_OIF (the route's device, or `dst_dev` for a lookup: lo for a local
+    route), RTA_CACHEINFO (no cache entry: only the time to expiry of an RTF_EXPIRES route, in
+    clock ticks, negative once past), RTA_PREF (medium). RTNH_F_LINKDOWN for a non-local
+    route whose device has no carrier."""
     dev = rt.fib_nh_dev
     rtm_flags = 0
     if dev is not None and not dev.carrier and not rt.fib6_flags & RTF_LOCAL:
         rtm_flags |= RTNH_F_LINKDOWN
-    out = bytearray(RTMSG.pack(AF_INET6, rt.fib6_dst_len, 0, 0,
+    out = bytearray(RTMSG.pack(AF_INET6, 128 if dest is not None else rt.fib6_dst_len,
+                               128 if src is not None else 0, 0,
                                rt.fib6_table if rt.fib6_table < 256 else RT_TABLE_COMPAT,
                                rt.fib6_protocol, RT_SCOPE_UNIVERSE, rt.fib6_type, rtm_flags))
     nla_put(out, RTA_TABLE, U32.pack(rt.fib6_table))
-    if rt.fib6_dst_len:
+    if dest is not None:
+        nla_put(out, RTA_DST, dest)
+    elif rt.fib6_dst_len:
         nla_put(out, RTA_DST, rt.fib6_dst)
+    if src is not None:
+        nla_put(out, RTA_SRC, src)
+    if prefsrc is not None:
+        nla_put(out, RTA_PREFSRC, prefsrc)
     nla_put(out, RTA_PRIORITY, U32.pack(rt.fib6_metric))
     if rt.fib6_flags & RTF_GATEWAY:
         nla_put(out, RTA_GATEWAY, rt.fib_nh_gw6)
-    if dev is not None:
+    if dst_dev is not None:
+        nla_put(out, RTA_OIF, U32.pack(dst_dev.ifindex))
+    elif dev is not None:
         nla_put(out, RTA_OIF, U32.pack(dev.ifindex))
     expires = 0
     if rt.fib6_flags & RTF_EXPIRES and dev is not None:
@@ -155,20 +171,30 @@ def rtm_to_fib6_config(net, data, off: int, end: int):
 
 
 def inet6_rtm_newroute(net, data, off: int, end: int, nlflags: int, portid: int, seq: int):
-    """inet6_rtm_newroute → ip6_route_info_create: the device by RTA_OIF (ENODEV; none given
-    and no gateway: ENODEV), the metric (0 means 1024), then fib6_add."""
+    """inet6_rtm_newroute → ip6_route_info_create: the device by RTA_OIF (ENODEV); without one,
+    a gateway's device is the one of the route that reaches it directly (ip6_validate_gw: none
+    is EHOSTUNREACH), and neither is ENODEV; the device must be up (ENETDOWN); the metric (0
+    means 1024); then fib6_add."""
     cfg = rtm_to_fib6_config(net, data, off, end)
     if type(cfg) is int:
         return cfg
     dst, plen, table, metric, protocol, rtype, oif, gw = cfg
-    dev = netdev.dev_get_by_index(net, oif) if oif else None
-    if dev is None:
-        return -E.ENODEV
-    if dev.ip6_ptr is None:
+    has_gw = gw is not None and any(gw)
+    dev = None
+    if oif:
+        dev = netdev.dev_get_by_index(net, oif)
+        if dev is None:
+            return -E.ENODEV
+    elif has_gw:
+        via = ip6_route_output(net, gw, 0)
+        if type(via) is int or via.fib6_flags & RTF_GATEWAY or via.fib_nh_dev is None:
+            return -E.EHOSTUNREACH
+        dev = via.fib_nh_dev
+    if dev is None or dev.ip6_ptr is None:
         return -E.ENODEV
     if not dev.flags & 0x1:             # fib6_nh_init: "Nexthop device is not up"
         return -E.ENETDOWN
-    flags = RTF_UP | (RTF_GATEWAY if gw and any(gw) else 0)
+    flags = RTF_UP | (RTF_GATEWAY if has_gw else 0)
     rt = Fib6Info(dst, plen, table, metric or IP6_RT_PRIO_USER, protocol or RTPROT_BOOT,
                   rtype or RTN_UNICAST, flags, dev, gw if gw else bytes(16))
     return ip6_route_add(net, rt, nlflags, (portid, seq))
@@ -197,8 +223,112 @@ def inet6_rtm_delroute(net, data, off: int, end: int, nlflags: int, portid: int,
     return -E.ESRCH
 
 
+RTM_GETROUTE6_POLICY = {RTA_SRC: (NLA_BINARY, 0), RTA_DST: (NLA_BINARY, 0),
+                        RTA_IIF: (NLA_U32, 0), RTA_OIF: (NLA_U32, 0)}
+# RFC 6724 source address selection: IPV6_ADDR_SCOPE_* of an address (ipv6_addr_src_scope)
+
+
+def _src_scope(addr: bytes) -> int:
+    if addr[0] == 0xFF:
+        return addr[1] & 0x0F
+    if addr == bytes(15) + b"\x01":
+        return 0x1
+    if addr[0] == 0xFE and addr[1] & 0xC0 == 0x80:
+        return 0x2
+    if addr[0] == 0xFE and addr[1] & 0xC0 == 0xC0:
+        return 0x5
+    return 0xE
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    x = int.from_bytes(a, "big") ^ int.from_bytes(b, "big")
+    return 128 - x.bit_length()
+
+
+def ipv6_dev_get_saddr(net, dst_dev, daddr: bytes):
+    """ipv6_dev_get_saddr: the source address for `daddr` by RFC 6724's rules as Linux applies
+    them — the destination itself, then an appropriate scope (the smallest not narrower than
+    the destination's, else the widest), not deprecated, on the outgoing device, the longest
+    prefix shared with the destination (up to the address's prefix length); tentative addresses
+    are not candidates. Only the outgoing device's addresses compete for a link-local or
+    multicast destination. None when there is no candidate (EADDRNOTAVAIL).
+    DIVERGENCE(#10): the policy-table labels (rule 6) and home/temporary preferences are not
+    applied."""
+    dst_scope = _src_scope(daddr)
+    use_oif = dst_dev is not None and (daddr[0] == 0xFF or dst_scope <= 0x2)
+    devs = [dst_dev] if use_oif else [d for _, d in sorted(net.dev_by_index.items())]
+    best, best_key = None, None
+    for dev in devs:
+        idev = dev.ip6_ptr
+        if idev is None or not dev.flags & 0x1:
+            continue
+        for ifa in idev.addr_list:
+            if ifa.flags & 0x40:                  # IFA_F_TENTATIVE
+                continue
+            sc = _src_scope(ifa.addr)
+            key = (ifa.addr == daddr,
+                   (1, -sc) if sc >= dst_scope else (0, sc),
+                   not ifa.flags & 0x20,           # IFA_F_DEPRECATED
+                   dev is dst_dev,
+                   min(_common_prefix(ifa.addr, daddr), ifa.prefix_len))
+            if best_key is None or key > best_key:
+                best, best_key = ifa.addr, key
+    return best
+
+
+def ip6_route_output(net, daddr: bytes, oif: int):
+    """ip6_route_output (fib6_rule_lookup with the default rules: local, then main): the
+    longest prefix holding `daddr`, lowest metric first, on device `oif` when one is given.
+    An error route answers its error (unreachable/blackhole/prohibit), none ENETUNREACH."""
+    for tb_id in (RT_TABLE_LOCAL, RT_TABLE_MAIN):
+        best = None
+        for rt in net.ipv6.fib6_tables.get(tb_id, []):
+            if ipv6_prefix(daddr, rt.fib6_dst_len) != rt.fib6_dst:
+                continue
+            if oif and (rt.fib_nh_dev is None or rt.fib_nh_dev.ifindex != oif):
+                continue
+            if best is None or rt.fib6_dst_len > best.fib6_dst_len or \
+                    (rt.fib6_dst_len == best.fib6_dst_len and rt.fib6_metric < best.fib6_metric):
+                best = rt
+        if best is not None:
+            err = {RTN_UNREACHABLE: -E.EHOSTUNREACH, RTN_BLACKHOLE: -E.EINVAL,
+                   RTN_PROHIBIT: -E.EACCES}.get(best.fib6_type)
+            return err if err else best
+    return -E.ENETUNREACH
+
+
+def inet6_rtm_getroute(net, data, off: int, end: int, nlflags: int, portid: int, seq: int):
+    """inet6_rtm_getroute: RTA_SRC/RTA_DST shorter than an address are EINVAL; RTA_IIF (input
+    routes) is not modelled (EOPNOTSUPP); the output route (ip6_route_output); the answer is
+    the route as rt6_fill_node writes it for that destination — RTA_DST and RTA_SRC (:: when
+    none was asked for) /128, the chosen source as RTA_PREFSRC, the device (lo for a local
+    route)."""
+    tb = nlmsg_parse_deprecated(data, off + NLMSG_HDRLEN, end, RTMSG_SIZE, RTM_GETROUTE6_POLICY)
+    if type(tb) is int:
+        return tb
+    src = dst = bytes(16)
+    if RTA_SRC in tb:
+        if len(tb[RTA_SRC]) < 16:
+            return -E.EINVAL
+        src = bytes(tb[RTA_SRC][:16])
+    if RTA_DST in tb:
+        if len(tb[RTA_DST]) < 16:
+            return -E.EINVAL
+        dst = bytes(tb[RTA_DST][:16])
+    if RTA_IIF in tb and U32.unpack(tb[RTA_IIF][:4])[0]:
+        return -E.EOPNOTSUPP
+    oif = U32.unpack(tb[RTA_OIF][:4])[0] if RTA_OIF in tb else 0
+    rt = ip6_route_output(net, dst, oif)
+    if type(rt) is int:
+        return rt
+    dev_out = net.loopback_dev if rt.fib6_flags & RTF_LOCAL else rt.fib_nh_dev
+    prefsrc = ipv6_dev_get_saddr(net, rt.fib_nh_dev, dst)
+    return [rt6_fill_node(rt, RTM_NEWROUTE, portid, seq, 0, dest=dst, src=src,
+                          prefsrc=prefsrc, dst_dev=dev_out)]
+
+
 def ip6_route_init(core) -> None:
     rtnl_register(AF_INET6, RTM_NEWROUTE, inet6_rtm_newroute, None)
     rtnl_register(AF_INET6, RTM_DELROUTE, inet6_rtm_delroute, None)
     from netkernel.net.ipv6.ip6_fib import inet6_dump_fib
-    rtnl_register(AF_INET6, RTM_GETROUTE, None, inet6_dump_fib)
+    rtnl_register(AF_INET6, RTM_GETROUTE, inet6_rtm_getroute, inet6_dump_fib)
