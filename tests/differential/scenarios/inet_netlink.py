@@ -1060,3 +1060,27 @@ def scenario_inet6_route_get(b):
             "ula": _get6(b, nl, "fd00::9"), "none": _get6(b, nl, "2001:db8:9::1"),
             "oif_bad": _get6(b, nl, "2001:db8::5", nla(RTA_OIF, struct.pack("=I", 999))),
             "short_dst": _get6(b, nl, None, nla(RTA_DST, b"\x20\x01"))}
+
+
+def scenario_inet_addr_shapes(b):
+    """Addresses of other shapes and their routes: a second address on lo (a local prefix
+    route), a point-to-point peer (IFA_ADDRESS other than IFA_LOCAL), a /31, an explicit
+    broadcast other than the subnet's, 255.255.255.255 as broadcast (no route), scope link."""
+    setup_veth(b)
+    nl = Rtnl(b)
+    out = {"lo": add4(b, nl, "lo", "10.9.9.9", 32),
+           "lo24": add4(b, nl, "lo", "10.8.8.1", 24),
+           "peer": nl.ack(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifaddrmsg(
+               AF_INET, 32, b.if_nametoindex("veth0"), 0, 0, nla(IFA_LOCAL, IN4("10.0.0.1")),
+               nla(IFA_ADDRESS, IN4("10.0.0.2")))),
+           "slash31": add4(b, nl, "veth1", "10.3.0.0", 31),
+           "brd": add4(b, nl, "veth1", "10.4.0.1", 24, nla(IFA_BROADCAST, IN4("10.4.0.77"))),
+           "lbcast": add4(b, nl, "veth1", "10.5.0.1", 24,
+                          nla(IFA_BROADCAST, IN4("255.255.255.255"))),
+           "scope_link": nl.ack(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifaddrmsg(
+               AF_INET, 16, b.if_nametoindex("veth1"), 0, 253,
+               nla(IFA_LOCAL, IN4("169.254.1.1"))))}
+    out["addrs"] = _strip_lft(dump_addrs(b, nl, AF_INET))
+    out["routes"] = dump_routes(b, nl, AF_INET)
+    out["proc"] = b.read_procfs("net/route")
+    return out
