@@ -1,10 +1,14 @@
-"""iproute2's `ip link` / `ip netns` over a netkernel machine, for topology files and the
-`netkernel ip` command. A topology file holds one `ip ...` command per line (# comments).
+"""iproute2's `ip link` / `ip addr` / `ip route` / `ip netns` over a netkernel machine, for
+topology files and the `netkernel ip` command. A topology file holds one `ip ...` command per
+line (# comments).
 
 What iproute2 checks in user space (names, numbers, link-layer addresses, that a device exists)
 is checked here with iproute2's words and exit statuses; everything else goes to the machine's
-rtnl functions (`link_add`, `link_set`, `link_del`, `netns_add`), whose errors are reported as
-iproute2 reports the kernel's answer ("RTNETLINK answers: File exists")."""
+rtnl functions (`link_add`, `link_set`, `link_del`, `addr_add`, `route_add`, ..., `netns_add`),
+whose errors are reported as iproute2 reports the kernel's answer ("RTNETLINK answers: File
+exists", or "Error: " and the kernel's extended-ack text). The views (`ip addr show`, `ip route
+show`, `ip route get`, their `-j` forms) print what iproute2 prints from the same rtnetlink
+answers."""
 from __future__ import annotations
 
 import json
@@ -57,11 +61,19 @@ def _kinds_text() -> str:
 
 
 USAGE = """\
-Usage: ip [ -n NETNS ] [ -j ] OBJECT COMMAND
+Usage: ip [ -n NETNS ] [ -j ] [ -4 | -6 ] OBJECT COMMAND
        ip link add [ name ] NAME type TYPE [ ARGS ]
        ip link set [ dev ] NAME [ up | down ] [ mtu MTU ] [ address LLADDR ] [ netns NETNSNAME ]
        ip link delete [ dev ] NAME
        ip link show [ [ dev ] NAME ] [ up ]
+       ip addr { add | replace | del } PREFIX dev NAME [ broadcast ADDR | + | - ] [ label LABEL ]
+                [ metric N ] [ valid_lft SECS ] [ preferred_lft SECS ] [ noprefixroute ] [ nodad ]
+       ip addr show [ [ dev ] NAME ]
+       ip route { add | replace | del } { PREFIX | default } [ via ADDR ] [ dev NAME ]
+                [ metric N ] [ table TABLE ] [ src ADDR ] [ scope SCOPE ]
+                [ unicast | local | unreachable | blackhole | prohibit ]
+       ip route show [ table all ]
+       ip route get ADDR [ from ADDR ] [ oif NAME ]
        ip netns add NETNSNAME
 TYPE := { veth | dummy | tap | qemu }, with their ARGS:
 """ + _kinds_text()

@@ -318,7 +318,8 @@ def scenario_inet_route_add_del(b):
     nl = Rtnl(b)
     add4(b, nl, "veth0", "10.0.0.1", 24)
     oif = nla(RTA_OIF, struct.pack("=I", b.if_nametoindex("veth0")))
-    out = {"default": route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0, nla(RTA_GATEWAY, IN4("10.0.0.254"))),
+    out = {"default": route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0,
+                             nla(RTA_GATEWAY, IN4("10.0.0.254"))),
            "bydev": route4(b, nl, RTM_NEWROUTE, "192.168.5.0", 24, oif, scope=253),
            "metric": route4(b, nl, RTM_NEWROUTE, "192.168.6.0", 24, oif,
                             nla(RTA_PRIORITY, struct.pack("=I", 50)), scope=253),
@@ -793,7 +794,8 @@ def scenario_inet6_if_inet6_and_errors(b):
     add6(b, nl, "veth0", "2001:db8::1", 64)
     add6(b, nl, "veth0", "fe80::1", 64)
     i = b.if_nametoindex("veth0")
-    d6 = lambda plen, *a, idx=i: nl.ack(RTM_DELADDR, 0, ifaddrmsg(AF_INET6, plen, idx, 0, 0, *a))  # noqa: E731
+    d6 = lambda plen, *a, idx=i: nl.ack(  # noqa: E731
+        RTM_DELADDR, 0, ifaddrmsg(AF_INET6, plen, idx, 0, 0, *a))
     out = {"noaddr": d6(64), "plen129": d6(129, nla(IFA_LOCAL, IN6("2001:db8::1"))),
            "nodev": d6(64, nla(IFA_LOCAL, IN6("2001:db8::1")), idx=999),
            "wrong_plen": d6(48, nla(IFA_LOCAL, IN6("2001:db8::1"))),

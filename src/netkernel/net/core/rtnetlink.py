@@ -394,7 +394,9 @@ def nla_parse(data, start: int, end: int) -> dict:
     return attrs
 
 
-NLA_U8, NLA_U16, NLA_U32, NLA_STRING, NLA_BINARY, NLA_S32 = "u8", "u16", "u32", "string", "bin", "s32"
+# attribute policy kinds (include/net/netlink.h NLA_*)
+NLA_U8, NLA_U16, NLA_U32, NLA_S32 = "u8", "u16", "u32", "s32"
+NLA_STRING, NLA_BINARY = "string", "bin"
 _NLA_MINLEN = {NLA_U8: 1, NLA_U16: 2, NLA_U32: 4, NLA_S32: 4}
 
 

@@ -27,6 +27,7 @@ LINUX_SOURCE = "net/ipv4/devinet.c"
 MODEL_HELPERS = ("in_addr", "in_ntoa", "register_inetaddr_notifier", "devinet_init",
                  "dump_ifaddrs", "inet_ifa_lifetimes")
 
+from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.include.linux.uaccess import copy_to_user
 from netkernel.kernel.sched import ns_capable
 from netkernel.kernel.time.timer import TimerList, del_timer_sync, jiffies, mod_timer
@@ -36,9 +37,8 @@ from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_S32, NLA_STRING, NLA_U
                                           rtnl_notify, rtnl_register)
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
-from netkernel.uapi.if_ import (IFF_BROADCAST, IFF_LOOPBACK, IFF_POINTOPOINT, IFF_UP, IFNAMSIZ, IFR_FLAGS, IFR_IFRU, IFR_NAME,
-                                IFR_SHORT, IFREQ_SIZE, ifr_name)
-from netkernel.include.linux.netlink import NL_SET_ERR_MSG
+from netkernel.uapi.if_ import (IFF_BROADCAST, IFF_LOOPBACK, IFF_POINTOPOINT, IFF_UP, IFNAMSIZ,
+                                IFR_FLAGS, IFR_IFRU, IFR_NAME, IFR_SHORT, IFREQ_SIZE, ifr_name)
 from netkernel.uapi.netlink import (NLM_F_DUMP_FILTERED, NLM_F_EXCL, NLM_F_MULTI, NLM_F_REPLACE,
                                     NLMSG_HDRLEN)
 from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_CACHEINFO_S,

@@ -119,7 +119,8 @@ def fib_check_nh(net, cfg: FibConfig, fi: FibInfo, lookup) -> int:
 
 def fib_create_info(net, cfg: FibConfig, lookup, addr_type):
     """fib_create_info (`lookup`: fib_lookup for the gateway; `addr_type`:
-    inet_addr_type_table for the prefsrc): a type above RTN_MAX EINVAL; a scope narrower than the type allows
+    inet_addr_type_table for the prefsrc): a type above RTN_MAX EINVAL; a scope narrower than
+    the type allows
     ("Invalid scope"); DEAD/LINKDOWN in rtm_flags EINVAL; an error type (unreachable,
     prohibit, blackhole...) takes no gateway or device; a scope above host EINVAL; a host-scope
     route has no gateway and needs its device (ENODEV); others check their nexthop
