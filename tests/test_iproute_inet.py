@@ -35,6 +35,7 @@ STEPS = [
     "route add default via 10.0.0.254",
     "route add 192.168.7.0/24 dev veth1 metric 20",
     "route add 192.168.8.0/24 via 10.2.0.7 table 100",
+    "route add 192.168.9.0/24 via 172.30.0.1 dev veth0 onlink",
     "-6 route add 2001:db8:5::/48 dev veth0",
     "-6 route add 2001:db8:6::/48 via 2001:db8::2 dev veth0 metric 7",
     "route del 192.168.7.0/24",

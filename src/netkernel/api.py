@@ -441,14 +441,16 @@ class _View:
 
     def route_add(self, dst: str, *, dev: str | None = None, via: str | None = None,
                   metric: int | None = None, table: int | None = None, src: str | None = None,
-                  scope: str | None = None, type: str = "unicast", replace: bool = False) -> None:
-        """Add a route, as `ip route add DST [via GW] [dev DEV] [metric N] [table T] [src A]`.
+                  scope: str | None = None, type: str = "unicast", onlink: bool = False,
+                  replace: bool = False) -> None:
+        """Add a route, as `ip route add DST [via GW] [dev DEV] [metric N] [table T] [src A]
+        [onlink]` (onlink: the gateway is on DEV's link, whatever the routes say).
         DST is "10.1.0.0/16", "default" (IPv4) or an IPv6 prefix ("default6" or "::/0").
         A gateway must be reachable over a route of link scope (ENETUNREACH "Nexthop has invalid
         gateway"), a device must be up (ENETDOWN) and have IPv4 (ENODEV); an equal route is
         EEXIST; host bits in DST are EINVAL. `replace=True` is `ip route replace`."""
         self._route(RTM_NEWROUTE, NLM_F_CREATE | (NLM_F_REPLACE if replace else NLM_F_EXCL),
-                    dst, dev, via, metric, table, src, scope, type)
+                    dst, dev, via, metric, table, src, scope, type, onlink)
 
     def route_del(self, dst: str, *, dev: str | None = None, via: str | None = None,
                   metric: int | None = None, table: int | None = None) -> None:
@@ -456,7 +458,8 @@ class _View:
         the first one matching what is given (ESRCH when none)."""
         self._route(RTM_DELROUTE, 0, dst, dev, via, metric, table, None, None, None)
 
-    def _route(self, msgtype, flags, dst, dev, via, metric, table, src, scope, rtype):
+    def _route(self, msgtype, flags, dst, dev, via, metric, table, src, scope, rtype,
+               onlink=False):
         if dst in ("default", "default6"):
             family, addr, plen = (AF_INET, bytes(4), 0) if dst == "default" else \
                 (AF_INET6, bytes(16), 0)
@@ -476,7 +479,7 @@ class _View:
                 family == AF_INET else RT_SCOPE_UNIVERSE)
         tb = RT_TABLE_MAIN if table is None else table
         body = bytearray(RTMSG.pack(family, plen, 0, 0, tb if tb < 256 else 0, rproto, rscope,
-                                    types[rtype], 0))
+                                    types[rtype], 4 if onlink else 0))       # RTNH_F_ONLINK
         if plen:
             nla_put(body, RTA_DST, addr)
         if tb >= 256:

@@ -71,7 +71,7 @@ Usage: ip [ -n NETNS ] [ -j ] [ -4 | -6 ] OBJECT COMMAND
        ip addr show [ [ dev ] NAME ]
        ip route { add | replace | del } { PREFIX | default } [ via ADDR ] [ dev NAME ]
                 [ metric N ] [ table TABLE ] [ src ADDR ] [ scope SCOPE ]
-                [ unicast | local | unreachable | blackhole | prohibit ]
+                [ unicast | local | unreachable | blackhole | prohibit ] [ onlink ]
        ip route show [ table all ]
        ip route get ADDR [ from ADDR ] [ oif NAME ]
        ip netns add NETNSNAME
@@ -683,7 +683,8 @@ def route_entries(net) -> list[dict]:
                 if fi.fib_priority:
                     e["metric"] = fi.fib_priority
                 from netkernel.net.ipv4.fib_semantics import fib_nh_linkdown
-                e["flags"] = ["linkdown"] if fib_nh_linkdown(fi) else []
+                e["flags"] = (["onlink"] if fi.fib_nh_flags & 0x4 else []) + \
+                    (["linkdown"] if fib_nh_linkdown(fi) else [])
                 out.append(e)
     for tb_id in sorted(net.ipv6.fib6_tables, key=lambda t: (t & 0xFF, t)):
         for rt in sorted(net.ipv6.fib6_tables[tb_id], key=fib6_order):
@@ -922,6 +923,8 @@ def _route_cmd(v, rest: list[str], json_out: bool, family: int | None) -> str:
         elif w in ("unreachable", "blackhole", "prohibit", "local", "broadcast", "unicast") \
                 and dst is None:
             kw["type"] = w
+        elif w == "onlink":
+            kw["onlink"] = True
         elif dst is None:
             dst = w
         else:
@@ -933,7 +936,8 @@ def _route_cmd(v, rest: list[str], json_out: bool, family: int | None) -> str:
     if "dev" in kw:
         _need_dev(v, kw["dev"])
     if _matches(cmd, "delete"):
-        kw.pop("src", None), kw.pop("scope", None), kw.pop("type", None)
+        for key in ("src", "scope", "type", "onlink"):
+            kw.pop(key, None)
         _rtnl(v.route_del, dst, **kw)
     else:
         _rtnl(v.route_add, dst, replace=_matches(cmd, "replace"), **kw)

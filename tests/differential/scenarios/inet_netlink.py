@@ -1086,3 +1086,31 @@ def scenario_inet_addr_shapes(b):
     out["routes"] = dump_routes(b, nl, AF_INET)
     out["proc"] = b.read_procfs("net/route")
     return out
+
+
+def scenario_inet_route_onlink(b):
+    """RTNH_F_ONLINK: a gateway no route reaches is accepted on the named device (rtm_flags
+    carry ONLINK); without the flag ENETUNREACH; errors: no device (ENODEV), host scope
+    (EINVAL), a gateway that is a local or broadcast address (EINVAL), a device that is down
+    (ENETDOWN)."""
+    setup_veth(b)
+    b.link_add("veth2", "veth", "veth3")
+    nl = Rtnl(b)
+    nl.ext_ack()
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    oif = lambda n: nla(RTA_OIF, struct.pack("=I", b.if_nametoindex(n)))   # noqa: E731
+    gw = lambda a: nla(RTA_GATEWAY, IN4(a))                               # noqa: E731
+    r = lambda dst, *a, flags=4, scope=0: nl.ack(                         # noqa: E731
+        RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
+        struct.pack("=BBBBBBBBI", AF_INET, 24, 0, 0, 254, 3, scope, 1, flags) +
+        nla(RTA_DST, IN4(dst)) + b"".join(a))
+    out = {"onlink": r("192.168.50.0", gw("172.30.0.1"), oif("veth0")),
+           "plain": r("192.168.51.0", gw("172.30.0.1"), oif("veth0"), flags=0),
+           "nodev": r("192.168.52.0", gw("172.30.0.1")),
+           "host_scope": r("192.168.53.0", gw("172.30.0.1"), oif("veth0"), scope=253),
+           "local_gw": r("192.168.54.0", gw("10.0.0.1"), oif("veth0")),
+           "brd_gw": r("192.168.55.0", gw("10.0.0.255"), oif("veth0")),
+           "down": r("192.168.56.0", gw("172.30.0.1"), oif("veth2"))}
+    out["routes"] = [x for x in dump_routes(b, nl, AF_INET, ["lo", "veth0", "veth1", "veth2"])
+                     if x["table"] == 254]
+    return out

@@ -82,13 +82,34 @@ class FibInfo:
                 other.fib_nh_dev, other.fib_nh_gw4)
 
 
-def fib_check_nh(net, cfg: FibConfig, fi: FibInfo, lookup) -> int:
-    """fib_check_nh: with a gateway (fib_check_nh_v4_gw), the gateway must be reached by a
+def fib_check_nh(net, cfg: FibConfig, fi: FibInfo, lookup, addr_type) -> int:
+    """fib_check_nh: with an onlink gateway, a route scope below link ("Nexthop has invalid
+    scope"), the device (ENODEV "Nexthop device required for onlink"), up (ENETDOWN), and a
+    gateway that is a unicast address there (EINVAL); with another gateway
+    (fib_check_nh_v4_gw), the gateway must be reached by a
     route of link or host scope (`lookup(net, daddr, scope, oif)` -> (type, scope, dev) or
     None), whose type is unicast or local (else EINVAL), through a device that is up
     (ENETDOWN); without (fib_check_nh_nongw), the device must have IPv4 (ENODEV) and be up
     (ENETDOWN)."""
     from netkernel.net.core.dev import dev_get_by_index
+    if fi.fib_nh_gw4 and fi.fib_nh_flags & RTNH_F_ONLINK:
+        # onlink: the gateway is taken to be on the device's link, unchecked by routes
+        if cfg.fc_scope >= RT_SCOPE_LINK:
+            NL_SET_ERR_MSG("Nexthop has invalid scope")
+            return -E.EINVAL
+        dev = dev_get_by_index(net, fi.fib_nh_oif) if fi.fib_nh_oif else None
+        if dev is None:
+            NL_SET_ERR_MSG("Nexthop device required for onlink")
+            return -E.ENODEV
+        if not dev.flags & IFF_UP:
+            NL_SET_ERR_MSG("Nexthop device is not up")
+            return -E.ENETDOWN
+        if addr_type(net, fi.fib_nh_gw4, RT_TABLE_LOCAL) != RTN_UNICAST:
+            NL_SET_ERR_MSG("Nexthop has invalid gateway")
+            return -E.EINVAL
+        fi.fib_nh_dev = dev
+        fi.fib_nh_scope = RT_SCOPE_LINK
+        return 0
     if fi.fib_nh_gw4:
         scope = max(cfg.fc_scope + 1, RT_SCOPE_LINK)
         res = lookup(net, fi.fib_nh_gw4, scope, fi.fib_nh_oif)
@@ -163,7 +184,7 @@ def fib_create_info(net, cfg: FibConfig, lookup, addr_type):
         if fi.fib_nh_dev is None:
             return -E.ENODEV
     else:
-        err = fib_check_nh(net, cfg, fi, lookup)
+        err = fib_check_nh(net, cfg, fi, lookup, addr_type)
         if err:
             return err
     if fi.fib_prefsrc and not fib_valid_prefsrc(net, cfg, fi.fib_prefsrc, addr_type):
