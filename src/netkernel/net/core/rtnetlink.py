@@ -684,6 +684,7 @@ def rtnl_request(task, net, request: bytes):
 
 
 # placeholder: the notify branch supplies the real rtnl_notify
-def rtnl_notify(net, msg: bytes, group: int) -> None:
-    """rtnl_notify: send `msg` to the namespace's RTNETLINK listeners of `group`."""
-    return None
+if "rtnl_notify" not in globals():      # (a real one defined above wins after a merge)
+    def rtnl_notify(net, msg: bytes, group: int) -> None:
+        """rtnl_notify: send `msg` to the namespace's RTNETLINK listeners of `group`."""
+        return None
