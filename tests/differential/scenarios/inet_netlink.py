@@ -1114,3 +1114,32 @@ def scenario_inet_route_onlink(b):
     out["routes"] = [x for x in dump_routes(b, nl, AF_INET, ["lo", "veth0", "veth1", "veth2"])
                      if x["table"] == 254]
     return out
+
+
+def scenario_inet6_keep_addr_on_down(b):
+    """keep_addr_on_down on the device: a bounce keeps its permanent global addresses (not a
+    link-local one, not one with lifetimes); they come back with their routes (and DAD) when it
+    is up again."""
+    import time
+    b.link_add("veth0", "veth", "veth1")
+    for d in ("veth0", "veth1"):
+        _v6_on(b, d)
+    b.sysctl("net.ipv6.conf.veth0.keep_addr_on_down", 1)
+    b.link_set("veth1", up=True)
+    b.link_set("veth0", up=True)
+    b.settle()
+    nl = Rtnl(b)
+    add6(b, nl, "veth0", "2001:db8::1", 64)
+    add6(b, nl, "veth0", "2001:db8:1::1", 64, flags6=0)
+    add6(b, nl, "veth0", "fe80::1", 64)
+    time.sleep(2.5)                                  # DAD of the second one
+    view = lambda: ([(a["address"], a["flags"]) for a in dump_addrs(b, nl, AF_INET6)],  # noqa
+                    [(r["type"], r.get("dst")) for r in dump_routes(b, nl, AF_INET6)
+                     if r.get("oif") == "veth0"])
+    out = {"before": view()}
+    b.link_set("veth0", up=False)
+    out["down"] = view()
+    b.link_set("veth0", up=True)
+    time.sleep(2.5)                                  # DAD again for the one without nodad
+    out["up"] = view()
+    return out

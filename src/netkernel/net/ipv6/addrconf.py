@@ -422,16 +422,26 @@ def addrconf_verify(net) -> None:
 
 
 def addrconf_ifdown(dev, unregister: bool) -> None:
-    """addrconf_ifdown: every route through the device goes, then every address (announced);
-    unregistering also drops the inet6_dev."""
+    """addrconf_ifdown: every route through the device goes, then every address (announced) —
+    except, when the device only goes down and keep_addr_on_down is set (on "all" or the
+    device), its permanent addresses that are not link-local or loopback: they stay, silently,
+    tentative again unless nodad (their routes come back, and DAD runs, when it is up again).
+    Unregistering also drops the inet6_dev."""
     idev = dev.ip6_ptr
     if idev is None:
         return
+    keep = False
+    if not unregister and not idev.cnf["disable_ipv6"]:
+        keep = (dev.nd_net.ipv6.devconf_all["keep_addr_on_down"] or
+                idev.cnf["keep_addr_on_down"]) > 0
     rt6_sync_down_dev(dev)
-    while idev.addr_list:
-        ifa = idev.addr_list[0]
-        idev.addr_list.remove(ifa)
+    for ifa in list(idev.addr_list):
         addrconf_dad_stop(ifa)
+        if keep and ifa.flags & IFA_F_PERMANENT and ipv6_addr_src_scope(ifa.addr) > 0x2:
+            if not ifa.flags & IFA_F_NODAD:
+                ifa.flags |= IFA_F_TENTATIVE
+            continue
+        idev.addr_list.remove(ifa)
         rtnl_notify(dev.nd_net, inet6_fill_ifaddr(ifa, RTM_DELADDR, 0, 0, 0),
                     RTNLGRP_IPV6_IFADDR)
     if unregister:
