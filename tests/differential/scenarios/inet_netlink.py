@@ -1143,3 +1143,32 @@ def scenario_inet6_keep_addr_on_down(b):
     time.sleep(2.5)                                  # DAD again for the one without nodad
     out["up"] = view()
     return out
+
+
+def scenario_inet6_getaddr_one(b):
+    """RTM_GETADDR without NLM_F_DUMP: IPv6 answers one address (by IFA_ADDRESS or IFA_LOCAL,
+    on the named device or any), EADDRNOTAVAIL for another device's or a missing one, EINVAL
+    without an address; IPv4 has no such request (EOPNOTSUPP)."""
+    _veth_down(b)
+    _v6_on(b, "veth0")
+    nl = Rtnl(b)
+    add6(b, nl, "veth0", "2001:db8::1", 64)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    idx = _idx(b, ["lo", "veth0", "veth1"])
+
+    def get(fam, index, *a):
+        for t, _f, p in nl.req(RTM_GETADDR, NLM_F_ACK, ifaddrmsg(fam, 0, index, 0, 0, *a)):
+            if t == NLMSG_ERROR:
+                err = -struct.unpack_from("=i", p, 0)[0]
+                if err:
+                    return errname(OSError(err, ""))
+            elif t == RTM_NEWADDR:
+                return addr_view(b, idx, p)
+        return "no-reply"
+    v0, v1 = b.if_nametoindex("veth0"), b.if_nametoindex("veth1")
+    return {"by_address": _strip_lft([get(AF_INET6, v0, nla(IFA_ADDRESS, IN6("2001:db8::1")))]),
+            "by_local_any": _strip_lft([get(AF_INET6, 0, nla(IFA_LOCAL, IN6("2001:db8::1")))]),
+            "other_dev": get(AF_INET6, v1, nla(IFA_ADDRESS, IN6("2001:db8::1"))),
+            "bad_index": _strip_lft([get(AF_INET6, 999, nla(IFA_ADDRESS, IN6("2001:db8::1")))]),
+            "missing": get(AF_INET6, v0, nla(IFA_ADDRESS, IN6("2001:db8::9"))),
+            "no_addr": get(AF_INET6, v0), "inet": get(AF_INET, v0, nla(IFA_LOCAL, IN4("10.0.0.1")))}

@@ -645,6 +645,28 @@ def inet6_rtm_deladdr(net, data, off: int, end: int, nlflags: int, portid: int, 
     return -E.EADDRNOTAVAIL
 
 
+def inet6_rtm_getaddr(net, data, off: int, end: int, nlflags: int, portid: int, seq: int):
+    """inet6_rtm_getaddr: one address by IFA_LOCAL/IFA_ADDRESS (none: EINVAL), on the device
+    ifa_index names when it exists (an unknown index means any device); not found is
+    EADDRNOTAVAIL; the answer is its RTM_NEWADDR. (A message shorter than an ifaddrmsg is
+    EINVAL; strict checking's header rules are not applied.)"""
+    tb = nlmsg_parse_deprecated(data, off + NLMSG_HDRLEN, end, IFADDRMSG_SIZE, IFA_IPV6_POLICY)
+    if type(tb) is int:
+        return tb
+    addr = extract_addr(tb)
+    if addr is None:
+        return -E.EINVAL
+    index = IFADDRMSG.unpack_from(data, off + NLMSG_HDRLEN)[4]
+    dev = netdev.dev_get_by_index(net, index) if index else None
+    for _, d in sorted(net.dev_by_index.items()):
+        if d.ip6_ptr is None or (dev is not None and d is not dev):
+            continue
+        for ifa in d.ip6_ptr.addr_list:
+            if ifa.addr == addr:
+                return [inet6_fill_ifaddr(ifa, RTM_NEWADDR, portid, seq, 0)]
+    return -E.EADDRNOTAVAIL
+
+
 def inet6_dump_ifaddr(net, data, off: int, end: int, portid: int, seq: int,
                       strict: bool = False):
     """inet6_dump_addr: the addresses of each device by ifindex, in list order. Strict
@@ -743,4 +765,4 @@ def addrconf_init(core) -> None:
     netdev.register_netdevice_notifier(core, addrconf_notify)
     rtnl_register(AF_INET6, RTM_NEWADDR, inet6_rtm_newaddr, None)
     rtnl_register(AF_INET6, RTM_DELADDR, inet6_rtm_deladdr, None)
-    rtnl_register(AF_INET6, RTM_GETADDR, None, inet6_dump_ifaddr)
+    rtnl_register(AF_INET6, RTM_GETADDR, inet6_rtm_getaddr, inet6_dump_ifaddr)
