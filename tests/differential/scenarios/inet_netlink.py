@@ -1172,3 +1172,33 @@ def scenario_inet6_getaddr_one(b):
             "bad_index": _strip_lft([get(AF_INET6, 999, nla(IFA_ADDRESS, IN6("2001:db8::1")))]),
             "missing": get(AF_INET6, v0, nla(IFA_ADDRESS, IN6("2001:db8::9"))),
             "no_addr": get(AF_INET6, v0), "inet": get(AF_INET, v0, nla(IFA_LOCAL, IN4("10.0.0.1")))}
+
+
+def scenario_inet6_route_replace_prefsrc(b):
+    """IPv6 routes: NLM_F_REPLACE replaces the route of that prefix and metric (ENOENT without
+    NLM_F_CREATE when there is none); RTA_PREFSRC must be an address of the device ("Invalid
+    source address") and shows in dumps and in `ip -6 route get`."""
+    b.link_add("veth0", "veth", "veth1")
+    for d in ("veth0", "veth1"):
+        _v6_on(b, d)
+    b.link_set("veth1", up=True)
+    b.link_set("veth0", up=True)
+    b.settle()
+    nl = Rtnl(b)
+    nl.ext_ack()
+    add6(b, nl, "veth0", "2001:db8::1", 64)
+    add6(b, nl, "veth0", "2001:db8::7", 64)
+    oif = nla(RTA_OIF, struct.pack("=I", b.if_nametoindex("veth0")))
+
+    def r6(dst, plen, *attrs, flags=NLM_F_CREATE | NLM_F_EXCL):
+        return nl.ack(RTM_NEWROUTE, flags, rtmsg(AF_INET6, plen, 254, 3, 0, 1,
+                                                 nla(RTA_DST, IN6(dst)), *attrs))
+    out = {"add": r6("2001:db8:5::", 48, oif),
+           "replace": r6("2001:db8:5::", 48, oif, nla(RTA_GATEWAY, IN6("2001:db8::2")),
+                         flags=NLM_F_REPLACE | NLM_F_CREATE),
+           "replace_nocreate": r6("2001:db8:6::", 48, oif, flags=NLM_F_REPLACE),
+           "prefsrc": r6("2001:db8:8::", 48, oif, nla(RTA_PREFSRC, IN6("2001:db8::7"))),
+           "prefsrc_bad": r6("2001:db8:9::", 48, oif, nla(RTA_PREFSRC, IN6("2001:db8::99")))}
+    out["routes"] = [r for r in dump_routes(b, nl, AF_INET6) if r["table"] == 254]
+    out["get"] = _get6(b, nl, "2001:db8:8::1")
+    return out

@@ -31,13 +31,27 @@ def fib6_order(rt):
 
 def fib6_add(net, rt, nlflags: int, nlinfo=(0, 0)) -> int:
     """fib6_add (fib6_add_rt2node): an identical route (prefix, metric, nexthop) is EEXIST
-    (with NLM_F_REPLACE and without NLM_F_EXCL, nothing changes); a new route of a prefix goes
-    after those of lower or equal metric. Announced (inet6_rt_notify)."""
+    unless NLM_F_REPLACE without NLM_F_EXCL; NLM_F_REPLACE replaces the route of that prefix
+    and metric (none: ENOENT without NLM_F_CREATE); a new route of a prefix goes after those of
+    lower or equal metric. Announced (inet6_rt_notify)."""
     from netkernel.net.ipv6.route import inet6_rt_notify
     table = net.ipv6.fib6_tables.setdefault(rt.fib6_table, [])
     for old in table:
-        if old.same(rt):
-            return -E.EEXIST if (nlflags & NLM_F_EXCL or not nlflags & NLM_F_REPLACE) else 0
+        if old.same(rt) and (nlflags & NLM_F_EXCL or not nlflags & NLM_F_REPLACE):
+            return -E.EEXIST
+    if nlflags & NLM_F_REPLACE:
+        for i, old in enumerate(table):
+            if (old.fib6_dst, old.fib6_dst_len, old.fib6_metric) == \
+                    (rt.fib6_dst, rt.fib6_dst_len, rt.fib6_metric):
+                table[i] = rt
+                inet6_rt_notify(RTM_NEWROUTE, rt, nlinfo, NLM_F_REPLACE)
+                if rt.fib6_flags & RTF_EXPIRES:
+                    fib6_start_gc(net)
+                return 0
+        if not nlflags & NLM_F_CREATE:
+            from netkernel.include.linux.netlink import NL_SET_ERR_MSG
+            NL_SET_ERR_MSG("Can not replace route - no match found")
+            return -E.ENOENT
     table.append(rt)
     table.sort(key=fib6_order)
     inet6_rt_notify(RTM_NEWROUTE, rt, nlinfo, NLM_F_CREATE)

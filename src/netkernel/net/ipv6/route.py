@@ -12,6 +12,7 @@ LINUX_SOURCE = "net/ipv6/route.c"
 MODEL_HELPERS = ("Fib6Info", "ipv6_prefix", "rtm_to_fib6_config", "_src_scope",
                  "_common_prefix")
 
+from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.kernel.time.timer import jiffies
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_U32, nla_put, nlmsg_parse_deprecated,
@@ -46,7 +47,8 @@ RTM_IPV6_POLICY = {RTA_DST: (NLA_BINARY, 16), RTA_OIF: (NLA_U32, 0),
 class Fib6Info:
     """struct fib6_info with its struct fib6_nh."""
     __slots__ = ("fib6_dst", "fib6_dst_len", "fib6_table", "fib6_metric", "fib6_protocol",
-                 "fib6_type", "fib6_flags", "fib_nh_dev", "fib_nh_gw6", "expires")
+                 "fib6_type", "fib6_flags", "fib_nh_dev", "fib_nh_gw6", "expires",
+                 "fib6_prefsrc")
 
     def __init__(self, dst: bytes, plen: int, table: int, metric: int, protocol: int,
                  rtype: int, flags: int, dev, gw: bytes = bytes(16), expires: int = 0):
@@ -60,6 +62,7 @@ class Fib6Info:
         self.fib_nh_dev = dev
         self.fib_nh_gw6 = gw
         self.expires = expires      # jiffies when RTF_EXPIRES is set
+        self.fib6_prefsrc = None    # a preferred source address (RTA_PREFSRC), or None
 
     def same(self, o: "Fib6Info") -> bool:
         return (self.fib6_dst, self.fib6_dst_len, self.fib6_metric, self.fib_nh_dev,
@@ -101,6 +104,8 @@ def rt6_fill_node(rt: Fib6Info, event: int, portid: int, seq: int, flags: int,
         nla_put(out, RTA_SRC, src)
     if prefsrc is not None:
         nla_put(out, RTA_PREFSRC, prefsrc)
+    if rt.fib6_prefsrc is not None:
+        nla_put(out, RTA_PREFSRC, rt.fib6_prefsrc)
     nla_put(out, RTA_PRIORITY, U32.pack(rt.fib6_metric))
     if rt.fib6_flags & RTF_GATEWAY:
         nla_put(out, RTA_GATEWAY, rt.fib_nh_gw6)
@@ -166,8 +171,9 @@ def rtm_to_fib6_config(net, data, off: int, end: int):
     metric = U32.unpack(tb[RTA_PRIORITY][:4])[0] if RTA_PRIORITY in tb else 0
     oif = U32.unpack(tb[RTA_OIF][:4])[0] if RTA_OIF in tb else 0
     gw = bytes(tb[RTA_GATEWAY][:16]) if RTA_GATEWAY in tb else None
+    prefsrc = bytes(tb[RTA_PREFSRC][:16]) if RTA_PREFSRC in tb else None
     return ipv6_prefix(dst, dst_len), dst_len, table or RT_TABLE_MAIN, metric, protocol, \
-        rtype, oif, gw
+        rtype, oif, gw, prefsrc
 
 
 def inet6_rtm_newroute(net, data, off: int, end: int, nlflags: int, portid: int, seq: int):
@@ -178,7 +184,7 @@ def inet6_rtm_newroute(net, data, off: int, end: int, nlflags: int, portid: int,
     cfg = rtm_to_fib6_config(net, data, off, end)
     if type(cfg) is int:
         return cfg
-    dst, plen, table, metric, protocol, rtype, oif, gw = cfg
+    dst, plen, table, metric, protocol, rtype, oif, gw, prefsrc = cfg
     has_gw = gw is not None and any(gw)
     dev = None
     if oif:
@@ -194,9 +200,16 @@ def inet6_rtm_newroute(net, data, off: int, end: int, nlflags: int, portid: int,
         return -E.ENODEV
     if not dev.flags & 0x1:             # fib6_nh_init: "Nexthop device is not up"
         return -E.ENETDOWN
+    if prefsrc is not None and any(prefsrc):
+        # ipv6_chk_addr: the source must be an address of the route's device
+        if not any(ifa.addr == prefsrc for ifa in dev.ip6_ptr.addr_list):
+            NL_SET_ERR_MSG("Invalid source address")
+            return -E.EINVAL
     flags = RTF_UP | (RTF_GATEWAY if has_gw else 0)
     rt = Fib6Info(dst, plen, table, metric or IP6_RT_PRIO_USER, protocol or RTPROT_BOOT,
                   rtype or RTN_UNICAST, flags, dev, gw if gw else bytes(16))
+    if prefsrc is not None and any(prefsrc):
+        rt.fib6_prefsrc = prefsrc
     return ip6_route_add(net, rt, nlflags, (portid, seq))
 
 
@@ -206,7 +219,7 @@ def inet6_rtm_delroute(net, data, off: int, end: int, nlflags: int, portid: int,
     cfg = rtm_to_fib6_config(net, data, off, end)
     if type(cfg) is int:
         return cfg
-    dst, plen, table, metric, protocol, _rtype, oif, gw = cfg
+    dst, plen, table, metric, protocol, _rtype, oif, gw, _prefsrc = cfg
     for rt in list(net.ipv6.fib6_tables.get(table, [])):
         if rt.fib6_dst != dst or rt.fib6_dst_len != plen:
             continue
@@ -322,7 +335,8 @@ def inet6_rtm_getroute(net, data, off: int, end: int, nlflags: int, portid: int,
     if type(rt) is int:
         return rt
     dev_out = net.loopback_dev if rt.fib6_flags & RTF_LOCAL else rt.fib_nh_dev
-    prefsrc = ipv6_dev_get_saddr(net, rt.fib_nh_dev, dst)
+    # ip6_route_get_saddr: the route's own preferred source, else RFC 6724's choice
+    prefsrc = rt.fib6_prefsrc or ipv6_dev_get_saddr(net, rt.fib_nh_dev, dst)
     return [rt6_fill_node(rt, RTM_NEWROUTE, portid, seq, 0, dest=dst, src=src,
                           prefsrc=prefsrc, dst_dev=dev_out)]
 
