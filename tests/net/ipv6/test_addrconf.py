@@ -108,8 +108,8 @@ def test_notifications(k, monkeypatch):
     k.link_set("veth1", up=True)
     heard.clear()
     k.addr_add("veth0", "2001:db8::1/64", nodad=True)
-    assert heard == [(RTNLGRP_IPV6_ROUTE, RTM_NEWROUTE), (RTNLGRP_IPV6_ROUTE, RTM_NEWROUTE),
-                     (RTNLGRP_IPV6_IFADDR, RTM_NEWADDR)]     # prefix, local route, address
+    assert heard == [(RTNLGRP_IPV6_ROUTE, RTM_NEWROUTE), (RTNLGRP_IPV6_IFADDR, RTM_NEWADDR),
+                     (RTNLGRP_IPV6_ROUTE, RTM_NEWROUTE)]     # prefix, address, local route
     heard.clear()
     k.addr_del("veth0", "2001:db8::1/64")
     assert (RTNLGRP_IPV6_IFADDR, RTM_DELADDR) in heard

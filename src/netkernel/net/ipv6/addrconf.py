@@ -184,17 +184,18 @@ def inet6_fill_ifaddr(ifa: Inet6Ifaddr, event: int, portid: int, seq: int, flags
 
 
 def ipv6_ifa_notify(event: int, ifa: Inet6Ifaddr, nlinfo=(0, 0)) -> None:
-    """ipv6_ifa_notify → __ipv6_ifa_notify: RTM_NEWADDR puts the address's local route in the
-    table (once; also while the device is down: the route ignores the device state),
-    RTM_DELADDR takes it out; then RTNLGRP_IPV6_IFADDR hears of it."""
+    """ipv6_ifa_notify → __ipv6_ifa_notify: RTNLGRP_IPV6_IFADDR hears of the address first (an
+    event 0 is announced as RTM_NEWADDR and goes no further); then RTM_NEWADDR puts its local
+    route in the table (once; also while the device is down: the route ignores the device
+    state), RTM_DELADDR takes it out."""
     net = ifa.idev.dev.nd_net
+    rtnl_notify(net, inet6_fill_ifaddr(ifa, event or RTM_NEWADDR, nlinfo[0], nlinfo[1], 0),
+                RTNLGRP_IPV6_IFADDR)
     if event == RTM_NEWADDR and ifa.rt is not None and \
             ifa.rt not in net.ipv6.fib6_tables.setdefault(RT_TABLE_LOCAL, []):
         fib6_add(net, ifa.rt, NLM_F_CREATE)
     elif event == RTM_DELADDR and ifa.rt is not None:
         ip6_del_rt(net, ifa.rt)
-    rtnl_notify(net, inet6_fill_ifaddr(ifa, event or RTM_NEWADDR, nlinfo[0], nlinfo[1], 0),
-                RTNLGRP_IPV6_IFADDR)
 
 
 # ---------------------------------------------------------------- the device
