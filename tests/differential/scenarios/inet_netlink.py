@@ -195,6 +195,14 @@ def _veth_down(b):
     b.link_add("veth0", "veth", "veth1")
 
 
+def _up_with_address(b):
+    """The veth pair up, 10.0.0.1/24 on veth0; the NETLINK_ROUTE socket used."""
+    setup_veth(b)
+    nl = Rtnl(b)
+    add4(b, nl, "veth0", "10.0.0.1", 24)
+    return nl
+
+
 def _strip_lft(addrs):
     for a in addrs:
         a.pop("lft", None)
@@ -284,9 +292,7 @@ def scenario_inet_routes_for_addr_down(b):
 def scenario_inet_routes_for_addr_up(b):
     """Up: prefix route (main), local and subnet broadcast (local); down again: only local;
     up again: all back; address deleted: all gone."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     out = {"up": dump_routes(b, nl, AF_INET)}
     b.link_set("veth0", up=False)
     out["down"] = dump_routes(b, nl, AF_INET)
@@ -299,9 +305,7 @@ def scenario_inet_routes_for_addr_up(b):
 
 def scenario_inet_routes_secondary_and_flags(b):
     """A secondary shares its primary's prefsrc; noprefixroute; /32 and /31; metric."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     add4(b, nl, "veth0", "10.0.0.9", 24)
     add4(b, nl, "veth0", "10.1.0.1", 16, nla(IFA_FLAGS, struct.pack("=I", IFA_F_NOPREFIXROUTE)))
     add4(b, nl, "veth0", "10.2.0.1", 32)
@@ -314,9 +318,7 @@ def scenario_inet_route_add_del(b):
     """User routes: a default route via a gateway on the subnet, a route by device, their
     dump; EEXIST again; ENETUNREACH for an unreachable gateway; ESRCH for a missing one;
     EINVAL for host bits; ENODEV without device or gateway; deletes."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     oif = nla(RTA_OIF, struct.pack("=I", b.if_nametoindex("veth0")))
     out = {"default": route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0,
                              nla(RTA_GATEWAY, IN4("10.0.0.254"))),
@@ -339,9 +341,7 @@ def scenario_inet_route_add_del(b):
 
 def scenario_inet_route_link_down_flush(b):
     """A default route via a gateway goes when its device goes down."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0, nla(RTA_GATEWAY, IN4("10.0.0.254")))
     b.link_set("veth0", up=False)
     out = {"down": dump_routes(b, nl, AF_INET)}
@@ -362,9 +362,7 @@ def scenario_inet_route_linkdown_flag(b):
 
 def scenario_inet_proc_net_route(b):
     """/proc/net/route: the main table's unicast routes in its fixed-width format."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0, nla(RTA_GATEWAY, IN4("10.0.0.254")))
     return b.read_procfs("net/route")
 
@@ -450,9 +448,7 @@ def scenario_inet_siocaddrt(b):
     """SIOCADDRT/SIOCDELRT with struct rtentry: a gateway route, a device route, RTF_GATEWAY
     without gateway (EINVAL), a bad mask (EINVAL), a missing delete (ESRCH), EPERM."""
     import ctypes
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     s = b.socket(AF_PACKET, SOCK_RAW, 0)
     devname = ctypes.create_string_buffer(b"veth0\0")
 
@@ -588,9 +584,7 @@ def scenario_inet_addr_replace_metric(b):
 
 def scenario_inet_link_delete(b):
     """Deleting a device removes its addresses and every route through it."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     add4(b, nl, "veth1", "10.0.0.2", 24)
     route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0, nla(RTA_GATEWAY, IN4("10.0.0.254")))
     b.link_del("veth0")
@@ -678,9 +672,7 @@ def scenario_inet_route_replace_append(b):
     """Routes of one prefix: EEXIST for the same one, NLM_F_APPEND adds another nexthop's route
     after it, NLM_F_REPLACE replaces the first, no NLM_F_CREATE is ENOENT for a new prefix;
     another metric is another route."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     gw = lambda a: nla(RTA_GATEWAY, IN4(a))   # noqa: E731
     out = {"first": route4(b, nl, RTM_NEWROUTE, "172.16.0.0", 16, gw("10.0.0.2")),
            "same": route4(b, nl, RTM_NEWROUTE, "172.16.0.0", 16, gw("10.0.0.2"),
@@ -700,9 +692,7 @@ def scenario_inet_route_tables_and_types(b):
     """RTA_TABLE 100 (rtm_table 100), its dump order (main, then 100... by id modulo 256), a
     delete in a table that does not exist (ESRCH); unreachable/blackhole/prohibit routes take no
     device (EINVAL with one); a local route by hand."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     oif = nla(RTA_OIF, struct.pack("=I", b.if_nametoindex("veth0")))
     t100 = nla(RTA_TABLE, struct.pack("=I", 100))
     out = {"t100": route4(b, nl, RTM_NEWROUTE, "192.168.1.0", 24, oif, t100, scope=253),
@@ -721,9 +711,7 @@ def scenario_inet_route_tables_and_types(b):
 def scenario_inet_route_prefsrc(b):
     """RTA_PREFSRC must be a local address (EINVAL otherwise); a route's preferred source dies
     with its address."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     add4(b, nl, "veth0", "10.0.1.1", 24)
     oif = nla(RTA_OIF, struct.pack("=I", b.if_nametoindex("veth0")))
     out = {"ok": route4(b, nl, RTM_NEWROUTE, "192.168.1.0", 24, oif,
@@ -837,9 +825,7 @@ def scenario_inet_route_get(b):
     local address, 127.0.0.1, the subnet broadcast, 255.255.255.255, a given source, a given
     device, RTM_F_LOOKUP_TABLE; errors: no route (ENETUNREACH), unreachable route
     (EHOSTUNREACH), a source that is not local, an unknown device."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     add4(b, nl, "veth1", "10.1.0.1", 24)
     out = {"noroute": _get(b, nl, "8.8.8.8")}
     route4(b, nl, RTM_NEWROUTE, "0.0.0.0", 0, nla(RTA_GATEWAY, IN4("10.0.0.254")))
@@ -889,9 +875,7 @@ def scenario_inet_strict_dumps(b):
     ENOENT for AF_INET, nothing for AF_UNSPEC), by rtm_type, by protocol and RTA_OIF (ENODEV for
     a bad one), bad header values and flags (EINVAL), RTM_F_PREFIX; address dumps by
     ifa_index (ENODEV), bad header values; NLM_F_DUMP_FILTERED where Linux sets it."""
-    setup_veth(b)
-    nl = Rtnl(b)
-    add4(b, nl, "veth0", "10.0.0.1", 24)
+    nl = _up_with_address(b)
     add4(b, nl, "veth1", "10.1.0.1", 24)
     nl.b.sys_setsockopt(nl.s, 270, 12, struct.pack("=i", 1))      # NETLINK_GET_STRICT_CHK
     table = lambda t: nla(RTA_TABLE, struct.pack("=I", t))          # noqa: E731
