@@ -110,7 +110,7 @@ def test_sh_snippet_runs(tmp_path, lineno, body):
     if body.lstrip().startswith("# as root"):
         if os.geteuid() != 0:
             pytest.skip("needs root (README marks this block `# as root`)")
-        for tool in ("ip", "arping", "unshare", "mount"):
+        for tool in ("ip", "arping", "unshare", "mount", "tcpdump"):
             if shutil.which(tool) is None:
                 pytest.skip(f"needs {tool}")
         if not os.path.exists("/dev/net/tun"):

@@ -46,11 +46,19 @@ NR = seccomp.NR
     (NR["mmap"], (0, 4096, 3, 0x22, 0xFFFFFFFF, 0), ALLOW),   # anonymous
     (NR["dup2"], (5, 1001, 0, 0, 0, 0), NOTIFY),              # replacing a placeholder
     (NR["read"], (0, 0, 0, 0, 0, 0), ALLOW),
-    (257, (0, 0, 0, 0, 0, 0), ALLOW),                           # openat
+    (NR["openat"], (0, 0, 0, 0, 0, 0), NOTIFY),               # every open: /sys, /proc views
+    (NR["open"], (0, 0, 0, 0, 0, 0), NOTIFY),
+    (NR["openat2"], (0, 0, 0, 0, 0, 0), NOTIFY),
+    (4, (0, 0, 0, 0, 0, 0), ALLOW),                           # stat
     (0x40000000 | NR["sendto"], (1005,) + (0,) * 5, seccomp.SECCOMP_RET_ERRNO | 38),   # x32
 ])
 def test_filter_notifies_exactly_the_model_calls(nr, args, want):
     assert run_filter(INSNS, nr, args) == want
+
+
+def test_filter_without_opens_lets_them_run():
+    insns = seccomp.build_filter(1000, 1023, launch.MODEL_FAMILIES, opens=False)
+    assert run_filter(insns, NR["openat"]) == ALLOW
 
 
 def test_filter_rejects_other_architectures():

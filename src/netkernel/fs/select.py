@@ -25,9 +25,9 @@ def sys_poll(task, fd: int, events: int, timeout: float | None) -> int:
         if mask & (events | EPOLLERR):
             return mask
         if deadline is None:
-            sk_sleep(sk)
+            sk_sleep(sk, None, events)
         else:
             left = deadline - time.monotonic()
             if left <= 0:
                 return 0
-            sk_sleep(sk, left)
+            sk_sleep(sk, left, events)

@@ -8,7 +8,8 @@ network syscalls reach the model through seccomp user notification:
 - `files`      placeholder descriptors: one eventfd per model socket, keyed by open file
                description (kcmp), readiness mirrored on the eventfd;
 - `ioctl`      interface ioctls (SIOCGIF*) on any descriptor;
-- `namespaces` the child's private network and mount namespaces and the generated /sys, /proc views;
+- `namespaces` the child's private network and mount namespaces, a tmpfs on /sys/class/net;
+- `views`      live /sys/class/net and /proc/net files, served at each open (a memfd of the text);
 - `supervisor` the notification loop: one handler per syscall, blocking calls parked on workers;
 - `launch`     fork, filter, exec, serve: `run(k, argv)`.
 

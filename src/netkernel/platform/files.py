@@ -35,9 +35,14 @@ O_NONBLOCK = os.O_NONBLOCK
 RING_RECHECK = 0.002         # s between readiness checks of an armed socket with a mapped ring
 
 
+_syscall = libc.syscall
+_NR_KCMP = NR["kcmp"]
+_ulong = ctypes.c_ulong
+
+
 def kcmp(pid1: int, pid2: int, type: int, idx1: int = 0, idx2: int = 0) -> int:
     """kcmp(2): 0 when the two kernel objects are the same, -1 on error."""
-    return libc.syscall(NR["kcmp"], pid1, pid2, type, ctypes.c_ulong(idx1), ctypes.c_ulong(idx2))
+    return _syscall(_NR_KCMP, pid1, pid2, type, _ulong(idx1), _ulong(idx2))
 
 
 def range_fds(pid: int, lo: int, hi: int) -> list[int]:
@@ -49,31 +54,36 @@ def range_fds(pid: int, lo: int, hi: int) -> list[int]:
     return [fd for fd in map(int, names) if lo <= fd <= hi]
 
 
-def descendants(root: int) -> list[int]:
-    """`root` and every process below it (by /proc/*/stat's ppid)."""
+def run_processes(root: int, netns: str | None = None) -> list[int]:
+    """The processes of a run: `root` and every process below it (by /proc/*/stat's ppid), and
+    every process in the run's network namespace `netns` ("net:[inode]") — those the program
+    left behind or double-forked, whose parent is no longer in the run."""
     children: dict[int, list[int]] = {}
+    inside = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
             with open(f"/proc/{name}/stat", "rb") as f:
                 stat = f.read()
+            if netns is not None and os.readlink(f"/proc/{name}/ns/net") == netns:
+                inside.append(int(name))
         except OSError:
             continue
         ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
         children.setdefault(ppid, []).append(int(name))
-    out, todo = [], [root]
+    out, todo = set(inside), [root]
     while todo:
         p = todo.pop()
-        out.append(p)
+        out.add(p)
         todo.extend(children.get(p, ()))
-    return out
+    return sorted(out)
 
 
 class ModelSocket:
     """One model socket as the run's processes see it (one open file description)."""
     __slots__ = ("view", "nkfd", "efd", "family", "armed", "lock", "io_lock", "disarmed",
-                 "closed", "watcher", "areas")
+                 "closed", "watcher", "areas", "sk")
 
     def __init__(self, view, nkfd: int, efd: int, family: int):
         self.view = view
@@ -87,6 +97,7 @@ class ModelSocket:
         self.disarmed.set()
         self.closed = False
         self.areas: list = []               # munmap callbacks of the rings mapped in the run
+        self.sk = None                      # the model's struct sock, once looked up
         self.watcher = threading.Thread(target=self._watch, daemon=True,
                                         name=f"nk-watch-{nkfd}")
 
@@ -109,6 +120,26 @@ class ModelSocket:
                 self.armed = False
                 self.disarmed.set()
 
+    def settle(self) -> None:
+        """Arm the eventfd now if a call just made the socket readable (a frame another socket
+        of the run sent it): the program may look right after that call returns, before the
+        watcher thread runs. Cheap when nothing is queued: the model's queues are looked at
+        directly; a socket with a mapped ring is polled."""
+        if self.armed or self.closed:
+            return
+        sk = self.sk or self._sk()
+        if sk is None:
+            return
+        if self.areas or sk.sk_receive_queue or sk.sk_err or getattr(sk, "sk_error_queue", None):
+            self.refresh()
+
+    def _sk(self):
+        sk = self.sk
+        if sk is None:
+            f = self.view._task.files.get(self.nkfd)
+            sk = self.sk = getattr(getattr(f, "private_data", None), "sk", None)
+        return sk
+
     def before_consume(self) -> None:
         """A receive is about to be answered and its frame taken: show now the readiness the
         socket will have once it is (readable only if more than that frame is queued, or an
@@ -116,8 +147,7 @@ class ModelSocket:
         refresh() corrects it after the consume (a frame may arrive meanwhile)."""
         k = self.view._kernel
         with k._lock:
-            f = self.view._task.files.get(self.nkfd)
-            sk = getattr(getattr(f, "private_data", None), "sk", None)
+            sk = self._sk()
             if sk is None:
                 return
             more = len(sk.sk_receive_queue) > 1 or bool(sk.sk_err) or bool(sk.sk_error_queue)
@@ -199,16 +229,17 @@ class FileTable:
                 return fd
         return None
 
-    def sweep(self, root: int, closing: tuple[int, int] | None = None) -> list[ModelSocket]:
-        """Release every socket no process of the run holds any more; `closing` = (pid, fd) is a
-        descriptor being closed right now (not counted as a holder). Returns the released."""
+    def sweep(self, processes: list[int], closing: tuple[int, int] | None = None) -> list:
+        """Release every socket none of the run's `processes` holds any more; `closing` =
+        (pid, fd) is a descriptor being closed right now (not counted as a holder). Returns the
+        released."""
         with self.lock:
             live = [ms for ms in self.sockets if not ms.closed]
         if not live:
             return []
         held: set[int] = set()
         me = self._me
-        for p in descendants(root):
+        for p in processes:
             skip = None
             if closing is not None and kcmp(p, closing[0], KCMP_FILES) == 0:
                 skip = closing[1]
@@ -226,6 +257,12 @@ class FileTable:
             self.sockets = [ms for ms in self.sockets if not ms.closed]
             self._hint = {k: v for k, v in self._hint.items() if not v.closed}
         return gone
+
+    def settle(self) -> None:
+        """`ModelSocket.settle` for every socket of the run (after a send: any may have
+        received)."""
+        for ms in self.sockets:
+            ms.settle()
 
     def release_all(self) -> None:
         with self.lock:

@@ -63,3 +63,16 @@ def poll(view, fd: int, events: int, timeout: float | None) -> int:
         return call(view, select.sys_poll, fd, events, timeout)
     except OSError as e:
         return -(e.errno or 9)
+
+
+def sysfs(view, path: str):
+    """`view.sysfs(path)` for the boundary's views (untraced): a file's text or a directory's
+    entries; OSError as the model refuses."""
+    with untraced():
+        return view.sysfs(path)
+
+
+def procfs(view, path: str) -> str:
+    """`view.procfs(path)` (untraced)."""
+    with untraced():
+        return view.procfs(path)

@@ -62,21 +62,36 @@ def run(view, argv: list[str], log=None) -> int:
         os.waitpid(pid, 0)
         status, text = failed.decode(errors="replace").split(" ", 1)
         raise RunError(f"{argv[0]}: {text}", int(status))
-    previous = _ignore_sigint()
+    previous = _pass_signals(pid)
     try:
         return Supervisor(view, listener, pid, lo, hi, log).serve()
     finally:
         listener.close()
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def _ignore_sigint():
-    """^C goes to the program (same process group); the supervisor keeps serving it."""
+FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+
+
+def _pass_signals(pid: int) -> dict:
+    """The supervisor keeps serving the program through signals: ^C goes to the program (same
+    process group) and is ignored here; SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 sent to netkernel are
+    passed on to the program (as `timeout` or a shell's exec would), whose exit then ends the run.
+    Returns the handlers to put back (none when not on the main thread)."""
+    def forward(sig, _frame):
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+    previous = {}
     try:
-        return signal.signal(signal.SIGINT, signal.SIG_IGN)
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for sig in FORWARDED:
+            previous[sig] = signal.signal(sig, forward)
     except ValueError:                                   # not the main thread
-        return None
+        pass
+    return previous
 
 
 def _child(sock: socket.socket, argv: list[str], insns, files) -> None:

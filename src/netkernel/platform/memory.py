@@ -4,12 +4,16 @@ it in Linux; nothing here can crash the supervisor."""
 from __future__ import annotations
 
 import ctypes
+import struct
+import threading
 
 from netkernel.uapi import errno as E
 
 libc = ctypes.CDLL(None, use_errno=True)
-libc.process_vm_readv.restype = ctypes.c_ssize_t
-libc.process_vm_writev.restype = ctypes.c_ssize_t
+for _fn in (libc.process_vm_readv, libc.process_vm_writev):
+    _fn.restype = ctypes.c_ssize_t
+    _fn.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p,
+                    ctypes.c_ulong, ctypes.c_ulong]
 
 PAGE_SIZE = 4096
 IOV_BATCH = 512           # iovecs per process_vm_writev (the kernel takes up to UIO_MAXIOV)
@@ -26,10 +30,36 @@ def _efault(what: str) -> OSError:
 
 _readv = libc.process_vm_readv
 _writev = libc.process_vm_writev
+_string_at = ctypes.string_at
+_memmove = ctypes.memmove
+IOVEC = struct.Struct("=QQ")
+IOV2 = struct.Struct("=QQQQ")          # one local and one remote iovec
+
+
+class _Scratch(threading.local):
+    """Per-thread buffers the calls reuse (the supervisor's loop and its parked workers run at
+    once): the iovec arrays, and a data buffer that grows to the largest transfer seen."""
+
+    def __init__(self):
+        self.iov = ctypes.create_string_buffer(IOVEC.size * (IOV_BATCH + 1))
+        self.iov_addr = ctypes.addressof(self.iov)
+        self.size = 0
+        self.grow(PAGE_SIZE)
+
+    def grow(self, n: int) -> None:
+        if n > self.size:
+            self.size = max(n, 2 * self.size)
+            self.data = ctypes.create_string_buffer(self.size)
+            self.data_addr = ctypes.addressof(self.data)
+
+
+_scratch = _Scratch()
 
 
 class ProcessMemory:
-    """The address space of task `pid` (a thread id works: threads share it)."""
+    """The address space of task `pid` (a thread id works: threads share it). Each transfer is
+    one process_vm_readv/writev through per-thread buffers: no allocation but the bytes
+    returned."""
     __slots__ = ("pid",)
 
     def __init__(self, pid: int):
@@ -41,12 +71,14 @@ class ProcessMemory:
             return b""
         if addr <= 0 or addr + n > USER_MAX:
             raise _efault("process_vm_readv")
-        buf = ctypes.create_string_buffer(n)
-        local = iovec(ctypes.addressof(buf), n)
-        remote = iovec(addr, n)
-        if _readv(self.pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0) != n:
+        sc = _scratch
+        if n > sc.size:
+            sc.grow(n)
+        IOV2.pack_into(sc.iov, 0, sc.data_addr, n, addr, n)
+        iov = sc.iov_addr
+        if _readv(self.pid, iov, 1, iov + IOVEC.size, 1, 0) != n:
             raise _efault("process_vm_readv")
-        return buf.raw
+        return _string_at(sc.data_addr, n)
 
     def write(self, addr: int, data) -> None:
         """Store `data` at `addr`; OSError(EFAULT) if any byte is not writable."""
@@ -54,29 +86,35 @@ class ProcessMemory:
             self.write_many(((addr, data),))
 
     def write_many(self, parts) -> None:
-        """Store several (addr, data) pieces with one process_vm_writev (a getsockopt's value and
-        its length, a recvmsg's buffers and header fields); EFAULT if any byte is not written."""
-        parts = [(a, bytes(d)) for a, d in parts if d]
-        if len(parts) > IOV_BATCH:
+        """Store several (addr, data) pieces (a sequence) with one process_vm_writev (a
+        getsockopt's value and its length, a recvmsg's buffers and header fields); EFAULT if any
+        byte is not written."""
+        if len(parts) > IOV_BATCH:                   # more pieces than one call takes
             for i in range(0, len(parts), IOV_BATCH):
                 self.write_many(parts[i:i + IOV_BATCH])
             return
-        if not parts:
-            return
-        count = len(parts)
-        local, remote = (iovec * count)(), (iovec * count)()
-        total = 0
-        keep = []
-        for i, (addr, data) in enumerate(parts):
+        sc = _scratch
+        iov, pack = sc.iov, IOVEC.pack_into
+        off, total, chunks = IOVEC.size, 0, []
+        for addr, data in parts:
             n = len(data)
+            if not n:
+                continue
             if addr <= 0 or addr + n > USER_MAX:
                 raise _efault("process_vm_writev")
-            buf = ctypes.create_string_buffer(data, n)
-            keep.append(buf)
-            local[i].iov_base, local[i].iov_len = ctypes.addressof(buf), n
-            remote[i].iov_base, remote[i].iov_len = addr, n
+            pack(iov, off, addr, n)
+            off += IOVEC.size
+            chunks.append(data)
             total += n
-        if _writev(self.pid, local, count, remote, count, 0) != total:
+        if not chunks:
+            return
+        blob = b"".join(chunks)
+        if total > sc.size:
+            sc.grow(total)
+        _memmove(sc.data_addr, blob, total)
+        pack(iov, 0, sc.data_addr, total)            # local: one contiguous piece
+        base = sc.iov_addr
+        if _writev(self.pid, base, 1, base + IOVEC.size, len(chunks), 0) != total:
             raise _efault("process_vm_writev")
 
     def copy_from_user(self, addr: int, n: int) -> bytes | int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import platform as _platform
+import struct
 
 from netkernel.uapi import errno as E
 
@@ -16,16 +17,18 @@ libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 libc.ioctl.restype = ctypes.c_int
 libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+_ioctl = libc.ioctl
+_memset = ctypes.memset
 libc.prctl.restype = ctypes.c_int
 libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
                        ctypes.c_ulong]
 
 # x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl)
-NR = dict(read=0, write=1, close=3, mmap=9, ioctl=16, readv=19, writev=20, dup=32, dup2=33,
+NR = dict(read=0, write=1, open=2, close=3, mmap=9, ioctl=16, readv=19, writev=20, dup=32, dup2=33,
           socket=41, connect=42, accept=43, sendto=44, recvfrom=45, sendmsg=46, recvmsg=47,
           shutdown=48, bind=49, listen=50, getsockname=51, getpeername=52, setsockopt=54,
           getsockopt=55, fcntl=72, kcmp=312, seccomp=317, accept4=288, dup3=292, recvmmsg=299,
-          sendmmsg=307, pidfd_open=434, pidfd_getfd=438)
+          sendmmsg=307, openat=257, openat2=437, pidfd_open=434, pidfd_getfd=438)
 NR_NAME = {v: k for k, v in NR.items()}
 X32_SYSCALL_BIT = 0x40000000
 
@@ -34,6 +37,9 @@ FD_SYSCALLS = ("read", "write", "close", "readv", "writev", "dup", "connect", "a
                "recvfrom", "sendmsg", "recvmsg", "shutdown", "bind", "listen", "getsockname",
                "getpeername", "setsockopt", "getsockopt", "fcntl", "accept4", "recvmmsg",
                "sendmmsg")
+
+# notified whatever their arguments (the path is in the caller's memory)
+OPEN_SYSCALLS = ("open", "openat", "openat2")
 
 AUDIT_ARCH_X86_64 = 0xC000003E
 SECCOMP_SET_MODE_FILTER = 1
@@ -146,11 +152,14 @@ class _Asm:
 
 
 def build_filter(lo: int, hi: int, families: dict[int, tuple[int, ...] | None],
-                 ioctl_lo: int = 0x8910, ioctl_hi: int = 0x89FF) -> list[tuple]:
+                 ioctl_lo: int = 0x8910, ioctl_hi: int = 0x89FF,
+                 opens: bool = True) -> list[tuple]:
     """The program: wrong arch or x32 → ENOSYS; notify socket() of the `families` (a family maps
     to None for every protocol, or to the protocols to take), ioctl() with a request in
-    [ioctl_lo, ioctl_hi] on any descriptor, and the descriptor calls whose fd (args[4] for mmap,
-    either fd for dup2/dup3) lies in [lo, hi]; allow everything else."""
+    [ioctl_lo, ioctl_hi] on any descriptor, every open/openat/openat2 (with `opens`: the
+    generated /sys/class/net and /proc/net files, platform/views.py), and the descriptor calls
+    whose fd (args[4] for mmap, either fd for dup2/dup3) lies in [lo, hi]; allow everything
+    else."""
     a = _Asm()
     a.op(BPF_LD_W_ABS, OFF_ARCH)
     a.op(BPF_JEQ_K, AUDIT_ARCH_X86_64, 0, "enosys")
@@ -161,6 +170,9 @@ def build_filter(lo: int, hi: int, families: dict[int, tuple[int, ...] | None],
     a.op(BPF_JEQ_K, NR["mmap"], "fd4", 0)
     a.op(BPF_JEQ_K, NR["dup2"], "fd01", 0)
     a.op(BPF_JEQ_K, NR["dup3"], "fd01", 0)
+    if opens:
+        for name in OPEN_SYSCALLS:
+            a.op(BPF_JEQ_K, NR[name], "notify", 0)
     for name in FD_SYSCALLS:
         a.op(BPF_JEQ_K, NR[name], "fd0", 0)
     a.op(BPF_RET_K, SECCOMP_RET_ALLOW)
@@ -250,12 +262,19 @@ class Notification:
         self.id, self.pid, self.nr, self.args = id, pid, nr, args
 
 
+NOTIF = struct.Struct("=QIIiIQ6Q")     # struct seccomp_notif, flat: id, pid, flags, data
+RESP = struct.Struct("=QqiI")          # struct seccomp_notif_resp
+assert NOTIF.size == ctypes.sizeof(seccomp_notif) and RESP.size == ctypes.sizeof(seccomp_notif_resp)
+
+
 class Listener:
-    """The listener descriptor and its ioctls. Safe to answer from several threads."""
+    """The listener descriptor and its ioctls. Safe to answer from several threads; `recv` runs
+    on one thread only (it reuses one buffer)."""
 
     def __init__(self, fd: int):
         self.fd = fd
-        self._notif = seccomp_notif()     # recv() runs on one thread only
+        self._notif = ctypes.create_string_buffer(NOTIF.size)
+        self._notif_addr = ctypes.addressof(self._notif)
         self.sync_wakeup = False
         self.killable_recv = False        # the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 
@@ -269,20 +288,21 @@ class Listener:
     def recv(self) -> Notification | None:
         """The next notification, or None when its caller is already gone (ENOENT) or a signal
         interrupted the wait."""
-        n = self._notif
-        ctypes.memset(ctypes.byref(n), 0, ctypes.sizeof(n))
-        if libc.ioctl(self.fd, SECCOMP_IOCTL_NOTIF_RECV, ctypes.byref(n)) < 0:
+        addr = self._notif_addr
+        _memset(addr, 0, NOTIF.size)      # the kernel wants it zeroed
+        if _ioctl(self.fd, SECCOMP_IOCTL_NOTIF_RECV, addr) < 0:
             err = ctypes.get_errno()
             if err in (E.ENOENT, E.EINTR):
                 return None
             raise OSError(err, f"SECCOMP_IOCTL_NOTIF_RECV: {os.strerror(err)}")
-        return Notification(n.id, n.pid, n.data.nr, tuple(n.data.args))
+        f = NOTIF.unpack_from(self._notif)
+        return Notification(f[0], f[1], f[3], f[6:])
 
     def respond(self, nid: int, val: int = 0, error: int = 0, flags: int = 0) -> bool:
         """Answer: `val`, or -`error`. False when the caller no longer waits (a signal arrived,
         or it died): the answer was not delivered."""
-        r = seccomp_notif_resp(nid, val, -error if error else 0, flags)
-        return libc.ioctl(self.fd, SECCOMP_IOCTL_NOTIF_SEND, ctypes.byref(r)) == 0
+        return _ioctl(self.fd, SECCOMP_IOCTL_NOTIF_SEND,
+                      RESP.pack(nid, val, -error if error else 0, flags)) == 0
 
     def allow(self, nid: int) -> bool:
         """Let the syscall run natively (SECCOMP_USER_NOTIF_FLAG_CONTINUE)."""

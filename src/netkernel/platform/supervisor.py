@@ -36,15 +36,16 @@ import traceback
 from netkernel.include.linux.uaccess import kthread_unuse_mm, kthread_use_mm
 from netkernel.net import socket as sys_net
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
-from netkernel.platform import inproc
+from netkernel.platform import inproc, views
 from netkernel.mm.mmap import mmap_file
-from netkernel.platform.files import KCMP_FILES, FileTable, ModelSocket, kcmp
+from netkernel.platform.files import KCMP_FILES, FileTable, ModelSocket, kcmp, run_processes
 from netkernel.platform.ioctl import SIOC_FIRST, SIOC_LAST, device_ioctl
 from netkernel.platform.memory import ProcessMemory, iovec
 from netkernel.platform.seccomp import NR, NR_NAME, Listener, Notification
 from netkernel.uapi import errno as E
-from netkernel.uapi.socket import (MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCKADDR_STORAGE_SIZE,
-                                   SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO)
+from netkernel.uapi.socket import (AF_NETLINK, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK,
+                                   SOCKADDR_STORAGE_SIZE, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO)
+from netkernel.uapi.sockios import SIOCSIFNAME
 
 CONTINUE = object()
 DONE = object()
@@ -57,6 +58,8 @@ MSG_WAITFORONE = 0x10000
 UIO_MAXIOV = 1024
 ERESTARTSYS = 512            # include/linux/errno.h: restart, or EINTR, as the handler says
 SIGNAL_CHECK = 0.01          # how often a parked call looks for a pending signal
+LEFTOVER_GRACE = 0.5         # s the processes the program left behind are still served
+SHUTDOWN_WAIT = 2.0          # s to wait for them to be gone once killed
 MAX_SEND = 1 << 20           # DIVERGENCE(#10): a larger send is refused (EMSGSIZE) unread
 F_DUPFD, F_DUPFD_CLOEXEC = 0, 1030
 FIONREAD, SIOCOUTQ = 0x541B, 0x5411
@@ -180,38 +183,53 @@ class Supervisor:
         self._pidfds: dict[int, int] = {}        # pidfd → tgid of a process that made a call
         self._pending_pids: list[int] = []       # callers not yet given a pidfd
         self._swapped: list = []                 # (pid, fd, socket, cloexec) lent to a mapping
+        self.netns: str | None = None            # the run's network namespace, "net:[inode]"
+        self.sysfs = views.SysfsMirror(view)     # the tmpfs on /sys/class/net, kept in step
+        try:
+            self.sysfs.names = tuple(inproc.sysfs(view, views.SYSFS_NET))
+        except OSError:
+            pass
 
     # ------------------------------------------------------------ the loop
     def serve(self) -> int:
         """Serve until the root process exits; returns its exit status (128+N for signal N)."""
         listener = self.listener
+        lfd = listener.fd
         p = select.poll()
-        p.register(listener.fd, select.POLLIN)
+        p.register(lfd, select.POLLIN)
         rootfd = os.pidfd_open(self.root)
         p.register(rootfd, select.POLLIN)
+        self.netns = _netns(self.root)
+        poll, recv, dispatch, pending = p.poll, listener.recv, self.dispatch, self._pending_pids
+        POLLIN = select.POLLIN
         last_sweep = time.monotonic()
+        served = 0
         try:
             while True:
-                events = p.poll(1000)
+                events = poll(1000)
                 for fd, ev in events:
-                    if fd == listener.fd:
-                        if ev & select.POLLIN:
-                            n = listener.recv()
+                    if fd == lfd:
+                        if ev & POLLIN:
+                            n = recv()
                             if n is not None:
-                                self.dispatch(n)
+                                dispatch(n)
                         elif ev & (select.POLLHUP | select.POLLERR):
                             p.unregister(fd)
                     elif fd == rootfd:
-                        return self._reap()
+                        status = self._reap()
+                        self._shutdown()
+                        return status
                     else:                            # a process of the run exited
                         p.unregister(fd)
                         os.close(fd)
                         self._pidfds.pop(fd, None)
-                        self.files.sweep(self.root)
-                for pfd in self._new_pidfds():
-                    p.register(pfd, select.POLLIN)
-                if not events or time.monotonic() - last_sweep > 2:
-                    self.files.sweep(self.root)      # exec'd CLOEXEC sockets, forgotten holders
+                        self.files.sweep(self._processes())
+                if pending:
+                    for pfd in self._new_pidfds():
+                        p.register(pfd, POLLIN)
+                served += 1
+                if not events or (not served & 0x3FF and time.monotonic() - last_sweep > 2):
+                    self.files.sweep(self._processes())  # exec'd CLOEXEC sockets, holders gone
                     last_sweep = time.monotonic()
         finally:
             os.close(rootfd)
@@ -219,6 +237,39 @@ class Supervisor:
                 os.close(pfd)
             self._pidfds.clear()
             self.files.release_all()
+
+    def _processes(self) -> list[int]:
+        """The run's processes: the program and its descendants, and whatever else is in its
+        network namespace (what it left behind or double-forked)."""
+        return run_processes(self.root, self.netns)
+
+    def _shutdown(self) -> None:
+        """The started program has exited: the machine goes, and with it every process the
+        program left behind (as when a PID namespace's init exits), so none of them is left on
+        the host calling a kernel that is gone (a closed listener fails their calls with ENOSYS).
+        For LEFTOVER_GRACE they are still served (one told to stop by the program, a `kill %1`,
+        finishes its way out: a capture closes its file); then they are killed: those in the
+        run's network namespace at once, any other one at its next call; until no process holds
+        the filter, SHUTDOWN_WAIT at most."""
+        listener = self.listener
+        p = select.poll()
+        p.register(listener.fd, select.POLLIN)
+        for wait, serve in ((LEFTOVER_GRACE, True), (SHUTDOWN_WAIT, False)):
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                for _fd, ev in p.poll(20):
+                    if ev & (select.POLLHUP | select.POLLERR):
+                        return                   # no process of the run is left
+                    n = listener.recv()
+                    if n is None:
+                        continue
+                    if serve:
+                        self.dispatch(n)
+                    else:                        # its wait is killable: no answer needed
+                        _kill(_tgid(n.pid) or n.pid)
+            if serve:
+                for pid in _in_netns(self.netns):
+                    _kill(pid)
 
     def _reap(self) -> int:
         _, status = os.waitpid(self.root, 0)
@@ -241,15 +292,15 @@ class Supervisor:
         return out
 
     def dispatch(self, n: Notification) -> None:
-        if n.pid not in self._seen:
-            self._seen.add(n.pid)
-            self._pending_pids.append(n.pid)
+        pid = n.pid
+        if pid not in self._seen:
+            self._seen.add(pid)
+            self._pending_pids.append(pid)
         if self._swapped:
             self._restore_placeholders(n)
         h = self.handlers.get(n.nr)
-        mem = ProcessMemory(n.pid)
         try:
-            r = CONTINUE if h is None else h(n, mem)
+            r = CONTINUE if h is None else h(n, ProcessMemory(pid))
         except OSError as e:
             r = -(e.errno or E.EIO)
         except Exception:                         # a supervisor bug must not hang the program
@@ -358,7 +409,7 @@ class Supervisor:
         try:
             self.listener.addfd(n.id, efd, slot, bool(type & SOCK_CLOEXEC), send=True)
         except OSError as e:
-            self.files.sweep(self.root)
+            self.files.sweep(self._processes())
             if e.errno == E.ENOENT:          # the caller is gone (a signal): nothing to answer
                 return DONE
             return -(e.errno or E.EIO)
@@ -369,7 +420,7 @@ class Supervisor:
     def _install(self, n, ms: ModelSocket, newfd: int, cloexec: bool):
         """A new descriptor (dup) for the same socket: the same open file, another number."""
         self.listener.addfd(n.id, ms.efd, newfd, cloexec, send=True)
-        self.files.sweep(self.root)           # newfd may have replaced another model socket
+        self.files.sweep(self._processes())  # newfd may have replaced another model socket
         return DONE
 
     def sys_dup(self, n, mem):
@@ -390,7 +441,7 @@ class Supervisor:
                 # another file replaces a model socket's descriptor: native dup, then see
                 # whether the socket is still held
                 self.listener.allow(n.id)
-                self.files.sweep(self.root)
+                self.files.sweep(self._processes())
                 return DONE
             return CONTINUE
         if flags & ~O_CLOEXEC:
@@ -421,7 +472,7 @@ class Supervisor:
         if ms is None:
             return CONTINUE
         self.listener.allow(n.id)            # the real close() drops the child's eventfd
-        self.files.sweep(self.root, closing=(n.pid, n.args[0] & 0xFFFFFFFF))
+        self.files.sweep(self._processes(), closing=(n.pid, n.args[0] & 0xFFFFFFFF))
         return DONE
 
     def sys_mmap(self, n, mem):
@@ -457,6 +508,59 @@ class Supervisor:
             else:
                 keep.append((pid, fd, ms, cloexec))
         self._swapped = keep
+
+    # ------------------------------------------------------------ opens (platform/views.py)
+    def _open(self, n, mem, dirfd: int, path_p: int, flags: int):
+        """An open of a generated /sys/class/net or /proc/net file: a memfd with the model's
+        text now; a /sys/class/net directory: the tmpfs brought in step first; anything else
+        runs natively."""
+        try:
+            head = mem.read(path_p, 6)       # most opens are decided by their first bytes
+        except OSError:
+            head = b""                       # near the end of a mapping: read it as a string
+        if head[:1] == b"/" and not head.startswith((b"/sys/", b"/proc/")):
+            return CONTINUE
+        try:
+            raw = mem.read_cstr(path_p, views.PATH_MAX)
+        except OSError:
+            return CONTINUE                  # the host's open gives EFAULT itself
+        if raw[:1] == b"/" and not raw.startswith((b"/sys/", b"/proc/")):
+            return CONTINUE
+        path = views.resolve(n.pid, dirfd, raw.decode(errors="surrogateescape"))
+        if path is None:
+            return CONTINUE
+        got = views.generated(self.view, path)
+        if got is None:
+            return CONTINUE
+        kind, what = got
+        if kind == "dir":
+            self.sysfs.sync(n.pid)
+            return CONTINUE
+        if kind == "errno":
+            self.sysfs.sync(n.pid)
+            return -what
+        if flags & views.O_ACCMODE:
+            return -E.EACCES
+        fd = views.memfd_with(what)
+        try:
+            self.listener.addfd(n.id, fd, None, bool(flags & views.O_CLOEXEC), send=True)
+        except OSError as e:
+            if e.errno != E.ENOENT:          # ENOENT: the caller is gone (a signal)
+                return -(e.errno or E.EIO)
+        finally:
+            os.close(fd)
+        self.stats["view opened"] += 1
+        return DONE
+
+    def sys_open(self, n, mem):
+        return self._open(n, mem, views.AT_FDCWD, n.args[0], _int(n.args[1]))
+
+    def sys_openat(self, n, mem):
+        return self._open(n, mem, _int(n.args[0]), n.args[1], _int(n.args[2]))
+
+    def sys_openat2(self, n, mem):
+        how = mem.read(n.args[2], 8) if _int(n.args[3]) >= 8 else b"\0" * 8
+        return self._open(n, mem, _int(n.args[0]), n.args[1], struct.unpack("=Q", how)[0])
 
     # ------------------------------------------------------------ addresses
     def _sockaddr_in(self, mem, addr: int, addrlen: int) -> bytes:
@@ -558,8 +662,12 @@ class Supervisor:
         request = n.args[1] & 0xFFFFFFFF
         ms = self._sock(n)
         if SIOC_FIRST <= request <= SIOC_LAST:
-            return device_ioctl(self.view, mem, request, n.args[2],
-                                None if ms is None else ms.nkfd)
+            ret = device_ioctl(self.view, mem, request, n.args[2],
+                               None if ms is None else ms.nkfd)
+            if request == SIOCSIFNAME and ret == 0:
+                self.sysfs.sync(n.pid)
+            self.files.settle()              # SIOCSIFFLAGS down: the sockets' ENETDOWN
+            return ret
         if ms is None or request in NATIVE_FILE_IOCTLS:
             return CONTINUE                  # FIONBIO etc. act on the shared eventfd file
         if request == FIONREAD:              # SIOCINQ: the length of the next frame
@@ -576,13 +684,27 @@ class Supervisor:
 
     # ------------------------------------------------------------ send
     def _send(self, n, ms, flags: int, data: bytes, addr, anc=None):
+        """A send: answered at once unless it would block (then as `_io` says). A send takes no
+        receive lock and has nothing to undo when its answer is lost."""
         view = self.view
 
         def attempt():
             if anc is None:
-                return view.sys_sendto(ms.nkfd, data, flags | MSG_DONTWAIT, addr), None
-            return view.sys_sendmsg(ms.nkfd, data, anc, flags | MSG_DONTWAIT, addr), None
-        return self._io(n, ms, flags, EPOLLOUT, attempt)
+                ret = view.sys_sendto(ms.nkfd, data, flags | MSG_DONTWAIT, addr)
+            else:
+                ret = view.sys_sendmsg(ms.nkfd, data, anc, flags | MSG_DONTWAIT, addr)
+            if ms.family == AF_NETLINK:      # a link may have come or gone: /sys/class/net
+                self.sysfs.sync(n.pid)
+            self.files.settle()              # the frame's receivers are readable on return
+            return ret, None
+        try:
+            ret = attempt()[0]
+        except BlockingIOError:
+            return self._io(n, ms, flags, EPOLLOUT, attempt)
+        except OSError as e:
+            ret = -(e.errno or E.EIO)
+        self._answer(n.id, ret)
+        return DONE
 
     @staticmethod
     def _read_data(mem, addr: int, length: int) -> bytes:
@@ -642,6 +764,7 @@ class Supervisor:
         def attempt():
             sent = view.sys_sendmsg(ms.nkfd, data, anc, flags | MSG_DONTWAIT, addr)
             mem.write(vec + mmsghdr.msg_len.offset, struct.pack("=I", sent))
+            self.files.settle()
             return 1, None
         return self._io(n, ms, flags, EPOLLOUT, attempt)
 
@@ -744,16 +867,15 @@ class Supervisor:
         return self._receive(n, ms, 0, sys_net.sys_recvfrom, (size,), deliver)
 
 
-def signal_pending(tid: int) -> int:
-    """ERESTARTSYS when a signal is pending for thread `tid` itself and not blocked (it will take
-    it: the arch code then restarts the call or makes it EINTR, by SA_RESTART); EINTR when only a
-    process-wide one is (another thread may take it; EINTR is then at worst spurious); 0 when
-    none is."""
-    pnd = shd = blk = 0
+def _sigmasks(tid: int) -> tuple[int, int, int, int] | None:
+    """(SigPnd, ShdPnd, SigBlk, Tgid) of thread `tid` (/proc/TID/status), None when it is gone."""
+    pnd = shd = blk = tgid = 0
     try:
         with open(f"/proc/{tid}/status", "rb") as f:
             for line in f:
-                if line.startswith(b"SigPnd:"):
+                if line.startswith(b"Tgid:"):
+                    tgid = int(line[5:])
+                elif line.startswith(b"SigPnd:"):
                     pnd = int(line[7:], 16)
                 elif line.startswith(b"ShdPnd:"):
                     shd = int(line[7:], 16)
@@ -761,10 +883,41 @@ def signal_pending(tid: int) -> int:
                     blk = int(line[7:], 16)
                     break
     except (OSError, ValueError):
+        return None
+    return pnd, shd, blk, tgid
+
+
+def signal_pending(tid: int) -> int:
+    """ERESTARTSYS when a signal will interrupt thread `tid`'s call (the arch code then restarts
+    the call or makes it EINTR, by SA_RESTART, as Linux would), else 0.
+
+    A signal sent to the thread itself and not blocked there interrupts it. A process-wide one
+    goes to one thread (kernel/signal.c complete_signal): the thread it was sent to — the thread
+    group leader, for kill() — when that one does not block it, else some other thread that does
+    not. So `tid` is interrupted when it is the leader and does not block it, or when every other
+    thread blocks it; otherwise another thread takes it and this call goes on waiting (never a
+    spurious EINTR, never an ERESTARTSYS leaking out of a thread the signal was not given to)."""
+    got = _sigmasks(tid)
+    if got is None:
         return 0
+    pnd, shd, blk, tgid = got
     if pnd & ~blk:
         return ERESTARTSYS
-    return E.EINTR if shd & ~blk else 0
+    shared = shd & ~blk
+    if not shared:
+        return 0
+    if tid == tgid:
+        return ERESTARTSYS
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{tgid}/task")]
+    except (OSError, ValueError):
+        return 0
+    for t in threads:
+        if t != tid:
+            other = _sigmasks(t)
+            if other is not None and shared & ~other[2]:
+                return 0                     # that thread may take it
+    return ERESTARTSYS
 
 
 def _fd_cloexec(pid: int, fd: int) -> bool:
@@ -777,6 +930,31 @@ def _fd_cloexec(pid: int, fd: int) -> bool:
     except (OSError, ValueError):
         pass
     return False
+
+
+def _netns(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net")
+    except OSError:
+        return None
+
+
+def _in_netns(netns: str | None) -> list[int]:
+    """The processes in network namespace `netns` ("net:[inode]"), but this one."""
+    if netns is None:
+        return []
+    me, out = os.getpid(), []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) != me and _netns(int(name)) == netns:
+            out.append(int(name))
+    return out
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, 9)
+    except OSError:
+        pass
 
 
 def _tgid(tid: int) -> int | None:

@@ -19,14 +19,22 @@ SK_DEFAULT_STAMP = -1_000_000_000     # sk_stamp before any read: -1 s (SIOCGSTA
 TSFLAGS_ANY = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RAW_HARDWARE
 
 
-def sk_sleep(sk, timeout: float | None = None) -> None:
+# the events a write-space wakeup carries as its key (sock_def_write_space)
+WRITE_SPACE_KEY = 0x4 | 0x100 | 0x200        # EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
+
+
+def sk_sleep(sk, timeout: float | None = None, events: int | None = None) -> None:
     """Sleep on the socket's wait queue (releasing the machine lock) until woken or `timeout`
-    seconds pass."""
+    seconds pass. `events`: what a poll waits for (None: any wakeup concerns the sleeper, as
+    for a task blocked in a call)."""
+    write = events is None or bool(events & WRITE_SPACE_KEY)
     sk.sk_sleepers += 1
+    sk.sk_write_sleepers += write
     try:
         sk.sk_wq.wait(timeout)
     finally:
         sk.sk_sleepers -= 1
+        sk.sk_write_sleepers -= write
 
 
 def sock_min_rcvbuf(profile) -> int:

@@ -108,7 +108,8 @@ class Sock:
                  "sk_stamp", "sk_bound_dev_if", "sk_lingertime", "sk_ll_usec",
                  "sk_prefer_busy_poll", "sk_busy_poll_budget", "sk_max_pacing_rate",
                  "sk_pacing_rate", "sk_incoming_cpu", "sk_napi_id", "sk_cookie", "sk_clockid",
-                 "sk_txtime_deadline_mode", "sk_txtime_report_errors", "__weakref__",
+                 "sk_txtime_deadline_mode", "sk_txtime_report_errors", "sk_write_sleepers",
+                 "__weakref__",
                  "sk_error_queue", "sk_tsflags", "sk_tskey", "sk_bind_phc")
 
     def __init__(self, net, family: int, type: int, lock):
@@ -139,6 +140,8 @@ class Sock:
         self.sk_reuse = 0
         self.sk_reuseport = 0
         self.sk_sleepers = 0          # tasks asleep on sk_wq (wq_has_sleeper)
+        self.sk_write_sleepers = 0    # ... of them, those write space concerns (not a poll
+                                      # for input only: pollwake filters by the wakeup's key)
         self.sk_filter = None         # SkFilter (net/core/filter.py) or None
         self.sk_omem_alloc = 0        # option memory: the attached filter's charge
         self.sk_stamp = SK_DEFAULT_STAMP  # last receive time (SIOCGSTAMP), CLOCK_REALTIME ns
@@ -174,7 +177,9 @@ def sk_error_report(sk: Sock) -> None:
 
 
 def sk_write_space(sk: Sock) -> None:
-    if sk.sk_sleepers:
+    """sock_def_write_space: wake_up_interruptible_sync_poll(EPOLLOUT|EPOLLWRNORM|EPOLLWRBAND):
+    a poll waiting for input only is not woken (its pollwake sees the key does not concern it)."""
+    if sk.sk_write_sleepers:
         sk.sk_wq.notify_all()
 
 
