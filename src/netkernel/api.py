@@ -43,6 +43,7 @@ from netkernel.uapi.capability import ALL_CAPS, CAP_LAST_CAP, CAP_NET_ADMIN, CAP
 from netkernel.uapi.if_ import IFF_UP, IFF_LOOPBACK, IFNAMSIZ
 from netkernel.include.linux.netlink import netlink_ext_ack_begin, netlink_ext_ack_end
 from netkernel.net.core.rtnetlink import nla_put, nlmsg_put, rtnl_request
+from netkernel.net.ipv4.devinet import devinet_sysctl
 from netkernel.net.ipv6.addrconf import addrconf_sysctl
 from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST
 from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_F_NODAD,
@@ -636,11 +637,13 @@ class _View:
 
     def _net_sysctl(self, name: str, value=None) -> int:
         """A per-namespace tunable of this view's namespace: net.ipv6.conf.{all,default,DEV}.
-        {disable_ipv6, addr_gen_mode, keep_addr_on_down, accept_dad}."""
+        {disable_ipv6, addr_gen_mode, keep_addr_on_down, accept_dad} and
+        net.ipv4.conf.{all,default,DEV}.promote_secondaries."""
         with self._kernel._lock:
             if value is not None and not capable(CAP_NET_ADMIN):
                 raise E.oserror(E.EPERM)
-            ret = addrconf_sysctl(self.net, name, value)
+            conf = devinet_sysctl if name.startswith("net.ipv4.") else addrconf_sysctl
+            ret = conf(self.net, name, value)
         return sys.raise_on_error(ret)
 
     def sysfs(self, path: str):
@@ -680,7 +683,7 @@ class Netns(_View):
 
     def sysctl(self, name: str, value: int | str | None = None) -> int:
         """The machine's tunables (Kernel.sysctl); net.ipv6.conf.* are this namespace's."""
-        if isinstance(name, str) and name.startswith("net.ipv6.conf."):
+        if isinstance(name, str) and name.startswith(("net.ipv6.conf.", "net.ipv4.conf.")):
             return self._net_sysctl(name, value)
         return self._kernel.sysctl(name, value)
 
@@ -769,7 +772,7 @@ class Kernel(_View):
             raise TypeError(f"sysctl name must be str, not {type(name).__name__}")
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, str))):
             raise TypeError(f"sysctl value must be int or str, not {type(value).__name__}")
-        if name.startswith("net.ipv6.conf."):
+        if name.startswith(("net.ipv6.conf.", "net.ipv4.conf.")):
             return self._net_sysctl(name, value)
         with self._lock:
             if value is not None:

@@ -1186,3 +1186,19 @@ def scenario_inet6_route_replace_prefsrc(b):
     out["routes"] = [r for r in dump_routes(b, nl, AF_INET6) if r["table"] == 254]
     out["get"] = _get6(b, nl, "2001:db8:8::1")
     return out
+
+
+def scenario_inet_promote_secondaries(b):
+    """promote_secondaries on: deleting a primary promotes its first secondary (moved among
+    the primaries, no longer secondary, announced) and the subnet's routes take it as their
+    preferred source; the other secondaries stay."""
+    b.sysctl("net.ipv4.conf.all.promote_secondaries", 1)
+    nl = _up_with_address(b)
+    for a, plen in (("10.1.0.1", 16), ("10.0.0.2", 24), ("10.0.0.3", 24)):
+        add4(b, nl, "veth0", a, plen)
+    out = {"del": del4(b, nl, "veth0", "10.0.0.1", 24),
+           "addrs": [(a["local"], a["flags"]) for a in dump_addrs(b, nl, AF_INET)],
+           "routes": dump_routes(b, nl, AF_INET)}
+    out["del_promoted"] = del4(b, nl, "veth0", "10.0.0.2", 24)
+    out["after"] = [(a["local"], a["flags"]) for a in dump_addrs(b, nl, AF_INET)]
+    return out

@@ -184,3 +184,19 @@ def test_lifetimes_deprecate_then_delete(k, heard):
     assert [(g, t) for g, t, _ in heard] == [(RTNLGRP_IPV4_IFADDR, RTM_NEWADDR)]
     k.advance(2_000_000_000)
     assert [a[1] for a in v4(k, "veth0")] == ["10.0.0.1"]
+
+
+def test_promote_secondaries_per_namespace(k):
+    """net.ipv4.conf.*.promote_secondaries: a namespace made later starts from the initial
+    namespace's settings; with it on, a deleted primary's first secondary takes its place."""
+    assert k.sysctl("net.ipv4.conf.all.promote_secondaries") == 0
+    k.sysctl("net.ipv4.conf.veth0.promote_secondaries", 1)
+    assert k.netns_add("later").sysctl("net.ipv4.conf.all.promote_secondaries") == 0
+    k.addr_add("veth0", "10.0.0.1/24")
+    k.addr_add("veth0", "10.0.0.2/24")
+    k.addr_del("veth0", "10.0.0.1/24")
+    assert v4(k, "veth0") == [("veth0", "10.0.0.2", 24, IFA_F_PERMANENT, "veth0")]
+    k.sysctl("net.ipv4.conf.all.promote_secondaries", 1)
+    assert k.netns_add("after").sysctl("net.ipv4.conf.all.promote_secondaries") == 1
+    with pytest.raises(FileNotFoundError):
+        k.sysctl("net.ipv4.conf.nosuch0.promote_secondaries")

@@ -16,16 +16,16 @@ notification (rtmsg_ifa).
 
 An address with lifetimes (IFA_CACHEINFO) is deprecated, then deleted, when they run out
 (check_lifetime, on the machine's clock).
-DIVERGENCE(#10): the net.ipv4.conf sysctls are not modelled — promote_secondaries stays at its
-default, 0 (deleting a primary deletes its secondaries); IFA_F_MCAUTOJOIN does not join the
-group.
+DIVERGENCE(#10): of the net.ipv4.conf sysctls only promote_secondaries is modelled;
+IFA_F_MCAUTOJOIN does not join the group.
 """
 from __future__ import annotations
 
 LINUX_SOURCE = "net/ipv4/devinet.c"
 # not kernel functions (see netkernel.trace)
 MODEL_HELPERS = ("in_addr", "in_ntoa", "register_inetaddr_notifier", "devinet_init",
-                 "dump_ifaddrs", "inet_ifa_lifetimes")
+                 "dump_ifaddrs", "inet_ifa_lifetimes", "devinet_sysctl",
+                 "in_dev_promote_secondaries")
 
 from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.include.linux.uaccess import copy_to_user
@@ -113,15 +113,16 @@ def bad_mask(mask: int, addr: int) -> bool:
 
 class InDevice:
     """struct in_device: the IPv4 state of one device — its addresses (ifa_list: primaries,
-    then secondaries), whether it is being destroyed, and the timer of its addresses' lifetimes
-    (check_lifetime)."""
-    __slots__ = ("dev", "ifa_list", "dead", "lifetime_timer")
+    then secondaries), its configuration (cnf: net.ipv4.conf.DEV.*, copied from "default"),
+    whether it is being destroyed, and the timer of its addresses' lifetimes (check_lifetime)."""
+    __slots__ = ("dev", "ifa_list", "dead", "lifetime_timer", "cnf")
 
     def __init__(self, dev):
         self.dev = dev
         self.ifa_list: list = []
         self.dead = False
         self.lifetime_timer = None
+        self.cnf = dict(dev.nd_net.ipv4.devconf_dflt)
 
 
 class InIfaddr:
@@ -332,23 +333,71 @@ def inet_insert_ifa(ifa: InIfaddr) -> int:
     return __inet_insert_ifa(ifa)
 
 
+# (fib_del_ifaddr, fib_add_ifaddr): what a promotion asks of the FIB (fib_frontend registers
+# them; direct calls in Linux)
+fib_promote_ops: list = []
+
+
+def in_dev_promote_secondaries(in_dev: InDevice) -> bool:
+    """IN_DEV_PROMOTE_SECONDARIES: the "all" setting or the device's."""
+    conf_all = in_dev.dev.nd_net.ipv4.devconf_all
+    return bool(conf_all["promote_secondaries"] or in_dev.cnf["promote_secondaries"])
+
+
 def __inet_del_ifa(in_dev: InDevice, ifa1: InIfaddr, nlinfo=(0, 0)) -> None:
-    """__inet_del_ifa: deleting a primary first deletes its secondaries (promote_secondaries
-    off), each announced; then the address is unlinked, RTM_DELADDR and inetaddr_chain
-    NETDEV_DOWN (the routes). A dying in_device skips the secondaries step."""
+    """__inet_del_ifa: deleting a primary deletes its secondaries first, each announced —
+    unless promote_secondaries is on: then the first of them is promoted (its routes and those
+    of the later secondaries of the subnet are removed silently while the list is whole). Then
+    the address is unlinked, RTM_DELADDR and inetaddr_chain NETDEV_DOWN (its routes); a promoted
+    address moves after the last primary, loses IFA_F_SECONDARY, is announced (RTM_NEWADDR,
+    NETDEV_UP) and the later secondaries of the subnet get their routes back with it as their
+    preferred source. A dying in_device skips the secondaries step."""
+    promote = prev_prom = None
+    last_prim = None                    # the primary to put a promoted address after
+    lst = in_dev.ifa_list
     if not in_dev.dead and not ifa1.ifa_flags & IFA_F_SECONDARY:
-        for ifa in list(in_dev.ifa_list):
-            if ifa is ifa1 or not ifa.ifa_flags & IFA_F_SECONDARY or \
-                    ifa1.ifa_mask != ifa.ifa_mask or not inet_ifa_match(ifa1.ifa_address, ifa):
+        do_promote = in_dev_promote_secondaries(in_dev)
+        i = lst.index(ifa1) + 1
+        while i < len(lst):
+            ifa = lst[i]
+            if not ifa.ifa_flags & IFA_F_SECONDARY and ifa1.ifa_scope <= ifa.ifa_scope:
+                last_prim = ifa
+            if not ifa.ifa_flags & IFA_F_SECONDARY or ifa1.ifa_mask != ifa.ifa_mask or \
+                    not inet_ifa_match(ifa1.ifa_address, ifa):
+                prev_prom = ifa
+                i += 1
                 continue
-            in_dev.ifa_list.remove(ifa)
-            rtmsg_ifa(RTM_DELADDR, ifa, nlinfo)
-            for fn in list(inetaddr_chain):
-                fn(NETDEV_DOWN, ifa)
-    in_dev.ifa_list.remove(ifa1)
+            if not do_promote:
+                lst.remove(ifa)
+                rtmsg_ifa(RTM_DELADDR, ifa, nlinfo)
+                for fn in list(inetaddr_chain):
+                    fn(NETDEV_DOWN, ifa)
+                continue
+            promote = ifa
+            break
+        if promote is not None and fib_promote_ops:
+            fib_del_ifaddr, _add = fib_promote_ops
+            for ifa in lst[lst.index(promote):]:
+                if ifa1.ifa_mask == ifa.ifa_mask and inet_ifa_match(ifa1.ifa_address, ifa):
+                    fib_del_ifaddr(ifa, ifa1)
+    pos = lst.index(ifa1)
+    lst.remove(ifa1)
     rtmsg_ifa(RTM_DELADDR, ifa1, nlinfo)
     for fn in list(inetaddr_chain):
         fn(NETDEV_DOWN, ifa1)
+    if promote is not None:
+        if prev_prom is not None:
+            lst.remove(promote)
+            lst.insert(pos if last_prim is None else lst.index(last_prim) + 1, promote)
+        promote.ifa_flags &= ~IFA_F_SECONDARY
+        rtmsg_ifa(RTM_NEWADDR, promote, nlinfo)
+        for fn in list(inetaddr_chain):
+            fn(NETDEV_UP, promote)
+        if fib_promote_ops:
+            _del, fib_add_ifaddr = fib_promote_ops
+            for ifa in lst[lst.index(promote) + 1:]:
+                if ifa1.ifa_mask == ifa.ifa_mask and inet_ifa_match(ifa1.ifa_address, ifa):
+                    fib_add_ifaddr(ifa)
 
 
 def inet_del_ifa(in_dev: InDevice, ifa: InIfaddr) -> None:
@@ -356,6 +405,48 @@ def inet_del_ifa(in_dev: InDevice, ifa: InIfaddr) -> None:
 
 
 # ---------------------------------------------------------------- in_device lifetime
+
+IPV4_DEVCONF_DEFAULTS = {"promote_secondaries": 0}
+
+
+def devinet_init_net(net) -> None:
+    """devinet_init_net: the namespace's "all" and "default" IPv4 settings — a copy of the
+    initial namespace's (devconf_inherit_init_net 0: IPv4 inherits), or the defaults there."""
+    init = net.core.nets[0].ipv4 if net.core.nets else None
+    net.ipv4.devconf_all = dict(init.devconf_all if init is not None else IPV4_DEVCONF_DEFAULTS)
+    net.ipv4.devconf_dflt = dict(init.devconf_dflt if init is not None else
+                                 IPV4_DEVCONF_DEFAULTS)
+
+
+def devinet_sysctl(net, name: str, value=None):
+    """net.ipv4.conf.{all,default,DEV}.promote_secondaries for this namespace: the value, or
+    -errno (ENOENT for an unknown name or device, EINVAL for text that is not a number)."""
+    parts = name.split(".")
+    if len(parts) != 5 or parts[:3] != ["net", "ipv4", "conf"] or \
+            parts[4] not in IPV4_DEVCONF_DEFAULTS:
+        return -E.ENOENT
+    which, key = parts[3], parts[4]
+    if which == "all":
+        cnf = net.ipv4.devconf_all
+    elif which == "default":
+        cnf = net.ipv4.devconf_dflt
+    else:
+        dev = net.dev_by_name.get(which)
+        if dev is None or dev.ip_ptr is None:
+            return -E.ENOENT
+        cnf = dev.ip_ptr.cnf
+    if value is None:
+        return cnf[key]
+    if isinstance(value, str):
+        try:
+            value = int(value.split()[0], 0)
+        except (ValueError, IndexError):
+            return -E.EINVAL
+    if not -0x80000000 <= value <= 0x7FFFFFFF:
+        return -E.EINVAL
+    cnf[key] = value
+    return value
+
 
 def inetdev_init(dev) -> InDevice:
     """inetdev_init: hang a new in_device on the device."""

@@ -63,16 +63,20 @@ RTM_IPV4_POLICY = {RTA_DST: (NLA_U32, 0), RTA_OIF: (NLA_U32, 0), RTA_GATEWAY: (N
 
 
 class NetnsIpv4:
-    """struct netns_ipv4: the namespace's routing tables by id."""
-    __slots__ = ("fib_tables",)
+    """struct netns_ipv4: the namespace's routing tables by id, and its "all" and "default"
+    interface settings (devinet's)."""
+    __slots__ = ("fib_tables", "devconf_all", "devconf_dflt")
 
     def __init__(self):
         self.fib_tables: dict = {}
+        self.devconf_all: dict = {}
+        self.devconf_dflt: dict = {}
 
 
 def fib_net_init(net) -> None:
     """fib_net_init → ip_fib_net_init: the local and main tables exist from the start."""
     net.ipv4 = NetnsIpv4()
+    devinet.devinet_init_net(net)
     fib_new_table(net, RT_TABLE_MAIN)
     fib_new_table(net, RT_TABLE_LOCAL)
 
@@ -533,6 +537,7 @@ def ip_fib_init(core) -> None:
     devinet.register_inetaddr_notifier(fib_inetaddr_event)
     if fib_modify_prefix_metric not in devinet.inetaddr_modify_chain:
         devinet.inetaddr_modify_chain.append(fib_modify_prefix_metric)
+    devinet.fib_promote_ops[:] = [fib_del_ifaddr, fib_add_ifaddr]
     rtnl_register(AF_INET, RTM_NEWROUTE, inet_rtm_newroute, None)
     rtnl_register(AF_INET, RTM_DELROUTE, inet_rtm_delroute, None)
     rtnl_register(AF_INET, RTM_GETROUTE, None, inet_dump_fib)
