@@ -47,7 +47,9 @@ STEPS = [
 ]
 SHOW = ["addr show", "-j addr show", "-4 addr show", "addr show dev veth0", "route show",
         "route show table all", "-j route show table all", "-6 route show table all",
-        "-6 route show", "route get 10.2.0.9", "route get 8.8.8.8", "route get 127.0.0.1"]
+        "-6 route show", "route get 10.2.0.9", "route get 8.8.8.8", "route get 127.0.0.1",
+        "-j route get 10.2.0.9", "-j route get 127.0.0.1", "-6 route get 2001:db8::9",
+        "-6 route get 2001:db8:6::1", "-6 route get ::1"]
 
 
 def _real_available():

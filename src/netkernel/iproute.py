@@ -778,9 +778,10 @@ def _route_get(v, rest: list[str], json_out: bool) -> str:
             words += ["src", e["prefsrc"]]
         return " ".join(words + ["metric", str(e["metric"]), "pref", "medium"]) + "\n"
     if json_out:
-        d = {k: val for k, val in e.items() if k != "cache" and not (k == "type" and
-                                                                     val == "unicast")}
+        d = {k: val for k, val in e.items() if k not in ("cache", "uid") and
+             not (k == "type" and val == "unicast")}
         d["flags"] = []
+        d["uid"] = e["uid"]
         d["cache"] = e["cache"]
         return json.dumps([d], separators=(",", ":")) + "\n"
     words = [] if e["type"] == "unicast" else [e["type"]]
