@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench oracle sysdeps clean
+.PHONY: demo test bench oracle hw-oracle sysdeps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ test: .venv sysdeps
 # it too; NK_ORACLE=0 skips it there). The kernel package comes from apt and is cached.
 oracle: .venv sysdeps
 	$(PY) -m pytest -q -rA tests/differential/test_oracle_61.py
+
+# Real Linux 6.1 on QEMU's AST2500 (-M ast2500-evb) running the study case: its FTGMAC100 MMIO
+# trace, wire, descriptors and function_graph call graphs, stored in tests/data/ast2500/ (which
+# `make test` compares netkernel against). Builds a kernel (cached in HW_ORACLE_CACHE); not run
+# by `make test`.
+hw-oracle:
+	bash scripts/hw-oracle/hw-oracle.sh
 
 bench: .venv sysdeps
 	$(PY) bench/pps.py

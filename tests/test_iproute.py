@@ -167,11 +167,13 @@ def test_lo_qlen_like_linux():
     assert iproute.run(Kernel(), ["link", "show", "lo"]).splitlines()[0].endswith(" qlen 1000")
 
 
-@pytest.mark.xfail(strict=True, reason="the model attaches a veth's noqueue qdisc at creation; "
-                                       "v5.15 keeps noop_qdisc until dev_activate (first dev_open)")
 def test_never_opened_device_has_noop_qdisc_like_linux():
+    """v5.15 keeps noop_qdisc until dev_activate (first dev_open), and the real qdisc after."""
     k = _veth_machine()
     assert " qdisc noop state DOWN " in iproute.run(k, ["link", "show", "veth0"])
+    k.link_set("veth0", up=True)
+    k.link_set("veth0", up=False)
+    assert " qdisc noqueue state DOWN " in iproute.run(k, ["link", "show", "veth0"])
 
 
 # ---------------------------------------------------------------- refusals, in ip(8)'s words

@@ -211,14 +211,16 @@ class _View:
         return self._call(sys.sys_sendmsg, fd, buf, ancdata, flags,
                           None if addr is None else user_buffer(addr), namelen)
 
-    def sys_recvfrom(self, fd: int, size: int, flags: int = 0):
-        return self._call(sys.sys_recvfrom, fd, size, flags)
+    def sys_recvfrom(self, fd: int, size: int, flags: int = 0, into=None):
+        """`into`: a list of the caller's writable buffers the frame is copied into, in the
+        kernel's copy (a buffer in a page that cannot be written: EFAULT)."""
+        return self._call(sys.sys_recvfrom, fd, size, flags, into)
 
     def sys_recvmsg(self, fd: int, size: int, ancbufsize: int = 0, flags: int = 0,
-                    namelen: int | None = 128, iovlen: int = 1):
+                    namelen: int | None = 128, iovlen: int = 1, into=None):
         """`namelen`: msg_namelen of the name buffer (None: NULL msg_name); `iovlen`: how many
-        iovecs the `size` bytes are spread over."""
-        return self._call(sys.sys_recvmsg, fd, size, ancbufsize, flags, namelen, iovlen)
+        iovecs the `size` bytes are spread over; `into`: as for sys_recvfrom."""
+        return self._call(sys.sys_recvmsg, fd, size, ancbufsize, flags, namelen, iovlen, into)
 
     def sys_getsockname(self, fd: int) -> bytes:
         return self._call(sys.sys_getsockname, fd)
@@ -579,7 +581,7 @@ class _View:
                             ("loopback" if dev.flags & IFF_LOOPBACK else ""),
                     "flags": flags, "up": bool(flags & IFF_UP), "carrier": dev.carrier,
                     "mtu": dev.mtu, "address": format_mac(dev.dev_addr), "type": dev.type,
-                    "qdisc": dev.qdisc.id if dev.qdisc else "noop",
+                    "qdisc": dev.qdisc.id if dev.qdisc and dev.qdisc_attached else "noop",
                     "peer": peer.name if peer is not None else None,
                     "stats": dev.stats.as_dict(),
                 })

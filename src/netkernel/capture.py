@@ -87,6 +87,7 @@ class Capture:
         write = self._writer.write
         offset = self._offset
         flags_of = _FLAGS.get
+        clock = self._core.clock
 
         def capture_rcv(skb, dev, pt, orig_dev) -> int:
             """The capture's packet_type.func: append the frame at the MAC header to the file; a
@@ -97,7 +98,10 @@ class Capture:
                 tag = _VLAN.pack(skb.vlan_proto, skb.vlan_tci)     # put back where it was
                 data = data[:ETH_H_PROTO] + tag + data[ETH_H_PROTO:]
             try:
-                write(ifid, skb.tstamp + offset, data, flags_of(skb.pkt_type, EPB_DIR_INBOUND))
+                # a frame nothing asked a receive time for gets the capture's own, as a
+                # ring's tp_sec does (tpacket_rcv)
+                write(ifid, (skb.tstamp or clock()) + offset, data,
+                      flags_of(skb.pkt_type, EPB_DIR_INBOUND))
             except Exception as e:      # noqa: BLE001 - whatever the file does, delivery goes on
                 self.frames_lost += 1
                 self._failed(e)

@@ -141,7 +141,7 @@ class Ast2500Hw:
 # ---------------------------------------------------------------- the AST2500 machine
 
 def ast2500(seed: int = 0, clock: str = "real", up: bool = True,
-            macaddrs=None, rx_fcs: bool = False) -> Kernel:
+            macaddrs=None, rx_fcs: bool = False, mmio_log: list | None = None) -> Kernel:
     """A Kernel (armv7 profile) on an emulated AST2500 BMC: eth0/eth1 are the SoC's two FTGMAC100
     MACs (ifindex 2 and 3), driven by the ftgmac100 driver through MMIO registers, DMA
     descriptors in DRAM and interrupts — the study note's machine.
@@ -155,9 +155,12 @@ def ast2500(seed: int = 0, clock: str = "real", up: bool = True,
     `seed`/`clock`: as for Kernel; `up`: bring both interfaces up, as the BMC's init does (False:
     bring them up later with `link_set`); `macaddrs`: the chips' MAC addresses (default QEMU's
     52:54:00:12:34:56/57); `rx_fcs`: QEMU's RX behaviour of counting and storing the 4 CRC
-    bytes. Faults: `k.hw.mac0.set_link(False)`, `tx_hold(True)`, `k.hw.irqs_off()`."""
+    bytes. Faults: `k.hw.mac0.set_link(False)`, `tx_hold(True)`, `k.hw.irqs_off()`.
+    `mmio_log`: a list that gets every MMIO access ("R"|"W", address, value) from the probe on
+    (the register-level trace tests/data/ast2500/ holds for real Linux)."""
     k = Kernel(profile="armv7", clock=clock, seed=seed)
     soc = Ast2500(macaddrs=macaddrs, rx_fcs=rx_fcs) if macaddrs else Ast2500(rx_fcs=rx_fcs)
+    soc.bus.log = mmio_log
     irqs = IrqDescTable(k.core)
     soc.vic.cpu_irq = lambda irq: handle_domain_irq(irqs, irq)
     hw = Ast2500Hw(k, soc, irqs)

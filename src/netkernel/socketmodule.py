@@ -23,7 +23,6 @@ from netkernel.getargs import (INT_MAX, PY_SSIZE_T_MAX, as_int, as_long, conv_i,
                                conv_I, conv_n, conv_none, conv_O, conv_w_star, conv_y_star,
                                get_buffer, meth_noargs, meth_o, no_keywords, parsetuple,
                                parsetuple_kw, python_args, python_noargs, tp_name)
-from netkernel.include.linux.uaccess import copy_to_user_buffer
 from netkernel.net import socket as sys
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
 from netkernel.sockaddr import SOCKADDR_LL_SIZE, getsockaddrarg, makesockaddr
@@ -139,15 +138,6 @@ _SETSOCKOPT_INT = (conv_i, conv_i, conv_i)
 _SETSOCKOPT_NULL = (conv_i, conv_i, conv_none, conv_I)
 _SETSOCKOPT_BUF = (conv_i, conv_i, conv_y_star)
 _GETSOCKOPT_UNITS = (conv_i, conv_i, conv_i)
-
-
-def _store(mv: memoryview, data: bytes) -> None:
-    """The kernel's copy of a received frame into the caller's buffer (skb_copy_datagram_msg):
-    a buffer in an unwritable page is EFAULT, the frame already taken off the queue as in
-    packet_recvmsg (unless peeked). DIVERGENCE(#11): the model copies after the receive
-    returned, so the socket's receive timestamp has already been updated."""
-    if copy_to_user_buffer(mv, data):
-        raise E.oserror(E.EFAULT)
 
 
 class Socket:
@@ -482,9 +472,10 @@ class Socket:
             raise ValueError("buffer too small for requested bytes")
         if recvlen == 0:
             return 0
+        # the kernel copies into the buffer (EFAULT for a page that cannot be written: the
+        # frame is consumed unless peeked, as in packet_recvmsg)
         ret, data, _ = self._sock_call(False, self._view.sys_recvfrom, self._fd, recvlen,
-                                       flags or 0)
-        _store(mv, data)
+                                       flags or 0, [mv])
         return ret
 
     def recvfrom_into(self, *args, **kwargs):
@@ -499,8 +490,7 @@ class Socket:
         elif recvlen > len(mv):
             raise ValueError("nbytes is greater than the length of the buffer")
         ret, data, addr = self._sock_call(False, self._view.sys_recvfrom, self._fd, recvlen,
-                                          flags or 0)
-        _store(mv, data)
+                                          flags or 0, [mv])
         return ret, makesockaddr(self, addr)
 
     def recvmsg(self, *args, **kwargs):
@@ -534,12 +524,7 @@ class Socket:
             raise ValueError("invalid ancillary data buffer length")
         ret, data, anc, msg_flags, addr = self._sock_call(
             False, self._view.sys_recvmsg, self._fd, sum(len(b) for b in bufs), ancbufsize, flags,
-            SOCKADDR_LL_SIZE, len(bufs))
-        pos = 0
-        for b in bufs:
-            chunk = data[pos:pos + len(b)]
-            _store(b, chunk)
-            pos += len(chunk)
+            SOCKADDR_LL_SIZE, len(bufs), bufs)
         return ret, list(anc), msg_flags, makesockaddr(self, addr)
 
     # -- options

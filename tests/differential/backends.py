@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import struct
 from typing import Any, Protocol
 
 import pytest
@@ -78,6 +79,9 @@ class LinuxBackend:
     # Under QEMU's TCG (the 6.1 oracle) a softirq that overruns its time budget leaves the rest of
     # the backlog to ksoftirqd, so a frame sent on a veth may reach its socket a little later.
     late_frame_grace = 0.05 if os.environ.get("NK_ORACLE_GUEST") else 0.0
+    # Work the kernel defers past the call that caused it (the linkwatch worker announcing a
+    # carrier change) is waited for this long once nothing more is queued.
+    async_grace = 0.5 if os.environ.get("NK_ORACLE_GUEST") else 0.15
 
     @staticmethod
     def wait_readable(s, timeout: float) -> bool:
@@ -187,6 +191,19 @@ class LinuxBackend:
 
     def sys_getsockname(self, s) -> bytes:
         return rk.sys_getsockname(s.fileno())
+
+    def sys_recvmsg(self, s, size: int, ancbufsize: int, flags: int):
+        """recvmsg(2): (ret, data, [(level, type, data)], msg_flags, raw sockaddr); Python's
+        decoded netlink address (nl_pid, nl_groups) is turned back into a sockaddr_nl."""
+        data, anc, mflags, addr = s.recvmsg(size, ancbufsize, flags)
+        if isinstance(addr, tuple) and s.family == socket.AF_NETLINK:
+            addr = struct.pack("=HHII", socket.AF_NETLINK, 0, addr[0], addr[1])
+        return len(data), data, [tuple(c) for c in anc], mflags, addr
+
+    def unprivileged(self, caps, s, call: str, *args):
+        """One socket call (`call`: "sys_bind", "sys_setsockopt", "sys_sendto", ...) on `s` by a
+        process without the capabilities `caps` (a forked child that dropped them)."""
+        return _in_child_without(caps, getattr(rk, call), s.fileno(), *args)
 
     def sys_sendmsg_iov(self, s, iov: list, flags: int, name: bytes | None,
                         namelen: int | None = None) -> int:
@@ -399,6 +416,13 @@ class NetkernelBackend:
 
     def sys_getsockname(self, s):
         return self._o(s).sys_getsockname(s.fileno())
+
+    def sys_recvmsg(self, s, size, ancbufsize, flags):
+        ret, data, anc, mflags, addr = self._o(s).sys_recvmsg(s.fileno(), size, ancbufsize, flags)
+        return ret, data, [tuple(c) for c in anc], mflags, addr
+
+    def unprivileged(self, caps, s, call, *args):
+        return getattr(self._without(s, caps), call)(s.fileno(), *args)
 
     def sys_sendmsg_iov(self, s, iov, flags, name, namelen=None):
         return self._o(s).sys_sendmsg(s.fileno(), list(iov), (), flags, name,

@@ -40,8 +40,9 @@ DEV_C = ("dev_add_pack dev_remove_pack dev_queue_xmit __dev_queue_xmit __dev_xmi
          "netif_receive_skb __netif_receive_skb __netif_receive_skb_core is_skb_forwardable "
          "__dev_forward_skb register_netdevice call_netdevice_notifiers dev_open dev_close "
          "netif_napi_add napi_enable napi_disable napi_complete_done dev_set_promiscuity "
-         "__dev_direct_xmit __dev_change_net_namespace unregister_netdevice_queue "
-         "__dev_set_rx_mode")
+         "__dev_set_promiscuity dev_set_allmulti __dev_set_allmulti dev_set_rx_mode "
+         "__dev_set_rx_mode "
+         "__dev_direct_xmit __dev_change_net_namespace unregister_netdevice_queue")
 FILTER_C = ("__get_filter bpf_check_classic check_load_and_stores bpf_convert_filter "
             "sk_attach_filter")
 FTGMAC100 = ("ftgmac100_adjust_link ftgmac100_alloc_rings ftgmac100_alloc_rx_buf "
@@ -52,7 +53,14 @@ FTGMAC100 = ("ftgmac100_adjust_link ftgmac100_alloc_rings ftgmac100_alloc_rx_buf
              "ftgmac100_open ftgmac100_poll ftgmac100_reset_and_config_mac ftgmac100_reset_mac "
              "ftgmac100_rx_packet ftgmac100_start_hw ftgmac100_stop ftgmac100_stop_hw "
              "ftgmac100_tx_buf_avail ftgmac100_tx_buf_cleanable ftgmac100_tx_complete "
-             "ftgmac100_tx_complete_packet ftgmac100_write_mac_addr")
+             "ftgmac100_tx_complete_packet ftgmac100_write_mac_addr ftgmac100_set_rx_mode "
+             "ftgmac100_calc_mc_hash ftgmac100_reset_task ftgmac100_mdiobus_write")
+DEV_ADDR_LISTS = "dev_mc_add dev_mc_del dev_uc_add dev_uc_del"
+PHY_DEVICE = ("genphy_read_abilities genphy_config_advert genphy_restart_aneg "
+              "genphy_check_and_restart_aneg genphy_config_aneg genphy_update_link genphy_read_lpa "
+              "genphy_read_status genphy_resume genphy_suspend phy_connect phy_link_change")
+PHY_C = ("phy_state_machine phy_trigger_machine phy_start phy_stop phy_check_link_status "
+         "phy_link_up phy_link_down")
 
 EXPECTED = {
     **dict.fromkeys(NET_SOCKET.split(), "net/socket.c"),
@@ -60,10 +68,27 @@ EXPECTED = {
     **dict.fromkeys(DEV_C.split(), "net/core/dev.c"),
     **dict.fromkeys(FTGMAC100.split(), "drivers/net/ethernet/faraday/ftgmac100.c"),
     **dict.fromkeys(FILTER_C.split(), "net/core/filter.c"),
+    **dict.fromkeys(DEV_ADDR_LISTS.split(), "net/core/dev_addr_lists.c"),
+    **dict.fromkeys(PHY_DEVICE.split(), "drivers/net/phy/phy_device.c"),
+    **dict.fromkeys(PHY_C.split(), "drivers/net/phy/phy.c"),
+    "phy_read": "include/linux/phy.h",
+    "phy_write": "include/linux/phy.h",
+    "phy_modify_changed": "drivers/net/phy/phy-core.c",
+    "phy_resolve_aneg_linkmode": "drivers/net/phy/phy-core.c",
+    "schedule_work": "include/linux/workqueue.h",
     "sys_poll": "fs/select.c",                  # SYSCALL_DEFINE3(poll)
     "datagram_poll": "net/core/datagram.c",
     "sock_wmalloc": "net/core/sock.c",
     "copy_from_user": "include/linux/uaccess.h",
+    "copy_from_sockptr": "include/linux/sockptr.h",
+    "skb_copy_datagram_msg": "include/linux/skbuff.h",
+    "sock_enable_timestamp": "net/core/sock.c",
+    "sock_disable_timestamp": "net/core/sock.c",
+    "__sk_destruct": "net/core/sock.c",
+    "net_enable_timestamp": "net/core/dev.c",
+    "net_disable_timestamp": "net/core/dev.c",
+    "netstamp_clear": "net/core/dev.c",
+    "sock_needs_netstamp": "include/net/sock.h",
     "bpf_prog_run": "include/linux/filter.h",   # a function (no longer the macro) since 5.15
     "bpf_prog_size": "include/linux/filter.h",
     "eth_header_parse_protocol": "net/ethernet/eth.c",
@@ -103,8 +128,6 @@ EXPECTED = {
     "skb_put": "net/core/skbuff.c",
     "skb_trim": "net/core/skbuff.c",
     "skb_vlan_untag": "net/core/skbuff.c",
-    "dev_uc_add": "net/core/dev_addr_lists.c",
-    "dev_uc_del": "net/core/dev_addr_lists.c",
     "sock_setsockopt": "net/core/sock.c",
     "sock_alloc_send_pskb": "net/core/sock.c",
     "skb_set_owner_w": "net/core/sock.c",
@@ -140,10 +163,6 @@ EXPECTED = {
     "linkwatch_init_dev": "net/core/link_watch.c",
     "veth_xmit": "drivers/net/veth.c",
     "veth_forward_skb": "drivers/net/veth.c",
-    "phy_start": "drivers/net/phy/phy.c",
-    "phy_stop": "drivers/net/phy/phy.c",
-    "phy_state_machine": "drivers/net/phy/phy.c",
-    "genphy_read_status": "drivers/net/phy/phy_device.c",
     "irq_enter": "kernel/softirq.c",
     "irq_exit": "kernel/softirq.c",
     "do_softirq": "kernel/softirq.c",
@@ -174,6 +193,7 @@ EXPECTED = {
     "netif_start_queue": "include/linux/netdevice.h",
     "netif_stop_queue": "include/linux/netdevice.h",
     "netif_queue_stopped": "include/linux/netdevice.h",
+    "netif_running": "include/linux/netdevice.h",
     "alloc_skb": "include/linux/skbuff.h",
     "skb_reserve": "include/linux/skbuff.h",
     "skb_orphan": "include/linux/skbuff.h",
@@ -215,7 +235,23 @@ EXPECTED = {
     "fib6_add": "net/ipv6/ip6_fib.c",
     **dict.fromkeys("inet6_rt_notify rt6_fill_node rt6_sync_down_dev".split(),
                     "net/ipv6/route.c"),
-    "rtnl_notify": "net/core/rtnetlink.c",
+    # link notifications (rtnetlink.c), the linkwatch events (link_watch.c), netlink multicast
+    **dict.fromkeys("rtmsg_ifinfo rtmsg_ifinfo_build_skb rtmsg_ifinfo_event rtmsg_ifinfo_newnet "
+                    "rtmsg_ifinfo_send rtnetlink_event rtnl_fill_ifinfo rtnl_lock rtnl_unlock "
+                    "rtnl_notify rtnl_fill_link_netnsid".split(), "net/core/rtnetlink.c"),
+    "veth_get_link_net": "drivers/net/veth.c",
+    **dict.fromkeys("__dev_open __dev_close dev_close_many __dev_notify_flags "
+                    "netdev_state_change unregister_netdevice_many".split(), "net/core/dev.c"),
+    **dict.fromkeys("linkwatch_fire_event linkwatch_do_dev linkwatch_run_queue "
+                    "linkwatch_forget_dev".split(), "net/core/link_watch.c"),
+    "dev_shutdown": "net/sched/sch_generic.c",
+    "netif_running": "include/linux/netdevice.h",
+    "netlink_broadcast": "net/netlink/af_netlink.c",
+    "nla_put": "lib/nlattr.c",
+    "nlmsg_put": "include/net/netlink.h",
+    **dict.fromkeys("peernet2id_alloc __peernet2id rtnl_net_getid rtnl_net_fill "
+                    "rtnl_net_notifyid".split(),
+                    "net/core/net_namespace.c"),
     "veth_validate": "drivers/net/veth.c",
     "dummy_validate": "drivers/net/dummy.c",
     "loopback_net_init": "drivers/net/loopback.c",

@@ -30,4 +30,19 @@ def iov_join(iov: list):
     return PartialUserBuffer(data[:readable], len(data))
 
 
-from netkernel.include.linux.uaccess import PartialUserBuffer  # noqa: E402
+def _copy_to_iter(data: bytes, iov: list) -> int:
+    """_copy_to_iter: `data` into the reader's buffers (writable buffer objects), filled in
+    order, each written where it lies with page protection honoured; the bytes copied, fewer
+    when a buffer's page is not writable (those before it are written)."""
+    pos = 0
+    for b in iov:
+        chunk = data[pos:pos + len(b)]
+        if not chunk:
+            break
+        if copy_to_user_buffer(b, chunk):
+            return pos
+        pos += len(chunk)
+    return pos
+
+
+from netkernel.include.linux.uaccess import PartialUserBuffer, copy_to_user_buffer  # noqa: E402

@@ -17,7 +17,7 @@ from netkernel.uapi import errno as E
 from netkernel.uapi.socket import (AF_INET, AF_PACKET, INT, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
                                    SOCK_PACKET, SOCK_TYPE_MASK, SOCKADDR_STORAGE_SIZE, SOL_SOCKET)
-from netkernel.net.core.sock import sock_getsockopt, sock_setsockopt
+from netkernel.net.core.sock import __sk_destruct, sock_getsockopt, sock_setsockopt
 from netkernel.include.net.sock import SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TSTAMP_NEW
 from netkernel.net.core.scm import put_cmsg
 from netkernel.uapi.errqueue import SCM_TIMESTAMPING_STRUCT
@@ -28,7 +28,8 @@ from netkernel.uapi.socket import (SO_TIMESTAMP_NEW, SO_TIMESTAMP_OLD, SO_TIMEST
 from netkernel.kernel.capability import capable
 from netkernel.fs.file_table import fput
 from netkernel.fs.open import sys_close  # noqa: F401 (close(2), re-exported for the syscall table)
-from netkernel.lib.iov_iter import MAX_RW_COUNT, UIO_MAXIOV, import_single_range, iov_join
+from netkernel.lib.iov_iter import (MAX_RW_COUNT, UIO_MAXIOV, _copy_to_iter, import_single_range,
+                                    iov_join)
 from netkernel.include.linux.uaccess import (PartialUserBuffer, get_user_arg, put_user_arg,
                                              user_buffer, user_bytes)
 from netkernel.net.core.dev_ioctl import dev_ifconf, dev_ioctl
@@ -75,9 +76,12 @@ class File:
 
 
 class MsgHdr:
-    """struct msghdr as the kernel sees it: the address, the data and the control buffer."""
+    """struct msghdr as the kernel sees it: the address, the data and the control buffer. `iov`:
+    the reader's own buffers (writable buffer objects) when it handed them (recv_into), written
+    where the family copies the data (skb_copy_datagram_msg, then `iov_done`); None: the data
+    is returned as bytes."""
     __slots__ = ("name", "namelen", "want_name", "data", "flags", "controllen", "control",
-                 "control_used", "ancdata")
+                 "control_used", "ancdata", "iov", "iov_done")
 
     def __init__(self):
         self.name = None
@@ -89,6 +93,8 @@ class MsgHdr:
         self.control: list = []
         self.control_used = 0
         self.ancdata = None
+        self.iov = None
+        self.iov_done = False
 
 
 def raise_on_error(ret):
@@ -367,8 +373,17 @@ def sock_recvmsg(sock: KernelSocket, msg: MsgHdr, size: int, flags: int) -> int:
     return sock_recvmsg_nosec(sock, msg, size, flags)
 
 
-def __sys_recvfrom(task: Task, fd: int, size: int, flags: int, want_addr: bool):
-    """__sys_recvfrom: returns (ret, data, addr) or a negative errno."""
+def _recv_copied(msg: MsgHdr) -> int:
+    """After a family's recvmsg: the reader's own buffers hold the data (a family that does not
+    copy through skb_copy_datagram_msg has it copied here), or -EFAULT."""
+    if msg.iov is None or msg.iov_done:
+        return 0
+    return 0 if _copy_to_iter(msg.data, msg.iov) == len(msg.data) else -E.EFAULT
+
+
+def __sys_recvfrom(task: Task, fd: int, size: int, flags: int, want_addr: bool, into=None):
+    """__sys_recvfrom: returns (ret, data, addr) or a negative errno; `into`: the reader's
+    buffers (see MsgHdr.iov)."""
     if size < 0:
         return -E.EFAULT
     size = min(size, MAX_RW_COUNT)
@@ -377,25 +392,29 @@ def __sys_recvfrom(task: Task, fd: int, size: int, flags: int, want_addr: bool):
         return sock
     msg = MsgHdr()
     msg.want_name = want_addr
+    msg.iov = into
     if sock.file.f_flags & O_NONBLOCK:
         flags |= MSG_DONTWAIT
     err = sock_recvmsg(sock, msg, size, flags)
+    if err >= 0:
+        err = _recv_copied(msg) or err
     if err < 0:
         return err
     return err, msg.data, msg.name if msg.name is not None else b""
 
 
-def sys_recvfrom(task: Task, fd: int, size: int, flags: int):
-    return __sys_recvfrom(task, fd, size, flags, True)
+def sys_recvfrom(task: Task, fd: int, size: int, flags: int, into=None):
+    return __sys_recvfrom(task, fd, size, flags, True, into)
 
 
 def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int,
-                namelen: int | None = SOCKADDR_STORAGE_SIZE, iovlen: int = 1):
+                namelen: int | None = SOCKADDR_STORAGE_SIZE, iovlen: int = 1, into=None):
     """___sys_recvmsg: returns (ret, data, ancdata, msg_flags, addr) or a negative errno.
     `namelen` is the caller's msg_namelen (None: a NULL msg_name, then no address is
     reported); `iovlen` the number of iovecs the `size` bytes come in. The frame is read with a
     kernel sockaddr_storage whatever the user's name buffer; `addr` is what the kernel reports
-    (a user buffer of `namelen` bytes gets addr[:namelen], msg_namelen becomes len(addr))."""
+    (a user buffer of `namelen` bytes gets addr[:namelen], msg_namelen becomes len(addr)).
+    `into`: the reader's buffers (see MsgHdr.iov)."""
     if size < 0 or ancbufsize < 0:
         return -E.EINVAL
     sock = sockfd_lookup_light(task, fd)
@@ -408,9 +427,12 @@ def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int,
     msg.want_name = True
     msg.controllen = ancbufsize
     msg.flags = flags & (MSG_CMSG_CLOEXEC | MSG_CMSG_COMPAT)
+    msg.iov = into
     if sock.file.f_flags & O_NONBLOCK:
         flags |= MSG_DONTWAIT
     err = sock_recvmsg(sock, msg, min(size, MAX_RW_COUNT), flags)
+    if err >= 0:
+        err = _recv_copied(msg) or err
     if err < 0:
         return err
     addr = msg.name if msg.name is not None and namelen is not None else b""
@@ -420,29 +442,23 @@ def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int,
 # ---------------------------------------------------------------- options
 
 def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optlen: int) -> int:
-    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. `optval`
-    holds the readable bytes of the user's buffer (None: a NULL pointer); SOL_SOCKET's handler
-    copies from it itself, so a short buffer faults only where Linux reads past it.
-
-    DIVERGENCE(#8): for other levels a NULL optval with optlen > 0 is EFAULT at once; Linux's
-    option handlers check the length (EINVAL) or the level (ENOPROTOOPT) before the copy faults."""
+    """__sys_setsockopt: a negative optlen is EINVAL before the descriptor is looked at. The
+    handlers get the readable bytes of the user's buffer (None: a NULL pointer) and the optlen the
+    caller gave, and copy from it themselves (copy_from_sockptr): a short or NULL buffer faults
+    only where Linux reads past it, after the handler's level, option and length checks."""
     if optlen < 0:
         return -E.EINVAL
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    if type(optval) is PartialUserBuffer:
+        # only the readable prefix is there to copy
+        optval = bytes(optval)[:optval.readable]
     if level == SOL_SOCKET:
-        if type(optval) is PartialUserBuffer:
-            # only the readable prefix is there to copy: sock_setsockopt faults past it
-            optval = bytes(optval)[:optval.readable]
         return sock_setsockopt(sock.sk, optname, optval, optlen)
-    if optval is None:
-        if optlen:
-            return -E.EFAULT
-        optval = b""
     if sock.ops.setsockopt is None:
         return -E.EOPNOTSUPP
-    return sock.ops.setsockopt(sock, level, optname, optval)
+    return sock.ops.setsockopt(sock, level, optname, optval, optlen)
 
 
 def sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval,
@@ -557,10 +573,14 @@ def sock_ioctl(file, cmd: int, arg) -> int:
 # ---------------------------------------------------------------- close
 
 def __sock_release(sock: KernelSocket) -> None:
-    """__sock_release: the family's release(), then the socket is gone."""
+    """__sock_release: the family's release(), then the socket is gone (its struct sock with
+    it: __sk_destruct)."""
     if sock.ops is not None:
+        sk = sock.sk
         sock.ops.release(sock)
         sock.ops = None
+        if sk is not None:
+            __sk_destruct(sk)
     sock.file = None
 
 

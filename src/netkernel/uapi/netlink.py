@@ -60,6 +60,7 @@ NLM_F_ROOT = 0x100
 NLM_F_MATCH = 0x200
 NLM_F_ATOMIC = 0x400
 NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH
+NLM_F_DUMP_FILTERED = 0x20     # a dump's messages: the request's filter was applied
 # flags of an NLMSG_ERROR acknowledgement
 NLM_F_CAPPED = 0x100
 NLM_F_ACK_TLVS = 0x200
@@ -92,3 +93,6 @@ NETLINK_LIST_MEMBERSHIPS = 9
 NETLINK_CAP_ACK = 10
 NETLINK_EXT_ACK = 11
 NETLINK_GET_STRICT_CHK = 12
+
+# struct nl_pktinfo (the NETLINK_PKTINFO control message): __u32 group
+NL_PKTINFO = _struct.Struct("=I")

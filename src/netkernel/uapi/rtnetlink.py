@@ -12,13 +12,18 @@ RTM_GETADDR = 22
 RTM_NEWROUTE = 24
 RTM_DELROUTE = 25
 RTM_GETROUTE = 26
+RTM_NEWNSID = 88
+RTM_DELNSID = 89
+RTM_GETNSID = 90
 RTM_MAX = 111                # RTM_NEWVLAN + 3 in 5.15 (__RTM_MAX - 1)
 
 # struct rtgenmsg: unsigned char rtgen_family (what a request needs at least)
 RTGENMSG_SIZE = 1
+RTGENMSG = _struct.Struct("=B")    # struct rtgenmsg: unsigned char rtgen_family
 
 # struct ifinfomsg: u8 ifi_family, u8 pad, u16 ifi_type, s32 ifi_index, u32 ifi_flags, ifi_change
 IFINFOMSG = _struct.Struct("=BxHiII")
+IFINFOMSG_PAD = 1                 # offset of __ifi_pad (after ifi_family)
 IFINFOMSG_SIZE = IFINFOMSG.size          # 16
 IFI_FAMILY = 0
 IFI_TYPE = 2
@@ -52,11 +57,15 @@ IFLA_NUM_TX_QUEUES = 31
 IFLA_NUM_RX_QUEUES = 32
 IFLA_CARRIER = 33
 IFLA_CARRIER_CHANGES = 35
+IFLA_LINK_NETNSID = 37
 IFLA_PROTO_DOWN = 39
 IFLA_GSO_MAX_SEGS = 40
 IFLA_GSO_MAX_SIZE = 41
+IFLA_NEW_NETNSID = 45
+IFLA_TARGET_NETNSID = 46
 IFLA_CARRIER_UP_COUNT = 47
 IFLA_CARRIER_DOWN_COUNT = 48
+IFLA_NEW_IFINDEX = 49
 IFLA_MIN_MTU = 50
 IFLA_MAX_MTU = 51
 
@@ -168,10 +177,34 @@ RTM_F_PREFIX = 0x800
 RTM_F_LOOKUP_TABLE = 0x1000
 RTM_F_FIB_MATCH = 0x2000
 
-# ---------------------------------------------------------------- multicast groups
+# enum rtnetlink_groups (5.15): the multicast groups of NETLINK_ROUTE
 RTNLGRP_NONE = 0
 RTNLGRP_LINK = 1
+RTNLGRP_NOTIFY = 2
+RTNLGRP_NEIGH = 3
+RTNLGRP_TC = 4
 RTNLGRP_IPV4_IFADDR = 5
+RTNLGRP_IPV4_MROUTE = 6
 RTNLGRP_IPV4_ROUTE = 7
+RTNLGRP_IPV4_RULE = 8
 RTNLGRP_IPV6_IFADDR = 9
+RTNLGRP_IPV6_MROUTE = 10
 RTNLGRP_IPV6_ROUTE = 11
+RTNLGRP_IPV6_IFINFO = 12
+RTNLGRP_IPV6_PREFIX = 18
+RTNLGRP_IPV6_RULE = 19
+RTNLGRP_NSID = 28
+RTNLGRP_IPV4_MROUTE_R = 30
+RTNLGRP_IPV6_MROUTE_R = 31
+RTNLGRP_NEXTHOP = 32
+RTNLGRP_BRVLAN = 33
+RTNLGRP_MCTP_IFADDR = 34
+RTNLGRP_MAX = 34             # __RTNLGRP_MAX - 1 in 5.15 (later kernels add groups)
+
+# enum netnsa (net_namespace.h): RTM_*NSID attributes
+NETNSA_NSID = 1
+NETNSA_PID = 2
+NETNSA_FD = 3
+NETNSA_TARGET_NSID = 4
+NETNSA_CURRENT_NSID = 5
+NETNSA_NSID_NOT_ASSIGNED = -1

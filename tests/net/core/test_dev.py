@@ -281,4 +281,5 @@ def test_notifier_chain_sees_up_down_events_in_order():
     names = [e for e in events if e[1] == "veth0"]
     assert (netdev.NETDEV_GOING_DOWN, "veth0") in names
     assert names.index((netdev.NETDEV_GOING_DOWN, "veth0")) < names.index((netdev.NETDEV_DOWN, "veth0"))
-    assert names[-1] == (netdev.NETDEV_UP, "veth0")
+    # NETDEV_UP, then the carrier's linkwatch event once the request is done (NETDEV_CHANGE)
+    assert names[-2:] == [(netdev.NETDEV_UP, "veth0"), (netdev.NETDEV_CHANGE, "veth0")]

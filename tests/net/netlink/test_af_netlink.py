@@ -255,3 +255,144 @@ def test_extended_ack_message_only_when_asked():
     assert f == NLM_F_ACK_TLVS and payload[4:4 + len(req)] == req
     assert attrs(payload, 4 + len(req)) == {1: b"mtu greater than device maximum\0"}
     assert k.links()[2]["mtu"] == 1500
+
+
+# ---------------------------------------------------------------- multicast and notifications
+
+def _member(k, groups=1):
+    fd = k.sys_socket(AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+    k.sys_bind(fd, SOCKADDR_NL.pack(AF_NETLINK, 0, 0, groups))
+    return fd
+
+
+def _queued(k, fd):
+    out = []
+    while True:
+        try:
+            out += messages(k.sys_recvfrom(fd, 65536, socket.MSG_DONTWAIT)[1])
+        except BlockingIOError:
+            return out
+
+
+def test_link_changes_reach_rtnlgrp_link_members_only():
+    """RTM_NEWLINK (ifi_change as the change) for an MTU change, the up/down of a device and the
+    carrier it gives its peer; RTM_DELLINK on deletion; nothing for a socket outside the
+    group."""
+    k = _machine()
+    member, outsider = _member(k), _member(k, 0)
+    k.link_set("veth0", mtu=1400)
+    k.link_set("veth1", up=False)
+    k.link_del("veth0")
+    got = [(t, IFINFOMSG.unpack_from(p)[2], IFINFOMSG.unpack_from(p)[4])
+           for t, _f, _s, _p, p in _queued(k, member)]
+    assert got == [(RTM_NEWLINK, 3, 0), (RTM_NEWLINK, 2, 1), (RTM_NEWLINK, 3, 0),
+                   (RTM_NEWLINK, 3, 0x41), (RTM_DELLINK, 3, 0xFFFFFFFF),
+                   (RTM_DELLINK, 2, 0xFFFFFFFF)]
+    assert _queued(k, outsider) == []
+
+
+def test_a_blocked_receive_is_woken_by_a_notification():
+    """A member blocked in recv (SO_RCVTIMEO as a watchdog) wakes with the notification a link
+    change on another thread sends."""
+    import threading
+    k = _machine()
+    fd = _member(k)
+    k.sys_setsockopt(fd, socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("=qq", 10, 0))
+    got = []
+    t = threading.Thread(target=lambda: got.append(k.sys_recvfrom(fd, 65536, 0)[1]))
+    t.start()
+    k.link_set("veth0", mtu=1300)
+    t.join(15)
+    assert not t.is_alive()
+    (t_, _f, _s, _p, payload), = messages(got[0])
+    assert t_ == RTM_NEWLINK and attrs(payload, IFINFOMSG.size)[4] == struct.pack("=I", 1300)
+
+
+def test_overrun_reports_enobufs_once_per_congestion():
+    """A full receive buffer: the next receive fails with ENOBUFS, the queued messages follow,
+    and poll shows POLLERR meanwhile; with NETLINK_NO_ENOBUFS the loss is silent."""
+    from netkernel.uapi.netlink import NETLINK_NO_ENOBUFS, SOL_NETLINK
+    k = _machine()
+    quiet = _member(k)
+    loud = _member(k)
+    for fd in (quiet, loud):
+        k.sys_setsockopt(fd, socket.SOL_SOCKET, socket.SO_RCVBUF, struct.pack("=i", 1))
+    k.sys_setsockopt(quiet, SOL_NETLINK, NETLINK_NO_ENOBUFS, struct.pack("=i", 1))
+    for mtu in range(1300, 1306):
+        k.link_set("veth0", mtu=mtu)
+    assert k.poll([(loud, 1)], 0) == [(loud, 1 | 8)]
+    with pytest.raises(OSError) as e:
+        k.sys_recvfrom(loud, 65536, socket.MSG_DONTWAIT)
+    assert e.value.errno == errno.ENOBUFS
+    assert len(_queued(k, loud)) == len(_queued(k, quiet)) == 2   # 5.15: one beyond the buffer
+
+
+def test_setsockopt_values_as_5_15_reads_them():
+    """A value shorter than an int is 0 (no error): a flag is cleared, a membership is EINVAL;
+    LIST_MEMBERSHIPS reports ALIGN(34 / 8, 4) bytes; LISTEN_ALL_NSID cannot be read back."""
+    from netkernel.uapi.netlink import (NETLINK_ADD_MEMBERSHIP, NETLINK_LIST_MEMBERSHIPS,
+                                        NETLINK_LISTEN_ALL_NSID, NETLINK_PKTINFO, SOL_NETLINK)
+    k = netkernel.Kernel()
+    fd = _nl(k)
+    k.sys_setsockopt(fd, SOL_NETLINK, NETLINK_PKTINFO, struct.pack("=i", 1))
+    k.sys_setsockopt(fd, SOL_NETLINK, NETLINK_PKTINFO, b"\x01")
+    assert k.sys_getsockopt(fd, SOL_NETLINK, NETLINK_PKTINFO, 4) == struct.pack("=i", 0)
+    assert k.sys_getsockopt(fd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, 8) == b""  # no groups yet
+    with pytest.raises(OSError) as e:
+        k.sys_setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, b"\x01")
+    assert e.value.errno == errno.EINVAL
+    k.sys_setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, struct.pack("=i", 34))
+    k.sys_setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, struct.pack("=i", 2))
+    assert k.sys_getsockopt(fd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, 8) == struct.pack("=I", 2)
+    k.sys_setsockopt(fd, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, struct.pack("=i", 1))
+    with pytest.raises(OSError) as e:
+        k.sys_getsockopt(fd, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, 4)
+    assert e.value.errno == errno.ENOPROTOOPT
+
+
+def test_getnsid_answers_not_assigned_for_a_descriptor():
+    """RTM_GETNSID by NETNSA_FD: RTM_NEWNSID with NETNSA_NSID -1 (no id); without a reference,
+    EINVAL."""
+    k = netkernel.Kernel()
+    fd = _nl(k)
+    k.sys_sendto(fd, request(90, NLM_F_REQUEST, 3, b"\0\0\0\0" + nla(3, struct.pack("=I", 7))),
+                 0, KERNEL)
+    (t, _f, s, _p, payload), = messages(k.sys_recvfrom(fd, 8192, 0)[1])
+    assert (t, s, attrs(payload, 4)) == (88, 3, {1: struct.pack("=i", -1)})
+    k.sys_sendto(fd, request(90, NLM_F_REQUEST, 4, b"\0\0\0\0"), 0, KERNEL)
+    (t, _f, _s, _p, payload), = messages(k.sys_recvfrom(fd, 8192, 0)[1])
+    assert (t, struct.unpack_from("=i", payload)[0]) == (NLMSG_ERROR, -errno.EINVAL)
+
+
+def test_a_socket_filter_drops_notifications_it_rejects():
+    """do_one_broadcast runs the member's socket filter: a filter returning 0 keeps every
+    notification out, the member next to it still gets them."""
+    k = _machine()
+    filtered, plain = _member(k), _member(k)
+    prog = struct.pack("=HBBI", 0x06, 0, 0, 0)          # ret #0
+    import ctypes
+    buf = ctypes.create_string_buffer(prog)
+    fprog = struct.pack("=HxxxxxxQ", 1, ctypes.addressof(buf))
+    k.sys_setsockopt(filtered, socket.SOL_SOCKET, 26, fprog)       # SO_ATTACH_FILTER
+    k.link_set("veth0", mtu=1400)
+    assert _queued(k, filtered) == []
+    assert [m[0] for m in _queued(k, plain)] == [RTM_NEWLINK]
+
+
+def test_rtnl_notify_multicasts_one_message_to_a_group():
+    """rtnl_notify(net, msg, group) — what address and route events call — reaches that
+    group's members in that namespace only, as a datagram from port 0 with the group's bit."""
+    from netkernel.net.core.rtnetlink import rtnl_notify
+    k = netkernel.Kernel()
+    k.netns_add("other")
+    v4 = _member(k, 1 << (5 - 1))                    # RTNLGRP_IPV4_IFADDR
+    link = _member(k)
+    elsewhere = k.netns("other").sys_socket(AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+    k.netns("other").sys_bind(elsewhere, SOCKADDR_NL.pack(AF_NETLINK, 0, 0, 1 << (5 - 1)))
+    msg = request(20, 0, 0, b"\x02\x18\x00\x00" + struct.pack("=i", 1))
+    with k._lock:
+        rtnl_notify(k.init_net, msg, 5)
+    n, data, addr = k.sys_recvfrom(v4, 8192, socket.MSG_DONTWAIT)
+    assert (data, SOCKADDR_NL.unpack(addr)) == (msg, (AF_NETLINK, 0, 0, 1 << 4))
+    assert _queued(k, link) == []
+    assert _queued(k.netns("other"), elsewhere) == []

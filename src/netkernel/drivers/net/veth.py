@@ -18,10 +18,10 @@ from netkernel.kernel.softirq import do_softirq
 from netkernel.net.core.dev import (NET_RX_SUCCESS, NETDEV_TX_OK, NETREG_REGISTERED, NetDevice,
                                     NetDeviceOps, __dev_forward_skb, dev_get_valid_name,
                                     is_skb_forwardable, netif_rx, register_netdevice,
-                                    unregister_netdevice)
+                                    unregister_netdevice, unregister_netdevice_many,
+                                    unregister_netdevice_queue)
 from netkernel.net.core.rtnetlink import (IfInfoMsg, RtnlLinkOps, eth_validate_linkmsg,
                                           rtnl_configure_link, rtnl_create_link)
-from netkernel.net.core.link_watch import rfc2863_policy
 from netkernel.net.ethtool.ioctl import EthtoolOps, ethtool_op_get_link
 from netkernel.uapi.ethtool import (AUTONEG_DISABLE, DUPLEX_FULL, ETH_SS_STATS, PORT_TP,
                                     SPEED_10000)
@@ -209,28 +209,36 @@ def veth_newlink(src_net, dev: NetDevice, msg: IfInfoMsg, data: dict) -> int:
     peer.priv.peer = dev
     dev.priv.port.cpu = dev.nd_net.core.cpu     # a cable, if one is plugged in, posts here
     peer.priv.port.cpu = peer.nd_net.core.cpu
-    # the linkwatch work queued by netif_carrier_off runs after this: the ends are linked by
-    # then, so each counts as stacked on its peer (LOWERLAYERDOWN once up without carrier)
-    rfc2863_policy(peer)
-    rfc2863_policy(dev)
+    # the linkwatch events of netif_carrier_off run once the request is done (rtnl_unlock):
+    # the ends are linked by then, so each counts as stacked on its peer
     return 0
 
 
 def veth_dellink(dev: NetDevice) -> None:
-    """veth_dellink: deleting one end deletes both; a cable plugged into either is unplugged
-    (the machine at its other end loses carrier)."""
+    """veth_dellink: deleting one end deletes both, unlinked from each other first and then
+    unregistered together (unregister_netdevice_many: both announced down, then both gone); a
+    cable plugged into either is unplugged (the machine at its other end loses carrier)."""
     peer = dev.priv.peer
+    head: list = []
     dev.priv.peer = None
     dev.priv.port.detach()
-    unregister_netdevice(dev)
+    unregister_netdevice_queue(dev, head)
     if peer is not None:
         peer.priv.peer = None
         peer.priv.port.detach()
-        unregister_netdevice(peer)
+        unregister_netdevice_queue(peer, head)
+    unregister_netdevice_many(head)
+
+
+def veth_get_link_net(dev: NetDevice):
+    """veth_get_link_net: the peer's namespace (the device's own without a peer)."""
+    peer = dev.priv.peer
+    return peer.nd_net if peer is not None else dev.nd_net
 
 
 VETH_LINK_OPS = RtnlLinkOps("veth", veth_setup, newlink=veth_newlink, dellink=veth_dellink,
-                            validate=veth_validate, policy=("peer",), live_addr_change=True)
+                            validate=veth_validate, policy=("peer",), live_addr_change=True,
+                            get_link_net=veth_get_link_net)
 
 
 # ---------------------------------------------------------------- ethtool

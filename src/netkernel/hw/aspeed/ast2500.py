@@ -24,11 +24,14 @@ DEFAULT_MACS = (bytes.fromhex("525400123456"), bytes.fromhex("525400123457"))
 
 
 class MmioBus:
-    """The AHB/APB address space seen by the CPU: 32-bit accesses routed to device models."""
-    __slots__ = ("regions",)
+    """The AHB/APB address space seen by the CPU: 32-bit accesses routed to device models.
+    `log`: None, or a list that gets ("R"|"W", address, value) for every access (as QEMU's
+    memory_region_ops trace events record them: tests/data/ast2500/ compares the two)."""
+    __slots__ = ("regions", "log")
 
     def __init__(self):
         self.regions: list = []         # (base, size, device)
+        self.log = None
 
     def map(self, base: int, size: int, device) -> None:
         self.regions.append((base, size, device))
@@ -42,10 +45,16 @@ class MmioBus:
     def read32(self, addr: int) -> int:
         dev, off = self.find(addr)
         if dev is None or addr & 3:
-            return 0                    # unassigned: reads as zero, as QEMU's default
-        return dev.read(off)
+            value = 0                   # unassigned: reads as zero, as QEMU's default
+        else:
+            value = dev.read(off)
+        if self.log is not None:
+            self.log.append(("R", addr, value))
+        return value
 
     def write32(self, addr: int, value: int) -> None:
+        if self.log is not None:
+            self.log.append(("W", addr, value))
         dev, off = self.find(addr)
         if dev is None or addr & 3:
             return

@@ -40,7 +40,10 @@ RUNT_LIMIT = ETH_HLEN               # shorter frames cannot hold dst, src and ty
 
 # PHY (RTL8211E as QEMU presents it), clause-22 registers
 MII_BMCR, MII_BMSR, MII_PHYID1, MII_PHYID2, MII_ANAR, MII_ANLPAR = 0, 1, 2, 3, 4, 5
-MII_CTRL1000, MII_STAT1000, MII_INTSTAT = 9, 10, 19
+MII_ANER = 6
+MII_CTRL1000, MII_STAT1000, MII_INTMASK, MII_INTSTAT = 9, 10, 18, 19
+PHY_PARTNER_ABILITY = 0x45E1    # ACK, pause, 100 full/half, 10 full/half, CSMA (QEMU: always)
+PHY_BMCR_MASK = 0x7980          # what a BMCR write keeps, as QEMU 7.2 reads it back
 MII_BMSR_LINK_ST = 0x0004
 MII_BMSR_AN_COMP = 0x0020
 RTL8211E_PHYID1 = 0x001C
@@ -56,7 +59,7 @@ class Ftgmac100State:
                  "conf_macaddr", "isr", "ier", "math0", "math1", "tx_ring", "rx_ring",
                  "tx_descriptor", "rx_descriptor", "itc", "aptcr", "dblac", "revr", "fear",
                  "tpafcr", "rbsr", "maccr", "phycr", "phydata", "fcr", "mac_madr", "mac_ladr",
-                 "phy_status", "phy_control", "phy_advertise", "phy_int", "phy_int_mask",
+                 "phy_status", "phy_control", "phy_advertise", "phy_int", "phy_int_mask", "phy_lpa",
                  "phy_link", "tx_held", "port", "tx_frames", "rx_frames", "rx_no_buf_drops",
                  "rx_filtered", "rx_runts", "rx_runt_drops", "tx_lost", "on_link_change")
 
@@ -75,6 +78,7 @@ class Ftgmac100State:
         self.phy_link = False
         self.tx_held = False
         self.on_link_change = None
+        self.phy_lpa = PHY_PARTNER_ABILITY  # what the link partner offers (a test may change it)
         # hardware statistics (what the MAC itself knows; shown by stats())
         self.tx_frames = 0
         self.rx_frames = 0
@@ -116,6 +120,8 @@ class Ftgmac100State:
             self.on_link_change(self)
 
     def phy_read(self, reg: int) -> int:
+        """QEMU's RTL8211E: a 10/100 PHY as Linux sees it (BMSR has extended status, ESTATUS
+        reads 0: no gigabit modes), whose partner always offers 10/100 and symmetric pause."""
         if reg == MII_BMCR:
             return self.phy_control
         if reg == MII_BMSR:
@@ -130,26 +136,35 @@ class Ftgmac100State:
         if reg == MII_ANAR:
             return self.phy_advertise
         if reg == MII_ANLPAR:
-            return 0x45E1 if self.phy_link else 0
+            return self.phy_lpa
+        if reg == MII_ANER:
+            return 0x0001                       # the partner does autonegotiation
         if reg == MII_CTRL1000:
-            return 0x0200
+            return 0x0300                       # QEMU: 1000 full and half, whatever is written
         if reg == MII_STAT1000:
-            return 0x0800 if self.phy_link else 0
+            return 0x0800
         if reg == MII_INTSTAT:
             v, self.phy_int = self.phy_int, 0
             return v
-        return 0
+        if reg == MII_INTMASK:
+            return self.phy_int_mask
+        return 0                                # ESTATUS and the unimplemented ones
 
     def phy_write(self, reg: int, val: int) -> None:
         if reg == MII_BMCR:
-            self.phy_control = val & ~0x8000      # reset self-clears
+            if val & 0x8000:                    # reset
+                self.phy_reset()
+            else:
+                self.phy_control = val & PHY_BMCR_MASK     # a restart completes at once
         elif reg == MII_ANAR:
-            self.phy_advertise = val
+            self.phy_advertise = (val & 0x2D7F) | 0x0080
+        elif reg == MII_INTMASK:
+            self.phy_int_mask = val & 0xFF
 
     def phy_reset(self) -> None:
         self.phy_status = 0x7949
-        self.phy_control = 0x1140
-        self.phy_advertise = 0x05E1
+        self.phy_control = 0x1140               # autonegotiation, full duplex, speed bit 6
+        self.phy_advertise = 0x0DE1             # pause both ways, 10/100 half and full
         self.phy_int = 0
         self.phy_int_mask = 0
 
@@ -415,7 +430,7 @@ class Ftgmac100State:
         elif off == FTGMAC100_OFFSET_PHYCR:
             reg = (value >> 21) & 0x1F
             if value & FTGMAC100_PHYCR_MIIRD:
-                self.phydata = (self.phydata & 0xFFFF) | (self.phy_read(reg) << 16)
+                self.phydata = self.phy_read(reg) << 16     # the low half is cleared
             elif value & FTGMAC100_PHYCR_MIIWR:
                 self.phy_write(reg, self.phydata & 0xFFFF)
             self.phycr = value & ~(FTGMAC100_PHYCR_MIIRD | FTGMAC100_PHYCR_MIIWR)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 LINUX_SOURCE = "include/linux/skbuff.h"
 
+from netkernel.uapi import errno as E
+
 NET_IP_ALIGN = 2    # the generic value (x86 defines 0); its one caller here is the armv7 AST2500
 
 # skb_shinfo(skb)->tx_flags: which transmit timestamps the frame asks for
@@ -57,7 +59,22 @@ def skb_get_hash(skb, core) -> int:
     return _flow.__skb_get_hash_symmetric(skb, core)
 
 
+def skb_copy_datagram_msg(skb, offset: int, msg, size: int, head: bytes = b"") -> int:
+    """skb_copy_datagram_msg: `size` bytes of the frame at `offset` for the reader (after `head`,
+    what the caller memcpy_to_msg'd just before, e.g. a vnet header): msg.data, and when the
+    reader handed its own buffers (msg.iov) they are written now — -EFAULT when one lies in a
+    page that cannot be written (the bytes before it are)."""
+    start = skb.data + offset
+    data = head + bytes(skb.buf[start:start + size])
+    msg.data = data
+    if msg.iov is None:
+        return 0
+    msg.iov_done = True
+    return 0 if _iov._copy_to_iter(data, msg.iov) == len(data) else -E.EFAULT
+
+
 # net/core/skbuff.c re-exports these inlines and they allocate through it: bound last, as a
 # module, so either side may be imported first.
 from netkernel.net.core import flow_dissector as _flow  # noqa: E402
 from netkernel.net.core import skbuff as _skbuff  # noqa: E402
+from netkernel.lib import iov_iter as _iov  # noqa: E402

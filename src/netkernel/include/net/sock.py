@@ -8,13 +8,15 @@ LINUX_SOURCE = "include/net/sock.h"
 from netkernel.net.core.scm import put_cmsg
 from netkernel.uapi.net_tstamp import (SOF_TIMESTAMPING_RAW_HARDWARE,
                                        SOF_TIMESTAMPING_RX_SOFTWARE, SOF_TIMESTAMPING_SOFTWARE)
-from netkernel.uapi.socket import SO_RXQ_OVFL, SOL_SOCKET, UINT
+from netkernel.uapi.socket import AF_UNIX, AF_UNSPEC, SO_RXQ_OVFL, SOL_SOCKET, UINT
 
 # internal sk_flags (include/net/sock.h enum sock_flags) next to the option numbers kept there
 SOCK_RCVTSTAMP = "SOCK_RCVTSTAMP"
 SOCK_RCVTSTAMPNS = "SOCK_RCVTSTAMPNS"
 SOCK_TSTAMP_NEW = "SOCK_TSTAMP_NEW"
 SOCK_TIMESTAMP = "SOCK_TIMESTAMP"     # SIOCGSTAMP was asked: each read records its frame's time
+SOCK_TIMESTAMPING_RX_SOFTWARE = "SOCK_TIMESTAMPING_RX_SOFTWARE"   # SO_TIMESTAMPING's RX_SOFTWARE
+SK_FLAGS_TIMESTAMP = (SOCK_TIMESTAMP, SOCK_TIMESTAMPING_RX_SOFTWARE)  # either keeps stamping on
 SK_DEFAULT_STAMP = -1_000_000_000     # sk_stamp before any read: -1 s (SIOCGSTAMP: ENOENT)
 TSFLAGS_ANY = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RAW_HARDWARE
 
@@ -63,6 +65,12 @@ def sock_skb_dropcount(sk) -> int:
     return sk.sk_drops if SO_RXQ_OVFL in sk.sk_flags else 0
 
 
+def sock_needs_netstamp(sk) -> bool:
+    """sock_needs_netstamp: whether the socket's timestamp options count as users of the
+    machine's receive stamping — every family but AF_UNSPEC and AF_UNIX."""
+    return sk.sk_family != AF_UNSPEC and sk.sk_family != AF_UNIX
+
+
 def sock_write_timestamp(sk, kt: int) -> None:
     """sock_write_timestamp: remember a read frame's time for SIOCGSTAMP (0: it had none)."""
     sk.sk_stamp = kt + sk.sk_net.core.realtime_offset if kt else 0
@@ -72,11 +80,9 @@ def sock_recv_timestamp(msg, sk, skb) -> None:
     """sock_recv_timestamp: control messages when SO_TIMESTAMP[NS] is on, software receive
     stamping was asked (SOF_TIMESTAMPING_RX_SOFTWARE), or the frame has a stamp and software
     stamps are to be reported (SOF_TIMESTAMPING_SOFTWARE); otherwise only sk_stamp is written.
-    (No hardware stamps in the model.)
-
-    DIVERGENCE(#11): the model stamps every received frame, as Linux does only while some socket
-    of the machine has asked for receive stamps (netstamp_needed_key); so SOFTWARE without
-    RX_SOFTWARE, on a machine where nothing asked, reports a stamp here and none on Linux."""
+    (No hardware stamps in the model.) A frame has a stamp only if some socket of the machine
+    asked for receive stamps when it arrived (netstamp_needed_key): SOFTWARE without
+    RX_SOFTWARE, on a machine where nothing asked, reports none."""
     tsflags = sk.sk_tsflags
     if SOCK_RCVTSTAMP in sk.sk_flags or tsflags & SOF_TIMESTAMPING_RX_SOFTWARE or \
             (skb.tstamp and tsflags & SOF_TIMESTAMPING_SOFTWARE):

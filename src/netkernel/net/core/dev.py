@@ -36,7 +36,7 @@ from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_unt
 from netkernel.include.linux.skbuff import SKBTX_SCHED_TSTAMP
 from netkernel.uapi.errqueue import SCM_TSTAMP_SCHED
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
-    dev_activate, netif_carrier_off, netif_carrier_on)
+    dev_activate, dev_shutdown, netif_carrier_off, netif_carrier_on)
 from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN, ENFILE,
                                   ENODEV, EOPNOTSUPP)
 from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_AUTOMEDIA, IFF_DEBUG, IFF_DORMANT, IFF_DYNAMIC,
@@ -46,9 +46,11 @@ from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_AUTOMEDIA, IFF_DEBUG, IFF_DORM
 from netkernel.uapi.if_ether import (ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD, ETH_P_802_2, ETH_P_802_3,
                                      ETH_P_802_3_MIN, VLAN_HLEN, VLAN_VID_MASK)
 from netkernel.uapi.if_packet import PACKET_HOST, PACKET_OUTGOING, PACKET_OTHERHOST
+from netkernel.uapi.rtnetlink import RTM_DELLINK, RTM_NEWLINK
 
 
 NETREG_UNINITIALIZED, NETREG_REGISTERED, NETREG_UNREGISTERED = 0, 1, 3
+RTNL_LINK_INITIALIZED, RTNL_LINK_INITIALIZING = 0, 1   # enum rtnl_link_state
 LINK_STATE_START = 1 << 0       # enum netdev_state_t: __LINK_STATE_START (bit 0)
 NET_RX_PENDING = 1 << NET_RX_SOFTIRQ   # its bit in the pending mask (raised inline on hot paths)
 
@@ -63,7 +65,8 @@ class NetCore:
                  "backlog", "backlog_dropped", "backlog_sched", "in_softirq", "clock",
                  "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
                  "flow_hashrnd", "link_ops", "pernet_list", "random", "timer_base", "softirq_vec",
-                 "softirq_actions", "softirq_pending")
+                 "softirq_actions", "softirq_pending", "netstamp_needed", "netstamp_wanted",
+                 "netstamp_needed_deferred", "rtnl_depth", "lweventlist")
 
     def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
@@ -88,6 +91,13 @@ class NetCore:
         self.pernet_list: list = []       # net_namespace.c pernet_list: init(net) per new netns
         self.random = None                # get_random_bytes: the machine's seeded random.Random
         self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
+        self.rtnl_depth = 0               # rtnl_lock held (nesting count: rtnetlink.py rtnl_lock)
+        self.lweventlist: list = []       # link_watch.c lweventlist: devices with pending events
+        # netstamp_needed_key and its counters (global in Linux, one kernel = one machine here):
+        # frames get a receive time only while some socket has asked for receive stamps
+        self.netstamp_needed = False
+        self.netstamp_wanted = 0
+        self.netstamp_needed_deferred = 0
         softirq_init(self)
         net_dev_init(self)
 
@@ -109,16 +119,17 @@ class NetDeviceStats:
 class NetDeviceOps:
     """struct net_device_ops: the driver's callbacks. Missing ones are None."""
     __slots__ = ("ndo_init", "ndo_open", "ndo_stop", "ndo_start_xmit", "ndo_uninit",
-                 "ndo_get_iflink")
+                 "ndo_get_iflink", "ndo_set_rx_mode")
 
     def __init__(self, ndo_start_xmit, ndo_open=None, ndo_stop=None, ndo_init=None, ndo_uninit=None,
-                 ndo_get_iflink=None):
+                 ndo_get_iflink=None, ndo_set_rx_mode=None):
         self.ndo_start_xmit = ndo_start_xmit
         self.ndo_open = ndo_open
         self.ndo_stop = ndo_stop
         self.ndo_init = ndo_init
         self.ndo_uninit = ndo_uninit
         self.ndo_get_iflink = ndo_get_iflink
+        self.ndo_set_rx_mode = ndo_set_rx_mode
 
 
 class HeaderOps:
@@ -143,7 +154,7 @@ class NetDevice:
                  # link state as user space reads it (operstate, ethtool, SIOCGIFMAP, sysfs)
                  "gflags", "operstate", "link_mode", "dormant", "ethtool_ops", "carrier_up_count",
                  "carrier_down_count", "mem_start", "mem_end", "base_addr", "irq", "dma",
-                 "if_port",
+                 "if_port", "rtnl_link_state", "linkwatch_pending", "qdisc_attached",
                  # protocol state hung on the device (dev->ip_ptr, dev->ip6_ptr)
                  "ip_ptr", "ip6_ptr")
 
@@ -198,6 +209,9 @@ class NetDevice:
         self.irq = 0
         self.dma = 0
         self.if_port = 0
+        self.rtnl_link_state = RTNL_LINK_INITIALIZED   # rtnl_create_link: INITIALIZING
+        self.linkwatch_pending = False  # __LINK_STATE_LINKWATCH_PENDING
+        self.qdisc_attached = False     # dev->qdisc is the real one (attach_default_qdiscs ran)
         self.ip_ptr = None          # struct in_device (net/ipv4/devinet.py)
         self.ip6_ptr = None         # struct inet6_dev (net/ipv6/addrconf.py)
 
@@ -308,23 +322,42 @@ def register_netdevice(net, dev: NetDevice, ifindex: int = 0) -> int:
     dev.reg_state = NETREG_REGISTERED
     link_watch.linkwatch_init_dev(dev)
     call_netdevice_notifiers(NETDEV_REGISTER, dev)
+    # a device made by rtnl_newlink is announced by rtnl_configure_link, once it is set up
+    if dev.link_ops is None or dev.rtnl_link_state == RTNL_LINK_INITIALIZED:
+        _rtnl.rtmsg_ifinfo(RTM_NEWLINK, dev, 0xFFFFFFFF)
     return 0
 
 
 def unregister_netdevice_queue(dev: NetDevice, head=None) -> None:
-    """unregister_netdevice_queue: close the device, tell listeners (NETDEV_UNREGISTER), unlink
-    it."""
-    if dev.flags & IFF_UP:
-        dev_close(dev)
-    call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
-    for pt in list(dev.ptype_all) + list(dev.ptype_specific):
-        dev_remove_pack(pt)
-    if dev.netdev_ops.ndo_uninit is not None:
-        dev.netdev_ops.ndo_uninit(dev)
-    net = dev.nd_net
-    net.dev_by_name.pop(dev.name, None)
-    net.dev_by_index.pop(dev.ifindex, None)
-    dev.reg_state = NETREG_UNREGISTERED
+    """unregister_netdevice_queue: with a list `head`, add the device to it (the caller then
+    runs unregister_netdevice_many on the list); without, unregister it now."""
+    if head is not None:
+        head.append(dev)
+    else:
+        unregister_netdevice_many([dev])
+
+
+def unregister_netdevice_many(devs: list) -> None:
+    """unregister_netdevice_many: close the devices that are up (dev_close_many: every one
+    announced down), then for each device in turn tell listeners (NETDEV_UNREGISTER), announce
+    it gone (RTM_DELLINK — a device whose rtnl setup never finished is not announced) and
+    unlink it."""
+    dev_close_many([d for d in devs if d.flags & IFF_UP])
+    for dev in devs:
+        dev_shutdown(dev)
+        call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
+        if dev.link_ops is None or dev.rtnl_link_state == RTNL_LINK_INITIALIZED:
+            msg = _rtnl.rtmsg_ifinfo_build_skb(RTM_DELLINK, dev, 0xFFFFFFFF)
+            _rtnl.rtmsg_ifinfo_send(msg, dev)
+        for pt in list(dev.ptype_all) + list(dev.ptype_specific):
+            dev_remove_pack(pt)
+        if dev.netdev_ops.ndo_uninit is not None:
+            dev.netdev_ops.ndo_uninit(dev)
+        net = dev.nd_net
+        net.dev_by_name.pop(dev.name, None)
+        net.dev_by_index.pop(dev.ifindex, None)
+        dev.reg_state = NETREG_UNREGISTERED
+        link_watch.linkwatch_forget_dev(dev)
 
 
 def dev_can_change_net_namespace(dev: NetDevice, net) -> int:
@@ -344,26 +377,28 @@ def __dev_change_net_namespace(dev: NetDevice, net) -> int:
     err = dev_can_change_net_namespace(dev, net)
     if err or dev.nd_net is net:
         return err
-    if dev.flags & IFF_UP:
-        dev_close(dev)
-    call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
+    dev_close(dev)
     old = dev.nd_net
     old.dev_by_name.pop(dev.name, None)
     old.dev_by_index.pop(dev.ifindex, None)
+    dev_shutdown(dev)
+    call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
+    new_nsid = peernet2id_alloc(old, net)
     ifindex = dev.ifindex if dev.ifindex not in net.dev_by_index else net.dev_new_index()
+    _rtnl.rtmsg_ifinfo_newnet(RTM_DELLINK, dev, 0xFFFFFFFF, new_nsid, ifindex)
     dev.nd_net = net
     dev.ifindex = ifindex
     net.dev_by_name[dev.name] = dev
     net.dev_by_index[ifindex] = dev
     call_netdevice_notifiers(NETDEV_REGISTER, dev)
+    _rtnl.rtmsg_ifinfo(RTM_NEWLINK, dev, 0xFFFFFFFF)
     return 0
 
 
-def dev_open(dev: NetDevice) -> int:
+def __dev_open(dev: NetDevice) -> int:
     """__dev_open: mark the device running (netif_running) before ndo_open, so a driver sees
-    itself running while it opens; then set IFF_UP, attach the qdisc, announce NETDEV_UP."""
-    if dev.flags & IFF_UP:
-        return 0
+    itself running while it opens; then set IFF_UP and attach the qdisc. Announcing it is the
+    caller's (dev_open, or __dev_notify_flags after a flags change)."""
     ops = dev.netdev_ops
     dev.state |= LINK_STATE_START
     if ops.ndo_open is not None:
@@ -372,16 +407,27 @@ def dev_open(dev: NetDevice) -> int:
             dev.state &= ~LINK_STATE_START
             return ret
     dev.flags |= IFF_UP
-    __dev_set_rx_mode(dev)              # dev_set_rx_mode: the address lists wait for IFF_UP
+    dev_set_rx_mode(dev)                # the address lists and flags waited for IFF_UP
+    dev.qdisc_attached = True           # dev_activate: attach_default_qdiscs
     dev_activate(dev)
+    return 0
+
+
+def dev_open(dev: NetDevice) -> int:
+    """dev_open: __dev_open, then RTM_NEWLINK (IFF_UP|IFF_RUNNING changed) and NETDEV_UP."""
+    if dev.flags & IFF_UP:
+        return 0
+    ret = __dev_open(dev)
+    if ret < 0:
+        return ret
+    _rtnl.rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_UP | IFF_RUNNING)
     call_netdevice_notifiers(NETDEV_UP, dev)
     return 0
 
 
-def dev_close(dev: NetDevice) -> None:
-    """__dev_close: NETDEV_GOING_DOWN, ndo_stop, clear IFF_UP, deactivate the qdisc, NETDEV_DOWN."""
-    if not dev.flags & IFF_UP:
-        return
+def __dev_close(dev: NetDevice) -> None:
+    """__dev_close_many for one device: NETDEV_GOING_DOWN, ndo_stop, clear IFF_UP, deactivate
+    the qdisc. Announcing it is the caller's."""
     call_netdevice_notifiers(NETDEV_GOING_DOWN, dev)
     dev.state &= ~LINK_STATE_START      # netif_running() is false before ndo_stop runs
     dev.qdisc.deactivate()
@@ -389,7 +435,22 @@ def dev_close(dev: NetDevice) -> None:
     if ops.ndo_stop is not None:
         ops.ndo_stop(dev)
     dev.flags &= ~IFF_UP
-    call_netdevice_notifiers(NETDEV_DOWN, dev)
+
+
+def dev_close_many(devs: list) -> None:
+    """dev_close_many: close every device that is up, then announce each: RTM_NEWLINK
+    (IFF_UP|IFF_RUNNING changed) and NETDEV_DOWN."""
+    devs = [d for d in devs if d.flags & IFF_UP]
+    for dev in devs:
+        __dev_close(dev)
+    for dev in devs:
+        _rtnl.rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_UP | IFF_RUNNING)
+        call_netdevice_notifiers(NETDEV_DOWN, dev)
+
+
+def dev_close(dev: NetDevice) -> None:
+    """dev_close: dev_close_many of the one device (nothing when it is down)."""
+    dev_close_many([dev])
 
 
 # the flags __dev_change_flags takes from the caller; the others are the kernel's to keep
@@ -406,25 +467,54 @@ def __dev_change_flags(dev: NetDevice, flags: int) -> int:
     old_flags = dev.flags
     dev.flags = (flags & IFF_USER_SETTABLE) | (
         dev.flags & (IFF_UP | IFF_VOLATILE | IFF_PROMISC | IFF_ALLMULTI))
+    dev_set_rx_mode(dev)                # the filters follow the new flags (a running device)
     ret = 0
     if (old_flags ^ flags) & IFF_UP:
         if old_flags & IFF_UP:
-            dev_close(dev)
+            __dev_close(dev)
         else:
-            ret = dev_open(dev)
+            ret = __dev_open(dev)
     if (flags ^ dev.gflags) & IFF_PROMISC:
         dev.gflags ^= IFF_PROMISC
-        dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1)
+        before = dev.flags
+        if __dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1) >= 0 and dev.flags != before:
+            dev_set_rx_mode(dev)
     if (flags ^ dev.gflags) & IFF_ALLMULTI:
         dev.gflags ^= IFF_ALLMULTI
-        dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
+        __dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
     return ret
 
 
 def dev_change_flags(dev: NetDevice, flags: int) -> int:
-    """dev_change_flags: __dev_change_flags, then __dev_notify_flags (the NETDEV_UP/DOWN
-    notifications dev_open/dev_close already sent; no rtnetlink listeners here)."""
-    return __dev_change_flags(dev, flags)
+    """dev_change_flags: __dev_change_flags, then __dev_notify_flags with every flag that
+    changed, those user space asked for (gflags) included."""
+    old_flags, old_gflags = dev.flags, dev.gflags
+    ret = __dev_change_flags(dev, flags)
+    if ret < 0:
+        return ret
+    __dev_notify_flags(dev, old_flags, (old_flags ^ dev.flags) | (old_gflags ^ dev.gflags))
+    return ret
+
+
+def __dev_notify_flags(dev: NetDevice, old_flags: int, gchanges: int) -> None:
+    """__dev_notify_flags: RTM_NEWLINK with ifi_change = `gchanges` when there are any; then
+    NETDEV_UP or NETDEV_DOWN when IFF_UP changed, and NETDEV_CHANGE when an up device changed
+    another flag than UP/PROMISC/ALLMULTI/the volatile ones."""
+    changes = dev.flags ^ old_flags
+    if gchanges:
+        _rtnl.rtmsg_ifinfo(RTM_NEWLINK, dev, gchanges)
+    if changes & IFF_UP:
+        call_netdevice_notifiers(NETDEV_UP if dev.flags & IFF_UP else NETDEV_DOWN, dev)
+    if dev.flags & IFF_UP and changes & ~(IFF_UP | IFF_PROMISC | IFF_ALLMULTI | IFF_VOLATILE):
+        call_netdevice_notifiers(NETDEV_CHANGE, dev)
+
+
+def netdev_state_change(dev: NetDevice) -> None:
+    """netdev_state_change: an up device's state changed (linkwatch: the carrier) —
+    NETDEV_CHANGE, then RTM_NEWLINK."""
+    if dev.flags & IFF_UP:
+        call_netdevice_notifiers(NETDEV_CHANGE, dev)
+        _rtnl.rtmsg_ifinfo(RTM_NEWLINK, dev, 0)
 
 
 INT_MAX = 0x7FFFFFFF
@@ -519,8 +609,27 @@ def dev_change_tx_queue_len(dev: NetDevice, new_len: int) -> int:
     return 0
 
 
+def _flags_then_rx_mode(dev: NetDevice, change, inc: int, *args) -> int:
+    """Count a promiscuity/allmulti reference; if that changed the flags, the filters follow."""
+    before = dev.flags
+    err = change(dev, inc, *args)
+    if err >= 0 and dev.flags != before:
+        dev_set_rx_mode(dev)
+    return err
+
+
 def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
-    """__dev_set_promiscuity: count up/down; IFF_PROMISC while the count is non-zero."""
+    """dev_set_promiscuity: __dev_set_promiscuity with its announcement, then the device's
+    filters when IFF_PROMISC changed."""
+    return _flags_then_rx_mode(dev, __dev_set_promiscuity, inc, True)
+
+
+def __dev_set_promiscuity(dev: NetDevice, inc: int, notify: bool = False) -> int:
+    """__dev_set_promiscuity: count up/down; IFF_PROMISC while the count is non-zero. With
+    `notify` (dev_set_promiscuity: a packet membership, not a flags change or the unicast
+    list, which announce themselves or nothing), __dev_notify_flags with IFF_PROMISC — an
+    RTM_NEWLINK each time, the flags changed or not."""
+    old_flags = dev.flags
     n = dev.promiscuity + inc
     if n < 0:
         n = 0
@@ -531,10 +640,18 @@ def dev_set_promiscuity(dev: NetDevice, inc: int) -> int:
         dev.flags |= IFF_PROMISC
     else:
         dev.flags &= ~IFF_PROMISC
+    if notify:
+        __dev_notify_flags(dev, old_flags, IFF_PROMISC)
     return 0
 
 
 def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
+    """dev_set_allmulti: __dev_set_allmulti, then the device's filters when IFF_ALLMULTI
+    changed."""
+    return _flags_then_rx_mode(dev, __dev_set_allmulti, inc)
+
+
+def __dev_set_allmulti(dev: NetDevice, inc: int) -> int:
     """__dev_set_allmulti: as promiscuity, for IFF_ALLMULTI."""
     n = dev.allmulti + inc
     if n < 0:
@@ -552,16 +669,25 @@ def dev_set_allmulti(dev: NetDevice, inc: int) -> int:
 def __dev_set_rx_mode(dev: NetDevice) -> None:
     """__dev_set_rx_mode: only while up. A device without IFF_UNICAST_FLT cannot filter the
     secondary unicast addresses, so it is made promiscuous (one reference, uc_promisc) while
-    its unicast list is non-empty, and released when the list empties."""
+    its unicast list is non-empty, and released when the list empties. Then the driver
+    programs its filters (ndo_set_rx_mode: the multicast list, IFF_PROMISC, IFF_ALLMULTI)."""
     if not dev.flags & IFF_UP:
         return
     if not dev.unicast_flt:
         if dev.uc and not dev.uc_promisc:
-            dev_set_promiscuity(dev, 1)
+            __dev_set_promiscuity(dev, 1)
             dev.uc_promisc = True
         elif not dev.uc and dev.uc_promisc:
-            dev_set_promiscuity(dev, -1)
+            __dev_set_promiscuity(dev, -1)
             dev.uc_promisc = False
+    ops = dev.netdev_ops
+    if ops is not None and ops.ndo_set_rx_mode is not None:
+        ops.ndo_set_rx_mode(dev)
+
+
+def dev_set_rx_mode(dev: NetDevice) -> None:
+    """dev_set_rx_mode: __dev_set_rx_mode under the address-list lock (the machine lock here)."""
+    __dev_set_rx_mode(dev)
 
 
 def dev_addr_list_change(lst: dict, addr: bytes, inc: int) -> int:
@@ -616,6 +742,41 @@ def skb_loop_sk(pt: PacketType, skb: SkBuff) -> bool:
     return False
 
 
+# ---------------------------------------------------------------- receive timestamps
+
+def netstamp_clear(core: NetCore) -> None:
+    """netstamp_clear (netstamp_work): fold the deferred enables and disables into
+    netstamp_wanted and turn the receive stamping key on while it is positive, off otherwise."""
+    deferred = core.netstamp_needed_deferred
+    core.netstamp_needed_deferred = 0
+    core.netstamp_wanted += deferred
+    core.netstamp_needed = core.netstamp_wanted > 0
+
+
+def net_enable_timestamp(core: NetCore) -> None:
+    """net_enable_timestamp: one more user of receive stamps. While the key is already on this
+    only counts; the first user's enable is deferred to netstamp_work (static keys cannot be
+    switched from atomic context). DIVERGENCE(#11): the work runs at once, so the frames
+    that Linux leaves unstamped until the worker runs are stamped here."""
+    wanted = core.netstamp_wanted
+    if wanted > 0:
+        core.netstamp_wanted = wanted + 1
+        return
+    core.netstamp_needed_deferred += 1
+    netstamp_clear(core)                    # schedule_work(&netstamp_work)
+
+
+def net_disable_timestamp(core: NetCore) -> None:
+    """net_disable_timestamp: one user fewer; the last one's disable is deferred to
+    netstamp_work like the first enable (DIVERGENCE(#11): run at once, as there)."""
+    wanted = core.netstamp_wanted
+    if wanted > 1:
+        core.netstamp_wanted = wanted - 1
+        return
+    core.netstamp_needed_deferred -= 1
+    netstamp_clear(core)                    # schedule_work(&netstamp_work)
+
+
 def dev_queue_xmit_nit(skb: SkBuff, dev: NetDevice) -> None:
     """dev_queue_xmit_nit: give each ETH_P_ALL tap (global, then the device's) a clone of the
     outgoing frame marked PACKET_OUTGOING, except taps ignoring outgoing and the sender's own."""
@@ -625,7 +786,7 @@ def dev_queue_xmit_nit(skb: SkBuff, dev: NetDevice) -> None:
             if pt.ignore_outgoing or skb_loop_sk(pt, skb):
                 continue
             skb2 = skb_clone(skb)
-            skb2.tstamp = core.clock()
+            skb2.tstamp = core.clock() if core.netstamp_needed else 0      # net_timestamp_set
             skb2.mac_header = skb2.data
             if skb2.network_header < skb2.data or skb2.network_header > skb2.tail:
                 skb2.network_header = skb2.data
@@ -875,7 +1036,7 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
     core = dev.nd_net.core
     skb.network_header = skb.data
     skb.skb_iif = dev.ifindex
-    if skb.tstamp == 0:
+    if skb.tstamp == 0 and core.netstamp_needed:                       # net_timestamp_check
         skb.tstamp = core.clock()
     if skb.protocol in (ETH_P_8021Q, ETH_P_8021AD):
         skb.buf = bytearray(skb.buf)  # untagging rewrites the buffer: take a private copy
@@ -923,5 +1084,8 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
 # net/core/dev.c calls eth_type_trans (net/ethernet/eth.c), which builds on this module: bound
 # last, as a module, so that either side may be imported first.
 from netkernel.net.ethernet import eth as _eth  # noqa: E402
-# link_watch.c sits beside dev.c and calls back into it: imported the same way.
+# link_watch.c sits beside dev.c and calls back into it: imported the same way. So does
+# rtnetlink.c, whose rtmsg_ifinfo dev.c calls to announce a device's changes.
 from netkernel.net.core import link_watch  # noqa: E402
+from netkernel.net.core import rtnetlink as _rtnl  # noqa: E402
+from netkernel.net.core.net_namespace import peernet2id_alloc  # noqa: E402

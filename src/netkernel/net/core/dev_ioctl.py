@@ -13,6 +13,7 @@ LINUX_SOURCE = "net/core/dev_ioctl.c"
 from netkernel.kernel.sched import capable, ns_capable
 from netkernel.kernel.uaccess import get_user_arg, put_user_arg
 from netkernel.net.core import dev as netdev
+from netkernel.net.core.rtnetlink import rtnl_lock, rtnl_unlock
 from netkernel.net.ethtool.ioctl import dev_ethtool
 from netkernel.net.ipv4.devinet import inet_gifconf
 from netkernel.uapi import errno as E
@@ -113,7 +114,7 @@ def dev_ifsioc(net, ifr: bytearray, data: int, cmd: int) -> int:
     if dev is None:
         return -E.ENODEV
     if cmd == SIOCSIFFLAGS:
-        return netdev.__dev_change_flags(dev, IFR_SHORT.unpack_from(ifr, IFR_FLAGS)[0])
+        return netdev.dev_change_flags(dev, IFR_SHORT.unpack_from(ifr, IFR_FLAGS)[0])
     if cmd == SIOCSIFMETRIC:
         return -E.EOPNOTSUPP
     if cmd == SIOCSIFMTU:
@@ -173,7 +174,11 @@ def dev_ioctl(net, cmd: int, ifr: bytearray, data: int):
                    SIOCBONDCHANGEACTIVE, SIOCSHWTSTAMP):
             if not ns_capable(CAP_NET_ADMIN):
                 return -E.EPERM, True
-            return dev_ifsioc(net, ifr, data, cmd), False
+            rtnl_lock(net.core)
+            try:
+                return dev_ifsioc(net, ifr, data, cmd), False
+            finally:
+                rtnl_unlock(net.core)
         if cmd in (SIOCBONDSLAVEINFOQUERY, SIOCBONDINFOQUERY):
             return dev_ifsioc(net, ifr, data, cmd), False
         if cmd in (SIOCGIFMEM, SIOCSIFMEM, SIOCSIFLINK):

@@ -25,32 +25,41 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/rtnetlink.c"
 MODEL_HELPERS = ("eth_validate_linkmsg", "default_newlink", "rtnl_nlmsg_to_ifinfo",
-                 "_nla_string", "_nla_u32",   # not kernel functions (netkernel.trace)
-                 # netlink message helpers of lib/nlattr.c and include/net/netlink.h, kept here
-                 # and not traced
-                 "nla_put", "nlmsg_put", "nla_parse", "nlmsg_parse_deprecated",
-                 "rtnl_request", "rtnl_get_link")
+                 "_nla_string", "_nla_u32", "_dump_done",
+                 # (not kernel functions: see netkernel.trace) and of the per-family handlers
+                 "nlmsg_parse_deprecated", "rtnl_request", "rtnl_get_link")
 
 from netkernel.include.linux.etherdevice import eth_hw_addr_random, is_valid_ether_addr
 from netkernel.kernel.capability import capable
-from netkernel.net.core.dev import (NETREG_REGISTERED, NetDevice, dev_can_change_net_namespace,
+from netkernel.include.net.netlink import nlmsg_put  # noqa: F401 (re-exported)
+from netkernel.lib.nlattr import nla_put  # noqa: F401 (re-exported)
+from netkernel.net.core import link_watch
+from netkernel.net.core.net_namespace import (peernet2id_alloc, register_pernet_device,
+                                              rtnl_net_getid)
+from netkernel.net.core.dev import (NETREG_REGISTERED, RTNL_LINK_INITIALIZED,
+                                    RTNL_LINK_INITIALIZING, NetDevice, __dev_change_flags,
+                                    __dev_notify_flags, register_netdevice_notifier,
+                                    dev_can_change_net_namespace,
                                     dev_change_flags, dev_change_net_namespace, dev_get_by_index,
-                                    dev_get_flags, dev_get_iflink,
+                                    dev_change_tx_queue_len, dev_get_flags, dev_get_iflink,
                                     dev_get_by_name, dev_set_mac_address, dev_set_mtu,
                                     dev_validate_mac_address, dev_validate_mtu, register_netdevice,
                                     unregister_netdevice)
 from netkernel.uapi.capability import CAP_NET_ADMIN
-from netkernel.include.linux.netdevice import netif_running
+from netkernel.include.linux.netdevice import (NETDEV_CHANGE_TX_QUEUE_LEN, NETDEV_CHANGEADDR,
+                                               NETDEV_CHANGEMTU, netif_running)
 from netkernel.include.linux.netlink import NL_SET_ERR_MSG
 from netkernel.uapi.errno import (EADDRNOTAVAIL, EEXIST, EINTR, EINVAL, ENODEV, EOPNOTSUPP, EPERM,
                                   ERANGE)
 from netkernel.uapi.if_ import IF_OPER_DOWN, IFF_UP, IFNAMSIZ
 from netkernel.uapi.if_arp import ARPHRD_ETHER
 from netkernel.uapi.netlink import (NLA_ALIGN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK, NLATTR,
-                                    NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_MULTI,
+                                    NLM_F_CREATE, NLM_F_DUMP, NLM_F_DUMP_FILTERED, NLM_F_EXCL,
+                                    NLM_F_MULTI,
                                     NLM_F_REPLACE, NLMSG_ALIGN, NLMSG_DONE, NLMSG_HDRLEN,
                                     NLMSGERR_INT, NLMSGHDR)
-from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_SIZE, IFLA_ADDRESS, IFLA_BROADCAST,
+from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_PAD, IFINFOMSG_SIZE, IFLA_ADDRESS,
+                                      IFLA_BROADCAST,
                                       IFLA_CARRIER, IFLA_CARRIER_CHANGES, IFLA_CARRIER_DOWN_COUNT,
                                       IFLA_CARRIER_UP_COUNT, IFLA_GROUP, IFLA_IFNAME,
                                       IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
@@ -59,6 +68,10 @@ from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_SIZE, IFLA_ADDRESS, I
                                       IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE,
                                       IFLA_PROMISCUITY, IFLA_QDISC, IFLA_STATS, IFLA_STATS64,
                                       IFLA_TXQLEN, MAX_ADDR_LEN, RTGENMSG_SIZE, RTM_BASE,
+                                      IFLA_EXT_MASK, IFLA_LINK_NETNSID, IFLA_MASTER,
+                                      IFLA_NEW_IFINDEX,
+                                      IFLA_NEW_NETNSID, IFLA_TARGET_NETNSID, RTNLGRP_IPV4_MROUTE_R,
+                                      RTNLGRP_IPV6_MROUTE_R, RTNLGRP_LINK, RTM_GETNSID,
                                       RTM_DELLINK, RTM_GETADDR, RTM_GETLINK, RTM_GETROUTE,
                                       RTM_MAX, RTM_NEWLINK, RTM_SETLINK, RTNL_LINK_IFMAP,
                                       RTNL_LINK_STATS, RTNL_LINK_STATS64, RTNL_LINK_STATS_FIELDS,
@@ -76,11 +89,12 @@ class IfInfoMsg:
     `data` the kind's IFLA_INFO_DATA as a dict (veth: {"peer": IfInfoMsg}; tap: host_ifname,
     host_netns; qemu: netdev)."""
     __slots__ = ("ifi_index", "ifi_flags", "ifi_change", "ifname", "kind", "mtu", "address",
-                 "net", "data")
+                 "net", "data", "txqlen")
 
     def __init__(self, ifname: str | None = None, *, ifi_index: int = 0, ifi_flags: int = 0,
                  ifi_change: int = 0, kind: str | None = None, mtu: int | None = None,
-                 address: bytes | None = None, net=None, data: dict | None = None):
+                 address: bytes | None = None, net=None, data: dict | None = None,
+                 txqlen: int | None = None):
         self.ifi_index = ifi_index
         self.ifi_flags = ifi_flags
         self.ifi_change = ifi_change
@@ -90,6 +104,7 @@ class IfInfoMsg:
         self.address = address
         self.net = net
         self.data = data
+        self.txqlen = txqlen
 
     def __repr__(self) -> str:
         attrs = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__
@@ -103,11 +118,13 @@ class RtnlLinkOps:
     anything else (-errno); `newlink(src_net, dev, msg, data)` checks what is left and registers
     the device (and any partner, as veth does) in dev.nd_net — validating before it registers;
     `dellink(dev)` removes it. `policy`: the IFLA_INFO_DATA keys the kind takes.
-    `live_addr_change`: IFF_LIVE_ADDR_CHANGE (the address may change while the device is up)."""
-    __slots__ = ("kind", "setup", "validate", "newlink", "dellink", "policy", "live_addr_change")
+    `live_addr_change`: IFF_LIVE_ADDR_CHANGE (the address may change while the device is up).
+    `get_link_net(dev)`: the namespace of the device it is stacked on (a veth's peer), or None."""
+    __slots__ = ("kind", "setup", "validate", "newlink", "dellink", "policy", "live_addr_change",
+                 "get_link_net")
 
     def __init__(self, kind: str, setup, newlink=None, dellink=None, validate=None,
-                 policy: tuple = (), live_addr_change=False):
+                 policy: tuple = (), live_addr_change=False, get_link_net=None):
         self.kind = kind
         self.setup = setup
         self.validate = validate
@@ -115,6 +132,7 @@ class RtnlLinkOps:
         self.dellink = dellink or unregister_netdevice
         self.policy = tuple(policy)
         self.live_addr_change = live_addr_change
+        self.get_link_net = get_link_net
 
 
 def default_newlink(src_net, dev: NetDevice, msg: IfInfoMsg, data: dict) -> int:
@@ -181,6 +199,7 @@ def rtnl_create_link(net, ifname: str, ops: RtnlLinkOps, msg: IfInfoMsg | None) 
     IFLA_MTU and IFLA_ADDRESS are applied. Nothing is visible until the device is registered."""
     dev = NetDevice(ifname)
     dev.link_ops = ops
+    dev.rtnl_link_state = RTNL_LINK_INITIALIZING
     ops.setup(dev)
     dev.nd_net = net                  # dev_net_set
     if dev.type == ARPHRD_ETHER and dev.addr_len:
@@ -198,6 +217,8 @@ def rtnl_create_link(net, ifname: str, ops: RtnlLinkOps, msg: IfInfoMsg | None) 
         if dev.type == ARPHRD_ETHER and not is_valid_ether_addr(msg.address):
             return -EADDRNOTAVAIL
         dev.dev_addr = bytes(msg.address[:dev.addr_len])
+    if msg.txqlen is not None:
+        dev.tx_queue_len = msg.txqlen
     if msg.ifi_index > 0:
         dev.ifindex = msg.ifi_index
     return dev
@@ -214,10 +235,20 @@ def rtnl_dev_combine_flags(dev: NetDevice, msg: IfInfoMsg) -> int:
 
 
 def rtnl_configure_link(dev: NetDevice, msg: IfInfoMsg | None) -> int:
-    """rtnl_configure_link: apply the request's interface flags to a new device (IFF_UP opens)."""
-    if msg is None or not (msg.ifi_flags or msg.ifi_change):
-        return 0
-    return dev_change_flags(dev, rtnl_dev_combine_flags(dev, msg))
+    """rtnl_configure_link: apply the request's interface flags to a new device (IFF_UP opens),
+    then announce it: the first time with every flag marked changed (RTM_NEWLINK, ifi_change
+    ~0 — the device's first announcement), later only with what changed."""
+    old_flags = dev.flags
+    if msg is not None and (msg.ifi_flags or msg.ifi_change):
+        err = __dev_change_flags(dev, rtnl_dev_combine_flags(dev, msg))
+        if err < 0:
+            return err
+    if dev.rtnl_link_state == RTNL_LINK_INITIALIZED:
+        __dev_notify_flags(dev, old_flags, 0)
+    else:
+        dev.rtnl_link_state = RTNL_LINK_INITIALIZED
+        __dev_notify_flags(dev, old_flags, 0xFFFFFFFF)
+    return 0
 
 
 # ---------------------------------------------------------------- RTM_NEWLINK
@@ -307,7 +338,11 @@ def do_setlink(dev: NetDevice, msg: IfInfoMsg) -> int:
     if msg.mtu is not None:
         dev_set_mtu(dev, msg.mtu)
     if msg.ifi_flags or msg.ifi_change:
-        return dev_change_flags(dev, rtnl_dev_combine_flags(dev, msg))
+        err = dev_change_flags(dev, rtnl_dev_combine_flags(dev, msg))
+        if err:
+            return err
+    if msg.txqlen is not None:
+        dev_change_tx_queue_len(dev, msg.txqlen)
     return 0
 
 
@@ -351,13 +386,105 @@ rtnl_msg_handlers = {RTM_NEWLINK: rtnl_newlink, RTM_SETLINK: rtnl_setlink,
 def rtnetlink_rcv_msg(task, msgtype: int, msg: IfInfoMsg, nlflags: int = 0, net=None) -> int:
     """rtnetlink_rcv_msg: every request but a GET needs CAP_NET_ADMIN (EPERM, checked before
     anything else); then the type's handler runs in the requester's namespace (`net`: a netlink
-    socket's, else the task's). An unknown type is EOPNOTSUPP."""
+    socket's, else the task's), under the rtnl lock. An unknown type is EOPNOTSUPP."""
     handler = rtnl_msg_handlers.get(msgtype)
     if handler is None:
         return -EOPNOTSUPP
     if (msgtype - RTM_BASE) & 3 != RTNL_KIND_GET and not capable(CAP_NET_ADMIN):
         return -EPERM
-    return handler(net if net is not None else task.net, msg, nlflags)
+    net = net if net is not None else task.net
+    rtnl_lock(net.core)
+    try:
+        return handler(net, msg, nlflags)
+    finally:
+        rtnl_unlock(net.core)
+
+
+def rtnl_lock(core) -> None:
+    """rtnl_lock: the machine lock is already held; this marks a link request in progress, so
+    the linkwatch events it causes wait until it is done (link_watch.py)."""
+    core.rtnl_depth += 1
+
+
+def rtnl_unlock(core) -> None:
+    """rtnl_unlock: the request is done; the linkwatch work it queued runs now (in Linux, the
+    work item that was waiting for the lock)."""
+    core.rtnl_depth -= 1
+    if not core.rtnl_depth:
+        link_watch.linkwatch_run_queue(core)
+
+
+# ---------------------------------------------------------------- notifications
+
+def rtnetlink_bind(net, group: int) -> int:
+    """rtnetlink_bind: the multicast-routing report groups need CAP_NET_ADMIN (EPERM)."""
+    if group in (RTNLGRP_IPV4_MROUTE_R, RTNLGRP_IPV6_MROUTE_R) and not capable(CAP_NET_ADMIN):
+        return -EPERM
+    return 0
+
+
+def rtnl_notify(net, msg: bytes, group: int, pid: int = 0) -> None:
+    """rtnl_notify → nlmsg_notify: multicast `msg` (one whole netlink message) to the members of
+    `group` in `net` through its NETLINK_ROUTE kernel socket (none before netlink exists);
+    `pid`, when given, is a port that does not get it (the requester, told otherwise)."""
+    rtnl = net.rtnl
+    if rtnl is not None:
+        rtnl.broadcast(msg, pid, group)
+
+
+def rtmsg_ifinfo_build_skb(msgtype: int, dev: NetDevice, change: int, new_nsid=None,
+                           new_ifindex: int = 0) -> bytes:
+    """rtmsg_ifinfo_build_skb: the link message a notification carries (port 0, seq 0)."""
+    return rtnl_fill_ifinfo(dev, msgtype, 0, 0, 0, change=change, new_nsid=new_nsid,
+                            new_ifindex=new_ifindex)
+
+
+def rtmsg_ifinfo_send(msg: bytes, dev: NetDevice) -> None:
+    """rtmsg_ifinfo_send: to RTNLGRP_LINK in the device's namespace."""
+    rtnl_notify(dev.nd_net, msg, RTNLGRP_LINK)
+
+
+def rtmsg_ifinfo_event(msgtype: int, dev: NetDevice, change: int, new_nsid=None,
+                       new_ifindex: int = 0) -> None:
+    """rtmsg_ifinfo_event: announce a registered device (no event attribute: none of the
+    events modelled here carries one)."""
+    if dev.reg_state != NETREG_REGISTERED:
+        return
+    rtmsg_ifinfo_send(rtmsg_ifinfo_build_skb(msgtype, dev, change, new_nsid, new_ifindex), dev)
+
+
+def rtmsg_ifinfo(msgtype: int, dev: NetDevice, change: int) -> None:
+    """rtmsg_ifinfo: RTM_NEWLINK/RTM_DELLINK for `dev`, ifi_change = `change`."""
+    rtmsg_ifinfo_event(msgtype, dev, change)
+
+
+def rtmsg_ifinfo_newnet(msgtype: int, dev: NetDevice, change: int, new_nsid: int,
+                        new_ifindex: int) -> None:
+    """rtmsg_ifinfo_newnet: the announcement of a device leaving for another namespace, with
+    the id this namespace knows it by (IFLA_NEW_NETNSID) and the device's index there
+    (IFLA_NEW_IFINDEX)."""
+    rtmsg_ifinfo_event(msgtype, dev, change, new_nsid, new_ifindex)
+
+
+RTNETLINK_EVENTS = frozenset((NETDEV_CHANGEMTU, NETDEV_CHANGEADDR, NETDEV_CHANGE_TX_QUEUE_LEN))
+
+
+def rtnetlink_event(event: int, dev: NetDevice) -> None:
+    """rtnetlink_event (the rtnetlink_dev_notifier block): the netdevice events that announce
+    the device as it now is — MTU, address, queue length (of those 5.15 lists, the ones the
+    model raises). Registration, up/down and carrier changes are announced by dev.c itself."""
+    if event in RTNETLINK_EVENTS:
+        rtmsg_ifinfo_event(RTM_NEWLINK, dev, 0)
+
+
+def rtnetlink_init(core, kernel_create) -> None:
+    """rtnetlink_init: every namespace gets its NETLINK_ROUTE kernel socket
+    (rtnetlink_net_init: `kernel_create(net)`, af_netlink's netlink_kernel_create), and the
+    netdevice notifier chain gets rtnetlink_event."""
+    def rtnetlink_net_init(net):
+        net.rtnl = kernel_create(net)
+    register_pernet_device(core, rtnetlink_net_init)
+    register_netdevice_notifier(core, rtnetlink_event)
 
 
 # ---------------------------------------------------------------- NETLINK_ROUTE messages
@@ -365,19 +492,6 @@ def rtnetlink_rcv_msg(task, msgtype: int, msg: IfInfoMsg, nlflags: int = 0, net=
 # What a NETLINK_ROUTE socket hands in (net/netlink/af_netlink.py calls rtnetlink_rcv with each
 # request) and the messages that answer it. Replies are built as bytes in Linux's layout
 # (uapi.netlink / uapi.rtnetlink); the socket layer queues them.
-
-def nla_put(out: bytearray, attrtype: int, payload: bytes) -> None:
-    """nla_put: one attribute, its payload padded to NLA_ALIGNTO."""
-    out += NLATTR.pack(NLA_HDRLEN + len(payload), attrtype)
-    out += payload
-    out += b"\0" * (NLA_ALIGN(len(payload)) - len(payload))
-
-
-def nlmsg_put(msgtype: int, portid: int, seq: int, flags: int, payload: bytes) -> bytes:
-    """nlmsg_put: a netlink header in front of `payload` (padded to NLMSG_ALIGNTO)."""
-    body = bytes(payload) + b"\0" * (NLMSG_ALIGN(len(payload)) - len(payload))
-    return NLMSGHDR.pack(NLMSG_HDRLEN + len(payload), msgtype, flags, seq, portid) + body
-
 
 def nla_parse(data, start: int, end: int) -> dict:
     """nla_parse (deprecated, non-strict): type → payload bytes of each well-formed attribute,
@@ -465,6 +579,11 @@ def rtnl_nlmsg_to_ifinfo(data, off: int, end: int):
         if len(attrs[IFLA_ADDRESS]) > MAX_ADDR_LEN:
             return -ERANGE
         msg.address = attrs[IFLA_ADDRESS]
+    if IFLA_TXQLEN in attrs:
+        txqlen = _nla_u32(attrs[IFLA_TXQLEN])
+        if txqlen < 0:
+            return txqlen
+        msg.txqlen = txqlen
     if IFLA_NET_NS_PID in attrs or IFLA_NET_NS_FD in attrs:
         return -EOPNOTSUPP
     if IFLA_LINKINFO in attrs:
@@ -485,15 +604,19 @@ def rtnl_nlmsg_to_ifinfo(data, off: int, end: int):
     return msg
 
 
-def rtnl_fill_ifinfo(dev: NetDevice, msgtype: int, portid: int, seq: int, flags: int) -> bytes:
+def rtnl_fill_ifinfo(dev: NetDevice, msgtype: int, portid: int, seq: int, flags: int, *,
+                     change: int = 0, new_nsid=None, new_ifindex: int = 0) -> bytes:
     """rtnl_fill_ifinfo: one RTM_NEWLINK message for `dev`: the ifinfomsg (type, index, the
-    flags as dev_get_flags reports them, ifi_change 0 in a reply) and the attributes in Linux's
-    order. IFLA_LINK only when the device names another (a veth's peer). The operstate of a
-    device that is not running is DOWN.
-    DIVERGENCE(#10): the queue counts are 1 (a 5.15 veth has one per possible CPU); IFLA_QDISC
-    is "noop" while the device is down (Linux keeps the qdisc a device once attached);
-    IFLA_XDP, IFLA_AF_SPEC, IFLA_PROTO_DOWN, IFLA_GSO_* and the alternative names are not sent."""
-    out = bytearray(IFINFOMSG.pack(0, dev.type, dev.ifindex, dev_get_flags(dev), 0))
+    flags as dev_get_flags reports them, ifi_change: `change`, 0 in a reply) and the attributes
+    in Linux's order. IFLA_LINK only when the device names another (a veth's peer). The
+    operstate of a device that is not running is DOWN. IFLA_QDISC is noop until the device is
+    first opened (its qdisc is attached then, and kept until it is unregistered or moved). A
+    device leaving for another namespace adds IFLA_NEW_NETNSID and IFLA_NEW_IFINDEX.
+    A device stacked on one in another namespace names it (IFLA_LINK_NETNSID).
+    DIVERGENCE(#10): the queue counts are 1 (a 5.15 veth has one per possible CPU);
+    IFLA_XDP, IFLA_AF_SPEC, IFLA_PROTO_DOWN, IFLA_GSO_* and the alternative names are not
+    sent."""
+    out = bytearray(IFINFOMSG.pack(0, dev.type, dev.ifindex, dev_get_flags(dev), change))
     running = netif_running(dev)
     nla_put(out, IFLA_IFNAME, dev.name.encode() + b"\0")
     nla_put(out, IFLA_TXQLEN, U32.pack(dev.tx_queue_len))
@@ -513,7 +636,7 @@ def rtnl_fill_ifinfo(dev: NetDevice, msgtype: int, portid: int, seq: int, flags:
     iflink = dev_get_iflink(dev)
     if iflink != dev.ifindex:
         nla_put(out, IFLA_LINK, U32.pack(iflink))
-    qdisc = dev.qdisc.id if dev.qdisc is not None and dev.flags & IFF_UP else "noop"
+    qdisc = dev.qdisc.id if dev.qdisc is not None and dev.qdisc_attached else "noop"
     nla_put(out, IFLA_QDISC, qdisc.encode() + b"\0")
     nla_put(out, IFLA_MAP, RTNL_LINK_IFMAP.pack(dev.mem_start, dev.mem_end, dev.base_addr,
                                                  dev.irq, dev.dma, dev.if_port))
@@ -528,14 +651,87 @@ def rtnl_fill_ifinfo(dev: NetDevice, msgtype: int, portid: int, seq: int, flags:
         info = bytearray()
         nla_put(info, IFLA_INFO_KIND, dev.link_ops.kind.encode() + b"\0")
         nla_put(out, IFLA_LINKINFO | NLA_F_NESTED, bytes(info))
+    rtnl_fill_link_netnsid(out, dev)
+    if new_nsid is not None:
+        nla_put(out, IFLA_NEW_NETNSID, U32.pack(new_nsid & 0xFFFFFFFF))
+    if new_ifindex:
+        nla_put(out, IFLA_NEW_IFINDEX, U32.pack(new_ifindex))
     return nlmsg_put(msgtype, portid, seq, flags, bytes(out))
 
 
-def rtnl_dump_ifinfo(net, portid: int, seq: int) -> list[bytes]:
+# the attributes a link dump request may carry (rtnl_dump_ifinfo)
+LINK_DUMP_ATTRS = frozenset((IFLA_TARGET_NETNSID, IFLA_EXT_MASK, IFLA_MASTER, IFLA_LINKINFO))
+
+
+def rtnl_valid_dump_ifinfo_req(data, off: int, end: int, strict: bool):
+    """rtnl_valid_dump_ifinfo_req: with strict checking (NETLINK_GET_STRICT_CHK), a whole
+    ifinfomsg with nothing in type, flags and change (EINVAL) and no index (EINVAL: no filter
+    by index in a dump); its attributes. Without, the header is an ifinfomsg, or an rtgenmsg
+    when the request is shorter (old iproute2). Returns the attributes or a negative errno."""
+    if strict:
+        if end - off < IFINFOMSG_SIZE:
+            NL_SET_ERR_MSG("Invalid header for link dump")
+            return -EINVAL
+        _family, ifi_type, index, flags, change = IFINFOMSG.unpack_from(data, off)
+        if data[off + IFINFOMSG_PAD] or ifi_type or flags or change:
+            NL_SET_ERR_MSG("Invalid values in header for link dump request")
+            return -EINVAL
+        if index:
+            NL_SET_ERR_MSG("Filter by device index not supported for link dumps")
+            return -EINVAL
+        return nla_parse(data, off + IFINFOMSG_SIZE, end)
+    hdrlen = RTGENMSG_SIZE if end - off < IFINFOMSG_SIZE else IFINFOMSG_SIZE
+    return nla_parse(data, off + hdrlen, end)
+
+
+def rtnl_fill_link_netnsid(out: bytearray, dev: NetDevice) -> None:
+    """rtnl_fill_link_netnsid: a device stacked on one in another namespace (a veth whose peer
+    was moved) names that namespace by the id this one gives it (allocated on first use)."""
+    ops = dev.link_ops
+    if ops is None or ops.get_link_net is None:
+        return
+    link_net = ops.get_link_net(dev)
+    if link_net is not None and link_net is not dev.nd_net:
+        nla_put(out, IFLA_LINK_NETNSID, U32.pack(peernet2id_alloc(dev.nd_net, link_net)))
+
+
+def rtnl_dump_ifinfo(net, portid: int, seq: int, data=b"", off: int = 0, end: int = 0,
+                     strict: bool = False):
     """rtnl_dump_ifinfo: one RTM_NEWLINK (NLM_F_MULTI) per device of the namespace, by
-    ifindex. The request's filters (IFLA_MASTER, IFLA_LINKINFO kind) are not applied."""
-    return [rtnl_fill_ifinfo(dev, RTM_NEWLINK, portid, seq, NLM_F_MULTI)
-            for _, dev in sorted(net.dev_by_index.items())]
+    ifindex. Filters: IFLA_LINKINFO's kind (a kind the machine knows) and IFLA_MASTER (no
+    device here has a master: a non-zero one leaves nothing) — the messages of a filtered dump
+    carry NLM_F_DUMP_FILTERED. With strict checking any other attribute is EINVAL; without,
+    it is ignored. Returns the messages or a negative errno (the dump's NLMSG_DONE carries it).
+    DIVERGENCE(#10): IFLA_TARGET_NETNSID is accepted and ignored (no namespace ids)."""
+    attrs = rtnl_valid_dump_ifinfo_req(data, off, end, strict)
+    kind_ops = master = None
+    if type(attrs) is int:
+        if strict:
+            return attrs
+        attrs = {}
+    for t, payload in attrs.items():
+        if t == IFLA_MASTER:
+            master = _nla_u32(payload)
+        elif t == IFLA_LINKINFO:
+            info = nla_parse(payload, 0, len(payload))
+            if IFLA_INFO_KIND in info:
+                kind = _nla_string(info[IFLA_INFO_KIND], None)
+                kind_ops = rtnl_link_ops_get(net.core, kind) if type(kind) is str else None
+        elif t not in LINK_DUMP_ATTRS and strict:
+            NL_SET_ERR_MSG("Unsupported attribute in link dump request")
+            return -EINVAL
+    flags = NLM_F_MULTI
+    if master or kind_ops is not None:
+        flags |= NLM_F_DUMP_FILTERED
+    return [rtnl_fill_ifinfo(dev, RTM_NEWLINK, portid, seq, flags)
+            for _, dev in sorted(net.dev_by_index.items())
+            if not master and (kind_ops is None or dev.link_ops is kind_ops)]
+
+
+def _dump_done(portid: int, seq: int, err: int = 0, answer_flags: int = 0) -> bytes:
+    """The NLMSG_DONE that ends a dump, carrying the dump's result (and cb->answer_flags:
+    NLM_F_DUMP_FILTERED)."""
+    return nlmsg_put(NLMSG_DONE, portid, seq, NLM_F_MULTI | answer_flags, NLMSGERR_INT.pack(err))
 
 
 def rtnl_getlink(net, data, off: int, end: int, portid: int, seq: int):
@@ -579,7 +775,9 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int, strict: bool
     family = data[body]
     if kind == RTNL_KIND_GET and flags & NLM_F_DUMP == NLM_F_DUMP:
         if msgtype == RTM_GETLINK:
-            replies = rtnl_dump_ifinfo(net, portid, seq)
+            replies = rtnl_dump_ifinfo(net, portid, seq, data, body, end, strict)
+            if type(replies) is int:
+                return -EINTR, [_dump_done(portid, seq, replies)]
             answer_flags = 0
         else:
             link = rtnl_get_link(family, msgtype, dump=True)
@@ -590,20 +788,22 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int, strict: bool
                 r = (r, 0)
             replies, answer_flags = r
             if type(replies) is int:    # refused when it started: NLMSG_DONE carries the errno
-                return -EINTR, [nlmsg_put(NLMSG_DONE, portid, seq, NLM_F_MULTI | answer_flags,
-                                          NLMSGERR_INT.pack(replies))]
-        done = nlmsg_put(NLMSG_DONE, portid, seq, NLM_F_MULTI | answer_flags,
-                         NLMSGERR_INT.pack(0))
-        return -EINTR, replies + [done]
+                return -EINTR, [_dump_done(portid, seq, replies, answer_flags)]
+        return -EINTR, replies + [_dump_done(portid, seq, 0, answer_flags)]
+    if msgtype == RTM_GETNSID:
+        replies = rtnl_net_getid(net, nla_parse(data, body + NLMSG_ALIGN(RTGENMSG_SIZE), end),
+                                 portid, seq)
+        if type(replies) is int:
+            return replies, []
+        return 0, replies
     if msgtype not in rtnl_msg_handlers and msgtype != RTM_GETLINK:
         link = rtnl_get_link(family, msgtype, dump=False)
         if link is None:
             return -EOPNOTSUPP, []
-        replies = []
         err = link[0](net, data, off, end, flags, portid, seq)
         if type(err) is list:           # a GET answered with messages
             return 0, err
-        return err, replies
+        return err, []
     if msgtype == RTM_GETLINK:
         replies = rtnl_getlink(net, data, body, end, portid, seq)
         if type(replies) is int:
@@ -681,10 +881,3 @@ def rtnl_request(task, net, request: bytes):
     if err and err != -EINTR:
         return err
     return replies
-
-
-# placeholder: the notify branch supplies the real rtnl_notify
-if "rtnl_notify" not in globals():      # (a real one defined above wins after a merge)
-    def rtnl_notify(net, msg: bytes, group: int) -> None:
-        """rtnl_notify: send `msg` to the namespace's RTNETLINK listeners of `group`."""
-        return None

@@ -16,10 +16,12 @@ import time
 from collections import deque
 
 from netkernel.include.net.sock import (  # noqa: F401 (sock.h's inlines and flags, re-exported)
-    SK_DEFAULT_STAMP, SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TIMESTAMP, SOCK_TSTAMP_NEW, sk_sleep,
-    skb_set_owner_r, sock_error, sock_min_rcvbuf, sock_recv_timestamp, sock_recv_ts_and_drops,
+    SK_DEFAULT_STAMP, SK_FLAGS_TIMESTAMP, SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TIMESTAMP,
+    SOCK_TIMESTAMPING_RX_SOFTWARE, SOCK_TSTAMP_NEW, sk_sleep, skb_set_owner_r, sock_error,
+    sock_min_rcvbuf, sock_needs_netstamp, sock_recv_timestamp, sock_recv_ts_and_drops,
     sock_skb_dropcount, sock_tx_timestamp)
 from netkernel.include.linux.skbuff import SKBTX_HW_TSTAMP, SKBTX_SCHED_TSTAMP, SKBTX_SW_TSTAMP
+from netkernel.include.linux.sockptr import copy_from_sockptr
 from netkernel.include.linux.uaccess import copy_from_user, put_user_arg
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core.filter import (SOCK_FILTER_LOCKED, sk_attach_bpf, sk_attach_filter,
@@ -58,7 +60,8 @@ from netkernel.uapi.errqueue import SOCK_EXTENDED_ERR
 from netkernel.uapi.net_tstamp import (SO_TIMESTAMPING_SIZE, SO_TIMESTAMPING_STRUCT,
                                        SOF_TIMESTAMPING_BIND_PHC, SOF_TIMESTAMPING_MASK,
                                        SOF_TIMESTAMPING_OPT_ID, SOF_TIMESTAMPING_OPT_STATS,
-                                       SOF_TIMESTAMPING_OPT_TSONLY, SOF_TIMESTAMPING_TX_HARDWARE,
+                                       SOF_TIMESTAMPING_OPT_TSONLY, SOF_TIMESTAMPING_RX_SOFTWARE,
+                                       SOF_TIMESTAMPING_TX_HARDWARE,
                                        SOF_TIMESTAMPING_TX_RECORD_MASK, SOF_TIMESTAMPING_TX_SCHED,
                                        SOF_TIMESTAMPING_TX_SOFTWARE)
 from netkernel.uapi.socket import (MSG_ERRQUEUE, MSG_TRUNC, SO_SELECT_ERR_QUEUE,
@@ -249,22 +252,12 @@ def sock_wmalloc(sk: Sock, size: int):
     return skb
 
 
-def _copy_from_sockptr(optval, n: int):
-    """copy_from_sockptr: the first `n` bytes of the option buffer, or -EFAULT when they are not
-    all readable (`optval` holds the readable user bytes; None is a NULL pointer)."""
-    if n <= 0:
-        return b""
-    if optval is None or len(optval) < n:
-        return -E.EFAULT
-    return bytes(optval[:n])
-
-
 def _set_timeout(optval, optlen: int, hz: int):
     """sock_set_timeout: a struct __kernel_old_timeval (SO_*TIMEO_OLD) or __kernel_sock_timeval
     (SO_*TIMEO_NEW), the same 16 bytes on x86_64 → jiffies. Returns (errno or 0, jiffies)."""
     if optlen < TIMEVAL_SIZE:
         return -E.EINVAL, 0
-    raw = _copy_from_sockptr(optval, TIMEVAL_SIZE)
+    raw = copy_from_sockptr(optval, TIMEVAL_SIZE)
     if isinstance(raw, int):
         return raw, 0
     sec, usec = TIMEVAL.unpack(raw)
@@ -320,7 +313,7 @@ def sock_bindtoindex(sk: Sock, ifindex: int) -> int:
 def sock_setbindtodevice(sk: Sock, optval, optlen: int) -> int:
     """sock_setbindtodevice: at most IFNAMSIZ-1 bytes are read (EFAULT) as a NUL-padded name; an
     empty name (or optlen 0) unbinds; an unknown name is ENODEV."""
-    raw = _copy_from_sockptr(optval, min(optlen, IFNAMSIZ - 1))
+    raw = copy_from_sockptr(optval, min(optlen, IFNAMSIZ - 1))
     if isinstance(raw, int):
         return raw
     name = raw.split(b"\0", 1)[0]
@@ -358,7 +351,7 @@ def sock_gettstamp(sock, userstamp, timeval: bool, time32: bool) -> int:
     read; a read frame without a time gets the current time, latched; a timeval has µs. The
     old and new layouts are the same 16 bytes on x86_64."""
     sk = sock.sk
-    sk.sk_flags.add(SOCK_TIMESTAMP)
+    sock_enable_timestamp(sk, SOCK_TIMESTAMP)
     t = sk.sk_stamp
     if t == SK_DEFAULT_STAMP:
         return -E.ENOENT
@@ -421,6 +414,36 @@ def sock_timestamping_bind_phc(sk: Sock, phc_index: int) -> int:
     return -E.EINVAL
 
 
+def sock_enable_timestamp(sk: Sock, flag: str) -> None:
+    """sock_enable_timestamp: set the flag; the socket's first timestamp flag (SOCK_TIMESTAMP or
+    SOCK_TIMESTAMPING_RX_SOFTWARE) makes it a user of the machine's receive stamping."""
+    f = sk.sk_flags
+    if flag in f:
+        return
+    previous = SOCK_TIMESTAMP in f or SOCK_TIMESTAMPING_RX_SOFTWARE in f
+    f.add(flag)
+    if sock_needs_netstamp(sk) and not previous:
+        _dev.net_enable_timestamp(sk.sk_net.core)
+
+
+def sock_disable_timestamp(sk: Sock, flags: tuple) -> None:
+    """sock_disable_timestamp: clear the flags; a socket left with neither timestamp flag stops
+    being a user of the machine's receive stamping."""
+    f = sk.sk_flags
+    if not any(flag in f for flag in flags):
+        return
+    f.difference_update(flags)
+    if sock_needs_netstamp(sk) and SOCK_TIMESTAMP not in f and \
+            SOCK_TIMESTAMPING_RX_SOFTWARE not in f:
+        _dev.net_disable_timestamp(sk.sk_net.core)
+
+
+def __sk_destruct(sk: Sock) -> None:
+    """__sk_destruct, the part the model keeps: a socket that goes away gives up its use of the
+    machine's receive stamping."""
+    sock_disable_timestamp(sk, SK_FLAGS_TIMESTAMP)
+
+
 def sock_set_timestamping(sk: Sock, optname: int, flags: int, bind_phc: int) -> int:
     """sock_set_timestamping: unknown bits are EINVAL; turning OPT_ID on restarts the key at 0
     (before the checks that follow, as in 5.15); OPT_STATS needs OPT_TSONLY; BIND_PHC needs a
@@ -437,7 +460,10 @@ def sock_set_timestamping(sk: Sock, optname: int, flags: int, bind_phc: int) -> 
             return err
     sk.sk_tsflags = flags
     (sk.sk_flags.add if optname == SO_TIMESTAMPING_NEW else sk.sk_flags.discard)(SOCK_TSTAMP_NEW)
-    # (RX_SOFTWARE turns the machine's receive stamping on: the model always stamps)
+    if flags & SOF_TIMESTAMPING_RX_SOFTWARE:
+        sock_enable_timestamp(sk, SOCK_TIMESTAMPING_RX_SOFTWARE)
+    else:
+        sock_disable_timestamp(sk, (SOCK_TIMESTAMPING_RX_SOFTWARE,))
     return 0
 
 
@@ -483,7 +509,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
         return sock_setbindtodevice(sk, optval, optlen)
     if optlen < 4:
         return -E.EINVAL
-    raw = _copy_from_sockptr(optval, 4)
+    raw = copy_from_sockptr(optval, 4)
     if isinstance(raw, int):
         return raw
     val = INT.unpack(raw)[0]
@@ -544,7 +570,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
                              (SOCK_RCVTSTAMPNS, optname in (SO_TIMESTAMPNS_OLD, SO_TIMESTAMPNS_NEW)),
                              (SOCK_RCVTSTAMP, True)):
                 (flags.add if on else flags.discard)(flag)
-            flags.add(SOCK_TIMESTAMP)       # sock_enable_timestamp: stays on when turned off
+            sock_enable_timestamp(sk, SOCK_TIMESTAMP)   # stays on when the option is turned off
         else:
             flags.discard(SOCK_RCVTSTAMP)
             flags.discard(SOCK_RCVTSTAMPNS)
@@ -552,7 +578,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
     if optname == SO_TIMESTAMPING_OLD or optname == SO_TIMESTAMPING_NEW:
         # a whole struct so_timestamping, or else just the flags
         if optlen == SO_TIMESTAMPING_SIZE:
-            raw = _copy_from_sockptr(optval, SO_TIMESTAMPING_SIZE)
+            raw = copy_from_sockptr(optval, SO_TIMESTAMPING_SIZE)
             if isinstance(raw, int):
                 return raw
             flags, bind_phc = SO_TIMESTAMPING_STRUCT.unpack(raw)
@@ -572,7 +598,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
         # copy_bpf_fprog_from_user: exactly a struct sock_fprog, whose `filter` is a user pointer
         if optlen != SOCK_FPROG_SIZE:
             return -E.EINVAL
-        raw = _copy_from_sockptr(optval, SOCK_FPROG_SIZE)
+        raw = copy_from_sockptr(optval, SOCK_FPROG_SIZE)
         if isinstance(raw, int):
             return raw
         flen, ufilter = sock_fprog_unpack(raw)
@@ -599,7 +625,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
     if optname == SO_LINGER:
         if optlen < LINGER.size:
             return -E.EINVAL
-        raw = _copy_from_sockptr(optval, LINGER.size)
+        raw = copy_from_sockptr(optval, LINGER.size)
         if isinstance(raw, int):
             return raw
         onoff, linger = LINGER.unpack(raw)
@@ -615,8 +641,9 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
     if optname == SO_PEEK_OFF:
         return -E.EOPNOTSUPP     # packet_ops has no set_peek_off
     if optname == SO_BUSY_POLL:
-        # lowering is free; raising needs CAP_NET_ADMIN; negative is then EINVAL
-        if val > sk.sk_ll_usec and not capable(CAP_NET_ADMIN):
+        # lowering is free; raising needs CAP_NET_ADMIN; negative is then EINVAL. sk_ll_usec is
+        # an unsigned int, so a negative value compares as a huge one: EPERM without the capability
+        if val & 0xFFFFFFFF > sk.sk_ll_usec and not capable(CAP_NET_ADMIN):
             return -E.EPERM
         if val < 0:
             return -E.EINVAL
@@ -638,7 +665,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
         # an int (-1: unlimited) or, with optlen ≥ 8, an unsigned long
         rate = ULONG_MAX if val == -1 else val & 0xFFFFFFFF
         if optlen >= U64.size:
-            raw = _copy_from_sockptr(optval, U64.size)
+            raw = copy_from_sockptr(optval, U64.size)
             if isinstance(raw, int):
                 return raw
             rate = U64.unpack(raw)[0]
@@ -653,7 +680,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
     if optname == SO_TXTIME:
         if optlen != TXTIME.size:
             return -E.EINVAL
-        raw = _copy_from_sockptr(optval, TXTIME.size)
+        raw = copy_from_sockptr(optval, TXTIME.size)
         if isinstance(raw, int):
             return raw
         clockid, flags = TXTIME.unpack(raw)
@@ -662,7 +689,7 @@ def sock_setsockopt(sk: Sock, optname: int, optval, optlen: int) -> int:
         if clockid != CLOCK_MONOTONIC and not ns_capable(CAP_NET_ADMIN):
             return -E.EPERM
         sk.sk_flags.add(SOCK_TXTIME)
-        sk.sk_clockid = clockid
+        sk.sk_clockid = clockid & 0xFF      # sk_clockid is a u8: the id is stored truncated
         sk.sk_txtime_deadline_mode = 1 if flags & SOF_TXTIME_DEADLINE_MODE else 0
         sk.sk_txtime_report_errors = 1 if flags & SOF_TXTIME_REPORT_ERRORS else 0
         return 0
@@ -784,3 +811,8 @@ def sock_getsockopt(sk: Sock, optname: int, optlen: int) -> bytes | int:
     else:
         return -E.ENOPROTOOPT
     return INT.pack(_s32(v))[:optlen]
+
+
+# net/core/dev.c keeps the machine's receive stamping switch; dev.py builds on skbuff.py, which
+# binds this module last: imported as a module at the end so that either side may load first.
+from netkernel.net.core import dev as _dev  # noqa: E402

@@ -34,7 +34,7 @@ from netkernel.kernel.time.timer import TimerList, del_timer_sync, jiffies, mod_
 from netkernel.net.core import dev as netdev
 from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_S32, NLA_STRING, NLA_U32, NLA_U8,
                                           nla_put, nlmsg_parse_deprecated, nlmsg_put,
-                                          rtnl_notify, rtnl_register)
+                                          rtnl_lock, rtnl_notify, rtnl_register, rtnl_unlock)
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.uapi.if_ import (IFF_BROADCAST, IFF_LOOPBACK, IFF_POINTOPOINT, IFF_UP, IFNAMSIZ,
@@ -753,7 +753,11 @@ def devinet_ioctl(net, cmd: int, ifr: bytearray) -> int:
             if not flags & IFF_UP:
                 inet_del_ifa(in_dev, ifa)
             return 0
-        return netdev.__dev_change_flags(dev, flags)
+        rtnl_lock(net.core)     # devinet_ioctl holds the rtnl lock for the change
+        try:
+            return netdev.dev_change_flags(dev, flags)
+        finally:
+            rtnl_unlock(net.core)
     elif cmd == SIOCSIFADDR:
         return devinet_set_addr(dev, in_dev, ifa, full_name if colon >= 0 else dev.name,
                                 sin_addr)

@@ -11,10 +11,10 @@ MODEL_HELPERS = ("packet_nofcs_extra_len", "spkt_device_name")
 
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
-from netkernel.net.core.dev_addr_lists import dev_uc_add, dev_uc_del
 from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
                                                ll_reserved_space)
 from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
+from netkernel.net.core.dev_addr_lists import dev_mc_add, dev_mc_del, dev_uc_add, dev_uc_del
 from netkernel.net.core.datagram import (datagram_poll, skb_copy_datagram_from_iter,
                                          skb_recv_datagram)
 from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
@@ -37,6 +37,8 @@ from netkernel.net.core.sock import (SK_DEFAULT_STAMP, NetProtoFamily, ProtoOps,
                                      sock_skb_dropcount, sock_tx_timestamp, sock_wmalloc)
 from netkernel.kernel.uaccess import put_user_arg
 from netkernel.include.linux.uaccess import user_bytes
+from netkernel.include.linux.sockptr import copy_from_sockptr
+from netkernel.include.linux.skbuff import skb_copy_datagram_msg
 from netkernel.net.ipv4.af_inet import inet_ioctl
 from netkernel.uapi import errno as E
 from netkernel.uapi.sockios import (SIOCADDRT, SIOCDARP, SIOCDELRT, SIOCGARP, SIOCGIFADDR,
@@ -646,7 +648,14 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
     if copied > len:
         copied = len
         msg.flags |= MSG_TRUNC
-    msg.data = vnet_hdr + bytes(skb.buf[skb.data:skb.data + copied])
+    err = skb_copy_datagram_msg(skb, 0, msg, copied, vnet_hdr)
+    if err:
+        # out_free: the frame is gone (unless peeked), no stamp, address or auxdata recorded
+        if not flags & MSG_PEEK:
+            kfree_skb(skb)
+        if sk.pressure:
+            packet_rcv_try_clear_pressure(sk)
+        return err
     cb = skb.cb
     origlen = cb.origlen
     if sock.type != SOCK_PACKET:
@@ -709,7 +718,7 @@ def packet_dev_mc(dev, i: PacketMclist, what: int) -> int:
             return -E.EINVAL
         addr = i.addr[:i.alen]
         if i.type == PACKET_MR_MULTICAST:
-            return netdev.dev_addr_list_change(dev.mc, addr, 1 if what > 0 else -1)
+            return dev_mc_add(dev, addr) if what > 0 else dev_mc_del(dev, addr)
         return dev_uc_add(dev, addr) if what > 0 else dev_uc_del(dev, addr)
     if i.type == PACKET_MR_PROMISC:
         return netdev.dev_set_promiscuity(dev, what)
@@ -767,29 +776,28 @@ def packet_flush_mclist(sk: PacketSock, dev=None) -> None:
 
 # ---------------------------------------------------------------- options
 
-_FAULT = object()      # _int_opt: copying the int faulted
+def _int_opt(optval, optlen: int, exact: bool):
+    """The option's int: -EINVAL for a wrong optlen (exactly an int, or at least one), -EFAULT
+    when copying it faults."""
+    if optlen != INT.size if exact else optlen < INT.size:
+        return -E.EINVAL, 0
+    raw = copy_from_sockptr(optval, INT.size)
+    return (raw, 0) if type(raw) is int else (0, INT.unpack(raw)[0])
 
 
-def _int_opt(optval: bytes, exact: bool):
-    """The option's int: None for a wrong length (EINVAL), _FAULT when copying it faults."""
-    if (exact and len(optval) != 4) or len(optval) < 4:
-        return None
-    raw = user_bytes(optval, INT.size)
-    return _FAULT if type(raw) is int else INT.unpack(raw)[0]
-
-
-def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
-    """packet_setsockopt: SOL_PACKET only (else ENOPROTOOPT); per-option length rules."""
+def packet_setsockopt(sock, level: int, optname: int, optval, optlen: int) -> int:
+    """packet_setsockopt: SOL_PACKET only (else ENOPROTOOPT); per-option length rules, checked
+    before the value is copied (`optval`: the readable bytes of the user's buffer, None for NULL;
+    a copy past them is EFAULT)."""
     if level != SOL_PACKET:
         return -E.ENOPROTOOPT
     sk = sock.sk
     has_ring = sk.rx_ring.pg_vec is not None or sk.tx_ring.pg_vec is not None
     if optname == PACKET_ADD_MEMBERSHIP or optname == PACKET_DROP_MEMBERSHIP:
-        n = len(optval)
-        if n < PACKET_MREQ_SIZE:
+        if optlen < PACKET_MREQ_SIZE:
             return -E.EINVAL
-        n = min(n, PACKET_MREQ_MAX_SIZE)
-        mreq = user_bytes(optval, n)
+        n = min(optlen, PACKET_MREQ_MAX_SIZE)
+        mreq = copy_from_sockptr(optval, n)
         if isinstance(mreq, int):
             return mreq
         mreq = mreq.ljust(PACKET_MREQ_MAX_SIZE, b"\0")
@@ -801,29 +809,27 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
             return packet_mc_add(sk, ifindex, type, alen, addr)
         return packet_mc_drop(sk, ifindex, type, alen, addr)
     if optname == PACKET_VERSION:
-        val = _int_opt(optval, True)
-        if val is _FAULT:
-            return -E.EFAULT
-        if val is None or val not in (TPACKET_V1, TPACKET_V2, TPACKET_V3):
+        err, val = _int_opt(optval, optlen, True)
+        if err:
+            return err
+        if val not in (TPACKET_V1, TPACKET_V2, TPACKET_V3):
             return -E.EINVAL
         if has_ring:
             return -E.EBUSY
         sk.tp_version = val
         return 0
     if optname == PACKET_IGNORE_OUTGOING:
-        val = _int_opt(optval, True)
-        if val is _FAULT:
-            return -E.EFAULT
-        if val is None or val < 0 or val > 1:
+        err, val = _int_opt(optval, optlen, True)
+        if err:
+            return err
+        if val < 0 or val > 1:
             return -E.EINVAL
         sk.prot_hook.ignore_outgoing = bool(val)
         return 0
     if optname in (PACKET_AUXDATA, PACKET_ORIGDEV):
-        val = _int_opt(optval, False)
-        if val is None:
-            return -E.EINVAL
-        if val is _FAULT:
-            return -E.EFAULT
+        err, val = _int_opt(optval, optlen, False)
+        if err:
+            return err
         if optname == PACKET_AUXDATA:
             sk.auxdata = bool(val)
         else:
@@ -832,22 +838,18 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
     if optname == PACKET_VNET_HDR:
         if sock.type != SOCK_RAW:
             return -E.EINVAL
-        val = _int_opt(optval, False)
-        if val is None:
-            return -E.EINVAL
-        if val is _FAULT:
-            return -E.EFAULT
+        err, val = _int_opt(optval, optlen, False)
+        if err:
+            return err
         if has_ring:
             return -E.EBUSY
         sk.has_vnet_hdr = bool(val)
         return 0
     if optname in (PACKET_RESERVE, PACKET_LOSS, PACKET_TIMESTAMP, PACKET_COPY_THRESH,
                    PACKET_TX_HAS_OFF, PACKET_QDISC_BYPASS):
-        val = _int_opt(optval, True)
-        if val is None:
-            return -E.EINVAL
-        if val is _FAULT:
-            return -E.EFAULT
+        err, val = _int_opt(optval, optlen, True)
+        if err:
+            return err
         if optname == PACKET_RESERVE:
             if val < 0:
                 return -E.EINVAL
@@ -870,10 +872,9 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
         return 0
     if optname == PACKET_FANOUT:
         # a legacy int (id | type_flags << 16) or a whole struct fanout_args
-        n = len(optval)
-        if n != 4 and n != FANOUT_ARGS_SIZE:
+        if optlen != 4 and optlen != FANOUT_ARGS_SIZE:
             return -E.EINVAL
-        raw = user_bytes(optval, n)
+        raw = copy_from_sockptr(optval, optlen)
         if isinstance(raw, int):
             return raw
         id, type_flags, max_num_members = FANOUT_ARGS.unpack(raw.ljust(8, b"\0"))
@@ -881,13 +882,13 @@ def packet_setsockopt(sock, level: int, optname: int, optval: bytes) -> int:
     if optname == PACKET_FANOUT_DATA:
         if sk.fanout is None:
             return -E.EINVAL
-        return fanout_set_data(sk, optval)
+        return fanout_set_data(sk, optval, optlen)
     if optname == PACKET_RX_RING or optname == PACKET_TX_RING:
         # a tpacket_req for V1/V2, a tpacket_req3 for V3; longer is fine
         size = TPACKET_REQ3_SIZE if sk.tp_version == TPACKET_V3 else TPACKET_REQ_SIZE
-        if len(optval) < size:
+        if optlen < size:
             return -E.EINVAL
-        raw = user_bytes(optval, size)
+        raw = copy_from_sockptr(optval, size)
         if isinstance(raw, int):
             return raw
         if sk.tp_version == TPACKET_V3:

@@ -22,6 +22,7 @@ import random
 
 from netkernel.kernel.sched import current
 from netkernel.include.linux.uaccess import copy_from_user
+from netkernel.include.linux.sockptr import copy_from_sockptr
 from netkernel.net.core.dev import PacketType, dev_add_pack, dev_remove_pack
 from netkernel.net.core.filter import SOCK_FILTER_LOCKED, bpf_prog_create_from_user, bpf_prog_run
 from netkernel.include.linux.skbuff import skb_get_hash
@@ -324,14 +325,17 @@ def fanout_release(sk) -> None:
 
 # ---------------------------------------------------------------- options
 
-def fanout_set_data_cbpf(sk, optval: bytes) -> int:
-    """fanout_set_data_cbpf: EPERM under SO_LOCK_FILTER; exactly a struct sock_fprog (EINVAL);
-    the program is checked as a classic filter and replaces the group's."""
+def fanout_set_data_cbpf(sk, optval, optlen: int) -> int:
+    """fanout_set_data_cbpf: EPERM under SO_LOCK_FILTER; exactly a struct sock_fprog (EINVAL),
+    copied (EFAULT); the program is checked as a classic filter and replaces the group's."""
     if SOCK_FILTER_LOCKED in sk.sk_flags:
         return -E.EPERM
-    if len(optval) != SOCK_FPROG_SIZE:
+    if optlen != SOCK_FPROG_SIZE:
         return -E.EINVAL
-    flen, ufilter = sock_fprog_unpack(optval)
+    raw = copy_from_sockptr(optval, SOCK_FPROG_SIZE)
+    if isinstance(raw, int):
+        return raw
+    flen, ufilter = sock_fprog_unpack(raw)
     prog = bpf_prog_create_from_user(flen, ufilter, copy_from_user)
     if isinstance(prog, int):
         return prog
@@ -339,26 +343,30 @@ def fanout_set_data_cbpf(sk, optval: bytes) -> int:
     return 0
 
 
-def fanout_set_data_ebpf(sk, optval: bytes) -> int:
-    """fanout_set_data_ebpf: EPERM under SO_LOCK_FILTER; a 4-byte fd (EINVAL); bpf_prog_get_type:
-    no such open file → EBADF, a file that is not a BPF program → EINVAL (every file, here)."""
+def fanout_set_data_ebpf(sk, optval, optlen: int) -> int:
+    """fanout_set_data_ebpf: EPERM under SO_LOCK_FILTER; a 4-byte fd (EINVAL), copied (EFAULT);
+    bpf_prog_get_type: no such open file → EBADF, a file that is not a BPF program → EINVAL
+    (every file, here)."""
     if SOCK_FILTER_LOCKED in sk.sk_flags:
         return -E.EPERM
-    if len(optval) != 4:
+    if optlen != 4:
         return -E.EINVAL
-    fd = int.from_bytes(bytes(optval[:4]), "little")
+    raw = copy_from_sockptr(optval, 4)
+    if isinstance(raw, int):
+        return raw
+    fd = int.from_bytes(raw, "little", signed=True)
     if current().files.get(fd) is None:
         return -E.EBADF
     return -E.EINVAL
 
 
-def fanout_set_data(sk, optval: bytes) -> int:
+def fanout_set_data(sk, optval, optlen: int) -> int:
     """fanout_set_data: only CBPF and EBPF groups take data (else EINVAL)."""
     t = sk.fanout.type
     if t == PACKET_FANOUT_CBPF:
-        return fanout_set_data_cbpf(sk, optval)
+        return fanout_set_data_cbpf(sk, optval, optlen)
     if t == PACKET_FANOUT_EBPF:
-        return fanout_set_data_ebpf(sk, optval)
+        return fanout_set_data_ebpf(sk, optval, optlen)
     return -E.EINVAL
 
 

@@ -13,10 +13,9 @@ MODEL_HELPERS = ("noqueue", "pfifo_fast")
 
 from collections import deque
 
-from netkernel.include.linux.netdevice import (NET_XMIT_DROP, NET_XMIT_SUCCESS, NETDEV_CHANGE,
+from netkernel.include.linux.netdevice import (NET_XMIT_DROP, NET_XMIT_SUCCESS,
                                                NETDEV_TX_BUSY)
 from netkernel.net.core.skbuff import kfree_skb
-from netkernel.uapi.if_ import IFF_UP
 
 
 class Qdisc:
@@ -83,31 +82,32 @@ def dev_activate(dev: NetDevice) -> None:
         dev.qdisc.activate()
 
 
+def dev_shutdown(dev: NetDevice) -> None:
+    """dev_shutdown: the device's qdisc goes back to noop (until the device is opened again)."""
+    dev.qdisc_attached = False
+
+
 def netif_carrier_on(dev: NetDevice) -> None:
-    """netif_carrier_on; linkwatch (run at once here) then recomputes the operstate and activates
-    the qdisc of an up device. Changes before registration are not counted."""
+    """netif_carrier_on: the carrier bit at once; the operational state, the qdisc and the
+    announcement follow from the linkwatch event (link_watch.py). Changes before registration
+    are not counted."""
     if not dev.carrier:
         dev.carrier = True
         if dev.reg_state == _dev.NETREG_UNINITIALIZED:
             return
         dev.carrier_up_count += 1
-        _link_watch.rfc2863_policy(dev)
-        if dev.flags & IFF_UP:
-            dev_activate(dev)
-        _dev.call_netdevice_notifiers(NETDEV_CHANGE, dev)
+        _link_watch.linkwatch_fire_event(dev)
 
 
 def netif_carrier_off(dev: NetDevice) -> None:
-    """netif_carrier_off; linkwatch recomputes the operstate and deactivates the qdisc: frames
-    sent meanwhile are dropped. Changes before registration are not counted."""
+    """netif_carrier_off: as netif_carrier_on; frames sent before linkwatch deactivates the
+    qdisc still go out. Changes before registration are not counted."""
     if dev.carrier:
         dev.carrier = False
         if dev.reg_state == _dev.NETREG_UNINITIALIZED:
             return
         dev.carrier_down_count += 1
-        _link_watch.rfc2863_policy(dev)
-        dev.qdisc.deactivate()
-        _dev.call_netdevice_notifiers(NETDEV_CHANGE, dev)
+        _link_watch.linkwatch_fire_event(dev)
 
 
 # sch_generic.c and dev.c call each other (dev_open -> dev_activate, the qdisc ->

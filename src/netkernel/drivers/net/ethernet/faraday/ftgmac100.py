@@ -11,8 +11,14 @@ Rules, in our words:
   interrupts (IER = INT_BAD) and schedule NAPI.
 - poll: clean completed TX slots (OWN clear) and wake the queue when room is back; receive up to
   the budget; keep polling while TX is pending; else clear INT_RXTX, re-check, complete, IER = ALL.
-DIVERGENCE(#4): no NC-SI, no ethtool, no VLAN-filter ops; AHB errors reset from the handler
-(Linux defers to a work item); MAC address changes are not written back (no ndo_set_mac_address).
+- set_rx_mode: the multicast list hashed into MAHT0/MAHT1 (HT_MULTI_EN in MACCR while the list
+  is not empty), rewritten whenever the list or the flags change on a running device.
+- link: the PHY's result (speed, duplex, pause) in adjust_link; a new link masks interrupts and
+  queues the reset task (v5.15; 6.1 resets from adjust_link itself), as does an AHB error.
+Checked against the real driver on QEMU's AST2500 (tests/hw/aspeed/, data in tests/data/ast2500).
+DIVERGENCE(#4): no NC-SI (the AST2500 EVB's device tree has no use-ncsi: Linux drives the PHY
+over MDIO there too), no ethtool setters, no VLAN-filter ops; MAC address changes are not
+written back (no ndo_set_mac_address).
 """
 from __future__ import annotations
 
@@ -20,7 +26,8 @@ LINUX_SOURCE = "drivers/net/ethernet/faraday/ftgmac100.c"
 
 from netkernel.drivers.base.platform import PlatformDevice, platform_get_irq
 from netkernel.drivers.net.phy.phy import (DUPLEX_FULL, PhyDevice, phy_connect,
-                                           phy_ethtool_get_link_ksettings, phy_start, phy_stop)
+                                           phy_ethtool_get_link_ksettings, phy_start, phy_stop,
+                                           phy_support_asym_pause)
 from netkernel.net.ethtool.ioctl import EthtoolOps, ethtool_op_get_link
 from netkernel.hw.net.ftgmac100_regs import (
     ASPEED_RXDES0_EDORR, ASPEED_TXDES0_EDOTR, FTGMAC100_APTC_RXPOLL_CNT,
@@ -53,11 +60,13 @@ from netkernel.hw.net.ftgmac100_regs import (
     FTGMAC100_TXDES0_FTS, FTGMAC100_TXDES0_LTS,
     FTGMAC100_TXDES0_TXBUF_SIZE, FTGMAC100_TXDES0_TXDMA_OWN, FTGMAC100_TXDES1_INS_VLANTAG,
     RXDES0_ANY_ERROR)
-from netkernel.hw.net.ftgmac100_regs import FTGMAC100_PHYCR_MIIWR  # noqa: F401
+from netkernel.hw.net.ftgmac100_regs import FTGMAC100_PHYCR_MIIWR, FTGMAC100_PHYDATA_MIIWDATA
 from netkernel.kernel.dma.mapping import (DMA_FROM_DEVICE, DMA_TO_DEVICE, dma_alloc_coherent,
                                           dma_free_coherent, dma_map_single, dma_mapping_error,
                                           _coherent_read32, dma_unmap_single, _coherent_write32)
 from netkernel.kernel.irq.manage import free_irq, request_irq
+from netkernel.include.linux.workqueue import WorkStruct, schedule_work
+from netkernel.include.linux.crc32 import ether_crc_le
 from netkernel.include.linux.skbuff import netdev_alloc_skb_ip_align
 from netkernel.lib.devres import devm_ioremap_resource
 from netkernel.lib.iomap import ioread32, iowrite32
@@ -106,8 +115,8 @@ class Ftgmac100:
         "tx_pointer", "tx_clean_pointer", "rx_q_entries", "tx_q_entries", "new_rx_q_entries",
         "new_tx_q_entries", "txdes0_edotr_mask", "rxdes0_edorr_mask",
         # NAPI, PHY, link, filters, flow control
-        "napi", "phydev", "cur_speed", "cur_duplex", "use_ncsi", "maht0", "maht1", "tx_pause",
-        "rx_pause", "aneg_pause", "need_mac_restart", "is_aspeed",
+        "napi", "reset_task", "phydev", "cur_speed", "cur_duplex", "use_ncsi", "maht0", "maht1",
+        "tx_pause", "rx_pause", "aneg_pause", "need_mac_restart", "is_aspeed",
         # the cable end of the MAC's PHY (set by the machine; netkernel.connect plugs into it)
         "port")
 
@@ -233,6 +242,33 @@ def ftgmac100_start_hw(priv: Ftgmac100) -> None:
 
 def ftgmac100_stop_hw(priv: Ftgmac100) -> None:
     iowrite32(0, priv.base, FTGMAC100_OFFSET_MACCR)
+
+
+def ftgmac100_calc_mc_hash(priv: Ftgmac100) -> None:
+    """ftgmac100_calc_mc_hash: one bit per multicast address: the inverted top six bits of the
+    little-endian CRC of the address (bits 2..7 of ether_crc_le, inverted) index the 64-bit
+    MAHT1:MAHT0 table."""
+    maht0 = maht1 = 0
+    for addr in priv.netdev.mc:
+        idx = ~(ether_crc_le(addr) >> 2) & 0x3F
+        if idx >= 32:
+            maht1 |= 1 << (idx - 32)
+        else:
+            maht0 |= 1 << idx
+    priv.maht0 = maht0
+    priv.maht1 = maht1
+
+
+def ftgmac100_set_rx_mode(netdev: NetDevice) -> None:
+    """ftgmac100_set_rx_mode (ndo_set_rx_mode): recompute the hash; on a running device write
+    MAHT0/MAHT1 and MACCR again (start_hw picks promiscuous, all-multicast or the hash)."""
+    priv = netdev.priv
+    ftgmac100_calc_mc_hash(priv)
+    if not netif_running(netdev):
+        return
+    iowrite32(priv.maht0, priv.base, FTGMAC100_OFFSET_MAHT0)
+    iowrite32(priv.maht1, priv.base, FTGMAC100_OFFSET_MAHT1)
+    ftgmac100_start_hw(priv)
 
 
 # ---------------------------------------------------------------- RX buffers
@@ -502,25 +538,52 @@ def ftgmac100_mdiobus_read(priv: Ftgmac100, phy_addr: int, regnum: int) -> int:
     return -EIO
 
 
+def ftgmac100_mdiobus_write(priv: Ftgmac100, phy_addr: int, regnum: int, value: int) -> int:
+    """ftgmac100_mdiobus_write: the data in PHYDATA, then PHYCR with MIIWR; poll until the MAC
+    clears MIIWR."""
+    phycr = ioread32(priv.base, FTGMAC100_OFFSET_PHYCR) & FTGMAC100_PHYCR_MDC_CYCTHR_MASK
+    phycr |= FTGMAC100_PHYCR_PHYAD(phy_addr) | FTGMAC100_PHYCR_REGAD(regnum) | FTGMAC100_PHYCR_MIIWR
+    iowrite32(FTGMAC100_PHYDATA_MIIWDATA(value), priv.base, FTGMAC100_OFFSET_PHYDATA)
+    iowrite32(phycr, priv.base, FTGMAC100_OFFSET_PHYCR)
+    for _ in range(10):
+        if not ioread32(priv.base, FTGMAC100_OFFSET_PHYCR) & FTGMAC100_PHYCR_MIIWR:
+            return 0
+    return -EIO
+
+
 def ftgmac100_adjust_link(netdev: NetDevice) -> None:
-    """ftgmac100_adjust_link: remember speed/duplex (0 = no link); on a new link, mask
-    interrupts and reset the MAC so its speed bits follow."""
+    """ftgmac100_adjust_link (the PHY's link-change callback): speed (0 = no link), duplex and —
+    with aneg_pause — flow control from the autonegotiation result: both directions when the
+    partner does symmetric pause, only one when it does asymmetric pause. Nothing changed:
+    nothing to do. A new link masks every interrupt and queues the reset task, which restarts
+    the MAC with the new speed bits and FCR."""
     priv = netdev.priv
     phydev = priv.phydev
     new_speed = phydev.speed if phydev.link else 0
-    if phydev.speed == priv.cur_speed and phydev.duplex == priv.cur_duplex:
+    if priv.aneg_pause:
+        rx_pause = tx_pause = bool(phydev.pause)
+        if phydev.asym_pause:
+            tx_pause = not rx_pause
+    else:
+        rx_pause, tx_pause = priv.rx_pause, priv.tx_pause
+    if (phydev.speed == priv.cur_speed and phydev.duplex == priv.cur_duplex
+            and rx_pause == priv.rx_pause and tx_pause == priv.tx_pause):
         return
     priv.cur_speed = new_speed
     priv.cur_duplex = phydev.duplex
+    priv.rx_pause = rx_pause
+    priv.tx_pause = tx_pause
     if not new_speed:
         return
     iowrite32(0, priv.base, FTGMAC100_OFFSET_IER)
-    ftgmac100_reset(priv)
+    schedule_work(netdev.nd_net.core, priv.reset_task)
 
 
-def ftgmac100_reset(priv: Ftgmac100) -> None:
-    """ftgmac100_reset: stop NAPI and the queue, stop and reset the MAC, free the buffers, then
-    set everything up again (ftgmac100_init_all)."""
+def ftgmac100_reset_task(work: WorkStruct) -> None:
+    """ftgmac100_reset_task (a work item, v5.15): if the device still runs, stop NAPI and the
+    queue, stop and reset the MAC, free the buffers, set everything up again
+    (ftgmac100_init_all). (6.1 calls the same steps, ftgmac100_reset, from adjust_link.)"""
+    priv = work.data
     netdev = priv.netdev
     if not netif_running(netdev):
         return
@@ -567,7 +630,7 @@ def ftgmac100_interrupt(irq: int, netdev: NetDevice) -> int:
             st.tx_fifo_errors += 1
         if status & FTGMAC100_INT_AHB_ERR:
             iowrite32(0, base, FTGMAC100_OFFSET_IER)
-            ftgmac100_reset(priv)
+            schedule_work(netdev.nd_net.core, priv.reset_task)
             return 1
         priv.need_mac_restart = True
         new_mask &= ~status
@@ -669,8 +732,10 @@ def ftgmac100_setup_mdio(priv: Ftgmac100) -> int:
 
 def ftgmac100_mii_probe(priv: Ftgmac100) -> int:
     """ftgmac100_mii_probe: the first PHY on the bus, connected with adjust_link."""
-    phydev = PhyDevice(lambda addr, reg: ftgmac100_mdiobus_read(priv, addr, reg), 0)
+    phydev = PhyDevice(lambda addr, reg: ftgmac100_mdiobus_read(priv, addr, reg), 0,
+                       lambda addr, reg, val: ftgmac100_mdiobus_write(priv, addr, reg, val))
     priv.phydev = phy_connect(priv.netdev, phydev, ftgmac100_adjust_link)
+    phy_support_asym_pause(phydev)
     return 0
 
 
@@ -700,16 +765,16 @@ def ftgmac100_probe(pdev: PlatformDevice, net, name: str) -> NetDevice:
     priv.tx_skbs = []
     priv.rxdes_dma = priv.txdes_dma = priv.rx_scratch_dma = 0
     priv.maht0 = priv.maht1 = 0
-    priv.tx_pause = priv.rx_pause = False
+    priv.tx_pause = priv.rx_pause = True     # until the PHY's autonegotiation says otherwise
     priv.aneg_pause = True
     priv.need_mac_restart = False
     priv.use_ncsi = False
     priv.cur_speed = priv.cur_duplex = 0
     priv.napi = NapiStruct()
+    priv.reset_task = WorkStruct(ftgmac100_reset_task, priv)
     ftgmac100_initial_mac(priv)
     ftgmac100_setup_mdio(priv)
     ftgmac100_mii_probe(priv)
-    iowrite32(0, priv.base, FTGMAC100_OFFSET_IER)
     err = register_netdevice(net, netdev)
     if err:
         raise OSError(-err, "register_netdev failed")
@@ -717,7 +782,8 @@ def ftgmac100_probe(pdev: PlatformDevice, net, name: str) -> NetDevice:
 
 
 FTGMAC100_NETDEV_OPS = NetDeviceOps(ndo_start_xmit=ftgmac100_hard_start_xmit,
-                                    ndo_open=ftgmac100_open, ndo_stop=ftgmac100_stop)
+                                    ndo_open=ftgmac100_open, ndo_stop=ftgmac100_stop,
+                                    ndo_set_rx_mode=ftgmac100_set_rx_mode)
 
 
 # ---------------------------------------------------------------- ethtool
