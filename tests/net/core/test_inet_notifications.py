@@ -36,8 +36,7 @@ STEPS = [
     "link set veth0 down",                        # IPv4 routes go silently, IPv6 announced
     "link set veth0 up",
     "-6 addr add 2001:db8:3::1/64 dev veth0 nodad",
-    # ("link del veth0" belongs here once both veth ends are unregistered as one batch, both
-    # down before either goes, as unregister_netdevice_many does: the notify branch's work)
+    "link del veth0",                             # both ends down, then both unregistered
 ]
 
 
