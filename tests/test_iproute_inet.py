@@ -221,3 +221,22 @@ def test_real_ip6_route_get_under_netkernel_run(dst):
     if real is None:
         return
     assert (r.returncode, r.stdout, r.stderr) == (real.returncode, real.stdout, real.stderr)
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
+def test_ip_monitor_address_route_under_netkernel_run():
+    """`ip monitor address route` hears the address and route notifications (multicast of
+    RTNLGRP_IPV4_IFADDR/ROUTE) of an add, a route via it and its deletion: the same lines as on
+    the real kernel."""
+    cmd = ("ip monitor address route & sleep 0.5; ip addr add 10.9.0.1/24 dev veth0; "
+           "ip route add 192.168.77.0/24 via 10.9.0.254; ip addr del 10.9.0.1/24 dev veth0; "
+           "sleep 0.5; kill $!")
+    r = _nk("run", "--topology", str(TOPO), "--", "sh", "-c", cmd)
+    if r.returncode != 0 and "seccomp" in r.stderr:
+        pytest.skip(r.stderr.strip())
+    assert "Deleted local 10.9.0.1" in r.stdout
+    real = realkernel.run_in_topology(TOPO, ["sh", "-c", "ip link set lo up; " + cmd],
+                                      disable_ipv6=True, prefix="nkinet")
+    if real is None:
+        return
+    assert r.stdout == real.stdout
