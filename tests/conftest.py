@@ -1,9 +1,37 @@
 """Project-wide pytest hooks."""
+import os
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fastpath", choices=("on", "off", "auto"), default=None,
+                     help="force netkernel's fast path (netkernel/fastpath.py) on or off for "
+                          "every machine the tests create (sets NETKERNEL_FASTPATH)")
 
 
 def pytest_configure(config):
+    mode = config.getoption("--fastpath")
+    if mode is not None:
+        os.environ["NETKERNEL_FASTPATH"] = mode
     config.addinivalue_line("markers", "oracle61: runs the differential suite on Debian's Linux 6.1 "
                                        "under QEMU (skip with -m 'not oracle61' or NK_ORACLE=0)")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The 6.1 oracle runs in a QEMU guest for minutes: start it now, in the background, and put
+    its test last so the host's tests run meanwhile."""
+    oracle = [i for i in items if i.get_closest_marker("oracle61")]
+    if not oracle:
+        return
+    items[:] = [i for i in items if not i.get_closest_marker("oracle61")] + oracle
+    from differential.test_oracle_61 import start_guest
+    start_guest()
+
+
+def pytest_sessionfinish(session):
+    import sys
+    oracle = sys.modules.get("differential.test_oracle_61")
+    if oracle is not None:
+        oracle.stop_guest()
 
 
 def pytest_terminal_summary(terminalreporter):

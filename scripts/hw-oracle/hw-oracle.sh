@@ -23,4 +23,5 @@ nice -n 10 "$HERE/build-kernel.sh"
 "$HERE/build-initramfs.sh"
 RUN="$HW_ORACLE_CACHE/run"
 python3 "$HERE/run.py" "$HW_ORACLE_CACHE" "$RUN"
-python3 "$HERE/record.py" "$RUN" "$ROOT/tests/data/ast2500" "$HERE/kernel.config" "$ROOT/src/netkernel"
+python3 "$HERE/record.py" "$RUN" "$ROOT/tests/data/ast2500" "$HERE/kernel.config" "$ROOT/src/netkernel" \
+    "$HW_ORACLE_CACHE/kbuild/vmlinux"

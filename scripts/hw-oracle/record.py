@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn one oracle run (run.py's run.json and QEMU's trace.log) into the stored data set.
 
-usage: record.py RUN_DIR DATA_DIR KERNEL_CONFIG_FRAGMENT NETKERNEL_SRC
+usage: record.py RUN_DIR DATA_DIR KERNEL_CONFIG_FRAGMENT NETKERNEL_SRC [VMLINUX]
 
 Writes, in DATA_DIR (tests/data/ast2500/):
   meta.json            command line, kernel and QEMU versions, the config fragment, step list
@@ -18,6 +18,11 @@ Writes, in DATA_DIR (tests/data/ast2500/):
                        the kernel's text symbols (a function drawn by netkernel but absent from
                        the real graph: inlined if it has no symbol, untraceable if no ftrace site),
                        trimmed to the names netkernel defines or the graphs show
+  frameless_functions.txt.gz   (from VMLINUX) the traceable functions that keep no stack frame:
+                       their only push is the `push {lr}` of the __gnu_mcount_nc call. ARM's
+                       function_graph cannot hook them (prepare_ftrace_return's unwind_frame
+                       finds no caller: pc and sp unchanged, -URC_FAILURE), so they never show
+                       in graphs.txt — same trimming
   console.txt          the guest console's marker and info lines
 """
 from __future__ import annotations
@@ -27,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 UART_THR = 0x1E784000
@@ -85,8 +91,36 @@ def graph_names(graphs: dict) -> set:
             for m in [re.search(r"\|\s+([\w.]+)\(\)", line)] if m}
 
 
+def frameless_functions(vmlinux: str) -> set:
+    """The functions of VMLINUX (disassembled by the cross objdump) whose first instruction is
+    the `push {lr}` of their __gnu_mcount_nc call: no frame of their own (ARM, -pg)."""
+    out = subprocess.run(["arm-linux-gnueabi-objdump", "-d", "--no-show-raw-insn", vmlinux],
+                         capture_output=True, text=True, check=True).stdout
+    names = set()
+    fn, first = None, []
+    for line in out.splitlines():
+        m = re.match(r"^[0-9a-f]+ <([^>]+)>:$", line)
+        if m:
+            fn, first = m.group(1), []
+            continue
+        if fn is not None and "\t" in line and len(first) < 2:
+            first.append(line.split("\t", 1)[1].strip())
+            if len(first) == 2:
+                if first[0].startswith("push\t{lr}") and "<__gnu_mcount_nc>" in first[1]:
+                    names.add(fn)
+                fn = None
+    return names
+
+
+def write_names(path: str, names) -> None:
+    with open(path, "wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
+        gz.write("".join(n + "\n" for n in sorted(names)).encode())
+
+
 def main() -> int:
     run_dir, data, fragment, nk_src = sys.argv[1:5]
+    vmlinux = sys.argv[5] if len(sys.argv) > 5 else None
     with open(os.path.join(run_dir, "run.json")) as f:
         run = json.load(f)
     os.makedirs(data, exist_ok=True)
@@ -108,10 +142,11 @@ def main() -> int:
     shutil.copyfile(os.path.join(run_dir, "wire.pcap"), os.path.join(data, "wire.pcap"))
     wanted = netkernel_names(nk_src) | graph_names(run["graphs"])
     for name in ("available_filter_functions", "text_symbols"):
-        names = sorted(set(run["files"].get(name, [])) & wanted)
-        with open(os.path.join(data, f"{name}.txt.gz"), "wb") as raw, \
-                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
-            gz.write("".join(n + "\n" for n in names).encode())
+        write_names(os.path.join(data, f"{name}.txt.gz"), set(run["files"].get(name, [])) & wanted)
+    if vmlinux:
+        traceable = set(run["files"].get("available_filter_functions", []))
+        write_names(os.path.join(data, "frameless_functions.txt.gz"),
+                    frameless_functions(vmlinux) & traceable & wanted)
     for name in ("proc_net_dev", "proc_interrupts"):
         with open(os.path.join(data, f"{name}.txt"), "w") as f:
             f.write("\n".join(run["files"].get(name, [])) + "\n")

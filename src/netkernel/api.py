@@ -34,6 +34,7 @@ from netkernel.net.core.rtnetlink import (IfInfoMsg, rtnetlink_rcv_msg, rtnl_lin
                                           rtnl_link_register)
 from netkernel.net.core.skbuff import PROFILES
 from netkernel.net.core.sysctl_net_core import sysctl_core_init
+from netkernel import fastpath as _fastpath
 from netkernel.net.packet.af_packet import packet_init
 from netkernel.net.ipv4.af_inet import inet_init
 from netkernel.net.ipv6.af_inet6 import inet6_init
@@ -151,6 +152,8 @@ class _View:
     def __init__(self, kernel: "Kernel", task: Task):
         self._kernel = kernel
         self._task = task
+        self._fp_routes: dict = {}      # fast-path routes by fd / (fd, addr) (netkernel/fastpath.py)
+        self._fp_lock = kernel._lock
 
     # -- syscall plumbing
     def _call(self, fn, *args):
@@ -200,6 +203,10 @@ class _View:
         return self._call(sys.sys_accept, fd)
 
     def sys_sendto(self, fd: int, buf, flags: int = 0, addr: bytes | None = None) -> int:
+        if not flags and type(buf) is bytes and (addr is None or type(addr) is bytes):
+            ret = _fastpath.sendto(self, fd, buf, addr)
+            if ret is not None:
+                return ret
         return self._call(sys.sys_sendto, fd, user_buffer(buf), flags,
                           None if addr is None else user_buffer(addr))
 
@@ -214,6 +221,10 @@ class _View:
     def sys_recvfrom(self, fd: int, size: int, flags: int = 0, into=None):
         """`into`: a list of the caller's writable buffers the frame is copied into, in the
         kernel's copy (a buffer in a page that cannot be written: EFAULT)."""
+        if not flags and into is None and type(size) is int:
+            ret = _fastpath.recvfrom(self, fd, size, True)
+            if ret is not None:
+                return ret
         return self._call(sys.sys_recvfrom, fd, size, flags, into)
 
     def sys_recvmsg(self, fd: int, size: int, ancbufsize: int = 0, flags: int = 0,
@@ -722,6 +733,7 @@ class Kernel(_View):
         self._cpu = Cpu(weakref.ref(self))   # the machine's CPU: its lock and its event inbox
         self._lock = self._cpu.lock
         self._tracer = None
+        self._fastpath = _fastpath.default_enabled()
         self._sysctl = SysctlRoot()
         sysctl_init(self._sysctl)
         sysctl_core_init(self._sysctl, PROFILES[profile])
@@ -746,6 +758,19 @@ class Kernel(_View):
         init_net = setup_net(self.core, "init_net")
         super().__init__(self, Task(1, ALL_CAPS, init_net))
         self.init_net = init_net
+
+    @property
+    def fastpath(self) -> bool:
+        """Whether untraced sends and receives may take the fast path (netkernel/fastpath.py);
+        the default comes from NETKERNEL_FASTPATH (on|auto: True, off: False). Observations are
+        the same either way; only the speed differs."""
+        return self._fastpath
+
+    @fastpath.setter
+    def fastpath(self, on: bool) -> None:
+        with self._lock:
+            self._fastpath = bool(on)
+            self.core.fp_gen += 1
 
     def advance(self, ns: int) -> None:
         """Move a virtual clock forward; timers that come due meanwhile run (in order)."""
@@ -778,6 +803,7 @@ class Kernel(_View):
             return self._net_sysctl(name, value)
         with self._lock:
             if value is not None:
+                self.core.fp_gen += 1           # fast-path routes are stale
                 sys.raise_on_error(proc_sys_write(self._sysctl, name, value))
             err, v = proc_sys_read(self._sysctl, name)
             sys.raise_on_error(err)

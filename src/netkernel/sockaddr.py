@@ -15,6 +15,7 @@ from netkernel.uapi.if_ import IFNAMSIZ, IFR_IFINDEX, IFR_NAME, IFREQ_SIZE
 from netkernel.uapi.if_packet import sockaddr_ll_pack, sockaddr_ll_unpack
 from netkernel.uapi.ioctls import SIOCGIFINDEX, SIOCGIFNAME
 from netkernel.uapi.socket import AF_NETLINK, AF_PACKET, AF_UNIX, INT
+from netkernel import fastpath as _fastpath
 
 SOCKADDR_LL_SIZE = 20
 SA_DATA_OFFSET = 2      # struct sockaddr: sa_family, then sa_data[14]
@@ -32,6 +33,10 @@ def getsockaddrarg(s, addro, caller: str) -> bytes:
     0..65535 (OverflowError). pkttype and hatype are cut to their C fields, unchecked."""
     if s._family != AF_PACKET:
         raise OSError(f"{caller}(): bad family")
+    if type(addro) is tuple:
+        known = _fastpath.sockaddr_of(s._view, s._fd, addro)
+        if known is not None:
+            return known
     if not isinstance(addro, tuple):
         raise TypeError(f"{caller}(): AF_PACKET address must be tuple, "
                         f"not {tp_name(type(addro))[:500]}")
@@ -50,8 +55,11 @@ def getsockaddrarg(s, addro, caller: str) -> bytes:
         raise ValueError("Hardware address must be 8 bytes or less")
     if not 0 <= proto <= 0xFFFF:
         raise OverflowError(f"{caller}(): proto must be 0-65535.")
-    return sockaddr_ll_pack(proto, ifindex, hatype & 0xFFFF, pkttype & 0xFF, len(haddr),
-                            haddr.ljust(8, b"\0"))
+    sockaddr = sockaddr_ll_pack(proto, ifindex, hatype & 0xFFFF, pkttype & 0xFF, len(haddr),
+                                haddr.ljust(8, b"\0"))
+    if type(addro) is tuple:
+        _fastpath.remember_sockaddr(s._view, s._fd, addro, sockaddr)
+    return sockaddr
 
 
 def makesockaddr(s, addr: bytes):
@@ -63,10 +71,14 @@ def makesockaddr(s, addr: bytes):
     device name as a path), other types as an unknown family (family, sa_data[14])."""
     if not addr:
         return None
-    raw = bytes(addr[:SOCKADDR_LL_SIZE]).ljust(SOCKADDR_LL_SIZE, b"\0")
+    key = bytes(addr)
+    known = _fastpath.address_of(s._view, s._fd, key)
+    if known is not None:
+        return known
+    raw = key[:SOCKADDR_LL_SIZE].ljust(SOCKADDR_LL_SIZE, b"\0")
     family = int.from_bytes(raw[:2], "little")
     if family == AF_PACKET:
-        return _packet_addr(s, raw)
+        return _packet_addr(s, raw, key)
     if family == AF_UNIX:
         path = bytes(addr[SA_DATA_OFFSET:])
         if path[:1] == b"\0":                        # Linux abstract namespace
@@ -77,7 +89,7 @@ def makesockaddr(s, addr: bytes):
     return (family, raw[SA_DATA_OFFSET:SA_DATA_OFFSET + SA_DATA_SIZE])
 
 
-def _packet_addr(s, raw: bytes):
+def _packet_addr(s, raw: bytes, key: bytes):
     _, proto, ifindex, hatype, pkttype, halen, hw = sockaddr_ll_unpack(raw)
     ifname = ""
     if ifindex:
@@ -91,4 +103,7 @@ def _packet_addr(s, raw: bytes):
             end = ifr.find(0, IFR_NAME, IFR_NAME + IFNAMSIZ)
             ifname = ifr[IFR_NAME:end if end >= 0 else IFR_NAME + IFNAMSIZ].decode(
                 "utf-8", "surrogateescape")
-    return (ifname, proto, pkttype, hatype, hw[:halen])
+    address = (ifname, proto, pkttype, hatype, hw[:halen])
+    if ifname or not ifindex:
+        _fastpath.remember_address(s._view, s._fd, key, address)
+    return address

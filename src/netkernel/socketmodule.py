@@ -24,6 +24,7 @@ from netkernel.getargs import (INT_MAX, PY_SSIZE_T_MAX, as_int, as_long, conv_i,
                                get_buffer, meth_noargs, meth_o, no_keywords, parsetuple,
                                parsetuple_kw, python_args, python_noargs, tp_name)
 from netkernel.net import socket as sys
+from netkernel import fastpath as _fastpath
 from netkernel.net.core.datagram import EPOLLIN, EPOLLOUT
 from netkernel.sockaddr import SOCKADDR_LL_SIZE, getsockaddrarg, makesockaddr
 from netkernel.uapi import errno as E
@@ -140,9 +141,21 @@ _SETSOCKOPT_BUF = (conv_i, conv_i, conv_y_star)
 _GETSOCKOPT_UNITS = (conv_i, conv_i, conv_i)
 
 
+_NOARG = object()     # a positional argument that was not given
+
+
+def _positional(a, b, rest: tuple) -> tuple:
+    """The positional arguments of a call to `def f(self, a=_NOARG, b=_NOARG, /, *rest)`."""
+    if b is not _NOARG:
+        return (a, b) + rest
+    return () if a is _NOARG else (a,)
+
+
 class Socket:
     """socket.socket for a netkernel descriptor: the methods, arguments, results and exceptions
     of CPython 3.11's socket object on AF_PACKET."""
+    __slots__ = ("_view", "_closed", "_fd", "_family", "_type", "_proto", "_timeout",
+                 "__weakref__")
 
     def __init__(self, view, family: int = AF_PACKET, type: int = SOCK_RAW, proto: int = 0,
                  fileno: int | None = None):
@@ -358,14 +371,18 @@ class Socket:
         self._view.sys_shutdown(self._fd, how)
 
     # -- send
-    def send(self, *args, **kwargs) -> int:
-        """sock_send: "y*|i"."""
-        if kwargs:
-            no_keywords("socket.send", kwargs)
-        if len(args) == 1 and type(args[0]) is bytes:
-            data, flags = args[0], 0
+    def send(self, data=_NOARG, flags=_NOARG, /, *args, **kwargs) -> int:
+        """sock_send: "y*|i". (The first two positional parameters are spelled out only so that
+        the common call, send(bytes), can try the fast path at once: netkernel/fastpath.py.)"""
+        if type(data) is bytes and flags is _NOARG and not kwargs:
+            ret = _fastpath.sendto(self._view, self._fd, data, None)
+            if ret is not None:
+                return ret
+            flags = 0
         else:
-            data, *rest = parsetuple(args, "send", _SEND_UNITS, 1)
+            if kwargs:
+                no_keywords("socket.send", kwargs)
+            data, *rest = parsetuple(_positional(data, flags, args), "send", _SEND_UNITS, 1)
             flags = rest[0] if rest else 0
         if self._timeout <= 0:
             return self._view._call(sys.sys_sendto, self._fd, data, flags, None)
@@ -393,6 +410,15 @@ class Socket:
 
     def sendto(self, *args, **kwargs) -> int:
         """sock_sendto: (data, address) or (data, flags, address), then the address."""
+        if not kwargs and len(args) == 2 and type(args[0]) is bytes and type(args[1]) is tuple:
+            ret = _fastpath.sendto_address(self._view, self._fd, args[0], args[1])
+            if ret is not None:
+                return ret
+            addr = getsockaddrarg(self, args[1], "sendto")
+            ret = _fastpath.sendto(self._view, self._fd, args[0], addr)
+            if ret is not None:
+                return ret
+            return self._sock_call(True, self._view.sys_sendto, self._fd, args[0], 0, addr)
         no_keywords("socket.sendto", kwargs)
         n = len(args)
         if n == 2:
@@ -423,15 +449,18 @@ class Socket:
         return self._sock_call(True, self._view.sys_sendmsg, self._fd, data, ancdata, flags, addr)
 
     # -- receive
-    def recv(self, *args, **kwargs) -> bytes:
+    def recv(self, bufsize=_NOARG, flags=_NOARG, /, *args, **kwargs) -> bytes:
         """sock_recv: "n|i"; a negative size is ValueError; a size of 0 returns b"" without a
-        system call (sock_recv_guts)."""
-        if kwargs:
-            no_keywords("socket.recv", kwargs)
-        if len(args) == 1 and type(args[0]) is int and 0 < args[0] < _USER_SPACE:
-            recvlen, flags = args[0], 0
+        system call (sock_recv_guts). (Parameters spelled out as in send.)"""
+        if type(bufsize) is int and flags is _NOARG and not kwargs and 0 < bufsize < _USER_SPACE:
+            recvlen, flags = bufsize, 0
+            ret = _fastpath.recvfrom(self._view, self._fd, recvlen, False)
+            if ret is not None:
+                return ret
         else:
-            recvlen, *rest = parsetuple(args, "recv", _RECV_UNITS, 1)
+            if kwargs:
+                no_keywords("socket.recv", kwargs)
+            recvlen, *rest = parsetuple(_positional(bufsize, flags, args), "recv", _RECV_UNITS, 1)
             flags = rest[0] if rest else 0
             if recvlen < 0:
                 raise ValueError("negative buffersize in recv")
@@ -439,11 +468,18 @@ class Socket:
             if recvlen == 0:
                 return b""
         if self._timeout <= 0:
-            return self._view._call(sys.sys_recvfrom, self._fd, recvlen, flags)[1]
-        return self._sock_call(False, self._view.sys_recvfrom, self._fd, recvlen, flags)[1]
+            return self._view._call(sys.sys_recvfrom, self._fd, recvlen, flags, None, False)[1]
+        return self._sock_call(False, self._view._call, sys.sys_recvfrom, self._fd, recvlen, flags,
+                               None, False)[1]
 
     def recvfrom(self, *args, **kwargs):
         """sock_recvfrom: "n|i"; a size of 0 still makes the call."""
+        if (not kwargs and len(args) == 1 and type(args[0]) is int
+                and 0 < args[0] < _USER_SPACE):
+            ret = _fastpath.recvfrom(self._view, self._fd, args[0], _fastpath.PYTHON_ADDRESS)
+            if ret is not None:
+                data, address = ret
+                return data, address if type(address) is tuple else makesockaddr(self, address)
         if kwargs:
             no_keywords("socket.recvfrom", kwargs)
         recvlen, *rest = parsetuple(args, "recvfrom", _RECV_UNITS, 1)

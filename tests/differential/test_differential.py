@@ -6,7 +6,10 @@ netkernel with the 5.15 expectation written in the scenario; the real kernel mus
 expectation when it is older than ``since`` (and carries no backport), and must differ from it
 when newer, so a stale mark or a wrong expectation fails.
 
-NKDIFF_ONLY=linux runs only the real kernel (for developing scenarios).
+NKDIFF_ONLY=linux runs only the real kernel (for developing scenarios). NKDIFF_LINUX_CACHE=DIR
+keeps each scenario's real-kernel observations in DIR; with NKDIFF_LINUX_REPLAY=1 as well they are
+read back instead of run again — `make test`'s second pass (the fast path forced the other way)
+checks the model against the first pass's real kernel, which the fast path cannot affect.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from .scenarios._common import follows_515
 
 SCENARIOS = all_scenarios()
 ONLY = os.environ.get("NKDIFF_ONLY", "")
+CACHE = os.environ.get("NKDIFF_LINUX_CACHE", "")
+REPLAY = CACHE and os.environ.get("NKDIFF_LINUX_REPLAY") == "1"
 KERNEL = running_kernel()
 
 
@@ -37,6 +42,20 @@ def run_on(backend_cls, fn):
         b.close()
 
 
+def run_on_linux(fn):
+    """The real kernel's observations of `fn`: run now, or read back from NKDIFF_LINUX_CACHE."""
+    path = os.path.join(CACHE, f"{fn.__module__}.{fn.__name__}.json") if CACHE else None
+    if REPLAY and os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    obs = run_on(LinuxBackend, fn)
+    if path:
+        os.makedirs(CACHE, exist_ok=True)
+        with open(path, "w") as f:
+            json.dump(obs, f)
+    return obs
+
+
 def _diff(a, b, an, bn):
     ja = json.dumps(a, indent=1, sort_keys=True).splitlines()
     jb = json.dumps(b, indent=1, sort_keys=True).splitlines()
@@ -50,7 +69,7 @@ def test_scenario(fn):
     lacks = getattr(fn, "host_may_lack", None)
     if not (ONLY == "netkernel" and differs):
         try:
-            linux = run_on(LinuxBackend, fn)
+            linux = run_on_linux(fn)
         except pytest.skip.Exception as e:
             if not lacks or ONLY == "linux":
                 raise

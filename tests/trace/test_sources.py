@@ -34,12 +34,13 @@ AF_PACKET = ("packet_create __register_prot_hook register_prot_hook __unregister
              "packet_flush_mclist fanout_add __fanout_link __fanout_unlink fanout_release "
              "packet_rcv_fanout fanout_demux_cpu packet_dev_mc packet_mc_add packet_getname "
              "packet_poll packet_rcv_spkt packet_sendmsg_spkt packet_snd_vnet_parse")
-DEV_C = ("dev_add_pack dev_remove_pack dev_queue_xmit __dev_queue_xmit __dev_xmit_skb "
+DEV_C = ("dev_add_pack dev_remove_pack __dev_remove_pack dev_queue_xmit __dev_queue_xmit __dev_xmit_skb "
          "dev_hard_start_xmit xmit_one dev_queue_xmit_nit skb_loop_sk netif_rx net_rx_action "
          "process_backlog "
          "netif_receive_skb __netif_receive_skb __netif_receive_skb_core is_skb_forwardable "
          "__dev_forward_skb register_netdevice call_netdevice_notifiers dev_open dev_close "
-         "netif_napi_add napi_enable napi_disable napi_complete_done dev_set_promiscuity "
+         "netif_napi_add napi_enable napi_disable napi_complete_done napi_schedule_prep __napi_poll "
+         "____napi_schedule __napi_schedule __napi_schedule_irqoff dev_set_promiscuity "
          "__dev_set_promiscuity dev_set_allmulti __dev_set_allmulti dev_set_rx_mode "
          "__dev_set_rx_mode "
          "__dev_direct_xmit __dev_change_net_namespace unregister_netdevice_queue")
@@ -117,10 +118,16 @@ EXPECTED = {
     "netdev_get_name": "net/core/dev.c",
     "import_single_range": "lib/iov_iter.c",
     "capable": "kernel/capability.c",
+    "ns_capable": "kernel/capability.c",
     "put_cmsg": "net/core/scm.c",
     "skb_copy_datagram_from_iter": "net/core/datagram.c",
     "skb_recv_datagram": "net/core/datagram.c",
     "__skb_try_recv_datagram": "net/core/datagram.c",
+    "__skb_try_recv_from_queue": "net/core/datagram.c",
+    "__skb_recv_datagram": "net/core/datagram.c",
+    "skb_copy_datagram_iter": "net/core/datagram.c",
+    "__netdev_alloc_skb": "net/core/skbuff.c",
+    "alloc_skb_with_frags": "net/core/skbuff.c",
     "__alloc_skb": "net/core/skbuff.c",
     "kfree_skb": "net/core/skbuff.c",
     "skb_clone": "net/core/skbuff.c",
@@ -134,10 +141,10 @@ EXPECTED = {
     "sock_wfree": "net/core/sock.c",
     "sock_rfree": "net/core/sock.c",
     "sk_error_report": "net/core/sock.c",       # a function since 5.13, not a sock.h inline
-    # sk->sk_data_ready / sk->sk_write_space: the defaults sock_def_readable and
-    # sock_def_write_space are in sock.c (5.15 has no functions under these two names)
-    "sk_data_ready": "net/core/sock.c",
-    "sk_write_space": "net/core/sock.c",
+    # sk->sk_data_ready / sk_write_space / sk_error_report: their defaults, in sock.c
+    "sock_def_readable": "net/core/sock.c",
+    "sock_def_write_space": "net/core/sock.c",
+    "sock_def_error_report": "net/core/sock.c",
     "eth_type_trans": "net/ethernet/eth.c",
     "eth_header_parse": "net/ethernet/eth.c",
     "ether_setup": "net/ethernet/eth.c",
@@ -146,6 +153,9 @@ EXPECTED = {
     "netif_carrier_on": "net/sched/sch_generic.c",
     "netif_carrier_off": "net/sched/sch_generic.c",
     "pfifo_fast_enqueue": "net/sched/sch_generic.c",
+    "__qdisc_run": "net/sched/sch_generic.c",
+    "sch_direct_xmit": "net/sched/sch_generic.c",
+    "dev_requeue_skb": "net/sched/sch_generic.c",
     "veth_newlink": "drivers/net/veth.c",
     "veth_setup": "drivers/net/veth.c",
     "veth_open": "drivers/net/veth.c",
@@ -166,6 +176,7 @@ EXPECTED = {
     "irq_enter": "kernel/softirq.c",
     "irq_exit": "kernel/softirq.c",
     "do_softirq": "kernel/softirq.c",
+    "__raise_softirq_irqoff": "kernel/softirq.c",
     "generic_handle_irq": "kernel/irq/irqdesc.c",
     "__handle_domain_irq": "kernel/irq/irqdesc.c",
     "handle_domain_irq": "include/linux/irqdesc.h",     # inline in 5.15 (removed in 5.16)
@@ -188,6 +199,7 @@ EXPECTED = {
     "dev_validate_header": "include/linux/netdevice.h",
     "ll_reserved_space": "include/linux/netdevice.h",  # LL_RESERVED_SPACE
     "napi_schedule": "include/linux/netdevice.h",
+    "napi_schedule_irqoff": "include/linux/netdevice.h",
     "napi_complete": "include/linux/netdevice.h",
     "netif_napi_del": "include/linux/netdevice.h",
     "netif_start_queue": "include/linux/netdevice.h",
@@ -196,6 +208,11 @@ EXPECTED = {
     "netif_running": "include/linux/netdevice.h",
     "alloc_skb": "include/linux/skbuff.h",
     "skb_reserve": "include/linux/skbuff.h",
+    "skb_release_head_state": "net/core/skbuff.c",
+    "__copy_skb_header": "net/core/skbuff.c",
+    "consume_skb": "net/core/skbuff.c",
+    "skb_free_datagram": "net/core/datagram.c",
+    "pskb_trim": "include/linux/skbuff.h",
     "skb_orphan": "include/linux/skbuff.h",
     "netdev_alloc_skb_ip_align": "include/linux/skbuff.h",
     "skb_set_owner_r": "include/net/sock.h",

@@ -56,14 +56,24 @@ class Port:
     def attach(self, backend) -> None:
         """Plug `backend` in (replacing and closing any previous one) and start its threads."""
         old, self.backend = self.backend, backend
+        self._invalidate()
         if old is not None:
             old.close()
         backend.start(self)
 
     def detach(self) -> None:
         old, self.backend = self.backend, None
+        self._invalidate()
         if old is not None:
             old.close()
+
+    def _invalidate(self) -> None:
+        """The device's frames now go elsewhere: its machine's fast-path routes are stale
+        (netkernel/fastpath.py)."""
+        owner = self.cpu.owner() if self.cpu is not None and self.cpu.owner is not None else None
+        core = getattr(owner, "core", None)
+        if core is not None:
+            core.fp_gen += 1
 
     def send(self, frame) -> bool:
         """Put a frame on the cable; without a backend the frame is lost (and counts as sent)."""

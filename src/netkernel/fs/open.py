@@ -13,5 +13,6 @@ def sys_close(task, fd: int) -> int:
     f = task.files.pop(fd, None)
     if f is None:
         return -E.EBADF
+    task.net.core.fp_gen += 1           # the fd is gone: fast-path routes naming it are stale
     fput(f)
     return 0

@@ -50,10 +50,14 @@ def set_current(task: Task | None) -> Task | None:
 
 
 def defer_fput(f) -> None:
-    """Remember a file referenced by the running syscall; syscall_exit() drops the reference."""
+    """Reference a file until the running syscall returns (once per syscall); syscall_exit()
+    drops the reference."""
     lst = getattr(_tls, "fput", None)
     if lst is None:
         lst = _tls.fput = []
+    elif f in lst:
+        return
+    f.f_count += 1
     lst.append(f)
 
 

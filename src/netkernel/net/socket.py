@@ -12,7 +12,7 @@ MODEL_PLUMBING = ("syscall_exit",)
 
 import itertools
 
-from netkernel.kernel.sched import Task, defer_fput, take_deferred_fputs
+from netkernel.kernel.sched import Task, take_deferred_fputs
 from netkernel.uapi import errno as E
 from netkernel.uapi.socket import (AF_INET, AF_PACKET, INT, MSG_CMSG_CLOEXEC, MSG_CMSG_COMPAT,
                                    MSG_DONTWAIT, NPROTO, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK,
@@ -46,8 +46,10 @@ SS_UNCONNECTED = 1
 
 class KernelSocket:
     """struct socket: the type, the family's proto_ops, the struct sock, the file, and the inode
-    number of its sockfs inode (get_next_ino: one counter for the whole model, as in Linux)."""
-    __slots__ = ("type", "state", "ops", "sk", "file", "ino")
+    number of its sockfs inode (get_next_ino: one counter for the whole model, as in Linux).
+    `fp_opts`: the (level, optname) pairs ever set on it (None: none), which the fast path
+    (netkernel/fastpath.py) checks against those it reproduces."""
+    __slots__ = ("type", "state", "ops", "sk", "file", "ino", "fp_opts")
 
     def __init__(self):
         self.type = 0
@@ -56,6 +58,7 @@ class KernelSocket:
         self.sk = None
         self.file = None
         self.ino = next(_next_ino)
+        self.fp_opts = None
 
 
 _next_ino = itertools.count(1)
@@ -90,7 +93,7 @@ class MsgHdr:
         self.data = b""
         self.flags = 0
         self.controllen = 0
-        self.control: list = []
+        self.control: list | None = None     # put_cmsg makes the list on the first message
         self.control_used = 0
         self.ancdata = None
         self.iov = None
@@ -160,17 +163,17 @@ def sys_socket(task: Task, family: int, type: int, protocol: int) -> int:
 # ---------------------------------------------------------------- helpers
 
 def sockfd_lookup_light(task: Task, fd: int):
-    """sockfd_lookup_light: get socket by file descriptor (EBADF; ENOTSOCK for other files). The
-    file stays referenced until the syscall returns, so a close() from another thread meanwhile
-    only removes the descriptor (the socket lives on until that syscall is done)."""
+    """sockfd_lookup_light: get socket by file descriptor (EBADF; ENOTSOCK for other files).
+    Like fdget's light path it takes no reference: no other thread can close the descriptor
+    while this one holds the machine lock, and a syscall that sleeps (releasing the lock) takes
+    one then, kept until the syscall returns (sk_sleep) — so a close() from another thread
+    meanwhile only removes the descriptor, and the socket lives on until that syscall is done."""
     f = task.files.get(fd)
     if f is None:
         return -E.EBADF
     sock = f.private_data
     if not isinstance(sock, KernelSocket):
         return -E.ENOTSOCK
-    f.f_count += 1
-    defer_fput(f)
     return sock
 
 
@@ -200,6 +203,7 @@ def __sys_bind(task: Task, fd: int, umyaddr: bytes, addrlen: int) -> int:
     address = move_addr_to_kernel(umyaddr, addrlen)
     if isinstance(address, int):
         return address
+    task.net.core.fp_gen += 1           # fast-path routes are stale
     return sock.ops.bind(sock, address, addrlen)
 
 
@@ -254,6 +258,7 @@ def sys_shutdown(task: Task, fd: int, how: int) -> int:
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    task.net.core.fp_gen += 1
     return sock.ops.shutdown(sock, how)
 
 
@@ -403,8 +408,10 @@ def __sys_recvfrom(task: Task, fd: int, size: int, flags: int, want_addr: bool, 
     return err, msg.data, msg.name if msg.name is not None else b""
 
 
-def sys_recvfrom(task: Task, fd: int, size: int, flags: int, into=None):
-    return __sys_recvfrom(task, fd, size, flags, True, into)
+def sys_recvfrom(task: Task, fd: int, size: int, flags: int, into=None,
+                 want_addr: bool = True):
+    """recvfrom(2); `want_addr` False is recv(2) (a NULL address: none is built)."""
+    return __sys_recvfrom(task, fd, size, flags, want_addr, into)
 
 
 def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int,
@@ -436,7 +443,7 @@ def sys_recvmsg(task: Task, fd: int, size: int, ancbufsize: int, flags: int,
     if err < 0:
         return err
     addr = msg.name if msg.name is not None and namelen is not None else b""
-    return err, msg.data, msg.control, msg.flags, addr
+    return err, msg.data, msg.control if msg.control is not None else [], msg.flags, addr
 
 
 # ---------------------------------------------------------------- options
@@ -451,6 +458,13 @@ def __sys_setsockopt(task: Task, fd: int, level: int, optname: int, optval, optl
     sock = sockfd_lookup_light(task, fd)
     if isinstance(sock, int):
         return sock
+    # every option, known today or added later, invalidates the fast path's routes; one it
+    # does not reproduce keeps this socket on the structured path (netkernel/fastpath.py)
+    task.net.core.fp_gen += 1
+    opts = sock.fp_opts
+    if opts is None:
+        opts = sock.fp_opts = set()
+    opts.add((level, optname))
     if type(optval) is PartialUserBuffer:
         # only the readable prefix is there to copy
         optval = bytes(optval)[:optval.readable]

@@ -86,6 +86,8 @@ INDIRECT = {
     "dummy_xmit": "->ndo_start_xmit()", "ftgmac100_hard_start_xmit": "->ndo_start_xmit()",
     "packet_notifier": "notifier_call()", "eth_header": "header_ops->create()",
     "eth_header_parse": "header_ops->parse()",
+    "sock_def_readable": "sk->sk_data_ready()", "sock_def_write_space": "sk->sk_write_space()",
+    "sock_def_error_report": "sk->sk_error_report()",
 }
 
 _ARG_NAMES = ("fd", "family", "type", "protocol", "proto", "ifindex", "level", "optname", "len",
@@ -271,6 +273,7 @@ class Trace:
         if self.kernel is not None:
             self._prev_tracer = self.kernel._tracer      # the same machine's outer trace
             self.kernel._tracer = self
+            self.kernel.core.fp_gen += 1                 # traced: no fast path (fastpath.py)
         self._prev = sys.getprofile()
         sys.setprofile(self._opening.hook)
         return self
@@ -280,6 +283,7 @@ class Trace:
         sys.setprofile(self._prev)
         if self.kernel is not None and self.kernel._tracer is self:
             self.kernel._tracer = self._prev_tracer
+            self.kernel.core.fp_gen += 1
         self._prev_tracer = None
         self._opening = None
 

@@ -336,9 +336,6 @@ KNOWN = {
     "irq_enter": "6.1 on ARM: called by the entry code before the handler (as irq_exit)",
     "do_softirq": "6.1: the softirq runs from __local_bh_enable_ip → do_softirq → "
                   "handle_softirqs (Debian's 6.1.y name for __do_softirq), or from irq_exit",
-    "napi_schedule": "6.1: ftgmac100_interrupt calls napi_schedule_prep + __napi_schedule_irqoff "
-                     "(napi_schedule_irqoff inlined)",
-    "kfree_skb": "the driver's dev_kfree_skb is consume_skb in Linux (netkernel draws kfree_skb)",
     "sock_sendmsg": "inlined at this call site in the 6.1 build (__sys_sendto calls "
                     "packet_sendmsg; the symbol is the out-of-line copy for other callers)",
     "sock_sendmsg_nosec": "inlined (as sock_sendmsg)",
@@ -352,8 +349,6 @@ KNOWN = {
     "register_prot_hook": "inlined into packet_do_bind",
     "packet_bind": "tail call: packet_bind ends in a jump to packet_do_bind, which the graph "
                    "shows under __sys_bind",
-    "dev_remove_pack": "5.15/6.1's __unregister_prot_hook calls __dev_remove_pack (the caller "
-                       "synchronizes); netkernel draws dev_remove_pack",
     "dev_mc_add": "tail call to __dev_mc_add (the graph shows __dev_mc_add under "
                   "packet_setsockopt)",
     "dev_mc_del": "tail call to __dev_mc_del (as dev_mc_add)",
@@ -362,21 +357,14 @@ KNOWN = {
     "ftgmac100_start_hw": "inlined into ftgmac100_set_rx_mode at this call site (its MACCR "
                           "accesses are there in mmio.txt)",
     "ftgmac100_calc_mc_hash": "inlined into ftgmac100_set_rx_mode",
-    "skb_trim": "6.1 trims with the inline pskb_trim, which calls nothing for a linear skb "
-                "(netkernel draws skb_trim)",
-    "eth_header_parse": "traceable in 6.1 yet absent from its packet_rcv graph (called through "
-                        "header_ops->parse): not explained yet",
-    "sock_rfree": "6.1 frees the datagram with skb_free_datagram → consume_skb; the owner's "
-                  "sock_rfree is not under packet_recvmsg in the recorded graph: not explained "
-                  "yet",
     "net_rx_action": "6.1 from idle: irq_exit → __irq_exit_rcu → handle_softirqs runs it; the "
                      "graph (set_graph_function net_rx_action) starts at net_rx_action",
     "dev_queue_xmit": "5.15 → 6.1: an inline wrapper of __dev_queue_xmit in 6.1's "
                       "include/linux/netdevice.h (a function of net/core/dev.c in 5.15)",
-    "__dev_xmit_skb": "inlined into __dev_queue_xmit; 6.1 shows sch_direct_xmit below it (an "
-                      "empty pfifo_fast is bypassed) — sch_direct_xmit is not modelled yet",
-    "pfifo_fast_enqueue": "not called: an empty queue is bypassed (TCQ_F_CAN_BYPASS → "
-                          "sch_direct_xmit), not modelled yet",
+    "__dev_xmit_skb": "inlined into __dev_queue_xmit in the 6.1 build (sch_direct_xmit shows "
+                      "under __dev_queue_xmit)",
+    "pfifo_fast_enqueue": "called only when the queue holds frames or runs (otherwise the "
+                          "TCQ_F_CAN_BYPASS path): never on the study case's path",
     "xmit_one": "inlined into dev_hard_start_xmit",
     "skb_loop_sk": "inlined into dev_queue_xmit_nit",
     "dma_map_single": "an inline wrapper of dma_map_page_attrs",
@@ -392,13 +380,13 @@ KNOWN = {
     "__netif_receive_skb": "as netif_receive_skb (6.1 takes the GRO path here)",
     "eth_type_trans": "a different parent in 6.1: called from the inlined ftgmac100_rx_packet, "
                       "so it appears under ftgmac100_poll",
-    "sk_data_ready": "an indirect call (sk->sk_data_ready): sock_def_readable in the real graph",
-    "sk_write_space": "an indirect call (sk->sk_write_space): sock_def_write_space",
     "skb_orphan": "inline (include/linux/skbuff.h)",
     "sock_error": "inline (include/net/sock.h)",
     "alloc_skb": "inline wrapper of __alloc_skb (6.1: alloc_skb_with_frags → __alloc_skb)",
     "netdev_alloc_skb_ip_align": "inline wrapper of __netdev_alloc_skb",
-    "__alloc_skb": "6.1 allocates through alloc_skb_with_frags / __netdev_alloc_skb",
+    "__alloc_skb": "under __netdev_alloc_skb: Linux carves a receive buffer between 1 KiB and a "
+                   "page out of a page fragment (page_frag_alloc_align, __build_skb); the model "
+                   "allocates it as alloc_skb does",
     "ll_reserved_space": "inline (include/linux/netdevice.h)",
     "dev_validate_header": "inline (include/linux/netdevice.h)",
     "skb_reserve": "inline (include/linux/skbuff.h)",
@@ -409,8 +397,6 @@ KNOWN = {
     "ftgmac100_base_tx_ctlstat": "inlined", "ftgmac100_tx_buf_avail": "inlined",
     "ftgmac100_tx_buf_cleanable": "inlined",
     "iowrite32": "MMIO accessor (writel), inline on ARM", "ioread32": "MMIO accessor, inline",
-    "capable": "6.1's packet_create checks ns_capable(net->user_ns, CAP_NET_RAW); netkernel "
-               "draws capable",
     "dev_add_pack": "same parent (__register_prot_hook) when the socket hooks at creation",
     "packet_parse_headers": "same parent when traced",
 }
@@ -448,11 +434,18 @@ def _edges(roots, parent=None):
         yield from _edges(r.children, r.name)
 
 
-def compare_graphs(nk_roots: list, real_roots: list, filterable: set, text: set) -> dict:
+FRAMELESS = ("frameless: no stack frame of its own on ARM (its only push is the mcount call's), "
+             "so function_graph cannot hook it — prepare_ftrace_return's unwind_frame stops "
+             "(pc and sp unchanged) and the call is never recorded")
+
+
+def compare_graphs(nk_roots: list, real_roots: list, filterable: set, text: set,
+                   frameless: set = frozenset()) -> dict:
     """Node by node: for each function netkernel draws, where it is in the real graph.
     'same parent': the real graph has it under the nearest netkernel ancestor the real graph
     also shows; 'deeper': under that ancestor, with real frames netkernel does not draw between;
-    'absent': not in this step's real graph (the reason from KNOWN, else the symbol tables)."""
+    'absent': not in this step's real graph (the reason from KNOWN, else the symbol tables and
+    frameless_functions.txt.gz: functions ARM's function_graph never records)."""
     real_edges = set(_edges(real_roots))
     real_names = {n for _, n in real_edges}
     real_anc: dict = {}
@@ -478,6 +471,8 @@ def compare_graphs(nk_roots: list, real_roots: list, filterable: set, text: set)
                     reason = "no symbol in the 6.1 build: inlined (or a macro)"
                 elif name not in filterable:
                     reason = "not traceable in 6.1 (notrace/noinstr)"
+                elif name in frameless:
+                    reason = FRAMELESS
             (out["absent"] if reason else out["unexplained"]).append((name, vis, reason))
         for c in node.children:
             visit(c, chain + (name,))

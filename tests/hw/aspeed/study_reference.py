@@ -47,6 +47,7 @@ def render(run=None) -> str:
     graphs = oracle.load_graphs()
     filt = oracle.symbols("available_filter_functions.txt.gz")
     text = oracle.symbols("text_symbols.txt.gz")
+    frameless = oracle.symbols("frameless_functions.txt.gz")
     o = io.StringIO()
     p = lambda *a: print(*a, file=o)  # noqa: E731
     p(HEADING)
@@ -80,7 +81,7 @@ def render(run=None) -> str:
     for step in oracle.GRAPH_STEPS:
         nk = [r for r in run.graphs[step] if r.function in oracle.NK_ROOTS]
         real = oracle.real_step_graph(graphs, step)
-        res = oracle.compare_graphs(nk, real, filt, text)
+        res = oracle.compare_graphs(nk, real, filt, text, frameless)
         c, t = oracle.coverage(nk, real)
         tc += c
         tt += t

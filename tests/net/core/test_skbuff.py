@@ -1,7 +1,8 @@
 """sk_buff arithmetic and truesize (net/core/skbuff.c, x86_64 and armv7 profiles)."""
 import pytest
 
-from netkernel.net.core.skbuff import (ARMV7, PAGE_SIZE, X86_64, alloc_skb, kfree_skb, skb_clone,
+from netkernel.net.core.skbuff import (ARMV7, PAGE_SIZE, X86_64, alloc_skb, alloc_skb_with_frags,
+                                       kfree_skb, skb_clone,
                                        skb_orphan, skb_pull, skb_push, skb_put, skb_reserve,
                                        skb_trim)
 
@@ -30,9 +31,10 @@ def test_truesize_of_1514_byte_raw_frame_head_is_2304():
 
 def test_truesize_counts_page_fragments_one_page_each():
     head = X86_64.head_truesize(100)
-    assert alloc_skb(X86_64, 100, 1).truesize == head + PAGE_SIZE
-    assert alloc_skb(X86_64, 100, 5000).truesize == head + 2 * PAGE_SIZE
-    assert len(alloc_skb(X86_64, 100, 5000).buf) == 5100
+    assert alloc_skb_with_frags(X86_64, 100, 1).truesize == head + PAGE_SIZE
+    assert alloc_skb_with_frags(X86_64, 100, 5000).truesize == head + 2 * PAGE_SIZE
+    assert len(alloc_skb_with_frags(X86_64, 100, 5000).buf) == 5100
+    assert alloc_skb_with_frags(X86_64, 100, 0).truesize == head
 
 
 def test_armv7_profile_truesize_differs():

@@ -130,16 +130,16 @@ def netif_napi_del(napi: NapiStruct) -> None:
 
 
 def napi_schedule(napi: NapiStruct) -> None:
-    """napi_schedule (include/linux/netdevice.h): unless already scheduled or disabled, put the
-    instance on the poll list; NET_RX runs at irq_exit or local_bh_enable."""
-    if napi.state & (_dev.NAPI_STATE_SCHED | _dev.NAPI_STATE_DISABLE):
-        return
-    napi.state |= _dev.NAPI_STATE_SCHED
-    napi.core.poll_list.append(napi)
-    napi.core.softirq_pending |= _dev.NET_RX_PENDING   # __raise_softirq_irqoff(NET_RX_SOFTIRQ)
+    """napi_schedule: unless already scheduled or disabled (napi_schedule_prep), put the
+    instance on the poll list (__napi_schedule); NET_RX runs at irq_exit or local_bh_enable."""
+    if _dev.napi_schedule_prep(napi):
+        _dev.__napi_schedule(napi)
 
 
-napi_schedule_irqoff = napi_schedule
+def napi_schedule_irqoff(napi: NapiStruct) -> None:
+    """napi_schedule_irqoff: napi_schedule from a hard interrupt (interrupts already off)."""
+    if _dev.napi_schedule_prep(napi):
+        _dev.__napi_schedule_irqoff(napi)
 
 
 def napi_complete(napi: NapiStruct) -> bool:

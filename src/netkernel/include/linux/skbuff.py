@@ -3,7 +3,6 @@ from __future__ import annotations
 
 LINUX_SOURCE = "include/linux/skbuff.h"
 
-from netkernel.uapi import errno as E
 
 NET_IP_ALIGN = 2    # the generic value (x86 defines 0); its one caller here is the armv7 AST2500
 
@@ -28,6 +27,15 @@ def skb_reserve(skb, n: int) -> None:
     skb.tail += n
 
 
+def pskb_trim(skb, length: int) -> int:
+    """pskb_trim: cut a longer frame to `length` bytes (__skb_trim: the model's frames are all
+    linear, so ___pskb_trim is never needed and the trim cannot fail); a frame no longer than
+    `length` is left alone."""
+    if length < skb.tail - skb.data:
+        skb.tail = skb.data + length
+    return 0
+
+
 def skb_orphan(skb) -> None:
     """Run and clear the owner's destructor (returns charged memory to the socket)."""
     d = skb.destructor
@@ -38,12 +46,10 @@ def skb_orphan(skb) -> None:
 
 
 def netdev_alloc_skb_ip_align(netdev, length: int):
-    """netdev_alloc_skb_ip_align: NET_SKB_PAD + NET_IP_ALIGN of headroom before `length` bytes."""
-    profile = netdev.nd_net.core.profile
-    headroom = max(32, profile.cache_line) + NET_IP_ALIGN   # NET_SKB_PAD: max(32, L1_CACHE_BYTES)
-    skb = _skbuff.alloc_skb(profile, headroom + length)
-    skb_reserve(skb, headroom)
-    skb.dev = netdev
+    """netdev_alloc_skb_ip_align: __netdev_alloc_skb's NET_SKB_PAD of headroom, plus NET_IP_ALIGN
+    (so the IP header after the 14-byte Ethernet header is 4-byte aligned)."""
+    skb = _skbuff.__netdev_alloc_skb(netdev, length + NET_IP_ALIGN)
+    skb_reserve(skb, NET_IP_ALIGN)
     return skb
 
 
@@ -60,21 +66,12 @@ def skb_get_hash(skb, core) -> int:
 
 
 def skb_copy_datagram_msg(skb, offset: int, msg, size: int, head: bytes = b"") -> int:
-    """skb_copy_datagram_msg: `size` bytes of the frame at `offset` for the reader (after `head`,
-    what the caller memcpy_to_msg'd just before, e.g. a vnet header): msg.data, and when the
-    reader handed its own buffers (msg.iov) they are written now — -EFAULT when one lies in a
-    page that cannot be written (the bytes before it are)."""
-    start = skb.data + offset
-    data = head + bytes(skb.buf[start:start + size])
-    msg.data = data
-    if msg.iov is None:
-        return 0
-    msg.iov_done = True
-    return 0 if _iov._copy_to_iter(data, msg.iov) == len(data) else -E.EFAULT
+    """skb_copy_datagram_msg: skb_copy_datagram_iter into the message's iterator (after `head`,
+    what the caller memcpy_to_msg'd just before, e.g. a vnet header)."""
+    return _skbuff._datagram.skb_copy_datagram_iter(skb, offset, msg, size, head)
 
 
 # net/core/skbuff.c re-exports these inlines and they allocate through it: bound last, as a
 # module, so either side may be imported first.
 from netkernel.net.core import flow_dissector as _flow  # noqa: E402
 from netkernel.net.core import skbuff as _skbuff  # noqa: E402
-from netkernel.lib import iov_iter as _iov  # noqa: E402

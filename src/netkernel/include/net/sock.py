@@ -5,6 +5,7 @@ from __future__ import annotations
 
 LINUX_SOURCE = "include/net/sock.h"
 
+from netkernel.kernel.sched import defer_fput
 from netkernel.net.core.scm import put_cmsg
 from netkernel.uapi.net_tstamp import (SOF_TIMESTAMPING_RAW_HARDWARE,
                                        SOF_TIMESTAMPING_RX_SOFTWARE, SOF_TIMESTAMPING_SOFTWARE)
@@ -28,7 +29,12 @@ WRITE_SPACE_KEY = 0x4 | 0x100 | 0x200        # EPOLLOUT | EPOLLWRNORM | EPOLLWRB
 def sk_sleep(sk, timeout: float | None = None, events: int | None = None) -> None:
     """Sleep on the socket's wait queue (releasing the machine lock) until woken or `timeout`
     seconds pass. `events`: what a poll waits for (None: any wakeup concerns the sleeper, as
-    for a task blocked in a call)."""
+    for a task blocked in a call). Its file is referenced first, until the syscall returns:
+    another thread may close the descriptor meanwhile (sockfd_lookup_light takes no reference)."""
+    sock = sk.sk_socket
+    f = sock.file if sock is not None else None
+    if f is not None:
+        defer_fput(f)
     write = events is None or bool(events & WRITE_SPACE_KEY)
     sk.sk_sleepers += 1
     sk.sk_write_sleepers += write

@@ -32,11 +32,13 @@ from netkernel.include.linux.netdevice import (  # noqa: F401 (netdevice.h's hel
     unregister_netdevice)
 from netkernel.kernel.softirq import (NET_RX_SOFTIRQ, __raise_softirq_irqoff,  # noqa: F401
                                       do_softirq, open_softirq, softirq_init)
-from netkernel.net.core.skbuff import SkBuff, skb_clone, kfree_skb, skb_vlan_untag, __skb_tstamp_tx
+from netkernel.net.core.skbuff import (SkBuff, consume_skb, kfree_skb, skb_clone, skb_vlan_untag,
+                                      __skb_tstamp_tx)
 from netkernel.include.linux.skbuff import SKBTX_SCHED_TSTAMP
 from netkernel.uapi.errqueue import SCM_TSTAMP_SCHED
 from netkernel.net.sched.sch_generic import (  # noqa: F401 (sch_generic.c's, re-exported)
-    dev_activate, dev_shutdown, netif_carrier_off, netif_carrier_on)
+    TCQ_F_CAN_BYPASS, __qdisc_run, dev_activate, dev_shutdown, netif_carrier_off,
+    netif_carrier_on, sch_direct_xmit)
 from netkernel.uapi.errno import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENETDOWN, ENFILE,
                                   ENODEV, EOPNOTSUPP)
 from netkernel.uapi.if_ import (IFF_ALLMULTI, IFF_AUTOMEDIA, IFF_DEBUG, IFF_DORMANT, IFF_DYNAMIC,
@@ -66,7 +68,8 @@ class NetCore:
                  "realtime_offset", "nets", "lock", "cpu", "poll_list", "fanout_next_id",
                  "flow_hashrnd", "link_ops", "pernet_list", "random", "timer_base", "softirq_vec",
                  "softirq_actions", "softirq_pending", "netstamp_needed", "netstamp_wanted",
-                 "netstamp_needed_deferred", "rtnl_depth", "lweventlist")
+                 "netstamp_needed_deferred", "rtnl_depth", "lweventlist", "fp_gen", "fp_routes",
+                 "fp_hits")
 
     def __init__(self, profile, sysctl: dict, clock, cpu):
         self.profile = profile
@@ -93,6 +96,9 @@ class NetCore:
         self.timer_base = None            # kernel/time/timer.c: armed timers (kernel/time/timer.py)
         self.rtnl_depth = 0               # rtnl_lock held (nesting count: rtnetlink.py rtnl_lock)
         self.lweventlist: list = []       # link_watch.c lweventlist: devices with pending events
+        self.fp_gen = 0                   # configuration generation: bumped by every change
+        self.fp_routes = 0                # fast-path routes computed (netkernel/fastpath.py)
+        self.fp_hits = 0                  # calls the fast path served
         # netstamp_needed_key and its counters (global in Linux, one kernel = one machine here):
         # frames get a receive time only while some socket has asked for receive stamps
         self.netstamp_needed = False
@@ -252,7 +258,9 @@ def netdev_get_name(net, ifindex: int):
 
 
 def call_netdevice_notifiers(event: int, dev: NetDevice) -> None:
-    for fn in list(dev.nd_net.core.netdev_chain):
+    core = dev.nd_net.core
+    core.fp_gen += 1                    # a device changed: fast-path routes are stale
+    for fn in list(core.netdev_chain):
         fn(event, dev)
 
 
@@ -714,9 +722,18 @@ def dev_add_pack(pt: PacketType, core: NetCore) -> None:
     else:
         lst = core.ptype_base.setdefault(pt.type, [])
     lst.insert(0, pt)
+    _fp_invalidate(pt, core)
 
 
 def dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
+    """dev_remove_pack: __dev_remove_pack, then synchronize_net (nothing to wait for here: no
+    other CPU can be inside a hook)."""
+    __dev_remove_pack(pt, core)
+
+
+def __dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
+    """__dev_remove_pack: take the hook off the list dev_add_pack put it on (callers that hold
+    their own lock and synchronize themselves: af_packet's unregister, fanout)."""
     if pt.type == ETH_P_ALL:
         lst = pt.dev.ptype_all if pt.dev is not None else core.ptype_all
     elif pt.dev is not None:
@@ -727,6 +744,15 @@ def dev_remove_pack(pt: PacketType, core: NetCore | None = None) -> None:
         lst.remove(pt)
     except ValueError:
         pass
+    _fp_invalidate(pt, core)
+
+
+def _fp_invalidate(pt: PacketType, core: NetCore | None) -> None:
+    """A hook was added or removed: fast-path routes are stale (netkernel/fastpath.py)."""
+    if core is None:
+        core = pt.dev.nd_net.core if pt.dev is not None and pt.dev.nd_net is not None else None
+    if core is not None:
+        core.fp_gen += 1
 
 
 # ---------------------------------------------------------------- transmit
@@ -855,6 +881,18 @@ def _dev_queue_xmit_body(skb: SkBuff, dev: NetDevice, core: NetCore) -> int:
 
 
 def __dev_xmit_skb(skb: SkBuff, q, dev: NetDevice) -> int:
+    """__dev_xmit_skb (a lockless qdisc, TCQ_F_NOLOCK: pfifo_fast): a qdisc that may be bypassed
+    (TCQ_F_CAN_BYPASS), holds nothing and is not running sends the frame straight through
+    sch_direct_xmit — NET_XMIT_SUCCESS even when the driver pushes it back (it is requeued) —
+    and runs the queue if something arrived meanwhile; otherwise enqueue, then qdisc_run."""
+    if q.flags & TCQ_F_CAN_BYPASS and not q.q and not q.running:
+        q.running = True                    # qdisc_run_begin
+        try:
+            if sch_direct_xmit(skb, q, dev) and q.q:
+                __qdisc_run(q, dev)
+        finally:
+            q.running = False               # qdisc_run_end
+        return NET_XMIT_SUCCESS
     rc = q.enqueue(skb, q)
     q.run(dev)
     return rc
@@ -985,6 +1023,33 @@ def napi_disable(napi: NapiStruct) -> None:
         pass
 
 
+def napi_schedule_prep(napi: NapiStruct) -> bool:
+    """napi_schedule_prep: claim the instance (NAPI_STATE_SCHED) for a poll; False when it is
+    being disabled or is scheduled already (Linux then marks NAPI_STATE_MISSED for the running
+    poll; the model's polls never overlap an interrupt)."""
+    if napi.state & (NAPI_STATE_SCHED | NAPI_STATE_DISABLE):
+        return False
+    napi.state |= NAPI_STATE_SCHED
+    return True
+
+
+def ____napi_schedule(napi: NapiStruct) -> None:
+    """____napi_schedule: on the CPU's poll list, and NET_RX raised."""
+    core = napi.core
+    core.poll_list.append(napi)
+    __raise_softirq_irqoff(core, NET_RX_SOFTIRQ)
+
+
+def __napi_schedule(napi: NapiStruct) -> None:
+    """__napi_schedule: ____napi_schedule with interrupts saved and disabled around it."""
+    ____napi_schedule(napi)
+
+
+def __napi_schedule_irqoff(napi: NapiStruct) -> None:
+    """__napi_schedule_irqoff: ____napi_schedule, interrupts being off already."""
+    ____napi_schedule(napi)
+
+
 def napi_complete_done(napi: NapiStruct, work_done: int) -> bool:
     """napi_complete_done: the poll is finished; the instance may be scheduled again."""
     napi.state &= ~NAPI_STATE_SCHED
@@ -996,6 +1061,14 @@ def napi_gro_receive(napi: NapiStruct, skb: SkBuff) -> int:
     return netif_receive_skb(skb)
 
 
+def __napi_poll(n: NapiStruct) -> tuple[int, bool]:
+    """__napi_poll: run the instance's poll with its weight → (work done, repoll): an instance
+    that used its whole weight and is still scheduled goes back on the list for another round
+    (a driver that completed instead is left alone). No GRO lists to flush: DIVERGENCE(#4)."""
+    work = n.poll(n, n.weight)
+    return work, work >= n.weight and bool(n.state & NAPI_STATE_SCHED)
+
+
 def net_rx_action(core: NetCore) -> None:
     """net_rx_action (the NET_RX_SOFTIRQ handler): poll each scheduled instance with its weight
     within netdev_budget; one that used its whole weight (still has work) is polled again; what
@@ -1005,12 +1078,12 @@ def net_rx_action(core: NetCore) -> None:
     if poll_list:
         budget = core.sysctl.get("net.core.netdev_budget", 300)
         while poll_list and budget > 0:
-            n = poll_list.popleft()
+            n = poll_list.popleft()             # napi_poll: off the list, maybe back on
             if not n.state & NAPI_STATE_SCHED or n.poll is None:
                 continue
-            work = n.poll(n, n.weight)
+            work, repoll = __napi_poll(n)
             budget -= work if work else 1
-            if work >= n.weight and n.state & NAPI_STATE_SCHED:
+            if repoll:
                 poll_list.append(n)
         if poll_list:
             __raise_softirq_irqoff(core, NET_RX_SOFTIRQ)
@@ -1044,12 +1117,14 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
             return NET_RX_DROP
         skb.network_header = skb.data
     delivered = False
-    for pt in list(core.ptype_all):
-        pt.func(skb_clone(skb), dev, pt, dev)
-        delivered = True
-    for pt in list(dev.ptype_all):
-        pt.func(skb_clone(skb), dev, pt, dev)
-        delivered = True
+    if core.ptype_all:                  # (no list copies for empty lists)
+        for pt in list(core.ptype_all):
+            pt.func(skb_clone(skb), dev, pt, dev)
+            delivered = True
+    if dev.ptype_all:
+        for pt in list(dev.ptype_all):
+            pt.func(skb_clone(skb), dev, pt, dev)
+            delivered = True
     if skb.vlan_tci >= 0:
         # vlan_do_receive finds no VLAN device (none are modelled); check_vlan_id: a VID makes
         # the frame another host's; a priority tag (VID 0) over another VLAN header has that
@@ -1067,17 +1142,21 @@ def __netif_receive_skb_core(skb: SkBuff) -> int:
             break
         skb.vlan_tci = -1
     ptype = skb.protocol
-    for pt in list(core.ptype_base.get(ptype, ())):
-        pt.func(skb_clone(skb), dev, pt, dev)
-        delivered = True
-    for pt in list(dev.ptype_specific):
-        if pt.type == ptype:
+    hooks = core.ptype_base.get(ptype)
+    if hooks:
+        for pt in list(hooks):
             pt.func(skb_clone(skb), dev, pt, dev)
             delivered = True
-    kfree_skb(skb)
+    if dev.ptype_specific:
+        for pt in list(dev.ptype_specific):
+            if pt.type == ptype:
+                pt.func(skb_clone(skb), dev, pt, dev)
+                delivered = True
     if not delivered:
+        kfree_skb(skb)
         dev.stats.rx_dropped += 1       # no handler took it: the core's rx_dropped counter
         return NET_RX_DROP
+    consume_skb(skb)                    # each handler has its own clone (packet_rcv's consume)
     return NET_RX_SUCCESS
 
 

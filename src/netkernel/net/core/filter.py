@@ -18,7 +18,7 @@ from netkernel.include.linux.filter import (  # noqa: F401 (filter.h's inlines, 
 import random
 
 from netkernel.kernel.bpf.syscall import bpf_prog_get_type
-from netkernel.net.core.skbuff import skb_trim
+from netkernel.include.linux.skbuff import pskb_trim
 from netkernel.net.core.sock_reuseport import reuseport_attach_prog
 from netkernel.uapi import errno as E
 from netkernel.uapi.netlink import NLA_ALIGNTO, NLA_HDRLEN, NLA_LEN, NLA_TYPE, NLA_TYPE_MASK
@@ -495,7 +495,7 @@ def sk_filter_trim_cap(sk, skb, cap: int) -> int:
     res = bpf_prog_run(f.prog, skb)
     if not res:
         return -E.EPERM
-    skb_trim(skb, res if res > cap else cap)
+    pskb_trim(skb, res if res > cap else cap)
     return 0
 
 

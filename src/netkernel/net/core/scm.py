@@ -16,5 +16,7 @@ def put_cmsg(msg, level: int, type: int, data: bytes) -> None:
     if room < CMSGHDR.size + len(data):
         msg.flags |= MSG_CTRUNC
         data = data[:room - CMSGHDR.size]
+    if msg.control is None:
+        msg.control = []
     msg.control.append((level, type, data))
     msg.control_used += min(cmsg_space(len(data)), room)

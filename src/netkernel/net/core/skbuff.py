@@ -129,15 +129,33 @@ class SkBuff:
 
 
 def __alloc_skb(profile: MachineProfile, size: int, data_len: int = 0) -> SkBuff:
-    """__alloc_skb / alloc_skb_with_frags: a head of `size` bytes plus
-    `data_len` bytes in order-0 page fragments, charged one page each.
+    """__alloc_skb: a kmalloc'd head of `size` bytes, charged as the head and the sk_buff.
+    `data_len` more bytes are room for alloc_skb_with_frags's page fragments (which it charges):
+    the model keeps every byte in one linear buffer."""
+    return SkBuff(bytearray(size + data_len), profile.head_truesize(size))
 
-    The model keeps all bytes in one linear buffer; only truesize reflects the fragments.
-    """
-    truesize = profile.head_truesize(size)
+
+def __netdev_alloc_skb(dev, length: int) -> SkBuff:
+    """__netdev_alloc_skb: a receive buffer for `dev` with `length` bytes of room after
+    NET_SKB_PAD (max(32, L1_CACHE_BYTES)) of headroom. (Linux carves buffers between 1 KiB and a
+    page out of a page fragment, __build_skb; the model allocates and charges every buffer as
+    alloc_skb does.)"""
+    profile = dev.nd_net.core.profile
+    pad = max(32, profile.cache_line)
+    skb = __alloc_skb(profile, pad + length)
+    skb_reserve(skb, pad)
+    skb.dev = dev
+    return skb
+
+
+def alloc_skb_with_frags(profile: MachineProfile, header_len: int, data_len: int) -> SkBuff:
+    """alloc_skb_with_frags: a head of `header_len` bytes (alloc_skb) and `data_len` bytes in
+    order-0 page fragments, each charged a whole page to truesize. The model keeps all the bytes
+    in the one linear buffer; only truesize reflects the fragments."""
+    skb = alloc_skb(profile, header_len, data_len)
     if data_len:
-        truesize += ((data_len + PAGE_SIZE - 1) // PAGE_SIZE) * PAGE_SIZE
-    return SkBuff(bytearray(size + data_len), truesize)
+        skb.truesize += ((data_len + PAGE_SIZE - 1) // PAGE_SIZE) * PAGE_SIZE
+    return skb
 
 
 def skb_put(skb: SkBuff, n: int) -> int:
@@ -162,42 +180,62 @@ def skb_trim(skb: SkBuff, n: int) -> None:
         skb.tail = skb.data + n
 
 
+def __copy_skb_header(new: SkBuff, old: SkBuff) -> None:
+    """__copy_skb_header: the header fields a copy keeps — device, header offsets, protocol,
+    packet type, priority, mark, timestamp, VLAN tag, checksum state, incoming ifindex, cb."""
+    new.tstamp = old.tstamp
+    new.dev = old.dev
+    new.mac_header = old.mac_header
+    new.network_header = old.network_header
+    new.cb = old.cb
+    new.pkt_type = old.pkt_type
+    new.ip_summed = old.ip_summed
+    new.csum_start = old.csum_start
+    new.csum_offset = old.csum_offset
+    new.priority = old.priority
+    new.skb_iif = old.skb_iif
+    new.vlan_tci = old.vlan_tci
+    new.vlan_proto = old.vlan_proto
+    new.protocol = old.protocol
+    new.mark = old.mark
+
+
 def skb_clone(skb: SkBuff) -> SkBuff:
-    """skb_clone: a new sk_buff sharing the data buffer, with the same truesize and metadata."""
+    """skb_clone (__skb_clone): a new sk_buff with a copy of the header, sharing the data buffer
+    and its shared info (tx_flags, tskey), with the same truesize and no owner."""
     n = SkBuff.__new__(SkBuff)
+    __copy_skb_header(n, skb)
     n.buf = skb.buf
     n.head = skb.head
     n.data = skb.data
     n.tail = skb.tail
     n.end = skb.end
-    n.mac_header = skb.mac_header
-    n.network_header = skb.network_header
-    n.protocol = skb.protocol
-    n.pkt_type = skb.pkt_type
-    n.dev = skb.dev
     n.sk = None
-    n.truesize = skb.truesize
-    n.priority = skb.priority
-    n.mark = skb.mark
-    n.tstamp = skb.tstamp
-    n.vlan_tci = skb.vlan_tci
-    n.vlan_proto = skb.vlan_proto
     n.destructor = None
-    n.ip_summed = skb.ip_summed
-    n.csum_start = skb.csum_start
-    n.csum_offset = skb.csum_offset
-    n.skb_iif = skb.skb_iif
-    n.cb = skb.cb
+    n.truesize = skb.truesize
     n.tx_flags = skb.tx_flags       # (skb_shinfo lives in the shared buffer)
     n.tskey = skb.tskey
     return n
 
 
+def skb_release_head_state(skb: SkBuff) -> None:
+    """skb_release_head_state: run the owner's destructor (sock_rfree / sock_wfree give the
+    charged truesize back). The model may free one sk_buff twice: the charge goes back once."""
+    d = skb.destructor
+    if d is not None:
+        skb.destructor = None
+        d(skb)
+    skb.sk = None
+
+
 def kfree_skb(skb: SkBuff) -> None:
-    skb_orphan(skb)
+    """kfree_skb: free a frame that was dropped (the drop monitor's point)."""
+    skb_release_head_state(skb)
 
 
-consume_skb = kfree_skb
+def consume_skb(skb: SkBuff) -> None:
+    """consume_skb (dev_kfree_skb): free a frame that was used — sent, or read."""
+    skb_release_head_state(skb)
 
 
 def skb_vlan_untag(skb: SkBuff) -> bool:
@@ -330,3 +368,6 @@ def skb_tstamp_tx(orig_skb: SkBuff, hwtstamps) -> None:
 # sock_queue_err_skb reports through net/core/sock.c, which builds on this module: bound last,
 # as a module, so either side may be imported first.
 from netkernel.net.core import sock as _sock  # noqa: E402
+# skb_copy_datagram_msg (skbuff.h) copies through net/core/datagram.c, which builds on this
+# module: bound the same way.
+from netkernel.net.core import datagram as _datagram  # noqa: E402

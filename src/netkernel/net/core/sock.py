@@ -6,9 +6,9 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/sock.c"
 MODEL_HELPERS = ("sock_wait",)   # not a kernel function (see netkernel.trace)
-# sk_data_ready / sk_write_space model the sk->sk_data_ready / sk->sk_write_space calls, whose
-# defaults (sock_def_readable, sock_def_write_space) are here in 5.15; sock.h's inline helpers
-# are in netkernel.include.net.sock (re-exported below).
+# sk_data_ready / sk_error_report / sk_write_space are the sk->sk_* callbacks, bound to their
+# defaults (sock_def_readable, sock_def_error_report, sock_def_write_space); sock.h's inline
+# helpers are in netkernel.include.net.sock (re-exported below).
 
 import itertools
 import threading
@@ -28,7 +28,8 @@ from netkernel.net.core.filter import (SOCK_FILTER_LOCKED, sk_attach_bpf, sk_att
                                        sk_detach_filter, sk_get_filter, sk_reuseport_attach_bpf,
                                        sk_reuseport_attach_filter)
 from netkernel.net.core.scm import put_cmsg
-from netkernel.net.core.skbuff import SkBuff, alloc_skb, kfree_skb, sock_dequeue_err_skb
+from netkernel.net.core.skbuff import (SkBuff, alloc_skb, alloc_skb_with_frags, kfree_skb,
+                                      sock_dequeue_err_skb)
 from netkernel.net.core.sock_reuseport import reuseport_detach_prog
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN, CAP_NET_RAW
@@ -168,22 +169,34 @@ class Sock:
         self.sk_txtime_report_errors = 0
 
 
-def sk_data_ready(sk: Sock) -> None:
+def sock_def_readable(sk: Sock) -> None:
     """sock_def_readable: wake the sleepers, if there are any (skwq_has_sleeper)."""
     if sk.sk_sleepers:
         sk.sk_wq.notify_all()
 
 
-def sk_error_report(sk: Sock) -> None:
+def sock_def_error_report(sk: Sock) -> None:
+    """sock_def_error_report: wake the sleepers (EPOLLERR)."""
     if sk.sk_sleepers:
         sk.sk_wq.notify_all()
 
 
-def sk_write_space(sk: Sock) -> None:
+def sock_def_write_space(sk: Sock) -> None:
     """sock_def_write_space: wake_up_interruptible_sync_poll(EPOLLOUT|EPOLLWRNORM|EPOLLWRBAND):
     a poll waiting for input only is not woken (its pollwake sees the key does not concern it)."""
     if sk.sk_write_sleepers:
         sk.sk_wq.notify_all()
+
+
+# sk->sk_data_ready, sk->sk_write_space: every socket here keeps the defaults sock_init_data
+# installs, so the calls go straight to them (drawn under their names)
+sk_data_ready = sock_def_readable
+sk_write_space = sock_def_write_space
+
+
+def sk_error_report(sk: Sock) -> None:
+    """sk_error_report (a function since 5.13): sk->sk_error_report, the default one."""
+    sock_def_error_report(sk)
 
 
 def sock_rfree(skb: SkBuff) -> None:
@@ -237,7 +250,7 @@ def sock_alloc_send_pskb(sk: Sock, header_len: int, data_len: int, noblock: bool
         if not timeo:
             return -E.EAGAIN
         timeo = sock_wait(sk, timeo, lambda: sk.sk_wmem_alloc < sk.sk_sndbuf or sk.sk_err, hz)
-    skb = alloc_skb(sk.sk_net.core.profile, header_len, data_len)
+    skb = alloc_skb_with_frags(sk.sk_net.core.profile, header_len, data_len)
     skb_set_owner_w(skb, sk)
     return skb
 

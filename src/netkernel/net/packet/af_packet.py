@@ -9,21 +9,25 @@ LINUX_SOURCE = "net/packet/af_packet.c"
 # not kernel functions (see netkernel.trace)
 MODEL_HELPERS = ("packet_nofcs_extra_len", "spkt_device_name")
 
+from collections import deque
+
 from netkernel.kernel.capability import capable, ns_capable
 from netkernel.net.core import dev as netdev
 from netkernel.include.linux.netdevice import (dev_hard_header, dev_validate_header,
                                                ll_reserved_space)
+from netkernel.include.linux.skbuff import pskb_trim
 from netkernel.include.linux.virtio_net import virtio_net_hdr_from_skb, virtio_net_hdr_to_skb
 from netkernel.net.core.dev_addr_lists import dev_mc_add, dev_mc_del, dev_uc_add, dev_uc_del
 from netkernel.net.core.datagram import (datagram_poll, skb_copy_datagram_from_iter,
+                                         skb_free_datagram,
                                          skb_recv_datagram)
-from netkernel.net.core.dev import (PacketType, dev_add_pack, dev_direct_xmit, dev_queue_xmit,
-                                    dev_remove_pack)
+from netkernel.net.core.dev import (PacketType, __dev_remove_pack, dev_add_pack, dev_direct_xmit,
+                                    dev_queue_xmit)
 from netkernel.net.core.filter import bpf_prog_run, sk_filter
 from netkernel.net.core.net_procfs import proc_create_net
 from netkernel.net.core.skbuff import (CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY,
                                       SkBuff, kfree_skb, skb_pull, skb_push, skb_put,
-                                      skb_reserve, skb_trim)
+                                      skb_reserve)
 from netkernel.net.core.scm import put_cmsg
 from netkernel.net.packet import ring as _ring
 from netkernel.net.packet.fanout import (__fanout_link, __fanout_unlink, fanout_add,
@@ -121,9 +125,10 @@ class PacketSock(Sock):
                  "tp_version", "tp_reserve", "tp_loss", "tp_tstamp", "tp_tx_has_off",
                  "copy_thresh", "has_vnet_hdr", "qdisc_bypass", "stat_packets", "stat_drops",
                  "fanout", "rollover", "pressure", "rx_ring", "tx_ring", "mclist", "tp_hdrlen",
-                 "mapped", "stat_freeze_q_cnt")
+                 "mapped", "stat_freeze_q_cnt", "fp_q", "fp_rq")
 
     def __init__(self, net, type: int, lock):
+        self.fp_q = deque()             # frames queued by the fast path, as compact records
         super().__init__(net, AF_PACKET, type, lock)
         self.num = 0
         self.ifindex = 0
@@ -152,6 +157,26 @@ class PacketSock(Sock):
         self.mapped = 0               # mappings of the rings (packet_mm_open/close)
         self.stat_freeze_q_cnt = 0    # V3: times the block queue froze (tpacket_stats_v3)
 
+    # The receive queue as the structured path sees it: the fast path's records (fp_q, always
+    # younger than what sk_buffs are queued) first become the sk_buffs they stand for
+    # (netkernel/fastpath.py). `fp_rq` is the same deque, for the fast path's own tests.
+    @property
+    def sk_receive_queue(self) -> deque:
+        if self.fp_q:
+            # (under the machine lock: a reader outside the machine, like netkernel run's
+            # readiness check, must not interleave with a fast receive)
+            lock = self.sk_net.core.lock
+            lock.acquire()
+            try:
+                fp_materialize(self)
+            finally:
+                lock.release()
+        return self.fp_rq
+
+    @sk_receive_queue.setter
+    def sk_receive_queue(self, q: deque) -> None:
+        self.fp_rq = q
+
 
 # ---------------------------------------------------------------- hooks
 
@@ -175,7 +200,7 @@ def __unregister_prot_hook(sk: PacketSock) -> None:
     if sk.fanout is not None:
         __fanout_unlink(sk)
     else:
-        dev_remove_pack(sk.prot_hook, sk.sk_net.core)
+        __dev_remove_pack(sk.prot_hook, sk.sk_net.core)
 
 
 def unregister_prot_hook(sk: PacketSock) -> None:
@@ -592,7 +617,7 @@ def packet_rcv(skb: SkBuff, dev, pt: PacketType, orig_dev) -> int:
     # origlen: skb->len before the trim to the filter's snaplen
     skb.cb = PacketCB(dev.type, skb.pkt_type, orig_dev.ifindex if sk.origdev else dev.ifindex,
                       len(haddr), haddr, skb.tail - skb.data, sock_skb_dropcount(sk))
-    skb_trim(skb, snaplen)
+    pskb_trim(skb, snaplen)
     skb_set_owner_r(skb, sk)
     skb.dev = None
     sk.stat_packets += 1
@@ -689,7 +714,7 @@ def packet_recvmsg(sock, msg, len: int, flags: int) -> int:
         put_cmsg(msg, SOL_PACKET, PACKET_AUXDATA,
                  TPACKET_AUXDATA.pack(status, origlen, flen, 0, net_off, tci, tpid))
     if not flags & MSG_PEEK:
-        kfree_skb(skb)
+        skb_free_datagram(sk, skb)
     if sk.pressure:
         packet_rcv_try_clear_pressure(sk)
     return (VIRTIO_NET_HDR_SIZE if vnet_hdr else 0) + (flen if flags & MSG_TRUNC else copied)
@@ -1055,3 +1080,8 @@ def packet_init(core) -> None:
     core.net_families[AF_PACKET] = PACKET_FAMILY_OPS
     netdev.register_netdevice_notifier(core, packet_notifier)
     proc_create_net("packet", packet_seq_show)
+
+
+# the fast path (netkernel/fastpath.py) turns its records into this module's sk_buffs: bound
+# last, so that either side may be imported first.
+from netkernel.fastpath import fp_materialize  # noqa: E402

@@ -23,7 +23,7 @@ import random
 from netkernel.kernel.sched import current
 from netkernel.include.linux.uaccess import copy_from_user
 from netkernel.include.linux.sockptr import copy_from_sockptr
-from netkernel.net.core.dev import PacketType, dev_add_pack, dev_remove_pack
+from netkernel.net.core.dev import PacketType, __dev_remove_pack, dev_add_pack
 from netkernel.net.core.filter import SOCK_FILTER_LOCKED, bpf_prog_create_from_user, bpf_prog_run
 from netkernel.include.linux.skbuff import skb_get_hash
 from netkernel.net.core.flow_dissector import __skb_get_hash_symmetric
@@ -237,7 +237,7 @@ def __fanout_unlink(sk) -> None:
     arr[i] = arr[-1]
     arr.pop()
     if not arr:
-        dev_remove_pack(f.prot_hook, f.net.core)
+        __dev_remove_pack(f.prot_hook, f.net.core)
 
 
 def fanout_find_new_id(net) -> int:
@@ -297,7 +297,7 @@ def fanout_add(sk, id: int, type_flags: int, max_num_members: int) -> int:
             and match.prot_hook.dev is sk.prot_hook.dev):
         err = -E.ENOSPC
         if match.sk_ref < match.max_num_members:
-            dev_remove_pack(sk.prot_hook, net.core)
+            __dev_remove_pack(sk.prot_hook, net.core)
             sk.fanout = match
             sk.rollover = rollover
             match.sk_ref += 1

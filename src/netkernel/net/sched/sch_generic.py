@@ -1,9 +1,11 @@
 """Queueing disciplines (net/sched/sch_generic.c): noqueue and pfifo_fast.
 
 A device whose qdisc has no `enqueue` (noqueue: lo, veth) transmits directly from
-__dev_queue_xmit. pfifo_fast queues, then __qdisc_run drains it through dev_hard_start_xmit in
-the same call. While deactivated (device down or without carrier) the device has the noop qdisc,
-which __dev_queue_xmit models by dropping every frame.
+__dev_queue_xmit. pfifo_fast (lockless and bypassable: TCQ_F_NOLOCK | TCQ_F_CAN_BYPASS) sends a
+frame that finds it empty and not running straight through sch_direct_xmit (__dev_xmit_skb);
+otherwise the frame is enqueued and __qdisc_run drains the queue through sch_direct_xmit →
+dev_hard_start_xmit in the same call. While deactivated (device down or without carrier) the
+device has the noop qdisc, which __dev_queue_xmit models by dropping every frame.
 """
 from __future__ import annotations
 
@@ -18,15 +20,23 @@ from netkernel.include.linux.netdevice import (NET_XMIT_DROP, NET_XMIT_SUCCESS,
 from netkernel.net.core.skbuff import kfree_skb
 
 
-class Qdisc:
-    """struct Qdisc."""
-    __slots__ = ("id", "enqueue", "q", "active", "drops", "requeues", "packets", "bytes")
+TCQ_F_CAN_BYPASS = 4
+TCQ_F_NOLOCK = 0x100
 
-    def __init__(self, id: str, enqueue):
+
+class Qdisc:
+    """struct Qdisc: `q` holds the queued frames (a requeued one at its head), `running` is
+    qdisc_run_begin's mark, packets/bytes its bstats, drops/requeues its qstats."""
+    __slots__ = ("id", "enqueue", "flags", "q", "active", "running", "drops", "requeues",
+                 "packets", "bytes")
+
+    def __init__(self, id: str, enqueue, flags: int = 0):
         self.id = id
         self.enqueue = enqueue
+        self.flags = flags
         self.q: deque = deque()
         self.active = False
+        self.running = False
         self.drops = 0
         self.requeues = 0
         self.packets = 0
@@ -41,18 +51,54 @@ class Qdisc:
             kfree_skb(self.q.popleft())
 
     def run(self, dev) -> None:
-        """__qdisc_run → qdisc_restart → sch_direct_xmit: dequeue and transmit until empty or
-        the driver pushes back."""
-        q = self.q
-        while q and not dev.queue_stopped:
-            skb = q.popleft()
-            rc = _dev.dev_hard_start_xmit(skb, dev)
-            if rc == NETDEV_TX_BUSY:
-                q.appendleft(skb)
-                self.requeues += 1
-                break
-            self.packets += 1
-            self.bytes += skb.len
+        """qdisc_run (include/net/pkt_sched.h): __qdisc_run unless the qdisc is running already
+        (qdisc_run_begin/qdisc_run_end)."""
+        if not self.running:
+            self.running = True
+            try:
+                _qdisc_run(self, dev)       # __qdisc_run (a class body would mangle the name)
+            finally:
+                self.running = False
+
+
+def __qdisc_run(q: Qdisc, dev) -> None:
+    """__qdisc_run → qdisc_restart: dequeue and send through sch_direct_xmit until the queue is
+    empty or the driver pushes back. (Linux stops after dev_tx_weight frames and reschedules
+    itself in NET_TX_SOFTIRQ; the model drains in one go.)"""
+    q_ = q.q
+    while q_:
+        if not sch_direct_xmit(q_.popleft(), q, dev):
+            break
+
+
+_qdisc_run = __qdisc_run
+
+
+def sch_direct_xmit(skb, q: Qdisc, dev) -> bool:
+    """sch_direct_xmit: hand one frame to the driver unless its queue is stopped
+    (netif_xmit_frozen_or_stopped); a frame the driver pushes back (NETDEV_TX_BUSY), or that
+    found the queue stopped, goes back to the head of the qdisc and False ends the run.
+    bstats count each frame the driver takes, once, with its length as queued.
+    (validate_xmit_skb_list has nothing to do here: no GSO, VLAN offload or checksum offload
+    is modelled on a qdisc device.)"""
+    length = skb.tail - skb.data
+    if dev.queue_stopped:
+        ret = NETDEV_TX_BUSY
+    else:
+        ret = _dev.dev_hard_start_xmit(skb, dev)
+    if ret == NETDEV_TX_BUSY:
+        dev_requeue_skb(skb, q)
+        return False
+    q.packets += 1
+    q.bytes += length
+    return True
+
+
+def dev_requeue_skb(skb, q: Qdisc) -> None:
+    """dev_requeue_skb: the frame is still the qdisc's, first in line (Linux parks it on
+    q->gso_skb); counted in requeues. It goes out when the driver wakes the queue."""
+    q.q.appendleft(skb)
+    q.requeues += 1
 
 
 def noqueue() -> Qdisc:
@@ -71,7 +117,7 @@ def pfifo_fast_enqueue(skb, qdisc: Qdisc) -> int:
 
 
 def pfifo_fast() -> Qdisc:
-    return Qdisc("pfifo_fast", pfifo_fast_enqueue)
+    return Qdisc("pfifo_fast", pfifo_fast_enqueue, TCQ_F_NOLOCK | TCQ_F_CAN_BYPASS)
 
 
 # ---------------------------------------------------------------- activation and carrier

@@ -78,7 +78,8 @@ from netkernel.include.linux.netdevice import (napi_complete, napi_schedule_irqo
 from netkernel.net.core.dev import (NETDEV_TX_OK, NapiStruct, NetDevice, NetDeviceOps,
                                     napi_disable, napi_enable, napi_gro_receive, netif_napi_add,
                                     netif_receive_skb, register_netdevice)
-from netkernel.net.core.skbuff import SkBuff, alloc_skb, kfree_skb, skb_put, skb_reserve
+from netkernel.net.core.skbuff import (SkBuff, alloc_skb, consume_skb, kfree_skb, skb_put,
+                                      skb_reserve)
 from netkernel.net.ethernet.eth import eth_type_trans, ether_setup
 from netkernel.net.sched.sch_generic import pfifo_fast
 from netkernel.uapi.errno import ENOMEM
@@ -387,7 +388,7 @@ def ftgmac100_free_tx_packet(priv: Ftgmac100, pointer: int, skb: SkBuff, ctl_sta
     addr = _coherent_read32(priv.dev, _txdes(priv, pointer) + FTGMAC100_TXDES3)
     dma_unmap_single(priv.dev, addr, skb.len, DMA_TO_DEVICE)
     if ctl_stat & FTGMAC100_TXDES0_LTS:
-        kfree_skb(skb)                      # dev_kfree_skb
+        consume_skb(skb)                    # dev_kfree_skb
     priv.tx_skbs[pointer] = None
 
 
