@@ -335,7 +335,8 @@ def run_in_topology(topology, argv, timeout: float = 60, disable_ipv6: bool = Fa
     (one `ip ...` command a line, # comments) — the real-kernel half of a `netkernel run`
     comparison. Returns the CompletedProcess (text output), or None where a real netns cannot be
     made here (not root, no iproute2, `ip netns add` refused). `disable_ipv6`: no IPv6
-    autoconfiguration frames on the links (the model has no IPv6)."""
+    autoconfiguration on the links, hence no IPv6 frame on them — new devices make no link-local
+    address (addr_gen_mode 1), as on a netkernel machine; lo keeps its ::1 as there."""
     if os.geteuid() != 0 or shutil.which("ip") is None:
         return None
     ns = f"{prefix}-{uuid.uuid4().hex[:8]}"
@@ -344,8 +345,7 @@ def run_in_topology(topology, argv, timeout: float = 60, disable_ipv6: bool = Fa
     try:
         if disable_ipv6:
             subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
-                            "net.ipv6.conf.all.disable_ipv6=1",
-                            "net.ipv6.conf.default.disable_ipv6=1"], capture_output=True)
+                            "net.ipv6.conf.default.addr_gen_mode=1"], capture_output=True)
         with open(topology) as f:
             for line in f.read().splitlines():
                 line = line.split("#", 1)[0].strip()

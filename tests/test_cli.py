@@ -33,7 +33,8 @@ def run_main(capsys, *argv):
 
 TOPOLOGY_MISTAKES = [   # (file text, line, message, status)
     (VETH + "ip link frob veth0\n", 2, 'Command "frob" is unknown, try "ip link help".', 255),
-    ("# routes\nip route add 10.0.0.0/8 dev lo\n", 2, 'Object "route" is unknown, try "ip help".', 1),
+    ("# routes\nip route add 10.0.0.0/8 via 10.9.9.9\n", 2, "Error: Nexthop has invalid gateway.", 2),
+    ("# rules\nip rule add from all lookup 100\n", 2, 'Object "rule" is unknown, try "ip help".', 1),
     ('ip link add "veth0 type veth\n', 1, "No closing quotation", 255),
     ("ip link add x0 type bogus\n", 1, "Error: Unknown device type.", 2),
     (VETH + "ip link set veth0 mtu big\n", 2,
@@ -121,7 +122,8 @@ MISTAKES = [   # (argv, status, stderr starts with)
     (["hw"], 2, "netkernel: hw: the following arguments are required: what"),
     (["hw", "leds"], 2, "netkernel: hw: argument what: invalid choice: 'leds'"),
     (["ip", "link", "set", "nope0", "up"], 1, 'netkernel: Cannot find device "nope0"'),
-    (["ip", "addr", "show"], 1, 'netkernel: Object "addr" is unknown, try "ip help".'),
+    (["ip", "neigh", "show"], 1, 'netkernel: Object "neigh" is unknown, try "ip help".'),
+    (["ip", "addr", "show", "dev", "nope0"], 1, 'netkernel: Device "nope0" does not exist.'),
     (["ip", "--topology"], 2, "netkernel: ip: argument --topology: expected one argument"),
     (["ip", "-x", "link"], 255, 'netkernel: Option "-x" is unknown, try "ip -help".'),
     ([], 2, "netkernel: a command is required"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import random
+import socket
+import struct
 import time
 import weakref
 
@@ -34,13 +36,29 @@ from netkernel.net.core.skbuff import PROFILES
 from netkernel.net.core.sysctl_net_core import sysctl_core_init
 from netkernel import fastpath as _fastpath
 from netkernel.net.packet.af_packet import packet_init
+from netkernel.net.ipv4.af_inet import inet_init
+from netkernel.net.ipv6.af_inet6 import inet6_init
 from netkernel.net.netlink.af_netlink import netlink_proto_init
 from netkernel.uapi import errno as E
-from netkernel.uapi.capability import ALL_CAPS, CAP_LAST_CAP, CAP_NET_RAW
+from netkernel.uapi.capability import ALL_CAPS, CAP_LAST_CAP, CAP_NET_ADMIN, CAP_NET_RAW
 from netkernel.uapi.if_ import IFF_UP, IFF_LOOPBACK, IFNAMSIZ
-from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL
+from netkernel.include.linux.netlink import netlink_ext_ack_begin, netlink_ext_ack_end
+from netkernel.net.core.rtnetlink import nla_put, nlmsg_put, rtnl_request
+from netkernel.net.ipv4.devinet import devinet_sysctl
+from netkernel.net.ipv6.addrconf import addrconf_sysctl
+from netkernel.uapi.netlink import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST
+from netkernel.uapi.rtnetlink import (IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_F_NODAD,
+                                      IFA_F_NOPREFIXROUTE, IFA_FLAGS, IFA_LABEL, IFA_LOCAL,
+                                      IFA_RT_PRIORITY, IFADDRMSG, RTA_DST, RTA_GATEWAY, RTA_OIF,
+                                      RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTM_DELADDR,
+                                      RTM_GETROUTE,
+                                      RTM_DELROUTE, RTM_NEWADDR, RTM_NEWROUTE, RTMSG,
+                                      RTN_BLACKHOLE, RTN_BROADCAST, RTN_LOCAL, RTN_PROHIBIT,
+                                      RTN_UNICAST, RTN_UNREACHABLE, RTPROT_BOOT, RT_SCOPE_HOST,
+                                      RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE,
+                                      RT_TABLE_MAIN)
 from netkernel.uapi.rtnetlink import RTM_DELLINK, RTM_NEWLINK, RTM_SETLINK
-from netkernel.uapi.socket import AF_PACKET, SOCK_RAW
+from netkernel.uapi.socket import AF_INET, AF_INET6, AF_PACKET, SOCK_RAW
 from netkernel.socketmodule import Socket  # noqa: F401 (netkernel.Socket)
 
 
@@ -48,6 +66,21 @@ _oserror = E.oserror
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _parse_prefix(text: str):
+    """"10.0.0.1/24" or "2001:db8::1/64" → (family, address bytes, prefix length); ValueError
+    for text that is neither (as ip(8)'s "any valid prefix is expected")."""
+    if not isinstance(text, str):
+        raise TypeError(f"address must be str, not {type(text).__name__}")
+    addr, _, plen = text.partition("/")
+    family = AF_INET6 if ":" in addr else AF_INET
+    try:
+        raw = socket.inet_pton(family, addr)
+        n = int(plen) if plen else (32 if family == AF_INET else 128)
+    except (OSError, ValueError):
+        raise ValueError(f"{text!r} is not an IPv4 or IPv6 address") from None
+    return family, raw, n
 
 
 def parse_mac(address) -> bytes:
@@ -343,6 +376,176 @@ class _View:
         it see NETDEV_UNREGISTER. ENODEV, EPERM without CAP_NET_ADMIN, EOPNOTSUPP for lo."""
         self._call(rtnetlink_rcv_msg, RTM_DELLINK, _link_msg(self, name))
 
+    # -- addresses and routes (ip addr / ip route): rtnetlink requests through rtnl_request
+    def _rtnl(self, msgtype: int, flags: int, body: bytes) -> list:
+        """One rtnetlink request through the kernel's handlers: its reply messages (a GET's); a
+        refusal raises OSError whose `extack` is the kernel's extended-ack text, if it gave one
+        (as `ip` prints it)."""
+        msg = nlmsg_put(msgtype, 0, 0, NLM_F_REQUEST | flags, body)
+        said = []
+
+        def request(task, m):
+            ext = netlink_ext_ack_begin()
+            try:
+                return rtnl_request(task, task.net, m)
+            finally:
+                netlink_ext_ack_end()
+                said.append(ext._msg)
+        try:
+            return self._call(request, msg)
+        except OSError as e:
+            if said and said[0]:
+                e.extack = said[0]
+            raise
+
+    def addr_add(self, dev: str, address: str, *, broadcast: str | None = None,
+                 label: str | None = None, noprefixroute: bool = False, nodad: bool = False,
+                 metric: int | None = None, valid_lft: int | None = None,
+                 preferred_lft: int | None = None, replace: bool = False) -> None:
+        """Add an address to a device, as `ip addr add ADDRESS/PLEN dev DEV [broadcast B]
+        [label L] [noprefixroute] [nodad] [metric N] [valid_lft S] [preferred_lft S]`
+        (`replace=True`: `ip addr replace`). Lifetimes are seconds (None: forever); an IPv4
+        address is deprecated, then deleted, when they run out.
+        `address` is "10.0.0.1/24" or "2001:db8::1/64" (no length: /32 or /128). The kernel
+        adds the routes the address needs: for IPv4 `local 10.0.0.1` (table local) always,
+        and while the device is up the prefix route `10.0.0.0/24 dev DEV proto kernel scope
+        link src 10.0.0.1` (main) and `broadcast 10.0.0.255`; for IPv6 the local route and
+        the prefix route (metric 256). IPv6 addresses are tentative until the device is up
+        with carrier (DAD) unless nodad; a device going down loses its IPv6 addresses.
+        Errors are Linux's: EEXIST (the address is there), ENODEV, EPERM without
+        CAP_NET_ADMIN, EINVAL (bad prefix length), EADDRNOTAVAIL (::, multicast, ::1 off lo),
+        EACCES (IPv6 disabled on the device: net.ipv6.conf.DEV.disable_ipv6)."""
+        family, addr, plen = _parse_prefix(address)
+        body = bytearray(IFADDRMSG.pack(family, plen, 0, 0, self._ifindex(dev)))
+        nla_put(body, IFA_LOCAL, addr)
+        nla_put(body, IFA_ADDRESS, addr)
+        if broadcast is not None:
+            nla_put(body, IFA_BROADCAST, _parse_prefix(broadcast)[1])
+        if label is not None:
+            nla_put(body, IFA_LABEL, label.encode() + b"\0")
+        if metric is not None:
+            nla_put(body, IFA_RT_PRIORITY, struct.pack("=I", metric))
+        if valid_lft is not None or preferred_lft is not None:
+            forever = 0xFFFFFFFF
+            valid = forever if valid_lft is None else valid_lft
+            nla_put(body, IFA_CACHEINFO, struct.pack("=IIII", valid if preferred_lft is None
+                                                     else preferred_lft, valid, 0, 0))
+        flags = (IFA_F_NOPREFIXROUTE if noprefixroute else 0) | (IFA_F_NODAD if nodad else 0)
+        if flags:
+            nla_put(body, IFA_FLAGS, struct.pack("=I", flags))
+        self._rtnl(RTM_NEWADDR, NLM_F_CREATE | (NLM_F_REPLACE if replace else NLM_F_EXCL),
+                   bytes(body))
+
+    def addr_del(self, dev: str, address: str) -> None:
+        """Remove an address, as `ip addr del ADDRESS/PLEN dev DEV` (EADDRNOTAVAIL if the device
+        has no such address; for IPv4 removing a primary also removes its secondaries)."""
+        family, addr, plen = _parse_prefix(address)
+        body = bytearray(IFADDRMSG.pack(family, plen, 0, 0, self._ifindex(dev)))
+        nla_put(body, IFA_LOCAL, addr)
+        nla_put(body, IFA_ADDRESS, addr)
+        self._rtnl(RTM_DELADDR, 0, bytes(body))
+
+    def addrs(self, dev: str | None = None) -> list[dict]:
+        """The addresses, as `ip -j addr` lists them per device: dicts with family ("inet",
+        "inet6"), local, prefixlen, scope, label, flags (IFA_F_*), ifname, broadcast."""
+        from netkernel.iproute import addr_entries
+        with self._kernel._lock:
+            out = addr_entries(self.net)
+        return [a for a in out if dev is None or a["ifname"] == dev]
+
+    def route_add(self, dst: str, *, dev: str | None = None, via: str | None = None,
+                  metric: int | None = None, table: int | None = None, src: str | None = None,
+                  scope: str | None = None, type: str = "unicast", onlink: bool = False,
+                  replace: bool = False) -> None:
+        """Add a route, as `ip route add DST [via GW] [dev DEV] [metric N] [table T] [src A]
+        [onlink]` (onlink: the gateway is on DEV's link, whatever the routes say).
+        DST is "10.1.0.0/16", "default" (IPv4) or an IPv6 prefix ("default6" or "::/0").
+        A gateway must be reachable over a route of link scope (ENETUNREACH "Nexthop has invalid
+        gateway"), a device must be up (ENETDOWN) and have IPv4 (ENODEV); an equal route is
+        EEXIST; host bits in DST are EINVAL. `replace=True` is `ip route replace`."""
+        self._route(RTM_NEWROUTE, NLM_F_CREATE | (NLM_F_REPLACE if replace else NLM_F_EXCL),
+                    dst, dev, via, metric, table, src, scope, type, onlink)
+
+    def route_del(self, dst: str, *, dev: str | None = None, via: str | None = None,
+                  metric: int | None = None, table: int | None = None) -> None:
+        """Delete a route, as `ip route del DST [via GW] [dev DEV] [metric N] [table T]`:
+        the first one matching what is given (ESRCH when none)."""
+        self._route(RTM_DELROUTE, 0, dst, dev, via, metric, table, None, None, None)
+
+    def _route(self, msgtype, flags, dst, dev, via, metric, table, src, scope, rtype,
+               onlink=False):
+        if dst in ("default", "default6"):
+            family, addr, plen = (AF_INET, bytes(4), 0) if dst == "default" else \
+                (AF_INET6, bytes(16), 0)
+        else:
+            family, addr, plen = _parse_prefix(dst)
+        types = {"unicast": RTN_UNICAST, "local": RTN_LOCAL, "broadcast": RTN_BROADCAST,
+                 "unreachable": RTN_UNREACHABLE, "blackhole": RTN_BLACKHOLE,
+                 "prohibit": RTN_PROHIBIT, None: 0}
+        scopes = {"global": RT_SCOPE_UNIVERSE, "link": RT_SCOPE_LINK, "host": RT_SCOPE_HOST}
+        if msgtype == RTM_DELROUTE:
+            rscope, rproto = RT_SCOPE_NOWHERE, 0
+        else:
+            rproto = RTPROT_BOOT
+            rscope = scopes[scope] if scope else (
+                RT_SCOPE_HOST if rtype == "local" else
+                RT_SCOPE_LINK if rtype == "unicast" and via is None and dev is not None and
+                family == AF_INET else RT_SCOPE_UNIVERSE)
+        tb = RT_TABLE_MAIN if table is None else table
+        body = bytearray(RTMSG.pack(family, plen, 0, 0, tb if tb < 256 else 0, rproto, rscope,
+                                    types[rtype], 4 if onlink else 0))       # RTNH_F_ONLINK
+        if plen:
+            nla_put(body, RTA_DST, addr)
+        if tb >= 256:
+            nla_put(body, RTA_TABLE, struct.pack("=I", tb))
+        if via is not None:
+            nla_put(body, RTA_GATEWAY, _parse_prefix(via)[1])
+        if dev is not None:
+            nla_put(body, RTA_OIF, struct.pack("=I", self._ifindex(dev)))
+        if metric is not None:
+            nla_put(body, RTA_PRIORITY, struct.pack("=I", metric))
+        if src is not None:
+            nla_put(body, RTA_PREFSRC, _parse_prefix(src)[1])
+        self._rtnl(msgtype, flags, bytes(body))
+
+    def route_get(self, dst: str, *, src: str | None = None, dev: str | None = None) -> dict:
+        """The route the kernel would use to send to `dst`, as `ip route get DST [from SRC]
+        [oif DEV]`: a dict with type, dst, gateway, dev, prefsrc (the source address it would
+        choose), and for IPv4 the uid and the route's cache flags (local, brd, ...), for IPv6
+        the table, protocol and metric of the route found. A destination without route is
+        ENETUNREACH, an unreachable route EHOSTUNREACH, an IPv4 source that is not local
+        ENETUNREACH, an unknown device ENODEV."""
+        family, addr, _plen = _parse_prefix(dst)
+        full = 32 if family == AF_INET else 128
+        body = bytearray(RTMSG.pack(family, full, full if src else 0, 0, 0, 0, 0, 0, 0))
+        nla_put(body, RTA_DST, addr)
+        if src is not None:
+            nla_put(body, RTA_SRC, _parse_prefix(src)[1])
+        if dev is not None:
+            nla_put(body, RTA_OIF, struct.pack("=I", self._ifindex(dev)))
+        (reply,) = self._rtnl(RTM_GETROUTE, 0, bytes(body))
+        from netkernel.iproute import route_reply
+        with self._kernel._lock:
+            return route_reply(self.net, reply)
+
+    def routes(self, family: int | None = None) -> list[dict]:
+        """Every route of every table, as `ip -j route show table all` (and `ip -6 ...`)
+        describes them: dicts with type, dst, table, protocol, scope, dev, gateway, prefsrc,
+        metric, flags."""
+        from netkernel.iproute import route_entries
+        with self._kernel._lock:
+            out = route_entries(self.net)
+        return [r for r in out if family is None or r["family"] == family]
+
+    def _ifindex(self, name: str) -> int:
+        if not isinstance(name, str):
+            raise TypeError(f"dev must be str, not {type(name).__name__}")
+        with self._kernel._lock:
+            dev = self.net.dev_by_name.get(name)
+        if dev is None:
+            raise E.oserror(E.ENODEV)
+        return dev.ifindex
+
     def if_nametoindex(self, name: str) -> int:
         if not isinstance(name, str):
             raise TypeError(f"if_nametoindex(): argument 1 must be str, not {type(name).__name__}")
@@ -445,6 +648,17 @@ class _View:
         ret, out = self.sys_ioctl(fd, request, arg)
         return ret if out is None else out
 
+    def _net_sysctl(self, name: str, value=None) -> int:
+        """A per-namespace tunable of this view's namespace: net.ipv6.conf.{all,default,DEV}.
+        {disable_ipv6, addr_gen_mode, keep_addr_on_down, accept_dad} and
+        net.ipv4.conf.{all,default,DEV}.promote_secondaries."""
+        with self._kernel._lock:
+            if value is not None and not capable(CAP_NET_ADMIN):
+                raise E.oserror(E.EPERM)
+            conf = devinet_sysctl if name.startswith("net.ipv4.") else addrconf_sysctl
+            ret = conf(self.net, name, value)
+        return sys.raise_on_error(ret)
+
     def sysfs(self, path: str):
         """What Linux shows under /sys for this view's namespace: `k.sysfs("class/net/eth0/mtu")`
         is the file's text ("1500\n"); a directory ("class/net", "class/net/eth0/statistics")
@@ -479,6 +693,12 @@ class Netns(_View):
     @property
     def name(self) -> str:
         return self.net.name
+
+    def sysctl(self, name: str, value: int | str | None = None) -> int:
+        """The machine's tunables (Kernel.sysctl); net.ipv6.conf.* are this namespace's."""
+        if isinstance(name, str) and name.startswith(("net.ipv6.conf.", "net.ipv4.conf.")):
+            return self._net_sysctl(name, value)
+        return self._kernel.sysctl(name, value)
 
 
 class Kernel(_View):
@@ -528,6 +748,8 @@ class Kernel(_View):
         self.core.random = random.Random(seed)
         packet_init(self.core)
         netlink_proto_init(self.core)
+        inet_init(self.core)
+        inet6_init(self.core)
         for ops in (VETH_LINK_OPS, DUMMY_LINK_OPS, TAP_LINK_OPS, QEMU_LINK_OPS):
             rtnl_link_register(self.core, ops)
         register_pernet_device(self.core, loopback_net_init)
@@ -577,6 +799,8 @@ class Kernel(_View):
             raise TypeError(f"sysctl name must be str, not {type(name).__name__}")
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, str))):
             raise TypeError(f"sysctl value must be int or str, not {type(value).__name__}")
+        if name.startswith(("net.ipv6.conf.", "net.ipv4.conf.")):
+            return self._net_sysctl(name, value)
         with self._lock:
             if value is not None:
                 self.core.fp_gen += 1           # fast-path routes are stale

@@ -364,6 +364,7 @@ class NetkernelBackend:
                 self.k.sysctl(f"net.core.{n}", v)
             self._root = self
             self.h = self.k
+            _no_ipv6(self.k)
             self._owner: dict[int, Any] = {}
             self._sockets: list[Any] = []
             self._maps: list = []
@@ -374,6 +375,7 @@ class NetkernelBackend:
 
     def netns_add(self, name: str) -> "NetkernelBackend":
         self.k.netns_add(name)
+        _no_ipv6(self.k.netns(name))
         return NetkernelBackend(_root=self._root, _handle=self.k.netns(name))
 
     def netns(self, name: str) -> "NetkernelBackend":
@@ -488,7 +490,7 @@ class NetkernelBackend:
         return r[0][1] if r else 0
 
     def sysctl(self, name, value):
-        self.k.sysctl(name, value)
+        self.h.sysctl(name, value)
 
     def link_info(self, name):
         link = next(li for li in self.h.links() if li["name"] == name)
@@ -508,6 +510,13 @@ class NetkernelBackend:
             except Exception:
                 pass
         self._sockets.clear()
+
+
+def _no_ipv6(view) -> None:
+    """What LinuxBackend does to a new namespace: IPv6 off on "all" and "default" (lo loses
+    the ::1 it got when it came up, as if lo had come up after the switch)."""
+    for key in ("all", "default"):
+        view.sysctl(f"net.ipv6.conf.{key}.disable_ipv6", 1)
 
 
 def _get_filter(fd: int, optlen: int):

@@ -241,6 +241,17 @@ EXPECTED = {
                     "include/linux/etherdevice.h"),
     **dict.fromkeys("copy_net_ns setup_net register_pernet_device".split(),
                     "net/core/net_namespace.c"),
+    # IPv4/IPv6 state that device events reach (inetdev_event, fib_netdev_event, addrconf_notify)
+    **dict.fromkeys("inetdev_event inetdev_init inetdev_destroy inetdev_valid_mtu".split(),
+                    "net/ipv4/devinet.c"),
+    **dict.fromkeys("fib_netdev_event fib_disable_ip".split(), "net/ipv4/fib_frontend.c"),
+    "fib_sync_down_dev": "net/ipv4/fib_semantics.c",
+    **dict.fromkeys("addrconf_notify addrconf_add_mroute addrconf_dev_config addrconf_ifdown "
+                    "addrconf_link_ready ipv6_add_dev ipv6_find_idev".split(),
+                    "net/ipv6/addrconf.c"),
+    "fib6_add": "net/ipv6/ip6_fib.c",
+    **dict.fromkeys("inet6_rt_notify rt6_fill_node rt6_sync_down_dev".split(),
+                    "net/ipv6/route.c"),
     # link notifications (rtnetlink.c), the linkwatch events (link_watch.c), netlink multicast
     **dict.fromkeys("rtmsg_ifinfo rtmsg_ifinfo_build_skb rtmsg_ifinfo_event rtmsg_ifinfo_newnet "
                     "rtmsg_ifinfo_send rtnetlink_event rtnl_fill_ifinfo rtnl_lock rtnl_unlock "

@@ -10,6 +10,8 @@ NLM_F_REPLACE = 0x100
 NLM_F_EXCL = 0x200
 NLM_F_CREATE = 0x400
 NLM_F_APPEND = 0x800
+NLM_F_DUMP_INTR = 0x10        # a dump was inconsistent
+NLM_F_DUMP_FILTERED = 0x20    # a dump was filtered as requested
 
 # struct nlattr: what a classic BPF program's SKF_AD_NLATTR[_NEST] extensions walk
 NLA_LEN = 0                 # __u16 nla_len: header and payload, host order

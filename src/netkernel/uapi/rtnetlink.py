@@ -87,6 +87,96 @@ RTNL_LINK_STATS64 = _struct.Struct("=24Q")
 # struct rtnl_link_ifmap: u64 mem_start, mem_end, base_addr; u16 irq; u8 dma, port; padding
 RTNL_LINK_IFMAP = _struct.Struct("=QQQHBB4x")
 
+# ---------------------------------------------------------------- addresses (if_addr.h)
+# struct ifaddrmsg: u8 ifa_family, ifa_prefixlen, ifa_flags, ifa_scope; u32 ifa_index
+IFADDRMSG = _struct.Struct("=BBBBI")
+IFADDRMSG_SIZE = IFADDRMSG.size          # 8
+IFA_UNSPEC = 0
+IFA_ADDRESS = 1
+IFA_LOCAL = 2
+IFA_LABEL = 3
+IFA_BROADCAST = 4
+IFA_ANYCAST = 5
+IFA_CACHEINFO = 6
+IFA_MULTICAST = 7
+IFA_FLAGS = 8
+IFA_RT_PRIORITY = 9
+IFA_TARGET_NETNSID = 10
+IFA_MAX = 10
+# struct ifa_cacheinfo: u32 ifa_prefered, ifa_valid, cstamp, tstamp
+IFA_CACHEINFO_S = _struct.Struct("=IIII")
+IFA_F_SECONDARY = 0x01
+IFA_F_TEMPORARY = IFA_F_SECONDARY
+IFA_F_NODAD = 0x02
+IFA_F_OPTIMISTIC = 0x04
+IFA_F_DADFAILED = 0x08
+IFA_F_HOMEADDRESS = 0x10
+IFA_F_DEPRECATED = 0x20
+IFA_F_TENTATIVE = 0x40
+IFA_F_PERMANENT = 0x80
+IFA_F_MANAGETEMPADDR = 0x100
+IFA_F_NOPREFIXROUTE = 0x200
+IFA_F_MCAUTOJOIN = 0x400
+IFA_F_STABLE_PRIVACY = 0x800
+INFINITY_LIFE_TIME = 0xFFFFFFFF
+
+# ---------------------------------------------------------------- routes (rtnetlink.h)
+# struct rtmsg: u8 family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags
+RTMSG = _struct.Struct("=BBBBBBBBI")
+RTMSG_SIZE = RTMSG.size                  # 12
+RTA_UNSPEC = 0
+RTA_DST = 1
+RTA_SRC = 2
+RTA_IIF = 3
+RTA_OIF = 4
+RTA_GATEWAY = 5
+RTA_PRIORITY = 6
+RTA_PREFSRC = 7
+RTA_METRICS = 8
+RTA_MULTIPATH = 9
+RTA_FLOW = 11
+RTA_CACHEINFO = 12
+RTA_TABLE = 15
+RTA_MARK = 16
+RTA_VIA = 18
+RTA_NEWDST = 19
+RTA_PREF = 20
+RTA_ENCAP_TYPE = 21
+RTA_ENCAP = 22
+RTA_EXPIRES = 23
+RTA_UID = 25
+RTA_TTL_PROPAGATE = 26
+RTA_IP_PROTO = 27
+RTA_SPORT = 28
+RTA_DPORT = 29
+RTA_NH_ID = 30
+RTA_MAX = 30
+# struct rta_cacheinfo: u32 clntref, lastuse; s32 expires; u32 error, used, id, ts, tsage
+RTA_CACHEINFO_S = _struct.Struct("=IIiIIIII")
+# rtm_type
+RTN_UNSPEC, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_ANYCAST, RTN_MULTICAST = 0, 1, 2, 3, 4, 5
+RTN_BLACKHOLE, RTN_UNREACHABLE, RTN_PROHIBIT, RTN_THROW, RTN_NAT, RTN_XRESOLVE = 6, 7, 8, 9, 10, 11
+RTN_MAX = 11
+# rtm_protocol
+RTPROT_UNSPEC, RTPROT_REDIRECT, RTPROT_KERNEL, RTPROT_BOOT, RTPROT_STATIC = 0, 1, 2, 3, 4
+# rtm_scope
+RT_SCOPE_UNIVERSE, RT_SCOPE_SITE, RT_SCOPE_LINK, RT_SCOPE_HOST, RT_SCOPE_NOWHERE = 0, 200, 253, 254, 255
+# rtm_table
+RT_TABLE_UNSPEC, RT_TABLE_COMPAT, RT_TABLE_DEFAULT, RT_TABLE_MAIN, RT_TABLE_LOCAL = 0, 252, 253, 254, 255
+# rtm_flags
+RTNH_F_DEAD = 1
+RTNH_F_PERVASIVE = 2
+RTNH_F_ONLINK = 4
+RTNH_F_OFFLOAD = 8
+RTNH_F_LINKDOWN = 16
+RTNH_F_UNRESOLVED = 32
+RTM_F_NOTIFY = 0x100
+RTM_F_CLONED = 0x200
+RTM_F_EQUALIZE = 0x400
+RTM_F_PREFIX = 0x800
+RTM_F_LOOKUP_TABLE = 0x1000
+RTM_F_FIB_MATCH = 0x2000
+
 # enum rtnetlink_groups (5.15): the multicast groups of NETLINK_ROUTE
 RTNLGRP_NONE = 0
 RTNLGRP_LINK = 1

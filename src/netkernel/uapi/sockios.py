@@ -105,3 +105,25 @@ SIOCPROTOPRIVATE = 0x89E0
 SIOCDEVPRIVATE = 0x89F0
 SIOCIWFIRST = 0x8B00
 SIOCIWLAST = 0x8BFF
+
+# struct rtentry (include/uapi/linux/route.h) on x86_64/LP64: what SIOCADDRT/SIOCDELRT read
+RTENTRY_SIZE = 120
+RTENTRY_DST = 8             # struct sockaddr rt_dst
+RTENTRY_GATEWAY = 24        # struct sockaddr rt_gateway
+RTENTRY_GENMASK = 40        # struct sockaddr rt_genmask
+RTENTRY_FLAGS = 56          # unsigned short rt_flags
+RTENTRY_METRIC = 80         # short rt_metric (+1 is the route's priority)
+RTENTRY_DEV = 88            # char *rt_dev
+RTENTRY_MTU = 96            # unsigned long rt_mtu
+RTENTRY_WINDOW = 104
+RTENTRY_IRTT = 112          # unsigned short
+RTF_UP = 0x0001
+RTF_GATEWAY = 0x0002
+RTF_HOST = 0x0004
+RTF_REINSTATE = 0x0008
+RTF_DYNAMIC = 0x0010
+RTF_MODIFIED = 0x0020
+RTF_MTU = 0x0040
+RTF_WINDOW = 0x0080
+RTF_IRTT = 0x0100
+RTF_REJECT = 0x0200

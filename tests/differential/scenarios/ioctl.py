@@ -404,7 +404,7 @@ def scenario_ioctl_inet_requests(b):
 
 def scenario_ioctl_ifconf_errors(b):
     """SIOCGIFCONF reads struct ifconf (16 bytes): shorter or NULL is EFAULT. (The address list
-    itself needs IPv4 addresses, not modelled: lo's 127.0.0.1 would be listed.)"""
+    itself: inet_netlink.py's scenario_inet_ifconf.)"""
     s = b.socket(AF_PACKET, SOCK_RAW, 0)
     return {"short": io(b, s, SIOCGIFCONF, bytes(8)), "null": io(b, s, SIOCGIFCONF, None)}
 

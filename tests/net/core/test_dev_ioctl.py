@@ -117,11 +117,20 @@ def test_bad_descriptor(k):
     assert e.value.errno == E.EBADF
 
 
-def test_ifconf_lists_no_addresses(k):
-    """DIVERGENCE(#10): IPv4 addresses are not modelled (Linux would list lo's 127.0.0.1)."""
+def test_ifconf_lists_ipv4_addresses(k):
+    """SIOCGIFCONF: one struct ifreq per IPv4 address (label, AF_INET, address): lo's 127.0.0.1
+    from the start, then an added one; a NULL buffer only counts."""
     buf = ctypes.create_string_buffer(400)
     out = k.ioctl(sock(k), SIOCGIFCONF, struct.pack("<i4xQ", 400, ctypes.addressof(buf)))
-    assert struct.unpack_from("<i", out)[0] == 0
+    assert struct.unpack_from("<i", out)[0] == 40
+    assert buf.raw[:16].rstrip(b"\0") == b"lo"
+    assert buf.raw[16:24] == struct.pack("<H", socket.AF_INET) + b"\0\0" + bytes([127, 0, 0, 1])
+    k.addr_add("veth0", "10.0.0.1/24", label="veth0:a")
+    out = k.ioctl(sock(k), SIOCGIFCONF, struct.pack("<i4xQ", 0, 0))
+    assert struct.unpack_from("<i", out)[0] == 80
+    out = k.ioctl(sock(k), SIOCGIFCONF, struct.pack("<i4xQ", 400, ctypes.addressof(buf)))
+    assert buf.raw[40:56].rstrip(b"\0") == b"veth0:a"
+    assert buf.raw[60:64] == bytes([10, 0, 0, 1])
 
 
 def test_inq_outq_and_stamps(k):

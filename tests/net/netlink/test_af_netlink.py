@@ -16,7 +16,8 @@ from netkernel.uapi.rtnetlink import (IFINFOMSG, IFLA_ADDRESS, IFLA_BROADCAST, I
                                       IFLA_LINKINFO, IFLA_LINKMODE, IFLA_MAX_MTU, IFLA_MIN_MTU,
                                       IFLA_MTU, IFLA_OPERSTATE, IFLA_PROMISCUITY, IFLA_QDISC,
                                       IFLA_STATS64, IFLA_TXQLEN, IFLA_GROUP, RTM_DELLINK,
-                                      RTM_GETADDR, RTM_GETLINK, RTM_NEWLINK, VETH_INFO_PEER)
+                                      RTM_GETADDR, RTM_GETLINK, RTM_NEWADDR, RTM_NEWLINK,
+                                      VETH_INFO_PEER)
 from tests import realkernel
 
 AF_NETLINK, NETLINK_ROUTE = 16, 0
@@ -191,13 +192,22 @@ def test_newlink_dellink_ack_through_the_one_path():
 
 
 def test_recv_peek_trunc_and_getaddr_dump():
+    """An RTM_GETADDR dump (AF_UNSPEC: every family) of a fresh machine: lo's 127.0.0.1 and ::1
+    then NLMSG_DONE in one datagram; MSG_PEEK|MSG_TRUNC tells its length, a short read
+    truncates and consumes it."""
     k = _machine()
     fd = _nl(k)
     k.sys_sendto(fd, request(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, 8, b"\0\0\0\0"), 0, KERNEL)
     n, data, addr = k.sys_recvfrom(fd, 0, socket.MSG_PEEK | socket.MSG_TRUNC)
-    assert (n, data, addr) == (20, b"", KERNEL)
-    n, data, _ = k.sys_recvfrom(fd, 4, 0)            # truncated, and consumed
-    assert (n, data) == (4, struct.pack("=I", 20))
+    assert (data, addr) == (b"", KERNEL)
+    full = k.sys_recvfrom(fd, 8192, socket.MSG_PEEK)[1]
+    assert len(full) == n
+    msgs = messages(full)
+    assert [(m[0], m[4][:2]) for m in msgs[:-1]] == [(RTM_NEWADDR, bytes([2, 8])),
+                                                     (RTM_NEWADDR, bytes([10, 128]))]
+    assert msgs[-1][0] == NLMSG_DONE
+    n2, data, _ = k.sys_recvfrom(fd, 4, 0)            # truncated, and consumed
+    assert (n2, data) == (4, struct.pack("=I", 16 + len(msgs[0][4])))   # nlmsg_len
     with pytest.raises(BlockingIOError):
         k.sys_recvfrom(fd, 8192, socket.MSG_DONTWAIT)
 

@@ -160,7 +160,9 @@ class NetDevice:
                  # link state as user space reads it (operstate, ethtool, SIOCGIFMAP, sysfs)
                  "gflags", "operstate", "link_mode", "dormant", "ethtool_ops", "carrier_up_count",
                  "carrier_down_count", "mem_start", "mem_end", "base_addr", "irq", "dma",
-                 "if_port", "rtnl_link_state", "linkwatch_pending", "qdisc_attached")
+                 "if_port", "rtnl_link_state", "linkwatch_pending", "qdisc_attached",
+                 # protocol state hung on the device (dev->ip_ptr, dev->ip6_ptr)
+                 "ip_ptr", "ip6_ptr")
 
     def __init__(self, name: str):
         self.name = name
@@ -216,6 +218,8 @@ class NetDevice:
         self.rtnl_link_state = RTNL_LINK_INITIALIZED   # rtnl_create_link: INITIALIZING
         self.linkwatch_pending = False  # __LINK_STATE_LINKWATCH_PENDING
         self.qdisc_attached = False     # dev->qdisc is the real one (attach_default_qdiscs ran)
+        self.ip_ptr = None          # struct in_device (net/ipv4/devinet.py)
+        self.ip6_ptr = None         # struct inet6_dev (net/ipv6/addrconf.py)
 
     def __repr__(self) -> str:
         return f"<net_device {self.name} ifindex={self.ifindex}>"

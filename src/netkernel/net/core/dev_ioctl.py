@@ -193,9 +193,8 @@ def dev_ioctl(net, cmd: int, ifr: bytearray, data: int):
 
 def dev_ifconf(net, uifc) -> int:
     """dev_ifconf (SIOCGIFCONF): read struct ifconf (EFAULT), let each device write one ifreq per
-    IPv4 address into ifc_buf (or only count them when ifc_buf is NULL), write back ifc_len.
-    DIVERGENCE(#10): IPv4 addresses are not modelled, so the list is always empty (ifc_len 0) —
-    Linux lists lo's 127.0.0.1 once lo is up."""
+    IPv4 address into ifc_buf (inet_gifconf; or only count them when ifc_buf is NULL), write
+    back ifc_len."""
     raw = get_user_arg(uifc, IFCONF_SIZE)
     if isinstance(raw, int):
         return raw

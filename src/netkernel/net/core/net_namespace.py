@@ -27,7 +27,7 @@ class Net:
     """struct net: devices by name and index, the ifindex allocator, the loopback device."""
     __slots__ = ("name", "core", "dev_by_name", "dev_by_index", "ifindex", "loopback_dev",
                  "packet_sklist", "packet_fanouts", "nl_table", "nl_mc_list", "rtnl",
-                 "netns_ids", "net_cookie")
+                 "netns_ids", "net_cookie", "ipv4", "ipv6")
 
     def __init__(self, core, name: str):
         self.name = name
@@ -43,6 +43,8 @@ class Net:
         self.rtnl = None              # net->rtnl: NETLINK_ROUTE's kernel socket (af_netlink.py)
         self.netns_ids: dict = {}     # net->netns_ids: peer namespace → its id here (nsid)
         self.net_cookie = next(_net_cookie)   # preinit_net: gen_cookie_next(&net_cookie)
+        self.ipv4 = None              # struct netns_ipv4 (net/ipv4/fib_frontend.py: fib tables)
+        self.ipv6 = None              # struct netns_ipv6 (net/ipv6/addrconf.py: devconf, fib6)
 
     def dev_new_index(self) -> int:
         """dev_new_index (net/core/dev.c): the next free index after the last one handed out."""

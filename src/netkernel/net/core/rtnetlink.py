@@ -25,7 +25,9 @@ from __future__ import annotations
 
 LINUX_SOURCE = "net/core/rtnetlink.c"
 MODEL_HELPERS = ("eth_validate_linkmsg", "default_newlink", "rtnl_nlmsg_to_ifinfo",
-                 "_nla_string", "_nla_u32", "_dump_done")   # not kernel functions (netkernel.trace)
+                 "_nla_string", "_nla_u32", "_dump_done",
+                 # (not kernel functions: see netkernel.trace) and of the per-family handlers
+                 "nlmsg_parse_deprecated", "rtnl_request", "rtnl_get_link")
 
 from netkernel.include.linux.etherdevice import eth_hw_addr_random, is_valid_ether_addr
 from netkernel.kernel.capability import capable
@@ -74,6 +76,7 @@ from netkernel.uapi.rtnetlink import (IFINFOMSG, IFINFOMSG_PAD, IFINFOMSG_SIZE, 
                                       RTM_MAX, RTM_NEWLINK, RTM_SETLINK, RTNL_LINK_IFMAP,
                                       RTNL_LINK_STATS, RTNL_LINK_STATS64, RTNL_LINK_STATS_FIELDS,
                                       VETH_INFO_PEER)
+from netkernel.uapi.socket import AF_PACKET, AF_UNSPEC
 import struct as _struct
 U32 = _struct.Struct("=I")
 
@@ -505,6 +508,37 @@ def nla_parse(data, start: int, end: int) -> dict:
     return attrs
 
 
+# attribute policy kinds (include/net/netlink.h NLA_*)
+NLA_U8, NLA_U16, NLA_U32, NLA_S32 = "u8", "u16", "u32", "s32"
+NLA_STRING, NLA_BINARY = "string", "bin"
+_NLA_MINLEN = {NLA_U8: 1, NLA_U16: 2, NLA_U32: 4, NLA_S32: 4}
+
+
+def nlmsg_parse_deprecated(data, off: int, end: int, hdrlen: int, policy: dict):
+    """nlmsg_parse_deprecated: the fixed header (`hdrlen` bytes at `off`; a shorter message is
+    EINVAL), then its attributes checked against `policy` (type → (kind, len)) as validate_nla
+    does in non-strict mode: an integer shorter than its size, a string longer than `len`, or a
+    binary attribute shorter than `len` is ERANGE; unknown types are ignored. Returns
+    {type: payload} or a negative errno."""
+    if end - off < hdrlen:
+        return -EINVAL
+    attrs = nla_parse(data, off + NLMSG_ALIGN(hdrlen), end)
+    for t, payload in attrs.items():
+        rule = policy.get(t)
+        if rule is None:
+            continue
+        kind, ln = rule
+        if kind in _NLA_MINLEN:
+            if len(payload) < _NLA_MINLEN[kind]:
+                return -ERANGE
+        elif kind == NLA_STRING:
+            if ln and _nla_string(payload, ln) == -ERANGE:
+                return -ERANGE
+        elif ln and len(payload) < ln:
+            return -ERANGE
+    return attrs
+
+
 def _nla_string(payload: bytes, maxlen: int | None):
     """An NLA_STRING: one trailing NUL is not counted; longer than `maxlen` is ERANGE."""
     n = len(payload)
@@ -694,9 +728,10 @@ def rtnl_dump_ifinfo(net, portid: int, seq: int, data=b"", off: int = 0, end: in
             if not master and (kind_ops is None or dev.link_ops is kind_ops)]
 
 
-def _dump_done(portid: int, seq: int, err: int = 0) -> bytes:
-    """The NLMSG_DONE that ends a dump, carrying the dump's result."""
-    return nlmsg_put(NLMSG_DONE, portid, seq, NLM_F_MULTI, NLMSGERR_INT.pack(err))
+def _dump_done(portid: int, seq: int, err: int = 0, answer_flags: int = 0) -> bytes:
+    """The NLMSG_DONE that ends a dump, carrying the dump's result (and cb->answer_flags:
+    NLM_F_DUMP_FILTERED)."""
+    return nlmsg_put(NLMSG_DONE, portid, seq, NLM_F_MULTI | answer_flags, NLMSGERR_INT.pack(err))
 
 
 def rtnl_getlink(net, data, off: int, end: int, portid: int, seq: int):
@@ -724,9 +759,11 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int, strict: bool
     is ignored (0); everything but a GET needs CAP_NET_ADMIN (EPERM); then the handler — a
     GET with NLM_F_DUMP runs the dump (its messages, then NLMSG_DONE), an unknown type is
     EOPNOTSUPP. NEW/SET/DELLINK go through rtnetlink_rcv_msg, the same path as the Python API.
-    DIVERGENCE(#10): no addresses or routes are modelled, so RTM_GETADDR and RTM_GETROUTE dumps
-    are just NLMSG_DONE; no extended-ack messages are attached to errors."""
+    Address and route messages go to the handler their family registered (rtnl_register:
+    net/ipv4/devinet.py, fib_frontend.py, route.py, net/ipv6/addrconf.py, route.py); a family
+    without one falls back to PF_UNSPEC's (rtnl_dump_all for address and route dumps)."""
     length, msgtype, flags, seq, _pid = NLMSGHDR.unpack_from(data, off)
+    end = min(end, off + length)
     if msgtype > RTM_MAX:
         return -EOPNOTSUPP, []
     body = off + NLMSG_HDRLEN
@@ -735,22 +772,38 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int, strict: bool
     kind = (msgtype - RTM_BASE) & 3
     if kind != RTNL_KIND_GET and not capable(CAP_NET_ADMIN):
         return -EPERM, []
+    family = data[body]
     if kind == RTNL_KIND_GET and flags & NLM_F_DUMP == NLM_F_DUMP:
         if msgtype == RTM_GETLINK:
             replies = rtnl_dump_ifinfo(net, portid, seq, data, body, end, strict)
             if type(replies) is int:
                 return -EINTR, [_dump_done(portid, seq, replies)]
-        elif msgtype in (RTM_GETADDR, RTM_GETROUTE):
-            replies = []
+            answer_flags = 0
         else:
-            return -EOPNOTSUPP, []
-        return -EINTR, replies + [_dump_done(portid, seq)]
+            link = rtnl_get_link(family, msgtype, dump=True)
+            if link is None:
+                return -EOPNOTSUPP, []
+            r = link[1](net, data, off, end, portid, seq, strict)
+            if type(r) is int:
+                r = (r, 0)
+            replies, answer_flags = r
+            if type(replies) is int:    # refused when it started: NLMSG_DONE carries the errno
+                return -EINTR, [_dump_done(portid, seq, replies, answer_flags)]
+        return -EINTR, replies + [_dump_done(portid, seq, 0, answer_flags)]
     if msgtype == RTM_GETNSID:
         replies = rtnl_net_getid(net, nla_parse(data, body + NLMSG_ALIGN(RTGENMSG_SIZE), end),
                                  portid, seq)
         if type(replies) is int:
             return replies, []
         return 0, replies
+    if msgtype not in rtnl_msg_handlers and msgtype != RTM_GETLINK:
+        link = rtnl_get_link(family, msgtype, dump=False)
+        if link is None:
+            return -EOPNOTSUPP, []
+        err = link[0](net, data, off, end, flags, portid, seq)
+        if type(err) is list:           # a GET answered with messages
+            return 0, err
+        return err, []
     if msgtype == RTM_GETLINK:
         replies = rtnl_getlink(net, data, body, end, portid, seq)
         if type(replies) is int:
@@ -762,3 +815,69 @@ def rtnetlink_rcv(task, net, data, off: int, end: int, portid: int, strict: bool
     if type(msg) is int:
         return msg, []
     return rtnetlink_rcv_msg(task, msgtype, msg, flags, net), []
+
+
+# ---------------------------------------------------------------- per-family handlers
+
+# rtnl_msg_handlers of the address families: (family, msgtype) → (doit, dumpit). Global as in
+# Linux (the handlers are code; what they act on is the request's namespace).
+# doit(net, data, off, end, nlflags, portid, seq) -> 0 | -errno | [reply messages];
+# dumpit(net, data, off, end, portid, seq, strict) -> ([messages] | -errno, answer_flags) |
+# -errno:
+# `strict` is the requester's NETLINK_GET_STRICT_CHK (header checks and filters), answer_flags
+# what the NLMSG_DONE carries besides NLM_F_MULTI (cb->answer_flags: NLM_F_DUMP_FILTERED).
+# data[off:end] is the whole request, netlink header included.
+rtnl_af_handlers: dict = {}
+
+
+def rtnl_register(family: int, msgtype: int, doit, dumpit) -> None:
+    """rtnl_register: `family`'s handlers for `msgtype`; a None keeps what an earlier
+    registration gave (route.c registers the RTM_GETROUTE doit, fib_frontend.c its dumpit)."""
+    old_doit, old_dumpit = rtnl_af_handlers.get((family, msgtype), (None, None))
+    rtnl_af_handlers[(family, msgtype)] = (doit or old_doit, dumpit or old_dumpit)
+
+
+def rtnl_get_link(family: int, msgtype: int, dump: bool):
+    """rtnl_get_link with rtnetlink_rcv_msg's fallback: the family's handler pair if it has the
+    function wanted (dumpit or doit), else PF_UNSPEC's, else None."""
+    i = 1 if dump else 0
+    link = rtnl_af_handlers.get((family, msgtype))
+    if link is None or link[i] is None:
+        link = rtnl_af_handlers.get((AF_UNSPEC, msgtype))
+        if link is None or link[i] is None:
+            return None
+    return link
+
+
+def rtnl_dump_all(net, data, off: int, end: int, portid: int, seq: int, strict: bool = False):
+    """rtnl_dump_all: every family's dump for this message type, by family number (PF_PACKET
+    skipped); the first refusal ends it."""
+    msgtype = NLMSGHDR.unpack_from(data, off)[1]
+    out, answer_flags = [], 0
+    for (family, t), (_doit, dumpit) in sorted(rtnl_af_handlers.items(),
+                                                key=lambda kv: kv[0]):
+        if t != msgtype or family in (AF_UNSPEC, AF_PACKET) or dumpit is None:
+            continue
+        r = dumpit(net, data, off, end, portid, seq, strict)
+        if type(r) is int:
+            r = (r, 0)
+        answer_flags |= r[1]
+        if type(r[0]) is int:
+            return r[0], answer_flags
+        out += r[0]
+    return out, answer_flags
+
+
+rtnl_register(AF_UNSPEC, RTM_GETADDR, None, rtnl_dump_all)
+rtnl_register(AF_UNSPEC, RTM_GETROUTE, None, rtnl_dump_all)
+
+
+def rtnl_request(task, net, request: bytes):
+    """One rtnetlink request handed in by the kernel's own users (the Python API, topology
+    files, `netkernel ip`): the same checks and handlers as a request from a NETLINK_ROUTE
+    socket (port id 0). Returns -errno, or the reply messages (a GET's answer; [] for a
+    change)."""
+    err, replies = rtnetlink_rcv(task, net, request, 0, len(request), 0)
+    if err and err != -EINTR:
+        return err
+    return replies
