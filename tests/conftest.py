@@ -1,6 +1,8 @@
 """Project-wide pytest hooks."""
 import os
 
+import pytest
+
 
 def pytest_addoption(parser):
     parser.addoption("--fastpath", choices=("on", "off", "auto"), default=None,
@@ -16,6 +18,7 @@ def pytest_configure(config):
                                        "under QEMU (skip with -m 'not oracle61' or NK_ORACLE=0)")
 
 
+@pytest.hookimpl(trylast=True)         # after -m/-k deselection: a deselected oracle never boots
 def pytest_collection_modifyitems(session, config, items):
     """The 6.1 oracle runs in a QEMU guest for minutes: start it now, in the background, and put
     its test last so the host's tests run meanwhile."""

@@ -29,7 +29,7 @@ case ${NK_ORACLE_ACCEL:-tcg} in
   kvm) ACCEL=kvm; CPU=host ;;
   *)   ACCEL="tcg,thread=multi"; CPU=max ;;
 esac
-timeout "${NK_ORACLE_TIMEOUT:-900}" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -smp 2 -m 2G \
+timeout --foreground "${NK_ORACLE_TIMEOUT:-900}" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -smp 2 -m 2G \
   -no-reboot -nographic -kernel "$KIMG" -initrd "$IRD" \
   -append "console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off" \
   -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
