@@ -5,6 +5,7 @@ scenario code drives the real kernel and the model.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -23,6 +24,30 @@ _ip = rk._ip
 _InNetns = rk.in_netns
 SYSCTLS = ("rmem_max", "wmem_max", "rmem_default", "wmem_default", "netdev_max_backlog",
            "optmem_max")
+
+
+def kernel_sysctls() -> dict[str, int]:
+    """The real kernel's net.core values the model copies in (SYSCTLS). When observations are
+    recorded (NKDIFF_LINUX_CACHE) they are written beside them; when they are replayed
+    (NKDIFF_LINUX_REPLAY=1), the recorded kernel's values are read back, so the model runs with
+    the settings of the kernel it is compared with (the 6.1 guest's, not the host's)."""
+    cache = os.environ.get("NKDIFF_LINUX_CACHE", "")
+    path = os.path.join(cache, "_sysctls.json") if cache else None
+    if path and os.environ.get("NKDIFF_LINUX_REPLAY") == "1" and os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    values = {}
+    for n in SYSCTLS:
+        try:
+            with open(f"/proc/sys/net/core/{n}") as f:
+                values[n] = int(f.read().split()[0])
+        except OSError:
+            continue
+    if path and os.environ.get("NKDIFF_LINUX_REPLAY") != "1":
+        os.makedirs(cache, exist_ok=True)
+        with open(path, "w") as f:
+            json.dump(values, f)
+    return values
 
 
 class Backend(Protocol):
@@ -355,12 +380,7 @@ class NetkernelBackend:
             import netkernel  # noqa: WPS433 (a failing import makes the netkernel run error out)
 
             self.k = netkernel.Kernel()
-            for n in SYSCTLS:
-                try:
-                    with open(f"/proc/sys/net/core/{n}") as f:
-                        v = int(f.read().split()[0])
-                except OSError:
-                    continue
+            for n, v in kernel_sysctls().items():
                 self.k.sysctl(f"net.core.{n}", v)
             self._root = self
             self.h = self.k

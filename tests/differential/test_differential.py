@@ -21,7 +21,7 @@ import os
 
 import pytest
 
-from .backends import LinuxBackend, NetkernelBackend, running_kernel
+from .backends import LinuxBackend, NetkernelBackend, kernel_sysctls, running_kernel
 from .scenarios import all_scenarios
 from .scenarios._common import follows_515
 
@@ -29,6 +29,8 @@ SCENARIOS = all_scenarios()
 ONLY = os.environ.get("NKDIFF_ONLY", "")
 CACHE = os.environ.get("NKDIFF_LINUX_CACHE", "")
 REPLAY = CACHE and os.environ.get("NKDIFF_LINUX_REPLAY") == "1"
+if CACHE and not REPLAY:
+    kernel_sysctls()            # recorded beside the observations, for the replay's model
 KERNEL = running_kernel()
 
 
@@ -44,9 +46,10 @@ def run_on(backend_cls, fn):
         b.close()
 
 
-def run_on_linux(fn):
-    """The real kernel's observations of `fn`: run now, or read back from NKDIFF_LINUX_CACHE."""
-    path = os.path.join(CACHE, f"{fn.__module__}.{fn.__name__}.json") if CACHE else None
+def run_on_linux(fn, name: str):
+    """The real kernel's observations of scenario `name`: run now, or read back from
+    NKDIFF_LINUX_CACHE."""
+    path = os.path.join(CACHE, f"{name}.json") if CACHE else None
     if REPLAY:
         if not os.path.exists(path):
             pytest.skip("no recorded real-kernel observation (the recording run skipped it)")
@@ -67,13 +70,13 @@ def _diff(a, b, an, bn):
 
 
 @pytest.mark.parametrize("fn", [f for _, f in SCENARIOS], ids=[n for n, _ in SCENARIOS])
-def test_scenario(fn):
+def test_scenario(fn, request):
     differs = getattr(fn, "kernel_differs", None)
     linux = None
     lacks = getattr(fn, "host_may_lack", None)
     if not (ONLY == "netkernel" and differs):
         try:
-            linux = run_on_linux(fn)
+            linux = run_on_linux(fn, request.node.callspec.id)
         except pytest.skip.Exception as e:
             if not lacks or ONLY == "linux":
                 raise
