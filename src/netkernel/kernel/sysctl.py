@@ -125,6 +125,17 @@ def proc_get_long(text: str) -> int | None:
     return -v if neg else v
 
 
+def proc_dointvec_value(value: int | str) -> int | None:
+    """A value written to an int entry outside the registered tables (the per-device
+    net.ipv4/ipv6.conf ones): text parsed as the file parses it (proc_get_long), then held to a
+    C int as proc_dointvec holds it. None means EINVAL."""
+    if isinstance(value, str):
+        value = proc_get_long(value)
+        if value is None:
+            return None
+    return value if INT_MIN <= value <= INT_MAX else None
+
+
 def proc_sys_read(root: SysctlRoot, name: str) -> tuple[int, int]:
     """Read an entry: (0, value), or (-ENOENT, 0) for a name that is not registered (values may
     be negative, so the errno comes apart)."""

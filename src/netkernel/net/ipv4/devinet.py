@@ -35,6 +35,7 @@ from netkernel.net.core import dev as netdev
 from netkernel.net.core.rtnetlink import (NLA_BINARY, NLA_S32, NLA_STRING, NLA_U32, NLA_U8,
                                           nla_put, nlmsg_parse_deprecated, nlmsg_put,
                                           rtnl_lock, rtnl_notify, rtnl_register, rtnl_unlock)
+from netkernel.kernel.sysctl import proc_dointvec_value
 from netkernel.uapi import errno as E
 from netkernel.uapi.capability import CAP_NET_ADMIN
 from netkernel.uapi.if_ import (IFF_BROADCAST, IFF_LOOPBACK, IFF_POINTOPOINT, IFF_UP, IFNAMSIZ,
@@ -437,12 +438,8 @@ def devinet_sysctl(net, name: str, value=None):
         cnf = dev.ip_ptr.cnf
     if value is None:
         return cnf[key]
-    if isinstance(value, str):
-        try:
-            value = int(value.split()[0], 0)
-        except (ValueError, IndexError):
-            return -E.EINVAL
-    if not -0x80000000 <= value <= 0x7FFFFFFF:
+    value = proc_dointvec_value(value)
+    if value is None:
         return -E.EINVAL
     cnf[key] = value
     return value

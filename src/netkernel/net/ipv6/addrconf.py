@@ -32,6 +32,7 @@ from netkernel.net.ipv6.ip6_fib import fib6_add
 from netkernel.net.ipv6.route import (IP6_RT_PRIO_ADDRCONF, RTF_EXPIRES, RTF_LOCAL,
                                       RTF_NONEXTHOP, RTF_UP,
                                       Fib6Info, ip6_del_rt, ipv6_prefix, rt6_sync_down_dev)
+from netkernel.kernel.sysctl import proc_dointvec_value
 from netkernel.uapi import errno as E
 from netkernel.uapi.if_ import IFF_LOOPBACK, IFF_NOARP, IFF_UP
 from netkernel.net.ipv4.devinet import dump_ifaddrs
@@ -719,14 +720,8 @@ def addrconf_sysctl(net, name: str, value=None):
         cnf = dev.ip6_ptr.cnf
     if value is None:
         return cnf[key]
-    if isinstance(value, str):
-        try:
-            value = int(value.split()[0], 0)
-        except (ValueError, IndexError):
-            return -E.EINVAL
-    if key == "addr_gen_mode" and not 0 <= value <= 3:
-        return -E.EINVAL
-    if not -0x80000000 <= value <= 0x7FFFFFFF:
+    value = proc_dointvec_value(value)
+    if value is None or key == "addr_gen_mode" and not 0 <= value <= 3:
         return -E.EINVAL
     if key != "disable_ipv6":
         cnf[key] = value
