@@ -550,20 +550,13 @@ def _get_filter(fd: int, optlen: int):
     return n, (buf.raw[:8 * n] if optlen and n else b"")
 
 
-def _raw_setsockopt(fd: int, level: int, name: int, optval, optlen):
-    """setsockopt through libc with the value ending at a page boundary (see
-    LinuxBackend.sys_setsockopt); None is NULL; optlen defaults to len(optval)."""
+def _at_page_end(data: bytes, call):
+    """Run call(address) with `data` placed so that it ends at a page boundary followed by an
+    inaccessible page (a read or write past it faults on the real kernel: EFAULT). Returns
+    (call's return value, errno right after it, the bytes there after the call)."""
     import ctypes
     import mmap
     libc = rk._libc
-    if optval is None:
-        ret = libc.setsockopt(fd, level, name, None, (optlen or 0) & 0xFFFFFFFF)
-        if ret < 0:
-            raise rk._oserror(ctypes.get_errno())
-        return ret
-    data = bytes(optval)
-    if optlen is None:
-        optlen = len(data)
     page = mmap.PAGESIZE
     m = mmap.mmap(-1, 2 * page, prot=mmap.PROT_READ | mmap.PROT_WRITE)
     try:
@@ -573,44 +566,7 @@ def _raw_setsockopt(fd: int, level: int, name: int, optval, optlen):
             raise rk._oserror(ctypes.get_errno())
         off = page - len(data)
         m[off:page] = data
-        ret = libc.setsockopt(fd, level, name, base + off, optlen & 0xFFFFFFFF)
-        err = ctypes.get_errno()
-        libc.mprotect(base + page, page, mmap.PROT_READ | mmap.PROT_WRITE)
-    finally:
-        del base
-        try:
-            m.close()
-        except BufferError:
-            pass
-    if ret < 0:
-        raise rk._oserror(err)
-    return ret
-
-
-def _raw_ioctl(fd: int, request: int, arg):
-    """ioctl through libc with the argument bytes ending at a page boundary (see
-    LinuxBackend.ioctl); (ret, bytes after) or OSError."""
-    import ctypes
-    import mmap
-    libc = rk._libc
-    libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
-    libc.ioctl.restype = ctypes.c_int
-    if arg is None or isinstance(arg, int):
-        ret = libc.ioctl(fd, request & 0xFFFFFFFF, arg)
-        if ret < 0:
-            raise rk._oserror(ctypes.get_errno())
-        return ret, None
-    data = bytes(arg)
-    page = mmap.PAGESIZE
-    m = mmap.mmap(-1, 2 * page, prot=mmap.PROT_READ | mmap.PROT_WRITE)
-    try:
-        base = ctypes.addressof(ctypes.c_char.from_buffer(m))
-        libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        if libc.mprotect(base + page, page, 0) != 0:
-            raise rk._oserror(ctypes.get_errno())
-        off = page - len(data)
-        m[off:page] = data
-        ret = libc.ioctl(fd, request & 0xFFFFFFFF, base + off)
+        ret = call(base + off)
         err = ctypes.get_errno()
         out = bytes(m[off:page])
         libc.mprotect(base + page, page, mmap.PROT_READ | mmap.PROT_WRITE)
@@ -620,6 +576,43 @@ def _raw_ioctl(fd: int, request: int, arg):
             m.close()
         except BufferError:
             pass
+    return ret, err, out
+
+
+def _raw_setsockopt(fd: int, level: int, name: int, optval, optlen):
+    """setsockopt through libc with the value ending at a page boundary (see
+    LinuxBackend.sys_setsockopt); None is NULL; optlen defaults to len(optval)."""
+    import ctypes
+    libc = rk._libc
+    if optval is None:
+        ret = libc.setsockopt(fd, level, name, None, (optlen or 0) & 0xFFFFFFFF)
+        if ret < 0:
+            raise rk._oserror(ctypes.get_errno())
+        return ret
+    data = bytes(optval)
+    if optlen is None:
+        optlen = len(data)
+    ret, err, _ = _at_page_end(
+        data, lambda addr: libc.setsockopt(fd, level, name, addr, optlen & 0xFFFFFFFF))
+    if ret < 0:
+        raise rk._oserror(err)
+    return ret
+
+
+def _raw_ioctl(fd: int, request: int, arg):
+    """ioctl through libc with the argument bytes ending at a page boundary (see
+    LinuxBackend.ioctl); (ret, bytes after) or OSError."""
+    import ctypes
+    libc = rk._libc
+    libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+    libc.ioctl.restype = ctypes.c_int
+    if arg is None or isinstance(arg, int):
+        ret = libc.ioctl(fd, request & 0xFFFFFFFF, arg)
+        if ret < 0:
+            raise rk._oserror(ctypes.get_errno())
+        return ret, None
+    ret, err, out = _at_page_end(bytes(arg),
+                                 lambda addr: libc.ioctl(fd, request & 0xFFFFFFFF, addr))
     if ret < 0:
         raise rk._oserror(err)
     return ret, out
