@@ -139,6 +139,25 @@ def _rate(n, dt, ok):
     return {"value": n / dt, "unit": "frames/s", "frames": n, "seconds": dt, "ok": ok}
 
 
+def _send_recv_rate(s, r, data: bytes, count, target):
+    """The timed loop of a send+recv figure: send `data` on s, read it back on r; both closed
+    after. The rate counts only if every frame came back whole."""
+    got = [0]
+    try:
+        def loop(n):
+            send, recv = s.send, r.recv
+            for _ in range(n):
+                send(data)
+                if recv(2048) == data:
+                    got[0] += 1
+        n, dt = _timed_loop(loop, count, target)
+        total = got[0]
+    finally:
+        s.close()
+        r.close()
+    return _rate(n, dt, total >= n)
+
+
 def fig_veth_send_raw(side, count, target):
     old = pps.TARGET_SECONDS
     pps.TARGET_SECONDS = target
@@ -224,20 +243,7 @@ def fig_loopback_send_recv(side, count, target):
     r.bind(("lo", ETH_P_BENCH))
     r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, pps.SO_RCVTIMEO_2S)
     data = bytes(12) + ETH_P_BENCH.to_bytes(2, "big") + bytes(50)
-    got = [0]
-    try:
-        def loop(n):
-            send, recv = s.send, r.recv
-            for _ in range(n):
-                send(data)
-                if recv(2048) == data:
-                    got[0] += 1
-        n, dt = _timed_loop(loop, count, target)
-        total = got[0]
-    finally:
-        s.close()
-        r.close()
-    return _rate(n, dt, total >= n)
+    return _send_recv_rate(s, r, data, count, target)
 
 
 def fig_broadcast_100(side, count, target):
@@ -275,21 +281,7 @@ def fig_bpf_filter_recv(side, count, target):
     r.bind(("veth1", 3))
     r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, pps.SO_RCVTIMEO_2S)
     _attach_filter(side, r, tcpdump_program())
-    data = udp_frame()
-    got = [0]
-    try:
-        def loop(n):
-            send, recv = s.send, r.recv
-            for _ in range(n):
-                send(data)
-                if recv(2048) == data:
-                    got[0] += 1
-        n, dt = _timed_loop(loop, count, target)
-        total = got[0]
-    finally:
-        s.close()
-        r.close()
-    return _rate(n, dt, total >= n)
+    return _send_recv_rate(s, r, udp_frame(), count, target)
 
 
 def fig_fanout_hash_8(side, count, target):
